@@ -1,0 +1,99 @@
+//! Argument parsing and dispatch; each command lives in `commands/<name>.rs`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::error::CommandError;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  done, or waiting at a gate
+  1  error: git, network, config or journal trouble
+  2  usage: the command line is wrong
+  3  blocked by a safety check; nothing was changed";
+
+/// Carry out a production hotfix release safely: plan, restore, cherry-pick, prove
+#[derive(Parser)]
+#[command(name = "git-hotfix", bin_name = "git hotfix", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Run as if started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Read the configuration from PATH instead of hotfix.toml at the repository root
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Show what a hotfix would do and whether it is safe; changes nothing
+    Plan(commands::plan::Args),
+    /// Create a run and carry out the plan
+    Start(commands::start::Args),
+    /// Carry on a run from where it stopped, from any clone
+    Continue(commands::continue_run::Args),
+    /// Stop a run for good and release its lock
+    Abort(commands::abort::Args),
+    /// Show a run's steps, evidence and time against its severity limit
+    Status(commands::status::Args),
+    /// List hotfix runs, newest first
+    Log(commands::log::Args),
+    /// Write a commented hotfix.toml, detecting the branch names
+    Init(commands::init::Args),
+    /// Run a full hotfix in a sandbox it creates
+    Demo(commands::demo::Args),
+}
+
+/// Shared by every command: where the repository is and which config to read.
+pub struct Globals {
+    pub dir: PathBuf,
+    pub config: Option<PathBuf>,
+}
+
+impl Globals {
+    pub fn session(&self) -> Result<hotfix::ops::Session, CommandError> {
+        Ok(hotfix::ops::Session::open(&self.dir, self.config.as_deref())?)
+    }
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let globals = Globals {
+        dir: cli.dir.unwrap_or_else(|| PathBuf::from(".")),
+        config: cli.config,
+    };
+    let result = match cli.command {
+        Command::Plan(a) => commands::plan::run(&globals, a),
+        Command::Start(a) => commands::start::run(&globals, a),
+        Command::Continue(a) => commands::continue_run::run(&globals, a),
+        Command::Abort(a) => commands::abort::run(&globals, a),
+        Command::Status(a) => commands::status::run(&globals, a),
+        Command::Log(a) => commands::log::run(&globals, a),
+        Command::Init(a) => commands::init::run(&globals, a),
+        Command::Demo(a) => commands::demo::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(e.kind.code() as u8)
+        }
+    }
+}
+
+fn report(e: &CommandError) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {}", e.message);
+    for d in &e.details {
+        let _ = writeln!(err, "  {d}");
+    }
+    for h in &e.hints {
+        let _ = writeln!(err, "hint: {h}");
+    }
+}

@@ -1,0 +1,25 @@
+//! `git hotfix continue`: carry on a run from its first unfinished step.
+
+use hotfix::ops;
+
+use crate::cli::Globals;
+use crate::error::CommandResult;
+use crate::ui::{self, out};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The run (default: the one holding the release lock, else the newest unfinished)
+    pub run: Option<String>,
+    /// Release moved under the run: restore and re-pick on its new tip
+    #[arg(long)]
+    pub rebuild: bool,
+}
+
+pub fn run(globals: &Globals, args: Args) -> CommandResult {
+    let session = globals.session()?;
+    let printer = ui::StepPrinter { total: 6 };
+    let journal = ops::resume(&session, args.run.as_deref(), args.rebuild, &printer)?;
+    out!("run {}: {}", journal.id, journal.run.state().as_str());
+    ui::next(&ui::next_for(&journal.run));
+    Ok(())
+}

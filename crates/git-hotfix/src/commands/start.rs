@@ -1,0 +1,77 @@
+//! `git hotfix start`: create a run and carry out the plan.
+
+use std::io::IsTerminal;
+
+use hotfix::config::Severity;
+use hotfix::ops::{self, StartOptions};
+
+use crate::cli::Globals;
+use crate::commands::plan::{blocked, FixArgs};
+use crate::error::{CommandError, CommandResult};
+use crate::ui::{self, out};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub fix: FixArgs,
+    /// How urgent: critical (1h), high (4h); medium is refused without --force
+    #[arg(long, default_value = "high", value_parser = parse_severity)]
+    pub severity: Severity,
+    /// Incident reference or summary, kept in the journal
+    #[arg(long, value_name = "TEXT")]
+    pub incident: Option<String>,
+    /// Go ahead without asking (required when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Allow a medium-severity hotfix
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+pub fn run(globals: &Globals, args: Args) -> CommandResult {
+    let session = globals.session()?;
+    let options = StartOptions {
+        severity: args.severity,
+        incident: args.incident.clone(),
+        force: args.force,
+    };
+    ops::check_severity(&options)?;
+    let run_id = session.new_run_id();
+    let request = args.fix.request();
+    let plan = ops::prepare(&session, &request, &run_id)?;
+    ui::print_plan(&plan);
+    if !plan.is_safe() {
+        return Err(blocked(&plan));
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(CommandError::usage(
+                "refusing to start without confirmation: stdin is not a terminal",
+                "review `git hotfix plan`, then pass --yes",
+            ));
+        }
+        let question = format!(
+            "Push {} commit(s) to {}/{} as run {run_id}?",
+            plan.new_commits().len(),
+            plan.remote,
+            plan.release_branch
+        );
+        if !ui::confirm(&question) {
+            out!("not started; nothing was changed");
+            return Ok(());
+        }
+    }
+    out!("run {run_id}: starting");
+    let total = plan.steps.len();
+    let journal = ops::start(&session, &run_id, &request, plan, &options, &ui::StepPrinter { total }).map_err(|e| {
+        let mut e = CommandError::from(e);
+        e.details.push(format!("run {run_id}; `git hotfix status {run_id}` shows its steps"));
+        e
+    })?;
+    ui::next(&ui::next_for(&journal.run));
+    Ok(())
+}

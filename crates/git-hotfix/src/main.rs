@@ -1,0 +1,10 @@
+//! `git-hotfix`: carry out a production hotfix release safely.
+
+mod cli;
+mod commands;
+mod error;
+mod ui;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

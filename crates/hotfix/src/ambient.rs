@@ -1,0 +1,146 @@
+//! The one seam for what a run reads from the world besides git: the clock,
+//! randomness, the host name, and (for resume tests) injected faults.
+//!
+//! Tests pin them with environment variables, as jj does:
+//! `GIT_HOTFIX_TIMESTAMP` (seconds since the epoch), `GIT_HOTFIX_RANDOMNESS_SEED`,
+//! `GIT_HOTFIX_HOSTNAME`, and `GIT_HOTFIX_INJECT_FAULT=<point>` to fail at a
+//! named step boundary (`before:build`, `after:push-release`, ...).
+
+use std::cell::Cell;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A failure injected at a named point, standing in for a crash or Ctrl-C.
+#[derive(Debug, thiserror::Error)]
+#[error("fault injected at `{point}` (GIT_HOTFIX_INJECT_FAULT)")]
+pub struct InjectedFault {
+    pub point: String,
+}
+
+/// Clock, randomness, host and fault points, pinned or live.
+#[derive(Debug)]
+pub struct Ambient {
+    pinned_time: Option<i64>,
+    rng_state: Cell<u64>,
+    hostname: String,
+    fault: Option<String>,
+}
+
+impl Ambient {
+    /// Reads pins from the environment; anything unpinned is live.
+    pub fn from_env() -> Ambient {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let seed = var("GIT_HOTFIX_RANDOMNESS_SEED")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(os_random);
+        Ambient {
+            pinned_time: var("GIT_HOTFIX_TIMESTAMP").and_then(|s| s.parse().ok()),
+            rng_state: Cell::new(seed),
+            hostname: var("GIT_HOTFIX_HOSTNAME").unwrap_or_else(system_hostname),
+            fault: var("GIT_HOTFIX_INJECT_FAULT"),
+        }
+    }
+
+    /// Returns the current time in seconds since the epoch.
+    pub fn now(&self) -> i64 {
+        self.pinned_time.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        })
+    }
+
+    /// Returns `len` random lowercase hex digits.
+    pub fn random_hex(&self, len: usize) -> String {
+        let mut out = String::with_capacity(len);
+        while out.len() < len {
+            out.push_str(&format!("{:016x}", self.next_u64()));
+        }
+        out.truncate(len);
+        out
+    }
+
+    fn next_u64(&self) -> u64 {
+        // splitmix64: small, fast, and reproducible from a pinned seed.
+        let mut z = self.rng_state.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+        self.rng_state.set(z);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn hostname(&self) -> &str {
+        &self.hostname
+    }
+
+    /// Fails when `point` is the injected fault point.
+    pub fn checkpoint(&self, point: &str) -> Result<(), InjectedFault> {
+        match &self.fault {
+            Some(f) if f == point => Err(InjectedFault { point: point.to_string() }),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn os_random() -> u64 {
+    use std::io::Read;
+    let mut buf = [0u8; 8];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf));
+    match read {
+        Ok(()) => u64::from_le_bytes(buf),
+        // No /dev/urandom: time and pid still make ids unlikely to collide.
+        Err(_) => {
+            let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+            nanos ^ (u64::from(std::process::id()) << 32)
+        }
+    }
+}
+
+fn system_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown-host".into())
+}
+
+/// Formats seconds since the epoch as RFC 3339 UTC (`2026-11-21T22:30:00Z`).
+pub fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+/// Howard Hinnant's days-to-civil algorithm.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_utc(1_795_300_200), "2026-11-22T21:10:00Z");
+    }
+
+    #[test]
+    fn seeded_randomness_repeats() {
+        let a = Ambient { pinned_time: None, rng_state: Cell::new(7), hostname: "h".into(), fault: None };
+        let b = Ambient { pinned_time: None, rng_state: Cell::new(7), hostname: "h".into(), fault: None };
+        assert_eq!(a.random_hex(12), b.random_hex(12));
+    }
+}

@@ -1,0 +1,373 @@
+//! `hotfix.toml`: the schema, its defaults and its validation.
+//!
+//! Every table refuses unknown keys, so a typo is an error naming the key and
+//! the keys that are accepted, never a silently ignored setting.
+
+mod duration;
+
+pub use duration::{parse_duration, format_duration};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::workflow::strategy;
+
+/// The file name looked for at the root of the operator's checkout.
+pub const FILE_NAME: &str = "hotfix.toml";
+
+/// Errors reading or validating `hotfix.toml`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no {FILE_NAME} found (looked for {looked})")]
+    NotFound { looked: PathBuf },
+    #[error("failed to read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The whole of `hotfix.toml`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Which runbook this repository follows.
+    pub strategy: String,
+    /// The remote that holds the release branch (a name or URL).
+    #[serde(default = "default_remote")]
+    pub remote: String,
+    /// The service or product name used in messages and reports.
+    #[serde(default)]
+    pub service: Option<String>,
+    pub branches: Branches,
+    #[serde(default)]
+    pub production: ProductionSources,
+    #[serde(default)]
+    pub checks: Checks,
+    #[serde(default)]
+    pub severity: SeverityLimits,
+}
+
+/// The branch names of the team's flow.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Branches {
+    /// Where fixes are merged first; every fix must be reachable from it.
+    pub main: String,
+    /// The branch production is deployed from.
+    pub release: String,
+    /// The integration branch that gets backports, when the team has one.
+    #[serde(default)]
+    pub develop: Option<String>,
+}
+
+/// Where the commit production runs is read from; several sources must agree.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductionSources {
+    /// The newest tag matching this glob (`prod-*`) names production.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// A shell command whose output is the production SHA.
+    #[serde(default)]
+    pub command: Option<String>,
+    /// A `/version`-style endpoint holding the SHA.
+    #[serde(default)]
+    pub http: Option<HttpSource>,
+}
+
+impl ProductionSources {
+    pub fn is_empty(&self) -> bool {
+        self.tag.is_none() && self.command.is_none() && self.http.is_none()
+    }
+}
+
+/// An HTTP endpoint reporting the deployed commit.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSource {
+    pub url: String,
+    /// JSON pointer (RFC 6901) to the SHA in the response, e.g. `/version/sha`.
+    #[serde(default = "default_pointer")]
+    pub pointer: String,
+    /// Seconds before the request is given up.
+    #[serde(default = "default_http_timeout")]
+    pub timeout_secs: u64,
+}
+
+/// Limits that turn into plan warnings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    /// Warn when the hotfix changes more files than this.
+    #[serde(default = "default_max_files")]
+    pub max_files: usize,
+    /// Warn when the hotfix changes more lines (added + removed) than this.
+    #[serde(default = "default_max_lines")]
+    pub max_lines: u64,
+    /// Paths matching these globs are flagged as migrations for the deploy.
+    #[serde(default = "default_migrations")]
+    pub migrations: Vec<String>,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Checks {
+            max_files: default_max_files(),
+            max_lines: default_max_lines(),
+            migrations: default_migrations(),
+        }
+    }
+}
+
+/// How long a hotfix of each severity may take, as durations like `1h` or `90m`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityLimits {
+    #[serde(default = "default_critical", deserialize_with = "duration::deserialize")]
+    pub critical: Duration,
+    #[serde(default = "default_high", deserialize_with = "duration::deserialize")]
+    pub high: Duration,
+}
+
+impl Default for SeverityLimits {
+    fn default() -> Self {
+        SeverityLimits {
+            critical: default_critical(),
+            high: default_high(),
+        }
+    }
+}
+
+fn default_remote() -> String {
+    "origin".into()
+}
+fn default_pointer() -> String {
+    "/sha".into()
+}
+fn default_http_timeout() -> u64 {
+    10
+}
+fn default_max_files() -> usize {
+    20
+}
+fn default_max_lines() -> u64 {
+    500
+}
+fn default_migrations() -> Vec<String> {
+    vec!["**/migrations/**".into(), "**/migrate/**".into(), "**/*.sql".into()]
+}
+fn default_critical() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_high() -> Duration {
+    Duration::from_secs(4 * 3600)
+}
+
+impl Config {
+    /// Parses and validates the text of a `hotfix.toml` read from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let config: Config = toml::from_str(text).map_err(|e| invalid(e.message().to_string() + &span_hint(text, e.span())))?;
+        if strategy::find(&config.strategy).is_none() {
+            return Err(invalid(format!(
+                "unknown strategy `{}` in key `strategy`; accepted values: {}",
+                config.strategy,
+                strategy::names().join(", ")
+            )));
+        }
+        for (key, value) in [("branches.main", &config.branches.main), ("branches.release", &config.branches.release)] {
+            if value.trim().is_empty() {
+                return Err(invalid(format!("key `{key}` is empty; name a branch")));
+            }
+        }
+        if config.branches.main == config.branches.release {
+            return Err(invalid(format!(
+                "`branches.main` and `branches.release` are both `{}`; a release-branch hotfix needs two branches",
+                config.branches.main
+            )));
+        }
+        if config.remote.trim().is_empty() {
+            return Err(invalid("key `remote` is empty; name a remote such as `origin`".into()));
+        }
+        Ok(config)
+    }
+
+    /// Reads `hotfix.toml` from `explicit`, or else from the checkout root
+    /// (`work_tree`) or, in a bare repository, from the git directory.
+    pub fn load(explicit: Option<&Path>, work_tree: Option<&Path>, git_dir: &Path) -> Result<(Config, PathBuf), ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => work_tree.unwrap_or(git_dir).join(FILE_NAME),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                return Err(ConfigError::NotFound { looked: path })
+            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        let config = Config::parse(&text, &path)?;
+        Ok((config, path))
+    }
+
+    /// Returns the time limit for a severity, or `None` for one that has no hotfix path.
+    pub fn limit_for(&self, severity: Severity) -> Option<Duration> {
+        match severity {
+            Severity::Critical => Some(self.severity.critical),
+            Severity::High => Some(self.severity.high),
+            Severity::Medium => None,
+        }
+    }
+}
+
+/// Where a TOML error sits, as ` (line N)`.
+fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(r) => {
+            let line = text[..r.start.min(text.len())].matches('\n').count() + 1;
+            format!(" (line {line})")
+        }
+        None => String::new(),
+    }
+}
+
+/// How urgent a hotfix is (seed 003's levels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "critical" => Ok(Severity::Critical),
+            "high" => Ok(Severity::High),
+            "medium" => Ok(Severity::Medium),
+            other => Err(format!("unknown severity `{other}`; accepted values: critical, high, medium")),
+        }
+    }
+}
+
+/// Returns a commented `hotfix.toml` for the detected branch names.
+pub fn template(main: &str, release: &str, develop: Option<&str>, remote: &str) -> String {
+    let develop_line = match develop {
+        Some(d) => format!("develop = \"{d}\""),
+        None => "# develop = \"develop\"".to_string(),
+    };
+    format!(
+        r#"# git-hotfix configuration; every key is described in the README.
+# Which runbook this repository follows. Accepted: {strategies}
+strategy = "restore-release"
+# The remote holding the release branch.
+remote = "{remote}"
+# The service name used in messages and reports.
+# service = "checkout-api"
+
+[branches]
+# Fixes must be merged here before they can be hotfixed.
+main = "{main}"
+# Production is deployed from this branch.
+release = "{release}"
+# The integration branch that receives backports.
+{develop_line}
+
+[production]
+# Where the commit production runs is read from. Several sources must agree;
+# `--production <rev>` on the command line overrides them all.
+# tag = "prod-*"                                    # newest tag matching a glob
+# command = "./scripts/production-sha.sh"           # prints a SHA
+# http = {{ url = "https://example.com/version", pointer = "/sha" }}
+
+[checks]
+# A hotfix larger than this is flagged in the plan.
+max_files = 20
+max_lines = 500
+# Changed paths matching these globs are flagged as migrations.
+migrations = ["**/migrations/**", "**/migrate/**", "**/*.sql"]
+
+[severity]
+# Time allowed from start to production, shown by `git hotfix status`.
+critical = "1h"
+high = "4h"
+"#,
+        strategies = strategy::names().join(", "),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+strategy = "restore-release"
+remote = "origin"
+[branches]
+main = "main"
+release = "release"
+develop = "develop"
+"#;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("hotfix.toml"))
+    }
+
+    #[test]
+    fn minimal_form_is_accepted_with_defaults() {
+        let c = parse(MINIMAL).expect("the issue's minimal form must parse");
+        assert_eq!(c.branches.release, "release");
+        assert_eq!(c.checks.max_files, 20);
+        assert_eq!(c.severity.critical, Duration::from_secs(3600));
+        assert!(c.production.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_accepted_keys() {
+        let err = parse(&MINIMAL.replace("remote = ", "remotee = ")).unwrap_err().to_string();
+        assert!(err.contains("remotee"), "{err}");
+        assert!(err.contains("strategy") && err.contains("branches"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_and_missing_branch_are_errors() {
+        let err = parse(&MINIMAL.replace("main = \"main\"", "main = 3")).unwrap_err().to_string();
+        assert!(err.contains("invalid type"), "{err}");
+        let err = parse(&MINIMAL.replace("release = \"release\"\n", "")).unwrap_err().to_string();
+        assert!(err.contains("missing field `release`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_strategy_lists_accepted_values() {
+        let err = parse(&MINIMAL.replace("restore-release", "yolo")).unwrap_err().to_string();
+        assert!(err.contains("`yolo`") && err.contains("restore-release"), "{err}");
+    }
+
+    #[test]
+    fn template_parses_back() {
+        let text = template("main", "release", Some("develop"), "origin");
+        let c = parse(&text).expect("the template is valid");
+        assert_eq!(c.branches.develop.as_deref(), Some("develop"));
+    }
+}

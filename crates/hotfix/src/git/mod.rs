@@ -1,0 +1,654 @@
+//! Object-level git: every read and write goes through the user's own `git`,
+//! parsed from `-z` / `--porcelain` output, never from prose.
+//!
+//! Nothing here touches a working tree, the index or `HEAD`: commits are built
+//! with `commit-tree`, cherry-picks with `merge-tree --write-tree --merge-base`
+//! (git's ort merge, so results equal `git cherry-pick`), and refs move only
+//! through `update-ref` with an expected old value or `push --force-with-lease`.
+
+mod transport;
+
+pub use transport::{PushOutcome, PushRefStatus, RefUpdate};
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The oldest git whose `merge-tree` has `--write-tree --merge-base`.
+pub const MIN_GIT_VERSION: (u32, u32) = (2, 40);
+
+/// Errors of the git layer; each carries the command and what git said.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("could not run `{program}`: {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`git {args}` failed ({status}): {stderr}")]
+    Failed {
+        args: String,
+        status: String,
+        stderr: String,
+    },
+    #[error("`git {args}` printed output that could not be read: {detail}")]
+    Parse { args: String, detail: String },
+    #[error("`{rev}` is not a commit in this repository")]
+    UnknownRevision { rev: String },
+    #[error("git {found} is too old: git-hotfix needs git {}.{} or newer for `merge-tree --merge-base`", MIN_GIT_VERSION.0, MIN_GIT_VERSION.1)]
+    TooOld { found: String },
+    #[error("{path} is not inside a git repository")]
+    NotARepository { path: PathBuf },
+}
+
+impl GitError {
+    /// Returns true for faults worth retrying: the network, not the request.
+    pub fn is_spurious(&self) -> bool {
+        match self {
+            GitError::Failed { stderr, .. } => {
+                let s = stderr.to_ascii_lowercase();
+                [
+                    "could not resolve host",
+                    "connection timed out",
+                    "connection reset",
+                    "early eof",
+                    "the remote end hung up unexpectedly",
+                    "operation timed out",
+                ]
+                .iter()
+                .any(|needle| s.contains(needle))
+            }
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = GitError> = std::result::Result<T, E>;
+
+/// A full object id as git prints it (hex, SHA-1 or SHA-256).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Oid(String);
+
+impl Oid {
+    /// Parses a hex object id, refusing anything that is not one.
+    pub fn parse(s: &str) -> Option<Oid> {
+        let s = s.trim();
+        let ok = (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
+        ok.then(|| Oid(s.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Returns the 7-character abbreviation used in messages.
+    pub fn short(&self) -> &str {
+        &self.0[..7]
+    }
+
+    /// Returns true for git's all-zero id, meaning "no object".
+    pub fn is_null(&self) -> bool {
+        self.0.bytes().all(|b| b == b'0')
+    }
+}
+
+impl fmt::Display for Oid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Oid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Oid({})", self.short())
+    }
+}
+
+/// A person and a moment, as in a commit header (`Name <email> 1700000000 +0000`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Signature {
+    pub name: String,
+    pub email: String,
+    /// Seconds since the epoch.
+    pub time: i64,
+    /// Offset as git writes it, e.g. `+0000`.
+    pub offset: String,
+}
+
+impl Signature {
+    /// Parses `Name <email> 1700000000 +0000`.
+    pub fn parse(s: &str) -> Option<Signature> {
+        let open = s.find('<')?;
+        let close = s.rfind('>')?;
+        let name = s[..open].trim().to_string();
+        let email = s[open + 1..close].to_string();
+        let mut rest = s[close + 1..].split_whitespace();
+        let time = rest.next()?.parse().ok()?;
+        let offset = rest.next().unwrap_or("+0000").to_string();
+        Some(Signature {
+            name,
+            email,
+            time,
+            offset,
+        })
+    }
+
+    /// Returns the `Name <email>` part.
+    pub fn ident(&self) -> String {
+        format!("{} <{}>", self.name, self.email)
+    }
+
+    fn git_date(&self) -> String {
+        format!("@{} {}", self.time, self.offset)
+    }
+}
+
+/// The parts of a commit object git-hotfix reads.
+#[derive(Clone, Debug)]
+pub struct CommitInfo {
+    pub id: Oid,
+    pub tree: Oid,
+    pub parents: Vec<Oid>,
+    pub author: Signature,
+    pub committer: Signature,
+    pub message: String,
+}
+
+impl CommitInfo {
+    /// Returns the first line of the message.
+    pub fn subject(&self) -> &str {
+        self.message.lines().next().unwrap_or("")
+    }
+}
+
+/// A commit to write with `commit-tree`.
+pub struct NewCommit<'a> {
+    pub tree: &'a Oid,
+    pub parents: &'a [Oid],
+    pub author: &'a Signature,
+    pub committer: &'a Signature,
+    pub message: &'a str,
+}
+
+/// What `merge-tree --write-tree` produced.
+#[derive(Clone, Debug)]
+pub struct MergeOutcome {
+    pub tree: Oid,
+    /// Paths with conflicts; empty for a clean merge.
+    pub conflicts: Vec<String>,
+}
+
+/// One path changed between two trees, with added and removed line counts
+/// (`None` for binary files).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FileChange {
+    pub path: String,
+    pub added: Option<u64>,
+    pub removed: Option<u64>,
+}
+
+/// A commit named by id and subject, for listing in messages.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CommitSummary {
+    pub id: Oid,
+    pub subject: String,
+}
+
+/// A handle on one repository, run through the user's `git`.
+#[derive(Clone, Debug)]
+pub struct Git {
+    program: OsString,
+    /// Where git runs (`-C`): a work tree or a bare repository.
+    dir: PathBuf,
+}
+
+impl Git {
+    /// Opens the repository containing `dir` and checks the git version.
+    pub fn open(dir: &Path) -> Result<Git> {
+        let program = std::env::var_os("GIT_HOTFIX_GIT").unwrap_or_else(|| "git".into());
+        let git = Git {
+            program,
+            dir: dir.to_path_buf(),
+        };
+        git.check_version()?;
+        let out = git.run(&["rev-parse", "--git-dir"]);
+        if out.is_err() {
+            return Err(GitError::NotARepository {
+                path: dir.to_path_buf(),
+            });
+        }
+        Ok(git)
+    }
+
+    /// Returns the directory git runs in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn check_version(&self) -> Result<()> {
+        let out = self.run(&["--version"])?;
+        let version = out.trim().trim_start_matches("git version ").to_string();
+        let mut nums = version.split(|c: char| !c.is_ascii_digit());
+        let major: u32 = nums.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        let minor: u32 = nums.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        if (major, minor) < MIN_GIT_VERSION {
+            return Err(GitError::TooOld { found: version });
+        }
+        Ok(())
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.arg("-C").arg(&self.dir);
+        // Output is parsed: keep it in git's plain, untranslated form.
+        cmd.env("LC_ALL", "C").env("GIT_TERMINAL_PROMPT", "0");
+        cmd
+    }
+
+    /// Runs git with `args` and returns stdout; a non-zero exit is an error.
+    pub fn run(&self, args: &[&str]) -> Result<String> {
+        self.run_with(args, None, &[])
+    }
+
+    /// Runs git with `args`, feeding `stdin` and adding `env`.
+    pub fn run_with(&self, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Result<String> {
+        let (status, stdout, stderr) = self.run_raw(args, stdin, env)?;
+        if !status.success() {
+            return Err(self.failed(args, &status, &stderr));
+        }
+        bytes_to_string(args, stdout)
+    }
+
+    /// Runs git and returns exit status, stdout and stderr without judging the status.
+    fn run_raw(
+        &self,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+        env: &[(&str, &str)],
+    ) -> Result<(std::process::ExitStatus, Vec<u8>, String)> {
+        let mut cmd = self.command();
+        cmd.args(args)
+            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let spawn_err = |source| GitError::Spawn {
+            program: self.program.to_string_lossy().into_owned(),
+            source,
+        };
+        let mut child = cmd.spawn().map_err(spawn_err)?;
+        if let Some(input) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin is piped because input was given");
+            // A writer thread keeps a large input from deadlocking against a full stdout pipe.
+            let input = input.to_vec();
+            let writer = std::thread::spawn(move || pipe.write_all(&input));
+            let out = child.wait_with_output().map_err(spawn_err)?;
+            // git may exit before reading all input (an error); its status says why.
+            let _ = writer.join();
+            return Ok((out.status, out.stdout, String::from_utf8_lossy(&out.stderr).into_owned()));
+        }
+        let out = child.wait_with_output().map_err(spawn_err)?;
+        Ok((out.status, out.stdout, String::from_utf8_lossy(&out.stderr).into_owned()))
+    }
+
+    fn failed(&self, args: &[&str], status: &std::process::ExitStatus, stderr: &str) -> GitError {
+        GitError::Failed {
+            args: args.join(" "),
+            status: status.code().map_or("killed".to_string(), |c| format!("exit {c}")),
+            stderr: stderr.trim().to_string(),
+        }
+    }
+
+    /// Resolves `rev` to a commit id, or `UnknownRevision`.
+    pub fn resolve_commit(&self, rev: &str) -> Result<Oid> {
+        let spec = format!("{rev}^{{commit}}");
+        match self.run(&["rev-parse", "--verify", "--quiet", "--end-of-options", &spec]) {
+            Ok(out) => Oid::parse(&out).ok_or_else(|| GitError::UnknownRevision { rev: rev.to_string() }),
+            Err(GitError::Failed { .. }) => Err(GitError::UnknownRevision { rev: rev.to_string() }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Resolves a ref name to its value, or `None` when it does not exist.
+    pub fn read_ref(&self, name: &str) -> Result<Option<Oid>> {
+        let (status, stdout, stderr) = self.run_raw(&["rev-parse", "--verify", "--quiet", name], None, &[])?;
+        match status.code() {
+            Some(0) => Ok(Oid::parse(&String::from_utf8_lossy(&stdout))),
+            Some(1) => Ok(None),
+            _ => Err(self.failed(&["rev-parse", "--verify", name], &status, &stderr)),
+        }
+    }
+
+    /// Returns true when the object store holds `id`.
+    pub fn has_object(&self, id: &Oid) -> Result<bool> {
+        let args = ["cat-file", "-e", id.as_str()];
+        let (status, _, _) = self.run_raw(&args, None, &[])?;
+        Ok(status.success())
+    }
+
+    /// Reads a commit object.
+    pub fn commit(&self, id: &Oid) -> Result<CommitInfo> {
+        let raw = self.run(&["cat-file", "commit", id.as_str()])?;
+        parse_commit(id.clone(), &raw).ok_or_else(|| GitError::Parse {
+            args: format!("cat-file commit {id}"),
+            detail: "commit header not understood".into(),
+        })
+    }
+
+    /// Returns true when `ancestor` is reachable from `descendant`.
+    pub fn is_ancestor(&self, ancestor: &Oid, descendant: &Oid) -> Result<bool> {
+        let args = ["merge-base", "--is-ancestor", ancestor.as_str(), descendant.as_str()];
+        let (status, _, stderr) = self.run_raw(&args, None, &[])?;
+        match status.code() {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => Err(self.failed(&args, &status, &stderr)),
+        }
+    }
+
+    /// Three-way merges `theirs` into `ours` against `base` with git's ort
+    /// strategy, writing the result tree (with conflict markers) to the object store.
+    pub fn merge_tree(&self, base: &Oid, ours: &Oid, theirs: &Oid) -> Result<MergeOutcome> {
+        let merge_base = format!("--merge-base={base}");
+        let args = [
+            "merge-tree",
+            "--write-tree",
+            "-z",
+            "--name-only",
+            "--no-messages",
+            &merge_base,
+            ours.as_str(),
+            theirs.as_str(),
+        ];
+        let (status, stdout, stderr) = self.run_raw(&args, None, &[])?;
+        // Exit 1 means "conflicts"; anything else but 0 is a real failure.
+        if !matches!(status.code(), Some(0) | Some(1)) {
+            return Err(self.failed(&args, &status, &stderr));
+        }
+        let text = bytes_to_string(&args, stdout)?;
+        let mut fields = text.split('\0');
+        let tree = fields.next().and_then(Oid::parse).ok_or_else(|| GitError::Parse {
+            args: args.join(" "),
+            detail: "no tree id".into(),
+        })?;
+        let mut conflicts: Vec<String> = fields.take_while(|f| !f.is_empty()).map(str::to_string).collect();
+        conflicts.dedup();
+        if status.code() == Some(1) && conflicts.is_empty() {
+            return Err(GitError::Parse {
+                args: args.join(" "),
+                detail: "merge reported conflicts but named no path".into(),
+            });
+        }
+        Ok(MergeOutcome { tree, conflicts })
+    }
+
+    /// Writes a commit object and returns its id; no ref moves.
+    pub fn commit_tree(&self, c: &NewCommit<'_>) -> Result<Oid> {
+        let mut args: Vec<&str> = vec!["commit-tree", c.tree.as_str()];
+        for p in c.parents {
+            args.push("-p");
+            args.push(p.as_str());
+        }
+        args.extend(["-F", "-"]);
+        let (ad, cd) = (c.author.git_date(), c.committer.git_date());
+        let env = [
+            ("GIT_AUTHOR_NAME", c.author.name.as_str()),
+            ("GIT_AUTHOR_EMAIL", c.author.email.as_str()),
+            ("GIT_AUTHOR_DATE", ad.as_str()),
+            ("GIT_COMMITTER_NAME", c.committer.name.as_str()),
+            ("GIT_COMMITTER_EMAIL", c.committer.email.as_str()),
+            ("GIT_COMMITTER_DATE", cd.as_str()),
+        ];
+        let out = self.run_with(&args, Some(c.message.as_bytes()), &env)?;
+        Oid::parse(&out).ok_or_else(|| GitError::Parse {
+            args: "commit-tree".into(),
+            detail: out,
+        })
+    }
+
+    /// Writes `content` as a blob and returns a tree holding it as `name`.
+    pub fn write_single_file_tree(&self, name: &str, content: &[u8]) -> Result<Oid> {
+        let blob = self.run_with(&["hash-object", "-w", "--stdin"], Some(content), &[])?;
+        let entry = format!("100644 blob {}\t{name}\n", blob.trim());
+        let tree = self.run_with(&["mktree"], Some(entry.as_bytes()), &[])?;
+        Oid::parse(&tree).ok_or_else(|| GitError::Parse {
+            args: "mktree".into(),
+            detail: tree,
+        })
+    }
+
+    /// Reads the blob at `path` inside `commit`.
+    pub fn read_file(&self, commit: &Oid, path: &str) -> Result<String> {
+        self.run(&["cat-file", "blob", &format!("{commit}:{path}")])
+    }
+
+    /// Moves a local ref to `new`, only if it currently equals `old`
+    /// (`None`: must not exist).
+    pub fn update_ref(&self, name: &str, new: &Oid, old: Option<&Oid>, reason: &str) -> Result<()> {
+        let zero = "0".repeat(new.as_str().len());
+        let old = old.map_or(zero.as_str(), Oid::as_str);
+        self.run_with(
+            &["-c", "core.fsync=committed", "update-ref", "-m", reason, name, new.as_str(), old],
+            None,
+            &[],
+        )
+        .map(drop)
+    }
+
+    /// Deletes a local ref if it still equals `old`.
+    pub fn delete_ref(&self, name: &str, old: &Oid) -> Result<()> {
+        self.run(&["update-ref", "-d", name, old.as_str()]).map(drop)
+    }
+
+    /// Lists local refs under `prefix` with their values.
+    pub fn list_refs(&self, prefix: &str) -> Result<Vec<(String, Oid)>> {
+        let out = self.run(&["for-each-ref", "--format=%(objectname) %(refname)", prefix])?;
+        Ok(out
+            .lines()
+            .filter_map(|l| {
+                let (oid, name) = l.split_once(' ')?;
+                Some((name.to_string(), Oid::parse(oid)?))
+            })
+            .collect())
+    }
+
+    /// Returns the newest tag (by creation date) matching `glob`, with the commit it names.
+    pub fn newest_tag(&self, glob: &str) -> Result<Option<(String, Oid)>> {
+        let pattern = format!("refs/tags/{glob}");
+        let out = self.run(&[
+            "for-each-ref",
+            "--sort=-creatordate",
+            "--count=1",
+            "--format=%(refname:strip=2)%00%(*objectname)%00%(objectname)",
+            &pattern,
+        ])?;
+        let line = out.trim_end_matches('\n');
+        if line.is_empty() {
+            return Ok(None);
+        }
+        let mut f = line.split('\0');
+        let name = f.next().unwrap_or_default().to_string();
+        // `*objectname` is the peeled commit of an annotated tag, empty for a light one.
+        let peeled = f.next().and_then(Oid::parse);
+        let direct = f.next().and_then(Oid::parse);
+        Ok(peeled.or(direct).map(|oid| (name, oid)))
+    }
+
+    /// Returns the files changed from `from` to `to` (any tree-ish), with line counts.
+    pub fn diff_stat(&self, from: &Oid, to: &Oid) -> Result<Vec<FileChange>> {
+        let args = ["diff-tree", "-r", "-z", "--numstat", "--no-renames", from.as_str(), to.as_str()];
+        let out = self.run(&args)?;
+        let mut changes = Vec::new();
+        for record in out.split('\0').filter(|r| !r.is_empty()) {
+            let mut parts = record.splitn(3, '\t');
+            let (Some(a), Some(r), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(GitError::Parse {
+                    args: args.join(" "),
+                    detail: format!("numstat record `{record}`"),
+                });
+            };
+            changes.push(FileChange {
+                path: path.to_string(),
+                added: a.parse().ok(),
+                removed: r.parse().ok(),
+            });
+        }
+        Ok(changes)
+    }
+
+    /// Returns the paths that differ between two tree-ishes.
+    pub fn changed_paths(&self, from: &Oid, to: &Oid) -> Result<Vec<String>> {
+        let out = self.run(&["diff-tree", "-r", "-z", "--name-only", "--no-renames", from.as_str(), to.as_str()])?;
+        Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())
+    }
+
+    /// Lists commits in `exclude..include` that touched any of `paths`, newest first.
+    pub fn commits_touching(&self, exclude: &Oid, include: &Oid, paths: &[String]) -> Result<Vec<CommitSummary>> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let range = format!("{exclude}..{include}");
+        let mut args = vec!["log", "-z", "--no-renames", "--format=%H %s", &range, "--"];
+        args.extend(paths.iter().map(String::as_str));
+        let out = self.run(&args)?;
+        Ok(parse_summaries(&out))
+    }
+
+    /// Lists the first-parent chain of `exclude..include`, newest first.
+    pub fn first_parent_chain(&self, exclude: &Oid, include: &Oid) -> Result<Vec<CommitSummary>> {
+        let range = format!("{exclude}..{include}");
+        let out = self.run(&["log", "-z", "--first-parent", "--format=%H %s", &range])?;
+        Ok(parse_summaries(&out))
+    }
+
+    /// Returns the stable patch-id of each `(commit, parent)` pair's change,
+    /// keyed by commit; a pair with an empty change has none.
+    pub fn patch_ids(&self, pairs: &[(Oid, Oid)]) -> Result<Vec<(Oid, Option<String>)>> {
+        let input: String = pairs.iter().map(|(c, p)| format!("{c} {p}\n")).collect();
+        let patches = self.run_with(
+            &["diff-tree", "--stdin", "-p", "--no-color", "--no-renames", "--full-index"],
+            Some(input.as_bytes()),
+            &[],
+        )?;
+        let ids = self.run_with(&["patch-id", "--stable"], Some(patches.as_bytes()), &[])?;
+        let found: Vec<(Oid, String)> = ids
+            .lines()
+            .filter_map(|l| {
+                let (pid, commit) = l.split_once(' ')?;
+                Some((Oid::parse(commit)?, pid.to_string()))
+            })
+            .collect();
+        Ok(pairs
+            .iter()
+            .map(|(c, _)| {
+                let pid = found.iter().find(|(id, _)| id == c).map(|(_, p)| p.clone());
+                (c.clone(), pid)
+            })
+            .collect())
+    }
+
+    /// Returns the committer identity git would use now (`git var GIT_COMMITTER_IDENT`).
+    pub fn committer_ident(&self) -> Result<Signature> {
+        let out = self.run(&["var", "GIT_COMMITTER_IDENT"])?;
+        Signature::parse(out.trim()).ok_or_else(|| GitError::Parse {
+            args: "var GIT_COMMITTER_IDENT".into(),
+            detail: out,
+        })
+    }
+
+    /// Returns a config value, or `None` when unset.
+    pub fn config_get(&self, key: &str) -> Result<Option<String>> {
+        let (status, stdout, stderr) = self.run_raw(&["config", "--get", key], None, &[])?;
+        match status.code() {
+            Some(0) => Ok(Some(String::from_utf8_lossy(&stdout).trim().to_string())),
+            Some(1) => Ok(None),
+            _ => Err(self.failed(&["config", "--get", key], &status, &stderr)),
+        }
+    }
+
+    /// Returns the top of the work tree, or `None` in a bare repository.
+    pub fn work_tree(&self) -> Result<Option<PathBuf>> {
+        if self.run(&["rev-parse", "--is-bare-repository"])?.trim() == "true" {
+            return Ok(None);
+        }
+        Ok(Some(PathBuf::from(self.run(&["rev-parse", "--show-toplevel"])?.trim())))
+    }
+
+    /// Returns the absolute git directory.
+    pub fn git_dir(&self) -> Result<PathBuf> {
+        Ok(PathBuf::from(self.run(&["rev-parse", "--absolute-git-dir"])?.trim()))
+    }
+}
+
+fn bytes_to_string(args: &[&str], bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| GitError::Parse {
+        args: args.join(" "),
+        detail: format!("not UTF-8: {e}"),
+    })
+}
+
+fn parse_summaries(out: &str) -> Vec<CommitSummary> {
+    out.split('\0')
+        .filter_map(|rec| {
+            let rec = rec.trim_start_matches('\n');
+            let (id, subject) = rec.split_once(' ').unwrap_or((rec, ""));
+            Some(CommitSummary {
+                id: Oid::parse(id)?,
+                subject: subject.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn parse_commit(id: Oid, raw: &str) -> Option<CommitInfo> {
+    let (header, message) = raw.split_once("\n\n").unwrap_or((raw, ""));
+    let mut tree = None;
+    let mut parents = Vec::new();
+    let mut author = None;
+    let mut committer = None;
+    for line in header.lines() {
+        if let Some(v) = line.strip_prefix("tree ") {
+            tree = Oid::parse(v);
+        } else if let Some(v) = line.strip_prefix("parent ") {
+            parents.push(Oid::parse(v)?);
+        } else if let Some(v) = line.strip_prefix("author ") {
+            author = Signature::parse(v);
+        } else if let Some(v) = line.strip_prefix("committer ") {
+            committer = Signature::parse(v);
+        }
+    }
+    Some(CommitInfo {
+        id,
+        tree: tree?,
+        parents,
+        author: author?,
+        committer: committer?,
+        message: message.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_round_trips_git_header() {
+        let s = Signature::parse("Ann Op <ann@example.com> 1700000000 -0500").expect("valid header");
+        assert_eq!(s.ident(), "Ann Op <ann@example.com>");
+        assert_eq!(s.time, 1_700_000_000);
+        assert_eq!(s.git_date(), "@1700000000 -0500");
+    }
+
+    #[test]
+    fn oid_rejects_non_hex() {
+        assert!(Oid::parse("zz").is_none());
+        assert!(Oid::parse(&"g".repeat(40)).is_none());
+        assert!(Oid::parse(&"a".repeat(40)).is_some());
+    }
+}

@@ -1,0 +1,147 @@
+//! Talking to the remote with the user's own `git fetch` / `git push`, so
+//! credentials, ssh config and hooks behave as they always do.
+
+use super::{Git, GitError, Oid, Result};
+
+/// One ref to move on the remote, as a compare-and-swap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefUpdate {
+    /// Full ref name on the remote (`refs/heads/release`).
+    pub name: String,
+    /// The value to set; `None` deletes the ref.
+    pub new: Option<Oid>,
+    /// The value the remote must hold now; `None`: the ref must not exist.
+    pub expected: Option<Oid>,
+}
+
+/// What the remote said about one ref of a push.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PushRefStatus {
+    pub name: String,
+    /// git's porcelain flag: ` ` fast-forward, `+` forced, `-` deleted, `*` new,
+    /// `=` up to date, `!` rejected.
+    pub flag: char,
+    pub summary: String,
+}
+
+impl PushRefStatus {
+    pub fn accepted(&self) -> bool {
+        self.flag != '!'
+    }
+}
+
+/// The remote's answer to an atomic push.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PushOutcome {
+    pub refs: Vec<PushRefStatus>,
+}
+
+impl PushOutcome {
+    pub fn accepted(&self) -> bool {
+        !self.refs.is_empty() && self.refs.iter().all(PushRefStatus::accepted)
+    }
+
+    /// Returns the refs the remote rejected because they no longer held the expected value.
+    pub fn rejected(&self) -> impl Iterator<Item = &PushRefStatus> {
+        self.refs.iter().filter(|r| !r.accepted())
+    }
+}
+
+impl Git {
+    /// Fetches `refspecs` from `remote` without touching `FETCH_HEAD`, tags or the checkout.
+    pub fn fetch(&self, remote: &str, refspecs: &[String]) -> Result<()> {
+        let mut args = vec!["fetch", "--no-write-fetch-head", "--no-tags", "--quiet", "--no-recurse-submodules", remote];
+        args.extend(refspecs.iter().map(String::as_str));
+        self.run(&args).map(drop)
+    }
+
+    /// Fetches every tag of `remote` (for tag-based production sources).
+    pub fn fetch_tags(&self, remote: &str) -> Result<()> {
+        self.run(&["fetch", "--no-write-fetch-head", "--quiet", remote, "+refs/tags/*:refs/tags/*"]).map(drop)
+    }
+
+    /// Returns the remote's values of refs matching `patterns` (`ls-remote`).
+    pub fn ls_remote(&self, remote: &str, patterns: &[&str]) -> Result<Vec<(String, Oid)>> {
+        let mut args = vec!["ls-remote", remote];
+        args.extend(patterns);
+        let out = self.run(&args)?;
+        Ok(out
+            .lines()
+            .filter_map(|l| {
+                let (oid, name) = l.split_once('\t')?;
+                Some((name.to_string(), Oid::parse(oid)?))
+            })
+            .collect())
+    }
+
+    /// Returns true when `remote` names a configured remote or a URL/path git can reach.
+    pub fn remote_exists(&self, remote: &str) -> Result<bool> {
+        if self.config_get(&format!("remote.{remote}.url"))?.is_some() {
+            return Ok(true);
+        }
+        Ok(remote.contains('/') || remote.contains(':'))
+    }
+
+    /// Pushes all `updates` in one atomic, leased push: either every ref moves
+    /// or none does. A refusal is returned as an outcome, not an error.
+    pub fn push_atomic(&self, remote: &str, updates: &[RefUpdate]) -> Result<PushOutcome> {
+        let mut args: Vec<String> = vec!["push".into(), "--porcelain".into(), "--atomic".into()];
+        for u in updates {
+            let expected = u.expected.as_ref().map(Oid::to_string).unwrap_or_default();
+            args.push(format!("--force-with-lease={}:{}", u.name, expected));
+        }
+        args.push(remote.into());
+        for u in updates {
+            match &u.new {
+                Some(oid) => args.push(format!("{}:{}", oid, u.name)),
+                None => args.push(format!(":{}", u.name)),
+            }
+        }
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (status, stdout, stderr) = self.run_raw(&argv, None, &[])?;
+        let text = String::from_utf8_lossy(&stdout);
+        let refs = parse_push_porcelain(&text);
+        if refs.is_empty() {
+            // No per-ref verdict: the push never reached the point of judging refs.
+            return Err(GitError::Failed {
+                args: argv.join(" "),
+                status: status.code().map_or("killed".into(), |c| format!("exit {c}")),
+                stderr: stderr.trim().to_string(),
+            });
+        }
+        Ok(PushOutcome { refs })
+    }
+}
+
+fn parse_push_porcelain(text: &str) -> Vec<PushRefStatus> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.splitn(3, '\t');
+            let flag_field = fields.next()?;
+            let spec = fields.next()?;
+            let summary = fields.next().unwrap_or("").to_string();
+            let flag = flag_field.chars().next()?;
+            if flag_field.len() != 1 || !" +-*=!".contains(flag) {
+                return None;
+            }
+            let name = spec.rsplit_once(':').map_or(spec, |(_, dst)| dst).to_string();
+            Some(PushRefStatus { name, flag, summary })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn porcelain_reads_accepted_and_rejected_refs() {
+        let out = "To ../origin.git\n \trefs/heads/x:refs/heads/release\t1111111..2222222\n!\trefs/heads/y:refs/hotfix/locks/release\t[rejected] (stale info)\nDone\n";
+        let refs = parse_push_porcelain(out);
+        assert_eq!(refs.len(), 2);
+        assert!(refs[0].accepted());
+        assert_eq!(refs[1].name, "refs/hotfix/locks/release");
+        assert!(!refs[1].accepted());
+        assert!(refs[1].summary.contains("stale info"));
+    }
+}

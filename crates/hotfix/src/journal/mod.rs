@@ -1,0 +1,328 @@
+//! The run journal: an append-only, hash-chained record of every step and its
+//! evidence, kept as a chain of git commits.
+//!
+//! Each entry is one commit whose message holds the entry as JSON and whose
+//! parent is the previous entry, so git's object hashing is the hash chain:
+//! changing any past entry changes the head id. Locally the chain lives at
+//! `refs/hotfix/runs/<id>` (objects and ref written with `core.fsync`); it is
+//! mirrored to the same ref on the remote by compare-and-swap pushes, so any
+//! clone can read and continue the run. The remote's copy is fetched into
+//! `refs/hotfix-remote/<remote>/...`.
+//!
+//! The lock on a release branch is the remote ref `refs/hotfix/locks/<branch>`,
+//! pointing at the first entry of the run that holds it. It is created with
+//! `--force-with-lease=<ref>:` (must not exist) in the same atomic push that
+//! publishes the run, so a run exists on the remote if and only if it took the lock.
+
+mod entry;
+
+pub use entry::{Actor, BuiltPick, Entry, Event, Evidence, Run, RunRecord, RunState};
+
+use crate::git::{Git, GitError, NewCommit, Oid, RefUpdate, Signature};
+
+/// Where runs live, locally and on the remote.
+pub const RUNS_PREFIX: &str = "refs/hotfix/runs/";
+/// Where locks live on the remote.
+pub const LOCKS_PREFIX: &str = "refs/hotfix/locks/";
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("no hotfix run `{id}` here or on the remote")]
+    RunNotFound { id: String },
+    #[error("no hotfix runs found here or on the remote")]
+    NoRuns,
+    #[error("journal of run `{id}` diverged: this clone has {local}, the remote has {remote}")]
+    Diverged { id: String, local: Oid, remote: Oid },
+    #[error("journal entry {commit} of run `{id}` cannot be read: {detail}")]
+    Corrupt { id: String, commit: Oid, detail: String },
+    #[error("the journal of run `{id}` moved on the remote while this command ran (another operator is working on it)")]
+    Contended { id: String },
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
+
+/// Reads and writes journals of one remote.
+pub struct JournalStore<'a> {
+    git: &'a Git,
+    remote: String,
+}
+
+impl<'a> JournalStore<'a> {
+    pub fn new(git: &'a Git, remote: &str) -> Self {
+        JournalStore {
+            git,
+            remote: remote.to_string(),
+        }
+    }
+
+    pub fn run_ref(id: &str) -> String {
+        format!("{RUNS_PREFIX}{id}")
+    }
+
+    pub fn lock_ref(branch: &str) -> String {
+        format!("{LOCKS_PREFIX}{branch}")
+    }
+
+    fn tracking_prefix(&self) -> String {
+        let safe: String = self
+            .remote
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .collect();
+        format!("refs/hotfix-remote/{safe}/")
+    }
+
+    fn tracking(&self, remote_ref: &str) -> String {
+        let rest = remote_ref.strip_prefix("refs/hotfix/").unwrap_or(remote_ref);
+        format!("{}{rest}", self.tracking_prefix())
+    }
+
+    /// Fetches every run and lock from the remote into the tracking namespace.
+    pub fn refresh(&self) -> Result<(), JournalError> {
+        let spec = format!("+refs/hotfix/*:{}*", self.tracking_prefix());
+        self.git.run(&["fetch", "--no-write-fetch-head", "--no-tags", "--quiet", "--prune", &self.remote, &spec])?;
+        Ok(())
+    }
+
+    /// Returns the remote's lock on `branch` as last fetched: the lock value
+    /// and the id of the run holding it.
+    pub fn lock_holder(&self, branch: &str) -> Result<Option<(Oid, String)>, JournalError> {
+        let Some(value) = self.git.read_ref(&self.tracking(&Self::lock_ref(branch)))? else {
+            return Ok(None);
+        };
+        let entry = self.read_entry("lock", &value)?;
+        let id = match entry.event {
+            Event::RunCreated(record) => record.run_id,
+            _ => "(unknown run)".into(),
+        };
+        Ok(Some((value, id)))
+    }
+
+    /// Lists run ids known locally or on the remote, oldest first (ids sort by time).
+    pub fn list_runs(&self) -> Result<Vec<String>, JournalError> {
+        let mut ids: Vec<String> = self
+            .git
+            .list_refs(RUNS_PREFIX)?
+            .into_iter()
+            .chain(self.git.list_refs(&format!("{}runs/", self.tracking_prefix()))?)
+            .filter_map(|(name, _)| name.rsplit('/').next().map(str::to_string))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Loads run `id`, reconciling this clone's copy with the remote's
+    /// (call [`refresh`](Self::refresh) first to see the remote's newest).
+    pub fn load(&self, id: &str) -> Result<Journal, JournalError> {
+        let local_ref = Self::run_ref(id);
+        let local = self.git.read_ref(&local_ref)?;
+        let remote = self.git.read_ref(&self.tracking(&local_ref))?;
+        let head = match (&local, &remote) {
+            (None, None) => return Err(JournalError::RunNotFound { id: id.into() }),
+            (Some(l), None) => l.clone(),
+            (None, Some(r)) => {
+                self.git.update_ref(&local_ref, r, None, "hotfix: adopt run from remote")?;
+                r.clone()
+            }
+            (Some(l), Some(r)) if l == r => l.clone(),
+            (Some(l), Some(r)) => {
+                if self.git.is_ancestor(l, r)? {
+                    self.git.update_ref(&local_ref, r, Some(l), "hotfix: fast-forward run from remote")?;
+                    r.clone()
+                } else if self.git.is_ancestor(r, l)? {
+                    l.clone()
+                } else {
+                    return Err(JournalError::Diverged {
+                        id: id.into(),
+                        local: l.clone(),
+                        remote: r.clone(),
+                    });
+                }
+            }
+        };
+        let entries = self.read_chain(id, &head)?;
+        let run = Run::from_entries(id, entries).map_err(|detail| JournalError::Corrupt {
+            id: id.into(),
+            commit: head.clone(),
+            detail,
+        })?;
+        Ok(Journal {
+            id: id.into(),
+            head,
+            remote_head: remote,
+            run,
+        })
+    }
+
+    fn read_chain(&self, id: &str, head: &Oid) -> Result<Vec<(Oid, Entry)>, JournalError> {
+        let out = self.git.run(&["log", "--first-parent", "--reverse", "-z", "--format=%H%n%B", head.as_str()])?;
+        out.split('\0')
+            .filter(|r| !r.trim().is_empty())
+            .map(|record| {
+                let record = record.trim_start_matches('\n');
+                let (hash, body) = record.split_once('\n').unwrap_or((record, ""));
+                let commit = Oid::parse(hash).ok_or_else(|| JournalError::Corrupt {
+                    id: id.into(),
+                    commit: head.clone(),
+                    detail: format!("bad log record `{hash}`"),
+                })?;
+                let entry = parse_entry(body).map_err(|detail| JournalError::Corrupt {
+                    id: id.into(),
+                    commit: commit.clone(),
+                    detail,
+                })?;
+                Ok((commit, entry))
+            })
+            .collect()
+    }
+
+    fn read_entry(&self, id: &str, commit: &Oid) -> Result<Entry, JournalError> {
+        let info = self.git.commit(commit)?;
+        parse_entry(&info.message).map_err(|detail| JournalError::Corrupt {
+            id: id.into(),
+            commit: commit.clone(),
+            detail,
+        })
+    }
+
+    /// Writes an entry commit on top of `parent`; no ref moves.
+    /// `keep` become extra parents: objects the entry refers to (built commits)
+    /// travel with the journal and stay reachable; walks use `--first-parent`.
+    pub fn write_entry(&self, run_id: &str, parent: Option<&Oid>, keep: &[Oid], entry: &Entry, who: &Signature) -> Result<Oid, JournalError> {
+        let json = serde_json::to_string(entry).expect("journal entries always serialize: plain data, string keys");
+        let message = format!("hotfix {run_id} #{}: {}\n\n{json}\n", entry.seq, entry.event.summary());
+        let tree = self.empty_tree()?;
+        let parents: Vec<Oid> = parent.into_iter().chain(keep).cloned().collect();
+        let oid = self.git.commit_tree(&NewCommit {
+            tree: &tree,
+            parents: &parents,
+            author: who,
+            committer: who,
+            message: &message,
+        })?;
+        Ok(oid)
+    }
+
+    fn empty_tree(&self) -> Result<Oid, GitError> {
+        let out = self.git.run_with(&["mktree"], Some(b""), &[])?;
+        Oid::parse(&out).ok_or_else(|| GitError::Parse {
+            args: "mktree".into(),
+            detail: out,
+        })
+    }
+
+    /// Creates run `id`'s local journal with its first entries (not yet on the remote).
+    pub fn create(&self, id: &str, entries: Vec<Entry>, who: &Signature) -> Result<Journal, JournalError> {
+        let mut head: Option<Oid> = None;
+        let mut written = Vec::new();
+        for entry in entries {
+            let oid = self.write_entry(id, head.as_ref(), &[], &entry, who)?;
+            written.push((oid.clone(), entry));
+            head = Some(oid);
+        }
+        let head = head.expect("a run is created with at least its RunCreated entry");
+        self.git.update_ref(&Self::run_ref(id), &head, None, "hotfix: create run")?;
+        let run = Run::from_entries(id, written).map_err(|detail| JournalError::Corrupt {
+            id: id.into(),
+            commit: head.clone(),
+            detail,
+        })?;
+        Ok(Journal {
+            id: id.into(),
+            head,
+            remote_head: None,
+            run,
+        })
+    }
+
+    /// Forgets a run that never reached the remote (its lock push was refused).
+    pub fn discard_unpublished(&self, journal: &Journal) -> Result<(), JournalError> {
+        self.git.delete_ref(&Self::run_ref(&journal.id), &journal.head)?;
+        Ok(())
+    }
+}
+
+fn parse_entry(message: &str) -> Result<Entry, String> {
+    let json = message
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .ok_or_else(|| "no JSON entry in the commit message".to_string())?;
+    serde_json::from_str(json).map_err(|e| format!("entry JSON not understood: {e}"))
+}
+
+/// One run's journal, as this clone holds it.
+pub struct Journal {
+    pub id: String,
+    /// This clone's head.
+    pub head: Oid,
+    /// The remote's head as last seen; `None` when the run is not on the remote.
+    pub remote_head: Option<Oid>,
+    pub run: Run,
+}
+
+/// Entries written on top of a journal's head but not yet recorded locally,
+/// waiting for the push that makes them true.
+pub struct Staged {
+    pub head: Oid,
+    entries: Vec<(Oid, Entry)>,
+}
+
+impl Journal {
+    /// Returns true when the remote holds this run.
+    pub fn is_published(&self) -> bool {
+        self.remote_head.is_some()
+    }
+
+    /// Writes entries on top of the head without moving any ref; the first
+    /// entry keeps `keep` reachable.
+    pub fn stage(&self, store: &JournalStore<'_>, events: Vec<Event>, keep: &[Oid], actor: &Actor, who: &Signature) -> Result<Staged, JournalError> {
+        let mut head = self.head.clone();
+        let mut seq = self.run.entries.last().map_or(0, |(_, e)| e.seq + 1);
+        let mut entries = Vec::new();
+        for (i, event) in events.into_iter().enumerate() {
+            let entry = Entry {
+                seq,
+                at: who.time,
+                actor: actor.clone(),
+                event,
+            };
+            let keep = if i == 0 { keep } else { &[] };
+            head = store.write_entry(&self.id, Some(&head), keep, &entry, who)?;
+            entries.push((head.clone(), entry));
+            seq += 1;
+        }
+        Ok(Staged { head, entries })
+    }
+
+    /// Records staged entries as this clone's head (compare-and-swap on the old head).
+    pub fn commit(&mut self, store: &JournalStore<'_>, staged: Staged) -> Result<(), JournalError> {
+        store
+            .git
+            .update_ref(&JournalStore::run_ref(&self.id), &staged.head, Some(&self.head), "hotfix: journal entry")?;
+        self.head = staged.head;
+        for (oid, entry) in staged.entries {
+            self.run.push(oid, entry);
+        }
+        Ok(())
+    }
+
+    /// Returns the remote update that mirrors `head` (leased on the remote head last seen).
+    pub fn mirror_update(&self, head: &Oid) -> RefUpdate {
+        RefUpdate {
+            name: JournalStore::run_ref(&self.id),
+            new: Some(head.clone()),
+            expected: self.remote_head.clone(),
+        }
+    }
+
+    /// Notes that the remote now holds `head`.
+    pub fn mark_mirrored(&mut self, head: Oid) {
+        self.remote_head = Some(head);
+    }
+
+    /// Returns the first entry's commit: the value of this run's lock.
+    pub fn lock_value(&self) -> &Oid {
+        &self.run.entries[0].0
+    }
+}

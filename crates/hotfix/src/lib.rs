@@ -1,0 +1,162 @@
+//! The engine of git-hotfix: plans and carries out production hotfix releases
+//! on git objects, journaling every step with its evidence.
+//!
+//! The library never prints; it returns data and reports progress through
+//! [`workflow::execute::Progress`]. The `git-hotfix` binary is a thin CLI on top.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod ambient;
+pub mod config;
+pub mod demo;
+pub mod git;
+pub mod journal;
+pub mod ops;
+pub mod providers;
+pub mod workflow;
+
+use std::path::PathBuf;
+
+use config::ConfigError;
+use git::GitError;
+use journal::JournalError;
+use providers::production::ProductionError;
+use workflow::WorkflowError;
+
+/// How an error should end the process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitKind {
+    /// 1: something went wrong (git, network, config, journal).
+    Error,
+    /// 2: the command line is wrong.
+    Usage,
+    /// 3: a safety check blocked the hotfix.
+    Blocked,
+}
+
+impl ExitKind {
+    pub fn code(self) -> i32 {
+        match self {
+            ExitKind::Error => 1,
+            ExitKind::Usage => 2,
+            ExitKind::Blocked => 3,
+        }
+    }
+}
+
+/// Every error an operation can end with; each says what was checked and found.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(transparent)]
+    Production(#[from] ProductionError),
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("remote `{remote}` is not configured in this repository")]
+    MissingRemote { remote: String },
+    #[error("branch `{name}` ({key} in hotfix.toml) does not exist on {remote}")]
+    BranchMissing { key: &'static str, name: String, remote: String },
+    #[error("fix `{rev}` is not a commit in this repository")]
+    UnknownFix { rev: String },
+    #[error("no fix given")]
+    NoFix,
+    #[error("severity medium has no hotfix path: the runbooks send it to the normal release")]
+    MediumSeverity,
+    #[error("the plan is blocked by {checks} check(s)")]
+    Blocked { checks: usize },
+    #[error("{} already exists", .path.display())]
+    ConfigExists { path: PathBuf },
+}
+
+impl Error {
+    /// Returns how the process should exit.
+    pub fn exit_kind(&self) -> ExitKind {
+        match self {
+            Error::UnknownFix { .. } | Error::NoFix | Error::MediumSeverity => ExitKind::Usage,
+            Error::Blocked { .. } => ExitKind::Blocked,
+            Error::Workflow(
+                WorkflowError::ReleaseMoved { .. }
+                | WorkflowError::ReleaseLocked { .. }
+                | WorkflowError::BlockedOnResume { .. }
+                | WorkflowError::VerificationFailed { .. }
+                | WorkflowError::PlanChanged { .. },
+            ) => ExitKind::Blocked,
+            _ => ExitKind::Error,
+        }
+    }
+
+    /// Returns what the operator can do next.
+    pub fn hint(&self) -> Option<String> {
+        let h = match self {
+            Error::Config(ConfigError::NotFound { .. }) => {
+                "run `git hotfix init` to write a commented hotfix.toml, or pass --config PATH".into()
+            }
+            Error::Config(ConfigError::Invalid { .. }) => "fix the key named above; every key is described in the README".into(),
+            Error::Git(GitError::TooOld { .. }) => "install git 2.40 or newer, or point GIT_HOTFIX_GIT at one".into(),
+            Error::Git(GitError::NotARepository { .. }) => "run git hotfix inside the repository, or pass -C DIR".into(),
+            Error::Git(e) if e.is_spurious() => "a network fault; nothing is half-done: run the command again, or `git hotfix continue`".into(),
+            Error::MissingRemote { remote } => {
+                format!("add it with `git remote add {remote} <url>`, or set `remote` in hotfix.toml")
+            }
+            Error::BranchMissing { remote, .. } => {
+                format!("check [branches] in hotfix.toml; `git ls-remote --heads {remote}` lists the branches")
+            }
+            Error::UnknownFix { .. } => {
+                "check the SHA; git hotfix fetches only the release and main branches, so fetch the fix's branch first".into()
+            }
+            Error::NoFix => "name the approved fix with --fix <rev>".into(),
+            Error::MediumSeverity => "ship it with the normal release; pass --force only if the incident lead says otherwise".into(),
+            Error::Blocked { .. } => "nothing was changed; `git hotfix plan` lists every reason".into(),
+            Error::ConfigExists { .. } => "edit it, or pass --force to overwrite it".into(),
+            Error::Production(ProductionError::NoSource) => "pass --production <sha> from the environment page".into(),
+            Error::Production(ProductionError::NothingFound { .. } | ProductionError::NotInRepository { .. }) => {
+                "stop: gather the deployed SHA from deploy logs, release records or the last successful production \
+                 pipeline, fetch it, then pass --production <sha>"
+                    .into()
+            }
+            Error::Production(ProductionError::Disagree { .. }) => {
+                "find out which source is right before changing release; then pass --production <sha>".into()
+            }
+            Error::Workflow(w) => return workflow_hint(w),
+            Error::Journal(JournalError::NoRuns) => "start one with `git hotfix start --fix <rev>`".into(),
+            Error::Journal(JournalError::RunNotFound { .. }) => "`git hotfix log` lists the runs".into(),
+            Error::Journal(JournalError::Contended { .. }) => {
+                "nothing of yours was pushed; `git hotfix status` shows where the other operator took it".into()
+            }
+            Error::Journal(JournalError::Diverged { .. }) => {
+                "two clones wrote to this run; compare `git log refs/hotfix/runs/<id>` with the remote before going on".into()
+            }
+            _ => return None,
+        };
+        Some(h)
+    }
+}
+
+fn workflow_hint(e: &WorkflowError) -> Option<String> {
+    let h = match e {
+        WorkflowError::ReleaseMoved { .. } => {
+            "nothing was pushed; look at the commits above, then run `git hotfix continue --rebuild` to restore \
+             and re-pick on the new tip, or `git hotfix abort`"
+        }
+        WorkflowError::ReleaseLocked { .. } => {
+            "one hotfix at a time: `git hotfix status` shows the run holding the lock; continue it or `git hotfix abort` it"
+        }
+        WorkflowError::Fault(_) => "the run stopped between steps; run `git hotfix continue` to resume",
+        WorkflowError::RunFinished { .. } => "`git hotfix log` lists runs; start a new one with `git hotfix start`",
+        WorkflowError::VerificationFailed { .. } => {
+            "release is not as planned; `git hotfix status` shows the evidence; do not deploy it"
+        }
+        WorkflowError::BlockedOnResume { .. } | WorkflowError::PlanChanged { .. } => {
+            "nothing was pushed; `git hotfix abort` and plan again"
+        }
+        WorkflowError::PushRefused { .. } => "the remote refused (a protected branch or a hook?); fix that, then `git hotfix continue`",
+        WorkflowError::Git(g) if g.is_spurious() => "a network fault; run `git hotfix continue` to retry",
+        _ => return None,
+    };
+    Some(h.to_string())
+}

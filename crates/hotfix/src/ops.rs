@@ -1,0 +1,402 @@
+//! Every operation of git-hotfix, each a function the CLI calls: open a
+//! session, plan, start, continue, abort, status, log, init.
+
+use std::path::{Path, PathBuf};
+
+use crate::ambient::{format_utc, Ambient};
+use crate::config::{self, Config, ConfigError, Severity};
+use crate::git::{Git, GitError, Oid, Signature};
+use crate::journal::{Actor, Entry, Event, Journal, JournalStore, Run, RunRecord, RunState};
+use crate::providers::production;
+use crate::workflow::execute::{self, Context, Progress};
+use crate::workflow::plan::{Plan, StepName};
+use crate::workflow::restore_release::read_fixes;
+use crate::workflow::strategy::{self, PlanInput};
+use crate::Error;
+
+/// A repository, its configuration and the ambient seam, opened once per command.
+pub struct Session {
+    pub git: Git,
+    pub config: Config,
+    pub config_path: PathBuf,
+    pub ambient: Ambient,
+}
+
+impl Session {
+    /// Opens the repository at `dir` and its `hotfix.toml`.
+    pub fn open(dir: &Path, config_path: Option<&Path>) -> Result<Session, Error> {
+        let git = Git::open(dir)?;
+        let work_tree = git.work_tree()?;
+        let (config, config_path) = Config::load(config_path, work_tree.as_deref(), &git.git_dir()?)?;
+        Ok(Session {
+            git,
+            config,
+            config_path,
+            ambient: Ambient::from_env(),
+        })
+    }
+
+    /// Returns the operator's git identity, stamped with the current time.
+    pub fn operator(&self) -> Result<Signature, Error> {
+        let mut sig = self.git.committer_ident()?;
+        sig.time = self.ambient.now();
+        Ok(sig)
+    }
+
+    fn context<'a>(&'a self, progress: &'a dyn Progress) -> Result<Context<'a>, Error> {
+        let operator = self.operator()?;
+        let actor = Actor {
+            ident: operator.ident(),
+            host: self.ambient.hostname().to_string(),
+        };
+        Ok(Context {
+            git: &self.git,
+            config: &self.config,
+            ambient: &self.ambient,
+            operator,
+            actor,
+            progress,
+        })
+    }
+
+    fn store(&self) -> JournalStore<'_> {
+        JournalStore::new(&self.git, &self.config.remote)
+    }
+
+    /// Returns a new run id: UTC time, then random hex (`20261121-223000-a1b2`).
+    pub fn new_run_id(&self) -> String {
+        let stamp = format_utc(self.ambient.now()).replace(['-', ':'], "");
+        let (date, time) = stamp.trim_end_matches('Z').split_once('T').unwrap_or((&stamp, ""));
+        format!("{date}-{time}-{}", self.ambient.random_hex(4))
+    }
+}
+
+/// What the operator asked to hotfix.
+#[derive(Clone, Debug, Default)]
+pub struct HotfixRequest {
+    /// Fix revisions as given (`abc123`, `origin/main~2`).
+    pub fixes: Vec<String>,
+    /// Overrides the configured production sources.
+    pub production: Option<String>,
+    /// Parent to pick merge commits against (1 unless given).
+    pub mainline: Option<u32>,
+}
+
+fn tracking_ref(remote: &str, branch: &str) -> String {
+    format!("refs/remotes/{remote}/{branch}")
+}
+
+/// Fetches what the plan needs and computes it; moves no ref but the
+/// remote-tracking refs of the release and main branches.
+pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Result<Plan, Error> {
+    if request.fixes.is_empty() {
+        return Err(Error::NoFix);
+    }
+    let git = &session.git;
+    let cfg = &session.config;
+    if !git.remote_exists(&cfg.remote)? {
+        return Err(Error::MissingRemote { remote: cfg.remote.clone() });
+    }
+    fetch_branches(session, &[("branches.release", &cfg.branches.release), ("branches.main", &cfg.branches.main)])?;
+    if cfg.production.tag.is_some() && request.production.is_none() {
+        git.fetch_tags(&cfg.remote)?;
+    }
+    let production = production::resolve(git, &cfg.production, request.production.as_deref())?;
+    let mut fixes = Vec::new();
+    for rev in &request.fixes {
+        match git.resolve_commit(rev) {
+            Ok(oid) => fixes.push(oid),
+            Err(GitError::UnknownRevision { .. }) => return Err(Error::UnknownFix { rev: rev.clone() }),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let read = |branch: &str| -> Result<Oid, Error> {
+        git.read_ref(&tracking_ref(&cfg.remote, branch))?.ok_or_else(|| Error::BranchMissing {
+            key: "branches",
+            name: branch.to_string(),
+            remote: cfg.remote.clone(),
+        })
+    };
+    let strategy = strategy::find(&cfg.strategy).expect("the strategy name was validated when the config was read");
+    let input = PlanInput {
+        git,
+        config: cfg,
+        production,
+        release_tip: read(&cfg.branches.release)?,
+        main_tip: read(&cfg.branches.main)?,
+        fixes: read_fixes(git, &fixes)?,
+        mainline: request.mainline,
+        operator: session.operator()?,
+        run_id: run_id.to_string(),
+    };
+    Ok(strategy.plan(&input)?)
+}
+
+/// Fetches `branches` into their remote-tracking refs; a branch the remote
+/// lacks is an error naming the config key.
+fn fetch_branches(session: &Session, branches: &[(&'static str, &str)]) -> Result<(), Error> {
+    let remote = &session.config.remote;
+    let specs: Vec<String> = branches
+        .iter()
+        .map(|(_, b)| format!("+refs/heads/{b}:{}", tracking_ref(remote, b)))
+        .collect();
+    match session.git.fetch(remote, &specs) {
+        Ok(()) => Ok(()),
+        Err(GitError::Failed { stderr, .. }) if stderr.contains("couldn't find remote ref") => {
+            let (key, name) = branches
+                .iter()
+                .find(|(_, b)| stderr.contains(&format!("refs/heads/{b}")))
+                .copied()
+                .unwrap_or(branches[0]);
+            Err(Error::BranchMissing {
+                key,
+                name: name.to_string(),
+                remote: remote.clone(),
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How a run is started.
+#[derive(Clone, Debug)]
+pub struct StartOptions {
+    pub severity: Severity,
+    pub incident: Option<String>,
+    /// Allows a severity without a hotfix path (medium).
+    pub force: bool,
+}
+
+/// Refuses severities the runbooks send to the normal release.
+pub fn check_severity(options: &StartOptions) -> Result<(), Error> {
+    if options.severity == Severity::Medium && !options.force {
+        return Err(Error::MediumSeverity);
+    }
+    Ok(())
+}
+
+/// Creates run `run_id` from a confirmed `plan` and carries it out.
+pub fn start(session: &Session, run_id: &str, request: &HotfixRequest, plan: Plan, options: &StartOptions, progress: &dyn Progress) -> Result<Journal, Error> {
+    check_severity(options)?;
+    if !plan.is_safe() {
+        return Err(Error::Blocked { checks: plan.blocking().count() });
+    }
+    let store = session.store();
+    store.refresh()?;
+    if let Some((_, holder)) = store.lock_holder(&session.config.branches.release)? {
+        return Err(crate::workflow::WorkflowError::ReleaseLocked {
+            branch: session.config.branches.release.clone(),
+            holder,
+        }
+        .into());
+    }
+    let cx = session.context(progress)?;
+    let record = RunRecord {
+        run_id: run_id.to_string(),
+        strategy: plan.strategy.clone(),
+        remote: session.config.remote.clone(),
+        release_branch: plan.release_branch.clone(),
+        main_branch: plan.main_branch.clone(),
+        fixes: plan.picks.iter().map(|p| p.fix.clone()).collect(),
+        mainline: request.mainline,
+        severity: options.severity,
+        incident: options.incident.clone(),
+        limit_secs: session.config.limit_for(options.severity).map(|d| d.as_secs()),
+        plan,
+    };
+    let created = Entry {
+        seq: 0,
+        at: cx.operator.time,
+        actor: cx.actor.clone(),
+        event: Event::RunCreated(Box::new(record)),
+    };
+    let mut journal = store.create(run_id, vec![created], &cx.operator)?;
+    execute::run_steps(&cx, &mut journal)?;
+    Ok(journal)
+}
+
+/// Picks the run a command means: the one named, else the one holding the
+/// release lock, else the newest unfinished run.
+fn pick_run(session: &Session, store: &JournalStore<'_>, id: Option<&str>) -> Result<String, Error> {
+    if let Some(id) = id {
+        return Ok(id.to_string());
+    }
+    if let Some((_, holder)) = store.lock_holder(&session.config.branches.release)? {
+        return Ok(holder);
+    }
+    let ids = store.list_runs()?;
+    for id in ids.iter().rev() {
+        if !store.load(id)?.run.state().is_finished() {
+            return Ok(id.clone());
+        }
+    }
+    ids.last().cloned().ok_or(Error::Journal(crate::journal::JournalError::NoRuns))
+}
+
+/// Loads a run after fetching the remote's journals.
+pub fn load_run(session: &Session, id: Option<&str>) -> Result<Journal, Error> {
+    let store = session.store();
+    store.refresh()?;
+    let id = pick_run(session, &store, id)?;
+    Ok(store.load(&id)?)
+}
+
+/// Carries on a run from its first unfinished step, from any clone.
+/// `rebuild` accepts that release moved and rebuilds on its new tip.
+pub fn resume(session: &Session, id: Option<&str>, rebuild: bool, progress: &dyn Progress) -> Result<Journal, Error> {
+    let mut journal = load_run(session, id)?;
+    let state = journal.run.state();
+    if state.is_finished() {
+        return Err(crate::workflow::WorkflowError::RunFinished {
+            id: journal.id.clone(),
+            state: state.as_str(),
+        }
+        .into());
+    }
+    let record = journal.run.record.clone();
+    let on_run = session_for_run(session, &record);
+    fetch_branches(&on_run, &[("branches.release", &record.release_branch), ("branches.main", &record.main_branch)])?;
+    let cx = on_run.context(progress)?;
+    if rebuild && journal.run.done(StepName::PushRelease).is_none() {
+        let tip = on_run
+            .git
+            .read_ref(&tracking_ref(&record.remote, &record.release_branch))?
+            .ok_or_else(|| Error::BranchMissing {
+                key: "branches.release",
+                name: record.release_branch.clone(),
+                remote: record.remote.clone(),
+            })?;
+        if &tip != journal.run.expected_tip() {
+            execute::rebuild(&cx, &mut journal, tip)?;
+        }
+    }
+    execute::run_steps(&cx, &mut journal)?;
+    Ok(journal)
+}
+
+/// A session that uses the run's own remote and branches (the config may have changed since).
+fn session_for_run(session: &Session, record: &RunRecord) -> Session {
+    let mut config = session.config.clone();
+    config.remote = record.remote.clone();
+    config.branches.release = record.release_branch.clone();
+    config.branches.main = record.main_branch.clone();
+    Session {
+        git: session.git.clone(),
+        config,
+        config_path: session.config_path.clone(),
+        ambient: Ambient::from_env(),
+    }
+}
+
+/// Stops a run for good and gives its lock back.
+pub fn abort(session: &Session, id: Option<&str>, reason: &str) -> Result<Journal, Error> {
+    let mut journal = load_run(session, id)?;
+    let state = journal.run.state();
+    if state.is_finished() {
+        return Err(crate::workflow::WorkflowError::RunFinished {
+            id: journal.id.clone(),
+            state: state.as_str(),
+        }
+        .into());
+    }
+    let on_run = session_for_run(session, &journal.run.record);
+    let silent = execute::Silent;
+    let cx = on_run.context(&silent)?;
+    execute::abort(&cx, &mut journal, reason)?;
+    Ok(journal)
+}
+
+/// A run as `status` shows it.
+pub struct RunStatus {
+    pub run: Run,
+    /// True when the remote's lock on release names this run.
+    pub holds_lock: bool,
+    pub now: i64,
+}
+
+impl RunStatus {
+    /// Seconds from the run's start to its end, or to now.
+    pub fn elapsed(&self) -> i64 {
+        self.run.ended_at().unwrap_or(self.now) - self.run.started_at()
+    }
+
+    /// Seconds left of the severity's limit (negative when over).
+    pub fn remaining(&self) -> Option<i64> {
+        self.run.record.limit_secs.map(|l| l as i64 - self.elapsed())
+    }
+}
+
+/// Returns where a run stands.
+pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
+    let journal = load_run(session, id)?;
+    let store = session.store();
+    let holds_lock = store
+        .lock_holder(&journal.run.record.release_branch)?
+        .is_some_and(|(value, _)| &value == journal.lock_value());
+    Ok(RunStatus {
+        run: journal.run,
+        holds_lock,
+        now: session.ambient.now(),
+    })
+}
+
+/// One line of `log`.
+pub struct RunSummary {
+    pub id: String,
+    pub state: RunState,
+    pub started_at: i64,
+    pub started_by: String,
+    pub release_branch: String,
+    pub fixes: Vec<Oid>,
+    pub severity: Severity,
+}
+
+/// Lists every run this clone or the remote knows, newest first.
+pub fn runs(session: &Session) -> Result<Vec<RunSummary>, Error> {
+    let store = session.store();
+    store.refresh()?;
+    let mut out = Vec::new();
+    for id in store.list_runs()?.iter().rev() {
+        let run = store.load(id)?.run;
+        out.push(RunSummary {
+            id: id.clone(),
+            state: run.state(),
+            started_at: run.started_at(),
+            started_by: run.entries[0].1.actor.ident.clone(),
+            release_branch: run.record.release_branch.clone(),
+            fixes: run.record.fixes.clone(),
+            severity: run.record.severity,
+        });
+    }
+    Ok(out)
+}
+
+/// Writes a commented `hotfix.toml` for the repository at `dir`, with branch
+/// names detected from the remote-tracking refs. Returns where it was written.
+pub fn init(dir: &Path, remote: &str, force: bool) -> Result<PathBuf, Error> {
+    let git = Git::open(dir)?;
+    let root = match git.work_tree()? {
+        Some(w) => w,
+        None => git.git_dir()?,
+    };
+    let path = root.join(config::FILE_NAME);
+    if path.exists() && !force {
+        return Err(Error::ConfigExists { path });
+    }
+    let mut names: Vec<String> = git
+        .list_refs(&format!("refs/remotes/{remote}/"))?
+        .into_iter()
+        .map(|(n, _)| n.trim_start_matches(&format!("refs/remotes/{remote}/")).to_string())
+        .collect();
+    if names.is_empty() {
+        names = git.list_refs("refs/heads/")?.into_iter().map(|(n, _)| n.trim_start_matches("refs/heads/").to_string()).collect();
+    }
+    let first = |candidates: &[&str]| candidates.iter().find(|c| names.iter().any(|n| n == *c)).map(|c| c.to_string());
+    let main = first(&["main", "master", "trunk"]).unwrap_or_else(|| "main".into());
+    let release = first(&["release", "production", "prod", "stable"]).unwrap_or_else(|| "release".into());
+    let develop = first(&["develop", "dev", "development"]);
+    let text = config::template(&main, &release, develop.as_deref(), remote);
+    Config::parse(&text, &path)?;
+    std::fs::write(&path, text).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+    Ok(path)
+}

@@ -1,0 +1,152 @@
+//! Where the commit production runs comes from: `--production`, the newest
+//! matching tag, a command, or an HTTP `/version` endpoint.
+//!
+//! The runbook's rule: if the deployed SHA is not clear, stop. So nothing
+//! found, a SHA not in the repository, or two sources that disagree are errors
+//! that show every reading.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::config::{HttpSource, ProductionSources};
+use crate::git::{Git, GitError, Oid};
+
+/// One source's answer.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProductionReading {
+    /// Which source (`--production`, `tag prod-*`, `command ...`, `http URL#/ptr`).
+    pub source: String,
+    /// What it said, verbatim (a rev, tag name or SHA).
+    pub said: String,
+    /// The commit it resolves to.
+    pub commit: Oid,
+}
+
+/// The commit production runs, with the readings that establish it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProductionSha {
+    pub commit: Oid,
+    pub readings: Vec<ProductionReading>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProductionError {
+    #[error("no production source: pass `--production <rev>` or configure [production] in hotfix.toml")]
+    NoSource,
+    #[error("{source_name} found no production commit: {detail}")]
+    NothingFound { source_name: String, detail: String },
+    #[error("{source_name} said `{said}`, which is not a commit in this repository")]
+    NotInRepository { source_name: String, said: String },
+    #[error("production sources disagree: {}", describe(.readings))]
+    Disagree { readings: Vec<ProductionReading> },
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
+
+fn describe(readings: &[ProductionReading]) -> String {
+    readings
+        .iter()
+        .map(|r| format!("{} says {}", r.source, r.commit.short()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Resolves the production commit: `explicit` wins; otherwise every configured
+/// source is read and all must agree.
+pub fn resolve(git: &Git, sources: &ProductionSources, explicit: Option<&str>) -> Result<ProductionSha, ProductionError> {
+    let readings = match explicit {
+        Some(rev) => vec![reading(git, "--production".into(), rev.to_string())?],
+        None => read_sources(git, sources)?,
+    };
+    let first = readings.first().ok_or(ProductionError::NoSource)?.commit.clone();
+    if readings.iter().any(|r| r.commit != first) {
+        return Err(ProductionError::Disagree { readings });
+    }
+    Ok(ProductionSha { commit: first, readings })
+}
+
+fn read_sources(git: &Git, sources: &ProductionSources) -> Result<Vec<ProductionReading>, ProductionError> {
+    let mut readings = Vec::new();
+    if let Some(glob) = &sources.tag {
+        let name = format!("tag {glob}");
+        let (tag, _) = git.newest_tag(glob)?.ok_or_else(|| ProductionError::NothingFound {
+            source_name: name.clone(),
+            detail: format!("no tag matches `{glob}`"),
+        })?;
+        readings.push(reading(git, name, tag)?);
+    }
+    if let Some(command) = &sources.command {
+        let name = format!("command `{command}`");
+        let said = run_command(git, command).map_err(|detail| ProductionError::NothingFound {
+            source_name: name.clone(),
+            detail,
+        })?;
+        readings.push(reading(git, name, said)?);
+    }
+    if let Some(http) = &sources.http {
+        let name = format!("http {}#{}", http.url, http.pointer);
+        let said = read_http(http).map_err(|detail| ProductionError::NothingFound {
+            source_name: name.clone(),
+            detail,
+        })?;
+        readings.push(reading(git, name, said)?);
+    }
+    Ok(readings)
+}
+
+fn reading(git: &Git, source: String, said: String) -> Result<ProductionReading, ProductionError> {
+    match git.resolve_commit(&said) {
+        Ok(commit) => Ok(ProductionReading { source, said, commit }),
+        Err(GitError::UnknownRevision { .. }) => Err(ProductionError::NotInRepository { source_name: source, said }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn run_command(git: &Git, command: &str) -> Result<String, String> {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(git.dir())
+        .output()
+        .map_err(|e| format!("could not run it: {e}"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("it exited with {}: {}", out.status, stderr.trim()));
+    }
+    first_token(&String::from_utf8_lossy(&out.stdout)).ok_or_else(|| "it printed nothing".to_string())
+}
+
+fn read_http(source: &HttpSource) -> Result<String, String> {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(source.timeout_secs))
+        .build();
+    let response = agent.get(&source.url).call().map_err(|e| match e {
+        ureq::Error::Status(code, _) => format!("GET {} answered HTTP {code}", source.url),
+        ureq::Error::Transport(t) => format!("GET {} failed: {t}", source.url),
+    })?;
+    let body = response
+        .into_string()
+        .map_err(|e| format!("could not read the response body: {e}"))?;
+    if source.pointer.is_empty() {
+        return first_token(&body).ok_or_else(|| "the response body is empty".to_string());
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| format!("the response is not JSON ({e}): {}", truncate(&body)))?;
+    match json.pointer(&source.pointer) {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        Some(other) => Err(format!("`{}` holds {other}, not a SHA", source.pointer)),
+        None => Err(format!("the response has nothing at `{}`: {}", source.pointer, truncate(&body))),
+    }
+}
+
+fn first_token(text: &str) -> Option<String> {
+    text.split_whitespace().next().map(str::to_string)
+}
+
+fn truncate(s: &str) -> String {
+    let s = s.trim();
+    match s.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}

@@ -1,0 +1,473 @@
+//! Carries out a run's steps. Every step is idempotent: it first looks at
+//! what the journal and the remote already hold, so running it again after a
+//! crash converges on the same state with no duplicate commits.
+//!
+//! Steps that only read or write objects append to the local journal; steps
+//! that move a remote ref push it in one atomic push together with the
+//! journal, so "release moved" and "the journal says release moved" land
+//! together or not at all.
+
+use std::collections::BTreeSet;
+
+use crate::ambient::Ambient;
+use crate::config::Config;
+use crate::git::{Git, Oid, PushOutcome, RefUpdate, Signature};
+use crate::journal::{Actor, BuiltPick, Event, Evidence, Journal, JournalError, JournalStore, Run};
+
+use super::plan::{Check, CheckStatus, Plan, StepName};
+use super::restore_release::read_fixes;
+use super::strategy::{self, PlanInput};
+use super::WorkflowError;
+
+/// Receives progress as steps run; the library never prints.
+pub trait Progress {
+    fn step_started(&self, step: StepName);
+    fn step_done(&self, step: StepName, evidence: &Evidence);
+}
+
+/// Progress that goes nowhere.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn step_started(&self, _: StepName) {}
+    fn step_done(&self, _: StepName, _: &Evidence) {}
+}
+
+/// What steps need from the session.
+pub struct Context<'a> {
+    pub git: &'a Git,
+    pub config: &'a Config,
+    pub ambient: &'a Ambient,
+    /// The operator, with the current time.
+    pub operator: Signature,
+    pub actor: Actor,
+    pub progress: &'a dyn Progress,
+}
+
+impl Context<'_> {
+    fn store(&self, run: &Run) -> JournalStore<'_> {
+        JournalStore::new(self.git, &run.record.remote)
+    }
+}
+
+/// Runs every remaining step of `journal`'s run, in order.
+pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    while let Some(step) = journal.run.next_step() {
+        cx.ambient.checkpoint(&format!("before:{step}"))?;
+        cx.progress.step_started(step);
+        let result = match step {
+            StepName::RecordProduction => record_production(cx, journal),
+            StepName::Lock => lock(cx, journal),
+            StepName::Build => build(cx, journal),
+            StepName::PushRelease => push_release(cx, journal),
+            StepName::VerifyRelease => verify_release(cx, journal),
+            StepName::Unlock => unlock(cx, journal),
+        };
+        match result {
+            Ok(()) => {}
+            // An injected fault stands in for a crash: a crash records nothing.
+            Err(WorkflowError::Fault(f)) => return Err(f.into()),
+            Err(e) => {
+                record_failure(cx, journal, step, &e);
+                return Err(e);
+            }
+        }
+        if let Some(evidence) = journal.run.done(step) {
+            cx.progress.step_done(step, evidence);
+        }
+        cx.ambient.checkpoint(&format!("after:{step}"))?;
+    }
+    Ok(())
+}
+
+/// Appends events to this clone's journal only.
+fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>, keep: &[Oid]) -> Result<(), JournalError> {
+    let store = cx.store(&journal.run);
+    let staged = journal.stage(&store, events, keep, &cx.actor, &cx.operator)?;
+    journal.commit(&store, staged)
+}
+
+/// Pushes `updates` and the journal with `events` appended in one atomic push;
+/// on acceptance the events become this clone's journal too.
+fn push_with_journal(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    events: Vec<Event>,
+    updates: Vec<RefUpdate>,
+    fault_after_remote: &str,
+) -> Result<PushOutcome, WorkflowError> {
+    let store = cx.store(&journal.run);
+    let staged = journal.stage(&store, events, &[], &cx.actor, &cx.operator)?;
+    let mut all = vec![journal.mirror_update(&staged.head)];
+    all.extend(updates);
+    let outcome = cx.git.push_atomic(&journal.run.record.remote, &all)?;
+    if outcome.accepted() {
+        cx.ambient.checkpoint(fault_after_remote)?;
+        let head = staged.head.clone();
+        journal.commit(&store, staged)?;
+        journal.mark_mirrored(head);
+    }
+    Ok(outcome)
+}
+
+/// Pushes local journal entries the remote lacks (best effort at the end of a command).
+pub fn mirror(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    if !journal.is_published() || journal.remote_head.as_ref() == Some(&journal.head) {
+        return Ok(());
+    }
+    let update = journal.mirror_update(&journal.head);
+    let outcome = cx.git.push_atomic(&journal.run.record.remote, &[update])?;
+    if !outcome.accepted() {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    let head = journal.head.clone();
+    journal.mark_mirrored(head);
+    Ok(())
+}
+
+fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: StepName, error: &WorkflowError) {
+    if matches!(error, WorkflowError::ReleaseLocked { .. }) {
+        return; // the run was discarded: it never existed on the remote
+    }
+    let event = Event::StepFailed {
+        step,
+        error: error.to_string(),
+    };
+    // The error itself is what the operator must see; a journal that cannot be
+    // written here is written by the next `continue`.
+    if append_local(cx, journal, vec![event], &[]).is_ok() {
+        let _ = mirror(cx, journal);
+    }
+}
+
+fn is_stale(outcome: &PushOutcome, name: &str) -> bool {
+    outcome
+        .rejected()
+        .any(|r| r.name == name && (r.summary.contains("stale info") || r.summary.contains("fetch first") || r.summary.contains("non-fast-forward")))
+}
+
+fn record_production(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let production = journal.run.record.plan.production.clone();
+    append_local(cx, journal, vec![done(StepName::RecordProduction, Evidence::Production { production })], &[])?;
+    Ok(())
+}
+
+fn lock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let branch = journal.run.record.release_branch.clone();
+    let lock_ref = JournalStore::lock_ref(&branch);
+    let value = journal.lock_value().clone();
+    let evidence = Evidence::Lock {
+        lock_ref: lock_ref.clone(),
+        value: value.clone(),
+    };
+    if journal.is_published() {
+        // Published runs took the lock in the publishing push.
+        append_local(cx, journal, vec![done(StepName::Lock, evidence)], &[])?;
+        return Ok(());
+    }
+    let update = RefUpdate {
+        name: lock_ref,
+        new: Some(value),
+        expected: None,
+    };
+    let outcome = push_with_journal(cx, journal, vec![done(StepName::Lock, evidence)], vec![update], "lock:after-remote")?;
+    if outcome.accepted() {
+        return Ok(());
+    }
+    let store = cx.store(&journal.run);
+    store.refresh()?;
+    let holder = store.lock_holder(&branch)?.map_or_else(|| "(unknown)".to_string(), |(_, id)| id);
+    store.discard_unpublished(journal)?;
+    Err(WorkflowError::ReleaseLocked { branch, holder })
+}
+
+fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let run = &journal.run;
+    let confirmed = &run.record.plan;
+    let rebuilt = run.expected_tip() != &confirmed.release_tip;
+    // The plan confirmed at start already wrote these objects, unless this is
+    // another clone or a rebuild on a new tip.
+    let plan = if !rebuilt && cx.git.has_object(&confirmed.new_tip)? {
+        confirmed.clone()
+    } else {
+        replan(cx, run)?
+    };
+    if !plan.is_safe() {
+        let reasons = plan.blocking().map(|c| c.detail.clone()).collect::<Vec<_>>().join("; ");
+        return Err(WorkflowError::BlockedOnResume { reasons });
+    }
+    if !rebuilt && plan.release_tree != confirmed.release_tree {
+        return Err(WorkflowError::PlanChanged {
+            expected: confirmed.release_tree.clone(),
+            got: plan.release_tree,
+        });
+    }
+    let picks = plan
+        .picks
+        .iter()
+        .map(|p| BuiltPick {
+            fix: p.fix.clone(),
+            subject: p.subject.clone(),
+            status: p.status,
+            commit: p.commit.clone(),
+            touched: p.touched.clone(),
+        })
+        .collect();
+    let evidence = Evidence::Built {
+        parent: plan.release_tip.clone(),
+        restore: plan.restore.clone(),
+        picks,
+        new_tip: plan.new_tip.clone(),
+        release_tree: plan.release_tree.clone(),
+        checks: plan.checks.clone(),
+    };
+    append_local(cx, journal, vec![done(StepName::Build, evidence)], std::slice::from_ref(&plan.new_tip))?;
+    Ok(())
+}
+
+/// Recomputes the plan from the run's record onto the tip the run now expects.
+fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError> {
+    let record = &run.record;
+    let mut config = cx.config.clone();
+    config.remote = record.remote.clone();
+    config.branches.release = record.release_branch.clone();
+    config.branches.main = record.main_branch.clone();
+    let main_tracking = format!("refs/remotes/{}/{}", record.remote, record.main_branch);
+    let main_tip = cx.git.read_ref(&main_tracking)?.unwrap_or_else(|| record.plan.main_tip.clone());
+    let strategy = strategy::find(&record.strategy).ok_or_else(|| WorkflowError::BlockedOnResume {
+        reasons: format!("this git-hotfix does not know strategy `{}`", record.strategy),
+    })?;
+    let input = PlanInput {
+        git: cx.git,
+        config: &config,
+        production: record.plan.production.clone(),
+        release_tip: run.expected_tip().clone(),
+        main_tip,
+        fixes: read_fixes(cx.git, &record.fixes)?,
+        mainline: record.mainline,
+        operator: cx.operator.clone(),
+        run_id: run.id.clone(),
+    };
+    strategy.plan(&input)
+}
+
+fn built(run: &Run) -> Result<(Oid, Option<crate::workflow::plan::RestoreCommit>, Vec<BuiltPick>, Oid), WorkflowError> {
+    match run.done(StepName::Build) {
+        Some(Evidence::Built {
+            parent,
+            restore,
+            picks,
+            new_tip,
+            ..
+        }) => Ok((parent.clone(), restore.clone(), picks.clone(), new_tip.clone())),
+        _ => Err(WorkflowError::BlockedOnResume {
+            reasons: "the build step has no evidence in the journal".into(),
+        }),
+    }
+}
+
+fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let (parent, _, _, new_tip) = built(&journal.run)?;
+    let record = &journal.run.record;
+    let remote = record.remote.clone();
+    let branch = record.release_branch.clone();
+    let branch_ref = format!("refs/heads/{branch}");
+    let pushed = |already| {
+        done(
+            StepName::PushRelease,
+            Evidence::Pushed {
+                branch_ref: branch_ref.clone(),
+                old: parent.clone(),
+                new: new_tip.clone(),
+                already,
+            },
+        )
+    };
+    let update = RefUpdate {
+        name: branch_ref.clone(),
+        new: Some(new_tip.clone()),
+        expected: Some(parent.clone()),
+    };
+    let outcome = push_with_journal(cx, journal, vec![pushed(false)], vec![update], "push-release:after-remote")?;
+    if outcome.accepted() {
+        return Ok(());
+    }
+    if is_stale(&outcome, &JournalStore::run_ref(&journal.id)) {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    let found = cx.git.ls_remote(&remote, &[&branch_ref])?.into_iter().find(|(n, _)| *n == branch_ref).map(|(_, o)| o);
+    if found.as_ref() == Some(&new_tip) {
+        // An earlier attempt pushed release but not its journal entry.
+        append_local(cx, journal, vec![pushed(true)], &[])?;
+        return Ok(());
+    }
+    if !is_stale(&outcome, &branch_ref) {
+        let detail = outcome.rejected().map(|r| format!("{} {}", r.name, r.summary)).collect::<Vec<_>>().join("; ");
+        return Err(WorkflowError::PushRefused { detail });
+    }
+    let unexpected = match &found {
+        Some(tip) => {
+            cx.git.fetch(&remote, &[format!("+{branch_ref}:refs/remotes/{remote}/{branch}")])?;
+            if cx.git.is_ancestor(&parent, tip)? {
+                cx.git.first_parent_chain(&parent, tip)?
+            } else {
+                cx.git.first_parent_chain(&new_tip, tip)?
+            }
+        }
+        None => Vec::new(),
+    };
+    Err(WorkflowError::ReleaseMoved {
+        branch,
+        expected: parent,
+        found,
+        unexpected,
+    })
+}
+
+fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let (parent, restore, picks, new_tip) = built(&journal.run)?;
+    let record = &journal.run.record;
+    let production = &record.plan.production.commit;
+    let tracking = format!("refs/remotes/{}/{}", record.remote, record.release_branch);
+    cx.git.fetch(&record.remote, &[format!("+refs/heads/{}:{tracking}", record.release_branch)])?;
+    let remote_tip = cx.git.read_ref(&tracking)?.ok_or_else(|| WorkflowError::VerificationFailed {
+        reasons: format!("{} no longer exists on {}", record.release_branch, record.remote),
+    })?;
+
+    let mut checks = Vec::new();
+    let mut check = |name: &str, ok: bool, pass: String, fail: String| {
+        checks.push(Check::new(name, if ok { CheckStatus::Pass } else { CheckStatus::Block }, if ok { pass } else { fail }));
+    };
+    check(
+        "remote-tip",
+        remote_tip == new_tip,
+        format!("{}/{} is {}", record.remote, record.release_branch, new_tip.short()),
+        format!("{}/{} is {}, expected {}", record.remote, record.release_branch, remote_tip.short(), new_tip.short()),
+    );
+    let restore_diff = match &restore {
+        Some(r) => cx.git.changed_paths(production, &r.commit)?,
+        None => Vec::new(),
+    };
+    check(
+        "restore-diff-empty",
+        restore_diff.is_empty(),
+        format!(
+            "git diff {}..{} is empty",
+            production.short(),
+            restore.as_ref().map_or("release", |r| r.commit.short())
+        ),
+        format!("the restore commit differs from production in {}", restore_diff.join(", ")),
+    );
+    let gained = if cx.git.is_ancestor(&parent, &remote_tip)? {
+        cx.git.first_parent_chain(&parent, &remote_tip)?
+    } else {
+        Vec::new()
+    };
+    let mut expected: Vec<Oid> = restore.iter().map(|r| r.commit.clone()).collect();
+    expected.extend(picks.iter().filter_map(|p| p.commit.clone()));
+    let gained_ids: Vec<Oid> = gained.iter().rev().map(|c| c.id.clone()).collect();
+    check(
+        "only-restore-and-fixes",
+        gained_ids == expected,
+        format!("release gained exactly {} commit(s): restore + fixes", expected.len()),
+        format!(
+            "release gained {} commit(s) ({}), expected restore + fixes ({})",
+            gained_ids.len(),
+            gained.iter().map(|c| c.id.short()).collect::<Vec<_>>().join(" "),
+            expected.iter().map(Oid::short).collect::<Vec<_>>().join(" ")
+        ),
+    );
+    let changed_paths = cx.git.changed_paths(production, &remote_tip)?;
+    let allowed: BTreeSet<&str> = picks.iter().filter(|p| p.commit.is_some()).flat_map(|p| p.touched.iter().map(String::as_str)).collect();
+    let extra: Vec<&str> = changed_paths.iter().map(String::as_str).filter(|p| !allowed.contains(p)).collect();
+    check(
+        "production-plus-fixes",
+        extra.is_empty(),
+        format!("release differs from production only in the fixes' {} path(s)", changed_paths.len()),
+        format!("release also changes paths no fix touches: {}", extra.join(", ")),
+    );
+
+    let failed: Vec<String> = checks.iter().filter(|c| c.status == CheckStatus::Block).map(|c| c.detail.clone()).collect();
+    if !failed.is_empty() {
+        return Err(WorkflowError::VerificationFailed { reasons: failed.join("; ") });
+    }
+    let evidence = Evidence::Verified {
+        remote_tip,
+        restore_diff,
+        gained,
+        changed_paths,
+        checks,
+    };
+    append_local(cx, journal, vec![done(StepName::VerifyRelease, evidence)], &[])?;
+    Ok(())
+}
+
+fn unlock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let lock_ref = JournalStore::lock_ref(&journal.run.record.release_branch);
+    let events = || vec![done(StepName::Unlock, Evidence::Unlocked { lock_ref: lock_ref.clone() }), Event::Completed];
+    let update = RefUpdate {
+        name: lock_ref.clone(),
+        new: None,
+        expected: Some(journal.lock_value().clone()),
+    };
+    let outcome = push_with_journal(cx, journal, events(), vec![update], "unlock:after-remote")?;
+    if outcome.accepted() {
+        return Ok(());
+    }
+    if is_stale(&outcome, &JournalStore::run_ref(&journal.id)) {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    // The lock is no longer ours (already released); finish the journal alone.
+    let outcome = push_with_journal(cx, journal, events(), Vec::new(), "unlock:after-remote")?;
+    if outcome.accepted() {
+        Ok(())
+    } else {
+        Err(JournalError::Contended { id: journal.id.clone() }.into())
+    }
+}
+
+fn done(step: StepName, evidence: Evidence) -> Event {
+    Event::StepDone { step, evidence }
+}
+
+/// Releases the run's lock (when it still holds it) and records the abort.
+pub fn abort(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<(), WorkflowError> {
+    let event = Event::Aborted { reason: reason.to_string() };
+    if !journal.is_published() {
+        append_local(cx, journal, vec![event], &[])?;
+        return Ok(());
+    }
+    let lock_ref = JournalStore::lock_ref(&journal.run.record.release_branch);
+    let held = cx
+        .git
+        .ls_remote(&journal.run.record.remote, &[&lock_ref])?
+        .into_iter()
+        .any(|(n, v)| n == lock_ref && &v == journal.lock_value());
+    let updates = if held {
+        vec![RefUpdate {
+            name: lock_ref,
+            new: None,
+            expected: Some(journal.lock_value().clone()),
+        }]
+    } else {
+        Vec::new()
+    };
+    let outcome = push_with_journal(cx, journal, vec![event], updates, "abort:after-remote")?;
+    if outcome.accepted() {
+        Ok(())
+    } else {
+        Err(JournalError::Contended { id: journal.id.clone() }.into())
+    }
+}
+
+/// Records that release moved and the run goes on from `to_tip`.
+pub fn rebuild(cx: &Context<'_>, journal: &mut Journal, to_tip: Oid) -> Result<(), WorkflowError> {
+    let from_tip = journal.run.expected_tip().clone();
+    let event = Event::Rebuilt {
+        from_tip,
+        to_tip,
+        reason: "release moved; the operator chose to rebuild on the new tip".into(),
+    };
+    append_local(cx, journal, vec![event], &[])?;
+    Ok(())
+}

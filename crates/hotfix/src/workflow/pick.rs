@@ -1,0 +1,151 @@
+//! Cherry-picks on objects: the same ort merge `git cherry-pick` runs
+//! (`merge-tree --write-tree --merge-base=<fix's parent> <onto> <fix>`), then a
+//! commit written with `commit-tree`, message and author as `cherry-pick -x` gives.
+
+use crate::git::{CommitInfo, Git, GitError, NewCommit, Oid, Signature};
+
+use super::plan::PickStatus;
+use super::WorkflowError;
+
+/// The merge result of one fix onto one commit, before any commit is written.
+#[derive(Clone, Debug)]
+pub struct PickAttempt {
+    pub base: Oid,
+    pub mainline: Option<u32>,
+    pub status: PickStatus,
+    pub tree: Oid,
+    pub conflicts: Vec<String>,
+}
+
+/// Returns the parent a fix's change is taken against: its only parent, or
+/// parent `mainline` (1 unless given) of a merge.
+pub fn change_base(fix: &CommitInfo, mainline: Option<u32>) -> Result<(Oid, Option<u32>), WorkflowError> {
+    match fix.parents.as_slice() {
+        [] => Err(WorkflowError::RootCommitFix { fix: fix.id.clone() }),
+        [only] => Ok((only.clone(), None)),
+        parents => {
+            let n = mainline.unwrap_or(1);
+            let index = usize::try_from(n).ok().filter(|&i| i >= 1 && i <= parents.len());
+            match index {
+                Some(i) => Ok((parents[i - 1].clone(), Some(n))),
+                None => Err(WorkflowError::BadMainline {
+                    fix: fix.id.clone(),
+                    mainline: n,
+                    parents: parents.len(),
+                }),
+            }
+        }
+    }
+}
+
+/// Merges `fix`'s change onto `onto` (whose tree is `onto_tree`).
+pub fn attempt(git: &Git, onto: &Oid, onto_tree: &Oid, fix: &CommitInfo, mainline: Option<u32>) -> Result<PickAttempt, WorkflowError> {
+    let (base, mainline) = change_base(fix, mainline)?;
+    let merged = git.merge_tree(&base, onto, &fix.id)?;
+    let status = if !merged.conflicts.is_empty() {
+        PickStatus::Conflict
+    } else if &merged.tree == onto_tree {
+        PickStatus::AlreadyApplied
+    } else {
+        PickStatus::Clean
+    };
+    Ok(PickAttempt {
+        base,
+        mainline,
+        status,
+        tree: merged.tree,
+        conflicts: merged.conflicts,
+    })
+}
+
+/// Trailers every commit of a run carries, so any commit leads back to its run.
+#[derive(Clone, Debug)]
+pub struct RunTrailers<'a> {
+    pub run_id: &'a str,
+    pub production: &'a Oid,
+}
+
+impl RunTrailers<'_> {
+    fn lines(&self) -> String {
+        format!("Hotfix-Run: {}\nProduction-Sha: {}\n", self.run_id, self.production)
+    }
+}
+
+/// Writes the cherry-pick commit: the fix's author and message with
+/// `(cherry picked from commit ...)` as `-x` adds it, then the run's trailers.
+pub fn write_pick_commit(
+    git: &Git,
+    fix: &CommitInfo,
+    tree: &Oid,
+    onto: &Oid,
+    committer: &Signature,
+    trailers: &RunTrailers<'_>,
+) -> Result<Oid, GitError> {
+    let message = pick_message(&fix.message, &fix.id, trailers);
+    git.commit_tree(&NewCommit {
+        tree,
+        parents: std::slice::from_ref(onto),
+        author: &fix.author,
+        committer,
+        message: &message,
+    })
+}
+
+/// Writes the restore commit: `tip`'s child whose tree is production's.
+pub fn write_restore_commit(
+    git: &Git,
+    production_tree: &Oid,
+    tip: &Oid,
+    operator: &Signature,
+    trailers: &RunTrailers<'_>,
+) -> Result<Oid, GitError> {
+    let message = format!(
+        "fix: restore release to last production state\n\n\
+         Release gets the tree of production commit {}, so only the\n\
+         approved fixes that follow ship with this hotfix.\n\n{}",
+        trailers.production,
+        trailers.lines()
+    );
+    git.commit_tree(&NewCommit {
+        tree: production_tree,
+        parents: std::slice::from_ref(tip),
+        author: operator,
+        committer: operator,
+        message: &message,
+    })
+}
+
+fn pick_message(original: &str, fix: &Oid, trailers: &RunTrailers<'_>) -> String {
+    let body = original.trim_end();
+    let cherry = format!("(cherry picked from commit {fix})");
+    // Like `-x`: join an existing trailer block, else start a new paragraph.
+    let last_paragraph = body.rsplit("\n\n").next().unwrap_or("");
+    let has_body = body.contains("\n\n");
+    let sep = if has_body && is_trailer_block(last_paragraph) { "\n" } else { "\n\n" };
+    format!("{body}{sep}{cherry}\n{}", trailers.lines())
+}
+
+fn is_trailer_block(paragraph: &str) -> bool {
+    !paragraph.is_empty()
+        && paragraph.lines().all(|l| {
+            l.starts_with("(cherry picked from commit ")
+                || l.split_once(": ").is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_joins_trailer_block_like_cherry_pick_x() {
+        let fix = Oid::parse(&"a".repeat(40)).expect("hex");
+        let prod = Oid::parse(&"b".repeat(40)).expect("hex");
+        let t = RunTrailers { run_id: "r1", production: &prod };
+        let m = pick_message("fix: x\n\nbody\n\nSigned-off-by: A <a@x>\n", &fix, &t);
+        assert!(m.contains("Signed-off-by: A <a@x>\n(cherry picked from commit aaaa"), "{m}");
+        let m = pick_message("fix: y\n", &fix, &t);
+        assert!(m.starts_with("fix: y\n\n(cherry picked from commit aaaa"), "{m}");
+        assert!(m.ends_with("Hotfix-Run: r1\nProduction-Sha: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"), "{m}");
+    }
+}

@@ -1,0 +1,198 @@
+//! The plan as data: what a hotfix will do and the checks that say whether it
+//! is safe. `plan` prints it; `start` journals it and carries it out.
+
+use serde::{Deserialize, Serialize};
+
+use crate::git::{CommitSummary, FileChange, Oid};
+use crate::providers::production::ProductionSha;
+
+/// A step of a run, in the order runs carry them out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepName {
+    /// The production SHA and how it was established, recorded before anything moves.
+    RecordProduction,
+    /// The remote lock on the release branch, taken with the run's first push.
+    Lock,
+    /// Restore and pick commits written to the object store.
+    Build,
+    /// Release moved on the remote by compare-and-swap.
+    PushRelease,
+    /// The remote release re-read and proven to hold restore + fixes only.
+    VerifyRelease,
+    /// The lock given back.
+    Unlock,
+}
+
+impl StepName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepName::RecordProduction => "record-production",
+            StepName::Lock => "lock",
+            StepName::Build => "build",
+            StepName::PushRelease => "push-release",
+            StepName::VerifyRelease => "verify-release",
+            StepName::Unlock => "unlock",
+        }
+    }
+
+    /// Returns what the step does, for the plan and `status`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            StepName::RecordProduction => "record the commit production runs",
+            StepName::Lock => "lock the release branch on the remote",
+            StepName::Build => "build the restore commit and cherry-picks (objects only)",
+            StepName::PushRelease => "push release with compare-and-swap",
+            StepName::VerifyRelease => "re-read release and prove it holds restore + fixes only",
+            StepName::Unlock => "release the lock",
+        }
+    }
+}
+
+impl std::fmt::Display for StepName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The commit that makes release's tree equal production's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreCommit {
+    pub commit: Oid,
+    /// The release tip it sits on.
+    pub parent: Oid,
+    /// Equal to the production commit's tree.
+    pub tree: Oid,
+}
+
+/// How a fix lands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PickStatus {
+    Clean,
+    Conflict,
+    AlreadyApplied,
+}
+
+/// One fix cherry-picked onto the restored baseline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pick {
+    pub fix: Oid,
+    pub subject: String,
+    /// The parent the change is taken against (mainline for a merge).
+    pub base: Oid,
+    /// `Some(n)` when the fix is a merge picked with `-m n`.
+    pub mainline: Option<u32>,
+    pub status: PickStatus,
+    /// The cherry-pick commit, for a clean pick.
+    pub commit: Option<Oid>,
+    /// The tree after this pick (with conflict markers on a conflict).
+    pub tree: Oid,
+    /// Paths the fix changes.
+    pub touched: Vec<String>,
+    /// Paths that conflict, for a conflicting pick.
+    pub conflicts: Vec<String>,
+    /// Unreleased commits that changed the conflicting paths, or, for a clean
+    /// pick, any path the fix touches.
+    pub unreleased: Vec<CommitSummary>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Pass,
+    Warn,
+    Block,
+}
+
+/// One thing the plan verified, with what it found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub status: CheckStatus,
+    pub detail: String,
+}
+
+impl Check {
+    pub fn new(name: &str, status: CheckStatus, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.to_string(),
+            status,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// How big the hotfix is, from production's tree to release's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub files: usize,
+    pub lines_added: u64,
+    pub lines_removed: u64,
+    pub changes: Vec<ScopeChange>,
+    /// Changed paths that match a migration glob.
+    pub migrations: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeChange {
+    pub path: String,
+    pub added: Option<u64>,
+    pub removed: Option<u64>,
+}
+
+impl From<FileChange> for ScopeChange {
+    fn from(c: FileChange) -> Self {
+        ScopeChange {
+            path: c.path,
+            added: c.added,
+            removed: c.removed,
+        }
+    }
+}
+
+/// Everything a hotfix will do, computed without moving any ref.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub strategy: String,
+    pub remote: String,
+    pub release_branch: String,
+    pub main_branch: String,
+    /// Release's tip as read from the remote: the compare-and-swap expectation.
+    pub release_tip: Oid,
+    pub main_tip: Oid,
+    pub production: ProductionSha,
+    pub production_tree: Oid,
+    /// `None` when release already equals production.
+    pub restore: Option<RestoreCommit>,
+    pub picks: Vec<Pick>,
+    /// The tree release will have.
+    pub release_tree: Oid,
+    /// The commit release will point to.
+    pub new_tip: Oid,
+    pub scope: Scope,
+    pub checks: Vec<Check>,
+    pub steps: Vec<StepName>,
+}
+
+impl Plan {
+    /// Returns true when no check blocks the hotfix.
+    pub fn is_safe(&self) -> bool {
+        !self.checks.iter().any(|c| c.status == CheckStatus::Block)
+    }
+
+    pub fn blocking(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.status == CheckStatus::Block)
+    }
+
+    /// Returns the picks that become commits, in order.
+    pub fn applied_picks(&self) -> impl Iterator<Item = &Pick> {
+        self.picks.iter().filter(|p| p.status == PickStatus::Clean)
+    }
+
+    /// Returns the commits release gains, oldest first.
+    pub fn new_commits(&self) -> Vec<Oid> {
+        let restore = self.restore.iter().map(|r| r.commit.clone());
+        restore.chain(self.applied_picks().filter_map(|p| p.commit.clone())).collect()
+    }
+}

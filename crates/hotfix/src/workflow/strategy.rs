@@ -1,0 +1,50 @@
+//! Strategies: one runbook each. Adding one means a new module implementing
+//! [`Strategy`] and one line in [`ALL`].
+
+use crate::config::Config;
+use crate::git::{CommitInfo, Git, Oid, Signature};
+use crate::providers::production::ProductionSha;
+
+use super::plan::Plan;
+use super::WorkflowError;
+
+/// What a strategy needs to compute a plan: everything already read and resolved.
+pub struct PlanInput<'a> {
+    pub git: &'a Git,
+    pub config: &'a Config,
+    pub production: ProductionSha,
+    /// Release's tip as read from the remote.
+    pub release_tip: Oid,
+    /// Main's tip as read from the remote.
+    pub main_tip: Oid,
+    /// The fixes, in the order they are picked.
+    pub fixes: Vec<CommitInfo>,
+    pub mainline: Option<u32>,
+    /// Who commits, and when.
+    pub operator: Signature,
+    /// Written into every commit's `Hotfix-Run:` trailer.
+    pub run_id: String,
+}
+
+/// A runbook turned into a plan.
+pub trait Strategy: Sync {
+    /// The name used in `hotfix.toml` (`strategy = "..."`).
+    fn name(&self) -> &'static str;
+    /// Returns one line on when to use it.
+    fn summary(&self) -> &'static str;
+    /// Computes the plan; writes only unreachable objects, never moves a ref.
+    fn plan(&self, input: &PlanInput<'_>) -> Result<Plan, WorkflowError>;
+}
+
+/// Every strategy git-hotfix knows.
+pub static ALL: &[&dyn Strategy] = &[&super::restore_release::RestoreRelease];
+
+/// Returns the strategy called `name`.
+pub fn find(name: &str) -> Option<&'static dyn Strategy> {
+    ALL.iter().copied().find(|s| s.name() == name)
+}
+
+/// Returns the names accepted in `strategy = "..."`.
+pub fn names() -> Vec<&'static str> {
+    ALL.iter().map(|s| s.name()).collect()
+}
