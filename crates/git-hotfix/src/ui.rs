@@ -29,10 +29,24 @@ pub fn print_json(value: &impl serde::Serialize) {
 
 pub fn print_plan(plan: &Plan) {
     let production = &plan.production;
-    let source = production.readings.iter().map(|r| r.source.as_str()).collect::<Vec<_>>().join(", ");
-    out!("hotfix plan: {} on {}/{}", plan.strategy, plan.remote, plan.release_branch);
+    let source = production
+        .readings
+        .iter()
+        .map(|r| r.source.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    out!(
+        "hotfix plan: {} on {}/{}",
+        plan.strategy,
+        plan.remote,
+        plan.release_branch
+    );
     out!("  production  {}  (from {source})", production.commit.short());
-    out!("  release     {}  (tip read from {}; the push expects it unchanged)", plan.release_tip.short(), plan.remote);
+    out!(
+        "  release     {}  (tip read from {}; the push expects it unchanged)",
+        plan.release_tip.short(),
+        plan.remote
+    );
     match &plan.restore {
         Some(r) => out!(
             "  restore     {}  tree {} = production's tree, parent {}",
@@ -53,7 +67,12 @@ pub fn print_plan(plan: &Plan) {
         if gained == 1 { "" } else { "s" }
     );
     let s = &plan.scope;
-    out!("  scope       {} file(s), +{} -{} lines", s.files, s.lines_added, s.lines_removed);
+    out!(
+        "  scope       {} file(s), +{} -{} lines",
+        s.files,
+        s.lines_added,
+        s.lines_removed
+    );
     for change in &s.changes {
         let counts = match (change.added, change.removed) {
             (Some(a), Some(r)) => format!("+{a} -{r}"),
@@ -94,7 +113,10 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
             .iter()
             .map(|r| format!("production {} from {} (said `{}`)", r.commit.short(), r.source, r.said))
             .collect(),
-        Evidence::Lock { lock_ref, value } => vec![format!("{lock_ref} created -> {} (compare-and-swap: must not exist)", value.short())],
+        Evidence::Lock { lock_ref, value } => vec![format!(
+            "{lock_ref} created -> {} (compare-and-swap: must not exist)",
+            value.short()
+        )],
         Evidence::Built {
             parent,
             restore,
@@ -105,7 +127,12 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
         } => {
             let mut lines = Vec::new();
             if let Some(r) = restore {
-                lines.push(format!("restore {} on {}: tree {} = production's", r.commit.short(), parent.short(), r.tree.short()));
+                lines.push(format!(
+                    "restore {} on {}: tree {} = production's",
+                    r.commit.short(),
+                    parent.short(),
+                    r.tree.short()
+                ));
             }
             for p in picks {
                 let what = match (&p.status, &p.commit) {
@@ -115,13 +142,27 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
                 };
                 lines.push(format!("fix {} {}: {what}", p.fix.short(), p.subject));
             }
-            lines.push(format!("release will be {} (tree {})", new_tip.short(), release_tree.short()));
+            lines.push(format!(
+                "release will be {} (tree {})",
+                new_tip.short(),
+                release_tree.short()
+            ));
             lines
         }
-        Evidence::Pushed { branch_ref, old, new, already } => vec![if *already {
+        Evidence::Pushed {
+            branch_ref,
+            old,
+            new,
+            already,
+        } => vec![if *already {
             format!("{branch_ref} already at {} (an earlier attempt pushed it)", new.short())
         } else {
-            format!("{branch_ref} {}..{} (compare-and-swap on {})", old.short(), new.short(), old.short())
+            format!(
+                "{branch_ref} {}..{} (compare-and-swap on {})",
+                old.short(),
+                new.short(),
+                old.short()
+            )
         }],
         Evidence::Verified { checks, .. } => checks.iter().map(|c| c.detail.clone()).collect(),
         Evidence::Unlocked { lock_ref } => vec![format!("{lock_ref} deleted")],
@@ -158,7 +199,12 @@ pub fn print_status(status: &RunStatus) {
     let record = &run.record;
     out!("run {}  {}  {}", run.id, record.strategy, run.state().as_str());
     let started = &run.entries[0].1;
-    out!("  started    {} by {} on {}", format_utc(started.at), started.actor.ident, started.actor.host);
+    out!(
+        "  started    {} by {} on {}",
+        format_utc(started.at),
+        started.actor.ident,
+        started.actor.host
+    );
     let elapsed = format_duration(std::time::Duration::from_secs(status.elapsed().max(0) as u64));
     match status.remaining() {
         Some(r) if r >= 0 => out!(
@@ -183,7 +229,14 @@ pub fn print_status(status: &RunStatus) {
     for fix in &record.plan.picks {
         out!("  fix        {} {}", fix.fix.short(), fix.subject);
     }
-    out!("  lock       {}", if status.holds_lock { "held by this run" } else { "not held" });
+    out!(
+        "  lock       {}",
+        if status.holds_lock {
+            "held by this run"
+        } else {
+            "not held"
+        }
+    );
     out!("steps");
     for step in &record.plan.steps {
         match done_entry(run, *step) {
@@ -200,9 +253,18 @@ pub fn print_status(status: &RunStatus) {
         match &entry.event {
             Event::StepFailed { step, error } => out!("  failed {step} at {}: {error}", format_utc(entry.at)),
             Event::Rebuilt { from_tip, to_tip, .. } => {
-                out!("  rebuilt at {}: release moved {} -> {}", format_utc(entry.at), from_tip.short(), to_tip.short())
+                out!(
+                    "  rebuilt at {}: release moved {} -> {}",
+                    format_utc(entry.at),
+                    from_tip.short(),
+                    to_tip.short()
+                )
             }
-            Event::Aborted { reason } => out!("  aborted at {} by {}: {reason}", format_utc(entry.at), entry.actor.ident),
+            Event::Aborted { reason } => out!(
+                "  aborted at {} by {}: {reason}",
+                format_utc(entry.at),
+                entry.actor.ident
+            ),
             _ => {}
         }
     }
@@ -211,7 +273,9 @@ pub fn print_status(status: &RunStatus) {
 fn done_entry(run: &Run, step: StepName) -> Option<(i64, String, &Evidence)> {
     let evidence = run.done(step)?;
     run.entries.iter().rev().find_map(|(_, e)| match &e.event {
-        Event::StepDone { step: s, evidence: ev } if *s == step && std::ptr::eq(ev, evidence) => Some((e.at, e.actor.ident.clone(), ev)),
+        Event::StepDone { step: s, evidence: ev } if *s == step && std::ptr::eq(ev, evidence) => {
+            Some((e.at, e.actor.ident.clone(), ev))
+        }
         _ => None,
     })
 }

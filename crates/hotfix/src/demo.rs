@@ -1,1 +1,181 @@
-//! placeholder
+//! The sandbox behind `git hotfix demo`: an origin in the runbook's situation
+//! and an operator's clone, built with real git in a directory of its own.
+//!
+//! History on the origin:
+//! ```text
+//! main:    base - P - U1 - U2 - F          (F: the approved fix, merged)
+//! release: base - P - U1 - U2              (cut off from main, not yet deployed)
+//! tag prod-2026.11.20 -> P                 (what production runs)
+//! ```
+//! F touches a file U1 and U2 did not, so a selective hotfix is possible.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::git::{Git, GitError, Oid};
+
+/// A built sandbox.
+pub struct Sandbox {
+    pub root: PathBuf,
+    pub origin: PathBuf,
+    /// The operator's clone, with a dirty work tree and hotfix.toml.
+    pub operator: PathBuf,
+    pub production: Oid,
+    pub fix: Oid,
+    pub unreleased: Vec<Oid>,
+}
+
+const FILES: &[(&str, &str)] = &[
+    (
+        "checkout/cart.py",
+        "def total(items):\n    return sum(i.price for i in items)\n",
+    ),
+    (
+        "checkout/payment.py",
+        "def charge(card, amount):\n    return card.charge(amount)\n",
+    ),
+    ("README.md", "# shop\n"),
+];
+
+const CONFIG: &str = r#"strategy = "restore-release"
+remote = "origin"
+service = "checkout"
+
+[branches]
+main = "main"
+release = "release"
+develop = "develop"
+
+[production]
+tag = "prod-*"
+"#;
+
+/// Builds the sandbox under `root` (which must not exist or be empty).
+pub fn build(root: &Path) -> Result<Sandbox, GitError> {
+    std::fs::create_dir_all(root).map_err(|e| spawn_error("mkdir", e))?;
+    let origin = root.join("origin.git");
+    let seed = root.join("seed");
+    let operator = root.join("operator");
+    git_in(
+        root,
+        &["init", "--quiet", "--bare", "--initial-branch=main", path_str(&origin)],
+    )?;
+    git_in(root, &["init", "--quiet", "--initial-branch=main", path_str(&seed)])?;
+
+    for (path, content) in FILES {
+        write(&seed.join(path), content)?;
+    }
+    commit_all(&seed, "Initial shop", 1_795_000_000)?;
+    write(
+        &seed.join("checkout/cart.py"),
+        "def total(items):\n    return round(sum(i.price for i in items), 2)\n",
+    )?;
+    let production = commit_all(&seed, "Round cart totals", 1_795_100_000)?;
+    git_in(&seed, &["tag", "prod-2026.11.20", production.as_str()])?;
+    write(
+        &seed.join("checkout/cart.py"),
+        "def total(items, coupon=None):\n    return round(sum(i.price for i in items), 2)\n",
+    )?;
+    let u1 = commit_all(&seed, "feat: coupons in cart (unreleased)", 1_795_150_000)?;
+    write(&seed.join("README.md"), "# shop\n\nNow with coupons.\n")?;
+    let u2 = commit_all(&seed, "docs: coupons (unreleased)", 1_795_160_000)?;
+    git_in(&seed, &["branch", "release"])?;
+    write(
+        &seed.join("checkout/payment.py"),
+        "def charge(card, amount):\n    if amount <= 0:\n        raise ValueError(\"refusing to charge a non-positive amount\")\n    return card.charge(amount)\n",
+    )?;
+    let fix = commit_all(&seed, "fix: never charge a non-positive amount", 1_795_200_000)?;
+    git_in(&seed, &["branch", "develop"])?;
+    git_in(
+        &seed,
+        &[
+            "push",
+            "--quiet",
+            path_str(&origin),
+            "main",
+            "release",
+            "develop",
+            "prod-2026.11.20",
+        ],
+    )?;
+
+    git_in(root, &["clone", "--quiet", path_str(&origin), path_str(&operator)])?;
+    git_in(&operator, &["config", "user.name", "Demo Operator"])?;
+    git_in(&operator, &["config", "user.email", "operator@example.com"])?;
+    write(&operator.join("hotfix.toml"), CONFIG)?;
+    // The operator was mid-way through something: git-hotfix must not care.
+    write(&operator.join("README.md"), "# shop\n\nwork in progress\n")?;
+    std::fs::remove_dir_all(&seed).map_err(|e| spawn_error("rm", e))?;
+    Ok(Sandbox {
+        root: root.to_path_buf(),
+        origin,
+        operator,
+        production,
+        fix,
+        unreleased: vec![u1, u2],
+    })
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("sandbox paths are built from UTF-8 temp paths")
+}
+
+fn spawn_error(what: &str, source: std::io::Error) -> GitError {
+    GitError::Spawn {
+        program: what.into(),
+        source,
+    }
+}
+
+fn write(path: &Path, content: &str) -> Result<(), GitError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| spawn_error("mkdir", e))?;
+    }
+    std::fs::write(path, content).map_err(|e| spawn_error("write", e))
+}
+
+fn git_in(dir: &Path, args: &[&str]) -> Result<String, GitError> {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .map_err(|e| spawn_error("git", e))?;
+    if !out.status.success() {
+        return Err(GitError::Failed {
+            args: args.join(" "),
+            status: format!("{}", out.status),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Commits everything in `dir` with fixed identities and time, so the demo's
+/// history is the same on every machine.
+fn commit_all(dir: &Path, message: &str, time: i64) -> Result<Oid, GitError> {
+    git_in(dir, &["add", "-A"])?;
+    let date = format!("@{time} +0000");
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["commit", "--quiet", "--no-verify", "-m", message])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Dana Dev")
+        .env("GIT_AUTHOR_EMAIL", "dana@example.com")
+        .env("GIT_COMMITTER_NAME", "Dana Dev")
+        .env("GIT_COMMITTER_EMAIL", "dana@example.com")
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .output()
+        .map_err(|e| spawn_error("git", e))?;
+    if !out.status.success() {
+        return Err(GitError::Failed {
+            args: "commit".into(),
+            status: format!("{}", out.status),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    Git::open(dir)?.resolve_commit("HEAD")
+}

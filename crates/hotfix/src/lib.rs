@@ -60,7 +60,11 @@ pub enum Error {
     #[error("remote `{remote}` is not configured in this repository")]
     MissingRemote { remote: String },
     #[error("branch `{name}` ({key} in hotfix.toml) does not exist on {remote}")]
-    BranchMissing { key: &'static str, name: String, remote: String },
+    BranchMissing {
+        key: &'static str,
+        name: String,
+        remote: String,
+    },
     #[error("fix `{rev}` is not a commit in this repository")]
     UnknownFix { rev: String },
     #[error("no fix given")]
@@ -96,10 +100,16 @@ impl Error {
             Error::Config(ConfigError::NotFound { .. }) => {
                 "run `git hotfix init` to write a commented hotfix.toml, or pass --config PATH".into()
             }
-            Error::Config(ConfigError::Invalid { .. }) => "fix the key named above; every key is described in the README".into(),
+            Error::Config(ConfigError::Invalid { .. }) => {
+                "fix the key named above; every key is described in the README".into()
+            }
             Error::Git(GitError::TooOld { .. }) => "install git 2.40 or newer, or point GIT_HOTFIX_GIT at one".into(),
-            Error::Git(GitError::NotARepository { .. }) => "run git hotfix inside the repository, or pass -C DIR".into(),
-            Error::Git(e) if e.is_spurious() => "a network fault; nothing is half-done: run the command again, or `git hotfix continue`".into(),
+            Error::Git(GitError::NotARepository { .. }) => {
+                "run git hotfix inside the repository, or pass -C DIR".into()
+            }
+            Error::Git(e) if e.is_spurious() => {
+                "a network fault; nothing is half-done: run the command again, or `git hotfix continue`".into()
+            }
             Error::MissingRemote { remote } => {
                 format!("add it with `git remote add {remote} <url>`, or set `remote` in hotfix.toml")
             }
@@ -107,10 +117,13 @@ impl Error {
                 format!("check [branches] in hotfix.toml; `git ls-remote --heads {remote}` lists the branches")
             }
             Error::UnknownFix { .. } => {
-                "check the SHA; git hotfix fetches only the release and main branches, so fetch the fix's branch first".into()
+                "check the SHA; git hotfix fetches only the release and main branches, so fetch the fix's branch first"
+                    .into()
             }
             Error::NoFix => "name the approved fix with --fix <rev>".into(),
-            Error::MediumSeverity => "ship it with the normal release; pass --force only if the incident lead says otherwise".into(),
+            Error::MediumSeverity => {
+                "ship it with the normal release; pass --force only if the incident lead says otherwise".into()
+            }
             Error::Blocked { .. } => "nothing was changed; `git hotfix plan` lists every reason".into(),
             Error::ConfigExists { .. } => "edit it, or pass --force to overwrite it".into(),
             Error::Production(ProductionError::NoSource) => "pass --production <sha> from the environment page".into(),
@@ -127,9 +140,6 @@ impl Error {
             Error::Journal(JournalError::RunNotFound { .. }) => "`git hotfix log` lists the runs".into(),
             Error::Journal(JournalError::Contended { .. }) => {
                 "nothing of yours was pushed; `git hotfix status` shows where the other operator took it".into()
-            }
-            Error::Journal(JournalError::Diverged { .. }) => {
-                "two clones wrote to this run; compare `git log refs/hotfix/runs/<id>` with the remote before going on".into()
             }
             _ => return None,
         };

@@ -95,9 +95,17 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     let git = &session.git;
     let cfg = &session.config;
     if !git.remote_exists(&cfg.remote)? {
-        return Err(Error::MissingRemote { remote: cfg.remote.clone() });
+        return Err(Error::MissingRemote {
+            remote: cfg.remote.clone(),
+        });
     }
-    fetch_branches(session, &[("branches.release", &cfg.branches.release), ("branches.main", &cfg.branches.main)])?;
+    fetch_branches(
+        session,
+        &[
+            ("branches.release", &cfg.branches.release),
+            ("branches.main", &cfg.branches.main),
+        ],
+    )?;
     if cfg.production.tag.is_some() && request.production.is_none() {
         git.fetch_tags(&cfg.remote)?;
     }
@@ -111,11 +119,12 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
         }
     }
     let read = |branch: &str| -> Result<Oid, Error> {
-        git.read_ref(&tracking_ref(&cfg.remote, branch))?.ok_or_else(|| Error::BranchMissing {
-            key: "branches",
-            name: branch.to_string(),
-            remote: cfg.remote.clone(),
-        })
+        git.read_ref(&tracking_ref(&cfg.remote, branch))?
+            .ok_or_else(|| Error::BranchMissing {
+                key: "branches",
+                name: branch.to_string(),
+                remote: cfg.remote.clone(),
+            })
     };
     let strategy = strategy::find(&cfg.strategy).expect("the strategy name was validated when the config was read");
     let input = PlanInput {
@@ -176,10 +185,19 @@ pub fn check_severity(options: &StartOptions) -> Result<(), Error> {
 }
 
 /// Creates run `run_id` from a confirmed `plan` and carries it out.
-pub fn start(session: &Session, run_id: &str, request: &HotfixRequest, plan: Plan, options: &StartOptions, progress: &dyn Progress) -> Result<Journal, Error> {
+pub fn start(
+    session: &Session,
+    run_id: &str,
+    request: &HotfixRequest,
+    plan: Plan,
+    options: &StartOptions,
+    progress: &dyn Progress,
+) -> Result<Journal, Error> {
     check_severity(options)?;
     if !plan.is_safe() {
-        return Err(Error::Blocked { checks: plan.blocking().count() });
+        return Err(Error::Blocked {
+            checks: plan.blocking().count(),
+        });
     }
     let store = session.store();
     store.refresh()?;
@@ -230,7 +248,9 @@ fn pick_run(session: &Session, store: &JournalStore<'_>, id: Option<&str>) -> Re
             return Ok(id.clone());
         }
     }
-    ids.last().cloned().ok_or(Error::Journal(crate::journal::JournalError::NoRuns))
+    ids.last()
+        .cloned()
+        .ok_or(Error::Journal(crate::journal::JournalError::NoRuns))
 }
 
 /// Loads a run after fetching the remote's journals.
@@ -245,17 +265,27 @@ pub fn load_run(session: &Session, id: Option<&str>) -> Result<Journal, Error> {
 /// `rebuild` accepts that release moved and rebuilds on its new tip.
 pub fn resume(session: &Session, id: Option<&str>, rebuild: bool, progress: &dyn Progress) -> Result<Journal, Error> {
     let mut journal = load_run(session, id)?;
-    let state = journal.run.state();
-    if state.is_finished() {
-        return Err(crate::workflow::WorkflowError::RunFinished {
-            id: journal.id.clone(),
-            state: state.as_str(),
+    match journal.run.state() {
+        // A crash after the last step: continuing converges on "complete".
+        RunState::Completed => return Ok(journal),
+        RunState::Aborted => {
+            return Err(crate::workflow::WorkflowError::RunFinished {
+                id: journal.id.clone(),
+                state: RunState::Aborted.as_str(),
+            }
+            .into())
         }
-        .into());
+        RunState::InProgress | RunState::Stopped => {}
     }
     let record = journal.run.record.clone();
     let on_run = session_for_run(session, &record);
-    fetch_branches(&on_run, &[("branches.release", &record.release_branch), ("branches.main", &record.main_branch)])?;
+    fetch_branches(
+        &on_run,
+        &[
+            ("branches.release", &record.release_branch),
+            ("branches.main", &record.main_branch),
+        ],
+    )?;
     let cx = on_run.context(progress)?;
     if rebuild && journal.run.done(StepName::PushRelease).is_none() {
         let tip = on_run
@@ -389,14 +419,26 @@ pub fn init(dir: &Path, remote: &str, force: bool) -> Result<PathBuf, Error> {
         .map(|(n, _)| n.trim_start_matches(&format!("refs/remotes/{remote}/")).to_string())
         .collect();
     if names.is_empty() {
-        names = git.list_refs("refs/heads/")?.into_iter().map(|(n, _)| n.trim_start_matches("refs/heads/").to_string()).collect();
+        names = git
+            .list_refs("refs/heads/")?
+            .into_iter()
+            .map(|(n, _)| n.trim_start_matches("refs/heads/").to_string())
+            .collect();
     }
-    let first = |candidates: &[&str]| candidates.iter().find(|c| names.iter().any(|n| n == *c)).map(|c| c.to_string());
+    let first = |candidates: &[&str]| {
+        candidates
+            .iter()
+            .find(|c| names.iter().any(|n| n == *c))
+            .map(|c| c.to_string())
+    };
     let main = first(&["main", "master", "trunk"]).unwrap_or_else(|| "main".into());
     let release = first(&["release", "production", "prod", "stable"]).unwrap_or_else(|| "release".into());
     let develop = first(&["develop", "dev", "development"]);
     let text = config::template(&main, &release, develop.as_deref(), remote);
     Config::parse(&text, &path)?;
-    std::fs::write(&path, text).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+    std::fs::write(&path, text).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
     Ok(path)
 }

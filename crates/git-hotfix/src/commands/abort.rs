@@ -22,7 +22,10 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let journal = ops::abort(&session, args.run.as_deref(), &args.reason)?;
     out!("run {}: aborted; the release lock is released", journal.id);
     if let Some(Evidence::Pushed { branch_ref, new, .. }) = journal.run.done(StepName::PushRelease) {
-        out!("note: {branch_ref} was already pushed to {} by this run and stays there", new.short());
+        out!(
+            "note: {branch_ref} was already pushed to {} by this run and stays there",
+            new.short()
+        );
         ui::next(&format!(
             "to put release back, restore it to production {} with a new hotfix run",
             journal.run.record.plan.production.commit.short()

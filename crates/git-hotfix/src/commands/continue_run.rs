@@ -19,6 +19,12 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
     let printer = ui::StepPrinter { total: 6 };
     let journal = ops::resume(&session, args.run.as_deref(), args.rebuild, &printer)?;
+    if journal.discarded > 0 {
+        out!(
+            "note: another clone carried run {} on; {} unpushed entr(ies) of this clone were dropped and their steps redone",
+            journal.id, journal.discarded
+        );
+    }
     out!("run {}: {}", journal.id, journal.run.state().as_str());
     ui::next(&ui::next_for(&journal.run));
     Ok(())

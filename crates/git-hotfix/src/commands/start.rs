@@ -69,7 +69,8 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let total = plan.steps.len();
     let journal = ops::start(&session, &run_id, &request, plan, &options, &ui::StepPrinter { total }).map_err(|e| {
         let mut e = CommandError::from(e);
-        e.details.push(format!("run {run_id}; `git hotfix status {run_id}` shows its steps"));
+        e.details
+            .push(format!("run {run_id}; `git hotfix status {run_id}` shows its steps"));
         e
     })?;
     ui::next(&ui::next_for(&journal.run));

@@ -5,7 +5,7 @@
 
 mod duration;
 
-pub use duration::{parse_duration, format_duration};
+pub use duration::{format_duration, parse_duration};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -176,7 +176,8 @@ impl Config {
             path: path.to_path_buf(),
             message,
         };
-        let config: Config = toml::from_str(text).map_err(|e| invalid(e.message().to_string() + &span_hint(text, e.span())))?;
+        let config: Config =
+            toml::from_str(text).map_err(|e| invalid(e.message().to_string() + &span_hint(text, e.span())))?;
         if strategy::find(&config.strategy).is_none() {
             return Err(invalid(format!(
                 "unknown strategy `{}` in key `strategy`; accepted values: {}",
@@ -184,7 +185,10 @@ impl Config {
                 strategy::names().join(", ")
             )));
         }
-        for (key, value) in [("branches.main", &config.branches.main), ("branches.release", &config.branches.release)] {
+        for (key, value) in [
+            ("branches.main", &config.branches.main),
+            ("branches.release", &config.branches.release),
+        ] {
             if value.trim().is_empty() {
                 return Err(invalid(format!("key `{key}` is empty; name a branch")));
             }
@@ -203,7 +207,11 @@ impl Config {
 
     /// Reads `hotfix.toml` from `explicit`, or else from the checkout root
     /// (`work_tree`) or, in a bare repository, from the git directory.
-    pub fn load(explicit: Option<&Path>, work_tree: Option<&Path>, git_dir: &Path) -> Result<(Config, PathBuf), ConfigError> {
+    pub fn load(
+        explicit: Option<&Path>,
+        work_tree: Option<&Path>,
+        git_dir: &Path,
+    ) -> Result<(Config, PathBuf), ConfigError> {
         let path = match explicit {
             Some(p) => p.to_path_buf(),
             None => work_tree.unwrap_or(git_dir).join(FILE_NAME),
@@ -266,7 +274,9 @@ impl std::str::FromStr for Severity {
             "critical" => Ok(Severity::Critical),
             "high" => Ok(Severity::High),
             "medium" => Ok(Severity::Medium),
-            other => Err(format!("unknown severity `{other}`; accepted values: critical, high, medium")),
+            other => Err(format!(
+                "unknown severity `{other}`; accepted values: critical, high, medium"
+            )),
         }
     }
 }
@@ -345,22 +355,30 @@ develop = "develop"
 
     #[test]
     fn unknown_key_names_the_key_and_accepted_keys() {
-        let err = parse(&MINIMAL.replace("remote = ", "remotee = ")).unwrap_err().to_string();
+        let err = parse(&MINIMAL.replace("remote = ", "remotee = "))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("remotee"), "{err}");
         assert!(err.contains("strategy") && err.contains("branches"), "{err}");
     }
 
     #[test]
     fn wrong_type_and_missing_branch_are_errors() {
-        let err = parse(&MINIMAL.replace("main = \"main\"", "main = 3")).unwrap_err().to_string();
+        let err = parse(&MINIMAL.replace("main = \"main\"", "main = 3"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid type"), "{err}");
-        let err = parse(&MINIMAL.replace("release = \"release\"\n", "")).unwrap_err().to_string();
+        let err = parse(&MINIMAL.replace("release = \"release\"\n", ""))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("missing field `release`"), "{err}");
     }
 
     #[test]
     fn unknown_strategy_lists_accepted_values() {
-        let err = parse(&MINIMAL.replace("restore-release", "yolo")).unwrap_err().to_string();
+        let err = parse(&MINIMAL.replace("restore-release", "yolo"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`yolo`") && err.contains("restore-release"), "{err}");
     }
 

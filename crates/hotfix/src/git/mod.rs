@@ -291,10 +291,18 @@ impl Git {
             let out = child.wait_with_output().map_err(spawn_err)?;
             // git may exit before reading all input (an error); its status says why.
             let _ = writer.join();
-            return Ok((out.status, out.stdout, String::from_utf8_lossy(&out.stderr).into_owned()));
+            return Ok((
+                out.status,
+                out.stdout,
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            ));
         }
         let out = child.wait_with_output().map_err(spawn_err)?;
-        Ok((out.status, out.stdout, String::from_utf8_lossy(&out.stderr).into_owned()))
+        Ok((
+            out.status,
+            out.stdout,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
     }
 
     fn failed(&self, args: &[&str], status: &std::process::ExitStatus, stderr: &str) -> GitError {
@@ -434,7 +442,16 @@ impl Git {
         let zero = "0".repeat(new.as_str().len());
         let old = old.map_or(zero.as_str(), Oid::as_str);
         self.run_with(
-            &["-c", "core.fsync=committed", "update-ref", "-m", reason, name, new.as_str(), old],
+            &[
+                "-c",
+                "core.fsync=committed",
+                "update-ref",
+                "-m",
+                reason,
+                name,
+                new.as_str(),
+                old,
+            ],
             None,
             &[],
         )
@@ -463,6 +480,9 @@ impl Git {
         let pattern = format!("refs/tags/{glob}");
         let out = self.run(&[
             "for-each-ref",
+            // The last --sort is the primary key: newest first, and for tags
+            // made in the same second, the highest version.
+            "--sort=-v:refname",
             "--sort=-creatordate",
             "--count=1",
             "--format=%(refname:strip=2)%00%(*objectname)%00%(objectname)",
@@ -482,7 +502,15 @@ impl Git {
 
     /// Returns the files changed from `from` to `to` (any tree-ish), with line counts.
     pub fn diff_stat(&self, from: &Oid, to: &Oid) -> Result<Vec<FileChange>> {
-        let args = ["diff-tree", "-r", "-z", "--numstat", "--no-renames", from.as_str(), to.as_str()];
+        let args = [
+            "diff-tree",
+            "-r",
+            "-z",
+            "--numstat",
+            "--no-renames",
+            from.as_str(),
+            to.as_str(),
+        ];
         let out = self.run(&args)?;
         let mut changes = Vec::new();
         for record in out.split('\0').filter(|r| !r.is_empty()) {
@@ -504,7 +532,15 @@ impl Git {
 
     /// Returns the paths that differ between two tree-ishes.
     pub fn changed_paths(&self, from: &Oid, to: &Oid) -> Result<Vec<String>> {
-        let out = self.run(&["diff-tree", "-r", "-z", "--name-only", "--no-renames", from.as_str(), to.as_str()])?;
+        let out = self.run(&[
+            "diff-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            "--no-renames",
+            from.as_str(),
+            to.as_str(),
+        ])?;
         Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())
     }
 
@@ -532,7 +568,14 @@ impl Git {
     pub fn patch_ids(&self, pairs: &[(Oid, Oid)]) -> Result<Vec<(Oid, Option<String>)>> {
         let input: String = pairs.iter().map(|(c, p)| format!("{c} {p}\n")).collect();
         let patches = self.run_with(
-            &["diff-tree", "--stdin", "-p", "--no-color", "--no-renames", "--full-index"],
+            &[
+                "diff-tree",
+                "--stdin",
+                "-p",
+                "--no-color",
+                "--no-renames",
+                "--full-index",
+            ],
             Some(input.as_bytes()),
             &[],
         )?;

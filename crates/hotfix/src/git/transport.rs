@@ -50,14 +50,28 @@ impl PushOutcome {
 impl Git {
     /// Fetches `refspecs` from `remote` without touching `FETCH_HEAD`, tags or the checkout.
     pub fn fetch(&self, remote: &str, refspecs: &[String]) -> Result<()> {
-        let mut args = vec!["fetch", "--no-write-fetch-head", "--no-tags", "--quiet", "--no-recurse-submodules", remote];
+        let mut args = vec![
+            "fetch",
+            "--no-write-fetch-head",
+            "--no-tags",
+            "--quiet",
+            "--no-recurse-submodules",
+            remote,
+        ];
         args.extend(refspecs.iter().map(String::as_str));
         self.run(&args).map(drop)
     }
 
     /// Fetches every tag of `remote` (for tag-based production sources).
     pub fn fetch_tags(&self, remote: &str) -> Result<()> {
-        self.run(&["fetch", "--no-write-fetch-head", "--quiet", remote, "+refs/tags/*:refs/tags/*"]).map(drop)
+        self.run(&[
+            "fetch",
+            "--no-write-fetch-head",
+            "--quiet",
+            remote,
+            "+refs/tags/*:refs/tags/*",
+        ])
+        .map(drop)
     }
 
     /// Returns the remote's values of refs matching `patterns` (`ls-remote`).

@@ -32,11 +32,23 @@ pub struct Entry {
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Event {
     RunCreated(Box<RunRecord>),
-    StepDone { step: StepName, evidence: Evidence },
-    StepFailed { step: StepName, error: String },
+    StepDone {
+        step: StepName,
+        evidence: Evidence,
+    },
+    StepFailed {
+        step: StepName,
+        error: String,
+    },
     /// Release moved under the run and the operator chose to rebuild on the new tip.
-    Rebuilt { from_tip: Oid, to_tip: Oid, reason: String },
-    Aborted { reason: String },
+    Rebuilt {
+        from_tip: Oid,
+        to_tip: Oid,
+        reason: String,
+    },
+    Aborted {
+        reason: String,
+    },
     Completed,
 }
 
@@ -247,6 +259,8 @@ impl Run {
     }
 
     pub fn ended_at(&self) -> Option<i64> {
-        self.state().is_finished().then(|| self.entries.last().map_or(0, |(_, e)| e.at))
+        self.state()
+            .is_finished()
+            .then(|| self.entries.last().map_or(0, |(_, e)| e.at))
     }
 }

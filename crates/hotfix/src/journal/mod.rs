@@ -31,11 +31,11 @@ pub enum JournalError {
     RunNotFound { id: String },
     #[error("no hotfix runs found here or on the remote")]
     NoRuns,
-    #[error("journal of run `{id}` diverged: this clone has {local}, the remote has {remote}")]
-    Diverged { id: String, local: Oid, remote: Oid },
     #[error("journal entry {commit} of run `{id}` cannot be read: {detail}")]
     Corrupt { id: String, commit: Oid, detail: String },
-    #[error("the journal of run `{id}` moved on the remote while this command ran (another operator is working on it)")]
+    #[error(
+        "the journal of run `{id}` moved on the remote while this command ran (another operator is working on it)"
+    )]
     Contended { id: String },
     #[error(transparent)]
     Git(#[from] GitError),
@@ -67,7 +67,13 @@ impl<'a> JournalStore<'a> {
         let safe: String = self
             .remote
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("refs/hotfix-remote/{safe}/")
     }
@@ -80,7 +86,15 @@ impl<'a> JournalStore<'a> {
     /// Fetches every run and lock from the remote into the tracking namespace.
     pub fn refresh(&self) -> Result<(), JournalError> {
         let spec = format!("+refs/hotfix/*:{}*", self.tracking_prefix());
-        self.git.run(&["fetch", "--no-write-fetch-head", "--no-tags", "--quiet", "--prune", &self.remote, &spec])?;
+        self.git.run(&[
+            "fetch",
+            "--no-write-fetch-head",
+            "--no-tags",
+            "--quiet",
+            "--prune",
+            &self.remote,
+            &spec,
+        ])?;
         Ok(())
     }
 
@@ -118,26 +132,37 @@ impl<'a> JournalStore<'a> {
         let local_ref = Self::run_ref(id);
         let local = self.git.read_ref(&local_ref)?;
         let remote = self.git.read_ref(&self.tracking(&local_ref))?;
+        let mut discarded = 0;
         let head = match (&local, &remote) {
             (None, None) => return Err(JournalError::RunNotFound { id: id.into() }),
             (Some(l), None) => l.clone(),
             (None, Some(r)) => {
-                self.git.update_ref(&local_ref, r, None, "hotfix: adopt run from remote")?;
+                self.git
+                    .update_ref(&local_ref, r, None, "hotfix: adopt run from remote")?;
                 r.clone()
             }
             (Some(l), Some(r)) if l == r => l.clone(),
             (Some(l), Some(r)) => {
                 if self.git.is_ancestor(l, r)? {
-                    self.git.update_ref(&local_ref, r, Some(l), "hotfix: fast-forward run from remote")?;
+                    self.git
+                        .update_ref(&local_ref, r, Some(l), "hotfix: fast-forward run from remote")?;
                     r.clone()
                 } else if self.git.is_ancestor(r, l)? {
                     l.clone()
                 } else {
-                    return Err(JournalError::Diverged {
-                        id: id.into(),
-                        local: l.clone(),
-                        remote: r.clone(),
-                    });
+                    // Another clone carried the run on while this one held unpushed
+                    // entries. Every remote effect reaches the remote in the same
+                    // atomic push as its entry, so entries only this clone has
+                    // changed nothing remote: the remote's record wins and the
+                    // steps they covered are redone idempotently.
+                    discarded = self.count_since(r, l)?;
+                    self.git.update_ref(
+                        &local_ref,
+                        r,
+                        Some(l),
+                        "hotfix: adopt remote run, drop unpushed entries",
+                    )?;
+                    r.clone()
                 }
             }
         };
@@ -152,11 +177,27 @@ impl<'a> JournalStore<'a> {
             head,
             remote_head: remote,
             run,
+            discarded,
         })
     }
 
+    /// Counts first-parent entries in `base..tip`.
+    fn count_since(&self, base: &Oid, tip: &Oid) -> Result<usize, JournalError> {
+        let out = self
+            .git
+            .run(&["rev-list", "--first-parent", "--count", &format!("{base}..{tip}")])?;
+        Ok(out.trim().parse().unwrap_or(0))
+    }
+
     fn read_chain(&self, id: &str, head: &Oid) -> Result<Vec<(Oid, Entry)>, JournalError> {
-        let out = self.git.run(&["log", "--first-parent", "--reverse", "-z", "--format=%H%n%B", head.as_str()])?;
+        let out = self.git.run(&[
+            "log",
+            "--first-parent",
+            "--reverse",
+            "-z",
+            "--format=%H%n%B",
+            head.as_str(),
+        ])?;
         out.split('\0')
             .filter(|r| !r.trim().is_empty())
             .map(|record| {
@@ -189,7 +230,14 @@ impl<'a> JournalStore<'a> {
     /// Writes an entry commit on top of `parent`; no ref moves.
     /// `keep` become extra parents: objects the entry refers to (built commits)
     /// travel with the journal and stay reachable; walks use `--first-parent`.
-    pub fn write_entry(&self, run_id: &str, parent: Option<&Oid>, keep: &[Oid], entry: &Entry, who: &Signature) -> Result<Oid, JournalError> {
+    pub fn write_entry(
+        &self,
+        run_id: &str,
+        parent: Option<&Oid>,
+        keep: &[Oid],
+        entry: &Entry,
+        who: &Signature,
+    ) -> Result<Oid, JournalError> {
         let json = serde_json::to_string(entry).expect("journal entries always serialize: plain data, string keys");
         let message = format!("hotfix {run_id} #{}: {}\n\n{json}\n", entry.seq, entry.event.summary());
         let tree = self.empty_tree()?;
@@ -222,7 +270,8 @@ impl<'a> JournalStore<'a> {
             head = Some(oid);
         }
         let head = head.expect("a run is created with at least its RunCreated entry");
-        self.git.update_ref(&Self::run_ref(id), &head, None, "hotfix: create run")?;
+        self.git
+            .update_ref(&Self::run_ref(id), &head, None, "hotfix: create run")?;
         let run = Run::from_entries(id, written).map_err(|detail| JournalError::Corrupt {
             id: id.into(),
             commit: head.clone(),
@@ -233,6 +282,7 @@ impl<'a> JournalStore<'a> {
             head,
             remote_head: None,
             run,
+            discarded: 0,
         })
     }
 
@@ -259,6 +309,9 @@ pub struct Journal {
     /// The remote's head as last seen; `None` when the run is not on the remote.
     pub remote_head: Option<Oid>,
     pub run: Run,
+    /// Entries this clone had not pushed, dropped because another clone carried
+    /// the run on (their steps are redone).
+    pub discarded: usize,
 }
 
 /// Entries written on top of a journal's head but not yet recorded locally,
@@ -276,11 +329,19 @@ impl Journal {
 
     /// Writes entries on top of the head without moving any ref; the first
     /// entry keeps `keep` reachable.
-    pub fn stage(&self, store: &JournalStore<'_>, events: Vec<Event>, keep: &[Oid], actor: &Actor, who: &Signature) -> Result<Staged, JournalError> {
+    pub fn stage(
+        &self,
+        store: &JournalStore<'_>,
+        events: Vec<Event>,
+        keep: &[Oid],
+        actor: &Actor,
+        who: &Signature,
+    ) -> Result<Staged, JournalError> {
         let mut head = self.head.clone();
-        let mut seq = self.run.entries.last().map_or(0, |(_, e)| e.seq + 1);
+        let first_seq = self.run.entries.last().map_or(0, |(_, e)| e.seq + 1);
         let mut entries = Vec::new();
         for (i, event) in events.into_iter().enumerate() {
+            let seq = first_seq + i as u32;
             let entry = Entry {
                 seq,
                 at: who.time,
@@ -290,16 +351,18 @@ impl Journal {
             let keep = if i == 0 { keep } else { &[] };
             head = store.write_entry(&self.id, Some(&head), keep, &entry, who)?;
             entries.push((head.clone(), entry));
-            seq += 1;
         }
         Ok(Staged { head, entries })
     }
 
     /// Records staged entries as this clone's head (compare-and-swap on the old head).
     pub fn commit(&mut self, store: &JournalStore<'_>, staged: Staged) -> Result<(), JournalError> {
-        store
-            .git
-            .update_ref(&JournalStore::run_ref(&self.id), &staged.head, Some(&self.head), "hotfix: journal entry")?;
+        store.git.update_ref(
+            &JournalStore::run_ref(&self.id),
+            &staged.head,
+            Some(&self.head),
+            "hotfix: journal entry",
+        )?;
         self.head = staged.head;
         for (oid, entry) in staged.entries {
             self.run.push(oid, entry);

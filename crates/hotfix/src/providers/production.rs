@@ -53,7 +53,11 @@ fn describe(readings: &[ProductionReading]) -> String {
 
 /// Resolves the production commit: `explicit` wins; otherwise every configured
 /// source is read and all must agree.
-pub fn resolve(git: &Git, sources: &ProductionSources, explicit: Option<&str>) -> Result<ProductionSha, ProductionError> {
+pub fn resolve(
+    git: &Git,
+    sources: &ProductionSources,
+    explicit: Option<&str>,
+) -> Result<ProductionSha, ProductionError> {
     let readings = match explicit {
         Some(rev) => vec![reading(git, "--production".into(), rev.to_string())?],
         None => read_sources(git, sources)?,
@@ -62,7 +66,10 @@ pub fn resolve(git: &Git, sources: &ProductionSources, explicit: Option<&str>) -
     if readings.iter().any(|r| r.commit != first) {
         return Err(ProductionError::Disagree { readings });
     }
-    Ok(ProductionSha { commit: first, readings })
+    Ok(ProductionSha {
+        commit: first,
+        readings,
+    })
 }
 
 fn read_sources(git: &Git, sources: &ProductionSources) -> Result<Vec<ProductionReading>, ProductionError> {
@@ -97,7 +104,10 @@ fn read_sources(git: &Git, sources: &ProductionSources) -> Result<Vec<Production
 fn reading(git: &Git, source: String, said: String) -> Result<ProductionReading, ProductionError> {
     match git.resolve_commit(&said) {
         Ok(commit) => Ok(ProductionReading { source, said, commit }),
-        Err(GitError::UnknownRevision { .. }) => Err(ProductionError::NotInRepository { source_name: source, said }),
+        Err(GitError::UnknownRevision { .. }) => Err(ProductionError::NotInRepository {
+            source_name: source,
+            said,
+        }),
         Err(e) => Err(e.into()),
     }
 }
@@ -135,7 +145,11 @@ fn read_http(source: &HttpSource) -> Result<String, String> {
     match json.pointer(&source.pointer) {
         Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
         Some(other) => Err(format!("`{}` holds {other}, not a SHA", source.pointer)),
-        None => Err(format!("the response has nothing at `{}`: {}", source.pointer, truncate(&body))),
+        None => Err(format!(
+            "the response has nothing at `{}`: {}",
+            source.pointer,
+            truncate(&body)
+        )),
     }
 }
 

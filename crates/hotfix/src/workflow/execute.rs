@@ -141,14 +141,22 @@ fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: StepName, error
 }
 
 fn is_stale(outcome: &PushOutcome, name: &str) -> bool {
-    outcome
-        .rejected()
-        .any(|r| r.name == name && (r.summary.contains("stale info") || r.summary.contains("fetch first") || r.summary.contains("non-fast-forward")))
+    outcome.rejected().any(|r| {
+        r.name == name
+            && (r.summary.contains("stale info")
+                || r.summary.contains("fetch first")
+                || r.summary.contains("non-fast-forward"))
+    })
 }
 
 fn record_production(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     let production = journal.run.record.plan.production.clone();
-    append_local(cx, journal, vec![done(StepName::RecordProduction, Evidence::Production { production })], &[])?;
+    append_local(
+        cx,
+        journal,
+        vec![done(StepName::RecordProduction, Evidence::Production { production })],
+        &[],
+    )?;
     Ok(())
 }
 
@@ -170,13 +178,21 @@ fn lock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
         new: Some(value),
         expected: None,
     };
-    let outcome = push_with_journal(cx, journal, vec![done(StepName::Lock, evidence)], vec![update], "lock:after-remote")?;
+    let outcome = push_with_journal(
+        cx,
+        journal,
+        vec![done(StepName::Lock, evidence)],
+        vec![update],
+        "lock:after-remote",
+    )?;
     if outcome.accepted() {
         return Ok(());
     }
     let store = cx.store(&journal.run);
     store.refresh()?;
-    let holder = store.lock_holder(&branch)?.map_or_else(|| "(unknown)".to_string(), |(_, id)| id);
+    let holder = store
+        .lock_holder(&branch)?
+        .map_or_else(|| "(unknown)".to_string(), |(_, id)| id);
     store.discard_unpublished(journal)?;
     Err(WorkflowError::ReleaseLocked { branch, holder })
 }
@@ -221,7 +237,12 @@ fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
         release_tree: plan.release_tree.clone(),
         checks: plan.checks.clone(),
     };
-    append_local(cx, journal, vec![done(StepName::Build, evidence)], std::slice::from_ref(&plan.new_tip))?;
+    append_local(
+        cx,
+        journal,
+        vec![done(StepName::Build, evidence)],
+        std::slice::from_ref(&plan.new_tip),
+    )?;
     Ok(())
 }
 
@@ -233,7 +254,10 @@ fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError> {
     config.branches.release = record.release_branch.clone();
     config.branches.main = record.main_branch.clone();
     let main_tracking = format!("refs/remotes/{}/{}", record.remote, record.main_branch);
-    let main_tip = cx.git.read_ref(&main_tracking)?.unwrap_or_else(|| record.plan.main_tip.clone());
+    let main_tip = cx
+        .git
+        .read_ref(&main_tracking)?
+        .unwrap_or_else(|| record.plan.main_tip.clone());
     let strategy = strategy::find(&record.strategy).ok_or_else(|| WorkflowError::BlockedOnResume {
         reasons: format!("this git-hotfix does not know strategy `{}`", record.strategy),
     })?;
@@ -288,26 +312,42 @@ fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowE
         new: Some(new_tip.clone()),
         expected: Some(parent.clone()),
     };
-    let outcome = push_with_journal(cx, journal, vec![pushed(false)], vec![update], "push-release:after-remote")?;
+    let outcome = push_with_journal(
+        cx,
+        journal,
+        vec![pushed(false)],
+        vec![update],
+        "push-release:after-remote",
+    )?;
     if outcome.accepted() {
         return Ok(());
     }
     if is_stale(&outcome, &JournalStore::run_ref(&journal.id)) {
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
-    let found = cx.git.ls_remote(&remote, &[&branch_ref])?.into_iter().find(|(n, _)| *n == branch_ref).map(|(_, o)| o);
+    let found = cx
+        .git
+        .ls_remote(&remote, &[&branch_ref])?
+        .into_iter()
+        .find(|(n, _)| *n == branch_ref)
+        .map(|(_, o)| o);
     if found.as_ref() == Some(&new_tip) {
         // An earlier attempt pushed release but not its journal entry.
         append_local(cx, journal, vec![pushed(true)], &[])?;
         return Ok(());
     }
     if !is_stale(&outcome, &branch_ref) {
-        let detail = outcome.rejected().map(|r| format!("{} {}", r.name, r.summary)).collect::<Vec<_>>().join("; ");
+        let detail = outcome
+            .rejected()
+            .map(|r| format!("{} {}", r.name, r.summary))
+            .collect::<Vec<_>>()
+            .join("; ");
         return Err(WorkflowError::PushRefused { detail });
     }
     let unexpected = match &found {
         Some(tip) => {
-            cx.git.fetch(&remote, &[format!("+{branch_ref}:refs/remotes/{remote}/{branch}")])?;
+            cx.git
+                .fetch(&remote, &[format!("+{branch_ref}:refs/remotes/{remote}/{branch}")])?;
             if cx.git.is_ancestor(&parent, tip)? {
                 cx.git.first_parent_chain(&parent, tip)?
             } else {
@@ -329,20 +369,36 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
     let record = &journal.run.record;
     let production = &record.plan.production.commit;
     let tracking = format!("refs/remotes/{}/{}", record.remote, record.release_branch);
-    cx.git.fetch(&record.remote, &[format!("+refs/heads/{}:{tracking}", record.release_branch)])?;
-    let remote_tip = cx.git.read_ref(&tracking)?.ok_or_else(|| WorkflowError::VerificationFailed {
-        reasons: format!("{} no longer exists on {}", record.release_branch, record.remote),
-    })?;
+    cx.git.fetch(
+        &record.remote,
+        &[format!("+refs/heads/{}:{tracking}", record.release_branch)],
+    )?;
+    let remote_tip = cx
+        .git
+        .read_ref(&tracking)?
+        .ok_or_else(|| WorkflowError::VerificationFailed {
+            reasons: format!("{} no longer exists on {}", record.release_branch, record.remote),
+        })?;
 
     let mut checks = Vec::new();
     let mut check = |name: &str, ok: bool, pass: String, fail: String| {
-        checks.push(Check::new(name, if ok { CheckStatus::Pass } else { CheckStatus::Block }, if ok { pass } else { fail }));
+        checks.push(Check::new(
+            name,
+            if ok { CheckStatus::Pass } else { CheckStatus::Block },
+            if ok { pass } else { fail },
+        ));
     };
     check(
         "remote-tip",
         remote_tip == new_tip,
         format!("{}/{} is {}", record.remote, record.release_branch, new_tip.short()),
-        format!("{}/{} is {}, expected {}", record.remote, record.release_branch, remote_tip.short(), new_tip.short()),
+        format!(
+            "{}/{} is {}, expected {}",
+            record.remote,
+            record.release_branch,
+            remote_tip.short(),
+            new_tip.short()
+        ),
     );
     let restore_diff = match &restore {
         Some(r) => cx.git.changed_paths(production, &r.commit)?,
@@ -356,7 +412,10 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
             production.short(),
             restore.as_ref().map_or("release", |r| r.commit.short())
         ),
-        format!("the restore commit differs from production in {}", restore_diff.join(", ")),
+        format!(
+            "the restore commit differs from production in {}",
+            restore_diff.join(", ")
+        ),
     );
     let gained = if cx.git.is_ancestor(&parent, &remote_tip)? {
         cx.git.first_parent_chain(&parent, &remote_tip)?
@@ -378,18 +437,35 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
         ),
     );
     let changed_paths = cx.git.changed_paths(production, &remote_tip)?;
-    let allowed: BTreeSet<&str> = picks.iter().filter(|p| p.commit.is_some()).flat_map(|p| p.touched.iter().map(String::as_str)).collect();
-    let extra: Vec<&str> = changed_paths.iter().map(String::as_str).filter(|p| !allowed.contains(p)).collect();
+    let allowed: BTreeSet<&str> = picks
+        .iter()
+        .filter(|p| p.commit.is_some())
+        .flat_map(|p| p.touched.iter().map(String::as_str))
+        .collect();
+    let extra: Vec<&str> = changed_paths
+        .iter()
+        .map(String::as_str)
+        .filter(|p| !allowed.contains(p))
+        .collect();
     check(
         "production-plus-fixes",
         extra.is_empty(),
-        format!("release differs from production only in the fixes' {} path(s)", changed_paths.len()),
+        format!(
+            "release differs from production only in the fixes' {} path(s)",
+            changed_paths.len()
+        ),
         format!("release also changes paths no fix touches: {}", extra.join(", ")),
     );
 
-    let failed: Vec<String> = checks.iter().filter(|c| c.status == CheckStatus::Block).map(|c| c.detail.clone()).collect();
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Block)
+        .map(|c| c.detail.clone())
+        .collect();
     if !failed.is_empty() {
-        return Err(WorkflowError::VerificationFailed { reasons: failed.join("; ") });
+        return Err(WorkflowError::VerificationFailed {
+            reasons: failed.join("; "),
+        });
     }
     let evidence = Evidence::Verified {
         remote_tip,
@@ -404,7 +480,17 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
 
 fn unlock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     let lock_ref = JournalStore::lock_ref(&journal.run.record.release_branch);
-    let events = || vec![done(StepName::Unlock, Evidence::Unlocked { lock_ref: lock_ref.clone() }), Event::Completed];
+    let events = || {
+        vec![
+            done(
+                StepName::Unlock,
+                Evidence::Unlocked {
+                    lock_ref: lock_ref.clone(),
+                },
+            ),
+            Event::Completed,
+        ]
+    };
     let update = RefUpdate {
         name: lock_ref.clone(),
         new: None,
@@ -432,7 +518,9 @@ fn done(step: StepName, evidence: Evidence) -> Event {
 
 /// Releases the run's lock (when it still holds it) and records the abort.
 pub fn abort(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<(), WorkflowError> {
-    let event = Event::Aborted { reason: reason.to_string() };
+    let event = Event::Aborted {
+        reason: reason.to_string(),
+    };
     if !journal.is_published() {
         append_local(cx, journal, vec![event], &[])?;
         return Ok(());

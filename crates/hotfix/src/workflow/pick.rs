@@ -39,7 +39,13 @@ pub fn change_base(fix: &CommitInfo, mainline: Option<u32>) -> Result<(Oid, Opti
 }
 
 /// Merges `fix`'s change onto `onto` (whose tree is `onto_tree`).
-pub fn attempt(git: &Git, onto: &Oid, onto_tree: &Oid, fix: &CommitInfo, mainline: Option<u32>) -> Result<PickAttempt, WorkflowError> {
+pub fn attempt(
+    git: &Git,
+    onto: &Oid,
+    onto_tree: &Oid,
+    fix: &CommitInfo,
+    mainline: Option<u32>,
+) -> Result<PickAttempt, WorkflowError> {
     let (base, mainline) = change_base(fix, mainline)?;
     let merged = git.merge_tree(&base, onto, &fix.id)?;
     let status = if !merged.conflicts.is_empty() {
@@ -121,7 +127,11 @@ fn pick_message(original: &str, fix: &Oid, trailers: &RunTrailers<'_>) -> String
     // Like `-x`: join an existing trailer block, else start a new paragraph.
     let last_paragraph = body.rsplit("\n\n").next().unwrap_or("");
     let has_body = body.contains("\n\n");
-    let sep = if has_body && is_trailer_block(last_paragraph) { "\n" } else { "\n\n" };
+    let sep = if has_body && is_trailer_block(last_paragraph) {
+        "\n"
+    } else {
+        "\n\n"
+    };
     format!("{body}{sep}{cherry}\n{}", trailers.lines())
 }
 
@@ -129,7 +139,8 @@ fn is_trailer_block(paragraph: &str) -> bool {
     !paragraph.is_empty()
         && paragraph.lines().all(|l| {
             l.starts_with("(cherry picked from commit ")
-                || l.split_once(": ").is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '-'))
+                || l.split_once(": ")
+                    .is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '-'))
         })
 }
 
@@ -141,11 +152,20 @@ mod tests {
     fn message_joins_trailer_block_like_cherry_pick_x() {
         let fix = Oid::parse(&"a".repeat(40)).expect("hex");
         let prod = Oid::parse(&"b".repeat(40)).expect("hex");
-        let t = RunTrailers { run_id: "r1", production: &prod };
+        let t = RunTrailers {
+            run_id: "r1",
+            production: &prod,
+        };
         let m = pick_message("fix: x\n\nbody\n\nSigned-off-by: A <a@x>\n", &fix, &t);
-        assert!(m.contains("Signed-off-by: A <a@x>\n(cherry picked from commit aaaa"), "{m}");
+        assert!(
+            m.contains("Signed-off-by: A <a@x>\n(cherry picked from commit aaaa"),
+            "{m}"
+        );
         let m = pick_message("fix: y\n", &fix, &t);
         assert!(m.starts_with("fix: y\n\n(cherry picked from commit aaaa"), "{m}");
-        assert!(m.ends_with("Hotfix-Run: r1\nProduction-Sha: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"), "{m}");
+        assert!(
+            m.ends_with("Hotfix-Run: r1\nProduction-Sha: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"),
+            "{m}"
+        );
     }
 }

@@ -193,6 +193,8 @@ impl Plan {
     /// Returns the commits release gains, oldest first.
     pub fn new_commits(&self) -> Vec<Oid> {
         let restore = self.restore.iter().map(|r| r.commit.clone());
-        restore.chain(self.applied_picks().filter_map(|p| p.commit.clone())).collect()
+        restore
+            .chain(self.applied_picks().filter_map(|p| p.commit.clone()))
+            .collect()
     }
 }

@@ -63,17 +63,28 @@ impl Strategy for RestoreRelease {
         for fix in &input.fixes {
             let label = format!("{} {}", fix.id.short(), fix.subject());
             if git.is_ancestor(&fix.id, &input.main_tip)? {
-                checks.push(Check::new("fix-merged", CheckStatus::Pass, format!("{label} is on {}", input.config.branches.main)));
+                checks.push(Check::new(
+                    "fix-merged",
+                    CheckStatus::Pass,
+                    format!("{label} is on {}", input.config.branches.main),
+                ));
             } else {
                 checks.push(Check::new(
                     "fix-merged",
                     CheckStatus::Block,
-                    format!("{label} is not on {}/{}; merge it there first", input.config.remote, input.config.branches.main),
+                    format!(
+                        "{label} is not on {}/{}; merge it there first",
+                        input.config.remote, input.config.branches.main
+                    ),
                 ));
             }
             let attempt = pick::attempt(git, &onto, &onto_tree, fix, input.mainline)?;
             let touched = git.changed_paths(&attempt.base, &fix.id)?;
-            let watched = if attempt.conflicts.is_empty() { &touched } else { &attempt.conflicts };
+            let watched = if attempt.conflicts.is_empty() {
+                &touched
+            } else {
+                &attempt.conflicts
+            };
             let unreleased = unreleased_commits(git, production, &input.release_tip, &attempt.base, watched)?;
             let mut commit = None;
             match attempt.status {
@@ -83,7 +94,11 @@ impl Strategy for RestoreRelease {
                     onto_tree = attempt.tree.clone();
                     commit = Some(c);
                     if unreleased.is_empty() {
-                        checks.push(Check::new("applies-to-production", CheckStatus::Pass, format!("{label} applies cleanly")));
+                        checks.push(Check::new(
+                            "applies-to-production",
+                            CheckStatus::Pass,
+                            format!("{label} applies cleanly"),
+                        ));
                     } else {
                         checks.push(Check::new(
                             "unreleased-overlap",
@@ -107,7 +122,11 @@ impl Strategy for RestoreRelease {
                         "{label} does not apply to production: conflicts in {}; it depends on unreleased work{}; \
                          stop and escalate, a selective hotfix is not the right workflow",
                         attempt.conflicts.join(", "),
-                        if unreleased.is_empty() { String::new() } else { format!(": {}", list_commits(&unreleased)) }
+                        if unreleased.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", list_commits(&unreleased))
+                        }
                     ),
                 )),
             }
@@ -132,9 +151,15 @@ impl Strategy for RestoreRelease {
         }
         let scope = scope(git, &production_tree, &release_tree, &input.config.checks.migrations)?;
         checks.push(only_fixes_check(&picks, &scope));
-        checks.extend(patch_id_checks(git, &picks, restore.as_ref().map_or(&release.id, |r| &r.commit))?);
+        checks.extend(patch_id_checks(
+            git,
+            &picks,
+            restore.as_ref().map_or(&release.id, |r| &r.commit),
+        )?);
         checks.extend(scope_checks(&scope, &input.config.checks));
-        if !picks.iter().any(|p| p.status == PickStatus::Clean) && picks.iter().all(|p| p.status != PickStatus::Conflict) {
+        if !picks.iter().any(|p| p.status == PickStatus::Clean)
+            && picks.iter().all(|p| p.status != PickStatus::Conflict)
+        {
             checks.push(Check::new(
                 "something-to-release",
                 CheckStatus::Block,
@@ -164,7 +189,13 @@ impl Strategy for RestoreRelease {
 
 /// Unreleased commits (on release or on the fix's own history, not in
 /// production) that changed any of `paths`, newest first, each once.
-fn unreleased_commits(git: &Git, production: &Oid, release_tip: &Oid, fix_base: &Oid, paths: &[String]) -> Result<Vec<CommitSummary>, WorkflowError> {
+fn unreleased_commits(
+    git: &Git,
+    production: &Oid,
+    release_tip: &Oid,
+    fix_base: &Oid,
+    paths: &[String],
+) -> Result<Vec<CommitSummary>, WorkflowError> {
     let mut found = git.commits_touching(production, release_tip, paths)?;
     for c in git.commits_touching(production, fix_base, paths)? {
         if !found.iter().any(|f| f.id == c.id) {
@@ -199,7 +230,12 @@ fn restore_check(git: &Git, production: &Oid, restore: &RestoreCommit) -> Result
     })
 }
 
-fn scope(git: &Git, production_tree: &Oid, release_tree: &Oid, migration_globs: &[String]) -> Result<Scope, WorkflowError> {
+fn scope(
+    git: &Git,
+    production_tree: &Oid,
+    release_tree: &Oid,
+    migration_globs: &[String],
+) -> Result<Scope, WorkflowError> {
     let changes = git.diff_stat(production_tree, release_tree)?;
     let migrations = changes
         .iter()
@@ -232,7 +268,10 @@ fn only_fixes_check(picks: &[Pick], scope: &Scope) -> Check {
         Check::new(
             "release-is-production-plus-fixes",
             CheckStatus::Pass,
-            format!("release differs from production only in the fixes' {} path(s)", scope.files),
+            format!(
+                "release differs from production only in the fixes' {} path(s)",
+                scope.files
+            ),
         )
     } else {
         Check::new(
@@ -264,7 +303,11 @@ fn patch_id_checks(git: &Git, picks: &[Pick], first_onto: &Oid) -> Result<Vec<Ch
             let (fix, fix_id) = &pair[0];
             let (_, pick_id) = &pair[1];
             if fix_id == pick_id {
-                Check::new("patch-id", CheckStatus::Pass, format!("pick of {} has the fix's patch-id", fix.short()))
+                Check::new(
+                    "patch-id",
+                    CheckStatus::Pass,
+                    format!("pick of {} has the fix's patch-id", fix.short()),
+                )
             } else {
                 Check::new(
                     "patch-id",
@@ -294,14 +337,20 @@ fn scope_checks(scope: &Scope, limits: &crate::config::Checks) -> Vec<Check> {
         Check::new(
             "scope",
             CheckStatus::Pass,
-            format!("{} files, +{} -{} lines", scope.files, scope.lines_added, scope.lines_removed),
+            format!(
+                "{} files, +{} -{} lines",
+                scope.files, scope.lines_added, scope.lines_removed
+            ),
         )
     }];
     if !scope.migrations.is_empty() {
         checks.push(Check::new(
             "migrations",
             CheckStatus::Warn,
-            format!("migration paths change; plan them into the deploy: {}", scope.migrations.join(", ")),
+            format!(
+                "migration paths change; plan them into the deploy: {}",
+                scope.migrations.join(", ")
+            ),
         ));
     }
     checks

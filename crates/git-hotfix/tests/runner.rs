@@ -1,0 +1,9 @@
+//! The one integration test binary: real git, temp repositories, the real CLI.
+
+mod common;
+
+mod test_bad_input;
+mod test_concurrency;
+mod test_production;
+mod test_restore_release;
+mod test_resume;

@@ -1,0 +1,107 @@
+//! Never lose or clobber: compare-and-swap on release and on the lock.
+
+use crate::common::Scenario;
+
+#[test]
+fn someone_pushing_to_release_mid_run_stops_it_without_clobbering() {
+    let s = Scenario::new();
+    let fault = [("GIT_HOTFIX_INJECT_FAULT", "before:push-release")];
+    s.hotfix_env(
+        &s.work,
+        &["start", "--fix", &s.f, "--production", &s.p, "--yes"],
+        &fault,
+    )
+    .expect_code(1);
+
+    // A colleague pushes to release by hand.
+    let colleague = s.clone_as("colleague");
+    s.git(&colleague, &["checkout", "-q", "release"]);
+    std::fs::write(colleague.join("late.txt"), "late\n").expect("write");
+    s.git(&colleague, &["add", "late.txt"]);
+    s.git(&colleague, &["commit", "-q", "-m", "late: pushed by hand"]);
+    s.git(&colleague, &["push", "-q", "origin", "release"]);
+    let theirs = s.origin_ref("refs/heads/release").expect("release");
+
+    let run = s.hotfix(&s.work, &["continue"]);
+    run.expect_code(3);
+    let text = run.all();
+    assert!(text.contains("release moved"), "{text}");
+    assert!(
+        text.contains(&format!("expected {}", &s.release0[..7])) && text.contains(&format!("found {}", &theirs[..7])),
+        "{text}"
+    );
+    assert!(
+        text.contains("late: pushed by hand"),
+        "names the unexpected commit: {text}"
+    );
+    assert!(
+        text.contains("nothing was pushed") && text.contains("git hotfix continue --rebuild"),
+        "{text}"
+    );
+    assert_eq!(
+        s.origin_ref("refs/heads/release").as_deref(),
+        Some(theirs.as_str()),
+        "not clobbered"
+    );
+
+    // Plain continue keeps refusing; --rebuild restores and re-picks on the new tip.
+    s.hotfix(&s.work, &["continue"]).expect_code(3);
+    s.hotfix(&s.work, &["continue", "--rebuild"]).expect_code(0);
+    let tip = s.origin_ref("refs/heads/release").expect("release");
+    let chain = s.git(&s.origin, &["rev-list", "--first-parent", &format!("{theirs}..{tip}")]);
+    assert_eq!(
+        chain.lines().count(),
+        2,
+        "restore + fix on top of the colleague's commit"
+    );
+    assert_eq!(s.rev(&s.origin, &format!("{tip}^{{tree}}")), s.runbook_tree(&[&s.f]));
+}
+
+#[test]
+fn a_second_start_is_refused_while_a_run_holds_the_lock() {
+    let s = Scenario::new();
+    let fault = [("GIT_HOTFIX_INJECT_FAULT", "before:push-release")];
+    s.hotfix_env(
+        &s.work,
+        &["start", "--fix", &s.f, "--production", &s.p, "--yes"],
+        &fault,
+    )
+    .expect_code(1);
+    let other = s.clone_as("other");
+    let run = s.hotfix(&other, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]);
+    run.expect_code(3);
+    assert!(run.all().contains("release is locked by hotfix run"), "{}", run.all());
+    assert_eq!(s.origin_ref("refs/heads/release").as_deref(), Some(s.release0.as_str()));
+}
+
+#[test]
+fn two_racing_starts_exactly_one_proceeds() {
+    for _ in 0..3 {
+        let s = Scenario::new();
+        let a = s.clone_as("a");
+        let b = s.clone_as("b");
+        let (ra, rb) = std::thread::scope(|scope| {
+            let ha = scope.spawn(|| s.hotfix(&a, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]));
+            let hb = scope.spawn(|| s.hotfix(&b, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]));
+            (ha.join().expect("a"), hb.join().expect("b"))
+        });
+        let mut codes = [ra.code, rb.code];
+        codes.sort();
+        assert_eq!(
+            codes,
+            [0, 3],
+            "one wins, one is blocked\n--- a\n{}\n--- b\n{}",
+            ra.all(),
+            rb.all()
+        );
+        let loser = if ra.code == 3 { &ra } else { &rb };
+        assert!(loser.all().contains("locked by hotfix run"), "{}", loser.all());
+        s.assert_hotfixed(&s.release0, &[&s.f]);
+        let runs = s.git(&s.origin, &["for-each-ref", "refs/hotfix/runs/"]);
+        assert_eq!(
+            runs.lines().count(),
+            1,
+            "only the winner's run exists on the remote: {runs}"
+        );
+    }
+}
