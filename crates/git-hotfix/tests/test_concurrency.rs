@@ -105,3 +105,56 @@ fn two_racing_starts_exactly_one_proceeds() {
         );
     }
 }
+
+#[test]
+fn a_clone_without_the_built_commits_builds_them_again() {
+    let s = Scenario::new();
+    let fault = [("GIT_HOTFIX_INJECT_FAULT", "before:push-release")];
+    s.hotfix_env(
+        &s.work,
+        &["start", "--fix", &s.f, "--production", &s.p, "--yes"],
+        &fault,
+    )
+    .expect_code(1);
+    // Release moves and the stopped run records it: its build entry reaches the
+    // remote, its built commits do not.
+    s.git(
+        &s.work,
+        &[
+            "push",
+            "-q",
+            "--force",
+            "origin",
+            &format!("{}:refs/heads/release", s.u1),
+        ],
+    );
+    s.hotfix(&s.work, &["continue"]).expect_code(3);
+    // The move is undone; another operator, in a clone that never had the commits, goes on.
+    s.git(
+        &s.work,
+        &[
+            "push",
+            "-q",
+            "--force",
+            "origin",
+            &format!("{}:refs/heads/release", s.release0),
+        ],
+    );
+    let other = s.clone_as("other");
+    let second = [
+        ("GIT_COMMITTER_NAME", "Second Operator"),
+        ("GIT_HOTFIX_TIMESTAMP", "1900000000"),
+    ];
+    let run = s.hotfix_env(&other, &["continue"], &second);
+    run.expect_code(0);
+    s.assert_hotfixed(&s.release0, &[&s.f]);
+    let status = s.hotfix(&other, &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&status.stdout).expect("JSON");
+    let rebuilt = v["entries"].as_array().expect("entries").iter().any(|e| {
+        e["entry"]["event"] == "rebuilt"
+            && e["entry"]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("not in this clone"))
+    });
+    assert!(rebuilt, "{}", status.stdout);
+}

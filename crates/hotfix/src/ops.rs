@@ -1,6 +1,7 @@
 //! Every operation of git-hotfix, each a function the CLI calls: open a
 //! session, plan, start, continue, abort, status, log, init.
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 use crate::ambient::{format_utc, Ambient};
@@ -20,25 +21,33 @@ pub struct Session {
     pub config: Config,
     pub config_path: PathBuf,
     pub ambient: Ambient,
+    /// The operator's git identity, read once per command.
+    ident: OnceCell<Signature>,
 }
 
 impl Session {
     /// Opens the repository at `dir` and its `hotfix.toml`.
     pub fn open(dir: &Path, config_path: Option<&Path>) -> Result<Session, Error> {
         let git = Git::open(dir)?;
-        let work_tree = git.work_tree()?;
-        let (config, config_path) = Config::load(config_path, work_tree.as_deref(), &git.git_dir()?)?;
+        let (config, config_path) = Config::load(config_path, git.work_tree(), git.git_dir())?;
         Ok(Session {
             git,
             config,
             config_path,
             ambient: Ambient::from_env(),
+            ident: OnceCell::new(),
         })
     }
 
     /// Returns the operator's git identity, stamped with the current time.
     pub fn operator(&self) -> Result<Signature, Error> {
-        let mut sig = self.git.committer_ident()?;
+        let mut sig = match self.ident.get() {
+            Some(sig) => sig.clone(),
+            None => {
+                let sig = self.git.committer_ident()?;
+                self.ident.get_or_init(|| sig).clone()
+            }
+        };
         sig.time = self.ambient.now();
         Ok(sig)
     }
@@ -110,29 +119,31 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
         git.fetch_tags(&cfg.remote)?;
     }
     let production = production::resolve(git, &cfg.production, request.production.as_deref())?;
-    let mut fixes = Vec::new();
-    for rev in &request.fixes {
-        match git.resolve_commit(rev) {
-            Ok(oid) => fixes.push(oid),
-            Err(GitError::UnknownRevision { .. }) => return Err(Error::UnknownFix { rev: rev.clone() }),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let read = |branch: &str| -> Result<Oid, Error> {
-        git.read_ref(&tracking_ref(&cfg.remote, branch))?
-            .ok_or_else(|| Error::BranchMissing {
-                key: "branches",
-                name: branch.to_string(),
-                remote: cfg.remote.clone(),
-            })
+    let release_ref = tracking_ref(&cfg.remote, &cfg.branches.release);
+    let main_ref = tracking_ref(&cfg.remote, &cfg.branches.main);
+    let mut revs: Vec<&str> = vec![&release_ref, &main_ref];
+    revs.extend(request.fixes.iter().map(String::as_str));
+    let mut resolved = git.resolve_commits(&revs)?.into_iter();
+    let mut tip = |key: &'static str, branch: &str| {
+        resolved.next().flatten().ok_or_else(|| Error::BranchMissing {
+            key,
+            name: branch.to_string(),
+            remote: cfg.remote.clone(),
+        })
     };
+    let release_tip = tip("branches.release", &cfg.branches.release)?;
+    let main_tip = tip("branches.main", &cfg.branches.main)?;
+    let mut fixes = Vec::new();
+    for (rev, oid) in request.fixes.iter().zip(resolved) {
+        fixes.push(oid.ok_or_else(|| Error::UnknownFix { rev: rev.clone() })?);
+    }
     let strategy = strategy::find(&cfg.strategy).expect("the strategy name was validated when the config was read");
     let input = PlanInput {
         git,
         config: cfg,
         production,
-        release_tip: read(&cfg.branches.release)?,
-        main_tip: read(&cfg.branches.main)?,
+        release_tip,
+        main_tip,
         fixes: read_fixes(git, &fixes)?,
         mainline: request.mainline,
         operator: session.operator()?,
@@ -315,6 +326,7 @@ fn session_for_run(session: &Session, record: &RunRecord) -> Session {
         config,
         config_path: session.config_path.clone(),
         ambient: Ambient::from_env(),
+        ident: session.ident.clone(),
     }
 }
 
@@ -405,10 +417,7 @@ pub fn runs(session: &Session) -> Result<Vec<RunSummary>, Error> {
 /// names detected from the remote-tracking refs. Returns where it was written.
 pub fn init(dir: &Path, remote: &str, force: bool) -> Result<PathBuf, Error> {
     let git = Git::open(dir)?;
-    let root = match git.work_tree()? {
-        Some(w) => w,
-        None => git.git_dir()?,
-    };
+    let root = git.work_tree().unwrap_or(git.git_dir()).to_path_buf();
     let path = root.join(config::FILE_NAME);
     if path.exists() && !force {
         return Err(Error::ConfigExists { path });

@@ -204,22 +204,33 @@ pub struct Git {
     program: OsString,
     /// Where git runs (`-C`): a work tree or a bare repository.
     dir: PathBuf,
+    git_dir: PathBuf,
+    /// `None` in a bare repository.
+    work_tree: Option<PathBuf>,
 }
 
 impl Git {
     /// Opens the repository containing `dir` and checks the git version.
     pub fn open(dir: &Path) -> Result<Git> {
         let program = std::env::var_os("GIT_HOTFIX_GIT").unwrap_or_else(|| "git".into());
-        let git = Git {
+        let mut git = Git {
             program,
             dir: dir.to_path_buf(),
+            git_dir: PathBuf::new(),
+            work_tree: None,
         };
         git.check_version()?;
-        let out = git.run(&["rev-parse", "--git-dir"]);
-        if out.is_err() {
-            return Err(GitError::NotARepository {
-                path: dir.to_path_buf(),
-            });
+        let not_a_repo = || GitError::NotARepository {
+            path: dir.to_path_buf(),
+        };
+        let layout = git
+            .run(&["rev-parse", "--is-bare-repository", "--absolute-git-dir"])
+            .map_err(|_| not_a_repo())?;
+        let mut lines = layout.lines();
+        let bare = lines.next() == Some("true");
+        git.git_dir = PathBuf::from(lines.next().ok_or_else(not_a_repo)?);
+        if !bare {
+            git.work_tree = Some(PathBuf::from(git.run(&["rev-parse", "--show-toplevel"])?.trim()));
         }
         Ok(git)
     }
@@ -544,13 +555,16 @@ impl Git {
         Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())
     }
 
-    /// Lists commits in `exclude..include` that touched any of `paths`, newest first.
-    pub fn commits_touching(&self, exclude: &Oid, include: &Oid, paths: &[String]) -> Result<Vec<CommitSummary>> {
+    /// Lists commits reachable from any of `include` but not from `exclude`
+    /// that touched any of `paths`, newest first.
+    pub fn commits_touching(&self, exclude: &Oid, include: &[&Oid], paths: &[String]) -> Result<Vec<CommitSummary>> {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
-        let range = format!("{exclude}..{include}");
-        let mut args = vec!["log", "-z", "--no-renames", "--format=%H %s", &range, "--"];
+        let not = format!("^{exclude}");
+        let mut args = vec!["log", "-z", "--no-renames", "--format=%H %s", &not];
+        args.extend(include.iter().map(|o| o.as_str()));
+        args.push("--");
         args.extend(paths.iter().map(String::as_str));
         let out = self.run(&args)?;
         Ok(parse_summaries(&out))
@@ -616,16 +630,79 @@ impl Git {
     }
 
     /// Returns the top of the work tree, or `None` in a bare repository.
-    pub fn work_tree(&self) -> Result<Option<PathBuf>> {
-        if self.run(&["rev-parse", "--is-bare-repository"])?.trim() == "true" {
-            return Ok(None);
-        }
-        Ok(Some(PathBuf::from(self.run(&["rev-parse", "--show-toplevel"])?.trim())))
+    pub fn work_tree(&self) -> Option<&Path> {
+        self.work_tree.as_deref()
     }
 
     /// Returns the absolute git directory.
-    pub fn git_dir(&self) -> Result<PathBuf> {
-        Ok(PathBuf::from(self.run(&["rev-parse", "--absolute-git-dir"])?.trim()))
+    pub fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
+    /// Resolves several revisions to commits in one `cat-file --batch-check`;
+    /// `None` for a revision that names no commit.
+    pub fn resolve_commits(&self, revs: &[&str]) -> Result<Vec<Option<Oid>>> {
+        if revs.iter().any(|r| r.contains('\n')) {
+            return Err(GitError::UnknownRevision { rev: revs.join(" ") });
+        }
+        let input: String = revs.iter().map(|r| format!("{r}^{{commit}}\n")).collect();
+        let out = self.run_with(
+            &["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+            Some(input.as_bytes()),
+            &[],
+        )?;
+        let answers: Vec<Option<Oid>> = out
+            .lines()
+            .map(|l| match l.split_once(' ') {
+                Some((oid, "commit")) => Oid::parse(oid),
+                _ => None,
+            })
+            .collect();
+        if answers.len() != revs.len() {
+            return Err(GitError::Parse {
+                args: "cat-file --batch-check".into(),
+                detail: format!("{} answers for {} revisions", answers.len(), revs.len()),
+            });
+        }
+        Ok(answers)
+    }
+
+    /// Reads several commit objects in one `cat-file --batch`.
+    pub fn commits(&self, ids: &[Oid]) -> Result<Vec<CommitInfo>> {
+        let input: String = ids.iter().map(|id| format!("{id}\n")).collect();
+        let args = ["cat-file", "--batch"];
+        let (status, stdout, stderr) = self.run_raw(&args, Some(input.as_bytes()), &[])?;
+        if !status.success() {
+            return Err(self.failed(&args, &status, &stderr));
+        }
+        let parse_err = |detail: String| GitError::Parse {
+            args: args.join(" "),
+            detail,
+        };
+        let mut rest = stdout.as_slice();
+        let mut commits = Vec::with_capacity(ids.len());
+        for id in ids {
+            let eol = rest
+                .iter()
+                .position(|b| *b == b'\n')
+                .ok_or_else(|| parse_err("truncated header".into()))?;
+            let header = String::from_utf8_lossy(&rest[..eol]).into_owned();
+            let mut fields = header.split(' ');
+            let (Some(_), Some(kind), Some(size)) = (fields.next(), fields.next(), fields.next()) else {
+                return Err(GitError::UnknownRevision { rev: id.to_string() });
+            };
+            let size: usize = size.parse().map_err(|_| parse_err(format!("header `{header}`")))?;
+            let body = rest
+                .get(eol + 1..eol + 1 + size)
+                .ok_or_else(|| parse_err("truncated object".into()))?;
+            if kind != "commit" {
+                return Err(GitError::UnknownRevision { rev: id.to_string() });
+            }
+            let raw = String::from_utf8_lossy(body);
+            commits.push(parse_commit(id.clone(), &raw).ok_or_else(|| parse_err(format!("commit {id} header")))?);
+            rest = &rest[(eol + 2 + size).min(rest.len())..];
+        }
+        Ok(commits)
     }
 }
 

@@ -45,6 +45,8 @@ pub enum JournalError {
 pub struct JournalStore<'a> {
     git: &'a Git,
     remote: String,
+    /// The empty tree every entry commit points at (its id depends on the hash).
+    empty_tree: std::cell::OnceCell<Oid>,
 }
 
 impl<'a> JournalStore<'a> {
@@ -52,6 +54,7 @@ impl<'a> JournalStore<'a> {
         JournalStore {
             git,
             remote: remote.to_string(),
+            empty_tree: std::cell::OnceCell::new(),
         }
     }
 
@@ -228,20 +231,21 @@ impl<'a> JournalStore<'a> {
     }
 
     /// Writes an entry commit on top of `parent`; no ref moves.
-    /// `keep` become extra parents: objects the entry refers to (built commits)
-    /// travel with the journal and stay reachable; walks use `--first-parent`.
+    ///
+    /// An entry's only parent is the previous entry: `git push` proves each
+    /// journal update is a fast-forward, and a parent leading into release's
+    /// history would make that proof walk the whole history.
     pub fn write_entry(
         &self,
         run_id: &str,
         parent: Option<&Oid>,
-        keep: &[Oid],
         entry: &Entry,
         who: &Signature,
     ) -> Result<Oid, JournalError> {
         let json = serde_json::to_string(entry).expect("journal entries always serialize: plain data, string keys");
         let message = format!("hotfix {run_id} #{}: {}\n\n{json}\n", entry.seq, entry.event.summary());
         let tree = self.empty_tree()?;
-        let parents: Vec<Oid> = parent.into_iter().chain(keep).cloned().collect();
+        let parents: Vec<Oid> = parent.into_iter().cloned().collect();
         let oid = self.git.commit_tree(&NewCommit {
             tree: &tree,
             parents: &parents,
@@ -253,11 +257,15 @@ impl<'a> JournalStore<'a> {
     }
 
     fn empty_tree(&self) -> Result<Oid, GitError> {
+        if let Some(tree) = self.empty_tree.get() {
+            return Ok(tree.clone());
+        }
         let out = self.git.run_with(&["mktree"], Some(b""), &[])?;
-        Oid::parse(&out).ok_or_else(|| GitError::Parse {
+        let tree = Oid::parse(&out).ok_or_else(|| GitError::Parse {
             args: "mktree".into(),
             detail: out,
-        })
+        })?;
+        Ok(self.empty_tree.get_or_init(|| tree).clone())
     }
 
     /// Creates run `id`'s local journal with its first entries (not yet on the remote).
@@ -265,7 +273,7 @@ impl<'a> JournalStore<'a> {
         let mut head: Option<Oid> = None;
         let mut written = Vec::new();
         for entry in entries {
-            let oid = self.write_entry(id, head.as_ref(), &[], &entry, who)?;
+            let oid = self.write_entry(id, head.as_ref(), &entry, who)?;
             written.push((oid.clone(), entry));
             head = Some(oid);
         }
@@ -327,13 +335,11 @@ impl Journal {
         self.remote_head.is_some()
     }
 
-    /// Writes entries on top of the head without moving any ref; the first
-    /// entry keeps `keep` reachable.
+    /// Writes entries on top of the head without moving any ref.
     pub fn stage(
         &self,
         store: &JournalStore<'_>,
         events: Vec<Event>,
-        keep: &[Oid],
         actor: &Actor,
         who: &Signature,
     ) -> Result<Staged, JournalError> {
@@ -348,8 +354,7 @@ impl Journal {
                 actor: actor.clone(),
                 event,
             };
-            let keep = if i == 0 { keep } else { &[] };
-            head = store.write_entry(&self.id, Some(&head), keep, &entry, who)?;
+            head = store.write_entry(&self.id, Some(&head), &entry, who)?;
             entries.push((head.clone(), entry));
         }
         Ok(Staged { head, entries })

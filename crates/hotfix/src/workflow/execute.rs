@@ -81,9 +81,9 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflow
 }
 
 /// Appends events to this clone's journal only.
-fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>, keep: &[Oid]) -> Result<(), JournalError> {
+fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>) -> Result<(), JournalError> {
     let store = cx.store(&journal.run);
-    let staged = journal.stage(&store, events, keep, &cx.actor, &cx.operator)?;
+    let staged = journal.stage(&store, events, &cx.actor, &cx.operator)?;
     journal.commit(&store, staged)
 }
 
@@ -97,7 +97,7 @@ fn push_with_journal(
     fault_after_remote: &str,
 ) -> Result<PushOutcome, WorkflowError> {
     let store = cx.store(&journal.run);
-    let staged = journal.stage(&store, events, &[], &cx.actor, &cx.operator)?;
+    let staged = journal.stage(&store, events, &cx.actor, &cx.operator)?;
     let mut all = vec![journal.mirror_update(&staged.head)];
     all.extend(updates);
     let outcome = cx.git.push_atomic(&journal.run.record.remote, &all)?;
@@ -135,7 +135,7 @@ fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: StepName, error
     };
     // The error itself is what the operator must see; a journal that cannot be
     // written here is written by the next `continue`.
-    if append_local(cx, journal, vec![event], &[]).is_ok() {
+    if append_local(cx, journal, vec![event]).is_ok() {
         let _ = mirror(cx, journal);
     }
 }
@@ -155,7 +155,6 @@ fn record_production(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Work
         cx,
         journal,
         vec![done(StepName::RecordProduction, Evidence::Production { production })],
-        &[],
     )?;
     Ok(())
 }
@@ -170,7 +169,7 @@ fn lock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     };
     if journal.is_published() {
         // Published runs took the lock in the publishing push.
-        append_local(cx, journal, vec![done(StepName::Lock, evidence)], &[])?;
+        append_local(cx, journal, vec![done(StepName::Lock, evidence)])?;
         return Ok(());
     }
     let update = RefUpdate {
@@ -237,12 +236,7 @@ fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
         release_tree: plan.release_tree.clone(),
         checks: plan.checks.clone(),
     };
-    append_local(
-        cx,
-        journal,
-        vec![done(StepName::Build, evidence)],
-        std::slice::from_ref(&plan.new_tip),
-    )?;
+    append_local(cx, journal, vec![done(StepName::Build, evidence)])?;
     Ok(())
 }
 
@@ -292,6 +286,21 @@ fn built(run: &Run) -> Result<(Oid, Option<crate::workflow::plan::RestoreCommit>
 
 fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     let (parent, _, _, new_tip) = built(&journal.run)?;
+    if !cx.git.has_object(&new_tip)? {
+        // Another clone built these commits and stopped before pushing them:
+        // nothing of them is on the remote, so build again here.
+        let expected = journal.run.expected_tip().clone();
+        let event = Event::Rebuilt {
+            from_tip: expected.clone(),
+            to_tip: expected,
+            reason: format!(
+                "the built commits ({}) are not in this clone; building them here",
+                new_tip.short()
+            ),
+        };
+        append_local(cx, journal, vec![event])?;
+        return Ok(());
+    }
     let record = &journal.run.record;
     let remote = record.remote.clone();
     let branch = record.release_branch.clone();
@@ -333,7 +342,7 @@ fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowE
         .map(|(_, o)| o);
     if found.as_ref() == Some(&new_tip) {
         // An earlier attempt pushed release but not its journal entry.
-        append_local(cx, journal, vec![pushed(true)], &[])?;
+        append_local(cx, journal, vec![pushed(true)])?;
         return Ok(());
     }
     if !is_stale(&outcome, &branch_ref) {
@@ -474,7 +483,7 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
         changed_paths,
         checks,
     };
-    append_local(cx, journal, vec![done(StepName::VerifyRelease, evidence)], &[])?;
+    append_local(cx, journal, vec![done(StepName::VerifyRelease, evidence)])?;
     Ok(())
 }
 
@@ -522,7 +531,7 @@ pub fn abort(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<()
         reason: reason.to_string(),
     };
     if !journal.is_published() {
-        append_local(cx, journal, vec![event], &[])?;
+        append_local(cx, journal, vec![event])?;
         return Ok(());
     }
     let lock_ref = JournalStore::lock_ref(&journal.run.record.release_branch);
@@ -556,6 +565,6 @@ pub fn rebuild(cx: &Context<'_>, journal: &mut Journal, to_tip: Oid) -> Result<(
         to_tip,
         reason: "release moved; the operator chose to rebuild on the new tip".into(),
     };
-    append_local(cx, journal, vec![event], &[])?;
+    append_local(cx, journal, vec![event])?;
     Ok(())
 }

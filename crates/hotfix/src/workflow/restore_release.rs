@@ -34,8 +34,13 @@ impl Strategy for RestoreRelease {
     fn plan(&self, input: &PlanInput<'_>) -> Result<Plan, WorkflowError> {
         let git = input.git;
         let production = &input.production.commit;
-        let production_tree = git.commit(production)?.tree;
-        let release = git.commit(&input.release_tip)?;
+        let [production_commit, release] =
+            <[_; 2]>::try_from(git.commits(&[production.clone(), input.release_tip.clone()])?).map_err(|_| {
+                crate::git::GitError::UnknownRevision {
+                    rev: input.release_tip.to_string(),
+                }
+            })?;
+        let production_tree = production_commit.tree;
         let trailers = RunTrailers {
             run_id: &input.run_id,
             production,
@@ -196,13 +201,7 @@ fn unreleased_commits(
     fix_base: &Oid,
     paths: &[String],
 ) -> Result<Vec<CommitSummary>, WorkflowError> {
-    let mut found = git.commits_touching(production, release_tip, paths)?;
-    for c in git.commits_touching(production, fix_base, paths)? {
-        if !found.iter().any(|f| f.id == c.id) {
-            found.push(c);
-        }
-    }
-    Ok(found)
+    Ok(git.commits_touching(production, &[release_tip, fix_base], paths)?)
 }
 
 fn list_commits(commits: &[CommitSummary]) -> String {
@@ -358,5 +357,5 @@ fn scope_checks(scope: &Scope, limits: &crate::config::Checks) -> Vec<Check> {
 
 /// Returns the fixes as commits, checking each names one.
 pub fn read_fixes(git: &Git, revs: &[Oid]) -> Result<Vec<CommitInfo>, WorkflowError> {
-    revs.iter().map(|r| git.commit(r).map_err(Into::into)).collect()
+    Ok(git.commits(revs)?)
 }
