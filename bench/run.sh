@@ -103,6 +103,10 @@ for files in $SIZES; do
     printf 'strategy = "restore-release"\n[branches]\nmain = "main"\nrelease = "release"\n' > "$CLONE/hotfix.toml"
     echo hotfix.toml >> "$CLONE/.git/info/exclude"
   fi
+  # One pack on the origin, and small pushes kept as loose objects, so that
+  # earlier runs' pushes do not slow later runs' connectivity checks.
+  git -C "$ORIGIN" repack -adq
+  git -C "$ORIGIN" config receive.unpackLimit 100000
   # shellcheck disable=SC1091
   source "$ORIGIN/bench.env"
   export ORIGIN CLONE PRODUCTION RELEASE FIX HOTFIX

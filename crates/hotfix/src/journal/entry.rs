@@ -117,8 +117,10 @@ pub enum Evidence {
     },
     Verified {
         remote_tip: Oid,
-        /// `git diff <production>..<restore>`: paths that differ (must be none).
-        restore_diff: Vec<String>,
+        /// Production's tree, and the restore commit's tree as read back from
+        /// the object store: equal ids mean `git diff <production>..<restore>` is empty.
+        production_tree: Oid,
+        restore_tree: Option<Oid>,
         /// Commits release gained, newest first (`git log --first-parent old..new`).
         gained: Vec<CommitSummary>,
         /// Paths release changes relative to production.

@@ -409,21 +409,25 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
             new_tip.short()
         ),
     );
-    let restore_diff = match &restore {
-        Some(r) => cx.git.changed_paths(production, &r.commit)?,
-        None => Vec::new(),
+    // Equal tree ids prove identical content: `git diff <production>..<restore>` is empty.
+    let production_tree = record.plan.production_tree.clone();
+    let restore_tree = match &restore {
+        Some(r) => Some(read_tree(cx.git, &r.commit)?),
+        None => None,
     };
     check(
         "restore-diff-empty",
-        restore_diff.is_empty(),
+        restore_tree.as_ref().is_none_or(|t| *t == production_tree),
         format!(
-            "git diff {}..{} is empty",
+            "git diff {}..{} is empty (both trees are {})",
             production.short(),
-            restore.as_ref().map_or("release", |r| r.commit.short())
+            restore.as_ref().map_or("release", |r| r.commit.short()),
+            production_tree.short()
         ),
         format!(
-            "the restore commit differs from production in {}",
-            restore_diff.join(", ")
+            "the restore commit's tree {} is not production's tree {}",
+            restore_tree.as_ref().map_or("-", |t| t.short()),
+            production_tree.short()
         ),
     );
     let gained = if cx.git.is_ancestor(&parent, &remote_tip)? {
@@ -478,7 +482,8 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
     }
     let evidence = Evidence::Verified {
         remote_tip,
-        restore_diff,
+        production_tree,
+        restore_tree,
         gained,
         changed_paths,
         checks,
@@ -519,6 +524,12 @@ fn unlock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> 
     } else {
         Err(JournalError::Contended { id: journal.id.clone() }.into())
     }
+}
+
+/// Returns the tree a commit records, read from the object store.
+pub(crate) fn read_tree(git: &Git, commit: &Oid) -> Result<Oid, WorkflowError> {
+    let mut commits = git.commits(std::slice::from_ref(commit))?;
+    Ok(commits.remove(0).tree)
 }
 
 fn done(step: StepName, evidence: Evidence) -> Event {
