@@ -174,13 +174,7 @@ fn works_from_a_bare_repository() {
 #[test]
 fn abort_releases_the_lock_and_leaves_release_alone() {
     let s = Scenario::new();
-    let fault = [("GIT_HOTFIX_INJECT_FAULT", "before:push-release")];
-    s.hotfix_env(
-        &s.work,
-        &["start", "--fix", &s.f, "--production", &s.p, "--yes"],
-        &fault,
-    )
-    .expect_code(1);
+    s.start_stopped_at("before:push-release");
     assert!(
         s.origin_ref("refs/hotfix/locks/release").is_some(),
         "the run holds the lock"

@@ -64,13 +64,7 @@ fn continue_converges_after_a_fault_at_every_step_boundary() {
 #[test]
 fn a_second_clone_sees_the_run_and_continues_it() {
     let s = Scenario::new();
-    let fault = [("GIT_HOTFIX_INJECT_FAULT", "after:build")];
-    s.hotfix_env(
-        &s.work,
-        &["start", "--fix", &s.f, "--production", &s.p, "--yes"],
-        &fault,
-    )
-    .expect_code(1);
+    s.start_stopped_at("after:build");
     // The build entry is local to the crashed clone (it goes out with the next push),
     // so a second operator, later, sees the run up to the lock and builds again.
     let other = s.clone_as("other");
@@ -117,13 +111,7 @@ fn a_second_clone_sees_the_run_and_continues_it() {
 #[test]
 fn a_second_clone_continues_after_the_first_pushed_release() {
     let s = Scenario::new();
-    let fault = [("GIT_HOTFIX_INJECT_FAULT", "after:push-release")];
-    s.hotfix_env(
-        &s.work,
-        &["start", "--fix", &s.f, "--production", &s.p, "--yes"],
-        &fault,
-    )
-    .expect_code(1);
+    s.start_stopped_at("after:push-release");
     let other = s.clone_as("other");
     let log = s.hotfix(&other, &["log"]);
     assert!(log.stdout.contains("in progress"), "{}", log.stdout);

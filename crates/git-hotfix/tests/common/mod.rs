@@ -194,6 +194,20 @@ impl Scenario {
         Run::from(cmd.current_dir(dir).args(args).output().expect("git-hotfix runs"))
     }
 
+    /// Starts the standard hotfix (fix F onto production P) and lets an injected
+    /// fault stop it at `point`, as a crash there would.
+    #[track_caller]
+    pub fn start_stopped_at(&self, point: &str) -> Run {
+        let run = self.hotfix_env(
+            &self.work,
+            &["start", "--fix", &self.f, "--production", &self.p, "--yes"],
+            &[("GIT_HOTFIX_INJECT_FAULT", point)],
+        );
+        assert_eq!(run.code, 1, "{point}: the injected fault stops start\n{}", run.all());
+        assert!(run.stderr.contains(point), "{point}: {}", run.stderr);
+        run
+    }
+
     pub fn hotfix(&self, dir: &Path, args: &[&str]) -> Run {
         self.hotfix_env(dir, args, &[])
     }

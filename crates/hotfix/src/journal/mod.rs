@@ -170,18 +170,7 @@ impl<'a> JournalStore<'a> {
             }
         };
         let entries = self.read_chain(id, &head)?;
-        let run = Run::from_entries(id, entries).map_err(|detail| JournalError::Corrupt {
-            id: id.into(),
-            commit: head.clone(),
-            detail,
-        })?;
-        Ok(Journal {
-            id: id.into(),
-            head,
-            remote_head: remote,
-            run,
-            discarded,
-        })
+        Journal::new(id, head, remote, entries, discarded)
     }
 
     /// Counts first-parent entries in `base..tip`.
@@ -280,18 +269,7 @@ impl<'a> JournalStore<'a> {
         let head = head.expect("a run is created with at least its RunCreated entry");
         self.git
             .update_ref(&Self::run_ref(id), &head, None, "hotfix: create run")?;
-        let run = Run::from_entries(id, written).map_err(|detail| JournalError::Corrupt {
-            id: id.into(),
-            commit: head.clone(),
-            detail,
-        })?;
-        Ok(Journal {
-            id: id.into(),
-            head,
-            remote_head: None,
-            run,
-            discarded: 0,
-        })
+        Journal::new(id, head, None, written, 0)
     }
 
     /// Forgets a run that never reached the remote (its lock push was refused).
@@ -330,6 +308,27 @@ pub struct Staged {
 }
 
 impl Journal {
+    fn new(
+        id: &str,
+        head: Oid,
+        remote_head: Option<Oid>,
+        entries: Vec<(Oid, Entry)>,
+        discarded: usize,
+    ) -> Result<Journal, JournalError> {
+        let run = Run::from_entries(id, entries).map_err(|detail| JournalError::Corrupt {
+            id: id.into(),
+            commit: head.clone(),
+            detail,
+        })?;
+        Ok(Journal {
+            id: id.into(),
+            head,
+            remote_head,
+            run,
+            discarded,
+        })
+    }
+
     /// Returns true when the remote holds this run.
     pub fn is_published(&self) -> bool {
         self.remote_head.is_some()
