@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ambient::{format_utc, Ambient};
 use crate::config::{self, Config, ConfigError, Severity};
-use crate::git::{Git, GitError, Oid, Signature};
+use crate::git::{tracking_ref, Git, GitError, Oid, Signature};
 use crate::journal::{Actor, Entry, Event, Journal, JournalStore, Run, RunRecord, RunState};
 use crate::providers::production;
 use crate::workflow::execute::{self, Context, Progress};
@@ -91,10 +91,6 @@ pub struct HotfixRequest {
     pub mainline: Option<u32>,
 }
 
-fn tracking_ref(remote: &str, branch: &str) -> String {
-    format!("refs/remotes/{remote}/{branch}")
-}
-
 /// Fetches what the plan needs and computes it; moves no ref but the
 /// remote-tracking refs of the release and main branches.
 pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Result<Plan, Error> {
@@ -156,11 +152,8 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
 /// lacks is an error naming the config key.
 fn fetch_branches(session: &Session, branches: &[(&'static str, &str)]) -> Result<(), Error> {
     let remote = &session.config.remote;
-    let specs: Vec<String> = branches
-        .iter()
-        .map(|(_, b)| format!("+refs/heads/{b}:{}", tracking_ref(remote, b)))
-        .collect();
-    match session.git.fetch(remote, &specs) {
+    let names: Vec<&str> = branches.iter().map(|(_, b)| *b).collect();
+    match session.git.fetch_branches(remote, &names) {
         Ok(()) => Ok(()),
         Err(GitError::Failed { stderr, .. }) if stderr.contains("couldn't find remote ref") => {
             let (key, name) = branches
@@ -317,13 +310,9 @@ pub fn resume(session: &Session, id: Option<&str>, rebuild: bool, progress: &dyn
 
 /// A session that uses the run's own remote and branches (the config may have changed since).
 fn session_for_run(session: &Session, record: &RunRecord) -> Session {
-    let mut config = session.config.clone();
-    config.remote = record.remote.clone();
-    config.branches.release = record.release_branch.clone();
-    config.branches.main = record.main_branch.clone();
     Session {
         git: session.git.clone(),
-        config,
+        config: record.config(&session.config),
         config_path: session.config_path.clone(),
         ambient: Ambient::from_env(),
         ident: session.ident.clone(),
@@ -422,10 +411,11 @@ pub fn init(dir: &Path, remote: &str, force: bool) -> Result<PathBuf, Error> {
     if path.exists() && !force {
         return Err(Error::ConfigExists { path });
     }
+    let prefix = tracking_ref(remote, "");
     let mut names: Vec<String> = git
-        .list_refs(&format!("refs/remotes/{remote}/"))?
+        .list_refs(&prefix)?
         .into_iter()
-        .map(|(n, _)| n.trim_start_matches(&format!("refs/remotes/{remote}/")).to_string())
+        .map(|(n, _)| n.trim_start_matches(&prefix).to_string())
         .collect();
     if names.is_empty() {
         names = git

@@ -8,7 +8,7 @@
 
 mod transport;
 
-pub use transport::{PushOutcome, PushRefStatus, RefUpdate};
+pub use transport::{tracking_ref, PushOutcome, PushRefStatus, RefUpdate};
 
 use std::ffi::OsString;
 use std::fmt;
@@ -429,22 +429,6 @@ impl Git {
             args: "commit-tree".into(),
             detail: out,
         })
-    }
-
-    /// Writes `content` as a blob and returns a tree holding it as `name`.
-    pub fn write_single_file_tree(&self, name: &str, content: &[u8]) -> Result<Oid> {
-        let blob = self.run_with(&["hash-object", "-w", "--stdin"], Some(content), &[])?;
-        let entry = format!("100644 blob {}\t{name}\n", blob.trim());
-        let tree = self.run_with(&["mktree"], Some(entry.as_bytes()), &[])?;
-        Oid::parse(&tree).ok_or_else(|| GitError::Parse {
-            args: "mktree".into(),
-            detail: tree,
-        })
-    }
-
-    /// Reads the blob at `path` inside `commit`.
-    pub fn read_file(&self, commit: &Oid, path: &str) -> Result<String> {
-        self.run(&["cat-file", "blob", &format!("{commit}:{path}")])
     }
 
     /// Moves a local ref to `new`, only if it currently equals `old`

@@ -47,7 +47,21 @@ impl PushOutcome {
     }
 }
 
+/// Returns where a remote branch is tracked locally (`refs/remotes/<remote>/<branch>`).
+pub fn tracking_ref(remote: &str, branch: &str) -> String {
+    format!("refs/remotes/{remote}/{branch}")
+}
+
 impl Git {
+    /// Fetches `branches` of `remote` into their remote-tracking refs.
+    pub fn fetch_branches(&self, remote: &str, branches: &[&str]) -> Result<()> {
+        let specs: Vec<String> = branches
+            .iter()
+            .map(|b| format!("+refs/heads/{b}:{}", tracking_ref(remote, b)))
+            .collect();
+        self.fetch(remote, &specs)
+    }
+
     /// Fetches `refspecs` from `remote` without touching `FETCH_HEAD`, tags or the checkout.
     pub fn fetch(&self, remote: &str, refspecs: &[String]) -> Result<()> {
         let mut args = vec![

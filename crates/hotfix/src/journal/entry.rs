@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Severity;
+use crate::config::{Config, Severity};
 use crate::git::{CommitSummary, Oid};
 use crate::providers::production::ProductionSha;
 use crate::workflow::plan::{Check, PickStatus, Plan, RestoreCommit, StepName};
@@ -83,6 +83,18 @@ pub struct RunRecord {
     pub limit_secs: Option<u64>,
     /// The plan shown to the operator before they confirmed.
     pub plan: Plan,
+}
+
+impl RunRecord {
+    /// Returns `base` with the remote and branches this run was started on
+    /// (hotfix.toml may have changed since).
+    pub fn config(&self, base: &Config) -> Config {
+        let mut config = base.clone();
+        config.remote = self.remote.clone();
+        config.branches.release = self.release_branch.clone();
+        config.branches.main = self.main_branch.clone();
+        config
+    }
 }
 
 /// What a step proved, kept verbatim in the journal.

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use crate::ambient::Ambient;
 use crate::config::Config;
-use crate::git::{Git, Oid, PushOutcome, RefUpdate, Signature};
+use crate::git::{tracking_ref, Git, Oid, PushOutcome, RefUpdate, Signature};
 use crate::journal::{Actor, BuiltPick, Event, Evidence, Journal, JournalError, JournalStore, Run};
 
 use super::plan::{Check, CheckStatus, Plan, StepName};
@@ -36,6 +36,7 @@ impl Progress for Silent {
 /// What steps need from the session.
 pub struct Context<'a> {
     pub git: &'a Git,
+    /// The run's configuration: remote and branches as the run recorded them.
     pub config: &'a Config,
     pub ambient: &'a Ambient,
     /// The operator, with the current time.
@@ -243,21 +244,16 @@ fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
 /// Recomputes the plan from the run's record onto the tip the run now expects.
 fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError> {
     let record = &run.record;
-    let mut config = cx.config.clone();
-    config.remote = record.remote.clone();
-    config.branches.release = record.release_branch.clone();
-    config.branches.main = record.main_branch.clone();
-    let main_tracking = format!("refs/remotes/{}/{}", record.remote, record.main_branch);
     let main_tip = cx
         .git
-        .read_ref(&main_tracking)?
+        .read_ref(&tracking_ref(&record.remote, &record.main_branch))?
         .unwrap_or_else(|| record.plan.main_tip.clone());
     let strategy = strategy::find(&record.strategy).ok_or_else(|| WorkflowError::BlockedOnResume {
         reasons: format!("this git-hotfix does not know strategy `{}`", record.strategy),
     })?;
     let input = PlanInput {
         git: cx.git,
-        config: &config,
+        config: cx.config,
         production: record.plan.production.clone(),
         release_tip: run.expected_tip().clone(),
         main_tip,
@@ -355,8 +351,7 @@ fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowE
     }
     let unexpected = match &found {
         Some(tip) => {
-            cx.git
-                .fetch(&remote, &[format!("+{branch_ref}:refs/remotes/{remote}/{branch}")])?;
+            cx.git.fetch_branches(&remote, &[&branch])?;
             if cx.git.is_ancestor(&parent, tip)? {
                 cx.git.first_parent_chain(&parent, tip)?
             } else {
@@ -377,11 +372,8 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
     let (parent, restore, picks, new_tip) = built(&journal.run)?;
     let record = &journal.run.record;
     let production = &record.plan.production.commit;
-    let tracking = format!("refs/remotes/{}/{}", record.remote, record.release_branch);
-    cx.git.fetch(
-        &record.remote,
-        &[format!("+refs/heads/{}:{tracking}", record.release_branch)],
-    )?;
+    let tracking = tracking_ref(&record.remote, &record.release_branch);
+    cx.git.fetch_branches(&record.remote, &[&record.release_branch])?;
     let remote_tip = cx
         .git
         .read_ref(&tracking)?
