@@ -6,7 +6,7 @@ use hotfix::ambient::format_utc;
 use hotfix::config::format_duration;
 use hotfix::journal::{Event, Evidence, Run};
 use hotfix::ops::RunStatus;
-use hotfix::workflow::execute::Progress;
+use hotfix::workflow::execute::{Progress, StepPosition};
 use hotfix::workflow::plan::{CheckStatus, Pick, PickStatus, Plan, StepName};
 
 /// Prints a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
@@ -170,28 +170,17 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
 }
 
 /// Prints steps as they run.
-pub struct StepPrinter {
-    pub total: usize,
-}
+pub struct StepPrinter;
 
 impl Progress for StepPrinter {
-    fn step_started(&self, _: StepName) {}
+    fn step_started(&self, _: StepName, _: StepPosition) {}
 
-    fn step_done(&self, step: StepName, evidence: &Evidence) {
-        let index = step_index(step);
-        out!("[{index}/{}] {:<18} done", self.total, step.as_str());
+    fn step_done(&self, step: StepName, at: StepPosition, evidence: &Evidence) {
+        out!("[{}/{}] {:<18} done", at.index, at.total, step.as_str());
         for line in evidence_lines(evidence) {
             out!("        {line}");
         }
     }
-}
-
-fn step_index(step: StepName) -> usize {
-    use StepName::*;
-    [RecordProduction, Lock, Build, PushRelease, VerifyRelease, Unlock]
-        .iter()
-        .position(|s| *s == step)
-        .map_or(0, |i| i + 1)
 }
 
 pub fn print_status(status: &RunStatus) {

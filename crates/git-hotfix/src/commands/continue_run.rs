@@ -17,8 +17,7 @@ pub struct Args {
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
-    let printer = ui::StepPrinter { total: 6 };
-    let journal = ops::resume(&session, args.run.as_deref(), args.rebuild, &printer)?;
+    let journal = ops::resume(&session, args.run.as_deref(), args.rebuild, &ui::StepPrinter)?;
     if journal.discarded > 0 {
         out!(
             "note: another clone carried run {} on; {} unpushed entr(ies) of this clone were dropped and their steps redone",

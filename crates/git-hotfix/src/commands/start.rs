@@ -66,8 +66,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         }
     }
     out!("run {run_id}: starting");
-    let total = plan.steps.len();
-    let journal = ops::start(&session, &run_id, &request, plan, &options, &ui::StepPrinter { total }).map_err(|e| {
+    let journal = ops::start(&session, &run_id, &request, plan, &options, &ui::StepPrinter).map_err(|e| {
         let mut e = CommandError::from(e);
         e.details
             .push(format!("run {run_id}; `git hotfix status {run_id}` shows its steps"));

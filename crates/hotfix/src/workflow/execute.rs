@@ -19,18 +19,25 @@ use super::restore_release::read_fixes;
 use super::strategy::{self, PlanInput};
 use super::WorkflowError;
 
+/// Where a step stands in its run: `index` (from 1) of `total`.
+#[derive(Clone, Copy, Debug)]
+pub struct StepPosition {
+    pub index: usize,
+    pub total: usize,
+}
+
 /// Receives progress as steps run; the library never prints.
 pub trait Progress {
-    fn step_started(&self, step: StepName);
-    fn step_done(&self, step: StepName, evidence: &Evidence);
+    fn step_started(&self, step: StepName, at: StepPosition);
+    fn step_done(&self, step: StepName, at: StepPosition, evidence: &Evidence);
 }
 
 /// Progress that goes nowhere.
 pub struct Silent;
 
 impl Progress for Silent {
-    fn step_started(&self, _: StepName) {}
-    fn step_done(&self, _: StepName, _: &Evidence) {}
+    fn step_started(&self, _: StepName, _: StepPosition) {}
+    fn step_done(&self, _: StepName, _: StepPosition, _: &Evidence) {}
 }
 
 /// What steps need from the session.
@@ -55,7 +62,12 @@ impl Context<'_> {
 pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     while let Some(step) = journal.run.next_step() {
         cx.ambient.checkpoint(&format!("before:{step}"))?;
-        cx.progress.step_started(step);
+        let steps = &journal.run.record.plan.steps;
+        let at = StepPosition {
+            index: steps.iter().position(|s| *s == step).map_or(0, |i| i + 1),
+            total: steps.len(),
+        };
+        cx.progress.step_started(step, at);
         let result = match step {
             StepName::RecordProduction => record_production(cx, journal),
             StepName::Lock => lock(cx, journal),
@@ -74,7 +86,7 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflow
             }
         }
         if let Some(evidence) = journal.run.done(step) {
-            cx.progress.step_done(step, evidence);
+            cx.progress.step_done(step, at, evidence);
         }
         cx.ambient.checkpoint(&format!("after:{step}"))?;
     }
