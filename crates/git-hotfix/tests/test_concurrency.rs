@@ -100,28 +100,10 @@ fn a_clone_without_the_built_commits_builds_them_again() {
     s.start_stopped_at("before:push-release");
     // Release moves and the stopped run records it: its build entry reaches the
     // remote, its built commits do not.
-    s.git(
-        &s.work,
-        &[
-            "push",
-            "-q",
-            "--force",
-            "origin",
-            &format!("{}:refs/heads/release", s.u1),
-        ],
-    );
+    s.force_release(&s.u1);
     s.hotfix(&s.work, &["continue"]).expect_code(3);
     // The move is undone; another operator, in a clone that never had the commits, goes on.
-    s.git(
-        &s.work,
-        &[
-            "push",
-            "-q",
-            "--force",
-            "origin",
-            &format!("{}:refs/heads/release", s.release0),
-        ],
-    );
+    s.force_release(&s.release0);
     let other = s.clone_as("other");
     let second = [
         ("GIT_COMMITTER_NAME", "Second Operator"),

@@ -140,16 +140,7 @@ fn merge_commit_fix_is_picked_against_mainline_one() {
 #[test]
 fn release_already_at_production_skips_the_restore() {
     let s = Scenario::new();
-    s.git(
-        &s.work,
-        &[
-            "push",
-            "-q",
-            "--force",
-            "origin",
-            &format!("{}:refs/heads/release", s.p),
-        ],
-    );
+    s.force_release(&s.p);
     s.hotfix(&s.work, &["start", "--fix", &s.f, "--production", &s.p, "--yes"])
         .expect_code(0);
     let tip = s.origin_ref("refs/heads/release").expect("release");

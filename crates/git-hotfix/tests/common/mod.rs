@@ -179,6 +179,12 @@ impl Scenario {
         (!out.is_empty()).then_some(out)
     }
 
+    /// Moves origin's release to `commit` by hand, as a colleague's force push would.
+    pub fn force_release(&self, commit: &str) {
+        let spec = format!("{commit}:refs/heads/release");
+        self.git(&self.work, &["push", "-q", "--force", "origin", &spec]);
+    }
+
     /// Every ref on the origin, to prove a command changed nothing.
     pub fn origin_refs(&self) -> String {
         self.git(&self.origin, &["for-each-ref"])
