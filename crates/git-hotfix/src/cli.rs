@@ -11,10 +11,12 @@ use crate::error::CommandError;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  done, or waiting at a gate
-  1  error: git, network, config or journal trouble
+  0  done, or stopped at a gate after making progress
+  1  error: git, network, config or journal trouble, or a failed deploy,
+     verification or smoke check (the run stops and says how to roll back)
   2  usage: the command line is wrong
-  3  blocked by a safety check; nothing was changed";
+  3  blocked: a safety check, a missing approval or evidence item, a held
+     lock (guard); nothing was changed";
 
 /// Carry out a production hotfix release safely: plan, restore, cherry-pick, prove
 #[derive(Parser)]
@@ -38,6 +40,18 @@ pub enum Command {
     Start(commands::start::Args),
     /// Carry on a run from where it stopped, from any clone
     Continue(commands::continue_run::Args),
+    /// Sign off on the pushed release in an approval role
+    Approve(commands::approve::Args),
+    /// Record evidence for an item no step of the run proves
+    Attest(commands::attest::Args),
+    /// Restore release to the last good production commit and redeploy it
+    Rollback(commands::rollback::Args),
+    /// Close a run whose evidence is complete and release the lock
+    Finish(commands::finish::Args),
+    /// Fail while a hotfix holds the branch (for cut-off and other pipeline jobs)
+    Guard(commands::guard::Args),
+    /// Write the incident record: timeline, evidence, follow-ups, messages
+    Report(commands::report::Args),
     /// Stop a run for good and release its lock
     Abort(commands::abort::Args),
     /// Show a run's steps, evidence and time against its severity limit
@@ -72,6 +86,12 @@ pub fn run() -> ExitCode {
         Command::Plan(a) => commands::plan::run(&globals, a),
         Command::Start(a) => commands::start::run(&globals, a),
         Command::Continue(a) => commands::continue_run::run(&globals, a),
+        Command::Approve(a) => commands::approve::run(&globals, a),
+        Command::Attest(a) => commands::attest::run(&globals, a),
+        Command::Rollback(a) => commands::rollback::run(&globals, a),
+        Command::Finish(a) => commands::finish::run(&globals, a),
+        Command::Guard(a) => commands::guard::run(&globals, a),
+        Command::Report(a) => commands::report::run(&globals, a),
         Command::Abort(a) => commands::abort::run(&globals, a),
         Command::Status(a) => commands::status::run(&globals, a),
         Command::Log(a) => commands::log::run(&globals, a),

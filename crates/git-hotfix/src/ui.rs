@@ -1,13 +1,18 @@
 //! Everything the CLI writes to the terminal: plans, progress, status.
 
+use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
+use std::time::Duration;
 
 use hotfix::ambient::format_utc;
 use hotfix::config::format_duration;
-use hotfix::journal::{Event, Evidence, Run};
+use hotfix::journal::{Event, Evidence, Phase, Run, RunState};
 use hotfix::ops::RunStatus;
+use hotfix::providers::command::CommandOutcome;
+use hotfix::providers::http::Observation;
 use hotfix::workflow::execute::{Progress, StepPosition};
-use hotfix::workflow::plan::{CheckStatus, Pick, PickStatus, Plan, StepName};
+use hotfix::workflow::gates::Gate;
+use hotfix::workflow::plan::{CheckStatus, Pick, PickStatus, Plan, StepName, PRODUCTION_STEPS};
 
 /// Prints a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
 macro_rules! out {
@@ -165,21 +170,140 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
             )
         }],
         Evidence::Verified { checks, .. } => checks.iter().map(|c| c.detail.clone()).collect(),
-        Evidence::Unlocked { lock_ref } => vec![format!("{lock_ref} deleted")],
+        Evidence::Approvals { approvals } => approvals
+            .iter()
+            .map(|a| format!("{}: {} at {}", a.role, a.ident, format_utc(a.at)))
+            .collect(),
+        Evidence::ReleaseAction {
+            action,
+            project,
+            confirm,
+            release_sha,
+            outcome,
+        } => vec![
+            format!(
+                "release job `{action}`{} confirm={confirm} for {}",
+                project.as_ref().map_or(String::new(), |p| format!(" in {p}")),
+                release_sha.short()
+            ),
+            command_line(outcome),
+        ],
+        Evidence::Deployed { release_sha, outcome } => {
+            vec![format!("deployed {}", release_sha.short()), command_line(outcome)]
+        }
+        Evidence::ProductionVerified {
+            release_sha,
+            checks,
+            monitor_until,
+        } => {
+            let mut lines: Vec<String> = checks
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {}: {} after {} poll(s)",
+                        c.url,
+                        if c.ok { "reports" } else { "did NOT report" },
+                        if c.ok {
+                            release_sha.short().to_string()
+                        } else {
+                            c.last.describe()
+                        },
+                        c.attempts
+                    )
+                })
+                .collect();
+            if let Some(until) = monitor_until {
+                lines.push(format!("monitoring window until {}", format_utc(*until)));
+            }
+            lines
+        }
+        Evidence::Smoke { results } => results
+            .iter()
+            .map(|r| format!("{}: {}", r.name, r.outcome.describe()))
+            .collect(),
+        Evidence::RolledBack {
+            branch_ref,
+            old,
+            new,
+            production,
+            already,
+            ..
+        } => vec![if *already {
+            format!(
+                "{branch_ref} already has production {}'s tree at {}",
+                production.short(),
+                new.short()
+            )
+        } else {
+            format!(
+                "{branch_ref} {}..{}: restore to production {}'s tree (compare-and-swap on {})",
+                old.short(),
+                new.short(),
+                production.short(),
+                old.short()
+            )
+        }],
     }
 }
 
-/// Prints steps as they run.
-pub struct StepPrinter;
+fn command_line(outcome: &CommandOutcome) -> String {
+    format!("`{}` {}", outcome.command, outcome.describe())
+}
+
+/// Prints steps as they run, command output as it comes, and a live line
+/// while production is polled.
+#[derive(Default)]
+pub struct StepPrinter {
+    /// The last poll shown, so a pipe gets one line per change, not per poll.
+    last_poll: RefCell<String>,
+}
 
 impl Progress for StepPrinter {
-    fn step_started(&self, _: StepName, _: StepPosition) {}
+    fn step_started(&self, step: StepName, at: StepPosition) {
+        if PRODUCTION_STEPS.contains(&step) || step == StepName::RollbackRestore {
+            out!("[{}/{}] {:<18} {}", at.index, at.total, step.as_str(), step.describe());
+        }
+    }
 
     fn step_done(&self, step: StepName, at: StepPosition, evidence: &Evidence) {
+        if std::io::stderr().is_terminal() && !self.last_poll.borrow().is_empty() {
+            let _ = writeln!(std::io::stderr());
+        }
+        self.last_poll.borrow_mut().clear();
         out!("[{}/{}] {:<18} done", at.index, at.total, step.as_str());
         for line in evidence_lines(evidence) {
             out!("        {line}");
         }
+    }
+
+    fn output(&self, _step: StepName, line: &str) {
+        out!("        | {line}");
+    }
+
+    fn polling(&self, url: &str, attempt: u32, elapsed: Duration, seen: &Observation) {
+        let what = seen.describe();
+        let line = format!(
+            "        polling {url}: {} (attempt {attempt}, {})",
+            if what.is_empty() {
+                "no answer".into()
+            } else {
+                what.clone()
+            },
+            format_duration(elapsed)
+        );
+        let mut err = std::io::stderr().lock();
+        if err.is_terminal() {
+            let _ = write!(err, "\r\x1b[2K{line}");
+            let _ = err.flush();
+            *self.last_poll.borrow_mut() = line;
+        } else if *self.last_poll.borrow() != what {
+            let _ = writeln!(err, "{line}");
+            *self.last_poll.borrow_mut() = what;
+        }
+    }
+
+    fn notice(&self, text: &str) {
+        out!("note: {text}");
     }
 }
 
@@ -226,21 +350,93 @@ pub fn print_status(status: &RunStatus) {
             "not held"
         }
     );
-    out!("steps");
-    for step in &record.plan.steps {
-        match done_entry(run, *step) {
-            Some((at, who, evidence)) => {
-                out!("  done  {:<18} {}  {}", step.as_str(), format_utc(at), who);
-                for line in evidence_lines(evidence) {
-                    out!("          {line}");
-                }
+    if !status.roles.is_empty() {
+        let given: Vec<String> = run
+            .approvals()
+            .iter()
+            .map(|a| format!("{} by {}", a.role, a.ident))
+            .collect();
+        out!(
+            "  approvals  {}{}",
+            if given.is_empty() {
+                "none yet".into()
+            } else {
+                given.join(", ")
+            },
+            if status.missing_roles.is_empty() {
+                String::new()
+            } else {
+                format!("; missing: {}", status.missing_roles.join(", "))
             }
-            None => out!("  ....  {:<18} {}", step.as_str(), step.describe()),
+        );
+    }
+    if let Some(until) = run.monitor_until() {
+        if status.now < until {
+            out!(
+                "  monitor    watch production until {} ({} left)",
+                format_utc(until),
+                format_duration(Duration::from_secs((until - status.now) as u64))
+            );
+        } else {
+            out!("  monitor    window ended at {}", format_utc(until));
+        }
+    }
+    let mut phases = vec![Phase::Hotfix];
+    if run.phase() == Phase::Rollback {
+        phases.push(Phase::Rollback);
+    }
+    for phase in phases {
+        out!(
+            "{}",
+            if phase == Phase::Hotfix {
+                "steps"
+            } else {
+                "rollback steps"
+            }
+        );
+        for step in run.steps_of(phase) {
+            match run.done_entry_in(phase, step) {
+                Some((entry, evidence)) => {
+                    out!(
+                        "  done  {:<18} {}  {}",
+                        step.as_str(),
+                        format_utc(entry.at),
+                        entry.actor.ident
+                    );
+                    for line in evidence_lines(evidence) {
+                        out!("          {line}");
+                    }
+                }
+                None => out!("  ....  {:<18} {}", step.as_str(), step.describe()),
+            }
         }
     }
     for (_, entry) in &run.entries {
         match &entry.event {
-            Event::StepFailed { step, error } => out!("  failed {step} at {}: {error}", format_utc(entry.at)),
+            Event::StepFailed { step, error, evidence } => {
+                out!("  failed {step} at {}: {error}", format_utc(entry.at));
+                for line in evidence.iter().flat_map(|e| evidence_lines(e)) {
+                    out!("          {line}");
+                }
+            }
+            Event::Approved(a) => out!(
+                "  approved as {} by {} at {} (release {})",
+                a.role,
+                a.ident,
+                format_utc(a.at),
+                a.release_tip.short()
+            ),
+            Event::Attested { item, detail } => out!(
+                "  attested {item} by {} at {}: {detail}",
+                entry.actor.ident,
+                format_utc(entry.at)
+            ),
+            Event::RollbackStarted { reason } => out!(
+                "  rollback started at {} by {}: {reason}",
+                format_utc(entry.at),
+                entry.actor.ident
+            ),
+            Event::Finished { .. } => out!("  finished at {} by {}", format_utc(entry.at), entry.actor.ident),
             Event::Rebuilt { from_tip, to_tip, .. } => {
                 out!(
                     "  rebuilt at {}: release moved {} -> {}",
@@ -259,30 +455,53 @@ pub fn print_status(status: &RunStatus) {
     }
 }
 
-fn done_entry(run: &Run, step: StepName) -> Option<(i64, String, &Evidence)> {
-    let evidence = run.done(step)?;
-    run.entries.iter().rev().find_map(|(_, e)| match &e.event {
-        Event::StepDone { step: s, evidence: ev } if *s == step && std::ptr::eq(ev, evidence) => {
-            Some((e.at, e.actor.ident.clone(), ev))
+/// Returns the "next:" line for a run; `missing_roles` are the approval
+/// roles still open.
+pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
+    let id = &run.id;
+    match run.state() {
+        RunState::Completed => format!("nothing more in run {id}; `git hotfix report {id}` gives the incident record"),
+        RunState::Aborted => "nothing more happens in this run; `git hotfix log` lists runs".into(),
+        RunState::Released => {
+            let watch = run
+                .monitor_until()
+                .map_or(String::new(), |u| format!("watch production until {}; ", format_utc(u)));
+            format!("{watch}`git hotfix report {id}`, then `git hotfix finish {id}` closes the run and releases the lock")
         }
-        _ => None,
-    })
+        RunState::RolledBack => format!(
+            "production is back on {}; `git hotfix report {id}`, then `git hotfix finish {id}`",
+            run.record.plan.production.commit.short()
+        ),
+        RunState::Stopped => match run.last_failure() {
+            Some((step, _)) if PRODUCTION_STEPS.contains(&step) && run.phase() == Phase::Hotfix => format!(
+                "`git hotfix rollback {id}` restores production {}, or fix the cause and `git hotfix continue {id} --yes`",
+                run.record.plan.production.commit.short()
+            ),
+            Some((step, _)) if PRODUCTION_STEPS.contains(&step) => format!(
+                "the rollback did not recover production: fix the cause and `git hotfix continue {id} --yes`, or follow \
+                 the service's incident runbook"
+            ),
+            _ => format!("fix what stopped it, then `git hotfix continue {id}`"),
+        },
+        RunState::InProgress => match run.next_step() {
+            Some(StepName::Approvals) if !missing_roles.is_empty() => format!(
+                "waiting for approval ({}): each approver runs `git hotfix approve {id} --role ROLE`",
+                missing_roles.join(", ")
+            ),
+            Some(step) if PRODUCTION_STEPS.contains(&step) => {
+                format!("`git hotfix continue {id} --yes` will {}", step.describe())
+            }
+            Some(step) => format!("`git hotfix continue {id}` will {}", step.describe()),
+            None => format!("`git hotfix continue {id}` finishes the run"),
+        },
+    }
 }
 
-/// Returns the "next:" line for a run.
-pub fn next_for(run: &Run) -> String {
-    use hotfix::journal::RunState;
-    match run.state() {
-        RunState::Completed => format!(
-            "release is pushed and verified; deploy {} and watch production (run {} is complete)",
-            run.record.release_branch, run.id
-        ),
-        RunState::Aborted => "nothing more happens in this run; `git hotfix log` lists runs".into(),
-        RunState::Stopped => format!("fix what stopped it, then `git hotfix continue {}`", run.id),
-        RunState::InProgress => match run.next_step() {
-            Some(step) => format!("`git hotfix continue {}` will {}", run.id, step.describe()),
-            None => format!("`git hotfix continue {}` finishes the run", run.id),
-        },
+/// Returns the one-line message for a run stopped at `gate`.
+pub fn describe_gate(gate: &Gate) -> String {
+    match gate {
+        Gate::Approvals { missing } => format!("waiting for approvals: {} not approved yet", missing.join(", ")),
+        Gate::Confirmation { step } => format!("{step} touches production and needs confirmation"),
     }
 }
 
@@ -299,4 +518,50 @@ pub fn confirm(question: &str) -> bool {
         return false;
     }
     matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
+}
+
+/// Returns the approval roles a gate waits for.
+pub fn missing_roles_of(gate: Option<&Gate>) -> Vec<String> {
+    match gate {
+        Some(Gate::Approvals { missing }) => missing.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// At a confirmation gate on a terminal, asks the operator and, on yes,
+/// goes on with the production steps.
+pub fn pass_gate(
+    session: &hotfix::ops::Session,
+    journal: hotfix::journal::Journal,
+    outcome: hotfix::workflow::execute::Outcome,
+    yes: bool,
+    printer: &StepPrinter,
+) -> Result<(hotfix::journal::Journal, hotfix::workflow::execute::Outcome), crate::error::CommandError> {
+    let Some(Gate::Confirmation { step }) = &outcome.gate else {
+        return Ok((journal, outcome));
+    };
+    if yes || !std::io::stdin().is_terminal() {
+        return Ok((journal, outcome));
+    }
+    let release = journal.run.release_sha().map_or("?", |s| s.short()).to_string();
+    let question = format!(
+        "Run {step} ({}) for release {release} against production now?",
+        step.describe()
+    );
+    if !confirm(&question) {
+        return Ok((journal, outcome));
+    }
+    let options = hotfix::ops::ResumeOptions {
+        rebuild: false,
+        confirmed: true,
+    };
+    let (journal, more) = hotfix::ops::resume(session, Some(&journal.id), options, printer)?;
+    let steps_done = outcome.steps_done + more.steps_done;
+    Ok((
+        journal,
+        hotfix::workflow::execute::Outcome {
+            steps_done,
+            gate: more.gate,
+        },
+    ))
 }

@@ -13,6 +13,8 @@ pub mod git;
 pub mod journal;
 pub mod ops;
 pub mod providers;
+pub mod report;
+pub mod secrets;
 pub mod workflow;
 
 use std::path::PathBuf;
@@ -81,14 +83,27 @@ impl Error {
     /// Returns how the process should exit.
     pub fn exit_kind(&self) -> ExitKind {
         match self {
-            Error::UnknownFix { .. } | Error::NoFix | Error::MediumSeverity => ExitKind::Usage,
+            Error::UnknownFix { .. }
+            | Error::NoFix
+            | Error::MediumSeverity
+            | Error::Workflow(WorkflowError::UnknownRole { .. } | WorkflowError::NotAttestable { .. }) => {
+                ExitKind::Usage
+            }
             Error::Blocked { .. } => ExitKind::Blocked,
             Error::Workflow(
                 WorkflowError::ReleaseMoved { .. }
                 | WorkflowError::ReleaseLocked { .. }
                 | WorkflowError::BlockedOnResume { .. }
                 | WorkflowError::VerificationFailed { .. }
-                | WorkflowError::PlanChanged { .. },
+                | WorkflowError::PlanChanged { .. }
+                | WorkflowError::ForbiddenAction { .. }
+                | WorkflowError::ReleaseMovedAfterPush { .. }
+                | WorkflowError::NotPushed { .. }
+                | WorkflowError::SamePerson { .. }
+                | WorkflowError::FixAuthor { .. }
+                | WorkflowError::RoleTaken { .. }
+                | WorkflowError::EvidenceMissing { .. }
+                | WorkflowError::StepsRemain { .. },
             ) => ExitKind::Blocked,
             _ => ExitKind::Error,
         }
@@ -166,6 +181,35 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         }
         WorkflowError::PushRefused { .. } => "the remote refused (a protected branch or a hook?); fix that, then `git hotfix continue`",
         WorkflowError::Git(g) if g.is_spurious() => "a network fault; run `git hotfix continue` to retry",
+        WorkflowError::ForbiddenAction { .. } => {
+            "nothing was run; set [release] action to the service's own release job (never cut-off)"
+        }
+        WorkflowError::ReleaseMovedAfterPush { .. } => {
+            "nothing was deployed; find out who moved release; `git hotfix rollback` restores production's tree,              or `git hotfix abort`"
+        }
+        WorkflowError::ProductionStepFailed { rollback: true, .. } => {
+            return Some(
+                "production may be half-changed: `git hotfix rollback` restores release to the last good production                  commit and redeploys it; or fix the cause and `git hotfix continue --yes` to retry the step"
+                    .into(),
+            )
+        }
+        WorkflowError::ProductionStepFailed { .. } => {
+            "fix the cause (`git hotfix status` shows the output), then `git hotfix continue --yes` retries the step"
+        }
+        WorkflowError::GateNotConfigured { .. } => "restore the key in hotfix.toml, then `git hotfix continue`",
+        WorkflowError::UnknownRole { .. } => "pass one of the roles above with --role",
+        WorkflowError::NotPushed { .. } => "`git hotfix status` shows where the run is; `git hotfix continue` goes on",
+        WorkflowError::SamePerson { .. } | WorkflowError::RoleTaken { .. } => {
+            "another person approves this role from their own clone: `git hotfix approve --role ROLE`"
+        }
+        WorkflowError::FixAuthor { .. } => {
+            "someone other than the fix's author approves; `allow_fix_author = true` in [approvals] lifts the rule"
+        }
+        WorkflowError::EvidenceMissing { .. } => {
+            "`git hotfix report` lists every item; `git hotfix continue` runs remaining steps, and `git hotfix              attest ITEM --detail TEXT` records work done outside git-hotfix"
+        }
+        WorkflowError::StepsRemain { .. } => "`git hotfix continue` carries out the remaining steps first",
+        WorkflowError::NotAttestable { .. } => "`git hotfix report` lists the items and what proves each",
         _ => return None,
     };
     Some(h.to_string())

@@ -1,5 +1,6 @@
 //! Every operation of git-hotfix, each a function the CLI calls: open a
-//! session, plan, start, continue, abort, status, log, init.
+//! session, plan, start, continue, approve, attest, rollback, finish, abort,
+//! guard, status, report, log, init.
 
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
@@ -8,11 +9,16 @@ use crate::ambient::{format_utc, Ambient};
 use crate::config::{self, Config, ConfigError, Severity};
 use crate::git::{tracking_ref, Git, GitError, Oid, Signature};
 use crate::journal::{Actor, Entry, Event, Journal, JournalStore, Run, RunRecord, RunState};
+use crate::journal::{EvidenceItem, Phase};
 use crate::providers::production;
-use crate::workflow::execute::{self, Context, Progress};
+use crate::report::{self, IncidentReport};
+use crate::secrets::Redactor;
+use crate::workflow::execute::{self, Context, Outcome, Progress};
+use crate::workflow::gates;
 use crate::workflow::plan::{Plan, StepName};
 use crate::workflow::restore_release::read_fixes;
 use crate::workflow::strategy::{self, PlanInput};
+use crate::workflow::WorkflowError;
 use crate::Error;
 
 /// A repository, its configuration and the ambient seam, opened once per command.
@@ -21,6 +27,8 @@ pub struct Session {
     pub config: Config,
     pub config_path: PathBuf,
     pub ambient: Ambient,
+    /// Masks the values of secret environment variables.
+    pub redactor: Redactor,
     /// The operator's git identity, read once per command.
     ident: OnceCell<Signature>,
 }
@@ -32,11 +40,22 @@ impl Session {
         let (config, config_path) = Config::load(config_path, git.work_tree(), git.git_dir())?;
         Ok(Session {
             git,
+            redactor: Redactor::from_env(&config.secrets),
             config,
             config_path,
             ambient: Ambient::from_env(),
             ident: OnceCell::new(),
         })
+    }
+
+    /// Acts as `ident` (`Name <email>`) instead of git's committer identity.
+    pub fn act_as(&mut self, name: &str, email: &str) {
+        self.ident = OnceCell::from(Signature {
+            name: name.to_string(),
+            email: email.to_string(),
+            time: 0,
+            offset: "+0000".into(),
+        });
     }
 
     /// Returns the operator's git identity, stamped with the current time.
@@ -52,7 +71,7 @@ impl Session {
         Ok(sig)
     }
 
-    fn context<'a>(&'a self, progress: &'a dyn Progress) -> Result<Context<'a>, Error> {
+    fn context<'a>(&'a self, progress: &'a dyn Progress, confirmed: bool) -> Result<Context<'a>, Error> {
         let operator = self.operator()?;
         let actor = Actor {
             ident: operator.ident(),
@@ -65,6 +84,8 @@ impl Session {
             operator,
             actor,
             progress,
+            redactor: &self.redactor,
+            confirmed,
         })
     }
 
@@ -178,6 +199,8 @@ pub struct StartOptions {
     pub incident: Option<String>,
     /// Allows a severity without a hotfix path (medium).
     pub force: bool,
+    /// The operator confirmed the production steps too (release job, deploy).
+    pub confirmed: bool,
 }
 
 /// Refuses severities the runbooks send to the normal release.
@@ -196,7 +219,7 @@ pub fn start(
     plan: Plan,
     options: &StartOptions,
     progress: &dyn Progress,
-) -> Result<Journal, Error> {
+) -> Result<(Journal, Outcome), Error> {
     check_severity(options)?;
     if !plan.is_safe() {
         return Err(Error::Blocked {
@@ -206,13 +229,13 @@ pub fn start(
     let store = session.store();
     store.refresh()?;
     if let Some((_, holder)) = store.lock_holder(&session.config.branches.release)? {
-        return Err(crate::workflow::WorkflowError::ReleaseLocked {
+        return Err(WorkflowError::ReleaseLocked {
             branch: session.config.branches.release.clone(),
             holder,
         }
         .into());
     }
-    let cx = session.context(progress)?;
+    let cx = session.context(progress, options.confirmed)?;
     let record = RunRecord {
         run_id: run_id.to_string(),
         strategy: plan.strategy.clone(),
@@ -233,8 +256,8 @@ pub fn start(
         event: Event::RunCreated(Box::new(record)),
     };
     let mut journal = store.create(run_id, vec![created], &cx.operator)?;
-    execute::run_steps(&cx, &mut journal)?;
-    Ok(journal)
+    let outcome = execute::run_steps(&cx, &mut journal)?;
+    Ok((journal, outcome))
 }
 
 /// Picks the run a command means: the one named, else the one holding the
@@ -265,15 +288,32 @@ pub fn load_run(session: &Session, id: Option<&str>) -> Result<Journal, Error> {
     Ok(store.load(&id)?)
 }
 
+/// How `continue` goes on.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ResumeOptions {
+    /// Release moved under the run: restore and re-pick on its new tip.
+    pub rebuild: bool,
+    /// The operator confirmed the production steps (release job, deploy).
+    pub confirmed: bool,
+}
+
 /// Carries on a run from its first unfinished step, from any clone.
-/// `rebuild` accepts that release moved and rebuilds on its new tip.
-pub fn resume(session: &Session, id: Option<&str>, rebuild: bool, progress: &dyn Progress) -> Result<Journal, Error> {
+pub fn resume(
+    session: &Session,
+    id: Option<&str>,
+    options: ResumeOptions,
+    progress: &dyn Progress,
+) -> Result<(Journal, Outcome), Error> {
     let mut journal = load_run(session, id)?;
+    let idle = Outcome {
+        steps_done: 0,
+        gate: None,
+    };
     match journal.run.state() {
         // A crash after the last step: continuing converges on "complete".
-        RunState::Completed => return Ok(journal),
+        RunState::Completed | RunState::Released | RunState::RolledBack => return Ok((journal, idle)),
         RunState::Aborted => {
-            return Err(crate::workflow::WorkflowError::RunFinished {
+            return Err(WorkflowError::RunFinished {
                 id: journal.id.clone(),
                 state: RunState::Aborted.as_str(),
             }
@@ -290,8 +330,8 @@ pub fn resume(session: &Session, id: Option<&str>, rebuild: bool, progress: &dyn
             ("branches.main", &record.main_branch),
         ],
     )?;
-    let cx = on_run.context(progress)?;
-    if rebuild && journal.run.done(StepName::PushRelease).is_none() {
+    let cx = on_run.context(progress, options.confirmed)?;
+    if options.rebuild && journal.run.done(StepName::PushRelease).is_none() {
         let tip = on_run
             .git
             .read_ref(&tracking_ref(&record.remote, &record.release_branch))?
@@ -304,8 +344,8 @@ pub fn resume(session: &Session, id: Option<&str>, rebuild: bool, progress: &dyn
             execute::rebuild(&cx, &mut journal, tip)?;
         }
     }
-    execute::run_steps(&cx, &mut journal)?;
-    Ok(journal)
+    let outcome = execute::run_steps(&cx, &mut journal)?;
+    Ok((journal, outcome))
 }
 
 /// A session that uses the run's own remote and branches (the config may have changed since).
@@ -315,8 +355,167 @@ fn session_for_run(session: &Session, record: &RunRecord) -> Session {
         config: record.config(&session.config),
         config_path: session.config_path.clone(),
         ambient: Ambient::from_env(),
+        redactor: session.redactor.clone(),
         ident: session.ident.clone(),
     }
+}
+
+/// Loads a run that is not finished, with a session on its own remote and branches.
+fn open_run(session: &Session, id: Option<&str>) -> Result<(Journal, Session), Error> {
+    let journal = load_run(session, id)?;
+    let state = journal.run.state();
+    if state.is_finished() {
+        return Err(WorkflowError::RunFinished {
+            id: journal.id.clone(),
+            state: state.as_str(),
+        }
+        .into());
+    }
+    let on_run = session_for_run(session, &journal.run.record);
+    Ok((journal, on_run))
+}
+
+/// Records the operator's approval of the pushed release in `role`.
+pub fn approve(session: &Session, id: Option<&str>, role: &str) -> Result<(Journal, crate::journal::Approval), Error> {
+    let (mut journal, on_run) = open_run(session, id)?;
+    let silent = execute::Silent;
+    let cx = on_run.context(&silent, false)?;
+    let approval = gates::approve(&cx, &mut journal, role)?;
+    Ok((journal, approval))
+}
+
+/// Records a person's word for an evidence item no step of the run proves.
+pub fn attest(session: &Session, id: Option<&str>, item: &str, detail: &str) -> Result<Journal, Error> {
+    let (mut journal, on_run) = open_run(session, id)?;
+    let silent = execute::Silent;
+    let cx = on_run.context(&silent, false)?;
+    gates::attest(&cx, &mut journal, item, detail)?;
+    Ok(journal)
+}
+
+/// Rolls production back to the run's recorded production commit: restore
+/// release again, then the release job, deploy, verification and smoke checks.
+pub fn rollback(
+    session: &Session,
+    id: Option<&str>,
+    reason: &str,
+    progress: &dyn Progress,
+) -> Result<(Journal, Outcome), Error> {
+    let (mut journal, on_run) = open_run(session, id)?;
+    let cx = on_run.context(progress, true)?;
+    if journal.run.phase() == Phase::Hotfix {
+        if journal.run.done(StepName::PushRelease).is_none() {
+            return Err(WorkflowError::NotPushed {
+                id: journal.id.clone(),
+                what: "roll back (`git hotfix abort` stops it)",
+            }
+            .into());
+        }
+        gates::start_rollback(&cx, &mut journal, reason)?;
+    }
+    let outcome = execute::run_steps(&cx, &mut journal)?;
+    Ok((journal, outcome))
+}
+
+/// Closes a run whose steps are all done and whose evidence is complete,
+/// giving the release lock back.
+pub fn finish(session: &Session, id: Option<&str>) -> Result<(Journal, Vec<EvidenceItem>), Error> {
+    let (mut journal, on_run) = open_run(session, id)?;
+    let run = &journal.run;
+    if let Some(next) = run.next_step() {
+        return Err(WorkflowError::StepsRemain {
+            id: journal.id.clone(),
+            next,
+        }
+        .into());
+    }
+    let items = report::evidence_items(run, &on_run.config);
+    let missing: Vec<String> = items
+        .iter()
+        .filter(|i| i.status == crate::journal::ItemStatus::Missing)
+        .map(|i| format!("{} ({})", i.id, i.detail))
+        .collect();
+    // A rolled-back hotfix never reached its later items; the rollback's own
+    // steps are its evidence.
+    if !missing.is_empty() && run.phase() == Phase::Hotfix {
+        return Err(WorkflowError::EvidenceMissing {
+            count: missing.len(),
+            items: missing,
+        }
+        .into());
+    }
+    let silent = execute::Silent;
+    let cx = on_run.context(&silent, false)?;
+    execute::finish(&cx, &mut journal, items.clone())?;
+    Ok((journal, items))
+}
+
+/// What `guard` found.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GuardVerdict {
+    pub branch: String,
+    pub action: String,
+    /// The run holding the branch's lock, if one does.
+    pub locked_by: Option<String>,
+    pub allowed: bool,
+    pub reason: String,
+}
+
+/// Says whether a pipeline action may run on `branch` now: while a hotfix
+/// holds the branch's lock only the run's own release job may.
+pub fn guard(session: &Session, action: &str, branch: Option<&str>) -> Result<GuardVerdict, Error> {
+    let branch = branch.unwrap_or(&session.config.branches.release).to_string();
+    let lock_ref = JournalStore::lock_ref(&branch);
+    let remote = &session.config.remote;
+    let held = session
+        .git
+        .ls_remote(remote, &[&lock_ref])?
+        .into_iter()
+        .find(|(n, _)| *n == lock_ref)
+        .map(|(_, v)| v);
+    let locked_by = match &held {
+        Some(_) => {
+            let store = session.store();
+            store.refresh()?;
+            Some(
+                store
+                    .lock_holder(&branch)?
+                    .map_or_else(|| "(unknown run)".into(), |(_, id)| id),
+            )
+        }
+        None => None,
+    };
+    let own_job = session
+        .config
+        .release
+        .as_ref()
+        .filter(|r| r.forbidden().is_none())
+        .is_some_and(|r| r.action == action);
+    let (allowed, reason) = match &locked_by {
+        None => (true, format!("no hotfix holds {branch}")),
+        Some(run) if own_job => (
+            true,
+            format!("`{action}` is the hotfix's own release job (run {run} holds {branch})"),
+        ),
+        Some(run) => (
+            false,
+            format!("hotfix run {run} holds {branch}; `{action}` could drag unreleased work into it"),
+        ),
+    };
+    Ok(GuardVerdict {
+        branch,
+        action: action.to_string(),
+        locked_by,
+        allowed,
+        reason,
+    })
+}
+
+/// Returns the incident record of a run.
+pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Error> {
+    let journal = load_run(session, id)?;
+    let config = journal.run.record.config(&session.config);
+    Ok(report::build(&journal.run, &config, session.ambient.now()))
 }
 
 /// Stops a run for good and gives its lock back.
@@ -324,7 +523,7 @@ pub fn abort(session: &Session, id: Option<&str>, reason: &str) -> Result<Journa
     let mut journal = load_run(session, id)?;
     let state = journal.run.state();
     if state.is_finished() {
-        return Err(crate::workflow::WorkflowError::RunFinished {
+        return Err(WorkflowError::RunFinished {
             id: journal.id.clone(),
             state: state.as_str(),
         }
@@ -332,7 +531,7 @@ pub fn abort(session: &Session, id: Option<&str>, reason: &str) -> Result<Journa
     }
     let on_run = session_for_run(session, &journal.run.record);
     let silent = execute::Silent;
-    let cx = on_run.context(&silent)?;
+    let cx = on_run.context(&silent, false)?;
     execute::abort(&cx, &mut journal, reason)?;
     Ok(journal)
 }
@@ -343,6 +542,9 @@ pub struct RunStatus {
     /// True when the remote's lock on release names this run.
     pub holds_lock: bool,
     pub now: i64,
+    /// The `[approvals]` roles, and those still without a valid approval.
+    pub roles: Vec<String>,
+    pub missing_roles: Vec<String>,
 }
 
 impl RunStatus {
@@ -364,10 +566,14 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
     let holds_lock = store
         .lock_holder(&journal.run.record.release_branch)?
         .is_some_and(|(value, _)| &value == journal.lock_value());
+    let roles = session.config.approvals.roles.clone();
+    let missing_roles = gates::missing_roles(&roles, &journal.run);
     Ok(RunStatus {
         run: journal.run,
         holds_lock,
         now: session.ambient.now(),
+        roles,
+        missing_roles,
     })
 }
 

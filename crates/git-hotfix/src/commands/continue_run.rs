@@ -1,9 +1,9 @@
 //! `git hotfix continue`: carry on a run from its first unfinished step.
 
-use hotfix::ops;
+use hotfix::ops::{self, ResumeOptions};
 
 use crate::cli::Globals;
-use crate::error::CommandResult;
+use crate::error::{CommandError, CommandResult};
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -13,18 +13,42 @@ pub struct Args {
     /// Release moved under the run: restore and re-pick on its new tip
     #[arg(long)]
     pub rebuild: bool,
+    /// Run the production steps (release job, deploy) without asking
+    #[arg(long)]
+    pub yes: bool,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
-    let journal = ops::resume(&session, args.run.as_deref(), args.rebuild, &ui::StepPrinter)?;
+    let options = ResumeOptions {
+        rebuild: args.rebuild,
+        confirmed: args.yes,
+    };
+    let printer = ui::StepPrinter::default();
+    let (journal, outcome) = ops::resume(&session, args.run.as_deref(), options, &printer)?;
     if journal.discarded > 0 {
         out!(
             "note: another clone carried run {} on; {} unpushed entr(ies) of this clone were dropped and their steps redone",
             journal.id, journal.discarded
         );
     }
-    out!("run {}: {}", journal.id, journal.run.state().as_str());
-    ui::next(&ui::next_for(&journal.run));
+    let (journal, outcome) = ui::pass_gate(&session, journal, outcome, args.yes, &printer)?;
+    if let Some(gate) = &outcome.gate {
+        if outcome.steps_done == 0 {
+            let mut e = CommandError::blocked(
+                format!("run {}: {}; nothing was run", journal.id, ui::describe_gate(gate)),
+                ui::next_for(&journal.run, &ui::missing_roles_of(Some(gate))),
+            );
+            e.details.push(format!("state: {}", journal.run.state().as_str()));
+            return Err(e);
+        }
+        out!("run {}: {}", journal.id, ui::describe_gate(gate));
+    } else {
+        out!("run {}: {}", journal.id, journal.run.state().as_str());
+    }
+    ui::next(&ui::next_for(
+        &journal.run,
+        &ui::missing_roles_of(outcome.gate.as_ref()),
+    ));
     Ok(())
 }

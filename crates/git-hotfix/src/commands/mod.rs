@@ -1,10 +1,16 @@
 //! One file per command; each parses nothing itself and calls `hotfix::ops`.
 
 pub mod abort;
+pub mod approve;
+pub mod attest;
 pub mod continue_run;
 pub mod demo;
+pub mod finish;
+pub mod guard;
 pub mod init;
 pub mod log;
 pub mod plan;
+pub mod report;
+pub mod rollback;
 pub mod start;
 pub mod status;

@@ -20,7 +20,7 @@ pub struct Args {
     /// Incident reference or summary, kept in the journal
     #[arg(long, value_name = "TEXT")]
     pub incident: Option<String>,
-    /// Go ahead without asking (required when stdin is not a terminal)
+    /// Go ahead without asking, production steps included (required when stdin is not a terminal)
     #[arg(long)]
     pub yes: bool,
     /// Allow a medium-severity hotfix
@@ -38,6 +38,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         severity: args.severity,
         incident: args.incident.clone(),
         force: args.force,
+        confirmed: args.yes,
     };
     ops::check_severity(&options)?;
     let run_id = session.new_run_id();
@@ -66,12 +67,23 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         }
     }
     out!("run {run_id}: starting");
-    let journal = ops::start(&session, &run_id, &request, plan, &options, &ui::StepPrinter).map_err(|e| {
-        let mut e = CommandError::from(e);
+    let printer = ui::StepPrinter::default();
+    let with_run = |e: CommandError| {
+        let mut e = e;
         e.details
             .push(format!("run {run_id}; `git hotfix status {run_id}` shows its steps"));
         e
-    })?;
-    ui::next(&ui::next_for(&journal.run));
+    };
+    let (journal, outcome) =
+        ops::start(&session, &run_id, &request, plan, &options, &printer).map_err(|e| with_run(e.into()))?;
+    let (journal, outcome) = ui::pass_gate(&session, journal, outcome, args.yes, &printer).map_err(with_run)?;
+    match &outcome.gate {
+        Some(gate) => out!("run {run_id}: {}", ui::describe_gate(gate)),
+        None => out!("run {run_id}: {}", journal.run.state().as_str()),
+    }
+    ui::next(&ui::next_for(
+        &journal.run,
+        &ui::missing_roles_of(outcome.gate.as_ref()),
+    ));
     Ok(())
 }

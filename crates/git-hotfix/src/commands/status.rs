@@ -32,12 +32,17 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             "holds_lock": status.holds_lock,
             "elapsed_secs": status.elapsed(),
             "remaining_secs": status.remaining(),
+            "phase": run.phase(),
+            "release_sha": run.release_sha(),
+            "approvals": run.approvals(),
+            "missing_roles": status.missing_roles,
+            "monitor_until": run.monitor_until(),
             "record": run.record,
             "entries": entries,
         }));
         return Ok(());
     }
     ui::print_status(&status);
-    ui::next(&ui::next_for(&status.run));
+    ui::next(&ui::next_for(&status.run, &status.missing_roles));
     Ok(())
 }

@@ -1,32 +1,37 @@
-//! Human durations in config: `90s`, `30m`, `1h`, `2h30m`.
+//! Human durations in config: `500ms`, `90s`, `30m`, `1h`, `2h30m`.
 
 use std::time::Duration;
 
-/// Parses a duration made of `<number><unit>` parts with units `s`, `m`, `h`, `d`.
+/// Parses a duration made of `<number><unit>` parts with units `ms`, `s`, `m`, `h`, `d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad = || format!("`{text}` is not a duration; write e.g. `90s`, `30m`, `1h` or `2h30m`");
-    let mut total = 0u64;
+    let mut total_ms = 0u64;
     let mut number = String::new();
-    for c in text.trim().chars() {
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
         if c.is_ascii_digit() {
             number.push(c);
             continue;
         }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
+        let unit_ms = match c {
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                1
+            }
+            's' => 1000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
             _ => return Err(bad()),
         };
         let n: u64 = number.parse().map_err(|_| bad())?;
-        total += n * unit;
+        total_ms += n * unit_ms;
         number.clear();
     }
     if !number.is_empty() || text.trim().is_empty() {
         return Err(bad());
     }
-    Ok(Duration::from_secs(total))
+    Ok(Duration::from_millis(total_ms))
 }
 
 /// Formats a duration the way `parse_duration` reads it (`1h05m`, `42s`).
@@ -44,6 +49,10 @@ pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Dura
     parse_duration(&text).map_err(serde::de::Error::custom)
 }
 
+pub(super) fn deserialize_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +61,7 @@ mod tests {
     fn parses_and_formats() {
         assert_eq!(parse_duration("2h30m"), Ok(Duration::from_secs(9000)));
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1s500ms"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("1x").is_err());
         assert_eq!(format_duration(Duration::from_secs(3900)), "1h05m");

@@ -4,8 +4,10 @@
 //! the keys that are accepted, never a silently ignored setting.
 
 mod duration;
+mod gates;
 
 pub use duration::{format_duration, parse_duration};
+pub use gates::{Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets, Smoke, Verify};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,6 +53,22 @@ pub struct Config {
     pub checks: Checks,
     #[serde(default)]
     pub severity: SeverityLimits,
+    #[serde(default)]
+    pub approvals: Approvals,
+    #[serde(default)]
+    pub release: Option<ReleaseAction>,
+    #[serde(default)]
+    pub deploy: Option<Deploy>,
+    #[serde(default)]
+    pub verify: Verify,
+    #[serde(default)]
+    pub smoke: Vec<Smoke>,
+    #[serde(default)]
+    pub notify: Notify,
+    #[serde(default)]
+    pub secrets: Secrets,
+    #[serde(default)]
+    pub communication: Communication,
 }
 
 /// The branch names of the team's flow.
@@ -198,6 +216,14 @@ impl Config {
                 "`branches.main` and `branches.release` are both `{}`; a release-branch hotfix needs two branches",
                 config.branches.main
             )));
+        }
+        let mut roles = std::collections::BTreeSet::new();
+        for role in &config.approvals.roles {
+            if role.trim().is_empty() || !roles.insert(role.as_str()) {
+                return Err(invalid(format!(
+                    "`approvals.roles` has an empty or repeated role `{role}`; each role needs one approver"
+                )));
+            }
         }
         if config.remote.trim().is_empty() {
             return Err(invalid("key `remote` is empty; name a remote such as `origin`".into()));

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Severity};
 use crate::git::{CommitSummary, Oid};
+use crate::providers::command::CommandOutcome;
+use crate::providers::http::HttpVerdict;
 use crate::providers::production::ProductionSha;
-use crate::workflow::plan::{Check, PickStatus, Plan, RestoreCommit, StepName};
+use crate::workflow::plan::{Check, PickStatus, Plan, RestoreCommit, StepName, PRODUCTION_STEPS};
 
 /// Who wrote an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +41,21 @@ pub enum Event {
     StepFailed {
         step: StepName,
         error: String,
+        /// What the step saw before it failed (a deploy's output, the last poll).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<Box<Evidence>>,
+    },
+    /// A person signed off on the pushed release in a role of `[approvals]`.
+    Approved(Approval),
+    /// A person vouches for an evidence item no configured step proves
+    /// (a deploy run by hand, say), with what they point to.
+    Attested {
+        item: String,
+        detail: String,
+    },
+    /// The operator rolled production back: the rollback steps follow.
+    RollbackStarted {
+        reason: String,
     },
     /// Release moved under the run and the operator chose to rebuild on the new tip.
     Rebuilt {
@@ -49,7 +66,12 @@ pub enum Event {
     Aborted {
         reason: String,
     },
-    Completed,
+    /// `finish`: every evidence item was there, and the lock was given back
+    /// in the same push.
+    Finished {
+        lock_ref: String,
+        items: Vec<EvidenceItem>,
+    },
 }
 
 impl Event {
@@ -59,9 +81,12 @@ impl Event {
             Event::RunCreated(r) => format!("run created ({}, {} fix(es))", r.strategy, r.fixes.len()),
             Event::StepDone { step, .. } => format!("{step} done"),
             Event::StepFailed { step, .. } => format!("{step} failed"),
+            Event::Approved(a) => format!("approved as {} by {}", a.role, a.ident),
+            Event::Attested { item, .. } => format!("{item} attested"),
+            Event::RollbackStarted { .. } => "rollback started".into(),
             Event::Rebuilt { to_tip, .. } => format!("rebuild on {}", to_tip.short()),
             Event::Aborted { .. } => "aborted".into(),
-            Event::Completed => "completed".into(),
+            Event::Finished { .. } => "finished".into(),
         }
     }
 }
@@ -139,9 +164,107 @@ pub enum Evidence {
         changed_paths: Vec<String>,
         checks: Vec<Check>,
     },
-    Unlocked {
-        lock_ref: String,
+    /// The approvals in force when the deploy gate opened.
+    Approvals {
+        approvals: Vec<Approval>,
     },
+    ReleaseAction {
+        action: String,
+        project: Option<String>,
+        confirm: bool,
+        /// The release commit the job was triggered for.
+        release_sha: Oid,
+        outcome: CommandOutcome,
+    },
+    Deployed {
+        release_sha: Oid,
+        outcome: CommandOutcome,
+    },
+    ProductionVerified {
+        release_sha: Oid,
+        checks: Vec<HttpVerdict>,
+        /// When the monitoring window ends (seconds since the epoch).
+        monitor_until: Option<i64>,
+    },
+    Smoke {
+        results: Vec<SmokeResult>,
+    },
+    /// Release restored to production's tree for a rollback, `old` -> `new`
+    /// by compare-and-swap in the push that carried this entry.
+    RolledBack {
+        branch_ref: String,
+        old: Oid,
+        new: Oid,
+        production: Oid,
+        tree: Oid,
+        /// True when release already had production's tree: nothing was pushed.
+        already: bool,
+    },
+}
+
+/// A sign-off: who, in which role, on which release commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub role: String,
+    /// `Name <email>` from git's committer identity.
+    pub ident: String,
+    pub at: i64,
+    /// The release tip approved; the approval is void once release moves.
+    pub release_tip: Oid,
+}
+
+impl Approval {
+    /// Returns the approver's email, lowercased: one person, one email.
+    pub fn person(&self) -> String {
+        person_of(&self.ident)
+    }
+}
+
+/// Returns the lowercased email of a `Name <email>` identity (or the whole of it).
+pub fn person_of(ident: &str) -> String {
+    ident
+        .rsplit_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map_or(ident, |(email, _)| email)
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// One smoke check's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmokeResult {
+    pub name: String,
+    pub outcome: CommandOutcome,
+}
+
+/// One line of the runbook's "Validation And Evidence" list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceItem {
+    /// A stable id (`restore-diff-empty`).
+    pub id: String,
+    /// The runbook's words.
+    pub item: String,
+    pub status: ItemStatus,
+    pub detail: String,
+}
+
+/// Whether an evidence item is proven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemStatus {
+    Ok,
+    Missing,
+    Failed,
+}
+
+impl ItemStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Ok => "ok",
+            ItemStatus::Missing => "missing",
+            ItemStatus::Failed => "failed",
+        }
+    }
 }
 
 /// A fix as built into the release.
@@ -159,10 +282,14 @@ pub struct BuiltPick {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunState {
-    /// Steps remain; `continue` carries on.
+    /// Steps remain; `continue` carries on (perhaps after a gate opens).
     InProgress,
     /// The last attempt at a step failed; `continue` retries it.
     Stopped,
+    /// Every step is done; `finish` closes the run once the evidence is complete.
+    Released,
+    /// Every rollback step is done; `finish` closes the run.
+    RolledBack,
     Completed,
     Aborted,
 }
@@ -172,6 +299,8 @@ impl RunState {
         match self {
             RunState::InProgress => "in progress",
             RunState::Stopped => "stopped",
+            RunState::Released => "released, awaiting finish",
+            RunState::RolledBack => "rolled back, awaiting finish",
             RunState::Completed => "completed",
             RunState::Aborted => "aborted",
         }
@@ -180,6 +309,15 @@ impl RunState {
     pub fn is_finished(self) -> bool {
         matches!(self, RunState::Completed | RunState::Aborted)
     }
+}
+
+/// Which sequence of steps a run is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Hotfix,
+    /// After `rollback`: restore, then the production steps again.
+    Rollback,
 }
 
 /// A run: its record and every entry, oldest first.
@@ -210,32 +348,106 @@ impl Run {
         self.entries.push((oid, entry));
     }
 
-    /// Entries since the last rebuild: steps before it are redone on the new tip.
-    fn current(&self) -> impl Iterator<Item = &Entry> {
-        let from = self
-            .entries
+    /// Index of the `rollback-started` entry, if the run was rolled back.
+    fn rollback_at(&self) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|(_, e)| matches!(e.event, Event::RollbackStarted { .. }))
+    }
+
+    pub fn phase(&self) -> Phase {
+        if self.rollback_at().is_some() {
+            Phase::Rollback
+        } else {
+            Phase::Hotfix
+        }
+    }
+
+    /// The steps of `phase`, in order.
+    pub fn steps_of(&self, phase: Phase) -> Vec<StepName> {
+        match phase {
+            Phase::Hotfix => self.record.plan.steps.clone(),
+            Phase::Rollback => std::iter::once(StepName::RollbackRestore)
+                .chain(
+                    self.record
+                        .plan
+                        .steps
+                        .iter()
+                        .copied()
+                        .filter(|s| PRODUCTION_STEPS.contains(s)),
+                )
+                .collect(),
+        }
+    }
+
+    /// The steps of the current phase, in order.
+    pub fn steps(&self) -> Vec<StepName> {
+        self.steps_of(self.phase())
+    }
+
+    /// Entries of `phase` that count: for the hotfix, those since the last
+    /// rebuild (steps before the build stay done across it) and before any
+    /// rollback; for the rollback, those after it started.
+    fn entries_of(&self, phase: Phase) -> Box<dyn Iterator<Item = &Entry> + '_> {
+        let end = self.rollback_at().unwrap_or(self.entries.len());
+        if phase == Phase::Rollback {
+            return Box::new(self.entries[end.min(self.entries.len())..].iter().map(|(_, e)| e));
+        }
+        let hotfix = &self.entries[..end];
+        let from = hotfix
             .iter()
             .rposition(|(_, e)| matches!(e.event, Event::Rebuilt { .. }))
             .map_or(0, |i| i + 1);
         let rebuilt = from > 0;
-        // Steps before the first build stay done across a rebuild.
-        let kept = self.entries.iter().take(from).map(|(_, e)| e).filter(move |e| {
+        let kept = hotfix[..from].iter().map(|(_, e)| e).filter(move |e| {
             rebuilt && matches!(&e.event, Event::StepDone { step, .. } if matches!(step, StepName::RecordProduction | StepName::Lock))
         });
-        kept.chain(self.entries[from..].iter().map(|(_, e)| e))
+        Box::new(kept.chain(hotfix[from..].iter().map(|(_, e)| e)))
     }
 
-    /// Returns the evidence of `step` if it is done.
-    pub fn done(&self, step: StepName) -> Option<&Evidence> {
-        self.current().find_map(|e| match &e.event {
-            Event::StepDone { step: s, evidence } if *s == step => Some(evidence),
+    /// Returns the entry that did `step` in `phase`, if it is done.
+    pub fn done_entry_in(&self, phase: Phase, step: StepName) -> Option<(&Entry, &Evidence)> {
+        self.entries_of(phase).find_map(|e| match &e.event {
+            Event::StepDone { step: s, evidence } if *s == step => Some((e, evidence)),
             _ => None,
         })
     }
 
-    /// Returns the first step not done yet.
+    /// Returns the evidence of `step` in `phase` if it is done.
+    pub fn done_in(&self, phase: Phase, step: StepName) -> Option<&Evidence> {
+        self.done_entry_in(phase, step).map(|(_, ev)| ev)
+    }
+
+    /// Returns the evidence of `step` if it is done: in the rollback phase,
+    /// the rollback's own steps, and the hotfix's for the rest.
+    pub fn done(&self, step: StepName) -> Option<&Evidence> {
+        let phase = match self.phase() {
+            Phase::Rollback if self.steps_of(Phase::Rollback).contains(&step) => Phase::Rollback,
+            _ => Phase::Hotfix,
+        };
+        self.done_in(phase, step)
+    }
+
+    /// Returns the last failure of `step` in `phase` not followed by its success.
+    pub fn failure_in(&self, phase: Phase, step: StepName) -> Option<(&str, Option<&Evidence>)> {
+        if self.done_in(phase, step).is_some() {
+            return None;
+        }
+        self.entries_of(phase)
+            .filter_map(|e| match &e.event {
+                Event::StepFailed {
+                    step: s,
+                    error,
+                    evidence,
+                } if *s == step => Some((error.as_str(), evidence.as_deref())),
+                _ => None,
+            })
+            .last()
+    }
+
+    /// Returns the first step of the current phase not done yet.
     pub fn next_step(&self) -> Option<StepName> {
-        self.record.plan.steps.iter().copied().find(|s| self.done(*s).is_none())
+        self.steps().into_iter().find(|s| self.done(*s).is_none())
     }
 
     /// Returns the release tip the run expects to replace.
@@ -250,20 +462,66 @@ impl Run {
             .unwrap_or(&self.record.plan.release_tip)
     }
 
+    /// Returns the commit release holds for this run now: the rollback's
+    /// restore once rolled back, else the pushed hotfix tip.
+    pub fn release_sha(&self) -> Option<&Oid> {
+        match self.done(StepName::RollbackRestore) {
+            Some(Evidence::RolledBack { new, .. }) => return Some(new),
+            _ if self.phase() == Phase::Rollback => return None,
+            _ => {}
+        }
+        match self.done_in(Phase::Hotfix, StepName::PushRelease) {
+            Some(Evidence::Pushed { new, .. }) => Some(new),
+            _ => None,
+        }
+    }
+
+    /// Returns the approvals given for the release commit this run pushed, oldest first.
+    pub fn approvals(&self) -> Vec<&Approval> {
+        let Some(tip) = self.release_sha().filter(|_| self.phase() == Phase::Hotfix) else {
+            return Vec::new();
+        };
+        self.entries
+            .iter()
+            .filter_map(|(_, e)| match &e.event {
+                Event::Approved(a) if &a.release_tip == tip => Some(a),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Returns what a person attested for `item`, with who and when.
+    pub fn attestation(&self, item: &str) -> Option<(&Entry, &str)> {
+        self.entries.iter().rev().find_map(|(_, e)| match &e.event {
+            Event::Attested { item: i, detail } if i == item => Some((e, detail.as_str())),
+            _ => None,
+        })
+    }
+
+    /// When the monitoring window ends, if production was verified with one.
+    pub fn monitor_until(&self) -> Option<i64> {
+        match self.done(StepName::VerifyProduction) {
+            Some(Evidence::ProductionVerified { monitor_until, .. }) => *monitor_until,
+            _ => None,
+        }
+    }
+
     pub fn state(&self) -> RunState {
         let last = self.entries.last().map(|(_, e)| &e.event);
         match last {
-            Some(Event::Completed) => RunState::Completed,
+            Some(Event::Finished { .. }) => RunState::Completed,
             Some(Event::Aborted { .. }) => RunState::Aborted,
             Some(Event::StepFailed { .. }) => RunState::Stopped,
-            _ => RunState::InProgress,
+            _ if self.next_step().is_some() => RunState::InProgress,
+            _ if self.phase() == Phase::Rollback => RunState::RolledBack,
+            _ => RunState::Released,
         }
     }
 
     /// Returns the last failure, when the run is stopped.
     pub fn last_failure(&self) -> Option<(StepName, &str)> {
         match self.entries.last().map(|(_, e)| &e.event) {
-            Some(Event::StepFailed { step, error }) => Some((*step, error.as_str())),
+            Some(Event::StepFailed { step, error, .. }) => Some((*step, error.as_str())),
             _ => None,
         }
     }

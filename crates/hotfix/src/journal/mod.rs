@@ -16,7 +16,10 @@
 
 mod entry;
 
-pub use entry::{Actor, BuiltPick, Entry, Event, Evidence, Run, RunRecord, RunState};
+pub use entry::{
+    person_of, Actor, Approval, BuiltPick, Entry, Event, Evidence, EvidenceItem, ItemStatus, Phase, Run, RunRecord,
+    RunState, SmokeResult,
+};
 
 use crate::git::{Git, GitError, NewCommit, Oid, RefUpdate, Signature};
 

@@ -1,4 +1,8 @@
-//! What git-hotfix reads from outside git: where production stands now
-//! (deploy, health checks and forges plug in here as the runbooks need them).
+//! What git-hotfix reads from and drives outside git: where production
+//! stands, the team's release and deploy commands, HTTP verification and
+//! webhook notifications (forges plug in here as the runbooks need them).
 
+pub mod command;
+pub mod http;
+pub mod notify;
 pub mod production;

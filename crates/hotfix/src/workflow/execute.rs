@@ -13,7 +13,10 @@ use crate::ambient::Ambient;
 use crate::config::Config;
 use crate::git::{tracking_ref, Git, Oid, PushOutcome, RefUpdate, Signature};
 use crate::journal::{Actor, BuiltPick, Event, Evidence, Journal, JournalError, JournalStore, Run};
+use crate::providers::http::Observation;
+use crate::secrets::Redactor;
 
+use super::gates::{self, Gate};
 use super::plan::{Check, CheckStatus, Plan, StepName};
 use super::restore_release::read_fixes;
 use super::strategy::{self, PlanInput};
@@ -26,10 +29,17 @@ pub struct StepPosition {
     pub total: usize,
 }
 
-/// Receives progress as steps run; the library never prints.
+/// Receives progress as steps run; the library never prints. Every text it
+/// gets has secrets masked already.
 pub trait Progress {
     fn step_started(&self, step: StepName, at: StepPosition);
     fn step_done(&self, step: StepName, at: StepPosition, evidence: &Evidence);
+    /// A line of output from a release, deploy or smoke command.
+    fn output(&self, _step: StepName, _line: &str) {}
+    /// One poll of a verification endpoint.
+    fn polling(&self, _url: &str, _attempt: u32, _elapsed: std::time::Duration, _seen: &Observation) {}
+    /// Something the operator should know that is not an error (a webhook that failed).
+    fn notice(&self, _text: &str) {}
 }
 
 /// Progress that goes nowhere.
@@ -38,6 +48,15 @@ pub struct Silent;
 impl Progress for Silent {
     fn step_started(&self, _: StepName, _: StepPosition) {}
     fn step_done(&self, _: StepName, _: StepPosition, _: &Evidence) {}
+}
+
+/// How far a command took a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Steps done by this command.
+    pub steps_done: usize,
+    /// The gate the run waits at, when it stopped at one.
+    pub gate: Option<Gate>,
 }
 
 /// What steps need from the session.
@@ -50,19 +69,32 @@ pub struct Context<'a> {
     pub operator: Signature,
     pub actor: Actor,
     pub progress: &'a dyn Progress,
+    /// Masks secrets in everything that reaches the journal or the progress.
+    pub redactor: &'a Redactor,
+    /// The operator confirmed the production steps (`--yes` or a prompt).
+    pub confirmed: bool,
 }
 
 impl Context<'_> {
-    fn store(&self, run: &Run) -> JournalStore<'_> {
+    pub(super) fn store(&self, run: &Run) -> JournalStore<'_> {
         JournalStore::new(self.git, &run.record.remote)
     }
 }
 
-/// Runs every remaining step of `journal`'s run, in order.
-pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+/// Runs every remaining step of `journal`'s run, in order, until the run is
+/// done or waits at a gate.
+pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, WorkflowError> {
+    let mut steps_done = 0;
     while let Some(step) = journal.run.next_step() {
+        if let Some(gate) = gates::gate_before(cx, &journal.run, step) {
+            mirror(cx, journal)?;
+            return Ok(Outcome {
+                steps_done,
+                gate: Some(gate),
+            });
+        }
         cx.ambient.checkpoint(&format!("before:{step}"))?;
-        let steps = &journal.run.record.plan.steps;
+        let steps = journal.run.steps();
         let at = StepPosition {
             index: steps.iter().position(|s| *s == step).map_or(0, |i| i + 1),
             total: steps.len(),
@@ -74,7 +106,12 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflow
             StepName::Build => build(cx, journal),
             StepName::PushRelease => push_release(cx, journal),
             StepName::VerifyRelease => verify_release(cx, journal),
-            StepName::Unlock => unlock(cx, journal),
+            StepName::Approvals => gates::approvals(cx, journal),
+            StepName::ReleaseAction => gates::release_action(cx, journal),
+            StepName::Deploy => gates::deploy(cx, journal),
+            StepName::VerifyProduction => gates::verify_production(cx, journal),
+            StepName::Smoke => gates::smoke(cx, journal),
+            StepName::RollbackRestore => gates::rollback_restore(cx, journal),
         };
         match result {
             Ok(()) => {}
@@ -86,23 +123,28 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflow
             }
         }
         if let Some(evidence) = journal.run.done(step) {
+            steps_done += 1;
             cx.progress.step_done(step, at, evidence);
         }
         cx.ambient.checkpoint(&format!("after:{step}"))?;
     }
-    Ok(())
+    // Other clones (approvers, a colleague who takes over) see the whole record.
+    mirror(cx, journal)?;
+    Ok(Outcome { steps_done, gate: None })
 }
 
 /// Appends events to this clone's journal only.
-fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>) -> Result<(), JournalError> {
+pub(super) fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>) -> Result<(), JournalError> {
     let store = cx.store(&journal.run);
-    let staged = journal.stage(&store, events, &cx.actor, &cx.operator)?;
-    journal.commit(&store, staged)
+    let staged = journal.stage(&store, events.clone(), &cx.actor, &cx.operator)?;
+    journal.commit(&store, staged)?;
+    gates::announce(cx, &journal.run, &events);
+    Ok(())
 }
 
 /// Pushes `updates` and the journal with `events` appended in one atomic push;
 /// on acceptance the events become this clone's journal too.
-fn push_with_journal(
+pub(super) fn push_with_journal(
     cx: &Context<'_>,
     journal: &mut Journal,
     events: Vec<Event>,
@@ -110,7 +152,7 @@ fn push_with_journal(
     fault_after_remote: &str,
 ) -> Result<PushOutcome, WorkflowError> {
     let store = cx.store(&journal.run);
-    let staged = journal.stage(&store, events, &cx.actor, &cx.operator)?;
+    let staged = journal.stage(&store, events.clone(), &cx.actor, &cx.operator)?;
     let mut all = vec![journal.mirror_update(&staged.head)];
     all.extend(updates);
     let outcome = cx.git.push_atomic(&journal.run.record.remote, &all)?;
@@ -119,6 +161,7 @@ fn push_with_journal(
         let head = staged.head.clone();
         journal.commit(&store, staged)?;
         journal.mark_mirrored(head);
+        gates::announce(cx, &journal.run, &events);
     }
     Ok(outcome)
 }
@@ -142,9 +185,14 @@ fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: StepName, error
     if matches!(error, WorkflowError::ReleaseLocked { .. }) {
         return; // the run was discarded: it never existed on the remote
     }
+    let evidence = match error {
+        WorkflowError::ProductionStepFailed { evidence, .. } => evidence.clone(),
+        _ => None,
+    };
     let event = Event::StepFailed {
         step,
-        error: error.to_string(),
+        error: cx.redactor.redact(&error.to_string()),
+        evidence,
     };
     // The error itself is what the operator must see; a journal that cannot be
     // written here is written by the next `continue`.
@@ -153,7 +201,7 @@ fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: StepName, error
     }
 }
 
-fn is_stale(outcome: &PushOutcome, name: &str) -> bool {
+pub(super) fn is_stale(outcome: &PushOutcome, name: &str) -> bool {
     outcome.rejected().any(|r| {
         r.name == name
             && (r.summary.contains("stale info")
@@ -496,25 +544,25 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
     Ok(())
 }
 
-fn unlock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+/// Closes the run: records the evidence items and gives the lock back in one push.
+pub fn finish(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    items: Vec<crate::journal::EvidenceItem>,
+) -> Result<(), WorkflowError> {
     let lock_ref = JournalStore::lock_ref(&journal.run.record.release_branch);
     let events = || {
-        vec![
-            done(
-                StepName::Unlock,
-                Evidence::Unlocked {
-                    lock_ref: lock_ref.clone(),
-                },
-            ),
-            Event::Completed,
-        ]
+        vec![Event::Finished {
+            lock_ref: lock_ref.clone(),
+            items: items.clone(),
+        }]
     };
     let update = RefUpdate {
         name: lock_ref.clone(),
         new: None,
         expected: Some(journal.lock_value().clone()),
     };
-    let outcome = push_with_journal(cx, journal, events(), vec![update], "unlock:after-remote")?;
+    let outcome = push_with_journal(cx, journal, events(), vec![update], "finish:after-remote")?;
     if outcome.accepted() {
         return Ok(());
     }
@@ -522,7 +570,7 @@ fn unlock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> 
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
     // The lock is no longer ours (already released); finish the journal alone.
-    let outcome = push_with_journal(cx, journal, events(), Vec::new(), "unlock:after-remote")?;
+    let outcome = push_with_journal(cx, journal, events(), Vec::new(), "finish:after-remote")?;
     if outcome.accepted() {
         Ok(())
     } else {
@@ -536,7 +584,7 @@ pub(crate) fn read_tree(git: &Git, commit: &Oid) -> Result<Oid, WorkflowError> {
     Ok(commits.remove(0).tree)
 }
 
-fn done(step: StepName, evidence: Evidence) -> Event {
+pub(super) fn done(step: StepName, evidence: Evidence) -> Event {
     Event::StepDone { step, evidence }
 }
 

@@ -2,6 +2,7 @@
 //! [`execute`] carries a run's steps out against the journal.
 
 pub mod execute;
+pub mod gates;
 pub mod glob;
 pub mod pick;
 pub mod plan;
@@ -9,6 +10,8 @@ pub mod restore_release;
 pub mod strategy;
 
 use crate::git::{CommitSummary, GitError, Oid};
+use crate::journal::Evidence;
+use plan::StepName;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
@@ -36,6 +39,40 @@ pub enum WorkflowError {
     RunFinished { id: String, state: &'static str },
     #[error("the remote refused the push: {detail}")]
     PushRefused { detail: String },
+    #[error("{step} is in the run's plan but hotfix.toml has no {key}")]
+    GateNotConfigured { step: StepName, key: &'static str },
+    #[error("release action `{action}` is forbidden (forbidden_actions has `{forbidden}`); it was not run")]
+    ForbiddenAction { action: String, forbidden: String },
+    #[error("{branch} moved after it was pushed for this run: expected {}, found {}; approvals given for {} are void", .expected.short(), .found.as_ref().map_or("nothing (deleted)", |f| f.short()), .expected.short())]
+    ReleaseMovedAfterPush {
+        branch: String,
+        expected: Oid,
+        found: Option<Oid>,
+    },
+    #[error("{step} failed: {reason}")]
+    ProductionStepFailed {
+        step: StepName,
+        reason: String,
+        /// What the step saw, kept in the journal with the failure.
+        evidence: Option<Box<Evidence>>,
+        rollback: bool,
+    },
+    #[error("unknown approval role `{role}`; [approvals] roles are: {}", .roles.join(", "))]
+    UnknownRole { role: String, roles: Vec<String> },
+    #[error("run {id} has nothing to {what} yet: release is not pushed")]
+    NotPushed { id: String, what: &'static str },
+    #[error("{ident} already approved as {other_role}; each role needs a different person")]
+    SamePerson { ident: String, other_role: String },
+    #[error("{ident} authored fix {fix}; the author of a fix may not approve it")]
+    FixAuthor { ident: String, fix: Oid },
+    #[error("role {role} is already approved by {ident}")]
+    RoleTaken { role: String, ident: String },
+    #[error("{count} evidence item(s) missing: {}", .items.join("; "))]
+    EvidenceMissing { count: usize, items: Vec<String> },
+    #[error("run {id} still has steps to do: next is {next}")]
+    StepsRemain { id: String, next: StepName },
+    #[error("`{item}` is not an evidence item a person can attest: {reason}")]
+    NotAttestable { item: String, reason: String },
     #[error(transparent)]
     Git(#[from] GitError),
     #[error(transparent)]

@@ -20,9 +20,28 @@ pub enum StepName {
     PushRelease,
     /// The remote release re-read and proven to hold restore + fixes only.
     VerifyRelease,
-    /// The lock given back.
-    Unlock,
+    /// Every `[approvals]` role signed off on the pushed release (a gate).
+    Approvals,
+    /// The `[release]` job (never a forbidden one such as cut-off).
+    ReleaseAction,
+    /// The `[deploy]` command: the manual production deploy.
+    Deploy,
+    /// `[[verify.http]]` polled until production reports the release and is healthy.
+    VerifyProduction,
+    /// The `[[smoke]]` checks.
+    Smoke,
+    /// Rollback: release restored to production's tree again, by compare-and-swap.
+    RollbackRestore,
 }
+
+/// The steps after release is pushed and verified that touch production,
+/// in order; each is in a plan only when hotfix.toml configures it.
+pub const PRODUCTION_STEPS: &[StepName] = &[
+    StepName::ReleaseAction,
+    StepName::Deploy,
+    StepName::VerifyProduction,
+    StepName::Smoke,
+];
 
 impl StepName {
     pub fn as_str(self) -> &'static str {
@@ -32,7 +51,12 @@ impl StepName {
             StepName::Build => "build",
             StepName::PushRelease => "push-release",
             StepName::VerifyRelease => "verify-release",
-            StepName::Unlock => "unlock",
+            StepName::Approvals => "approvals",
+            StepName::ReleaseAction => "release-action",
+            StepName::Deploy => "deploy",
+            StepName::VerifyProduction => "verify-production",
+            StepName::Smoke => "smoke",
+            StepName::RollbackRestore => "rollback-restore",
         }
     }
 
@@ -44,8 +68,37 @@ impl StepName {
             StepName::Build => "build the restore commit and cherry-picks (objects only)",
             StepName::PushRelease => "push release with compare-and-swap",
             StepName::VerifyRelease => "re-read release and prove it holds restore + fixes only",
-            StepName::Unlock => "release the lock",
+            StepName::Approvals => "wait until every approval role has signed off",
+            StepName::ReleaseAction => "run the release job (never cut-off)",
+            StepName::Deploy => "run the production deploy",
+            StepName::VerifyProduction => "poll production until it reports the release and is healthy",
+            StepName::Smoke => "run the smoke checks",
+            StepName::RollbackRestore => "restore release to production's tree again (compare-and-swap)",
         }
+    }
+}
+
+impl StepName {
+    /// Returns the steps a run of `config` takes: the strategy's own, then
+    /// the configured gates.
+    pub fn with_gates(core: &[StepName], config: &crate::config::Config) -> Vec<StepName> {
+        let mut steps = core.to_vec();
+        if !config.approvals.roles.is_empty() {
+            steps.push(StepName::Approvals);
+        }
+        for step in PRODUCTION_STEPS {
+            let configured = match step {
+                StepName::ReleaseAction => config.release.is_some(),
+                StepName::Deploy => config.deploy.is_some(),
+                StepName::VerifyProduction => !config.verify.http.is_empty(),
+                StepName::Smoke => !config.smoke.is_empty(),
+                _ => false,
+            };
+            if configured {
+                steps.push(*step);
+            }
+        }
+        steps
     }
 }
 

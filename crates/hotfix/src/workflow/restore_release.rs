@@ -19,7 +19,6 @@ const STEPS: &[StepName] = &[
     StepName::Build,
     StepName::PushRelease,
     StepName::VerifyRelease,
-    StepName::Unlock,
 ];
 
 impl Strategy for RestoreRelease {
@@ -162,6 +161,23 @@ impl Strategy for RestoreRelease {
             restore.as_ref().map_or(&release.id, |r| &r.commit),
         )?);
         checks.extend(scope_checks(&scope, &input.config.checks));
+        if let Some(release) = &input.config.release {
+            checks.push(match release.forbidden() {
+                Some(f) => Check::new(
+                    "release-action-allowed",
+                    CheckStatus::Block,
+                    format!(
+                        "[release] action `{}` is forbidden (forbidden_actions has `{f}`): it would drag unreleased work into release",
+                        release.action
+                    ),
+                ),
+                None => Check::new(
+                    "release-action-allowed",
+                    CheckStatus::Pass,
+                    format!("the release job is `{}`, not a forbidden action", release.action),
+                ),
+            });
+        }
         if !picks.iter().any(|p| p.status == PickStatus::Clean)
             && picks.iter().all(|p| p.status != PickStatus::Conflict)
         {
@@ -187,7 +203,7 @@ impl Strategy for RestoreRelease {
             new_tip,
             scope,
             checks,
-            steps: STEPS.to_vec(),
+            steps: StepName::with_gates(STEPS, input.config),
         })
     }
 }

@@ -1,0 +1,39 @@
+//! `git hotfix approve`: sign off on the pushed release in a role.
+
+use hotfix::ambient::format_utc;
+use hotfix::ops;
+use hotfix::workflow::gates;
+
+use crate::cli::Globals;
+use crate::error::CommandResult;
+use crate::ui::{self, out};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The run (default: the one holding the release lock, else the newest unfinished)
+    pub run: Option<String>,
+    /// The role you approve in, one of [approvals] roles
+    #[arg(long)]
+    pub role: String,
+}
+
+pub fn run(globals: &Globals, args: Args) -> CommandResult {
+    let session = globals.session()?;
+    let (journal, approval) = ops::approve(&session, args.run.as_deref(), &args.role)?;
+    out!(
+        "run {}: approved as {} by {} at {} (release {})",
+        journal.id,
+        approval.role,
+        approval.ident,
+        format_utc(approval.at),
+        approval.release_tip.short()
+    );
+    let missing = gates::missing_roles(&session.config.approvals.roles, &journal.run);
+    if missing.is_empty() {
+        out!("every role has approved");
+    } else {
+        out!("still missing: {}", missing.join(", "));
+    }
+    ui::next(&ui::next_for(&journal.run, &missing));
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! The release gates of `hotfix.toml`: approvals, the release action, the
+//! deploy, production verification, smoke checks, notifications, secrets and
+//! the communication templates. Every table is optional; a gate that is not
+//! configured is not a step of the run, and its evidence item must then be
+//! attested by a person (`git hotfix attest`).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::duration;
+
+/// `[approvals]`: who must sign off before production is touched (seed 002).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approvals {
+    /// Every role needs an approval, each from a different person.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Lets the author of a fix approve it.
+    #[serde(default)]
+    pub allow_fix_author: bool,
+}
+
+/// `[release]`: the release pipeline's service job (seed 001's guided invocation).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseAction {
+    /// A shell command that triggers the release job; it gets `HOTFIX_ACTION`,
+    /// `HOTFIX_PROJECT` and `HOTFIX_CONFIRM` in its environment.
+    pub command: String,
+    /// The job to run, e.g. `release checkout`.
+    pub action: String,
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default = "yes")]
+    pub confirm: bool,
+    /// Actions that must never run during a hotfix (the cut-off job).
+    #[serde(default = "default_forbidden")]
+    pub forbidden_actions: Vec<String>,
+    #[serde(default = "default_command_timeout", deserialize_with = "duration::deserialize")]
+    pub timeout: Duration,
+}
+
+impl ReleaseAction {
+    /// Returns the forbidden action this one is, if any.
+    pub fn forbidden(&self) -> Option<&str> {
+        self.forbidden_actions
+            .iter()
+            .find(|f| f.trim().eq_ignore_ascii_case(self.action.trim()))
+            .map(String::as_str)
+    }
+}
+
+/// `[deploy]`: the manual production deploy.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deploy {
+    pub command: String,
+    #[serde(default = "default_command_timeout", deserialize_with = "duration::deserialize")]
+    pub timeout: Duration,
+}
+
+/// `[verify]`: how production proves it runs the release.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verify {
+    /// How long production is watched after it is verified (seed 003: 2 hours).
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    pub monitor: Option<Duration>,
+    #[serde(default)]
+    pub http: Vec<HttpCheck>,
+}
+
+/// `[[verify.http]]`: an endpoint polled until it is healthy and reports the release.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpCheck {
+    pub url: String,
+    #[serde(default = "default_status")]
+    pub expect_status: u16,
+    /// JSON pointer (RFC 6901) to the deployed commit; without it only the status counts.
+    #[serde(default)]
+    pub sha_pointer: Option<String>,
+    #[serde(default = "default_verify_timeout", deserialize_with = "duration::deserialize")]
+    pub timeout: Duration,
+    #[serde(default = "default_interval", deserialize_with = "duration::deserialize")]
+    pub interval: Duration,
+}
+
+/// `[[smoke]]`: a focused smoke check run after production is verified.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smoke {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub command: String,
+    #[serde(default = "default_smoke_timeout", deserialize_with = "duration::deserialize")]
+    pub timeout: Duration,
+}
+
+impl Smoke {
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.command)
+    }
+}
+
+/// `[notify]`: where run events are announced.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    /// A Slack-compatible incoming webhook: it gets `{"text": ...}` as JSON.
+    #[serde(default)]
+    pub webhook: Option<String>,
+}
+
+/// `[secrets]`: environment variables whose values never reach the journal,
+/// the report or the terminal, besides any named like `*TOKEN*`,
+/// `*PASSWORD*` or `*SECRET*`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    #[serde(default)]
+    pub env: Vec<String>,
+}
+
+/// `[communication]`: the messages of seed 003, with `{placeholders}`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Communication {
+    #[serde(default = "default_deployed_template")]
+    pub deployed: String,
+    #[serde(default = "default_status_template")]
+    pub status: String,
+}
+
+impl Default for Communication {
+    fn default() -> Self {
+        Communication {
+            deployed: default_deployed_template(),
+            status: default_status_template(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_forbidden() -> Vec<String> {
+    vec!["bring-all-code-to-release-branch".into(), "cut-off".into()]
+}
+fn default_command_timeout() -> Duration {
+    Duration::from_secs(30 * 60)
+}
+fn default_smoke_timeout() -> Duration {
+    Duration::from_secs(5 * 60)
+}
+fn default_verify_timeout() -> Duration {
+    Duration::from_secs(10 * 60)
+}
+fn default_interval() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_status() -> u16 {
+    200
+}
+
+fn default_deployed_template() -> String {
+    "PRODUCTION HOTFIX DEPLOYED\n\
+     Service: {service}\n\
+     Severity: {severity}\n\
+     Incident: {incident}\n\
+     Fix: {fixes}\n\
+     Release: {release_sha} (production was {production_sha})\n\
+     Status: deployed and verified at {deployed_at}\n\
+     No user action required."
+        .into()
+}
+
+fn default_status_template() -> String {
+    "HOTFIX STATUS UPDATE\n\
+     The production hotfix for {service} ({release_sha}) was deployed 24 hours ago, at {deployed_at}.\n\
+     Monitoring: {monitor}\n\
+     Incident: {incident}\n\
+     Follow-ups: see the incident record."
+        .into()
+}

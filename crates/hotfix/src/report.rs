@@ -1,0 +1,507 @@
+//! The incident record of a run (seed 000's last step, seed 003's
+//! communication and postmortem): built from the journal alone, so any clone
+//! gives the same record, and every "Validation And Evidence" item points at
+//! the journal entry that proves it, or says it is missing.
+
+use serde::Serialize;
+
+use crate::ambient::format_utc;
+use crate::config::{format_duration, Config};
+use crate::journal::{Approval, Entry, Event, Evidence, EvidenceItem, ItemStatus, Phase, Run};
+use crate::workflow::plan::{CheckStatus, StepName};
+
+/// The seed-000 items, in the runbook's order: (id, the runbook's words, the step proving it).
+const ITEMS: &[(&str, &str, Option<StepName>)] = &[
+    (
+        "production-recorded",
+        "the last known-good production SHA was recorded before the restore",
+        Some(StepName::RecordProduction),
+    ),
+    (
+        "restore-diff-empty",
+        "the `git diff <production>..release` check was empty immediately after the restore commit",
+        Some(StepName::VerifyRelease),
+    ),
+    (
+        "release-restore-plus-fix",
+        "the release branch contains only the restore step plus the intended hotfix",
+        Some(StepName::VerifyRelease),
+    ),
+    (
+        "release-job",
+        "the correct service release job was run, not cut-off",
+        Some(StepName::ReleaseAction),
+    ),
+    (
+        "deploy-completed",
+        "the production deployment completed successfully for the target service",
+        Some(StepName::Deploy),
+    ),
+    (
+        "production-reflects-fix",
+        "the production environment reflects the intended hotfix commit or build",
+        Some(StepName::VerifyProduction),
+    ),
+    (
+        "smoke-passed",
+        "the focused production smoke checks passed",
+        Some(StepName::Smoke),
+    ),
+    (
+        "incident-record",
+        "the incident records the timeline, fix, validation evidence, and any follow-up work",
+        None,
+    ),
+];
+
+/// The approvals item of seed 002, present when `[approvals]` has roles.
+const APPROVALS_ITEM: (&str, &str) = (
+    "approvals",
+    "every approval role signed off, each by a different person, before the deploy",
+);
+
+/// Items a person may attest: those about work outside git that no
+/// configured step of the run proves.
+const ATTESTABLE: &[&str] = &[
+    "release-job",
+    "deploy-completed",
+    "production-reflects-fix",
+    "smoke-passed",
+    "incident-record",
+];
+
+/// Returns every evidence item of `run`, each ok, missing or failed.
+pub fn evidence_items(run: &Run, config: &Config) -> Vec<EvidenceItem> {
+    let mut items: Vec<EvidenceItem> = ITEMS
+        .iter()
+        .map(|(id, text, step)| {
+            let (status, detail) = assess(run, id, *step);
+            EvidenceItem {
+                id: id.to_string(),
+                item: text.to_string(),
+                status,
+                detail,
+            }
+        })
+        .collect();
+    if !config.approvals.roles.is_empty() || run.record.plan.steps.contains(&StepName::Approvals) {
+        let (status, detail) = assess(run, APPROVALS_ITEM.0, Some(StepName::Approvals));
+        items.push(EvidenceItem {
+            id: APPROVALS_ITEM.0.into(),
+            item: APPROVALS_ITEM.1.into(),
+            status,
+            detail,
+        });
+    }
+    items
+}
+
+/// Says why `item` may not be attested, if it may not.
+pub fn check_attestable(run: &Run, config: &Config, item: &str) -> Result<(), String> {
+    let Some((_, _, step)) = ITEMS.iter().find(|(id, _, _)| *id == item) else {
+        return Err(format!(
+            "the items are: {}",
+            ITEMS.iter().map(|(id, _, _)| *id).collect::<Vec<_>>().join(", ")
+        ));
+    };
+    if !ATTESTABLE.contains(&item) {
+        return Err("git-hotfix proves it from git itself; `git hotfix continue` records it".into());
+    }
+    if let Some(step) = step {
+        if run.record.plan.steps.contains(step) {
+            return Err(format!(
+                "the run's {step} step proves it; `git hotfix continue` runs that step"
+            ));
+        }
+    }
+    let current = evidence_items(run, config)
+        .into_iter()
+        .find(|i| i.id == item)
+        .map(|i| i.status);
+    match current {
+        Some(ItemStatus::Missing) | None => Ok(()),
+        Some(ItemStatus::Ok) => Err("it is already ok".into()),
+        Some(ItemStatus::Failed) => Err("it failed; a failure cannot be attested away".into()),
+    }
+}
+
+fn assess(run: &Run, id: &str, step: Option<StepName>) -> (ItemStatus, String) {
+    if let Some(step) = step {
+        if let Some((entry, evidence)) = run.done_entry_in(Phase::Hotfix, step) {
+            return proven(run, id, entry, evidence);
+        }
+        if let Some((error, _)) = run.failure_in(Phase::Hotfix, step) {
+            return (ItemStatus::Failed, format!("{step} failed: {error}"));
+        }
+    }
+    if id == "incident-record" {
+        if let Some(incident) = &run.record.incident {
+            return (
+                ItemStatus::Ok,
+                format!("incident `{incident}`; this report holds its timeline, fix, evidence and follow-ups"),
+            );
+        }
+    }
+    if let Some((entry, detail)) = run.attestation(id) {
+        return (
+            ItemStatus::Ok,
+            format!(
+                "attested by {} at {}: {detail}",
+                entry.actor.ident,
+                format_utc(entry.at)
+            ),
+        );
+    }
+    let detail = match step {
+        Some(step) if run.record.plan.steps.contains(&step) => {
+            format!(
+                "the {step} step has not run yet; `git hotfix continue {}` runs it",
+                run.id
+            )
+        }
+        _ if ATTESTABLE.contains(&id) => format!(
+            "no step of this run proves it; once done, record it with `git hotfix attest {id} --detail \"...\"`"
+        ),
+        _ => "the step has not run yet".into(),
+    };
+    (ItemStatus::Missing, detail)
+}
+
+fn check_detail(checks: &[crate::workflow::plan::Check], names: &[&str]) -> (ItemStatus, String) {
+    let relevant: Vec<_> = checks.iter().filter(|c| names.contains(&c.name.as_str())).collect();
+    let status = if relevant.iter().all(|c| c.status != CheckStatus::Block) && !relevant.is_empty() {
+        ItemStatus::Ok
+    } else {
+        ItemStatus::Failed
+    };
+    let detail = relevant
+        .iter()
+        .map(|c| c.detail.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    (status, detail)
+}
+
+fn proven(run: &Run, id: &str, entry: &Entry, evidence: &Evidence) -> (ItemStatus, String) {
+    let when = format!("{} by {}", format_utc(entry.at), entry.actor.ident);
+    match evidence {
+        Evidence::Production { production } => {
+            let pushed = run
+                .done_entry_in(Phase::Hotfix, StepName::PushRelease)
+                .map(|(e, _)| e.seq);
+            let before = pushed.is_none_or(|p| entry.seq < p);
+            let sources = production
+                .readings
+                .iter()
+                .map(|r| r.source.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let status = if before { ItemStatus::Ok } else { ItemStatus::Failed };
+            (
+                status,
+                format!(
+                    "production {} from {sources}, recorded {when}{}",
+                    production.commit,
+                    if before {
+                        ", before release moved"
+                    } else {
+                        ", AFTER release moved"
+                    }
+                ),
+            )
+        }
+        Evidence::Verified { checks, .. } if id == "restore-diff-empty" => {
+            check_detail(checks, &["restore-diff-empty"])
+        }
+        Evidence::Verified { checks, .. } => check_detail(checks, &["only-restore-and-fixes", "production-plus-fixes"]),
+        Evidence::ReleaseAction {
+            action,
+            project,
+            confirm,
+            release_sha,
+            outcome,
+        } => (
+            ItemStatus::Ok,
+            format!(
+                "release job `{action}`{} with confirm={confirm} for {}: `{}` {}, {when}; not a forbidden action",
+                project.as_ref().map_or(String::new(), |p| format!(" in {p}")),
+                release_sha.short(),
+                outcome.command,
+                outcome.describe()
+            ),
+        ),
+        Evidence::Deployed { release_sha, outcome } => (
+            ItemStatus::Ok,
+            format!(
+                "`{}` deployed {}: {}, {when}",
+                outcome.command,
+                release_sha.short(),
+                outcome.describe()
+            ),
+        ),
+        Evidence::ProductionVerified {
+            release_sha, checks, ..
+        } => (
+            ItemStatus::Ok,
+            checks
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} reported {} ({}) after {} poll(s)",
+                        c.url,
+                        release_sha.short(),
+                        c.last.describe(),
+                        c.attempts
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Evidence::Smoke { results } => (
+            ItemStatus::Ok,
+            results
+                .iter()
+                .map(|r| format!("`{}` {}", r.name, r.outcome.describe()))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Evidence::Approvals { approvals } => (ItemStatus::Ok, describe_approvals(approvals)),
+        _ => (ItemStatus::Ok, format!("done {when}")),
+    }
+}
+
+fn describe_approvals(approvals: &[Approval]) -> String {
+    approvals
+        .iter()
+        .map(|a| {
+            format!(
+                "{}: {} at {} on {}",
+                a.role,
+                a.ident,
+                format_utc(a.at),
+                a.release_tip.short()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One line of the timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineEntry {
+    pub at: i64,
+    pub time: String,
+    pub actor: String,
+    pub what: String,
+    /// The entry's full event, with its evidence.
+    pub event: Event,
+}
+
+/// A fix as shipped.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShippedFix {
+    pub fix: String,
+    pub subject: String,
+    pub picked_as: Option<String>,
+}
+
+/// The messages of seed 003's "Communicate" step.
+#[derive(Clone, Debug, Serialize)]
+pub struct Communication {
+    /// To send right after the deploy is verified.
+    pub deployed: String,
+    /// To send 24 hours later.
+    pub status_24h: String,
+}
+
+/// The incident record.
+#[derive(Clone, Debug, Serialize)]
+pub struct IncidentReport {
+    pub run_id: String,
+    pub summary: String,
+    pub state: String,
+    pub rolled_back: bool,
+    pub service: Option<String>,
+    pub severity: String,
+    pub time_limit: Option<String>,
+    pub incident: Option<String>,
+    pub started_at: String,
+    pub started_by: String,
+    pub ended_at: Option<String>,
+    pub elapsed: String,
+    pub remote: String,
+    pub release_branch: String,
+    pub production_sha: String,
+    pub release_sha: Option<String>,
+    pub fixes: Vec<ShippedFix>,
+    pub approvals: Vec<Approval>,
+    pub monitor_until: Option<String>,
+    pub timeline: Vec<TimelineEntry>,
+    pub evidence: Vec<EvidenceItem>,
+    pub follow_ups: Vec<String>,
+    pub postmortem: Vec<String>,
+    pub communication: Communication,
+}
+
+/// Builds the incident record of `run` as of `now`.
+pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
+    let record = &run.record;
+    let evidence = evidence_items(run, config);
+    let rolled_back = run.phase() == Phase::Rollback;
+    let release_sha = run.release_sha().map(|s| s.to_string());
+    let fixes: Vec<ShippedFix> = record
+        .plan
+        .picks
+        .iter()
+        .map(|p| {
+            let picked = match run.done_in(Phase::Hotfix, StepName::Build) {
+                Some(Evidence::Built { picks, .. }) => {
+                    picks.iter().find(|b| b.fix == p.fix).and_then(|b| b.commit.clone())
+                }
+                _ => p.commit.clone(),
+            };
+            ShippedFix {
+                fix: p.fix.to_string(),
+                subject: p.subject.clone(),
+                picked_as: picked.map(|c| c.to_string()),
+            }
+        })
+        .collect();
+    let timeline = run
+        .entries
+        .iter()
+        .map(|(_, e)| TimelineEntry {
+            at: e.at,
+            time: format_utc(e.at),
+            actor: e.actor.ident.clone(),
+            what: e.event.summary(),
+            event: e.event.clone(),
+        })
+        .collect();
+    let started = &run.entries[0].1;
+    let end = run.ended_at().unwrap_or(now);
+    let service = config.service.clone();
+    let subject = fixes.iter().map(|f| f.subject.as_str()).collect::<Vec<_>>().join("; ");
+    let summary = format!(
+        "{} hotfix of {} from production {} with {} fix(es): {subject}{}",
+        record.severity.as_str(),
+        service.as_deref().unwrap_or(&record.release_branch),
+        record.plan.production.commit.short(),
+        fixes.len(),
+        if rolled_back { "; ROLLED BACK to production" } else { "" }
+    );
+    let deployed_at = run
+        .done_entry_in(Phase::Hotfix, StepName::VerifyProduction)
+        .or_else(|| run.done_entry_in(Phase::Hotfix, StepName::Deploy))
+        .map(|(e, _)| format_utc(e.at));
+    let monitor_until = run.monitor_until().map(format_utc);
+    let fill = |template: &str| {
+        let mut text = template.to_string();
+        for (key, value) in [
+            (
+                "service",
+                service.clone().unwrap_or_else(|| record.release_branch.clone()),
+            ),
+            ("severity", record.severity.as_str().to_string()),
+            (
+                "incident",
+                record.incident.clone().unwrap_or_else(|| "(none given)".into()),
+            ),
+            ("fixes", subject.clone()),
+            (
+                "release_sha",
+                release_sha.clone().unwrap_or_else(|| "(not pushed)".into()),
+            ),
+            ("production_sha", record.plan.production.commit.to_string()),
+            (
+                "deployed_at",
+                deployed_at.clone().unwrap_or_else(|| "(not deployed yet)".into()),
+            ),
+            (
+                "monitor",
+                monitor_until
+                    .as_ref()
+                    .map_or_else(|| "no window configured".into(), |m| format!("watched until {m}")),
+            ),
+            ("run_id", run.id.clone()),
+        ] {
+            text = text.replace(&format!("{{{key}}}"), &value);
+        }
+        text
+    };
+    let communication = Communication {
+        deployed: fill(&config.communication.deployed),
+        status_24h: fill(&config.communication.status),
+    };
+    IncidentReport {
+        run_id: run.id.clone(),
+        summary,
+        state: run.state().as_str().to_string(),
+        rolled_back,
+        service,
+        severity: record.severity.as_str().to_string(),
+        time_limit: record
+            .limit_secs
+            .map(|s| format_duration(std::time::Duration::from_secs(s))),
+        incident: record.incident.clone(),
+        started_at: format_utc(started.at),
+        started_by: started.actor.ident.clone(),
+        ended_at: run.ended_at().map(format_utc),
+        elapsed: format_duration(std::time::Duration::from_secs((end - started.at).max(0) as u64)),
+        remote: record.remote.clone(),
+        release_branch: record.release_branch.clone(),
+        production_sha: record.plan.production.commit.to_string(),
+        release_sha,
+        fixes,
+        approvals: run.approvals().into_iter().cloned().collect(),
+        monitor_until,
+        timeline,
+        follow_ups: follow_ups(run, config, &evidence),
+        evidence,
+        postmortem: postmortem(run.started_at()),
+        communication,
+    }
+}
+
+fn follow_ups(run: &Run, config: &Config, evidence: &[EvidenceItem]) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in evidence.iter().filter(|i| i.status != ItemStatus::Ok) {
+        out.push(format!(
+            "evidence `{}` is {}: {}",
+            item.id,
+            item.status.as_str(),
+            item.detail
+        ));
+    }
+    if run.phase() == Phase::Rollback {
+        let reason = run.entries.iter().find_map(|(_, e)| match &e.event {
+            Event::RollbackStarted { reason } => Some(reason.clone()),
+            _ => None,
+        });
+        out.push(format!(
+            "the hotfix was rolled back ({}); find out why before the next attempt",
+            reason.unwrap_or_default()
+        ));
+    }
+    if let Some(develop) = &config.branches.develop {
+        out.push(format!(
+            "make sure the fix is on `{develop}` too (backport), so the next release keeps it"
+        ));
+    }
+    for check in run.record.plan.checks.iter().filter(|c| c.status == CheckStatus::Warn) {
+        out.push(format!("plan warning `{}`: {}", check.name, check.detail));
+    }
+    out.push("hold the postmortem within 24 hours".into());
+    out
+}
+
+fn postmortem(started: i64) -> Vec<String> {
+    vec![
+        format!("schedule it before {}", format_utc(started + 24 * 3600)),
+        "what happened: the timeline above, from detection to resolution".into(),
+        "root cause analysis".into(),
+        "why it was not caught before: which tests or checks were missing".into(),
+        "prevention: test coverage, CI/CD checks, monitoring and alerts".into(),
+        "communicate the findings to the team and update the runbook".into(),
+    ]
+}

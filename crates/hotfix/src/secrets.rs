@@ -1,0 +1,100 @@
+//! Keeps secret values out of everything git-hotfix writes: the journal, the
+//! report, notifications and the terminal. A secret is the value of an
+//! environment variable named in `[secrets] env` or whose name contains
+//! `TOKEN`, `PASSWORD` or `SECRET`.
+
+use crate::config::Secrets;
+
+/// Name fragments that mark an environment variable as secret.
+const SECRET_NAME_PARTS: &[&str] = &["TOKEN", "PASSWORD", "SECRET"];
+
+/// Values shorter than this are not masked: masking `1` or `on` everywhere
+/// would garble output and hide nothing worth hiding.
+const MIN_SECRET_LEN: usize = 4;
+
+/// Replaces secret values with `[redacted NAME]`.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    /// (name, value), longest value first so a secret containing another is masked whole.
+    secrets: Vec<(String, String)>,
+}
+
+impl Redactor {
+    /// Collects the secrets from `vars` (normally the process environment).
+    pub fn new(config: &Secrets, vars: impl IntoIterator<Item = (String, String)>) -> Redactor {
+        let mut secrets: Vec<(String, String)> = vars
+            .into_iter()
+            .filter(|(name, value)| {
+                let upper = name.to_ascii_uppercase();
+                value.len() >= MIN_SECRET_LEN
+                    && (config.env.iter().any(|n| n == name) || SECRET_NAME_PARTS.iter().any(|p| upper.contains(p)))
+            })
+            .collect();
+        secrets.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+        Redactor { secrets }
+    }
+
+    /// Collects the secrets from the process environment.
+    pub fn from_env(config: &Secrets) -> Redactor {
+        Redactor::new(
+            config,
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
+    }
+
+    /// Returns `text` with every secret value masked.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (name, value) in &self.secrets {
+            if out.contains(value.as_str()) {
+                out = out.replace(value.as_str(), &format!("[redacted {name}]"));
+            }
+        }
+        out
+    }
+
+    /// Returns the names of the secret variables (never their values).
+    pub fn names(&self) -> Vec<&str> {
+        self.secrets.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn masks_named_and_pattern_matched_values_only() {
+        let config = Secrets {
+            env: vec!["DEPLOY_KEY".into()],
+        };
+        let r = Redactor::new(
+            &config,
+            vars(&[
+                ("GITLAB_TOKEN", "glpat-abc123"),
+                ("db_password", "hunter22"),
+                ("DEPLOY_KEY", "k3y-value"),
+                ("HOME", "/home/olly"),
+                ("API_SECRET", "on"),
+            ]),
+        );
+        let text = "token glpat-abc123 pw hunter22 key k3y-value home /home/olly flag on";
+        assert_eq!(
+            r.redact(text),
+            "token [redacted GITLAB_TOKEN] pw [redacted db_password] key [redacted DEPLOY_KEY] home /home/olly flag on"
+        );
+    }
+
+    #[test]
+    fn longer_secret_is_masked_whole() {
+        let r = Redactor::new(
+            &Secrets::default(),
+            vars(&[("A_TOKEN", "abcd"), ("B_TOKEN", "abcdefgh")]),
+        );
+        assert_eq!(r.redact("x abcdefgh y"), "x [redacted B_TOKEN] y");
+    }
+}

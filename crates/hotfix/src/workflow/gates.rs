@@ -1,0 +1,494 @@
+//! The release gates after release is pushed and verified (seeds 000-003):
+//! approvals, the release job, the production deploy, production
+//! verification, smoke checks, rollback, and the announcements of each.
+//!
+//! Each step touching production first checks that release still holds the
+//! commit this run pushed, so nothing deploys a release nobody approved.
+
+use std::time::Duration;
+
+use crate::git::{tracking_ref, Oid, RefUpdate};
+use crate::journal::{person_of, Approval, Event, Evidence, Journal, JournalError, Phase, Run, SmokeResult};
+use crate::providers::command::{self, CommandOutcome, Job};
+use crate::providers::{http, notify};
+use crate::report;
+
+use super::execute::{append_local, done, is_stale, push_with_journal, read_tree, Context};
+use super::pick::{self, RunTrailers};
+use super::plan::{StepName, PRODUCTION_STEPS};
+use super::WorkflowError;
+
+/// Where a run waits for a person.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "gate", rename_all = "kebab-case")]
+pub enum Gate {
+    /// Roles of `[approvals]` nobody has approved yet.
+    Approvals { missing: Vec<String> },
+    /// The next step touches production and needs the operator's go (`--yes`).
+    Confirmation { step: StepName },
+}
+
+/// Returns the gate that holds `step` back, if any.
+pub fn gate_before(cx: &Context<'_>, run: &Run, step: StepName) -> Option<Gate> {
+    if step == StepName::Approvals {
+        let missing = missing_roles(&cx.config.approvals.roles, run);
+        return (!missing.is_empty()).then_some(Gate::Approvals { missing });
+    }
+    (PRODUCTION_STEPS.contains(&step) && !cx.confirmed).then_some(Gate::Confirmation { step })
+}
+
+/// Returns the configured roles without a valid approval.
+pub fn missing_roles(roles: &[String], run: &Run) -> Vec<String> {
+    let approvals = run.approvals();
+    roles
+        .iter()
+        .filter(|r| !approvals.iter().any(|a| &a.role == *r))
+        .cloned()
+        .collect()
+}
+
+/// Checks that the remote release still holds the commit this run put
+/// there, and returns it.
+fn release_unmoved(cx: &Context<'_>, run: &Run) -> Result<Oid, WorkflowError> {
+    let record = &run.record;
+    let expected = run.release_sha().cloned().ok_or_else(|| WorkflowError::NotPushed {
+        id: run.id.clone(),
+        what: "deploy",
+    })?;
+    cx.git.fetch_branches(&record.remote, &[&record.release_branch])?;
+    let found = cx.git.read_ref(&tracking_ref(&record.remote, &record.release_branch))?;
+    if found.as_ref() != Some(&expected) {
+        return Err(WorkflowError::ReleaseMovedAfterPush {
+            branch: record.release_branch.clone(),
+            expected,
+            found,
+        });
+    }
+    Ok(expected)
+}
+
+pub(super) fn approvals(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    release_unmoved(cx, &journal.run)?;
+    let approvals = journal.run.approvals().into_iter().cloned().collect();
+    append_local(
+        cx,
+        journal,
+        vec![done(StepName::Approvals, Evidence::Approvals { approvals })],
+    )?;
+    Ok(())
+}
+
+/// The facts every team command gets, as `HOTFIX_*` variables.
+fn command_env(cx: &Context<'_>, run: &Run, release_sha: &Oid) -> Vec<(String, String)> {
+    let record = &run.record;
+    let phase = match run.phase() {
+        Phase::Hotfix => "hotfix",
+        Phase::Rollback => "rollback",
+    };
+    [
+        ("HOTFIX_RUN_ID", run.id.clone()),
+        ("HOTFIX_PHASE", phase.to_string()),
+        ("HOTFIX_RELEASE_SHA", release_sha.to_string()),
+        ("HOTFIX_PRODUCTION_SHA", record.plan.production.commit.to_string()),
+        ("HOTFIX_SERVICE", cx.config.service.clone().unwrap_or_default()),
+        ("HOTFIX_RELEASE_BRANCH", record.release_branch.clone()),
+        ("HOTFIX_REMOTE", record.remote.clone()),
+        ("HOTFIX_SEVERITY", record.severity.as_str().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn run_command(
+    cx: &Context<'_>,
+    step: StepName,
+    command: &str,
+    timeout: Duration,
+    env: &[(String, String)],
+) -> Result<CommandOutcome, WorkflowError> {
+    let job = Job {
+        command,
+        dir: cx.git.work_tree().unwrap_or(cx.git.git_dir()),
+        env,
+        timeout,
+    };
+    command::run(&job, cx.redactor, &mut |line| cx.progress.output(step, line)).map_err(|e| {
+        WorkflowError::ProductionStepFailed {
+            step,
+            reason: format!("could not start `sh -c {}`: {e}", cx.redactor.redact(command)),
+            evidence: None,
+            rollback: false,
+        }
+    })
+}
+
+/// Fails `step` with its evidence when `ok` is false; else journals it as done.
+fn conclude(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: StepName,
+    ok: Result<(), String>,
+    evidence: Evidence,
+) -> Result<(), WorkflowError> {
+    match ok {
+        Ok(()) => {
+            append_local(cx, journal, vec![done(step, evidence)])?;
+            Ok(())
+        }
+        Err(reason) => Err(WorkflowError::ProductionStepFailed {
+            step,
+            reason,
+            evidence: Some(Box::new(evidence)),
+            rollback: journal.run.phase() == Phase::Hotfix && step != StepName::ReleaseAction,
+        }),
+    }
+}
+
+fn command_verdict(what: &str, outcome: &CommandOutcome) -> Result<(), String> {
+    if outcome.succeeded() {
+        Ok(())
+    } else {
+        Err(format!("{what} {}", outcome.describe()))
+    }
+}
+
+pub(super) fn release_action(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let release = cx.config.release.as_ref().ok_or(WorkflowError::GateNotConfigured {
+        step: StepName::ReleaseAction,
+        key: "[release] command",
+    })?;
+    if let Some(forbidden) = release.forbidden() {
+        return Err(WorkflowError::ForbiddenAction {
+            action: release.action.clone(),
+            forbidden: forbidden.to_string(),
+        });
+    }
+    let release_sha = release_unmoved(cx, &journal.run)?;
+    let mut env = command_env(cx, &journal.run, &release_sha);
+    env.push(("HOTFIX_ACTION".into(), release.action.clone()));
+    env.push(("HOTFIX_PROJECT".into(), release.project.clone().unwrap_or_default()));
+    env.push(("HOTFIX_CONFIRM".into(), release.confirm.to_string()));
+    let outcome = run_command(cx, StepName::ReleaseAction, &release.command, release.timeout, &env)?;
+    let ok = command_verdict(&format!("release job `{}`", release.action), &outcome);
+    let evidence = Evidence::ReleaseAction {
+        action: release.action.clone(),
+        project: release.project.clone(),
+        confirm: release.confirm,
+        release_sha,
+        outcome,
+    };
+    conclude(cx, journal, StepName::ReleaseAction, ok, evidence)
+}
+
+pub(super) fn deploy(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let deploy = cx.config.deploy.as_ref().ok_or(WorkflowError::GateNotConfigured {
+        step: StepName::Deploy,
+        key: "[deploy] command",
+    })?;
+    let release_sha = release_unmoved(cx, &journal.run)?;
+    let env = command_env(cx, &journal.run, &release_sha);
+    let outcome = run_command(cx, StepName::Deploy, &deploy.command, deploy.timeout, &env)?;
+    let ok = command_verdict("the deploy", &outcome);
+    conclude(
+        cx,
+        journal,
+        StepName::Deploy,
+        ok,
+        Evidence::Deployed { release_sha, outcome },
+    )
+}
+
+pub(super) fn verify_production(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let checks = &cx.config.verify.http;
+    if checks.is_empty() {
+        return Err(WorkflowError::GateNotConfigured {
+            step: StepName::VerifyProduction,
+            key: "[[verify.http]]",
+        });
+    }
+    let release_sha = journal
+        .run
+        .release_sha()
+        .cloned()
+        .ok_or_else(|| WorkflowError::NotPushed {
+            id: journal.id.clone(),
+            what: "verify",
+        })?;
+    let mut verdicts = Vec::new();
+    for check in checks {
+        let url = cx.redactor.redact(&check.url);
+        let verdict = http::poll(
+            check,
+            release_sha.as_str(),
+            cx.redactor,
+            &mut |attempt, elapsed, seen| cx.progress.polling(&url, attempt, elapsed, seen),
+        );
+        let ok = verdict.ok;
+        verdicts.push(verdict);
+        if !ok {
+            break;
+        }
+    }
+    let ok = match verdicts.iter().find(|v| !v.ok) {
+        None => Ok(()),
+        Some(v) => Err(format!(
+            "production did not report {} with HTTP {} within {:.0} s: {} last answered {}",
+            release_sha.short(),
+            v.expect_status,
+            v.duration_ms as f64 / 1000.0,
+            v.url,
+            v.last.describe()
+        )),
+    };
+    let monitor_until = cx.config.verify.monitor.map(|m| cx.ambient.now() + m.as_secs() as i64);
+    let evidence = Evidence::ProductionVerified {
+        release_sha,
+        checks: verdicts,
+        monitor_until,
+    };
+    conclude(cx, journal, StepName::VerifyProduction, ok, evidence)
+}
+
+pub(super) fn smoke(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let release_sha = journal
+        .run
+        .release_sha()
+        .cloned()
+        .ok_or_else(|| WorkflowError::NotPushed {
+            id: journal.id.clone(),
+            what: "smoke-test",
+        })?;
+    let env = command_env(cx, &journal.run, &release_sha);
+    let mut results = Vec::new();
+    for check in &cx.config.smoke {
+        let outcome = run_command(cx, StepName::Smoke, &check.command, check.timeout, &env)?;
+        results.push(SmokeResult {
+            name: cx.redactor.redact(check.label()),
+            outcome,
+        });
+    }
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.outcome.succeeded())
+        .map(|r| format!("`{}` {}", r.name, r.outcome.describe()))
+        .collect();
+    let ok = if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("smoke check(s) failed: {}", failed.join("; ")))
+    };
+    conclude(cx, journal, StepName::Smoke, ok, Evidence::Smoke { results })
+}
+
+/// Restores release to production's tree on top of whatever release holds
+/// now, by compare-and-swap on the tip just read.
+pub(super) fn rollback_restore(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    let record = journal.run.record.clone();
+    let branch_ref = format!("refs/heads/{}", record.release_branch);
+    cx.git.fetch_branches(&record.remote, &[&record.release_branch])?;
+    let tip = cx
+        .git
+        .read_ref(&tracking_ref(&record.remote, &record.release_branch))?
+        .ok_or_else(|| WorkflowError::VerificationFailed {
+            reasons: format!("{} no longer exists on {}", record.release_branch, record.remote),
+        })?;
+    let production = record.plan.production.commit.clone();
+    let tree = record.plan.production_tree.clone();
+    let evidence = |old: &Oid, new: &Oid, already| Evidence::RolledBack {
+        branch_ref: branch_ref.clone(),
+        old: old.clone(),
+        new: new.clone(),
+        production: production.clone(),
+        tree: tree.clone(),
+        already,
+    };
+    if read_tree(cx.git, &tip)? == tree {
+        let event = done(StepName::RollbackRestore, evidence(&tip, &tip, true));
+        append_local(cx, journal, vec![event])?;
+        return Ok(());
+    }
+    let trailers = RunTrailers {
+        run_id: &journal.id,
+        production: &production,
+    };
+    let restore = pick::write_restore_commit(cx.git, &tree, &tip, &cx.operator, &trailers)?;
+    let update = RefUpdate {
+        name: branch_ref.clone(),
+        new: Some(restore.clone()),
+        expected: Some(tip.clone()),
+    };
+    let event = done(StepName::RollbackRestore, evidence(&tip, &restore, false));
+    let outcome = push_with_journal(cx, journal, vec![event], vec![update], "rollback-restore:after-remote")?;
+    if outcome.accepted() {
+        return Ok(());
+    }
+    if is_stale(&outcome, &crate::journal::JournalStore::run_ref(&journal.id)) {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    Err(WorkflowError::ReleaseMoved {
+        branch: record.release_branch,
+        expected: tip,
+        found: None,
+        unexpected: Vec::new(),
+    })
+}
+
+/// Records that the rollback begins; its steps follow with `run_steps`.
+pub fn start_rollback(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<(), WorkflowError> {
+    let event = Event::RollbackStarted {
+        reason: cx.redactor.redact(reason),
+    };
+    let outcome = push_with_journal(cx, journal, vec![event], Vec::new(), "rollback:after-remote")?;
+    if !outcome.accepted() {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    Ok(())
+}
+
+/// Records the operator's sign-off in `role` on the pushed release.
+pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Approval, WorkflowError> {
+    let roles = &cx.config.approvals.roles;
+    if !roles.iter().any(|r| r == role) {
+        return Err(WorkflowError::UnknownRole {
+            role: role.to_string(),
+            roles: roles.clone(),
+        });
+    }
+    if journal.run.phase() != Phase::Hotfix || journal.run.release_sha().is_none() {
+        return Err(WorkflowError::NotPushed {
+            id: journal.id.clone(),
+            what: "approve",
+        });
+    }
+    let release_tip = release_unmoved(cx, &journal.run)?;
+    let ident = cx.actor.ident.clone();
+    let me = person_of(&ident);
+    for given in journal.run.approvals() {
+        if given.role == role {
+            if given.person() == me {
+                return Ok(given.clone());
+            }
+            return Err(WorkflowError::RoleTaken {
+                role: role.to_string(),
+                ident: given.ident.clone(),
+            });
+        }
+        if given.person() == me {
+            return Err(WorkflowError::SamePerson {
+                ident,
+                other_role: given.role.clone(),
+            });
+        }
+    }
+    if !cx.config.approvals.allow_fix_author {
+        let fixes = journal.run.record.fixes.clone();
+        for fix in cx.git.commits(&fixes)? {
+            if fix.author.email.to_ascii_lowercase() == me {
+                return Err(WorkflowError::FixAuthor { ident, fix: fix.id });
+            }
+        }
+    }
+    let approval = Approval {
+        role: role.to_string(),
+        ident,
+        at: cx.operator.time,
+        release_tip,
+    };
+    let outcome = push_with_journal(
+        cx,
+        journal,
+        vec![Event::Approved(approval.clone())],
+        Vec::new(),
+        "approve:after-remote",
+    )?;
+    if !outcome.accepted() {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    Ok(approval)
+}
+
+/// Records a person's word for an evidence item no configured step proves.
+pub fn attest(cx: &Context<'_>, journal: &mut Journal, item: &str, detail: &str) -> Result<(), WorkflowError> {
+    report::check_attestable(&journal.run, cx.config, item).map_err(|reason| WorkflowError::NotAttestable {
+        item: item.to_string(),
+        reason,
+    })?;
+    let event = Event::Attested {
+        item: item.to_string(),
+        detail: cx.redactor.redact(detail),
+    };
+    let outcome = push_with_journal(cx, journal, vec![event], Vec::new(), "attest:after-remote")?;
+    if !outcome.accepted() {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    Ok(())
+}
+
+/// Posts the events worth announcing to the `[notify]` webhook. A webhook
+/// that fails is a notice, never a failed step: production matters more.
+pub(super) fn announce(cx: &Context<'_>, run: &Run, events: &[Event]) {
+    let Some(webhook) = &cx.config.notify.webhook else {
+        return;
+    };
+    for event in events {
+        let Some(text) = announcement(cx, run, event) else {
+            continue;
+        };
+        if let Err(why) = notify::post(webhook, &cx.redactor.redact(&text)) {
+            cx.progress
+                .notice(&format!("notification not sent: {}", cx.redactor.redact(&why)));
+        }
+    }
+}
+
+fn announcement(cx: &Context<'_>, run: &Run, event: &Event) -> Option<String> {
+    let service = cx.config.service.as_deref().unwrap_or(&run.record.release_branch);
+    let id = &run.id;
+    let sha = |s: &Oid| s.short().to_string();
+    let text = match event {
+        Event::StepDone {
+            step: StepName::Lock, ..
+        } => format!(
+            ":rotating_light: hotfix {id} started for {service} ({} severity): {} fix(es) onto {}/{}, production {}",
+            run.record.severity.as_str(),
+            run.record.fixes.len(),
+            run.record.remote,
+            run.record.release_branch,
+            sha(&run.record.plan.production.commit)
+        ),
+        Event::Approved(a) => format!(
+            "hotfix {id}: {} approved as {} ({})",
+            a.ident,
+            a.role,
+            sha(&a.release_tip)
+        ),
+        Event::StepDone {
+            evidence: Evidence::Deployed { release_sha, .. },
+            ..
+        } => format!("hotfix {id}: {service} deployed {}", sha(release_sha)),
+        Event::StepDone {
+            evidence: Evidence::ProductionVerified { release_sha, .. },
+            ..
+        } => format!("hotfix {id}: production {service} verified on {}", sha(release_sha)),
+        Event::RollbackStarted { reason } => format!(
+            ":warning: hotfix {id}: rolling {service} back to {}: {reason}",
+            sha(&run.record.plan.production.commit)
+        ),
+        Event::Finished { items, .. } => format!(
+            "hotfix {id} finished{}: {} of {} evidence items ok",
+            if run.phase() == Phase::Rollback {
+                " after a rollback"
+            } else {
+                ""
+            },
+            items
+                .iter()
+                .filter(|i| i.status == crate::journal::ItemStatus::Ok)
+                .count(),
+            items.len()
+        ),
+        _ => return None,
+    };
+    Some(text)
+}
