@@ -68,11 +68,18 @@ pub enum Command {
 pub struct Globals {
     pub dir: PathBuf,
     pub config: Option<PathBuf>,
+    /// Acts as this person (name, email) instead of git's committer
+    /// identity: the demo plays several people in one process.
+    pub operator: Option<(String, String)>,
 }
 
 impl Globals {
     pub fn session(&self) -> Result<hotfix::ops::Session, CommandError> {
-        Ok(hotfix::ops::Session::open(&self.dir, self.config.as_deref())?)
+        let mut session = hotfix::ops::Session::open(&self.dir, self.config.as_deref())?;
+        if let Some((name, email)) = &self.operator {
+            session.act_as(name, email);
+        }
+        Ok(session)
     }
 }
 
@@ -81,6 +88,7 @@ pub fn run() -> ExitCode {
     let globals = Globals {
         dir: cli.dir.unwrap_or_else(|| PathBuf::from(".")),
         config: cli.config,
+        operator: None,
     };
     let result = match cli.command {
         Command::Plan(a) => commands::plan::run(&globals, a),

@@ -419,7 +419,7 @@ pub fn print_status(status: &RunStatus) {
                     out!("          {line}");
                 }
             }
-            Event::Approved(a) => out!(
+            Event::Approved { approval: a } => out!(
                 "  approved as {} by {} at {} (release {})",
                 a.role,
                 a.ident,
@@ -488,6 +488,9 @@ pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
                 "waiting for approval ({}): each approver runs `git hotfix approve {id} --role ROLE`",
                 missing_roles.join(", ")
             ),
+            Some(StepName::Approvals) => {
+                format!("every role approved; `git hotfix continue {id} --yes` runs the release job and the deploy")
+            }
             Some(step) if PRODUCTION_STEPS.contains(&step) => {
                 format!("`git hotfix continue {id} --yes` will {}", step.describe())
             }

@@ -4,6 +4,8 @@ mod common;
 
 mod test_bad_input;
 mod test_concurrency;
+mod test_demo;
+mod test_gates;
 mod test_production;
 mod test_restore_release;
 mod test_resume;

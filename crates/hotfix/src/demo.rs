@@ -8,7 +8,13 @@
 //! tag prod-2026.11.20 -> P                 (what production runs)
 //! ```
 //! F touches a file U1 and U2 did not, so a selective hotfix is possible.
+//!
+//! Production is a local HTTP service reporting the SHA it runs at
+//! `/version`; the demo's deploy command switches it by writing that SHA to a
+//! file, as a real deploy would switch the running build.
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -23,6 +29,10 @@ pub struct Sandbox {
     pub production: Oid,
     pub fix: Oid,
     pub unreleased: Vec<Oid>,
+    /// The production service's `/version` URL.
+    pub service_url: String,
+    /// The file holding the SHA the service reports.
+    pub deployed_sha: PathBuf,
 }
 
 const FILES: &[(&str, &str)] = &[
@@ -37,6 +47,7 @@ const FILES: &[(&str, &str)] = &[
     ("README.md", "# shop\n"),
 ];
 
+/// The demo's hotfix.toml; `{url}` and `{sha_file}` are filled in.
 const CONFIG: &str = r#"strategy = "restore-release"
 remote = "origin"
 service = "checkout"
@@ -47,7 +58,34 @@ release = "release"
 develop = "develop"
 
 [production]
+# Two sources that must agree: the deploy tag and the service itself.
 tag = "prod-*"
+http = { url = "{url}", pointer = "/sha" }
+
+[approvals]
+roles = ["tech-lead", "pm"]
+
+[release]
+command = "echo \"pipeline: running job '$HOTFIX_ACTION' in $HOTFIX_PROJECT for $HOTFIX_RELEASE_SHA (confirm=$HOTFIX_CONFIRM)\""
+action = "release checkout"
+project = "shop/orchestration"
+
+[deploy]
+command = "echo \"deploying $HOTFIX_RELEASE_SHA to production\"; sleep 1; printf %s \"$HOTFIX_RELEASE_SHA\" > '{sha_file}'; echo 'deploy finished'"
+timeout = "2m"
+
+[verify]
+monitor = "2h"
+
+[[verify.http]]
+url = "{url}"
+sha_pointer = "/sha"
+timeout = "30s"
+interval = "250ms"
+
+[[smoke]]
+name = "the service runs the release"
+command = "test \"$(cat '{sha_file}')\" = \"$HOTFIX_RELEASE_SHA\""
 "#;
 
 /// Builds the sandbox under `root` (which must not exist or be empty).
@@ -99,10 +137,17 @@ pub fn build(root: &Path) -> Result<Sandbox, GitError> {
         ],
     )?;
 
+    let deployed_sha = root.join("service").join("deployed-sha");
+    write(&deployed_sha, production.as_str())?;
+    let service_url = serve_version(deployed_sha.clone()).map_err(|e| spawn_error("the demo service", e))?;
+
     git_in(root, &["clone", "--quiet", path_str(&origin), path_str(&operator)])?;
     git_in(&operator, &["config", "user.name", "Demo Operator"])?;
     git_in(&operator, &["config", "user.email", "operator@example.com"])?;
-    write(&operator.join("hotfix.toml"), CONFIG)?;
+    let config = CONFIG
+        .replace("{url}", &service_url)
+        .replace("{sha_file}", path_str(&deployed_sha));
+    write(&operator.join("hotfix.toml"), &config)?;
     // The operator was mid-way through something: git-hotfix must not care.
     write(&operator.join("README.md"), "# shop\n\nwork in progress\n")?;
     std::fs::remove_dir_all(&seed).map_err(|e| spawn_error("rm", e))?;
@@ -113,7 +158,35 @@ pub fn build(root: &Path) -> Result<Sandbox, GitError> {
         production,
         fix,
         unreleased: vec![u1, u2],
+        service_url,
+        deployed_sha,
     })
+}
+
+/// Serves `GET /version` as `{"sha": <contents of sha_file>}` on a loopback
+/// port, for as long as the process runs. Returns the URL.
+fn serve_version(sha_file: PathBuf) -> std::io::Result<String> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}/version", listener.local_addr()?);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let Ok(read_half) = stream.try_clone() else { continue };
+            let mut reader = BufReader::new(read_half);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let sha = std::fs::read_to_string(&sha_file).unwrap_or_default();
+            let body = serde_json::json!({ "service": "checkout", "sha": sha.trim() }).to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    Ok(url)
 }
 
 fn path_str(p: &Path) -> &str {

@@ -420,7 +420,20 @@ pub fn rollback(
 /// Closes a run whose steps are all done and whose evidence is complete,
 /// giving the release lock back.
 pub fn finish(session: &Session, id: Option<&str>) -> Result<(Journal, Vec<EvidenceItem>), Error> {
-    let (mut journal, on_run) = open_run(session, id)?;
+    // Finishing twice (say, after a crash right after the push) is a no-op.
+    let loaded = load_run(session, id)?;
+    if let Some((
+        _,
+        crate::journal::Entry {
+            event: crate::journal::Event::Finished { items, .. },
+            ..
+        },
+    )) = loaded.run.entries.last()
+    {
+        let items = items.clone();
+        return Ok((loaded, items));
+    }
+    let (mut journal, on_run) = open_run(session, Some(&loaded.id))?;
     let run = &journal.run;
     if let Some(next) = run.next_step() {
         return Err(WorkflowError::StepsRemain {

@@ -1,12 +1,14 @@
 //! `git hotfix demo`: a full restore-release hotfix in a sandbox it creates,
-//! run through the same commands an operator types.
+//! run through the same commands an operator types: plan, start, two
+//! approvals, the release job, deploy, verification against a local
+//! production service, smoke checks, the incident record and finish.
 
 use std::path::PathBuf;
 
 use hotfix::config::Severity;
 
 use crate::cli::Globals;
-use crate::commands::{log, plan, start, status};
+use crate::commands::{approve, continue_run, finish, log, plan, report, start, status};
 use crate::error::{CommandError, CommandResult};
 use crate::ui::out;
 
@@ -42,11 +44,17 @@ pub fn run(args: Args) -> CommandResult {
         sandbox.unreleased.len(),
         sandbox.fix.short()
     );
+    out!(
+        "  production  a local service at {} reporting the SHA it runs",
+        sandbox.service_url
+    );
     out!("  operator/   the operator's clone, with uncommitted work that git-hotfix leaves alone");
-    let globals = Globals {
+    let as_person = |who: Option<(&str, &str)>| Globals {
         dir: sandbox.operator.clone(),
         config: None,
+        operator: who.map(|(n, e)| (n.to_string(), e.to_string())),
     };
+    let operator = as_person(None);
     let fix = plan::FixArgs {
         fixes: vec![sandbox.fix.short().to_string()],
         production: None,
@@ -55,7 +63,7 @@ pub fn run(args: Args) -> CommandResult {
 
     banner(&format!("git hotfix plan --fix {}", sandbox.fix.short()));
     plan::run(
-        &globals,
+        &operator,
         plan::Args {
             fix: fix.clone(),
             json: false,
@@ -63,29 +71,68 @@ pub fn run(args: Args) -> CommandResult {
     )?;
 
     banner(&format!(
-        "git hotfix start --fix {} --severity critical --yes",
+        "git hotfix start --fix {} --severity critical --incident INC-1042 --yes",
         sandbox.fix.short()
     ));
     start::run(
-        &globals,
+        &operator,
         start::Args {
             fix,
             severity: Severity::Critical,
-            incident: Some("demo: payments accept negative amounts".into()),
+            incident: Some("INC-1042: payments accept negative amounts".into()),
             yes: true,
             force: false,
         },
     )?;
 
+    for (role, name, email) in [
+        ("tech-lead", "Tess Lead", "tess@example.com"),
+        ("pm", "Pat Product", "pat@example.com"),
+    ] {
+        banner(&format!(
+            "git hotfix approve --role {role}      # as {name}, in their own clone"
+        ));
+        approve::run(
+            &as_person(Some((name, email))),
+            approve::Args {
+                run: None,
+                role: role.into(),
+            },
+        )?;
+    }
+
+    banner("git hotfix continue --yes      # the release job, the deploy, verification, smoke checks");
+    continue_run::run(
+        &operator,
+        continue_run::Args {
+            run: None,
+            rebuild: false,
+            yes: true,
+        },
+    )?;
+
     banner("git hotfix status");
-    status::run(&globals, status::Args { run: None, json: false })?;
+    status::run(&operator, status::Args { run: None, json: false })?;
+    let record = sandbox.root.join("incident.md");
+    banner(&format!("git hotfix report --output {}", record.display()));
+    report::run(
+        &operator,
+        report::Args {
+            run: None,
+            format: report::Format::Md,
+            output: Some(record.clone()),
+        },
+    )?;
+    banner("git hotfix finish");
+    finish::run(&operator, finish::Args { run: None })?;
     banner("git hotfix log");
-    log::run(&globals, log::Args { json: false })?;
+    log::run(&operator, log::Args { json: false })?;
 
     out!("");
     out!("demo: done; the sandbox stays in {}", sandbox.root.display());
+    out!("  the incident record is {}", record.display());
     out!(
-        "next: cd {} and try `git hotfix status`, or `git log --oneline origin/release`",
+        "next: cd {} and try `git hotfix status` or `git hotfix report`, or `git log --oneline origin/release`",
         sandbox.operator.display()
     );
     Ok(())

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod service;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -216,6 +218,14 @@ impl Scenario {
 
     pub fn hotfix(&self, dir: &Path, args: &[&str]) -> Run {
         self.hotfix_env(dir, args, &[])
+    }
+
+    /// Appends `extra` tables to the operator's hotfix.toml.
+    pub fn configure(&self, extra: &str) {
+        let path = self.work.join("hotfix.toml");
+        let mut text = std::fs::read_to_string(&path).expect("config");
+        text.push_str(extra);
+        std::fs::write(path, text).expect("config");
     }
 
     /// Clones the origin into `name`, with the minimal config.

@@ -46,7 +46,9 @@ pub enum Event {
         evidence: Option<Box<Evidence>>,
     },
     /// A person signed off on the pushed release in a role of `[approvals]`.
-    Approved(Approval),
+    Approved {
+        approval: Approval,
+    },
     /// A person vouches for an evidence item no configured step proves
     /// (a deploy run by hand, say), with what they point to.
     Attested {
@@ -81,7 +83,7 @@ impl Event {
             Event::RunCreated(r) => format!("run created ({}, {} fix(es))", r.strategy, r.fixes.len()),
             Event::StepDone { step, .. } => format!("{step} done"),
             Event::StepFailed { step, .. } => format!("{step} failed"),
-            Event::Approved(a) => format!("approved as {} by {}", a.role, a.ident),
+            Event::Approved { approval: a } => format!("approved as {} by {}", a.role, a.ident),
             Event::Attested { item, .. } => format!("{item} attested"),
             Event::RollbackStarted { .. } => "rollback started".into(),
             Event::Rebuilt { to_tip, .. } => format!("rebuild on {}", to_tip.short()),
@@ -484,7 +486,7 @@ impl Run {
         self.entries
             .iter()
             .filter_map(|(_, e)| match &e.event {
-                Event::Approved(a) if &a.release_tip == tip => Some(a),
+                Event::Approved { approval: a } if &a.release_tip == tip => Some(a),
                 _ => None,
             })
             .collect()

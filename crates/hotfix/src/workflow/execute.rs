@@ -79,6 +79,15 @@ impl Context<'_> {
     pub(super) fn store(&self, run: &Run) -> JournalStore<'_> {
         JournalStore::new(self.git, &run.record.remote)
     }
+
+    /// The operator stamped with the time now: a deploy may take half an
+    /// hour, and the timeline must say when each step really ended.
+    pub(super) fn signature_now(&self) -> Signature {
+        Signature {
+            time: self.ambient.now(),
+            ..self.operator.clone()
+        }
+    }
 }
 
 /// Runs every remaining step of `journal`'s run, in order, until the run is
@@ -136,7 +145,7 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
 /// Appends events to this clone's journal only.
 pub(super) fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>) -> Result<(), JournalError> {
     let store = cx.store(&journal.run);
-    let staged = journal.stage(&store, events.clone(), &cx.actor, &cx.operator)?;
+    let staged = journal.stage(&store, events.clone(), &cx.actor, &cx.signature_now())?;
     journal.commit(&store, staged)?;
     gates::announce(cx, &journal.run, &events);
     Ok(())
@@ -152,7 +161,7 @@ pub(super) fn push_with_journal(
     fault_after_remote: &str,
 ) -> Result<PushOutcome, WorkflowError> {
     let store = cx.store(&journal.run);
-    let staged = journal.stage(&store, events.clone(), &cx.actor, &cx.operator)?;
+    let staged = journal.stage(&store, events.clone(), &cx.actor, &cx.signature_now())?;
     let mut all = vec![journal.mirror_update(&staged.head)];
     all.extend(updates);
     let outcome = cx.git.push_atomic(&journal.run.record.remote, &all)?;

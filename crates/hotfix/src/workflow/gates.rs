@@ -312,7 +312,7 @@ pub(super) fn rollback_restore(cx: &Context<'_>, journal: &mut Journal) -> Resul
         run_id: &journal.id,
         production: &production,
     };
-    let restore = pick::write_restore_commit(cx.git, &tree, &tip, &cx.operator, &trailers)?;
+    let restore = pick::write_restore_commit(cx.git, &tree, &tip, &cx.signature_now(), &trailers)?;
     let update = RefUpdate {
         name: branch_ref.clone(),
         new: Some(restore.clone()),
@@ -392,13 +392,15 @@ pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Ap
     let approval = Approval {
         role: role.to_string(),
         ident,
-        at: cx.operator.time,
+        at: cx.ambient.now(),
         release_tip,
     };
     let outcome = push_with_journal(
         cx,
         journal,
-        vec![Event::Approved(approval.clone())],
+        vec![Event::Approved {
+            approval: approval.clone(),
+        }],
         Vec::new(),
         "approve:after-remote",
     )?;
@@ -457,7 +459,7 @@ fn announcement(cx: &Context<'_>, run: &Run, event: &Event) -> Option<String> {
             run.record.release_branch,
             sha(&run.record.plan.production.commit)
         ),
-        Event::Approved(a) => format!(
+        Event::Approved { approval: a } => format!(
             "hotfix {id}: {} approved as {} ({})",
             a.ident,
             a.role,
