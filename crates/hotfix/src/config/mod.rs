@@ -348,6 +348,35 @@ migrations = ["**/migrations/**", "**/migrate/**", "**/*.sql"]
 # Time allowed from start to production, shown by `git hotfix status`.
 critical = "1h"
 high = "4h"
+
+# The release gates; each becomes a step of the run when configured.
+# [approvals]
+# roles = ["tech-lead", "pm"]        # each approved by a different person
+#
+# [release]                          # the service's release job, never cut-off
+# command = "./ci/trigger.sh"        # gets HOTFIX_ACTION, HOTFIX_PROJECT, HOTFIX_CONFIRM
+# action = "release my-service"
+# project = "group/orchestration"
+#
+# [deploy]
+# command = "./ci/deploy-production.sh"   # gets HOTFIX_RELEASE_SHA, HOTFIX_RUN_ID, ...
+# timeout = "30m"
+#
+# [verify]
+# monitor = "2h"
+# [[verify.http]]
+# url = "https://my-service.example.com/version"
+# sha_pointer = "/sha"
+#
+# [[smoke]]
+# name = "health"
+# command = "curl -fsS https://my-service.example.com/health"
+#
+# [notify]
+# webhook = "https://hooks.slack.com/services/..."
+#
+# [secrets]
+# env = ["DEPLOY_KEY"]               # besides *TOKEN*, *PASSWORD*, *SECRET*
 "#,
         strategies = strategy::names().join(", "),
     )
@@ -406,6 +435,27 @@ develop = "develop"
             .unwrap_err()
             .to_string();
         assert!(err.contains("`yolo`") && err.contains("restore-release"), "{err}");
+    }
+
+    #[test]
+    fn gates_parse_with_defaults_and_repeated_roles_are_refused() {
+        let text = format!(
+            "{MINIMAL}\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\n[release]\ncommand = \"true\"\naction = \"release x\"\n\
+             [[verify.http]]\nurl = \"http://x/version\"\nsha_pointer = \"/sha\"\ninterval = \"250ms\"\n"
+        );
+        let c = parse(&text).expect("gates parse");
+        let release = c.release.expect("release");
+        assert!(release.confirm);
+        assert_eq!(release.forbidden(), None);
+        assert_eq!(c.verify.http[0].expect_status, 200);
+        assert_eq!(c.verify.http[0].interval, Duration::from_millis(250));
+        let forbidden = text.replace("action = \"release x\"", "action = \"Cut-Off\"");
+        assert_eq!(
+            parse(&forbidden).expect("parses").release.expect("release").forbidden(),
+            Some("cut-off")
+        );
+        let err = parse(&text.replace("\"pm\"", "\"tech-lead\"")).unwrap_err().to_string();
+        assert!(err.contains("repeated role `tech-lead`"), "{err}");
     }
 
     #[test]
