@@ -62,6 +62,11 @@ fn json(run: &crate::common::Run) -> serde_json::Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("JSON ({e}): {}", run.stdout))
 }
 
+/// The journal entries of `status --json`.
+fn entries(v: &serde_json::Value) -> &[serde_json::Value] {
+    v["entries"].as_array().expect("status JSON has entries")
+}
+
 fn release_job_log(s: &Scenario) -> Option<String> {
     std::fs::read_to_string(s.root().join("release-job.log")).ok()
 }
@@ -80,19 +85,7 @@ fn approvals_then_release_job_deploy_verification_smoke_report_and_finish() {
         "\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\n\n[notify]\nwebhook = \"{hook}\"\n"
     ));
 
-    let start = s.hotfix(
-        &s.work,
-        &[
-            "start",
-            "--fix",
-            &s.f,
-            "--production",
-            &s.p,
-            "--yes",
-            "--incident",
-            "INC-42",
-        ],
-    );
+    let start = s.start_fix(&["--incident", "INC-42"]);
     start.expect_code(0);
     assert!(
         start.stdout.contains("waiting for approvals: tech-lead, pm"),
@@ -156,9 +149,7 @@ fn approvals_then_release_job_deploy_verification_smoke_report_and_finish() {
     let status = s.hotfix(&s.work, &["status", "--json"]);
     let v = json(&status);
     assert_eq!(v["state"], "released");
-    let verified = v["entries"]
-        .as_array()
-        .expect("entries")
+    let verified = entries(&v)
         .iter()
         .find(|e| e["entry"]["step"] == "verify-production")
         .expect("verify-production journaled");
@@ -247,7 +238,7 @@ fn a_forbidden_release_action_is_refused_before_anything_runs() {
         "action = \"bring-all-code-to-release-branch\"",
     ));
     let before = s.origin_refs();
-    let start = s.hotfix(&s.work, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]);
+    let start = s.start_fix(&[]);
     start.expect_code(3);
     assert!(
         start.stdout.contains("BLOCK release-action-allowed"),
@@ -283,8 +274,7 @@ fn approvals_are_void_once_release_moves() {
     let service = Service::start(s.root(), &s.p);
     s.configure(&gates_config(&s, &service, ""));
     s.configure("\n[approvals]\nroles = [\"tech-lead\"]\n");
-    s.hotfix(&s.work, &["start", "--fix", &s.f, "--production", &s.p, "--yes"])
-        .expect_code(0);
+    s.start_fix(&[]).expect_code(0);
     s.hotfix_env(&s.work, &["approve", "--role", "tech-lead"], ALICE)
         .expect_code(0);
     let pushed = s.origin_ref("refs/heads/release").expect("release");
@@ -310,7 +300,7 @@ fn verification_timeout_stops_with_the_rollback_hint_and_rollback_recovers() {
         .replace("(sleep 0.5;", "[ \\\"$HOTFIX_PHASE\\\" = rollback ] && (")
         .replace("timeout = \"10s\"", "timeout = \"1s\"");
     s.configure(&config);
-    let start = s.hotfix(&s.work, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]);
+    let start = s.start_fix(&[]);
     start.expect_code(1);
     assert!(start.stderr.contains("verify-production failed"), "{}", start.stderr);
     assert!(start.stderr.contains("git hotfix rollback"), "{}", start.stderr);
@@ -350,9 +340,7 @@ fn verification_timeout_stops_with_the_rollback_hint_and_rollback_recovers() {
 
     let v = json(&s.hotfix(&s.work, &["status", "--json"]));
     assert_eq!(v["state"], "rolled-back");
-    let events: Vec<String> = v["entries"]
-        .as_array()
-        .expect("entries")
+    let events: Vec<String> = entries(&v)
         .iter()
         .map(|e| {
             format!(
@@ -428,8 +416,7 @@ fn a_token_printed_by_the_deploy_reaches_neither_journal_nor_report_nor_terminal
 fn finish_refuses_while_evidence_is_missing_and_attest_fills_it() {
     let s = Scenario::new();
     // No gates configured: the team deploys by hand.
-    s.hotfix(&s.work, &["start", "--fix", &s.f, "--production", &s.p, "--yes"])
-        .expect_code(0);
+    s.start_fix(&[]).expect_code(0);
     let finish = s.hotfix(&s.work, &["finish"]);
     finish.expect_code(3);
     for id in [
@@ -465,20 +452,7 @@ fn finish_refuses_while_evidence_is_missing_and_attest_fills_it() {
 #[test]
 fn finish_converges_after_a_crash_between_its_push_and_the_local_journal() {
     let s = Scenario::new();
-    s.hotfix(
-        &s.work,
-        &[
-            "start",
-            "--fix",
-            &s.f,
-            "--production",
-            &s.p,
-            "--yes",
-            "--incident",
-            "INC-7",
-        ],
-    )
-    .expect_code(0);
+    s.start_fix(&["--incident", "INC-7"]).expect_code(0);
     for id in [
         "release-job",
         "deploy-completed",
@@ -502,11 +476,6 @@ fn finish_converges_after_a_crash_between_its_push_and_the_local_journal() {
     s.hotfix(&s.work, &["finish"]).expect_code(0);
     let v = json(&s.hotfix(&s.work, &["status", "--json"]));
     assert_eq!(v["state"], "completed");
-    let finished = v["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .filter(|e| e["entry"]["event"] == "finished")
-        .count();
+    let finished = entries(&v).iter().filter(|e| e["entry"]["event"] == "finished").count();
     assert_eq!(finished, 1, "finish journaled once");
 }

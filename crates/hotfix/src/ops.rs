@@ -533,16 +533,7 @@ pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Err
 
 /// Stops a run for good and gives its lock back.
 pub fn abort(session: &Session, id: Option<&str>, reason: &str) -> Result<Journal, Error> {
-    let mut journal = load_run(session, id)?;
-    let state = journal.run.state();
-    if state.is_finished() {
-        return Err(WorkflowError::RunFinished {
-            id: journal.id.clone(),
-            state: state.as_str(),
-        }
-        .into());
-    }
-    let on_run = session_for_run(session, &journal.run.record);
+    let (mut journal, on_run) = open_run(session, id)?;
     let silent = execute::Silent;
     let cx = on_run.context(&silent, false)?;
     execute::abort(&cx, &mut journal, reason)?;

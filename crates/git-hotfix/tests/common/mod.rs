@@ -216,6 +216,13 @@ impl Scenario {
         run
     }
 
+    /// Starts the standard hotfix (fix F onto production P) with `--yes` and `extra` flags.
+    pub fn start_fix(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["start", "--fix", &self.f, "--production", &self.p, "--yes"];
+        args.extend_from_slice(extra);
+        self.hotfix(&self.work, &args)
+    }
+
     pub fn hotfix(&self, dir: &Path, args: &[&str]) -> Run {
         self.hotfix_env(dir, args, &[])
     }

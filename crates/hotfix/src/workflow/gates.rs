@@ -47,14 +47,19 @@ pub fn missing_roles(roles: &[String], run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// Returns the commit this run put on release, or why there is none to `what`.
+fn pushed_sha(run: &Run, what: &'static str) -> Result<Oid, WorkflowError> {
+    run.release_sha().cloned().ok_or_else(|| WorkflowError::NotPushed {
+        id: run.id.clone(),
+        what,
+    })
+}
+
 /// Checks that the remote release still holds the commit this run put
 /// there, and returns it.
 fn release_unmoved(cx: &Context<'_>, run: &Run) -> Result<Oid, WorkflowError> {
     let record = &run.record;
-    let expected = run.release_sha().cloned().ok_or_else(|| WorkflowError::NotPushed {
-        id: run.id.clone(),
-        what: "deploy",
-    })?;
+    let expected = pushed_sha(run, "deploy")?;
     cx.git.fetch_branches(&record.remote, &[&record.release_branch])?;
     let found = cx.git.read_ref(&tracking_ref(&record.remote, &record.release_branch))?;
     if found.as_ref() != Some(&expected) {
@@ -207,14 +212,7 @@ pub(super) fn verify_production(cx: &Context<'_>, journal: &mut Journal) -> Resu
             key: "[[verify.http]]",
         });
     }
-    let release_sha = journal
-        .run
-        .release_sha()
-        .cloned()
-        .ok_or_else(|| WorkflowError::NotPushed {
-            id: journal.id.clone(),
-            what: "verify",
-        })?;
+    let release_sha = pushed_sha(&journal.run, "verify")?;
     let mut verdicts = Vec::new();
     for check in checks {
         let url = cx.redactor.redact(&check.url);
@@ -251,14 +249,7 @@ pub(super) fn verify_production(cx: &Context<'_>, journal: &mut Journal) -> Resu
 }
 
 pub(super) fn smoke(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
-    let release_sha = journal
-        .run
-        .release_sha()
-        .cloned()
-        .ok_or_else(|| WorkflowError::NotPushed {
-            id: journal.id.clone(),
-            what: "smoke-test",
-        })?;
+    let release_sha = pushed_sha(&journal.run, "smoke-test")?;
     let env = command_env(cx, &journal.run, &release_sha);
     let mut results = Vec::new();
     for check in &cx.config.smoke {
