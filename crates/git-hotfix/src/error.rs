@@ -39,6 +39,11 @@ impl From<hotfix::Error> for CommandError {
                 details.push(format!("unexpected on release: {} {}", c.id.short(), c.subject));
             }
         }
+        if let hotfix::Error::Workflow(hotfix::workflow::WorkflowError::EvidenceMissing { missing }) = &e {
+            for item in missing {
+                details.push(format!("missing  {}: {}", item.id, item.detail));
+            }
+        }
         if let hotfix::Error::Production(hotfix::providers::production::ProductionError::Disagree { readings }) = &e {
             for r in readings {
                 details.push(format!("{} said `{}` -> {}", r.source, r.said, r.commit));

@@ -34,12 +34,7 @@ pub fn print_json(value: &impl serde::Serialize) {
 
 pub fn print_plan(plan: &Plan) {
     let production = &plan.production;
-    let source = production
-        .readings
-        .iter()
-        .map(|r| r.source.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let source = production.sources();
     out!(
         "hotfix plan: {} on {}/{}",
         plan.strategy,

@@ -58,6 +58,15 @@ command = "test -s '{sha}'"
     )
 }
 
+/// The evidence items a person may attest when no step of the run proves them.
+const ATTESTABLE: [&str; 5] = [
+    "release-job",
+    "deploy-completed",
+    "production-reflects-fix",
+    "smoke-passed",
+    "incident-record",
+];
+
 fn json(run: &crate::common::Run) -> serde_json::Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("JSON ({e}): {}", run.stdout))
 }
@@ -419,26 +428,14 @@ fn finish_refuses_while_evidence_is_missing_and_attest_fills_it() {
     s.start_fix(&[]).expect_code(0);
     let finish = s.hotfix(&s.work, &["finish"]);
     finish.expect_code(3);
-    for id in [
-        "release-job",
-        "deploy-completed",
-        "production-reflects-fix",
-        "smoke-passed",
-        "incident-record",
-    ] {
+    for id in ATTESTABLE {
         assert!(finish.stderr.contains(id), "{id}: {}", finish.stderr);
     }
     assert!(s.origin_ref("refs/hotfix/locks/release").is_some(), "the lock stays");
     // Items git-hotfix proves itself cannot be attested.
     s.hotfix(&s.work, &["attest", "restore-diff-empty", "--detail", "trust me"])
         .expect_code(2);
-    for id in [
-        "release-job",
-        "deploy-completed",
-        "production-reflects-fix",
-        "smoke-passed",
-        "incident-record",
-    ] {
+    for id in ATTESTABLE {
         s.hotfix(&s.work, &["attest", id, "--detail", "pipeline 1234, checked by Olly"])
             .expect_code(0);
     }

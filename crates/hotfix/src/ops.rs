@@ -363,6 +363,12 @@ fn session_for_run(session: &Session, record: &RunRecord) -> Session {
 /// Loads a run that is not finished, with a session on its own remote and branches.
 fn open_run(session: &Session, id: Option<&str>) -> Result<(Journal, Session), Error> {
     let journal = load_run(session, id)?;
+    let on_run = unfinished(session, &journal)?;
+    Ok((journal, on_run))
+}
+
+/// Refuses a finished run; returns a session on the run's remote and branches.
+fn unfinished(session: &Session, journal: &Journal) -> Result<Session, Error> {
     let state = journal.run.state();
     if state.is_finished() {
         return Err(WorkflowError::RunFinished {
@@ -371,8 +377,7 @@ fn open_run(session: &Session, id: Option<&str>) -> Result<(Journal, Session), E
         }
         .into());
     }
-    let on_run = session_for_run(session, &journal.run.record);
-    Ok((journal, on_run))
+    Ok(session_for_run(session, &journal.run.record))
 }
 
 /// Records the operator's approval of the pushed release in `role`.
@@ -420,20 +425,20 @@ pub fn rollback(
 /// Closes a run whose steps are all done and whose evidence is complete,
 /// giving the release lock back.
 pub fn finish(session: &Session, id: Option<&str>) -> Result<(Journal, Vec<EvidenceItem>), Error> {
+    let mut journal = load_run(session, id)?;
     // Finishing twice (say, after a crash right after the push) is a no-op.
-    let loaded = load_run(session, id)?;
     if let Some((
         _,
-        crate::journal::Entry {
-            event: crate::journal::Event::Finished { items, .. },
+        Entry {
+            event: Event::Finished { items, .. },
             ..
         },
-    )) = loaded.run.entries.last()
+    )) = journal.run.entries.last()
     {
         let items = items.clone();
-        return Ok((loaded, items));
+        return Ok((journal, items));
     }
-    let (mut journal, on_run) = open_run(session, Some(&loaded.id))?;
+    let on_run = unfinished(session, &journal)?;
     let run = &journal.run;
     if let Some(next) = run.next_step() {
         return Err(WorkflowError::StepsRemain {
@@ -443,19 +448,15 @@ pub fn finish(session: &Session, id: Option<&str>) -> Result<(Journal, Vec<Evide
         .into());
     }
     let items = report::evidence_items(run, &on_run.config);
-    let missing: Vec<String> = items
+    let missing: Vec<EvidenceItem> = items
         .iter()
         .filter(|i| i.status == crate::journal::ItemStatus::Missing)
-        .map(|i| format!("{} ({})", i.id, i.detail))
+        .cloned()
         .collect();
     // A rolled-back hotfix never reached its later items; the rollback's own
     // steps are its evidence.
     if !missing.is_empty() && run.phase() == Phase::Hotfix {
-        return Err(WorkflowError::EvidenceMissing {
-            count: missing.len(),
-            items: missing,
-        }
-        .into());
+        return Err(WorkflowError::EvidenceMissing { missing }.into());
     }
     let silent = execute::Silent;
     let cx = on_run.context(&silent, false)?;
@@ -480,13 +481,7 @@ pub fn guard(session: &Session, action: &str, branch: Option<&str>) -> Result<Gu
     let branch = branch.unwrap_or(&session.config.branches.release).to_string();
     let lock_ref = JournalStore::lock_ref(&branch);
     let remote = &session.config.remote;
-    let held = session
-        .git
-        .ls_remote(remote, &[&lock_ref])?
-        .into_iter()
-        .find(|(n, _)| *n == lock_ref)
-        .map(|(_, v)| v);
-    let locked_by = match &held {
+    let locked_by = match session.git.remote_ref(remote, &lock_ref)? {
         Some(_) => {
             let store = session.store();
             store.refresh()?;

@@ -190,12 +190,7 @@ fn proven(run: &Run, id: &str, entry: &Entry, evidence: &Evidence) -> (ItemStatu
                 .done_entry_in(Phase::Hotfix, StepName::PushRelease)
                 .map(|(e, _)| e.seq);
             let before = pushed.is_none_or(|p| entry.seq < p);
-            let sources = production
-                .readings
-                .iter()
-                .map(|r| r.source.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let sources = production.sources();
             let status = if before { ItemStatus::Ok } else { ItemStatus::Failed };
             (
                 status,

@@ -4,7 +4,7 @@
 use hotfix::ops;
 
 use crate::cli::Globals;
-use crate::error::{CommandError, CommandResult};
+use crate::error::CommandResult;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -15,20 +15,7 @@ pub struct Args {
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
-    let (journal, items) = ops::finish(&session, args.run.as_deref()).map_err(|e| {
-        let mut err = CommandError::from(e);
-        if let Ok(report) = ops::report(&session, args.run.as_deref()) {
-            for item in report
-                .evidence
-                .iter()
-                .filter(|i| i.status != hotfix::journal::ItemStatus::Ok)
-            {
-                err.details
-                    .push(format!("{:<8} {}: {}", item.status.as_str(), item.id, item.detail));
-            }
-        }
-        err
-    })?;
+    let (journal, items) = ops::finish(&session, args.run.as_deref())?;
     for item in &items {
         out!("  {:<8} {:<26} {}", item.status.as_str(), item.id, item.detail);
     }

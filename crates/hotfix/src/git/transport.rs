@@ -102,6 +102,15 @@ impl Git {
             .collect())
     }
 
+    /// Returns what the ref `name` holds on `remote` now, if it exists there.
+    pub fn remote_ref(&self, remote: &str, name: &str) -> Result<Option<Oid>> {
+        Ok(self
+            .ls_remote(remote, &[name])?
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, o)| o))
+    }
+
     /// Returns true when `remote` names a configured remote or a URL/path git can reach.
     pub fn remote_exists(&self, remote: &str) -> Result<bool> {
         if self.config_get(&format!("remote.{remote}.url"))?.is_some() {

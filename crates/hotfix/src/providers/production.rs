@@ -29,6 +29,17 @@ pub struct ProductionSha {
     pub readings: Vec<ProductionReading>,
 }
 
+impl ProductionSha {
+    /// Returns the sources that named it, comma-separated.
+    pub fn sources(&self) -> String {
+        self.readings
+            .iter()
+            .map(|r| r.source.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProductionError {
     #[error("no production source: pass `--production <rev>` or configure [production] in hotfix.toml")]

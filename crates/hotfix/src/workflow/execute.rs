@@ -145,9 +145,10 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
 /// Appends events to this clone's journal only.
 pub(super) fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>) -> Result<(), JournalError> {
     let store = cx.store(&journal.run);
-    let staged = journal.stage(&store, events.clone(), &cx.actor, &cx.signature_now())?;
+    let count = events.len();
+    let staged = journal.stage(&store, events, &cx.actor, &cx.signature_now())?;
     journal.commit(&store, staged)?;
-    gates::announce(cx, &journal.run, &events);
+    gates::announce(cx, &journal.run, count);
     Ok(())
 }
 
@@ -161,7 +162,8 @@ pub(super) fn push_with_journal(
     fault_after_remote: &str,
 ) -> Result<PushOutcome, WorkflowError> {
     let store = cx.store(&journal.run);
-    let staged = journal.stage(&store, events.clone(), &cx.actor, &cx.signature_now())?;
+    let count = events.len();
+    let staged = journal.stage(&store, events, &cx.actor, &cx.signature_now())?;
     let mut all = vec![journal.mirror_update(&staged.head)];
     all.extend(updates);
     let outcome = cx.git.push_atomic(&journal.run.record.remote, &all)?;
@@ -170,7 +172,7 @@ pub(super) fn push_with_journal(
         let head = staged.head.clone();
         journal.commit(&store, staged)?;
         journal.mark_mirrored(head);
-        gates::announce(cx, &journal.run, &events);
+        gates::announce(cx, &journal.run, count);
     }
     Ok(outcome)
 }
@@ -399,12 +401,7 @@ fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowE
     if is_stale(&outcome, &JournalStore::run_ref(&journal.id)) {
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
-    let found = cx
-        .git
-        .ls_remote(&remote, &[&branch_ref])?
-        .into_iter()
-        .find(|(n, _)| *n == branch_ref)
-        .map(|(_, o)| o);
+    let found = cx.git.remote_ref(&remote, &branch_ref)?;
     if found.as_ref() == Some(&new_tip) {
         // An earlier attempt pushed release but not its journal entry.
         append_local(cx, journal, vec![pushed(true)])?;
@@ -560,26 +557,32 @@ pub fn finish(
     items: Vec<crate::journal::EvidenceItem>,
 ) -> Result<(), WorkflowError> {
     let lock_ref = JournalStore::lock_ref(&journal.run.record.release_branch);
-    let events = || {
-        vec![Event::Finished {
-            lock_ref: lock_ref.clone(),
-            items: items.clone(),
-        }]
-    };
+    let event = Event::Finished { lock_ref, items };
+    push_releasing_lock(cx, journal, event, "finish:after-remote")
+}
+
+/// Pushes `event` to the journal and deletes the run's lock in the same
+/// atomic push (leased on the lock's value); when the lock is no longer the
+/// run's (already released), pushes the journal alone.
+fn push_releasing_lock(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    event: Event,
+    fault: &str,
+) -> Result<(), WorkflowError> {
     let update = RefUpdate {
-        name: lock_ref.clone(),
+        name: JournalStore::lock_ref(&journal.run.record.release_branch),
         new: None,
         expected: Some(journal.lock_value().clone()),
     };
-    let outcome = push_with_journal(cx, journal, events(), vec![update], "finish:after-remote")?;
+    let outcome = push_with_journal(cx, journal, vec![event.clone()], vec![update], fault)?;
     if outcome.accepted() {
         return Ok(());
     }
     if is_stale(&outcome, &JournalStore::run_ref(&journal.id)) {
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
-    // The lock is no longer ours (already released); finish the journal alone.
-    let outcome = push_with_journal(cx, journal, events(), Vec::new(), "finish:after-remote")?;
+    let outcome = push_with_journal(cx, journal, vec![event], Vec::new(), fault)?;
     if outcome.accepted() {
         Ok(())
     } else {
@@ -606,27 +609,7 @@ pub fn abort(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<()
         append_local(cx, journal, vec![event])?;
         return Ok(());
     }
-    let lock_ref = JournalStore::lock_ref(&journal.run.record.release_branch);
-    let held = cx
-        .git
-        .ls_remote(&journal.run.record.remote, &[&lock_ref])?
-        .into_iter()
-        .any(|(n, v)| n == lock_ref && &v == journal.lock_value());
-    let updates = if held {
-        vec![RefUpdate {
-            name: lock_ref,
-            new: None,
-            expected: Some(journal.lock_value().clone()),
-        }]
-    } else {
-        Vec::new()
-    };
-    let outcome = push_with_journal(cx, journal, vec![event], updates, "abort:after-remote")?;
-    if outcome.accepted() {
-        Ok(())
-    } else {
-        Err(JournalError::Contended { id: journal.id.clone() }.into())
-    }
+    push_releasing_lock(cx, journal, event, "abort:after-remote")
 }
 
 /// Records that release moved and the run goes on from `to_tip`.

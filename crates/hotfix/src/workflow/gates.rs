@@ -318,9 +318,9 @@ pub(super) fn rollback_restore(cx: &Context<'_>, journal: &mut Journal) -> Resul
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
     Err(WorkflowError::ReleaseMoved {
+        found: cx.git.remote_ref(&record.remote, &branch_ref)?,
         branch: record.release_branch,
         expected: tip,
-        found: None,
         unexpected: Vec::new(),
     })
 }
@@ -418,14 +418,15 @@ pub fn attest(cx: &Context<'_>, journal: &mut Journal, item: &str, detail: &str)
     Ok(())
 }
 
-/// Posts the events worth announcing to the `[notify]` webhook. A webhook
-/// that fails is a notice, never a failed step: production matters more.
-pub(super) fn announce(cx: &Context<'_>, run: &Run, events: &[Event]) {
+/// Posts the run's `newest` entries worth announcing to the `[notify]`
+/// webhook. A webhook that fails is a notice, never a failed step:
+/// production matters more.
+pub(super) fn announce(cx: &Context<'_>, run: &Run, newest: usize) {
     let Some(webhook) = &cx.config.notify.webhook else {
         return;
     };
-    for event in events {
-        let Some(text) = announcement(cx, run, event) else {
+    for (_, entry) in &run.entries[run.entries.len().saturating_sub(newest)..] {
+        let Some(text) = announcement(cx, run, &entry.event) else {
             continue;
         };
         if let Err(why) = notify::post(webhook, &cx.redactor.redact(&text)) {

@@ -67,8 +67,8 @@ pub enum WorkflowError {
     FixAuthor { ident: String, fix: Oid },
     #[error("role {role} is already approved by {ident}")]
     RoleTaken { role: String, ident: String },
-    #[error("{count} evidence item(s) missing: {}", .items.join("; "))]
-    EvidenceMissing { count: usize, items: Vec<String> },
+    #[error("{} evidence item(s) missing: {}", .missing.len(), .missing.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", "))]
+    EvidenceMissing { missing: Vec<crate::journal::EvidenceItem> },
     #[error("run {id} still has steps to do: next is {next}")]
     StepsRemain { id: String, next: StepName },
     #[error("`{item}` is not an evidence item a person can attest: {reason}")]
