@@ -40,6 +40,8 @@ pub enum Command {
     Start(commands::start::Args),
     /// Carry on a run from where it stopped, from any clone
     Continue(commands::continue_run::Args),
+    /// Open a conflicting pick in a separate worktree to resolve it by hand
+    Resolve(commands::resolve::Args),
     /// Sign off on the pushed release in an approval role
     Approve(commands::approve::Args),
     /// Record evidence for an item no step of the run proves
@@ -94,6 +96,7 @@ pub fn run() -> ExitCode {
         Command::Plan(a) => commands::plan::run(&globals, a),
         Command::Start(a) => commands::start::run(&globals, a),
         Command::Continue(a) => commands::continue_run::run(&globals, a),
+        Command::Resolve(a) => commands::resolve::run(&globals, a),
         Command::Approve(a) => commands::approve::run(&globals, a),
         Command::Attest(a) => commands::attest::run(&globals, a),
         Command::Rollback(a) => commands::rollback::run(&globals, a),

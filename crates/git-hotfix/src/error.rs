@@ -39,6 +39,19 @@ impl From<hotfix::Error> for CommandError {
                 details.push(format!("unexpected on release: {} {}", c.id.short(), c.subject));
             }
         }
+        if let hotfix::Error::Workflow(hotfix::workflow::WorkflowError::PickConflict {
+            conflicts, unreleased, ..
+        }) = &e
+        {
+            details.extend(conflicts.iter().map(|p| format!("conflict    {p}")));
+            details.extend(unreleased.iter().map(|c| {
+                format!(
+                    "unreleased  {} {} (touched the conflicting paths)",
+                    c.id.short(),
+                    c.subject
+                )
+            }));
+        }
         if let hotfix::Error::Workflow(hotfix::workflow::WorkflowError::EvidenceMissing { missing }) = &e {
             for item in missing {
                 details.push(format!("missing  {}: {}", item.id, item.detail));

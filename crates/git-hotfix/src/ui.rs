@@ -97,10 +97,16 @@ pub fn print_plan(plan: &Plan) {
 
 fn describe_pick(pick: &Pick) -> String {
     let merge = pick.mainline.map_or(String::new(), |m| format!(" (merge, -m {m})"));
+    let commit = pick.commit.as_ref().map_or("?", |c| c.short());
     let result = match pick.status {
-        PickStatus::Clean => format!("clean -> {}", pick.commit.as_ref().map_or("?", |c| c.short())),
-        PickStatus::AlreadyApplied => "already-applied, skipped".into(),
+        PickStatus::Clean => format!("clean -> {commit}"),
+        PickStatus::Resolved => format!("resolved by hand -> {commit}"),
+        PickStatus::AlreadyApplied => match &pick.applied_as {
+            Some(c) if c.id != pick.fix => format!("already-applied as {}, skipped", c.id.short()),
+            _ => "already-applied, skipped".into(),
+        },
         PickStatus::Conflict => format!("CONFLICT in {}", pick.conflicts.join(", ")),
+        PickStatus::Pending => "pending: picked after the conflict is resolved".into(),
     };
     format!("{}  {}{merge}  {result}", pick.fix.short(), pick.subject)
 }
@@ -476,6 +482,10 @@ pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
                 "the rollback did not recover production: fix the cause and `git hotfix continue {id} --yes`, or follow \
                  the service's incident runbook"
             ),
+            Some((StepName::Build, _)) => format!(
+                "a conflicting pick: `git hotfix resolve {id}` opens it in a separate worktree; anything else: fix \
+                 what stopped it, then `git hotfix continue {id}`"
+            ),
             _ => format!("fix what stopped it, then `git hotfix continue {id}`"),
         },
         RunState::InProgress => match run.next_step() {
@@ -550,8 +560,8 @@ pub fn pass_gate(
         return Ok((journal, outcome));
     }
     let options = hotfix::ops::ResumeOptions {
-        rebuild: false,
         confirmed: true,
+        ..Default::default()
     };
     let (journal, more) = hotfix::ops::resume(session, Some(&journal.id), options, printer)?;
     let steps_done = outcome.steps_done + more.steps_done;

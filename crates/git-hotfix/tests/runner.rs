@@ -4,6 +4,7 @@ mod common;
 
 mod test_bad_input;
 mod test_concurrency;
+mod test_conflicts;
 mod test_demo;
 mod test_gates;
 mod test_production;

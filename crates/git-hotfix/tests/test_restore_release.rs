@@ -99,7 +99,7 @@ fn a_clean_fix_touching_a_file_unreleased_work_changed_is_a_warning() {
     s.git(&s.work, &["push", "-q", "origin", "main"]);
     let run = s.hotfix(&s.work, &["plan", "--fix", &h, "--production", &s.p]);
     run.expect_code(0);
-    assert!(run.stdout.contains("warn  unreleased-overlap"), "{}", run.stdout);
+    assert!(run.stdout.contains("warn  unreleased-same-file"), "{}", run.stdout);
     assert!(
         run.stdout.contains(&s.u1[..7]) && run.stdout.contains(&s.u2[..7]),
         "{}",

@@ -71,6 +71,8 @@ pub enum Error {
     UnknownFix { rev: String },
     #[error("no fix given")]
     NoFix,
+    #[error("range `{range}` names no commit")]
+    EmptyRange { range: String },
     #[error("severity medium has no hotfix path: the runbooks send it to the normal release")]
     MediumSeverity,
     #[error("the plan is blocked by {checks} check(s)")]
@@ -84,6 +86,7 @@ impl Error {
     pub fn exit_kind(&self) -> ExitKind {
         match self {
             Error::UnknownFix { .. }
+            | Error::EmptyRange { .. }
             | Error::NoFix
             | Error::MediumSeverity
             | Error::Workflow(WorkflowError::UnknownRole { .. } | WorkflowError::NotAttestable { .. }) => {
@@ -103,7 +106,13 @@ impl Error {
                 | WorkflowError::FixAuthor { .. }
                 | WorkflowError::RoleTaken { .. }
                 | WorkflowError::EvidenceMissing { .. }
-                | WorkflowError::StepsRemain { .. },
+                | WorkflowError::StepsRemain { .. }
+                | WorkflowError::PickConflict { .. }
+                | WorkflowError::NothingToResolve { .. }
+                | WorkflowError::UnresolvedMarkers { .. }
+                | WorkflowError::ResolutionEmpty { .. }
+                | WorkflowError::ResolutionOutOfScope { .. }
+                | WorkflowError::WorktreeInTheWay { .. },
             ) => ExitKind::Blocked,
             _ => ExitKind::Error,
         }
@@ -136,6 +145,9 @@ impl Error {
                     .into()
             }
             Error::NoFix => "name the approved fix with --fix <rev>".into(),
+            Error::EmptyRange { .. } => {
+                "A..B picks the commits B has and A lacks (along B's first parents); check the order".into()
+            }
             Error::MediumSeverity => {
                 "ship it with the normal release; pass --force only if the incident lead says otherwise".into()
             }
@@ -185,11 +197,11 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
             "nothing was run; set [release] action to the service's own release job (never cut-off)"
         }
         WorkflowError::ReleaseMovedAfterPush { .. } => {
-            "nothing was deployed; find out who moved release; `git hotfix rollback` restores production's tree,              or `git hotfix abort`"
+            "nothing was deployed; find out who moved release; `git hotfix rollback` restores production's tree, or `git hotfix abort`"
         }
         WorkflowError::ProductionStepFailed { rollback: true, .. } => {
             return Some(
-                "production may be half-changed: `git hotfix rollback` restores release to the last good production                  commit and redeploys it; or fix the cause and `git hotfix continue --yes` to retry the step"
+                "production may be half-changed: `git hotfix rollback` restores release to the last good production commit and redeploys it; or fix the cause and `git hotfix continue --yes` to retry the step"
                     .into(),
             )
         }
@@ -198,6 +210,25 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         }
         WorkflowError::GateNotConfigured { .. } => "restore the key in hotfix.toml, then `git hotfix continue`",
         WorkflowError::UnknownRole { .. } => "pass one of the roles above with --role",
+        WorkflowError::PickConflict { .. } => {
+            "release is locked and untouched; `git hotfix resolve` opens the conflict in a separate worktree, \
+             then edit and `git hotfix continue`; or `git hotfix abort`"
+        }
+        WorkflowError::NothingToResolve { .. } => "`git hotfix status` shows where the run is",
+        WorkflowError::UnresolvedMarkers { worktree, .. } | WorkflowError::ResolutionEmpty { worktree, .. } => {
+            return Some(format!(
+                "finish the edit in {}, then `git hotfix continue`; or `git hotfix abort`",
+                worktree.display()
+            ))
+        }
+        WorkflowError::ResolutionOutOfScope { worktree, paths, .. } => {
+            return Some(format!(
+                "undo those changes (`git -C {} checkout HEAD -- {}`), then `git hotfix continue`",
+                worktree.display(),
+                paths.join(" ")
+            ))
+        }
+        WorkflowError::WorktreeInTheWay { .. } => "move that directory away, then `git hotfix resolve` again",
         WorkflowError::NotPushed { .. } => "`git hotfix status` shows where the run is; `git hotfix continue` goes on",
         WorkflowError::SamePerson { .. } | WorkflowError::RoleTaken { .. } => {
             "another person approves this role from their own clone: `git hotfix approve --role ROLE`"
@@ -206,7 +237,7 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
             "someone other than the fix's author approves; `allow_fix_author = true` in [approvals] lifts the rule"
         }
         WorkflowError::EvidenceMissing { .. } => {
-            "`git hotfix report` lists every item; `git hotfix continue` runs remaining steps, and `git hotfix              attest ITEM --detail TEXT` records work done outside git-hotfix"
+            "`git hotfix report` lists every item; `git hotfix continue` runs remaining steps, and `git hotfix attest ITEM --detail TEXT` records work done outside git-hotfix"
         }
         WorkflowError::StepsRemain { .. } => "`git hotfix continue` carries out the remaining steps first",
         WorkflowError::NotAttestable { .. } => "`git hotfix report` lists the items and what proves each",

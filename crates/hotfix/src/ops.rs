@@ -16,6 +16,7 @@ use crate::secrets::Redactor;
 use crate::workflow::execute::{self, Context, Outcome, Progress};
 use crate::workflow::gates;
 use crate::workflow::plan::{Plan, StepName};
+use crate::workflow::resolve::{self, Opened};
 use crate::workflow::restore_release::read_fixes;
 use crate::workflow::strategy::{self, PlanInput};
 use crate::workflow::WorkflowError;
@@ -110,6 +111,9 @@ pub struct HotfixRequest {
     pub production: Option<String>,
     /// Parent to pick merge commits against (1 unless given).
     pub mainline: Option<u32>,
+    /// Go on although a fix depends on unreleased work: the escalated
+    /// decision's reason, recorded in the journal and the report.
+    pub allow_dependency: Option<String>,
 }
 
 /// Fetches what the plan needs and computes it; moves no ref but the
@@ -138,9 +142,7 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     let production = production::resolve(git, &cfg.production, request.production.as_deref())?;
     let release_ref = tracking_ref(&cfg.remote, &cfg.branches.release);
     let main_ref = tracking_ref(&cfg.remote, &cfg.branches.main);
-    let mut revs: Vec<&str> = vec![&release_ref, &main_ref];
-    revs.extend(request.fixes.iter().map(String::as_str));
-    let mut resolved = git.resolve_commits(&revs)?.into_iter();
+    let mut resolved = git.resolve_commits(&[&release_ref, &main_ref])?.into_iter();
     let mut tip = |key: &'static str, branch: &str| {
         resolved.next().flatten().ok_or_else(|| Error::BranchMissing {
             key,
@@ -150,10 +152,7 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     };
     let release_tip = tip("branches.release", &cfg.branches.release)?;
     let main_tip = tip("branches.main", &cfg.branches.main)?;
-    let mut fixes = Vec::new();
-    for (rev, oid) in request.fixes.iter().zip(resolved) {
-        fixes.push(oid.ok_or_else(|| Error::UnknownFix { rev: rev.clone() })?);
-    }
+    let fixes = expand_fixes(git, &request.fixes)?;
     let strategy = strategy::find(&cfg.strategy).expect("the strategy name was validated when the config was read");
     let input = PlanInput {
         git,
@@ -165,8 +164,55 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
         mainline: request.mainline,
         operator: session.operator()?,
         run_id: run_id.to_string(),
+        resolutions: Vec::new(),
+        allow_dependency: request.allow_dependency.clone(),
     };
     Ok(strategy.plan(&input)?)
+}
+
+/// Turns the fixes as given into the commits to pick, in order: a revision
+/// is one commit (a merge stands for the change it merged), a range `A..B`
+/// is B's first-parent history since A, oldest first. A commit named twice
+/// is picked once, where it first appears.
+fn expand_fixes(git: &Git, given: &[String]) -> Result<Vec<Oid>, Error> {
+    let is_range = |rev: &str| rev.contains("..") && !rev.contains("...");
+    let singles: Vec<&str> = given.iter().map(String::as_str).filter(|r| !is_range(r)).collect();
+    let mut resolved = git.resolve_commits(&singles)?.into_iter();
+    let mut fixes: Vec<Oid> = Vec::new();
+    for rev in given {
+        let commits = if is_range(rev) {
+            let (from, to) = rev.split_once("..").expect("a range has `..`");
+            let (from, to) = (or_head(from), or_head(to));
+            let unknown = |r: &str| Error::UnknownFix { rev: r.to_string() };
+            git.resolve_commit(from).map_err(|_| unknown(from))?;
+            git.resolve_commit(to).map_err(|_| unknown(to))?;
+            let commits = git.first_parent_range(from, to)?;
+            if commits.is_empty() {
+                return Err(Error::EmptyRange { range: rev.clone() });
+            }
+            commits
+        } else {
+            vec![resolved
+                .next()
+                .flatten()
+                .ok_or_else(|| Error::UnknownFix { rev: rev.clone() })?]
+        };
+        for c in commits {
+            if !fixes.contains(&c) {
+                fixes.push(c);
+            }
+        }
+    }
+    Ok(fixes)
+}
+
+/// `A..` means `A..HEAD`, as in git.
+fn or_head(rev: &str) -> &str {
+    if rev.is_empty() {
+        "HEAD"
+    } else {
+        rev
+    }
 }
 
 /// Fetches `branches` into their remote-tracking refs; a branch the remote
@@ -247,6 +293,7 @@ pub fn start(
         severity: options.severity,
         incident: options.incident.clone(),
         limit_secs: session.config.limit_for(options.severity).map(|d| d.as_secs()),
+        allow_dependency: request.allow_dependency.clone(),
         plan,
     };
     let created = Entry {
@@ -289,8 +336,11 @@ pub fn load_run(session: &Session, id: Option<&str>) -> Result<Journal, Error> {
 }
 
 /// How `continue` goes on.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ResumeOptions {
+    /// The escalated decision to go on although a fix depends on unreleased
+    /// work: its reason, journaled before anything else.
+    pub allow_dependency: Option<String>,
     /// Release moved under the run: restore and re-pick on its new tip.
     pub rebuild: bool,
     /// The operator confirmed the production steps (release job, deploy).
@@ -344,8 +394,29 @@ pub fn resume(
             execute::rebuild(&cx, &mut journal, tip)?;
         }
     }
+    if let Some(reason) = &options.allow_dependency {
+        let event = Event::DependencyAllowed { reason: reason.clone() };
+        execute::append_local(&cx, &mut journal, vec![event])?;
+    }
+    resolve::take(&cx, &mut journal)?;
     let outcome = execute::run_steps(&cx, &mut journal)?;
     Ok((journal, outcome))
+}
+
+/// Opens the conflict run `id` stopped at in a worktree of its own.
+pub fn resolve(session: &Session, id: Option<&str>, progress: &dyn Progress) -> Result<(Journal, Opened), Error> {
+    let (journal, on_run) = open_run(session, id)?;
+    let record = &journal.run.record;
+    fetch_branches(
+        &on_run,
+        &[
+            ("branches.release", &record.release_branch),
+            ("branches.main", &record.main_branch),
+        ],
+    )?;
+    let cx = on_run.context(progress, false)?;
+    let opened = resolve::open(&cx, &journal.run)?;
+    Ok((journal, opened))
 }
 
 /// A session that uses the run's own remote and branches (the config may have changed since).

@@ -297,6 +297,8 @@ pub struct TimelineEntry {
 pub struct ShippedFix {
     pub fix: String,
     pub subject: String,
+    /// How it landed: clean, resolved, already-applied.
+    pub status: String,
     pub picked_as: Option<String>,
 }
 
@@ -330,6 +332,9 @@ pub struct IncidentReport {
     pub release_sha: Option<String>,
     pub fixes: Vec<ShippedFix>,
     pub approvals: Vec<Approval>,
+    /// Decisions people took against the plan's defaults: a dependency on
+    /// unreleased work allowed, a conflict resolved by hand.
+    pub decisions: Vec<String>,
     pub monitor_until: Option<String>,
     pub timeline: Vec<TimelineEntry>,
     pub evidence: Vec<EvidenceItem>,
@@ -349,15 +354,15 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         .picks
         .iter()
         .map(|p| {
-            let picked = match run.done_in(Phase::Hotfix, StepName::Build) {
-                Some(Evidence::Built { picks, .. }) => {
-                    picks.iter().find(|b| b.fix == p.fix).and_then(|b| b.commit.clone())
-                }
-                _ => p.commit.clone(),
+            let built = match run.done_in(Phase::Hotfix, StepName::Build) {
+                Some(Evidence::Built { picks, .. }) => picks.iter().find(|b| b.fix == p.fix),
+                _ => None,
             };
+            let (status, picked) = built.map_or((p.status, p.commit.clone()), |b| (b.status, b.commit.clone()));
             ShippedFix {
                 fix: p.fix.to_string(),
                 subject: p.subject.clone(),
+                status: status.as_str().to_string(),
                 picked_as: picked.map(|c| c.to_string()),
             }
         })
@@ -449,6 +454,7 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         release_sha,
         fixes,
         approvals: run.approvals().into_iter().cloned().collect(),
+        decisions: decisions(run),
         monitor_until,
         timeline,
         follow_ups: follow_ups(run, config, &evidence),
@@ -456,6 +462,37 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         postmortem: postmortem(run.started_at()),
         communication,
     }
+}
+
+fn decisions(run: &Run) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(reason) = &run.record.allow_dependency {
+        let first = &run.entries[0].1;
+        out.push(format!(
+            "dependency on unreleased work allowed at start by {} at {}: {reason}",
+            first.actor.ident,
+            format_utc(first.at)
+        ));
+    }
+    for (_, e) in &run.entries {
+        match &e.event {
+            Event::DependencyAllowed { reason } => out.push(format!(
+                "dependency on unreleased work allowed by {} at {}: {reason}",
+                e.actor.ident,
+                format_utc(e.at)
+            )),
+            Event::Resolved { resolution: r } => out.push(format!(
+                "conflict of {} in {} resolved by hand by {} at {} (tree {})",
+                r.fix.short(),
+                r.conflicts.join(", "),
+                e.actor.ident,
+                format_utc(e.at),
+                r.tree.short()
+            )),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn follow_ups(run: &Run, config: &Config, evidence: &[EvidenceItem]) -> Vec<String> {

@@ -16,11 +16,15 @@ pub struct Args {
     /// Run the production steps (release job, deploy) without asking
     #[arg(long)]
     pub yes: bool,
+    /// Go on although a fix depends on unreleased work: the escalated decision, with its reason
+    #[arg(long, value_name = "REASON")]
+    pub allow_dependency: Option<String>,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
     let options = ResumeOptions {
+        allow_dependency: args.allow_dependency.clone(),
         rebuild: args.rebuild,
         confirmed: args.yes,
     };

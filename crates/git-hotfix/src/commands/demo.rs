@@ -59,6 +59,7 @@ pub fn run(args: Args) -> CommandResult {
         fixes: vec![sandbox.fix.short().to_string()],
         production: None,
         mainline: None,
+        allow_dependency: None,
     };
 
     banner(&format!("git hotfix plan --fix {}", sandbox.fix.short()));
@@ -108,6 +109,7 @@ pub fn run(args: Args) -> CommandResult {
             run: None,
             rebuild: false,
             yes: true,
+            allow_dependency: None,
         },
     )?;
 

@@ -11,6 +11,7 @@ pub mod init;
 pub mod log;
 pub mod plan;
 pub mod report;
+pub mod resolve;
 pub mod rollback;
 pub mod start;
 pub mod status;

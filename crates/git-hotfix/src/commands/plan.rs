@@ -9,7 +9,8 @@ use crate::ui::{self, out};
 /// Which fixes, onto which production.
 #[derive(clap::Args, Clone)]
 pub struct FixArgs {
-    /// Approved fix to cherry-pick, a commit already on the main branch; repeat for several
+    /// Approved fix on the main branch: a commit, a merge (its merged change), or a range A..B
+    /// (B's first-parent commits since A, oldest first); repeat for several, picked in the order given
     #[arg(long = "fix", value_name = "REV", required = true, num_args = 1..)]
     pub fixes: Vec<String>,
     /// The commit production runs now (overrides the [production] sources)
@@ -18,6 +19,10 @@ pub struct FixArgs {
     /// Parent number to pick merge commits against (default 1)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub mainline: Option<u32>,
+    /// Go on although a fix depends on unreleased work: the escalated decision, with its reason
+    /// (kept in the journal and the report)
+    #[arg(long, value_name = "REASON")]
+    pub allow_dependency: Option<String>,
 }
 
 impl FixArgs {
@@ -26,6 +31,7 @@ impl FixArgs {
             fixes: self.fixes.clone(),
             production: self.production.clone(),
             mainline: self.mainline,
+            allow_dependency: self.allow_dependency.clone(),
         }
     }
 }
@@ -62,7 +68,8 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
 pub fn blocked(plan: &hotfix::workflow::plan::Plan) -> CommandError {
     let mut e = CommandError::blocked(
         format!("the hotfix is blocked by {} check(s)", plan.blocking().count()),
-        "nothing was changed; a fix that depends on unreleased work needs an escalated decision, not a selective hotfix",
+        "nothing was changed; a fix that depends on unreleased work needs an escalated decision, not a selective \
+         hotfix: once it is made, pass --allow-dependency \"reason\"",
     );
     e.details = plan.blocking().map(|c| format!("{}: {}", c.name, c.detail)).collect();
     e
@@ -76,6 +83,9 @@ pub fn fix_flags(fix: &FixArgs) -> String {
     }
     if let Some(m) = fix.mainline {
         parts.push(format!("--mainline {m}"));
+    }
+    if let Some(r) = &fix.allow_dependency {
+        parts.push(format!("--allow-dependency {r:?}"));
     }
     parts.join(" ")
 }

@@ -94,9 +94,10 @@ fn markdown(r: &IncidentReport) -> String {
     for f in &r.fixes {
         let _ = writeln!(
             w,
-            "- `{}` {}{}",
+            "- `{}` {} ({}){}",
             &f.fix[..12.min(f.fix.len())],
             f.subject,
+            f.status,
             f.picked_as
                 .as_ref()
                 .map_or(String::new(), |p| format!(" (picked as `{}`)", &p[..12.min(p.len())]))
@@ -106,6 +107,13 @@ fn markdown(r: &IncidentReport) -> String {
         let _ = writeln!(w, "\n## Approvals\n");
         for a in &r.approvals {
             let _ = writeln!(w, "- {}: {} at {}", a.role, a.ident, hotfix::ambient::format_utc(a.at));
+        }
+    }
+
+    if !r.decisions.is_empty() {
+        let _ = writeln!(w, "\n## Decisions\n");
+        for d in &r.decisions {
+            let _ = writeln!(w, "- {d}");
         }
     }
 
@@ -134,7 +142,9 @@ fn markdown(r: &IncidentReport) -> String {
                 .chain(evidence.iter().flat_map(|e| ui::evidence_lines(e)))
                 .collect(),
             Event::Attested { detail, .. } => vec![detail.clone()],
-            Event::RollbackStarted { reason } | Event::Aborted { reason } => vec![reason.clone()],
+            Event::RollbackStarted { reason } | Event::Aborted { reason } | Event::DependencyAllowed { reason } => {
+                vec![reason.clone()]
+            }
             _ => Vec::new(),
         };
         for d in details {

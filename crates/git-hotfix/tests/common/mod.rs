@@ -32,7 +32,9 @@ fn pinned(cmd: &mut Command, home: &Path) {
         .env("GIT_AUTHOR_EMAIL", "dana@example.com")
         .env("GIT_COMMITTER_NAME", "Olly Operator")
         .env("GIT_COMMITTER_EMAIL", "olly@example.com")
-        .env("GIT_HOTFIX_HOSTNAME", "test-host");
+        .env("GIT_HOTFIX_HOSTNAME", "test-host")
+        // `resolve` worktrees go under the test's own temp dir.
+        .env("TMPDIR", home);
 }
 
 /// The outcome of a command, for assertions.

@@ -6,7 +6,11 @@
 //! (git's ort merge, so results equal `git cherry-pick`), and refs move only
 //! through `update-ref` with an expected old value or `push --force-with-lease`.
 
+mod diff;
 mod transport;
+mod worktree;
+
+pub use diff::{FileHunks, Hunk};
 
 pub use transport::{tracking_ref, PushOutcome, PushRefStatus, RefUpdate};
 
@@ -552,6 +556,14 @@ impl Git {
         args.extend(paths.iter().map(String::as_str));
         let out = self.run(&args)?;
         Ok(parse_summaries(&out))
+    }
+
+    /// Lists the commits of range `from..to` along `to`'s first parents,
+    /// oldest first: a merge stands for the change it merged.
+    pub fn first_parent_range(&self, from: &str, to: &str) -> Result<Vec<Oid>> {
+        let not = format!("^{from}");
+        let out = self.run(&["rev-list", "--reverse", "--first-parent", "--end-of-options", to, &not])?;
+        Ok(out.lines().filter_map(Oid::parse).collect())
     }
 
     /// Lists the first-parent chain of `exclude..include`, newest first.

@@ -8,7 +8,7 @@ use crate::git::{CommitSummary, Oid};
 use crate::providers::command::CommandOutcome;
 use crate::providers::http::HttpVerdict;
 use crate::providers::production::ProductionSha;
-use crate::workflow::plan::{Check, PickStatus, Plan, RestoreCommit, StepName, PRODUCTION_STEPS};
+use crate::workflow::plan::{Check, PickStatus, Plan, Resolution, RestoreCommit, StepName, PRODUCTION_STEPS};
 
 /// Who wrote an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +68,17 @@ pub enum Event {
     Aborted {
         reason: String,
     },
+    /// A person resolved a conflicting pick in the `resolve` worktree. The
+    /// entry's commit carries the resolved tree, so every clone that reads
+    /// the journal has it.
+    Resolved {
+        resolution: Resolution,
+    },
+    /// The escalated decision to go on although a fix depends on unreleased
+    /// work (`continue --allow-dependency`).
+    DependencyAllowed {
+        reason: String,
+    },
     /// `finish`: every evidence item was there, and the lock was given back
     /// in the same push.
     Finished {
@@ -77,6 +88,15 @@ pub enum Event {
 }
 
 impl Event {
+    /// Returns the tree this entry's commit must carry (a resolution's), so
+    /// pushing the journal carries the tree's objects.
+    pub fn attached_tree(&self) -> Option<&Oid> {
+        match self {
+            Event::Resolved { resolution } => Some(&resolution.tree),
+            _ => None,
+        }
+    }
+
     /// Returns a one-line summary for the entry's commit subject.
     pub fn summary(&self) -> String {
         match self {
@@ -88,6 +108,8 @@ impl Event {
             Event::RollbackStarted { .. } => "rollback started".into(),
             Event::Rebuilt { to_tip, .. } => format!("rebuild on {}", to_tip.short()),
             Event::Aborted { .. } => "aborted".into(),
+            Event::Resolved { resolution } => format!("conflict of {} resolved", resolution.fix.short()),
+            Event::DependencyAllowed { reason } => format!("dependency allowed: {reason}"),
             Event::Finished { .. } => "finished".into(),
         }
     }
@@ -108,6 +130,10 @@ pub struct RunRecord {
     pub incident: Option<String>,
     /// The time limit for the severity, in seconds.
     pub limit_secs: Option<u64>,
+    /// `--allow-dependency` at start: why the run goes on although a fix
+    /// depends on unreleased work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_dependency: Option<String>,
     /// The plan shown to the operator before they confirmed.
     pub plan: Plan,
 }
@@ -518,6 +544,30 @@ impl Run {
             _ if self.phase() == Phase::Rollback => RunState::RolledBack,
             _ => RunState::Released,
         }
+    }
+
+    /// Returns the conflicts people resolved in this run, oldest first.
+    pub fn resolutions(&self) -> Vec<Resolution> {
+        self.entries
+            .iter()
+            .filter_map(|(_, e)| match &e.event {
+                Event::Resolved { resolution } => Some(resolution.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Returns the reason given to go on despite a dependency on unreleased
+    /// work: the newest `continue --allow-dependency`, else the one at start.
+    pub fn allowed_dependency(&self) -> Option<&str> {
+        self.entries
+            .iter()
+            .rev()
+            .find_map(|(_, e)| match &e.event {
+                Event::DependencyAllowed { reason } => Some(reason.as_str()),
+                _ => None,
+            })
+            .or(self.record.allow_dependency.as_deref())
     }
 
     /// Returns the last failure, when the run is stopped.

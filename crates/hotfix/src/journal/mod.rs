@@ -236,7 +236,10 @@ impl<'a> JournalStore<'a> {
     ) -> Result<Oid, JournalError> {
         let json = serde_json::to_string(entry).expect("journal entries always serialize: plain data, string keys");
         let message = format!("hotfix {run_id} #{}: {}\n\n{json}\n", entry.seq, entry.event.summary());
-        let tree = self.empty_tree()?;
+        let tree = match entry.event.attached_tree() {
+            Some(attached) => self.carrying(attached)?,
+            None => self.empty_tree()?,
+        };
         let parents: Vec<Oid> = parent.into_iter().cloned().collect();
         let oid = self.git.commit_tree(&NewCommit {
             tree: &tree,
@@ -246,6 +249,16 @@ impl<'a> JournalStore<'a> {
             message: &message,
         })?;
         Ok(oid)
+    }
+
+    /// A tree whose one entry, `resolution`, is `tree`.
+    fn carrying(&self, tree: &Oid) -> Result<Oid, GitError> {
+        let listing = format!("040000 tree {tree}\tresolution\n");
+        let out = self.git.run_with(&["mktree"], Some(listing.as_bytes()), &[])?;
+        Oid::parse(&out).ok_or_else(|| GitError::Parse {
+            args: "mktree".into(),
+            detail: out,
+        })
     }
 
     fn empty_tree(&self) -> Result<Oid, GitError> {

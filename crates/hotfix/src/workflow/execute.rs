@@ -143,7 +143,7 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
 }
 
 /// Appends events to this clone's journal only.
-pub(super) fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>) -> Result<(), JournalError> {
+pub fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>) -> Result<(), JournalError> {
     let store = cx.store(&journal.run);
     let count = events.len();
     let staged = journal.stage(&store, events, &cx.actor, &cx.signature_now())?;
@@ -274,16 +274,27 @@ fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     let rebuilt = run.expected_tip() != &confirmed.release_tip;
     // The plan confirmed at start already wrote these objects, unless this is
     // another clone or a rebuild on a new tip.
-    let plan = if !rebuilt && cx.git.has_object(&confirmed.new_tip)? {
+    // A confirmed plan that stopped at a conflict goes on only through a
+    // resolution, so it is always recomputed with the run's resolutions.
+    let complete = confirmed.conflict().is_none();
+    let plan = if !rebuilt && complete && cx.git.has_object(&confirmed.new_tip)? {
         confirmed.clone()
     } else {
         replan(cx, run)?
     };
+    if let Some(pick) = plan.conflict() {
+        return Err(WorkflowError::PickConflict {
+            fix: pick.fix.clone(),
+            subject: pick.subject.clone(),
+            conflicts: pick.conflicts.clone(),
+            unreleased: pick.unreleased.clone(),
+        });
+    }
     if !plan.is_safe() {
         let reasons = plan.blocking().map(|c| c.detail.clone()).collect::<Vec<_>>().join("; ");
         return Err(WorkflowError::BlockedOnResume { reasons });
     }
-    if !rebuilt && plan.release_tree != confirmed.release_tree {
+    if !rebuilt && complete && plan.release_tree != confirmed.release_tree {
         return Err(WorkflowError::PlanChanged {
             expected: confirmed.release_tree.clone(),
             got: plan.release_tree,
@@ -309,11 +320,18 @@ fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
         checks: plan.checks.clone(),
     };
     append_local(cx, journal, vec![done(StepName::Build, evidence)])?;
+    // The resolution is in the journal and the commits are built: the
+    // worktree has served its purpose.
+    if let Err(e) = super::resolve::close(cx.git, &journal.id) {
+        cx.progress
+            .notice(&format!("the resolve worktree was not removed: {e}"));
+    }
     Ok(())
 }
 
-/// Recomputes the plan from the run's record onto the tip the run now expects.
-fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError> {
+/// Recomputes the plan from the run's record onto the tip the run now
+/// expects, with the conflicts resolved so far.
+pub(super) fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError> {
     let record = &run.record;
     let main_tip = cx
         .git
@@ -332,6 +350,8 @@ fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError> {
         mainline: record.mainline,
         operator: cx.operator.clone(),
         run_id: run.id.clone(),
+        resolutions: run.resolutions(),
+        allow_dependency: run.allowed_dependency().map(str::to_string),
     };
     strategy.plan(&input)
 }
@@ -605,6 +625,10 @@ pub fn abort(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<()
     let event = Event::Aborted {
         reason: reason.to_string(),
     };
+    if let Err(e) = super::resolve::close(cx.git, &journal.id) {
+        cx.progress
+            .notice(&format!("the resolve worktree was not removed: {e}"));
+    }
     if !journal.is_published() {
         append_local(cx, journal, vec![event])?;
         return Ok(());

@@ -1,11 +1,13 @@
 //! Plans and steps: each strategy turns a runbook into a [`plan::Plan`];
 //! [`execute`] carries a run's steps out against the journal.
 
+pub mod dependency;
 pub mod execute;
 pub mod gates;
 pub mod glob;
 pub mod pick;
 pub mod plan;
+pub mod resolve;
 pub mod restore_release;
 pub mod strategy;
 
@@ -73,6 +75,32 @@ pub enum WorkflowError {
     StepsRemain { id: String, next: StepName },
     #[error("`{item}` is not an evidence item a person can attest: {reason}")]
     NotAttestable { item: String, reason: String },
+    #[error("{} conflicts with production in {}", .fix.short(), .conflicts.join(", "))]
+    PickConflict {
+        fix: Oid,
+        subject: String,
+        conflicts: Vec<String>,
+        /// Unreleased commits that touched the conflicting paths.
+        unreleased: Vec<CommitSummary>,
+    },
+    #[error("run {id} has no conflict to resolve: {why}")]
+    NothingToResolve { id: String, why: String },
+    #[error("{path} still has a conflict marker at line {line} (in {})", .worktree.display())]
+    UnresolvedMarkers {
+        path: String,
+        line: usize,
+        worktree: std::path::PathBuf,
+    },
+    #[error("the resolution of {} leaves the tree as it was: the fix would be an empty commit", .fix.short())]
+    ResolutionEmpty { fix: Oid, worktree: std::path::PathBuf },
+    #[error("the resolution of {} also changes {}, which the fix does not touch; nothing was pushed", .fix.short(), .paths.join(", "))]
+    ResolutionOutOfScope {
+        fix: Oid,
+        paths: Vec<String>,
+        worktree: std::path::PathBuf,
+    },
+    #[error("{} exists but is not a worktree of this repository", .path.display())]
+    WorktreeInTheWay { path: std::path::PathBuf },
     #[error(transparent)]
     Git(#[from] GitError),
     #[error(transparent)]

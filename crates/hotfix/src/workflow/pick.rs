@@ -2,7 +2,7 @@
 //! (`merge-tree --write-tree --merge-base=<fix's parent> <onto> <fix>`), then a
 //! commit written with `commit-tree`, message and author as `cherry-pick -x` gives.
 
-use crate::git::{CommitInfo, Git, GitError, NewCommit, Oid, Signature};
+use crate::git::{CommitInfo, CommitSummary, Git, GitError, NewCommit, Oid, Signature};
 
 use super::plan::PickStatus;
 use super::WorkflowError;
@@ -62,6 +62,43 @@ pub fn attempt(
         tree: merged.tree,
         conflicts: merged.conflicts,
     })
+}
+
+/// At most this many production commits are compared by patch-id with a fix.
+const EQUIVALENT_CANDIDATES: usize = 200;
+
+/// Returns the commit reachable from `production` (and not from the fix's
+/// `base`) that makes the same change as the fix, by stable patch-id, as
+/// `git cherry` and `git rebase` find it. Only commits touching the fix's
+/// paths are compared, newest first.
+pub fn equivalent_in(
+    git: &Git,
+    production: &Oid,
+    base: &Oid,
+    fix: &Oid,
+    touched: &[String],
+) -> Result<Option<CommitSummary>, GitError> {
+    let mut candidates = git.commits_touching(base, &[production], touched)?;
+    candidates.truncate(EQUIVALENT_CANDIDATES);
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<Oid> = candidates.iter().map(|c| c.id.clone()).collect();
+    let mut pairs = vec![(fix.clone(), base.clone())];
+    for commit in git.commits(&ids)? {
+        // A merge's change against its first parent is a whole branch: never one fix.
+        if let [parent] = commit.parents.as_slice() {
+            pairs.push((commit.id.clone(), parent.clone()));
+        }
+    }
+    let ids = git.patch_ids(&pairs)?;
+    let Some((_, Some(wanted))) = ids.first() else {
+        return Ok(None);
+    };
+    Ok(ids[1..]
+        .iter()
+        .find(|(_, pid)| pid.as_ref() == Some(wanted))
+        .and_then(|(id, _)| candidates.iter().find(|c| &c.id == id).cloned()))
 }
 
 /// Trailers every commit of a run carries, so any commit leads back to its run.

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::dependency::PathDependency;
 use crate::git::{CommitSummary, FileChange, Oid};
 use crate::providers::production::ProductionSha;
 
@@ -122,9 +123,46 @@ pub struct RestoreCommit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PickStatus {
+    /// git's merge applied it; a commit is made.
     Clean,
+    /// The merge conflicts: the run stops here for `git hotfix resolve`.
     Conflict,
+    /// The conflict was resolved by a person; a commit is made of their tree.
+    Resolved,
+    /// The change is already on the target (an empty result, or a production
+    /// commit with the same patch-id): skipped, no commit.
     AlreadyApplied,
+    /// Comes after an unresolved conflict; picked once it is resolved.
+    Pending,
+}
+
+impl PickStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PickStatus::Clean => "clean",
+            PickStatus::Conflict => "conflict",
+            PickStatus::Resolved => "resolved",
+            PickStatus::AlreadyApplied => "already-applied",
+            PickStatus::Pending => "pending",
+        }
+    }
+
+    /// Returns true when the pick becomes a commit on release.
+    pub fn is_applied(self) -> bool {
+        matches!(self, PickStatus::Clean | PickStatus::Resolved)
+    }
+}
+
+/// A person's resolution of a conflicting pick: the tree they made of the
+/// fix on a target tree. Keyed by the target's tree, not a commit, so it
+/// still holds when release moves and the run is rebuilt on the new tip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub fix: Oid,
+    pub onto_tree: Oid,
+    pub tree: Oid,
+    /// The paths that conflicted.
+    pub conflicts: Vec<String>,
 }
 
 /// One fix cherry-picked onto the restored baseline.
@@ -143,11 +181,27 @@ pub struct Pick {
     pub tree: Oid,
     /// Paths the fix changes.
     pub touched: Vec<String>,
-    /// Paths that conflict, for a conflicting pick.
+    /// Paths that conflict (or conflicted, for a resolved pick).
     pub conflicts: Vec<String>,
-    /// Unreleased commits that changed the conflicting paths, or, for a clean
-    /// pick, any path the fix touches.
+    /// Unreleased commits that changed the conflicting paths, or that the
+    /// dependency findings name.
     pub unreleased: Vec<CommitSummary>,
+    /// Paths where the fix's hunks overlap lines production lacks, with the
+    /// unreleased commits that wrote them: a dependency.
+    #[serde(default)]
+    pub dependencies: Vec<PathDependency>,
+    /// Paths the fix changes where unreleased work changed other lines.
+    #[serde(default)]
+    pub same_file: Vec<PathDependency>,
+    /// The production commit that already carries this change (same patch-id).
+    #[serde(default)]
+    pub applied_as: Option<CommitSummary>,
+    /// The commit the pick sits on (its target), when it was attempted.
+    #[serde(default)]
+    pub onto: Option<Oid>,
+    /// The target's tree, the key of a resolution.
+    #[serde(default)]
+    pub onto_tree: Option<Oid>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,7 +294,13 @@ impl Plan {
 
     /// Returns the picks that become commits, in order.
     pub fn applied_picks(&self) -> impl Iterator<Item = &Pick> {
-        self.picks.iter().filter(|p| p.status == PickStatus::Clean)
+        self.picks.iter().filter(|p| p.status.is_applied())
+    }
+
+    /// Returns the first pick that conflicts and has no resolution yet: the
+    /// run cannot build release past it.
+    pub fn conflict(&self) -> Option<&Pick> {
+        self.picks.iter().find(|p| p.status == PickStatus::Conflict)
     }
 
     /// Returns the commits release gains, oldest first.

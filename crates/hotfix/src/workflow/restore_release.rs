@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::git::{CommitInfo, CommitSummary, Git, Oid};
 
+use super::dependency::{self, Findings};
 use super::glob;
 use super::pick::{self, RunTrailers};
 use super::plan::{Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, StepName};
@@ -64,88 +65,25 @@ impl Strategy for RestoreRelease {
             onto_tree = release.tree.clone();
         }
         let mut picks = Vec::new();
+        let mut stopped = false;
         for fix in &input.fixes {
-            let label = format!("{} {}", fix.id.short(), fix.subject());
-            if git.is_ancestor(&fix.id, &input.main_tip)? {
-                checks.push(Check::new(
-                    "fix-merged",
-                    CheckStatus::Pass,
-                    format!("{label} is on {}", input.config.branches.main),
-                ));
-            } else {
-                checks.push(Check::new(
-                    "fix-merged",
-                    CheckStatus::Block,
-                    format!(
-                        "{label} is not on {}/{}; merge it there first",
-                        input.config.remote, input.config.branches.main
-                    ),
-                ));
+            checks.push(merged_check(git, input, fix)?);
+            if stopped {
+                picks.push(pending_pick(git, fix, input.mainline, &onto_tree)?);
+                continue;
             }
-            let attempt = pick::attempt(git, &onto, &onto_tree, fix, input.mainline)?;
-            let touched = git.changed_paths(&attempt.base, &fix.id)?;
-            let watched = if attempt.conflicts.is_empty() {
-                &touched
-            } else {
-                &attempt.conflicts
+            let target = Target {
+                commit: &onto,
+                tree: &onto_tree,
             };
-            let unreleased = unreleased_commits(git, production, &input.release_tip, &attempt.base, watched)?;
-            let mut commit = None;
-            match attempt.status {
-                PickStatus::Clean => {
-                    let c = pick::write_pick_commit(git, fix, &attempt.tree, &onto, &input.operator, &trailers)?;
-                    onto = c.clone();
-                    onto_tree = attempt.tree.clone();
-                    commit = Some(c);
-                    if unreleased.is_empty() {
-                        checks.push(Check::new(
-                            "applies-to-production",
-                            CheckStatus::Pass,
-                            format!("{label} applies cleanly"),
-                        ));
-                    } else {
-                        checks.push(Check::new(
-                            "unreleased-overlap",
-                            CheckStatus::Warn,
-                            format!(
-                                "{label} applies cleanly but touches files unreleased commits also changed: {}",
-                                list_commits(&unreleased)
-                            ),
-                        ));
-                    }
-                }
-                PickStatus::AlreadyApplied => checks.push(Check::new(
-                    "applies-to-production",
-                    CheckStatus::Pass,
-                    format!("{label} is already in production; skipped"),
-                )),
-                PickStatus::Conflict => checks.push(Check::new(
-                    "applies-to-production",
-                    CheckStatus::Block,
-                    format!(
-                        "{label} does not apply to production: conflicts in {}; it depends on unreleased work{}; \
-                         stop and escalate, a selective hotfix is not the right workflow",
-                        attempt.conflicts.join(", "),
-                        if unreleased.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {}", list_commits(&unreleased))
-                        }
-                    ),
-                )),
+            let pick = pick_one(git, input, production, &target, fix, &trailers)?;
+            checks.extend(pick_checks(&pick, input.allow_dependency.as_deref()));
+            if let Some(c) = &pick.commit {
+                onto = c.clone();
+                onto_tree = pick.tree.clone();
             }
-            picks.push(Pick {
-                fix: fix.id.clone(),
-                subject: fix.subject().to_string(),
-                base: attempt.base,
-                mainline: attempt.mainline,
-                status: attempt.status,
-                commit,
-                tree: attempt.tree,
-                touched,
-                conflicts: attempt.conflicts,
-                unreleased,
-            });
+            stopped = pick.status == PickStatus::Conflict;
+            picks.push(pick);
         }
 
         let release_tree = onto_tree;
@@ -178,9 +116,7 @@ impl Strategy for RestoreRelease {
                 ),
             });
         }
-        if !picks.iter().any(|p| p.status == PickStatus::Clean)
-            && picks.iter().all(|p| p.status != PickStatus::Conflict)
-        {
+        if !picks.iter().any(|p| p.status.is_applied()) && !stopped {
             checks.push(Check::new(
                 "something-to-release",
                 CheckStatus::Block,
@@ -208,16 +144,228 @@ impl Strategy for RestoreRelease {
     }
 }
 
-/// Unreleased commits (on release or on the fix's own history, not in
-/// production) that changed any of `paths`, newest first, each once.
-fn unreleased_commits(
+/// Where the next pick lands: production plus the run's earlier picks.
+struct Target<'a> {
+    commit: &'a Oid,
+    tree: &'a Oid,
+}
+
+/// Picks one fix onto `target`: git's merge, then a production commit with the
+/// same change, then a person's resolution of a conflict, then the commit.
+fn pick_one(
     git: &Git,
+    input: &PlanInput<'_>,
     production: &Oid,
-    release_tip: &Oid,
-    fix_base: &Oid,
-    paths: &[String],
-) -> Result<Vec<CommitSummary>, WorkflowError> {
-    Ok(git.commits_touching(production, &[release_tip, fix_base], paths)?)
+    target: &Target<'_>,
+    fix: &CommitInfo,
+    trailers: &RunTrailers<'_>,
+) -> Result<Pick, WorkflowError> {
+    let attempt = pick::attempt(git, target.commit, target.tree, fix, input.mainline)?;
+    let touched = git.changed_paths(&attempt.base, &fix.id)?;
+    let mut status = attempt.status;
+    let mut tree = attempt.tree;
+    let mut applied_as = None;
+    if status != PickStatus::Clean {
+        applied_as = pick::equivalent_in(git, production, &attempt.base, &fix.id, &touched)?;
+        if applied_as.is_some() {
+            status = PickStatus::AlreadyApplied;
+        }
+    }
+    if status == PickStatus::Conflict {
+        let resolved = input
+            .resolutions
+            .iter()
+            .rev()
+            .find(|r| r.fix == fix.id && &r.onto_tree == target.tree);
+        if let Some(r) = resolved {
+            status = PickStatus::Resolved;
+            tree = r.tree.clone();
+        }
+    }
+    let findings = if status == PickStatus::AlreadyApplied {
+        Findings::default()
+    } else {
+        dependency::analyse(
+            git,
+            production,
+            &[&input.release_tip],
+            target.commit,
+            &attempt.base,
+            &fix.id,
+            &touched,
+        )?
+    };
+    let unreleased = if attempt.conflicts.is_empty() {
+        findings.commits()
+    } else {
+        git.commits_touching(production, &[&input.release_tip, &attempt.base], &attempt.conflicts)?
+    };
+    let commit = if status.is_applied() {
+        Some(pick::write_pick_commit(
+            git,
+            fix,
+            &tree,
+            target.commit,
+            &input.operator,
+            trailers,
+        )?)
+    } else {
+        None
+    };
+    Ok(Pick {
+        fix: fix.id.clone(),
+        subject: fix.subject().to_string(),
+        base: attempt.base,
+        mainline: attempt.mainline,
+        status,
+        commit,
+        tree,
+        touched,
+        conflicts: attempt.conflicts,
+        unreleased,
+        dependencies: findings.overlaps,
+        same_file: findings.same_file,
+        applied_as,
+        onto: Some(target.commit.clone()),
+        onto_tree: Some(target.tree.clone()),
+    })
+}
+
+/// A fix after an unresolved conflict: listed in order, picked once the
+/// conflict is resolved.
+fn pending_pick(git: &Git, fix: &CommitInfo, mainline: Option<u32>, onto_tree: &Oid) -> Result<Pick, WorkflowError> {
+    let (base, mainline) = pick::change_base(fix, mainline)?;
+    let touched = git.changed_paths(&base, &fix.id)?;
+    Ok(Pick {
+        fix: fix.id.clone(),
+        subject: fix.subject().to_string(),
+        base,
+        mainline,
+        status: PickStatus::Pending,
+        commit: None,
+        tree: onto_tree.clone(),
+        touched,
+        conflicts: Vec::new(),
+        unreleased: Vec::new(),
+        dependencies: Vec::new(),
+        same_file: Vec::new(),
+        applied_as: None,
+        onto: None,
+        onto_tree: None,
+    })
+}
+
+fn merged_check(git: &Git, input: &PlanInput<'_>, fix: &CommitInfo) -> Result<Check, WorkflowError> {
+    let label = label(&fix.id, fix.subject());
+    Ok(if git.is_ancestor(&fix.id, &input.main_tip)? {
+        Check::new(
+            "fix-merged",
+            CheckStatus::Pass,
+            format!("{label} is on {}", input.config.branches.main),
+        )
+    } else {
+        Check::new(
+            "fix-merged",
+            CheckStatus::Block,
+            format!(
+                "{label} is not on {}/{}; merge it there first",
+                input.config.remote, input.config.branches.main
+            ),
+        )
+    })
+}
+
+fn label(fix: &Oid, subject: &str) -> String {
+    format!("{} {subject}", fix.short())
+}
+
+/// What the plan says about one pick: how it applies, and where it meets
+/// unreleased work.
+fn pick_checks(pick: &Pick, allow_dependency: Option<&str>) -> Vec<Check> {
+    let label = label(&pick.fix, &pick.subject);
+    let mut checks = Vec::new();
+    let unreleased = if pick.unreleased.is_empty() {
+        String::new()
+    } else {
+        format!("; unreleased commits touched them: {}", list_commits(&pick.unreleased))
+    };
+    checks.push(match pick.status {
+        PickStatus::Clean => Check::new(
+            "applies-to-production",
+            CheckStatus::Pass,
+            format!("{label} applies cleanly"),
+        ),
+        PickStatus::Resolved => Check::new(
+            "applies-to-production",
+            CheckStatus::Warn,
+            format!(
+                "{label} conflicted in {} and was resolved by hand; review `git show {}`",
+                pick.conflicts.join(", "),
+                pick.commit.as_ref().map_or("", |c| c.short())
+            ),
+        ),
+        PickStatus::AlreadyApplied => Check::new(
+            "already-applied",
+            CheckStatus::Pass,
+            match &pick.applied_as {
+                Some(c) if c.id == pick.fix => format!("{label} is already in production; skipped, no commit"),
+                Some(c) => format!(
+                    "{label} is already in production as {} {} (same patch-id); skipped, no commit",
+                    c.id.short(),
+                    c.subject
+                ),
+                None => format!("{label} changes nothing on production (empty result); skipped, no commit"),
+            },
+        ),
+        PickStatus::Conflict => Check::new(
+            "conflict",
+            CheckStatus::Warn,
+            format!(
+                "{label} conflicts with production in {}{unreleased}; `start` stops here and `git hotfix resolve` \
+                 opens the conflict in a separate worktree",
+                pick.conflicts.join(", ")
+            ),
+        ),
+        PickStatus::Pending => Check::new(
+            "applies-to-production",
+            CheckStatus::Warn,
+            format!("{label} is picked after the conflict above is resolved"),
+        ),
+    });
+    for d in &pick.dependencies {
+        let found = format!(
+            "{label} depends on unreleased work: its hunks overlap lines of {} that production lacks, written by {}",
+            d.path,
+            list_commits(&d.commits)
+        );
+        checks.push(match allow_dependency {
+            Some(reason) => Check::new(
+                "depends-on-unreleased",
+                CheckStatus::Warn,
+                format!("{found}; allowed: {reason}"),
+            ),
+            None => Check::new(
+                "depends-on-unreleased",
+                CheckStatus::Block,
+                format!(
+                    "{found}; stop and escalate: a selective hotfix is not the right workflow, unless the \
+                     decision is to go on with --allow-dependency \"reason\""
+                ),
+            ),
+        });
+    }
+    for d in &pick.same_file {
+        checks.push(Check::new(
+            "unreleased-same-file",
+            CheckStatus::Warn,
+            format!(
+                "{label} changes {}, which unreleased commits also changed elsewhere: {}",
+                d.path,
+                list_commits(&d.commits)
+            ),
+        ));
+    }
+    checks
 }
 
 fn list_commits(commits: &[CommitSummary]) -> String {
@@ -285,7 +433,7 @@ fn scope(
 fn only_fixes_check(picks: &[Pick], scope: &Scope) -> Check {
     let allowed: BTreeSet<&str> = picks
         .iter()
-        .filter(|p| p.status == PickStatus::Clean)
+        .filter(|p| p.status.is_applied())
         .flat_map(|p| p.touched.iter().map(String::as_str))
         .collect();
     let extra: Vec<&str> = scope

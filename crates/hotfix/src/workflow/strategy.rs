@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::git::{CommitInfo, Git, Oid, Signature};
 use crate::providers::production::ProductionSha;
 
-use super::plan::Plan;
+use super::plan::{Plan, Resolution};
 use super::WorkflowError;
 
 /// What a strategy needs to compute a plan: everything already read and resolved.
@@ -24,6 +24,11 @@ pub struct PlanInput<'a> {
     pub operator: Signature,
     /// Written into every commit's `Hotfix-Run:` trailer.
     pub run_id: String,
+    /// Conflicts a person resolved in this run (`git hotfix resolve`).
+    pub resolutions: Vec<Resolution>,
+    /// The escalated decision to go on although a fix depends on unreleased
+    /// work (`--allow-dependency`): the reason given.
+    pub allow_dependency: Option<String>,
 }
 
 /// A runbook turned into a plan.

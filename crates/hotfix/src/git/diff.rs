@@ -1,0 +1,257 @@
+//! Line-level views of a change: hunk ranges from `diff-tree -p` and the
+//! commits `blame` names for lines. Only hunk headers are parsed, never the
+//! lines themselves.
+
+use super::{CommitSummary, Git, GitError, Oid, Result};
+
+/// One hunk header, `@@ -old_start,old_len +new_start,new_len @@`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hunk {
+    pub old_start: u32,
+    pub old_len: u32,
+    pub new_start: u32,
+    pub new_len: u32,
+}
+
+/// The hunks of one path (none for a binary or mode-only change).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileHunks {
+    pub path: String,
+    pub hunks: Vec<Hunk>,
+}
+
+impl Git {
+    /// Returns the hunks of `from..to` in `paths`, with `context` lines
+    /// around each change, renames off (each path is compared with itself).
+    pub fn hunks(&self, from: &Oid, to: &Oid, paths: &[String], context: u32) -> Result<Vec<FileHunks>> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let unified = format!("-U{context}");
+        let mut args = vec![
+            "-c",
+            "core.quotePath=false",
+            "diff-tree",
+            "-r",
+            "-p",
+            "--no-color",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            &unified,
+            from.as_str(),
+            to.as_str(),
+            "--",
+        ];
+        args.extend(paths.iter().map(String::as_str));
+        let out = self.run(&args)?;
+        parse_hunks(&out).map_err(|detail| GitError::Parse {
+            args: "diff-tree -p".into(),
+            detail,
+        })
+    }
+
+    /// Returns the commits reachable from `tip` but not from `exclude` that
+    /// last wrote any of `lines` (1-based, inclusive) of `path` at `tip`.
+    pub fn blame_commits(
+        &self,
+        tip: &Oid,
+        exclude: &Oid,
+        path: &str,
+        lines: &[(u32, u32)],
+    ) -> Result<Vec<CommitSummary>> {
+        if lines.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ranges: Vec<String> = lines.iter().map(|(s, e)| format!("-L{s},{e}")).collect();
+        let not = format!("^{exclude}");
+        let mut args = vec!["blame", "--porcelain"];
+        args.extend(ranges.iter().map(String::as_str));
+        args.extend([tip.as_str(), &not, "--", path]);
+        let out = self.run(&args)?;
+        Ok(parse_blame(&out))
+    }
+}
+
+fn parse_hunks(out: &str) -> std::result::Result<Vec<FileHunks>, String> {
+    let mut files: Vec<FileHunks> = Vec::new();
+    for line in out.lines() {
+        if let Some(header) = line.strip_prefix("diff --git ") {
+            let path = header_path(header).ok_or_else(|| format!("diff header `{line}`"))?;
+            // A type change (file to symlink) is two sections for one path.
+            if files.last().is_none_or(|f| f.path != path) {
+                files.push(FileHunks {
+                    path,
+                    hunks: Vec::new(),
+                });
+            }
+        } else if let Some(rest) = line.strip_prefix("@@ -") {
+            let file = files.last_mut().ok_or_else(|| "a hunk before any file".to_string())?;
+            file.hunks
+                .push(parse_hunk_header(rest).ok_or_else(|| format!("hunk header `{line}`"))?);
+        }
+    }
+    Ok(files)
+}
+
+/// `-a,b +c,d @@ ...` (the `-` already stripped); a missing length is 1.
+fn parse_hunk_header(rest: &str) -> Option<Hunk> {
+    let (old, rest) = rest.split_once(" +")?;
+    let (new, _) = rest.split_once(" @@")?;
+    let range = |r: &str| -> Option<(u32, u32)> {
+        match r.split_once(',') {
+            Some((s, l)) => Some((s.parse().ok()?, l.parse().ok()?)),
+            None => Some((r.parse().ok()?, 1)),
+        }
+    };
+    let (old_start, old_len) = range(old)?;
+    let (new_start, new_len) = range(new)?;
+    Some(Hunk {
+        old_start,
+        old_len,
+        new_start,
+        new_len,
+    })
+}
+
+/// The path of `a/P b/P` (no renames, so both sides are the same path): plain,
+/// or C-quoted when it holds a quote, a backslash or a control character.
+fn header_path(header: &str) -> Option<String> {
+    if header.starts_with('"') {
+        let (a, _) = unquote(header)?;
+        return a.strip_prefix("a/").map(str::to_string);
+    }
+    // "a/" + P + " b/" + P: P is exactly half of what remains.
+    let len = header.len().checked_sub(5)? / 2;
+    let path = header.get(2..2 + len)?;
+    (header.get(2 + len..)? == format!(" b/{path}")).then(|| path.to_string())
+}
+
+/// Reads one C-quoted string from the start of `s`; returns it and the rest.
+fn unquote(s: &str) -> Option<(String, &str)> {
+    let body = s.strip_prefix('"')?;
+    let mut bytes = Vec::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((String::from_utf8(bytes).ok()?, &body[i + 1..])),
+            '\\' => {
+                let (_, e) = chars.next()?;
+                match e {
+                    'n' => bytes.push(b'\n'),
+                    't' => bytes.push(b'\t'),
+                    '"' => bytes.push(b'"'),
+                    '\\' => bytes.push(b'\\'),
+                    'a' => bytes.push(7),
+                    'b' => bytes.push(8),
+                    'f' => bytes.push(12),
+                    'r' => bytes.push(b'\r'),
+                    'v' => bytes.push(11),
+                    '0'..='7' => {
+                        let (_, d2) = chars.next()?;
+                        let (_, d3) = chars.next()?;
+                        let octal: String = [e, d2, d3].iter().collect();
+                        bytes.push(u8::from_str_radix(&octal, 8).ok()?);
+                    }
+                    _ => return None,
+                }
+            }
+            c => {
+                let mut buf = [0; 4];
+                bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    None
+}
+
+/// The non-boundary commits of `blame --porcelain` output, in order of first appearance.
+fn parse_blame(out: &str) -> Vec<CommitSummary> {
+    let mut found: Vec<(CommitSummary, bool)> = Vec::new();
+    let mut current: Option<usize> = None;
+    for line in out.lines() {
+        if line.starts_with('\t') {
+            continue;
+        }
+        let first = line.split(' ').next().unwrap_or("");
+        if let Some(id) = Oid::parse(first).filter(|_| line.split(' ').count() >= 3) {
+            current = Some(match found.iter().position(|(c, _)| c.id == id) {
+                Some(i) => i,
+                None => {
+                    found.push((
+                        CommitSummary {
+                            id,
+                            subject: String::new(),
+                        },
+                        false,
+                    ));
+                    found.len() - 1
+                }
+            });
+        } else if let Some(i) = current {
+            if let Some(summary) = line.strip_prefix("summary ") {
+                found[i].0.subject = summary.to_string();
+            } else if line == "boundary" {
+                found[i].1 = true;
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter(|(_, boundary)| !boundary)
+        .map(|(c, _)| c)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_from_headers_plain_spaced_and_quoted() {
+        assert_eq!(header_path("a/src/x.rs b/src/x.rs").as_deref(), Some("src/x.rs"));
+        assert_eq!(header_path("a/my file b/my file").as_deref(), Some("my file"));
+        assert_eq!(header_path("a/a b/c b/a b/c").as_deref(), Some("a b/c"));
+        assert_eq!(header_path(r#""a/t\tab\"q" "b/t\tab\"q""#).as_deref(), Some("t\tab\"q"));
+        assert_eq!(header_path(r#""a/\303\251" "b/\303\251""#).as_deref(), Some("é"));
+    }
+
+    #[test]
+    fn hunks_by_file() {
+        let out = "diff --git a/f b/f\nindex 1..2 100644\n--- a/f\n+++ b/f\n@@ -3,0 +4,2 @@ ctx\n+x\n+y\n\
+                   @@ -10 +12 @@\n-a\n+b\ndiff --git a/g b/g\nBinary files a/g and b/g differ\n";
+        let files = parse_hunks(out).expect("parses");
+        assert_eq!(files.len(), 2);
+        assert_eq!(
+            files[0].hunks,
+            vec![
+                Hunk {
+                    old_start: 3,
+                    old_len: 0,
+                    new_start: 4,
+                    new_len: 2
+                },
+                Hunk {
+                    old_start: 10,
+                    old_len: 1,
+                    new_start: 12,
+                    new_len: 1
+                }
+            ]
+        );
+        assert!(files[1].hunks.is_empty());
+    }
+
+    #[test]
+    fn blame_keeps_unreleased_commits_only() {
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        let out = format!(
+            "{a} 1 1 1\nauthor A\nsummary unreleased change\nfilename f\n\tline\n\
+             {b} 2 2 1\nauthor B\nsummary old\nboundary\nfilename f\n\tline\n{a} 3 3\n\tline\n"
+        );
+        let found = parse_blame(&out);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].subject, "unreleased change");
+    }
+}

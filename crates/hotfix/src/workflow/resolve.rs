@@ -1,0 +1,186 @@
+//! Conflicts a person resolves: `git hotfix resolve` checks the pick's target
+//! out in a linked worktree of its own (never the operator's checkout) and
+//! lets `git cherry-pick --no-commit` lay the conflict out there, markers and
+//! index stages as git makes them. `continue` takes the edited tree back,
+//! after proving it changes only paths the fix touches.
+
+use std::path::{Path, PathBuf};
+
+use crate::git::{CommitSummary, Git};
+use crate::journal::{Event, Journal, Run};
+
+use super::execute::{self, Context};
+use super::plan::{Pick, Resolution, StepName};
+use super::WorkflowError;
+
+/// Where run `run_id`'s conflict is resolved: a temporary directory of its own.
+pub fn worktree_path(run_id: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("git-hotfix-resolve-{run_id}"))
+}
+
+/// The conflict laid out for a person.
+#[derive(Clone, Debug)]
+pub struct Opened {
+    pub path: PathBuf,
+    pub fix: CommitSummary,
+    pub conflicts: Vec<String>,
+    /// Unreleased commits that touched the conflicting paths.
+    pub unreleased: Vec<CommitSummary>,
+    /// False when the worktree was already there (from an earlier `resolve`).
+    pub created: bool,
+}
+
+/// Returns the registered worktree of `run_id` in this repository, if any.
+pub fn existing_worktree(git: &Git, run_id: &str) -> Result<Option<PathBuf>, WorkflowError> {
+    let wanted = worktree_path(run_id);
+    let wanted = wanted.canonicalize().unwrap_or(wanted);
+    Ok(git
+        .worktrees()?
+        .into_iter()
+        .find(|p| p.canonicalize().unwrap_or_else(|_| p.clone()) == wanted))
+}
+
+/// Opens the run's current conflict in its worktree (again, if it is open).
+pub fn open(cx: &Context<'_>, run: &Run) -> Result<Opened, WorkflowError> {
+    let pick = current_conflict(cx, run)?;
+    let fix = CommitSummary {
+        id: pick.fix.clone(),
+        subject: pick.subject.clone(),
+    };
+    if let Some(path) = existing_worktree(cx.git, &run.id)? {
+        return Ok(Opened {
+            path,
+            fix,
+            conflicts: pick.conflicts,
+            unreleased: pick.unreleased,
+            created: false,
+        });
+    }
+    let path = worktree_path(&run.id);
+    if path.exists() {
+        return Err(WorkflowError::WorktreeInTheWay { path });
+    }
+    let onto = pick.onto.clone().ok_or_else(|| WorkflowError::NothingToResolve {
+        id: run.id.clone(),
+        why: "the conflicting pick has no target commit".into(),
+    })?;
+    cx.git.worktree_add(&path, &onto)?;
+    let worktree = Git::open(&path)?;
+    if !worktree.cherry_pick_no_commit(&pick.fix, pick.mainline)? {
+        // git's own cherry-pick applied it: the engine and git disagree.
+        let _ = cx.git.worktree_remove(&path);
+        return Err(WorkflowError::NothingToResolve {
+            id: run.id.clone(),
+            why: format!("`git cherry-pick` applies {} cleanly here", pick.fix.short()),
+        });
+    }
+    Ok(Opened {
+        path,
+        fix,
+        conflicts: pick.conflicts,
+        unreleased: pick.unreleased,
+        created: true,
+    })
+}
+
+/// Takes the person's resolution from the run's worktree, when there is one
+/// and the run waits at a conflict; journals it (locally) and returns it.
+pub fn take(cx: &Context<'_>, journal: &mut Journal) -> Result<Option<Resolution>, WorkflowError> {
+    if journal.run.next_step() != Some(StepName::Build) {
+        return Ok(None);
+    }
+    let Some(path) = existing_worktree(cx.git, &journal.id)? else {
+        return Ok(None);
+    };
+    let pick = match current_conflict(cx, &journal.run) {
+        Ok(pick) => pick,
+        Err(WorkflowError::NothingToResolve { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let onto_tree = pick.onto_tree.clone().ok_or_else(|| WorkflowError::NothingToResolve {
+        id: journal.id.clone(),
+        why: "the conflicting pick has no target tree".into(),
+    })?;
+    for conflict in &pick.conflicts {
+        if let Some(line) = marker_line(&path.join(conflict)) {
+            return Err(WorkflowError::UnresolvedMarkers {
+                path: conflict.clone(),
+                line,
+                worktree: path,
+            });
+        }
+    }
+    let worktree = Git::open(&path)?;
+    let tree = worktree.stage_all_as_tree()?;
+    if tree == onto_tree {
+        return Err(WorkflowError::ResolutionEmpty {
+            fix: pick.fix.clone(),
+            worktree: path,
+        });
+    }
+    // "Inspect the final tree carefully": the resolution may change only
+    // what the fix changes.
+    let extra: Vec<String> = cx
+        .git
+        .changed_paths(&onto_tree, &tree)?
+        .into_iter()
+        .filter(|p| !pick.touched.contains(p))
+        .collect();
+    if !extra.is_empty() {
+        return Err(WorkflowError::ResolutionOutOfScope {
+            fix: pick.fix.clone(),
+            paths: extra,
+            worktree: path,
+        });
+    }
+    let resolution = Resolution {
+        fix: pick.fix.clone(),
+        onto_tree,
+        tree,
+        conflicts: pick.conflicts.clone(),
+    };
+    execute::append_local(
+        cx,
+        journal,
+        vec![Event::Resolved {
+            resolution: resolution.clone(),
+        }],
+    )?;
+    Ok(Some(resolution))
+}
+
+/// Removes run `run_id`'s worktree, if this repository has one; returns where it was.
+pub fn close(git: &Git, run_id: &str) -> Result<Option<PathBuf>, WorkflowError> {
+    let Some(path) = existing_worktree(git, run_id)? else {
+        return Ok(None);
+    };
+    git.worktree_remove(&path)?;
+    Ok(Some(path))
+}
+
+/// The first pick of the run's plan that conflicts without a resolution.
+fn current_conflict(cx: &Context<'_>, run: &Run) -> Result<Pick, WorkflowError> {
+    let nothing = |why: &str| WorkflowError::NothingToResolve {
+        id: run.id.clone(),
+        why: why.to_string(),
+    };
+    if run.state().is_finished() {
+        return Err(nothing("the run is finished"));
+    }
+    if run.done(StepName::Build).is_some() {
+        return Err(nothing("its commits are built already"));
+    }
+    let plan = execute::replan(cx, run)?;
+    plan.conflict()
+        .cloned()
+        .ok_or_else(|| nothing("every pick applies; `git hotfix continue` goes on"))
+}
+
+/// The first line (1-based) of `file` that is a conflict marker git writes.
+fn marker_line(file: &Path) -> Option<usize> {
+    let text = std::fs::read(file).ok()?;
+    let text = String::from_utf8_lossy(&text);
+    text.lines()
+        .position(|l| l.starts_with("<<<<<<< ") || l.starts_with(">>>>>>> "))
+        .map(|i| i + 1)
+}
