@@ -3,6 +3,7 @@
 mod common;
 
 mod test_bad_input;
+mod test_cherry_pick;
 mod test_concurrency;
 mod test_conflicts;
 mod test_demo;

@@ -75,6 +75,8 @@ impl Git {
 
 fn parse_hunks(out: &str) -> std::result::Result<Vec<FileHunks>, String> {
     let mut files: Vec<FileHunks> = Vec::new();
+    // The number of files seen when the last gitlink header came.
+    let mut gitlink = usize::MAX;
     for line in out.lines() {
         if let Some(header) = line.strip_prefix("diff --git ") {
             let path = header_path(header).ok_or_else(|| format!("diff header `{line}`"))?;
@@ -92,6 +94,13 @@ fn parse_hunks(out: &str) -> std::result::Result<Vec<FileHunks>, String> {
         }
     }
     Ok(files)
+}
+
+/// The extended header lines that say a path is a gitlink (mode 160000).
+fn is_gitlink_header(line: &str) -> bool {
+    (line.starts_with("index ") && line.ends_with(" 160000"))
+        || line == "new file mode 160000"
+        || line == "deleted file mode 160000"
 }
 
 /// `-a,b +c,d @@ ...` (the `-` already stripped); a missing length is 1.
@@ -240,6 +249,8 @@ mod tests {
             ]
         );
         assert!(files[1].hunks.is_empty());
+        let sub = "diff --git a/sub b/sub\nindex 1..2 160000\n--- a/sub\n+++ b/sub\n@@ -1 +1 @@\n-Subproject commit 1\n+Subproject commit 2\n";
+        assert_eq!(parse_hunks(sub).expect("parses")[0].hunks, Vec::new());
     }
 
     #[test]

@@ -118,7 +118,16 @@ fn overlap(
     if written.is_empty() && !deleted_near {
         return Ok(None);
     }
-    let mut commits = git.blame_commits(base, production, path, &written)?;
+    // A path blame cannot read (a type change, say) is named by the
+    // commits that touched it.
+    let mut commits = match git.blame_commits(base, production, path, &written) {
+        Ok(commits) => commits,
+        Err(GitError::Failed { .. }) => {
+            deleted_near = true;
+            Vec::new()
+        }
+        Err(e) => return Err(e),
+    };
     if deleted_near {
         for c in git.commits_touching(production, &[base], &[path.to_string()])? {
             if !commits.iter().any(|k| k.id == c.id) {
