@@ -87,10 +87,16 @@ fn parse_hunks(out: &str) -> std::result::Result<Vec<FileHunks>, String> {
                     hunks: Vec::new(),
                 });
             }
+        } else if is_gitlink_header(line) {
+            // A submodule pointer has a one-line "Subproject commit" hunk: no lines of a file.
+            gitlink = files.len();
         } else if let Some(rest) = line.strip_prefix("@@ -") {
+            let seen = files.len();
             let file = files.last_mut().ok_or_else(|| "a hunk before any file".to_string())?;
-            file.hunks
-                .push(parse_hunk_header(rest).ok_or_else(|| format!("hunk header `{line}`"))?);
+            if gitlink != seen {
+                file.hunks
+                    .push(parse_hunk_header(rest).ok_or_else(|| format!("hunk header `{line}`"))?);
+            }
         }
     }
     Ok(files)
@@ -249,6 +255,9 @@ mod tests {
             ]
         );
         assert!(files[1].hunks.is_empty());
+        let sub = "diff --git a/sub b/sub\nindex 1..2 160000\n--- a/sub\n+++ b/sub\n@@ -1 +1 @@\n\
+                   -Subproject commit 1\n+Subproject commit 2\n";
+        assert_eq!(parse_hunks(sub).expect("parses")[0].hunks, Vec::new());
         let sub = "diff --git a/sub b/sub\nindex 1..2 160000\n--- a/sub\n+++ b/sub\n@@ -1 +1 @@\n-Subproject commit 1\n+Subproject commit 2\n";
         assert_eq!(parse_hunks(sub).expect("parses")[0].hunks, Vec::new());
     }
