@@ -42,8 +42,19 @@ impl Lab {
         s.write("script.sh", "#!/bin/sh\necho hi\n");
         std::fs::write(s.work.join("bin.dat"), [0u8, 1, 2, 3, 255, 0, 7]).expect("binary");
         std::os::unix::fs::symlink("a.txt", s.work.join("link")).expect("symlink");
+        // Text that is not UTF-8: Latin-1 `é` is the lone byte 0xE9.
+        let latin1: Vec<u8> = (1..=12)
+            .flat_map(|i| [&b"caf\xe9 "[..], i.to_string().as_bytes(), b"\n"].concat())
+            .collect();
+        std::fs::write(s.work.join("latin1.txt"), latin1).expect("latin-1 text");
         s.commit("X: the lab's base");
+        s.git(&s.work, &["branch", "lab-x"]);
         Lab { s }
+    }
+
+    /// X, where every case starts.
+    fn x_base(&self) -> String {
+        self.s.rev(&self.s.work, "lab-x")
     }
 
     fn x(&self) -> String {
@@ -60,19 +71,18 @@ impl Lab {
     }
 
     fn edit_line(&self, file: &str, n: usize, text: &str) {
-        let body = std::fs::read_to_string(self.path(file)).expect("read");
-        let out: String = body
-            .lines()
+        self.edit_line_bytes(file, n, text.as_bytes());
+    }
+
+    /// Replaces line `n` (from 1) of `file`, whatever its encoding.
+    fn edit_line_bytes(&self, file: &str, n: usize, text: &[u8]) {
+        let body = std::fs::read(self.path(file)).expect("read");
+        let out: Vec<u8> = body
+            .split_inclusive(|b| *b == b'\n')
             .enumerate()
-            .map(|(i, l)| {
-                if i + 1 == n {
-                    format!("{text}\n")
-                } else {
-                    format!("{l}\n")
-                }
-            })
+            .flat_map(|(i, l)| if i + 1 == n { [text, b"\n"].concat() } else { l.to_vec() })
             .collect();
-        self.s.write(file, &out);
+        std::fs::write(self.path(file), out).expect("write");
     }
 
     fn git(&self, args: &[&str]) -> String {
@@ -222,21 +232,9 @@ fn case(lab: &Lab, name: &'static str, expect: Verdict, target: impl FnOnce(&Lab
     }
 }
 
-impl Lab {
-    fn x_base(&self) -> String {
-        self.s.rev(&self.s.work, "lab-x")
-    }
-}
-
-fn lab() -> Lab {
-    let lab = Lab::new();
-    lab.git(&["branch", "lab-x"]);
-    lab
-}
-
 #[test]
 fn content_adds_deletes_and_empty_results_match_git() {
-    let lab = lab();
+    let lab = Lab::new();
     let cases = [
         case(
             &lab,
@@ -285,6 +283,13 @@ fn content_adds_deletes_and_empty_results_match_git() {
         ),
         case(
             &lab,
+            "latin-1-text",
+            Verdict::Clean,
+            |l| l.edit_line_bytes("latin1.txt", 2, b"caf\xe9 target"),
+            |l| l.edit_line_bytes("latin1.txt", 11, b"caf\xe9 fixed"),
+        ),
+        case(
+            &lab,
             "empty-inside-a-bigger-change",
             Verdict::Empty,
             |l| {
@@ -301,7 +306,7 @@ fn content_adds_deletes_and_empty_results_match_git() {
 
 #[test]
 fn renames_directory_renames_modes_symlinks_and_binaries_match_git() {
-    let lab = lab();
+    let lab = Lab::new();
     let cases = [
         case(
             &lab,
@@ -426,7 +431,7 @@ fn renames_directory_renames_modes_symlinks_and_binaries_match_git() {
 
 #[test]
 fn submodule_pointers_and_merge_commits_match_git() {
-    let lab = lab();
+    let lab = Lab::new();
     let x = lab.x_base();
     let s1 = lab.s.p.clone();
     let s2 = lab.s.u1.clone();

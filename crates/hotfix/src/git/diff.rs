@@ -44,7 +44,8 @@ impl Git {
             "--",
         ];
         args.extend(paths.iter().map(String::as_str));
-        let out = self.run(&args)?;
+        // Only headers are read; the lines between them are file content, in any encoding.
+        let out = String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned();
         parse_hunks(&out).map_err(|detail| GitError::Parse {
             args: "diff-tree -p".into(),
             detail,
@@ -68,7 +69,7 @@ impl Git {
         let mut args = vec!["blame", "--porcelain"];
         args.extend(ranges.iter().map(String::as_str));
         args.extend([tip.as_str(), &not, "--", path]);
-        let out = self.run(&args)?;
+        let out = String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned();
         Ok(parse_blame(&out))
     }
 }

@@ -280,6 +280,16 @@ impl Git {
         bytes_to_string(args, stdout)
     }
 
+    /// Runs git and returns stdout as bytes: for output that carries file
+    /// content (patches, blame), which need not be UTF-8.
+    fn run_bytes(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>> {
+        let (status, stdout, stderr) = self.run_raw(args, stdin, &[])?;
+        if !status.success() {
+            return Err(self.failed(args, &status, &stderr));
+        }
+        Ok(stdout)
+    }
+
     /// Runs git and returns exit status, stdout and stderr without judging the status.
     fn run_raw(
         &self,
@@ -579,7 +589,8 @@ impl Git {
     /// keyed by commit; a pair with an empty change has none.
     pub fn patch_ids(&self, pairs: &[(Oid, Oid)]) -> Result<Vec<(Oid, Option<String>)>> {
         let input: String = pairs.iter().map(|(c, p)| format!("{c} {p}\n")).collect();
-        let patches = self.run_with(
+        // Patches carry file content as it is: bytes, not necessarily UTF-8.
+        let patches = self.run_bytes(
             &[
                 "diff-tree",
                 "--stdin",
@@ -589,9 +600,8 @@ impl Git {
                 "--full-index",
             ],
             Some(input.as_bytes()),
-            &[],
         )?;
-        let ids = self.run_with(&["patch-id", "--stable"], Some(patches.as_bytes()), &[])?;
+        let ids = self.run_with(&["patch-id", "--stable"], Some(&patches), &[])?;
         let found: Vec<(Oid, String)> = ids
             .lines()
             .filter_map(|l| {
