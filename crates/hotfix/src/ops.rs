@@ -129,13 +129,7 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
             remote: cfg.remote.clone(),
         });
     }
-    fetch_branches(
-        session,
-        &[
-            ("branches.release", &cfg.branches.release),
-            ("branches.main", &cfg.branches.main),
-        ],
-    )?;
+    fetch_release_and_main(session)?;
     if cfg.production.tag.is_some() && request.production.is_none() {
         git.fetch_tags(&cfg.remote)?;
     }
@@ -213,6 +207,19 @@ fn or_head(rev: &str) -> &str {
     } else {
         rev
     }
+}
+
+/// Fetches the session's release and main branches (a run's session has the
+/// run's own) into their remote-tracking refs.
+fn fetch_release_and_main(session: &Session) -> Result<(), Error> {
+    let branches = &session.config.branches;
+    fetch_branches(
+        session,
+        &[
+            ("branches.release", &branches.release),
+            ("branches.main", &branches.main),
+        ],
+    )
 }
 
 /// Fetches `branches` into their remote-tracking refs; a branch the remote
@@ -373,13 +380,7 @@ pub fn resume(
     }
     let record = journal.run.record.clone();
     let on_run = session_for_run(session, &record);
-    fetch_branches(
-        &on_run,
-        &[
-            ("branches.release", &record.release_branch),
-            ("branches.main", &record.main_branch),
-        ],
-    )?;
+    fetch_release_and_main(&on_run)?;
     let cx = on_run.context(progress, options.confirmed)?;
     if options.rebuild && journal.run.done(StepName::PushRelease).is_none() {
         let tip = on_run
@@ -406,14 +407,7 @@ pub fn resume(
 /// Opens the conflict run `id` stopped at in a worktree of its own.
 pub fn resolve(session: &Session, id: Option<&str>, progress: &dyn Progress) -> Result<(Journal, Opened), Error> {
     let (journal, on_run) = open_run(session, id)?;
-    let record = &journal.run.record;
-    fetch_branches(
-        &on_run,
-        &[
-            ("branches.release", &record.release_branch),
-            ("branches.main", &record.main_branch),
-        ],
-    )?;
+    fetch_release_and_main(&on_run)?;
     let cx = on_run.context(progress, false)?;
     let opened = resolve::open(&cx, &journal.run)?;
     Ok((journal, opened))

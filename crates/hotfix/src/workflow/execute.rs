@@ -322,10 +322,7 @@ fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     append_local(cx, journal, vec![done(StepName::Build, evidence)])?;
     // The resolution is in the journal and the commits are built: the
     // worktree has served its purpose.
-    if let Err(e) = super::resolve::close(cx.git, &journal.id) {
-        cx.progress
-            .notice(&format!("the resolve worktree was not removed: {e}"));
-    }
+    super::resolve::close(cx, &journal.id);
     Ok(())
 }
 
@@ -625,10 +622,7 @@ pub fn abort(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<()
     let event = Event::Aborted {
         reason: reason.to_string(),
     };
-    if let Err(e) = super::resolve::close(cx.git, &journal.id) {
-        cx.progress
-            .notice(&format!("the resolve worktree was not removed: {e}"));
-    }
+    super::resolve::close(cx, &journal.id);
     if !journal.is_published() {
         append_local(cx, journal, vec![event])?;
         return Ok(());

@@ -149,13 +149,18 @@ pub fn take(cx: &Context<'_>, journal: &mut Journal) -> Result<Option<Resolution
     Ok(Some(resolution))
 }
 
-/// Removes run `run_id`'s worktree, if this repository has one; returns where it was.
-pub fn close(git: &Git, run_id: &str) -> Result<Option<PathBuf>, WorkflowError> {
-    let Some(path) = existing_worktree(git, run_id)? else {
-        return Ok(None);
-    };
-    git.worktree_remove(&path)?;
-    Ok(Some(path))
+/// Removes run `run_id`'s worktree, if this repository has one. A worktree
+/// that cannot be removed is a notice, never a failed step: the run's state
+/// is in the journal, not in the worktree.
+pub fn close(cx: &Context<'_>, run_id: &str) {
+    let removed = existing_worktree(cx.git, run_id).and_then(|found| match found {
+        Some(path) => Ok(cx.git.worktree_remove(&path)?),
+        None => Ok(()),
+    });
+    if let Err(e) = removed {
+        cx.progress
+            .notice(&format!("the resolve worktree was not removed: {e}"));
+    }
 }
 
 /// The first pick of the run's plan that conflicts without a resolution.
