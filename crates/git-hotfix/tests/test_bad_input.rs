@@ -30,6 +30,33 @@ fn unknown_fix_revision() {
 }
 
 #[test]
+fn empty_or_unknown_fix_ranges_and_resolve_without_a_conflict() {
+    let s = Scenario::new();
+    let empty = format!("{}..{}", s.g, s.g);
+    refused(
+        &s,
+        &["start", "--fix", &empty, "--production", &s.p, "--yes"],
+        2,
+        &["names no commit", &empty],
+    );
+    let unknown = format!("no-such-rev..{}", s.g);
+    refused(
+        &s,
+        &["plan", "--fix", &unknown, "--production", &s.p],
+        2,
+        &["no-such-rev", "not a commit"],
+    );
+    // A run that built cleanly has nothing to resolve.
+    s.start_fix(&[]).expect_code(0);
+    let before = s.origin_refs();
+    let run = s.hotfix(&s.work, &["resolve"]);
+    run.expect_code(3);
+    assert!(run.stderr.contains("no conflict to resolve"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+    assert_eq!(s.origin_refs(), before);
+}
+
+#[test]
 fn unknown_production_revision() {
     let s = Scenario::new();
     refused(
