@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::duration;
 
 /// `[approvals]`: who must sign off before production is touched (seed 002).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approvals {
     /// Every role needs an approval, each from a different person.
@@ -23,7 +23,7 @@ pub struct Approvals {
 }
 
 /// `[release]`: the release pipeline's service job (seed 001's guided invocation).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseAction {
     /// A shell command that triggers the release job; it gets `HOTFIX_ACTION`,
@@ -38,7 +38,7 @@ pub struct ReleaseAction {
     /// Actions that must never run during a hotfix (the cut-off job).
     #[serde(default = "default_forbidden")]
     pub forbidden_actions: Vec<String>,
-    #[serde(default = "default_command_timeout", deserialize_with = "duration::deserialize")]
+    #[serde(default = "default_command_timeout", deserialize_with = "duration::deserialize", serialize_with = "duration::serialize")]
     pub timeout: Duration,
 }
 
@@ -53,49 +53,49 @@ impl ReleaseAction {
 }
 
 /// `[deploy]`: the manual production deploy.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deploy {
     pub command: String,
-    #[serde(default = "default_command_timeout", deserialize_with = "duration::deserialize")]
+    #[serde(default = "default_command_timeout", deserialize_with = "duration::deserialize", serialize_with = "duration::serialize")]
     pub timeout: Duration,
 }
 
 /// `[verify]`: how production proves it runs the release.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Verify {
     /// How long production is watched after it is verified (seed 003: 2 hours).
-    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    #[serde(default, deserialize_with = "duration::deserialize_opt", serialize_with = "duration::serialize_opt")]
     pub monitor: Option<Duration>,
     #[serde(default)]
     pub http: Vec<HttpCheck>,
 }
 
 /// `[[verify.http]]`: an endpoint polled until it is healthy and reports the release.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpCheck {
     pub url: String,
-    #[serde(default = "default_status")]
+    #[serde(default = "default_status", deserialize_with = "super::value::whole")]
     pub expect_status: u16,
     /// JSON pointer (RFC 6901) to the deployed commit; without it only the status counts.
     #[serde(default)]
     pub sha_pointer: Option<String>,
-    #[serde(default = "default_verify_timeout", deserialize_with = "duration::deserialize")]
+    #[serde(default = "default_verify_timeout", deserialize_with = "duration::deserialize", serialize_with = "duration::serialize")]
     pub timeout: Duration,
-    #[serde(default = "default_interval", deserialize_with = "duration::deserialize")]
+    #[serde(default = "default_interval", deserialize_with = "duration::deserialize", serialize_with = "duration::serialize")]
     pub interval: Duration,
 }
 
 /// `[[smoke]]`: a focused smoke check run after production is verified.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Smoke {
     #[serde(default)]
     pub name: Option<String>,
     pub command: String,
-    #[serde(default = "default_smoke_timeout", deserialize_with = "duration::deserialize")]
+    #[serde(default = "default_smoke_timeout", deserialize_with = "duration::deserialize", serialize_with = "duration::serialize")]
     pub timeout: Duration,
 }
 
@@ -106,7 +106,7 @@ impl Smoke {
 }
 
 /// `[notify]`: where run events are announced.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notify {
     /// A Slack-compatible incoming webhook: it gets `{"text": ...}` as JSON.
@@ -117,7 +117,7 @@ pub struct Notify {
 /// `[secrets]`: environment variables whose values never reach the journal,
 /// the report or the terminal, besides any named like `*TOKEN*`,
 /// `*PASSWORD*` or `*SECRET*`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Secrets {
     #[serde(default)]
@@ -125,7 +125,7 @@ pub struct Secrets {
 }
 
 /// `[communication]`: the messages of seed 003, with `{placeholders}`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Communication {
     #[serde(default = "default_deployed_template")]

@@ -5,6 +5,7 @@
 
 mod duration;
 mod gates;
+mod value;
 
 pub use duration::{format_duration, parse_duration};
 pub use gates::{Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets, Smoke, Verify};
@@ -12,7 +13,7 @@ pub use gates::{Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseActi
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::workflow::strategy;
 
@@ -35,7 +36,7 @@ pub enum ConfigError {
 }
 
 /// The whole of `hotfix.toml`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Which runbook this repository follows.
@@ -72,7 +73,7 @@ pub struct Config {
 }
 
 /// The branch names of the team's flow.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Branches {
     /// Where fixes are merged first; every fix must be reachable from it.
@@ -85,7 +86,7 @@ pub struct Branches {
 }
 
 /// Where the commit production runs is read from; several sources must agree.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductionSources {
     /// The newest tag matching this glob (`prod-*`) names production.
@@ -106,7 +107,7 @@ impl ProductionSources {
 }
 
 /// An HTTP endpoint reporting the deployed commit.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpSource {
     pub url: String,
@@ -114,19 +115,19 @@ pub struct HttpSource {
     #[serde(default = "default_pointer")]
     pub pointer: String,
     /// Seconds before the request is given up.
-    #[serde(default = "default_http_timeout")]
+    #[serde(default = "default_http_timeout", deserialize_with = "value::whole")]
     pub timeout_secs: u64,
 }
 
 /// Limits that turn into plan warnings.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checks {
     /// Warn when the hotfix changes more files than this.
-    #[serde(default = "default_max_files")]
+    #[serde(default = "default_max_files", deserialize_with = "value::whole")]
     pub max_files: usize,
     /// Warn when the hotfix changes more lines (added + removed) than this.
-    #[serde(default = "default_max_lines")]
+    #[serde(default = "default_max_lines", deserialize_with = "value::whole")]
     pub max_lines: u64,
     /// Paths matching these globs are flagged as migrations for the deploy.
     #[serde(default = "default_migrations")]
@@ -144,12 +145,20 @@ impl Default for Checks {
 }
 
 /// How long a hotfix of each severity may take, as durations like `1h` or `90m`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeverityLimits {
-    #[serde(default = "default_critical", deserialize_with = "duration::deserialize")]
+    #[serde(
+        default = "default_critical",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
     pub critical: Duration,
-    #[serde(default = "default_high", deserialize_with = "duration::deserialize")]
+    #[serde(
+        default = "default_high",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
     pub high: Duration,
 }
 
@@ -203,14 +212,6 @@ impl Config {
                 strategy::names().join(", ")
             )));
         }
-        for (key, value) in [
-            ("branches.main", &config.branches.main),
-            ("branches.release", &config.branches.release),
-        ] {
-            if value.trim().is_empty() {
-                return Err(invalid(format!("key `{key}` is empty; name a branch")));
-            }
-        }
         if config.branches.main == config.branches.release {
             return Err(invalid(format!(
                 "`branches.main` and `branches.release` are both `{}`; a release-branch hotfix needs two branches",
@@ -225,9 +226,7 @@ impl Config {
                 )));
             }
         }
-        if config.remote.trim().is_empty() {
-            return Err(invalid("key `remote` is empty; name a remote such as `origin`".into()));
-        }
+        value::check(&config).map_err(invalid)?;
         Ok(config)
     }
 
@@ -263,19 +262,23 @@ impl Config {
     }
 }
 
-/// Where a TOML error sits, as ` (line N)`.
+/// Where a TOML error sits, as ` (line N: `the line`)`, so the key is in view.
 fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
-    match span {
-        Some(r) => {
-            let line = text[..r.start.min(text.len())].matches('\n').count() + 1;
-            format!(" (line {line})")
-        }
-        None => String::new(),
+    let Some(r) = span else {
+        return String::new();
+    };
+    let start = r.start.min(text.len());
+    let line = text[..start].matches('\n').count() + 1;
+    let content = text.lines().nth(line - 1).unwrap_or("").trim();
+    if content.is_empty() || content.len() > 120 {
+        format!(" (line {line})")
+    } else {
+        format!(" (line {line}: `{content}`)")
     }
 }
 
 /// How urgent a hotfix is (seed 003's levels).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Critical,
@@ -456,6 +459,55 @@ develop = "develop"
         );
         let err = parse(&text.replace("\"pm\"", "\"tech-lead\"")).unwrap_err().to_string();
         assert!(err.contains("repeated role `tech-lead`"), "{err}");
+    }
+
+    #[test]
+    fn values_that_cannot_work_are_refused_at_load_naming_the_key() {
+        let cases: &[(&str, &str)] = &[
+            ("[[verify.http]]\nurl = \"http://x/v\"\nsha_pointer = \"sha\"\n", "verify.http[0].sha_pointer` = `sha` is not a JSON pointer"),
+            ("[production]\nhttp = { url = \"http://x/v\", pointer = \"sha\" }\n", "production.http.pointer"),
+            ("[deploy]\ncommand = \"\"\n", "`deploy.command` is empty"),
+            ("[[smoke]]\ncommand = \"  \"\n", "`smoke[0].command` is empty"),
+            ("[production]\ncommand = \"\"\n", "`production.command` is empty"),
+            ("[deploy]\ncommand = \"true\"\ntimeout = \"5124095576031h\"\n", "longer than 100 years"),
+            ("[checks]\nmax_files = \"20\"\n", "found the string \"20\"; write it without quotes, e.g. 20"),
+            ("[checks]\nmax_lines = -5\n", "-5 is negative"),
+            ("[[verify.http]]\nurl = \"x/version\"\n", "is not an http:// or https:// URL"),
+        ];
+        for (extra, wanted) in cases {
+            let err = parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();
+            assert!(err.contains(wanted), "{extra}: {err}");
+        }
+        for (from, to, wanted) in [
+            ("release = \"release\"", "release = \"rel ease\"", "`branches.release` = `rel ease` is not a branch name git accepts"),
+            ("main = \"main\"", "main = \"a..b\"", "`branches.main` = `a..b`"),
+            ("develop = \"develop\"", "develop = \"-d\"", "`branches.develop` = `-d`"),
+            ("remote = \"origin\"", "remote = \"--upload-pack=touch${IFS}pwned;\"", "starts with `-`"),
+        ] {
+            let err = parse(&MINIMAL.replace(from, to)).unwrap_err().to_string();
+            assert!(err.contains(wanted), "{to}: {err}");
+        }
+    }
+
+    #[test]
+    fn remote_may_be_a_name_a_url_or_a_path() {
+        for remote in ["origin", "/srv/git/origin.git", "../origin.git", "git@gitlab.example.com:fleet/billing.git"] {
+            let c = parse(&MINIMAL.replace("remote = \"origin\"", &format!("remote = \"{remote}\"")))
+                .unwrap_or_else(|e| panic!("{remote}: {e}"));
+            assert_eq!(c.remote, remote);
+        }
+    }
+
+    #[test]
+    fn config_round_trips_through_json_for_the_run_record() {
+        let text = format!(
+            "{MINIMAL}[deploy]\ncommand = \"./deploy\"\ntimeout = \"1s500ms\"\n[verify]\nmonitor = \"2h\"\n"
+        );
+        let c = parse(&text).expect("parses");
+        let json = serde_json::to_string(&c).expect("serializes");
+        let back: Config = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back.deploy.expect("deploy").timeout, Duration::from_millis(1500));
+        assert_eq!(back.verify.monitor, Some(Duration::from_secs(7200)));
     }
 
     #[test]

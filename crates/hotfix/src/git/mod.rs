@@ -9,6 +9,7 @@
 //! in a linked worktree of its own for a person to edit, never the operator's.
 
 mod diff;
+pub mod refname;
 mod transport;
 mod worktree;
 

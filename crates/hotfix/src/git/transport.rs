@@ -47,9 +47,15 @@ impl PushOutcome {
     }
 }
 
-/// Returns where a remote branch is tracked locally (`refs/remotes/<remote>/<branch>`).
+/// Returns where a remote branch is tracked locally: `refs/remotes/<remote>/<branch>`
+/// for a remote's name, `refs/hotfix-branches/<remote as one component>/<branch>`
+/// for a remote given as a URL or a path (which no `refs/remotes/` name can hold).
 pub fn tracking_ref(remote: &str, branch: &str) -> String {
-    format!("refs/remotes/{remote}/{branch}")
+    if super::refname::is_remote_name(remote) {
+        format!("refs/remotes/{remote}/{branch}")
+    } else {
+        format!("refs/hotfix-branches/{}/{branch}", super::refname::remote_component(remote))
+    }
 }
 
 impl Git {

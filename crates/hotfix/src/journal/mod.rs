@@ -70,18 +70,7 @@ impl<'a> JournalStore<'a> {
     }
 
     fn tracking_prefix(&self) -> String {
-        let safe: String = self
-            .remote
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        format!("refs/hotfix-remote/{safe}/")
+        format!("refs/hotfix-remote/{}/", crate::git::refname::remote_component(&self.remote))
     }
 
     fn tracking(&self, remote_ref: &str) -> String {
