@@ -12,7 +12,7 @@ use hotfix::providers::command::CommandOutcome;
 use hotfix::providers::http::Observation;
 use hotfix::workflow::execute::{Progress, StepPosition};
 use hotfix::workflow::gates::Gate;
-use hotfix::workflow::plan::{CheckStatus, Pick, PickStatus, Plan, StepName, PRODUCTION_STEPS};
+use hotfix::workflow::plan::{CheckStatus, Pick, PickStatus, Plan, StepName, TakenOut, PRODUCTION_STEPS};
 
 /// Prints a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
 macro_rules! out {
@@ -48,12 +48,19 @@ pub fn print_plan(plan: &Plan) {
         plan.remote
     );
     match &plan.restore {
-        Some(r) => out!(
-            "  restore     {}  tree {} = production's tree, parent {}",
-            r.commit.short(),
-            r.tree.short(),
-            r.parent.short()
-        ),
+        Some(r) => {
+            out!(
+                "  restore     {}  tree {} = production's tree, parent {}",
+                r.commit.short(),
+                r.tree.short(),
+                r.parent.short()
+            );
+            if let Some(t) = &r.takes_out {
+                for line in taken_out_lines(t) {
+                    out!("              {line}");
+                }
+            }
+        }
         None => out!("  restore     skipped: release already has production's tree"),
     }
     for (i, pick) in plan.picks.iter().enumerate() {
@@ -92,6 +99,32 @@ pub fn print_plan(plan: &Plan) {
     out!("steps");
     for (i, step) in plan.steps.iter().enumerate() {
         out!("  {}. {:<18} {}", i + 1, step.as_str(), step.describe());
+    }
+}
+
+/// What a restore takes out of release, in a few short lines.
+fn taken_out_lines(t: &TakenOut) -> Vec<String> {
+    if t.commits_total == 0 && t.files == 0 {
+        return vec!["takes nothing out: release holds no work production lacks".into()];
+    }
+    let mut lines = vec![format!(
+        "takes out {} commit(s) release has and production lacks: {} file(s), +{} -{} lines",
+        t.commits_total, t.files, t.lines_added, t.lines_removed
+    )];
+    for c in t.commits.iter().take(3) {
+        lines.push(format!("  {} {}", c.id.short(), clip(&c.subject, 80)));
+    }
+    if t.commits_total > 3 {
+        lines.push(format!("  and {} more (land them again after the hotfix)", t.commits_total - 3));
+    }
+    lines
+}
+
+/// Cuts `text` to at most `max` characters, marking the cut with `…`.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
     }
 }
 

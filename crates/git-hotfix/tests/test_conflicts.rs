@@ -165,6 +165,8 @@ fn numbered(changes: &[(usize, &str)]) -> String {
 fn with_numbered_file(s: &Scenario) -> (String, String) {
     s.write("num.txt", &numbered(&[]));
     let prod = s.commit("P2: num.txt in production");
+    // Production runs a tagged build of main: a commit release never held.
+    s.git(&s.work, &["tag", "prod-p2", &prod]);
     s.write("num.txt", &numbered(&[(10, "U3 ten")]));
     let u3 = s.commit("U3: unreleased change of line ten");
     (prod, u3)
@@ -287,6 +289,7 @@ fn a_fix_already_in_production_is_skipped_and_never_an_empty_commit() {
     let taken = s.rev(&s.work, "HEAD");
     s.write("other.txt", "other\nfixed, v2\n");
     let prod = s.commit("P3: production tunes the fix");
+    s.git(&s.work, &["tag", "prod-p3", &prod]);
     s.git(&s.work, &["checkout", "-q", "main"]);
     s.write("h.txt", "new\n");
     let h = s.commit("fix: H adds h.txt");

@@ -114,6 +114,9 @@ pub struct HotfixRequest {
     /// Go on although a fix depends on unreleased work: the escalated
     /// decision's reason, recorded in the journal and the report.
     pub allow_dependency: Option<String>,
+    /// Go on with a production commit the sources contradict or release
+    /// never held: the reason, recorded in the journal and the report.
+    pub production_override: Option<String>,
 }
 
 /// Fetches what the plan needs and computes it; moves no ref but the
@@ -160,6 +163,7 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
         run_id: run_id.to_string(),
         resolutions: Vec::new(),
         allow_dependency: request.allow_dependency.clone(),
+        production_override: request.production_override.clone(),
     };
     Ok(strategy.plan(&input)?)
 }
@@ -301,6 +305,7 @@ pub fn start(
         incident: options.incident.clone(),
         limit_secs: session.config.limit_for(options.severity).map(|d| d.as_secs()),
         allow_dependency: request.allow_dependency.clone(),
+        production_override: request.production_override.clone(),
         plan,
     };
     let created = Entry {

@@ -466,6 +466,25 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
 
 fn decisions(run: &Run) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(reason) = &run.record.production_override {
+        let first = &run.entries[0].1;
+        let production = &run.record.plan.production;
+        let others: Vec<String> = production
+            .disagreeing()
+            .map(|r| format!("{} said {}", r.source, r.commit.short()))
+            .collect();
+        out.push(format!(
+            "production {} taken by {} at {}{} (--production-override): {reason}",
+            production.commit.short(),
+            first.actor.ident,
+            format_utc(first.at),
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!(" although {}", others.join(", "))
+            }
+        ));
+    }
     if let Some(reason) = &run.record.allow_dependency {
         let first = &run.entries[0].1;
         out.push(format!(
@@ -514,6 +533,30 @@ fn follow_ups(run: &Run, config: &Config, evidence: &[EvidenceItem]) -> Vec<Stri
             "the hotfix was rolled back ({}); find out why before the next attempt",
             reason.unwrap_or_default()
         ));
+    }
+    if let Some(t) = run.record.plan.restore.as_ref().and_then(|r| r.takes_out.as_ref()) {
+        if t.commits_total > 0 {
+            let listed: Vec<String> = t
+                .commits
+                .iter()
+                .map(|c| format!("{} {}", c.id.short(), c.subject))
+                .collect();
+            out.push(format!(
+                "land again on `{}` the {} commit(s) the restore took out ({} file(s), +{} -{} lines), once the \
+                 hotfix is done: {}{}",
+                run.record.release_branch,
+                t.commits_total,
+                t.files,
+                t.lines_added,
+                t.lines_removed,
+                listed.join("; "),
+                if t.commits_total > listed.len() {
+                    format!("; and {} more", t.commits_total - listed.len())
+                } else {
+                    String::new()
+                }
+            ));
+        }
     }
     if let Some(develop) = &config.branches.develop {
         out.push(format!(

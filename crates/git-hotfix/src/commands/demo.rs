@@ -60,6 +60,7 @@ pub fn run(args: Args) -> CommandResult {
         production: None,
         mainline: None,
         allow_dependency: None,
+        production_override: None,
     };
 
     banner(&format!("git hotfix plan --fix {}", sandbox.fix.short()));

@@ -23,6 +23,10 @@ pub struct FixArgs {
     /// (kept in the journal and the report)
     #[arg(long, value_name = "REASON")]
     pub allow_dependency: Option<String>,
+    /// Go on with a --production that the configured sources contradict or that release never held
+    /// (neither in its history nor tagged): the reason, kept in the journal and the report
+    #[arg(long, value_name = "REASON")]
+    pub production_override: Option<String>,
 }
 
 impl FixArgs {
@@ -32,6 +36,7 @@ impl FixArgs {
             production: self.production.clone(),
             mainline: self.mainline,
             allow_dependency: self.allow_dependency.clone(),
+            production_override: self.production_override.clone(),
         }
     }
 }
@@ -86,6 +91,9 @@ pub fn fix_flags(fix: &FixArgs) -> String {
     }
     if let Some(r) = &fix.allow_dependency {
         parts.push(format!("--allow-dependency {r:?}"));
+    }
+    if let Some(r) = &fix.production_override {
+        parts.push(format!("--production-override {r:?}"));
     }
     parts.join(" ")
 }

@@ -512,6 +512,23 @@ impl Git {
         Ok(peeled.or(direct).map(|oid| (name, oid)))
     }
 
+    /// Returns the local tags that name `commit` (directly or peeled).
+    pub fn tags_pointing_at(&self, commit: &Oid) -> Result<Vec<String>> {
+        let points_at = format!("--points-at={commit}");
+        let out = self.run(&["for-each-ref", &points_at, "--format=%(refname:strip=2)", "refs/tags/"])?;
+        Ok(out.lines().map(str::to_string).collect())
+    }
+
+    /// Returns the commits `include` has and `exclude` lacks, merges left
+    /// out, newest first: at most `limit` of them, and how many there are.
+    pub fn commits_only_in(&self, exclude: &Oid, include: &Oid, limit: usize) -> Result<(Vec<CommitSummary>, usize)> {
+        let range = format!("{exclude}..{include}");
+        let count = self.run(&["rev-list", "--no-merges", "--count", &range])?;
+        let max = format!("--max-count={limit}");
+        let out = self.run(&["log", "-z", "--no-merges", &max, "--format=%H %s", &range])?;
+        Ok((parse_summaries(&out), count.trim().parse().unwrap_or(0)))
+    }
+
     /// Returns the files changed from `from` to `to` (any tree-ish), with line counts.
     pub fn diff_stat(&self, from: &Oid, to: &Oid) -> Result<Vec<FileChange>> {
         let args = [

@@ -134,6 +134,10 @@ pub struct RunRecord {
     /// depends on unreleased work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_dependency: Option<String>,
+    /// `--production-override` at start: why the run goes on with a
+    /// production commit the sources contradict or release never held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_override: Option<String>,
     /// The plan shown to the operator before they confirmed.
     pub plan: Plan,
 }

@@ -26,7 +26,20 @@ pub struct ProductionReading {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProductionSha {
     pub commit: Oid,
+    /// Every reading: `--production` first when it was given, then each
+    /// configured source. With `--production` they may disagree; the plan
+    /// says so and blocks unless the operator gave a reason.
     pub readings: Vec<ProductionReading>,
+    /// Configured sources that could not be read while `--production` was given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<UnreadSource>,
+}
+
+/// A configured source that gave no answer, and why.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnreadSource {
+    pub source: String,
+    pub detail: String,
 }
 
 impl ProductionSha {
@@ -34,9 +47,15 @@ impl ProductionSha {
     pub fn sources(&self) -> String {
         self.readings
             .iter()
+            .filter(|r| r.commit == self.commit)
             .map(|r| r.source.as_str())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// Returns the readings that name another commit than the one chosen.
+    pub fn disagreeing(&self) -> impl Iterator<Item = &ProductionReading> {
+        self.readings.iter().filter(|r| r.commit != self.commit)
     }
 }
 
@@ -62,54 +81,86 @@ fn describe(readings: &[ProductionReading]) -> String {
         .join(", ")
 }
 
-/// Resolves the production commit: `explicit` wins; otherwise every configured
-/// source is read and all must agree.
+/// Resolves the production commit. Without `explicit`, every configured
+/// source is read and all must agree. With it, `explicit` is the commit, and
+/// the configured sources are read as well, so that the plan can show (and
+/// block on) a `--production` they contradict; a source that cannot be read
+/// then is noted, not fatal: a broken source is why people pass `--production`.
 pub fn resolve(
     git: &Git,
     sources: &ProductionSources,
     explicit: Option<&str>,
 ) -> Result<ProductionSha, ProductionError> {
-    let readings = match explicit {
-        Some(rev) => vec![reading(git, "--production".into(), rev.to_string())?],
-        None => read_sources(git, sources)?,
+    let Some(rev) = explicit else {
+        let readings = read_sources(git, sources)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect::<Result<Vec<_>, _>>()?;
+        let first = readings.first().ok_or(ProductionError::NoSource)?.commit.clone();
+        if readings.iter().any(|r| r.commit != first) {
+            return Err(ProductionError::Disagree { readings });
+        }
+        return Ok(ProductionSha {
+            commit: first,
+            readings,
+            unread: Vec::new(),
+        });
     };
-    let first = readings.first().ok_or(ProductionError::NoSource)?.commit.clone();
-    if readings.iter().any(|r| r.commit != first) {
-        return Err(ProductionError::Disagree { readings });
+    let given = reading(git, "--production".into(), rev.to_string())?;
+    let commit = given.commit.clone();
+    let mut readings = vec![given];
+    let mut unread = Vec::new();
+    for (source, result) in read_sources(git, sources) {
+        match result {
+            Ok(r) => readings.push(r),
+            Err(e) => unread.push(UnreadSource {
+                source,
+                detail: e.to_string(),
+            }),
+        }
     }
     Ok(ProductionSha {
-        commit: first,
+        commit,
         readings,
+        unread,
     })
 }
 
-fn read_sources(git: &Git, sources: &ProductionSources) -> Result<Vec<ProductionReading>, ProductionError> {
+/// Reads each configured source: its name and what it gave.
+fn read_sources(git: &Git, sources: &ProductionSources) -> Vec<(String, Result<ProductionReading, ProductionError>)> {
     let mut readings = Vec::new();
     if let Some(glob) = &sources.tag {
         let name = format!("tag {glob}");
-        let (tag, _) = git.newest_tag(glob)?.ok_or_else(|| ProductionError::NothingFound {
-            source_name: name.clone(),
-            detail: format!("no tag matches `{glob}`"),
-        })?;
-        readings.push(reading(git, name, tag)?);
+        let found = git.newest_tag(glob).map_err(ProductionError::from).and_then(|tag| {
+            let (tag, _) = tag.ok_or_else(|| ProductionError::NothingFound {
+                source_name: name.clone(),
+                detail: format!("no tag matches `{glob}`"),
+            })?;
+            reading(git, name.clone(), tag)
+        });
+        readings.push((name, found));
     }
     if let Some(command) = &sources.command {
         let name = format!("command `{command}`");
-        let said = run_command(git, command).map_err(|detail| ProductionError::NothingFound {
-            source_name: name.clone(),
-            detail,
-        })?;
-        readings.push(reading(git, name, said)?);
+        let found = run_command(git, command)
+            .map_err(|detail| ProductionError::NothingFound {
+                source_name: name.clone(),
+                detail,
+            })
+            .and_then(|said| reading(git, name.clone(), said));
+        readings.push((name, found));
     }
     if let Some(http) = &sources.http {
         let name = format!("http {}#{}", http.url, http.pointer);
-        let said = read_http(http).map_err(|detail| ProductionError::NothingFound {
-            source_name: name.clone(),
-            detail,
-        })?;
-        readings.push(reading(git, name, said)?);
+        let found = read_http(http)
+            .map_err(|detail| ProductionError::NothingFound {
+                source_name: name.clone(),
+                detail,
+            })
+            .and_then(|said| reading(git, name.clone(), said));
+        readings.push((name, found));
     }
-    Ok(readings)
+    readings
 }
 
 fn reading(git: &Git, source: String, said: String) -> Result<ProductionReading, ProductionError> {

@@ -349,6 +349,7 @@ pub(super) fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError>
         run_id: run.id.clone(),
         resolutions: run.resolutions(),
         allow_dependency: run.allowed_dependency().map(str::to_string),
+        production_override: record.production_override.clone(),
     };
     strategy.plan(&input)
 }

@@ -117,6 +117,22 @@ pub struct RestoreCommit {
     pub parent: Oid,
     /// Equal to the production commit's tree.
     pub tree: Oid,
+    /// What release loses: the work it holds that production does not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub takes_out: Option<TakenOut>,
+}
+
+/// What a restore takes out of release: the unreleased work that was on
+/// release, to land again after the hotfix.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakenOut {
+    pub files: usize,
+    pub lines_added: u64,
+    pub lines_removed: u64,
+    /// The commits release has and production lacks, newest first (at most 100).
+    pub commits: Vec<CommitSummary>,
+    /// How many there are in all.
+    pub commits_total: usize,
 }
 
 /// How a fix lands.

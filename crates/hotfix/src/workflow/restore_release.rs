@@ -7,8 +7,9 @@ use crate::git::{CommitInfo, CommitSummary, Git, Oid};
 
 use super::dependency::{self, Findings};
 use super::glob;
+use super::inputs;
 use super::pick::{self, RunTrailers};
-use super::plan::{Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, StepName};
+use super::plan::{Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, StepName, TakenOut};
 use super::strategy::{PlanInput, Strategy};
 use super::WorkflowError;
 
@@ -55,10 +56,16 @@ impl Strategy for RestoreRelease {
                 commit,
                 parent: release.id.clone(),
                 tree: production_tree.clone(),
+                takes_out: Some(taken_out(git, production, &production_tree, &release)?),
             })
         };
 
-        let mut checks = Vec::new();
+        let mut checks = inputs::production_checks(
+            git,
+            &input.production,
+            &input.release_tip,
+            input.production_override.as_deref(),
+        )?;
         let mut onto = restore.as_ref().map_or(release.id.clone(), |r| r.commit.clone());
         let mut onto_tree = production_tree.clone();
         if restore.is_none() {
@@ -142,6 +149,20 @@ impl Strategy for RestoreRelease {
             steps: StepName::with_gates(STEPS, input.config),
         })
     }
+}
+
+/// What the restore takes out of release: the files and lines release
+/// differs from production in, and the commits behind them.
+fn taken_out(git: &Git, production: &Oid, production_tree: &Oid, release: &CommitInfo) -> Result<TakenOut, WorkflowError> {
+    let changes = git.diff_stat(production_tree, &release.tree)?;
+    let (commits, commits_total) = git.commits_only_in(production, &release.id, 100)?;
+    Ok(TakenOut {
+        files: changes.len(),
+        lines_added: changes.iter().filter_map(|c| c.added).sum(),
+        lines_removed: changes.iter().filter_map(|c| c.removed).sum(),
+        commits,
+        commits_total,
+    })
 }
 
 /// Where the next pick lands: production plus the run's earlier picks.

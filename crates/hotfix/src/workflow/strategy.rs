@@ -29,6 +29,9 @@ pub struct PlanInput<'a> {
     /// The escalated decision to go on although a fix depends on unreleased
     /// work (`--allow-dependency`): the reason given.
     pub allow_dependency: Option<String>,
+    /// The reason the operator gave to go on with a production commit the
+    /// sources contradict or release never held (`--production-override`).
+    pub production_override: Option<String>,
 }
 
 /// A runbook turned into a plan.

@@ -1,0 +1,84 @@
+//! Checks on what the operator typed: a `--production` that the configured
+//! sources contradict, or that is neither in release's history nor tagged,
+//! is most likely the wrong commit (a main commit pasted by mistake), and a
+//! restore to it would ship a tree production never ran. Such a plan blocks
+//! unless the operator gives the reason (`--production-override`).
+
+use crate::git::{Git, GitError, Oid};
+use crate::providers::production::ProductionSha;
+
+use super::plan::{Check, CheckStatus};
+
+/// Returns the checks on the production commit: the sources agree with it,
+/// and it is a commit release once held or a tag names.
+pub fn production_checks(
+    git: &Git,
+    production: &ProductionSha,
+    release_tip: &Oid,
+    override_reason: Option<&str>,
+) -> Result<Vec<Check>, GitError> {
+    let commit = &production.commit;
+    let blocked = |name: &str, found: String| match override_reason {
+        Some(reason) => Check::new(name, CheckStatus::Warn, format!("{found}; overridden: {reason}")),
+        None => Check::new(
+            name,
+            CheckStatus::Block,
+            format!("{found}; check which commit production runs, or pass --production-override \"reason\""),
+        ),
+    };
+    let disagreeing: Vec<String> = production
+        .disagreeing()
+        .map(|r| format!("{} says {}", r.source, r.commit.short()))
+        .collect();
+    let mut checks = vec![if !disagreeing.is_empty() {
+        blocked(
+            "production-sources-agree",
+            format!("--production is {}, but {}", commit.short(), disagreeing.join(", ")),
+        )
+    } else if !production.unread.is_empty() {
+        Check::new(
+            "production-sources-agree",
+            CheckStatus::Warn,
+            format!(
+                "production {} is not confirmed: {}",
+                commit.short(),
+                production
+                    .unread
+                    .iter()
+                    .map(|u| format!("{} could not be read", u.source))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    } else {
+        Check::new(
+            "production-sources-agree",
+            CheckStatus::Pass,
+            format!("production {} from {}", commit.short(), production.sources()),
+        )
+    }];
+    let on_release = git.is_ancestor(commit, release_tip)?;
+    let tags = if on_release { Vec::new() } else { git.tags_pointing_at(commit)? };
+    checks.push(if on_release {
+        Check::new(
+            "production-on-release",
+            CheckStatus::Pass,
+            format!("production {} is in release's history", commit.short()),
+        )
+    } else if let Some(tag) = tags.first() {
+        Check::new(
+            "production-on-release",
+            CheckStatus::Pass,
+            format!("production {} is tagged {tag}", commit.short()),
+        )
+    } else {
+        blocked(
+            "production-on-release",
+            format!(
+                "production {} is neither in release's history nor tagged: release never held it",
+                commit.short()
+            ),
+        )
+    });
+    Ok(checks)
+}
