@@ -176,6 +176,7 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
             for p in picks {
                 let what = match (&p.status, &p.commit) {
                     (PickStatus::Clean, Some(c)) => format!("picked as {}", c.short()),
+                    (PickStatus::Resolved, Some(c)) => format!("resolved by hand, picked as {}", c.short()),
                     (PickStatus::AlreadyApplied, _) => "already applied, skipped".into(),
                     _ => "not picked".into(),
                 };
@@ -494,7 +495,15 @@ pub fn print_status(status: &RunStatus) {
 pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
     let id = &run.id;
     match run.state() {
-        RunState::Completed => format!("nothing more in run {id}; `git hotfix report {id}` gives the incident record"),
+        RunState::Completed => format!(
+            "nothing more in run {id}; `git hotfix report {id}` gives the incident record; should production need \
+             it, `git hotfix rollback {id}` restores production {}",
+            run.record.plan.production.commit.short()
+        ),
+        RunState::RolledBack => format!(
+            "production runs {} again; `git hotfix report {id}` gives the incident record",
+            run.record.plan.production.commit.short()
+        ),
         RunState::Aborted => "nothing more happens in this run; `git hotfix log` lists runs".into(),
         RunState::Released => {
             let watch = run
@@ -502,7 +511,7 @@ pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
                 .map_or(String::new(), |u| format!("watch production until {}; ", format_utc(u)));
             format!("{watch}`git hotfix report {id}`, then `git hotfix finish {id}` closes the run and releases the lock")
         }
-        RunState::RolledBack => format!(
+        RunState::RollbackAwaitingFinish => format!(
             "production is back on {}; `git hotfix report {id}`, then `git hotfix finish {id}`",
             run.record.plan.production.commit.short()
         ),

@@ -25,8 +25,12 @@ use crate::Error;
 /// A repository, its configuration and the ambient seam, opened once per command.
 pub struct Session {
     pub git: Git,
+    /// This clone's hotfix.toml, or, in a clone without one, just enough to
+    /// find runs on `origin` (commands on a run read the run's own record).
     pub config: Config,
     pub config_path: PathBuf,
+    /// False when this clone has no hotfix.toml.
+    config_found: bool,
     pub ambient: Ambient,
     /// Masks the values of secret environment variables.
     pub redactor: Redactor,
@@ -36,17 +40,38 @@ pub struct Session {
 
 impl Session {
     /// Opens the repository at `dir` and its `hotfix.toml`.
+    ///
+    /// A clone without `hotfix.toml` still opens: approvers and colleagues
+    /// work on runs whose records carry their configuration. Commands that
+    /// need the file itself (`plan`, `start`, `guard`) refuse then.
     pub fn open(dir: &Path, config_path: Option<&Path>) -> Result<Session, Error> {
         let git = Git::open(dir)?;
-        let (config, config_path) = Config::load(config_path, git.work_tree(), git.git_dir())?;
+        let (config, config_path, config_found) = match Config::load(config_path, git.work_tree(), git.git_dir()) {
+            Ok((config, path)) => (config, path, true),
+            Err(ConfigError::NotFound { looked }) => (Config::for_runs_only(), looked, false),
+            Err(e) => return Err(e.into()),
+        };
         Ok(Session {
             git,
             redactor: Redactor::from_env(&config.secrets),
             config,
             config_path,
+            config_found,
             ambient: Ambient::from_env(),
             ident: OnceCell::new(),
         })
+    }
+
+    /// Returns an error when this clone has no hotfix.toml: a new run, or a
+    /// guard with no run to read, needs the team's configuration.
+    pub fn require_config(&self) -> Result<(), Error> {
+        if self.config_found {
+            return Ok(());
+        }
+        Err(ConfigError::NotFound {
+            looked: self.config_path.clone(),
+        }
+        .into())
     }
 
     /// Acts as `ident` (`Name <email>`) instead of git's committer identity.
@@ -122,6 +147,7 @@ pub struct HotfixRequest {
 /// Fetches what the plan needs and computes it; moves no ref but the
 /// remote-tracking refs of the release and main branches.
 pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Result<Plan, Error> {
+    session.require_config()?;
     if request.fixes.is_empty() {
         return Err(Error::NoFix);
     }
@@ -307,6 +333,7 @@ pub fn start(
         allow_dependency: request.allow_dependency.clone(),
         production_override: request.production_override.clone(),
         plan,
+        config: Some(Box::new(session.config.clone())),
     };
     let created = Entry {
         seq: 0,
@@ -325,8 +352,13 @@ fn pick_run(session: &Session, store: &JournalStore<'_>, id: Option<&str>) -> Re
     if let Some(id) = id {
         return Ok(id.to_string());
     }
-    if let Some((_, holder)) = store.lock_holder(&session.config.branches.release)? {
-        return Ok(holder);
+    if session.config_found {
+        if let Some((_, holder)) = store.lock_holder(&session.config.branches.release)? {
+            return Ok(holder);
+        }
+    } else if let [only] = store.lock_holders()?.as_slice() {
+        // Without hotfix.toml the release branch is unknown: one held lock says which run.
+        return Ok(only.clone());
     }
     let ids = store.list_runs()?;
     for id in ids.iter().rev() {
@@ -373,7 +405,9 @@ pub fn resume(
     };
     match journal.run.state() {
         // A crash after the last step: continuing converges on "complete".
-        RunState::Completed | RunState::Released | RunState::RolledBack => return Ok((journal, idle)),
+        RunState::Completed | RunState::Released | RunState::RollbackAwaitingFinish | RunState::RolledBack => {
+            return Ok((journal, idle))
+        }
         RunState::Aborted => {
             return Err(WorkflowError::RunFinished {
                 id: journal.id.clone(),
@@ -384,6 +418,7 @@ pub fn resume(
         RunState::InProgress | RunState::Stopped => {}
     }
     let record = journal.run.record.clone();
+    local_veto(session, &journal.run)?;
     let on_run = session_for_run(session, &record);
     fetch_release_and_main(&on_run)?;
     let cx = on_run.context(progress, options.confirmed)?;
@@ -418,15 +453,34 @@ pub fn resolve(session: &Session, id: Option<&str>, progress: &dyn Progress) -> 
     Ok((journal, opened))
 }
 
-/// A session that uses the run's own remote and branches (the config may have changed since).
+/// A session on the run's own configuration, as its record holds it.
 fn session_for_run(session: &Session, record: &RunRecord) -> Session {
+    let config = record.config(&session.config);
     Session {
         git: session.git.clone(),
-        config: record.config(&session.config),
+        redactor: Redactor::from_env(&config.secrets),
+        config,
         config_path: session.config_path.clone(),
+        config_found: session.config_found,
         ambient: Ambient::from_env(),
-        redactor: session.redactor.clone(),
         ident: session.ident.clone(),
+    }
+}
+
+/// Refuses to go on when this clone's hotfix.toml forbids the release job
+/// the run is about to run: the run follows its record, but a clone's own
+/// config may veto, never add.
+fn local_veto(session: &Session, run: &Run) -> Result<(), Error> {
+    let pending = run.steps().contains(&StepName::ReleaseAction) && run.done(StepName::ReleaseAction).is_none();
+    let forbidden = session
+        .config
+        .release
+        .as_ref()
+        .filter(|_| session.config_found && pending)
+        .and_then(|r| r.forbidden().map(|f| (r.action.clone(), f.to_string())));
+    match forbidden {
+        Some((action, forbidden)) => Err(WorkflowError::ForbiddenAction { action, forbidden }.into()),
+        None => Ok(()),
     }
 }
 
@@ -548,6 +602,7 @@ pub struct GuardVerdict {
 /// Says whether a pipeline action may run on `branch` now: while a hotfix
 /// holds the branch's lock only the run's own release job may.
 pub fn guard(session: &Session, action: &str, branch: Option<&str>) -> Result<GuardVerdict, Error> {
+    session.require_config()?;
     let branch = branch.unwrap_or(&session.config.branches.release).to_string();
     let lock_ref = JournalStore::lock_ref(&branch);
     let remote = &session.config.remote;
@@ -635,7 +690,7 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
     let holds_lock = store
         .lock_holder(&journal.run.record.release_branch)?
         .is_some_and(|(value, _)| &value == journal.lock_value());
-    let roles = session.config.approvals.roles.clone();
+    let roles = journal.run.record.config(&session.config).approvals.roles;
     let missing_roles = gates::missing_roles(&roles, &journal.run);
     Ok(RunStatus {
         run: journal.run,

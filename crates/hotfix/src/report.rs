@@ -395,6 +395,10 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         .or_else(|| run.done_entry_in(Phase::Hotfix, StepName::Deploy))
         .map(|(e, _)| format_utc(e.at));
     let monitor_until = run.monitor_until().map(format_utc);
+    let rollback = run.entries.iter().find_map(|(_, e)| match &e.event {
+        Event::RollbackStarted { reason } => Some((e.at, reason.as_str())),
+        _ => None,
+    });
     let fill = |template: &str| {
         let mut text = template.to_string();
         for (key, value) in [
@@ -424,14 +428,27 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
                     .map_or_else(|| "no window configured".into(), |m| format!("watched until {m}")),
             ),
             ("run_id", run.id.clone()),
+            ("reason", rollback.map_or_else(String::new, |(_, reason)| reason.to_string())),
+            (
+                "rolled_back_at",
+                rollback.map_or_else(|| "(not rolled back)".into(), |(at, _)| format_utc(at)),
+            ),
         ] {
             text = text.replace(&format!("{{{key}}}"), &value);
         }
         text
     };
-    let communication = Communication {
-        deployed: fill(&config.communication.deployed),
-        status_24h: fill(&config.communication.status),
+    let templates = &config.communication;
+    let communication = if rolled_back {
+        Communication {
+            deployed: fill(&templates.rolled_back),
+            status_24h: fill(&templates.rolled_back_status),
+        }
+    } else {
+        Communication {
+            deployed: fill(&templates.deployed),
+            status_24h: fill(&templates.status),
+        }
     };
     IncidentReport {
         run_id: run.id.clone(),

@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 
 use hotfix::config::Severity;
 use hotfix::ops::{self, StartOptions};
+use hotfix::workflow::WorkflowError;
 
 use crate::cli::Globals;
 use crate::commands::plan::{blocked, FixArgs};
@@ -74,8 +75,17 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             .push(format!("run {run_id}; `git hotfix status {run_id}` shows its steps"));
         e
     };
-    let (journal, outcome) =
-        ops::start(&session, &run_id, &request, plan, &options, &printer).map_err(|e| with_run(e.into()))?;
+    let (journal, outcome) = ops::start(&session, &run_id, &request, plan, &options, &printer).map_err(|e| {
+        // A run that lost the lock was discarded: naming it would send the
+        // operator to a run `status` cannot find.
+        let discarded = matches!(e, hotfix::Error::Workflow(WorkflowError::ReleaseLocked { .. }));
+        let e = CommandError::from(e);
+        if discarded {
+            e
+        } else {
+            with_run(e)
+        }
+    })?;
     let (journal, outcome) = ui::pass_gate(&session, journal, outcome, args.yes, &printer).map_err(with_run)?;
     match &outcome.gate {
         Some(gate) => out!("run {run_id}: {}", ui::describe_gate(gate)),

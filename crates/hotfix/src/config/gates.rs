@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::duration;
 
 /// `[approvals]`: who must sign off before production is touched (seed 002).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approvals {
     /// Every role needs an approval, each from a different person.
@@ -23,7 +23,7 @@ pub struct Approvals {
 }
 
 /// `[release]`: the release pipeline's service job (seed 001's guided invocation).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseAction {
     /// A shell command that triggers the release job; it gets `HOTFIX_ACTION`,
@@ -53,7 +53,7 @@ impl ReleaseAction {
 }
 
 /// `[deploy]`: the manual production deploy.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deploy {
     pub command: String,
@@ -62,18 +62,23 @@ pub struct Deploy {
 }
 
 /// `[verify]`: how production proves it runs the release.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Verify {
     /// How long production is watched after it is verified (seed 003: 2 hours).
-    #[serde(default, deserialize_with = "duration::deserialize_opt", serialize_with = "duration::serialize_opt")]
+    #[serde(
+        default,
+        deserialize_with = "duration::deserialize_opt",
+        serialize_with = "duration::serialize_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub monitor: Option<Duration>,
     #[serde(default)]
     pub http: Vec<HttpCheck>,
 }
 
 /// `[[verify.http]]`: an endpoint polled until it is healthy and reports the release.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpCheck {
     pub url: String,
@@ -89,7 +94,7 @@ pub struct HttpCheck {
 }
 
 /// `[[smoke]]`: a focused smoke check run after production is verified.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Smoke {
     #[serde(default)]
@@ -106,7 +111,7 @@ impl Smoke {
 }
 
 /// `[notify]`: where run events are announced.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notify {
     /// A Slack-compatible incoming webhook: it gets `{"text": ...}` as JSON.
@@ -117,7 +122,7 @@ pub struct Notify {
 /// `[secrets]`: environment variables whose values never reach the journal,
 /// the report or the terminal, besides any named like `*TOKEN*`,
 /// `*PASSWORD*` or `*SECRET*`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Secrets {
     #[serde(default)]
@@ -125,13 +130,19 @@ pub struct Secrets {
 }
 
 /// `[communication]`: the messages of seed 003, with `{placeholders}`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Communication {
     #[serde(default = "default_deployed_template")]
     pub deployed: String,
     #[serde(default = "default_status_template")]
     pub status: String,
+    /// Sent instead of `deployed` when the hotfix was rolled back.
+    #[serde(default = "default_rolled_back_template")]
+    pub rolled_back: String,
+    /// Sent instead of `status` when the hotfix was rolled back.
+    #[serde(default = "default_rolled_back_status_template")]
+    pub rolled_back_status: String,
 }
 
 impl Default for Communication {
@@ -139,6 +150,8 @@ impl Default for Communication {
         Communication {
             deployed: default_deployed_template(),
             status: default_status_template(),
+            rolled_back: default_rolled_back_template(),
+            rolled_back_status: default_rolled_back_status_template(),
         }
     }
 }
@@ -183,5 +196,23 @@ fn default_status_template() -> String {
      Monitoring: {monitor}\n\
      Incident: {incident}\n\
      Follow-ups: see the incident record."
+        .into()
+}
+
+fn default_rolled_back_template() -> String {
+    "PRODUCTION HOTFIX ROLLED BACK\n\
+     Service: {service}\n\
+     Severity: {severity}\n\
+     Incident: {incident}\n\
+     Fix: {fixes} (release {release_sha}) was rolled back at {rolled_back_at}: {reason}\n\
+     Production runs {production_sha} again; the incident is still open."
+        .into()
+}
+
+fn default_rolled_back_status_template() -> String {
+    "HOTFIX STATUS UPDATE\n\
+     The production hotfix for {service} was rolled back at {rolled_back_at}; production runs {production_sha}.\n\
+     Incident: {incident}\n\
+     Next: the root cause of the failed hotfix, then a new attempt; see the incident record."
         .into()
 }

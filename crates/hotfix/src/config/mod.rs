@@ -36,7 +36,7 @@ pub enum ConfigError {
 }
 
 /// The whole of `hotfix.toml`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Which runbook this repository follows.
@@ -73,7 +73,7 @@ pub struct Config {
 }
 
 /// The branch names of the team's flow.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Branches {
     /// Where fixes are merged first; every fix must be reachable from it.
@@ -86,7 +86,7 @@ pub struct Branches {
 }
 
 /// Where the commit production runs is read from; several sources must agree.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductionSources {
     /// The newest tag matching this glob (`prod-*`) names production.
@@ -107,7 +107,7 @@ impl ProductionSources {
 }
 
 /// An HTTP endpoint reporting the deployed commit.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpSource {
     pub url: String,
@@ -120,7 +120,7 @@ pub struct HttpSource {
 }
 
 /// Limits that turn into plan warnings.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checks {
     /// Warn when the hotfix changes more files than this.
@@ -145,7 +145,7 @@ impl Default for Checks {
 }
 
 /// How long a hotfix of each severity may take, as durations like `1h` or `90m`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeverityLimits {
     #[serde(
@@ -250,6 +250,13 @@ impl Config {
         };
         let config = Config::parse(&text, &path)?;
         Ok((config, path))
+    }
+
+    /// Returns the configuration of a clone without `hotfix.toml`: enough to
+    /// find runs on `origin`, whose records carry their own configuration.
+    pub fn for_runs_only() -> Config {
+        let text = "strategy = \"restore-release\"\n[branches]\nmain = \"main\"\nrelease = \"release\"\n";
+        Config::parse(text, Path::new(FILE_NAME)).expect("the built-in minimal configuration is valid")
     }
 
     /// Returns the time limit for a severity, or `None` for one that has no hotfix path.
@@ -506,6 +513,10 @@ develop = "develop"
         let c = parse(&text).expect("parses");
         let json = serde_json::to_string(&c).expect("serializes");
         let back: Config = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, c);
+        let minimal = parse(MINIMAL).expect("parses");
+        let back: Config = serde_json::from_str(&serde_json::to_string(&minimal).expect("json")).expect("reads back");
+        assert_eq!(back, minimal, "unset optional keys read back as unset");
         assert_eq!(back.deploy.expect("deploy").timeout, Duration::from_millis(1500));
         assert_eq!(back.verify.monitor, Some(Duration::from_secs(7200)));
     }

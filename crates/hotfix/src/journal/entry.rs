@@ -140,13 +140,21 @@ pub struct RunRecord {
     pub production_override: Option<String>,
     /// The plan shown to the operator before they confirmed.
     pub plan: Plan,
+    /// The configuration the run was started with: every later command on
+    /// the run, from any clone, reads it from here (runs recorded before it
+    /// was kept fall back to the clone's hotfix.toml).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Box<Config>>,
 }
 
 impl RunRecord {
-    /// Returns `base` with the remote and branches this run was started on
-    /// (hotfix.toml may have changed since).
+    /// Returns the run's recorded configuration (or, for a run recorded
+    /// without one, `base`) with the remote and branches the run was started on.
     pub fn config(&self, base: &Config) -> Config {
-        let mut config = base.clone();
+        let mut config = match &self.config {
+            Some(recorded) => (**recorded).clone(),
+            None => base.clone(),
+        };
         config.remote = self.remote.clone();
         config.branches.release = self.release_branch.clone();
         config.branches.main = self.main_branch.clone();
@@ -320,9 +328,15 @@ pub enum RunState {
     Stopped,
     /// Every step is done; `finish` closes the run once the evidence is complete.
     Released,
-    /// Every rollback step is done; `finish` closes the run.
-    RolledBack,
+    /// Every rollback step is done; `finish` closes the run. (`rolled-back`
+    /// in JSON, as before finished rollbacks had a state of their own.)
+    #[serde(rename = "rolled-back")]
+    RollbackAwaitingFinish,
+    /// Finished: the hotfix is in production.
     Completed,
+    /// Finished after a rollback: production runs the recorded production commit again.
+    #[serde(rename = "rolled-back-finished")]
+    RolledBack,
     Aborted,
 }
 
@@ -332,14 +346,15 @@ impl RunState {
             RunState::InProgress => "in progress",
             RunState::Stopped => "stopped",
             RunState::Released => "released, awaiting finish",
-            RunState::RolledBack => "rolled back, awaiting finish",
+            RunState::RollbackAwaitingFinish => "rolled back, awaiting finish",
             RunState::Completed => "completed",
+            RunState::RolledBack => "rolled-back",
             RunState::Aborted => "aborted",
         }
     }
 
     pub fn is_finished(self) -> bool {
-        matches!(self, RunState::Completed | RunState::Aborted)
+        matches!(self, RunState::Completed | RunState::RolledBack | RunState::Aborted)
     }
 }
 
@@ -541,11 +556,12 @@ impl Run {
     pub fn state(&self) -> RunState {
         let last = self.entries.last().map(|(_, e)| &e.event);
         match last {
+            Some(Event::Finished { .. }) if self.phase() == Phase::Rollback => RunState::RolledBack,
             Some(Event::Finished { .. }) => RunState::Completed,
             Some(Event::Aborted { .. }) => RunState::Aborted,
             Some(Event::StepFailed { .. }) => RunState::Stopped,
             _ if self.next_step().is_some() => RunState::InProgress,
-            _ if self.phase() == Phase::Rollback => RunState::RolledBack,
+            _ if self.phase() == Phase::Rollback => RunState::RollbackAwaitingFinish,
             _ => RunState::Released,
         }
     }

@@ -107,6 +107,19 @@ impl<'a> JournalStore<'a> {
         Ok(Some((value, id)))
     }
 
+    /// Returns the ids of the runs holding any lock on the remote, as last fetched.
+    pub fn lock_holders(&self) -> Result<Vec<String>, JournalError> {
+        let prefix = format!("{}locks/", self.tracking_prefix());
+        let mut ids = Vec::new();
+        for (name, _) in self.git.list_refs(&prefix)? {
+            let branch = name.trim_start_matches(&prefix);
+            if let Some((_, id)) = self.lock_holder(branch)? {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
     /// Lists run ids known locally or on the remote, oldest first (ids sort by time).
     pub fn list_runs(&self) -> Result<Vec<String>, JournalError> {
         let mut ids: Vec<String> = self

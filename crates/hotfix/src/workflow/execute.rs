@@ -514,12 +514,17 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
     let mut expected: Vec<Oid> = restore.iter().map(|r| r.commit.clone()).collect();
     expected.extend(picks.iter().filter_map(|p| p.commit.clone()));
     let gained_ids: Vec<Oid> = gained.iter().rev().map(|c| c.id.clone()).collect();
+    let what = if restore.is_some() {
+        "the restore + the fixes"
+    } else {
+        "the fixes (no restore: release already had production's tree)"
+    };
     check(
         "only-restore-and-fixes",
         gained_ids == expected,
-        format!("release gained exactly {} commit(s): restore + fixes", expected.len()),
+        format!("release gained exactly {} commit(s): {what}", expected.len()),
         format!(
-            "release gained {} commit(s) ({}), expected restore + fixes ({})",
+            "release gained {} commit(s) ({}), expected {what} ({})",
             gained_ids.len(),
             gained.iter().map(|c| c.id.short()).collect::<Vec<_>>().join(" "),
             expected.iter().map(Oid::short).collect::<Vec<_>>().join(" ")
