@@ -12,3 +12,4 @@ mod test_inputs;
 mod test_production;
 mod test_restore_release;
 mod test_resume;
+mod test_way_back;

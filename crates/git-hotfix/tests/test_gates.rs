@@ -7,11 +7,11 @@ use std::path::Path;
 use crate::common::service::{webhook, Service};
 use crate::common::Scenario;
 
-const ALICE: &[(&str, &str)] = &[
+pub(crate) const ALICE: &[(&str, &str)] = &[
     ("GIT_COMMITTER_NAME", "Alice Lead"),
     ("GIT_COMMITTER_EMAIL", "alice@example.com"),
 ];
-const BOB: &[(&str, &str)] = &[
+pub(crate) const BOB: &[(&str, &str)] = &[
     ("GIT_COMMITTER_NAME", "Bob PM"),
     ("GIT_COMMITTER_EMAIL", "bob@example.com"),
 ];
@@ -24,7 +24,7 @@ const DANA: &[(&str, &str)] = &[
 /// The gates of seeds 000-003: the release job records what it was given;
 /// the deploy switches the service to the release SHA half a second later,
 /// so verification has to wait for it.
-fn gates_config(s: &Scenario, service: &Service, deploy_extra: &str) -> String {
+pub(crate) fn gates_config(s: &Scenario, service: &Service, deploy_extra: &str) -> String {
     let log = s.root().join("release-job.log");
     format!(
         r#"
@@ -214,7 +214,20 @@ fn approvals_then_release_job_deploy_verification_smoke_report_and_finish() {
     assert!(guard.stderr.contains("refused"), "{}", guard.stderr);
     s.hotfix(&s.work, &["guard", "--action", "release checkout"])
         .expect_code(0);
-    s.hotfix(&s.work, &["finish"]).expect_code(0);
+    // Minute 0 of the 2h monitoring window: production is still watched.
+    let early = s.hotfix(&s.work, &["finish"]);
+    early.expect_code(3);
+    assert!(early.stderr.contains("inside its monitoring window"), "{}", early.stderr);
+    assert!(early.stderr.contains("finish --force"), "{}", early.stderr);
+    assert!(s.origin_ref("refs/hotfix/locks/release").is_some(), "nothing released");
+    let after_window = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        + 3 * 3600)
+        .to_string();
+    s.hotfix_env(&s.work, &["finish"], &[("GIT_HOTFIX_TIMESTAMP", &after_window)])
+        .expect_code(0);
     assert_eq!(
         s.origin_ref("refs/hotfix/locks/release"),
         None,

@@ -107,6 +107,7 @@ impl Error {
                 | WorkflowError::RoleTaken { .. }
                 | WorkflowError::EvidenceMissing { .. }
                 | WorkflowError::StepsRemain { .. }
+                | WorkflowError::MonitoringWindow { .. }
                 | WorkflowError::PickConflict { .. }
                 | WorkflowError::NothingToResolve { .. }
                 | WorkflowError::UnresolvedMarkers { .. }
@@ -196,8 +197,19 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         WorkflowError::ForbiddenAction { .. } => {
             "nothing was run; set [release] action to the service's own release job (never cut-off)"
         }
+        WorkflowError::ReleaseMovedAfterPush {
+            production_touched: false,
+            ..
+        } => {
+            "nothing of this run reached production; look at who moved release, then `git hotfix continue --rebuild` \
+             restores and re-picks on the new tip (approvals are asked again), or `git hotfix abort`"
+        }
         WorkflowError::ReleaseMovedAfterPush { .. } => {
-            "nothing was deployed; find out who moved release; `git hotfix rollback` restores production's tree, or `git hotfix abort`"
+            "production may run this run's commit; find out who moved release; `git hotfix rollback` restores \
+             production's tree and redeploys it, or `git hotfix abort`"
+        }
+        WorkflowError::MonitoringWindow { .. } => {
+            "watch production until the window ends, then `git hotfix finish`; `git hotfix finish --force` closes it now"
         }
         WorkflowError::ProductionStepFailed { rollback: true, .. } => {
             return Some(

@@ -422,18 +422,43 @@ pub fn resume(
     let on_run = session_for_run(session, &record);
     fetch_release_and_main(&on_run)?;
     let cx = on_run.context(progress, options.confirmed)?;
-    if options.rebuild && journal.run.done(StepName::PushRelease).is_none() {
-        let tip = on_run
-            .git
-            .read_ref(&tracking_ref(&record.remote, &record.release_branch))?
-            .ok_or_else(|| Error::BranchMissing {
-                key: "branches.release",
-                name: record.release_branch.clone(),
-                remote: record.remote.clone(),
-            })?;
-        if &tip != journal.run.expected_tip() {
-            execute::rebuild(&cx, &mut journal, tip)?;
+    let tip = on_run
+        .git
+        .read_ref(&tracking_ref(&record.remote, &record.release_branch))?
+        .ok_or_else(|| Error::BranchMissing {
+            key: "branches.release",
+            name: record.release_branch.clone(),
+            remote: record.remote.clone(),
+        })?;
+    let pushed = match journal.run.phase() {
+        Phase::Hotfix => journal.run.release_sha().cloned(),
+        Phase::Rollback => None,
+    };
+    match pushed {
+        None if options.rebuild && &tip != journal.run.expected_tip() => {
+            execute::rebuild(&cx, &mut journal, tip, "release moved; the operator chose to rebuild on the new tip")?;
         }
+        // Release moved while the run waited at a gate, before anything of it
+        // reached production: say so, and rebuild only when asked.
+        Some(pushed) if pushed != tip && !gates::production_touched(&journal.run) => {
+            if !options.rebuild {
+                return Err(WorkflowError::ReleaseMovedAfterPush {
+                    branch: record.release_branch.clone(),
+                    expected: pushed,
+                    found: Some(tip),
+                    production_touched: false,
+                }
+                .into());
+            }
+            let reason = format!(
+                "release moved from {} (pushed by this run) to {} while the run waited; rebuilt on the new tip, \
+                 approvals are asked again",
+                pushed.short(),
+                tip.short()
+            );
+            execute::rebuild(&cx, &mut journal, tip, &reason)?;
+        }
+        _ => {}
     }
     if let Some(reason) = &options.allow_dependency {
         let event = Event::DependencyAllowed { reason: reason.clone() };
@@ -522,24 +547,70 @@ pub fn attest(session: &Session, id: Option<&str>, item: &str, detail: &str) -> 
     Ok(journal)
 }
 
+/// What `rollback` would do, shown before the operator confirms it.
+#[derive(Clone, Debug)]
+pub struct RollbackPreview {
+    pub run_id: String,
+    pub state: RunState,
+    /// The production commit whose tree release gets again.
+    pub production: Oid,
+    /// What the remote release holds now.
+    pub release_now: Option<Oid>,
+    /// The steps the rollback runs, in order.
+    pub steps: Vec<StepName>,
+}
+
+/// Loads the run a rollback means and checks that it can be rolled back;
+/// changes nothing.
+pub fn rollback_preview(session: &Session, id: Option<&str>) -> Result<(Journal, RollbackPreview), Error> {
+    let journal = load_run(session, id)?;
+    let run = &journal.run;
+    let state = run.state();
+    match (run.phase(), state) {
+        (Phase::Rollback, RunState::RolledBack) => {
+            return Err(WorkflowError::RunFinished {
+                id: journal.id.clone(),
+                state: state.as_str(),
+            }
+            .into())
+        }
+        (Phase::Hotfix, RunState::InProgress | RunState::Stopped) if run.done(StepName::PushRelease).is_none() => {
+            return Err(WorkflowError::NotPushed {
+                id: journal.id.clone(),
+                what: "roll back (`git hotfix abort` stops it)",
+            }
+            .into())
+        }
+        _ => {}
+    }
+    let on_run = session_for_run(session, &run.record);
+    let release_ref = format!("refs/heads/{}", run.record.release_branch);
+    let release_now = on_run.git.remote_ref(&run.record.remote, &release_ref)?;
+    let steps = run.steps_of(Phase::Rollback);
+    let preview = RollbackPreview {
+        run_id: journal.id.clone(),
+        state,
+        production: run.record.plan.production.commit.clone(),
+        release_now,
+        steps,
+    };
+    Ok((journal, preview))
+}
+
 /// Rolls production back to the run's recorded production commit: restore
-/// release again, then the release job, deploy, verification and smoke checks.
+/// release again, then the release job, deploy, verification and smoke
+/// checks. Works on runs in progress, finished or aborted, as long as the
+/// run recorded production: the way back never depends on how the run ended.
 pub fn rollback(
     session: &Session,
     id: Option<&str>,
     reason: &str,
     progress: &dyn Progress,
 ) -> Result<(Journal, Outcome), Error> {
-    let (mut journal, on_run) = open_run(session, id)?;
+    let (mut journal, _) = rollback_preview(session, id)?;
+    let on_run = session_for_run(session, &journal.run.record);
     let cx = on_run.context(progress, true)?;
     if journal.run.phase() == Phase::Hotfix {
-        if journal.run.done(StepName::PushRelease).is_none() {
-            return Err(WorkflowError::NotPushed {
-                id: journal.id.clone(),
-                what: "roll back (`git hotfix abort` stops it)",
-            }
-            .into());
-        }
         gates::start_rollback(&cx, &mut journal, reason)?;
     }
     let outcome = execute::run_steps(&cx, &mut journal)?;
@@ -548,7 +619,10 @@ pub fn rollback(
 
 /// Closes a run whose steps are all done and whose evidence is complete,
 /// giving the release lock back.
-pub fn finish(session: &Session, id: Option<&str>) -> Result<(Journal, Vec<EvidenceItem>), Error> {
+///
+/// Inside the monitoring window it refuses unless `force`: production is
+/// still being watched.
+pub fn finish(session: &Session, id: Option<&str>, force: bool) -> Result<(Journal, Vec<EvidenceItem>), Error> {
     let mut journal = load_run(session, id)?;
     // Finishing twice (say, after a crash right after the push) is a no-op.
     if let Some((
@@ -570,6 +644,16 @@ pub fn finish(session: &Session, id: Option<&str>) -> Result<(Journal, Vec<Evide
             next,
         }
         .into());
+    }
+    if let Some(until) = run.monitor_until().filter(|u| *u > session.ambient.now() && !force) {
+        if run.phase() == Phase::Hotfix {
+            return Err(WorkflowError::MonitoringWindow {
+                id: journal.id.clone(),
+                until,
+                left_secs: until - session.ambient.now(),
+            }
+            .into());
+        }
     }
     let items = report::evidence_items(run, &on_run.config);
     let missing: Vec<EvidenceItem> = items

@@ -2,6 +2,7 @@
 
 use hotfix::journal::Evidence;
 use hotfix::ops;
+use hotfix::workflow::gates;
 use hotfix::workflow::plan::StepName;
 
 use crate::cli::Globals;
@@ -20,18 +21,35 @@ pub struct Args {
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
     let journal = ops::abort(&session, args.run.as_deref(), &args.reason)?;
+    let run = &journal.run;
     out!("run {}: aborted; the release lock is released", journal.id);
-    if let Some(Evidence::Pushed { branch_ref, new, .. }) = journal.run.done(StepName::PushRelease) {
-        out!(
-            "note: {branch_ref} was already pushed to {} by this run and stays there",
-            new.short()
-        );
-        ui::next(&format!(
-            "to put release back, restore it to production {} with a new hotfix run",
-            journal.run.record.plan.production.commit.short()
-        ));
-    } else {
-        ui::next("release was not changed by this run; start again with `git hotfix start` when ready");
+    let production = run.record.plan.production.commit.short();
+    let pushed = match run.done(StepName::PushRelease) {
+        Some(Evidence::Pushed { branch_ref, new, .. }) => Some((branch_ref.clone(), new.clone())),
+        _ => None,
+    };
+    match pushed {
+        Some((_, new)) if gates::production_touched(run) => {
+            out!(
+                "warning: this run's release job or deploy ran: production may run {} of this aborted run",
+                new.short()
+            );
+            ui::next(&format!(
+                "`git hotfix rollback {}` restores release to production {production}'s tree and redeploys it",
+                journal.id
+            ));
+        }
+        Some((branch_ref, new)) => {
+            out!(
+                "note: {branch_ref} was already pushed to {} by this run and stays there (nothing was deployed)",
+                new.short()
+            );
+            ui::next(&format!(
+                "`git hotfix rollback {}` puts production {production}'s tree back on release",
+                journal.id
+            ));
+        }
+        None => ui::next("release was not changed by this run; start again with `git hotfix start` when ready"),
     }
     Ok(())
 }

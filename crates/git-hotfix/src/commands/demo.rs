@@ -126,8 +126,8 @@ pub fn run(args: Args) -> CommandResult {
             output: Some(record.clone()),
         },
     )?;
-    banner("git hotfix finish");
-    finish::run(&operator, finish::Args { run: None })?;
+    banner("git hotfix finish --force      # a real run waits out the 2h monitoring window first");
+    finish::run(&operator, finish::Args { run: None, force: true })?;
     banner("git hotfix log");
     log::run(&operator, log::Args { json: false })?;
 

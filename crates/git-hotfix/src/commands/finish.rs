@@ -11,11 +11,14 @@ use crate::ui::{self, out};
 pub struct Args {
     /// The run (default: the one holding the release lock, else the newest unfinished)
     pub run: Option<String>,
+    /// Close the run although its monitoring window has not ended
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
-    let (journal, items) = ops::finish(&session, args.run.as_deref())?;
+    let (journal, items) = ops::finish(&session, args.run.as_deref(), args.force)?;
     for item in &items {
         out!("  {:<8} {:<26} {}", item.status.as_str(), item.id, item.detail);
     }

@@ -24,21 +24,44 @@ pub struct Args {
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
+    // Everything that could refuse is checked before anyone is asked.
+    let (_, preview) = ops::rollback_preview(&session, args.run.as_deref())?;
+    let question = question(&preview);
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(CommandError::usage(
                 "refusing to roll back without confirmation: stdin is not a terminal",
-                "pass --yes",
+                format!("{question}: pass --yes to do it"),
             ));
         }
-        if !ui::confirm("Restore release to the last good production commit and redeploy it?") {
+        if !ui::confirm(&format!("{question}?")) {
             out!("not rolled back; nothing was changed");
             return Ok(());
         }
     }
     let printer = ui::StepPrinter::default();
-    let (journal, _) = ops::rollback(&session, args.run.as_deref(), &args.reason, &printer)?;
+    let (journal, _) = ops::rollback(&session, Some(&preview.run_id), &args.reason, &printer)?;
     out!("run {}: {}", journal.id, journal.run.state().as_str());
     ui::next(&ui::next_for(&journal.run, &[]));
     Ok(())
+}
+
+/// Says what the rollback does: which run, which commit, what runs again.
+fn question(p: &ops::RollbackPreview) -> String {
+    let release = p
+        .release_now
+        .as_ref()
+        .map_or("release (deleted on the remote)".to_string(), |r| format!("release (now {})", r.short()));
+    let redeploy: Vec<&str> = p.steps.iter().skip(1).map(|s| s.as_str()).collect();
+    format!(
+        "roll back run {} ({}): {release} gets production {}'s tree in a new commit{}",
+        p.run_id,
+        p.state.as_str(),
+        p.production.short(),
+        if redeploy.is_empty() {
+            "; no release job or deploy is configured, so redeploy it yourself".to_string()
+        } else {
+            format!(", then {} run again", redeploy.join(", "))
+        }
+    )
 }

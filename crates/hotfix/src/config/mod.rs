@@ -514,11 +514,11 @@ develop = "develop"
         let json = serde_json::to_string(&c).expect("serializes");
         let back: Config = serde_json::from_str(&json).expect("reads back");
         assert_eq!(back, c);
+        assert_eq!(back.deploy.expect("deploy").timeout, Duration::from_millis(1500));
+        assert_eq!(back.verify.monitor, Some(Duration::from_secs(7200)));
         let minimal = parse(MINIMAL).expect("parses");
         let back: Config = serde_json::from_str(&serde_json::to_string(&minimal).expect("json")).expect("reads back");
         assert_eq!(back, minimal, "unset optional keys read back as unset");
-        assert_eq!(back.deploy.expect("deploy").timeout, Duration::from_millis(1500));
-        assert_eq!(back.verify.monitor, Some(Duration::from_secs(7200)));
     }
 
     #[test]

@@ -637,12 +637,12 @@ pub fn abort(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<()
 }
 
 /// Records that release moved and the run goes on from `to_tip`.
-pub fn rebuild(cx: &Context<'_>, journal: &mut Journal, to_tip: Oid) -> Result<(), WorkflowError> {
+pub fn rebuild(cx: &Context<'_>, journal: &mut Journal, to_tip: Oid, reason: &str) -> Result<(), WorkflowError> {
     let from_tip = journal.run.expected_tip().clone();
     let event = Event::Rebuilt {
         from_tip,
         to_tip,
-        reason: "release moved; the operator chose to rebuild on the new tip".into(),
+        reason: reason.to_string(),
     };
     append_local(cx, journal, vec![event])?;
     Ok(())

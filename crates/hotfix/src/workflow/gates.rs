@@ -8,7 +8,9 @@
 use std::time::Duration;
 
 use crate::git::{tracking_ref, Oid, RefUpdate};
-use crate::journal::{person_of, Approval, Event, Evidence, Journal, JournalError, Phase, Run, SmokeResult};
+use crate::journal::{
+    person_of, Approval, Event, Evidence, Journal, JournalError, JournalStore, Phase, Run, SmokeResult,
+};
 use crate::providers::command::{self, CommandOutcome, Job};
 use crate::providers::{http, notify};
 use crate::report;
@@ -67,9 +69,21 @@ fn release_unmoved(cx: &Context<'_>, run: &Run) -> Result<Oid, WorkflowError> {
             branch: record.release_branch.clone(),
             expected,
             found,
+            production_touched: production_touched(run),
         });
     }
     Ok(expected)
+}
+
+/// Returns true when a release job or deploy of the run's current phase
+/// ran, or may have: production may then run what the run pushed.
+pub fn production_touched(run: &Run) -> bool {
+    [StepName::ReleaseAction, StepName::Deploy].iter().any(|step| {
+        run.done(*step).is_some()
+            || run.entries.iter().any(|(_, e)| {
+                matches!(&e.event, Event::StepFailed { step: s, .. } if s == step)
+            })
+    })
 }
 
 pub(super) fn approvals(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
@@ -303,7 +317,17 @@ pub(super) fn rollback_restore(cx: &Context<'_>, journal: &mut Journal) -> Resul
         run_id: &journal.id,
         production: &production,
     };
-    let restore = pick::write_restore_commit(cx.git, &tree, &tip, &cx.signature_now(), &trailers)?;
+    let reason = journal
+        .run
+        .entries
+        .iter()
+        .rev()
+        .find_map(|(_, e)| match &e.event {
+            Event::RollbackStarted { reason } => Some(reason.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let restore = pick::write_rollback_commit(cx.git, &tree, &tip, &cx.signature_now(), &trailers, &reason)?;
     let update = RefUpdate {
         name: branch_ref.clone(),
         new: Some(restore.clone()),
@@ -326,15 +350,36 @@ pub(super) fn rollback_restore(cx: &Context<'_>, journal: &mut Journal) -> Resul
 }
 
 /// Records that the rollback begins; its steps follow with `run_steps`.
+/// A finished or aborted run gave its lock back: the rollback takes it again
+/// in the same push (it must not exist), so no other hotfix moves release meanwhile.
 pub fn start_rollback(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<(), WorkflowError> {
     let event = Event::RollbackStarted {
         reason: cx.redactor.redact(reason),
     };
-    let outcome = push_with_journal(cx, journal, vec![event], Vec::new(), "rollback:after-remote")?;
-    if !outcome.accepted() {
-        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    let branch = journal.run.record.release_branch.clone();
+    let relock = journal.run.state().is_finished();
+    let updates = if relock {
+        vec![RefUpdate {
+            name: JournalStore::lock_ref(&branch),
+            new: Some(journal.lock_value().clone()),
+            expected: None,
+        }]
+    } else {
+        Vec::new()
+    };
+    let outcome = push_with_journal(cx, journal, vec![event], updates, "rollback:after-remote")?;
+    if outcome.accepted() {
+        return Ok(());
     }
-    Ok(())
+    if relock && !is_stale(&outcome, &JournalStore::run_ref(&journal.id)) {
+        let store = JournalStore::new(cx.git, &journal.run.record.remote);
+        store.refresh()?;
+        let holder = store
+            .lock_holder(&branch)?
+            .map_or_else(|| "(unknown run)".to_string(), |(_, id)| id);
+        return Err(WorkflowError::ReleaseLocked { branch, holder });
+    }
+    Err(JournalError::Contended { id: journal.id.clone() }.into())
 }
 
 /// Records the operator's sign-off in `role` on the pushed release.

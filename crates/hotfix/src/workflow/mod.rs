@@ -51,6 +51,9 @@ pub enum WorkflowError {
         branch: String,
         expected: Oid,
         found: Option<Oid>,
+        /// True when a release job or deploy of this run already ran: then
+        /// production may run the pushed commit, and only a rollback helps.
+        production_touched: bool,
     },
     #[error("{step} failed: {reason}")]
     ProductionStepFailed {
@@ -72,6 +75,8 @@ pub enum WorkflowError {
     RoleTaken { role: String, ident: String },
     #[error("{} evidence item(s) missing: {}", .missing.len(), .missing.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", "))]
     EvidenceMissing { missing: Vec<crate::journal::EvidenceItem> },
+    #[error("run {id} is inside its monitoring window: production is watched until {} ({} left)", crate::ambient::format_utc(*.until), crate::config::format_duration(std::time::Duration::from_secs((*.left_secs).max(0) as u64)))]
+    MonitoringWindow { id: String, until: i64, left_secs: i64 },
     #[error("run {id} still has steps to do: next is {next}")]
     StepsRemain { id: String, next: StepName },
     #[error("`{item}` is not an evidence item a person can attest: {reason}")]

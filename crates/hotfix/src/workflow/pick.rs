@@ -149,12 +149,40 @@ pub fn write_restore_commit(
         trailers.production,
         trailers.lines()
     );
+    write_tree_on(git, production_tree, tip, operator, &message)
+}
+
+/// Writes the rollback commit: `tip`'s child whose tree is production's
+/// again, its message saying it is a rollback and why.
+pub fn write_rollback_commit(
+    git: &Git,
+    production_tree: &Oid,
+    tip: &Oid,
+    operator: &Signature,
+    trailers: &RunTrailers<'_>,
+    reason: &str,
+) -> Result<Oid, GitError> {
+    let message = format!(
+        "rollback: restore release to production {}\n\n\
+         Hotfix run {} is rolled back: {}\n\n\
+         Release gets the tree of production commit {} again; the hotfix's\n\
+         commits stay in history below this one.\n\n{}",
+        trailers.production.short(),
+        trailers.run_id,
+        reason.trim(),
+        trailers.production,
+        trailers.lines()
+    );
+    write_tree_on(git, production_tree, tip, operator, &message)
+}
+
+fn write_tree_on(git: &Git, tree: &Oid, tip: &Oid, operator: &Signature, message: &str) -> Result<Oid, GitError> {
     git.commit_tree(&NewCommit {
-        tree: production_tree,
+        tree,
         parents: std::slice::from_ref(tip),
         author: operator,
         committer: operator,
-        message: &message,
+        message,
     })
 }
 
