@@ -76,6 +76,8 @@ impl Git {
             "--no-tags",
             "--quiet",
             "--no-recurse-submodules",
+            // A remote from config or a journal is never read as an option.
+            "--",
             remote,
         ];
         args.extend(refspecs.iter().map(String::as_str));
@@ -88,6 +90,7 @@ impl Git {
             "fetch",
             "--no-write-fetch-head",
             "--quiet",
+            "--",
             remote,
             "+refs/tags/*:refs/tags/*",
         ])
@@ -96,7 +99,7 @@ impl Git {
 
     /// Returns the remote's values of refs matching `patterns` (`ls-remote`).
     pub fn ls_remote(&self, remote: &str, patterns: &[&str]) -> Result<Vec<(String, Oid)>> {
-        let mut args = vec!["ls-remote", remote];
+        let mut args = vec!["ls-remote", "--", remote];
         args.extend(patterns);
         let out = self.run(&args)?;
         Ok(out
@@ -133,6 +136,7 @@ impl Git {
             let expected = u.expected.as_ref().map(Oid::to_string).unwrap_or_default();
             args.push(format!("--force-with-lease={}:{}", u.name, expected));
         }
+        args.push("--".into());
         args.push(remote.into());
         for u in updates {
             match &u.new {

@@ -384,6 +384,16 @@ impl Run {
         if record.run_id != id {
             return Err(format!("the first entry names run `{}`", record.run_id));
         }
+        // Journals come from the remote, which more people can write than
+        // release: nothing in them may reach git as an option or a bad ref.
+        if record.remote.trim().is_empty() || record.remote.starts_with('-') {
+            return Err(format!("the run names remote `{}`, which git would read as an option", record.remote));
+        }
+        for branch in [&record.release_branch, &record.main_branch] {
+            if let Some(why) = crate::git::refname::branch_name_problem(branch) {
+                return Err(format!("the run names branch `{branch}`, which is no branch name ({why})"));
+            }
+        }
         Ok(Run {
             id: id.into(),
             record,

@@ -87,6 +87,7 @@ impl<'a> JournalStore<'a> {
             "--no-tags",
             "--quiet",
             "--prune",
+            "--",
             &self.remote,
             &spec,
         ])?;
