@@ -206,3 +206,48 @@ fn output_says_only_what_happened() {
     assert!(!second.stderr.contains("shows its steps"), "{}", second.stderr);
     assert!(second.stderr.contains(&format!("locked by hotfix run {holder}")), "{}", second.stderr);
 }
+
+#[test]
+fn a_run_follows_its_recorded_configuration_until_replan_says_otherwise() {
+    let s = Scenario::new();
+    let log = s.root().join("deploys.log");
+    let deploy = |tag: &str| {
+        format!(
+            "\n[deploy]\ncommand = \"echo {tag} $HOTFIX_RELEASE_SHA >> '{}'\"\n",
+            log.display()
+        )
+    };
+    let base = std::fs::read_to_string(s.work.join("hotfix.toml")).expect("config");
+    s.configure(&deploy("recorded"));
+    s.start_stopped_at("before:deploy");
+    // Someone edits hotfix.toml mid-run: the run still does what was shown.
+    std::fs::write(s.work.join("hotfix.toml"), format!("{base}{}", deploy("edited"))).expect("config");
+    let go = s.hotfix_env(&s.work, &["continue", "--yes"], &[("GIT_HOTFIX_INJECT_FAULT", "after:deploy")]);
+    assert!(go.stdout.contains("hotfix.toml differs from the configuration run"), "{}", go.stdout);
+    assert!(go.stdout.contains("in deploy"), "{}", go.stdout);
+    let deploys = std::fs::read_to_string(&log).expect("deploy ran");
+    assert!(deploys.starts_with("recorded "), "{deploys}");
+    assert!(!deploys.contains("edited"), "{deploys}");
+
+    // --replan is the explicit, journaled way to change it.
+    let s = Scenario::new();
+    s.configure(&deploy("recorded"));
+    s.start_stopped_at("before:deploy");
+    std::fs::write(s.work.join("hotfix.toml"), format!("{base}{}", deploy("edited"))).expect("config");
+    let go = s.hotfix(&s.work, &["continue", "--yes", "--replan"]);
+    go.expect_code(0);
+    let deploys = std::fs::read_to_string(&log).expect("deploy ran");
+    assert!(deploys.contains("edited "), "{deploys}");
+    let report = s.hotfix(&s.work, &["report", "--format", "json"]);
+    let decisions = json(&report)["decisions"].to_string();
+    assert!(decisions.contains("configuration replaced by Olly Operator"), "{decisions}");
+    assert!(decisions.contains("deploy changed"), "{decisions}");
+    // The remote and branches define a run: a file changing them is refused.
+    let s = Scenario::new();
+    s.start_stopped_at("before:verify-release");
+    let text = std::fs::read_to_string(s.work.join("hotfix.toml")).expect("config");
+    std::fs::write(s.work.join("hotfix.toml"), text.replace("main = \"main\"", "main = \"develop\"")).expect("config");
+    let go = s.hotfix(&s.work, &["continue", "--replan"]);
+    go.expect_code(3);
+    assert!(go.stderr.contains("changes branches of run"), "{}", go.stderr);
+}

@@ -108,6 +108,7 @@ impl Error {
                 | WorkflowError::EvidenceMissing { .. }
                 | WorkflowError::StepsRemain { .. }
                 | WorkflowError::MonitoringWindow { .. }
+                | WorkflowError::ReplanRefused { .. }
                 | WorkflowError::PickConflict { .. }
                 | WorkflowError::NothingToResolve { .. }
                 | WorkflowError::UnresolvedMarkers { .. }
@@ -207,6 +208,10 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         WorkflowError::ReleaseMovedAfterPush { .. } => {
             "production may run this run's commit; find out who moved release; `git hotfix rollback` restores \
              production's tree and redeploys it, or `git hotfix abort`"
+        }
+        WorkflowError::ReplanRefused { .. } => {
+            "put those keys back as the run has them (`git hotfix status --json` shows its record), or `git hotfix \
+             abort` the run and start a new one"
         }
         WorkflowError::MonitoringWindow { .. } => {
             "watch production until the window ends, then `git hotfix finish`; `git hotfix finish --force` closes it now"

@@ -389,6 +389,8 @@ pub struct ResumeOptions {
     pub rebuild: bool,
     /// The operator confirmed the production steps (release job, deploy).
     pub confirmed: bool,
+    /// Take this clone's hotfix.toml for the remaining steps (journaled).
+    pub replan: bool,
 }
 
 /// Carries on a run from its first unfinished step, from any clone.
@@ -419,7 +421,23 @@ pub fn resume(
     }
     let record = journal.run.record.clone();
     local_veto(session, &journal.run)?;
-    let on_run = session_for_run(session, &record);
+    let changed = config_changes(session, &journal.run)?;
+    if options.replan && !changed.is_empty() {
+        let on_old = session_for_run(session, &journal.run);
+        let cx = on_old.context(progress, false)?;
+        execute::replace_config(&cx, &mut journal, session.config.clone(), changed)?;
+    } else if options.replan {
+        session.require_config()?;
+        progress.notice("hotfix.toml says what the run's record says: nothing to replan");
+    } else if !changed.is_empty() {
+        progress.notice(&format!(
+            "hotfix.toml differs from the configuration run {} follows in {}; the run follows its record \
+             (`git hotfix continue --replan` takes the file, journaled)",
+            journal.id,
+            changed.join(", ")
+        ));
+    }
+    let on_run = session_for_run(session, &journal.run);
     fetch_release_and_main(&on_run)?;
     let cx = on_run.context(progress, options.confirmed)?;
     let tip = on_run
@@ -479,8 +497,8 @@ pub fn resolve(session: &Session, id: Option<&str>, progress: &dyn Progress) -> 
 }
 
 /// A session on the run's own configuration, as its record holds it.
-fn session_for_run(session: &Session, record: &RunRecord) -> Session {
-    let config = record.config(&session.config);
+fn session_for_run(session: &Session, run: &Run) -> Session {
+    let config = run.config(&session.config);
     Session {
         git: session.git.clone(),
         redactor: Redactor::from_env(&config.secrets),
@@ -490,6 +508,38 @@ fn session_for_run(session: &Session, record: &RunRecord) -> Session {
         ambient: Ambient::from_env(),
         ident: session.ident.clone(),
     }
+}
+
+/// Returns the top-level keys in which this clone's hotfix.toml differs
+/// from the configuration the run follows (none without a hotfix.toml).
+/// The remote and the branches define the run: a file that changes them is
+/// refused, not replanned.
+fn config_changes(session: &Session, run: &Run) -> Result<Vec<String>, Error> {
+    if !session.config_found || run.record.config.is_none() {
+        return Ok(Vec::new());
+    }
+    let ours = serde_json::to_value(&session.config).expect("configs serialize: plain data, string keys");
+    let theirs = serde_json::to_value(run.config(&session.config)).expect("configs serialize: plain data, string keys");
+    let (Some(ours), Some(theirs)) = (ours.as_object(), theirs.as_object()) else {
+        return Ok(Vec::new());
+    };
+    let mut keys: Vec<&String> = ours.keys().chain(theirs.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let changed: Vec<String> = keys
+        .into_iter()
+        .filter(|k| ours.get(*k) != theirs.get(*k))
+        .cloned()
+        .collect();
+    let fixed: Vec<String> = changed
+        .iter()
+        .filter(|k| matches!(k.as_str(), "remote" | "branches" | "strategy"))
+        .cloned()
+        .collect();
+    if !fixed.is_empty() {
+        return Err(WorkflowError::ReplanRefused { id: run.id.clone(), keys: fixed }.into());
+    }
+    Ok(changed)
 }
 
 /// Refuses to go on when this clone's hotfix.toml forbids the release job
@@ -526,7 +576,7 @@ fn unfinished(session: &Session, journal: &Journal) -> Result<Session, Error> {
         }
         .into());
     }
-    Ok(session_for_run(session, &journal.run.record))
+    Ok(session_for_run(session, &journal.run))
 }
 
 /// Records the operator's approval of the pushed release in `role`.
@@ -583,7 +633,7 @@ pub fn rollback_preview(session: &Session, id: Option<&str>) -> Result<(Journal,
         }
         _ => {}
     }
-    let on_run = session_for_run(session, &run.record);
+    let on_run = session_for_run(session, run);
     let release_ref = format!("refs/heads/{}", run.record.release_branch);
     let release_now = on_run.git.remote_ref(&run.record.remote, &release_ref)?;
     let steps = run.steps_of(Phase::Rollback);
@@ -608,7 +658,7 @@ pub fn rollback(
     progress: &dyn Progress,
 ) -> Result<(Journal, Outcome), Error> {
     let (mut journal, _) = rollback_preview(session, id)?;
-    let on_run = session_for_run(session, &journal.run.record);
+    let on_run = session_for_run(session, &journal.run);
     let cx = on_run.context(progress, true)?;
     if journal.run.phase() == Phase::Hotfix {
         gates::start_rollback(&cx, &mut journal, reason)?;
@@ -731,7 +781,7 @@ pub fn guard(session: &Session, action: &str, branch: Option<&str>) -> Result<Gu
 /// Returns the incident record of a run.
 pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Error> {
     let journal = load_run(session, id)?;
-    let config = journal.run.record.config(&session.config);
+    let config = journal.run.config(&session.config);
     Ok(report::build(&journal.run, &config, session.ambient.now()))
 }
 
@@ -774,7 +824,7 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
     let holds_lock = store
         .lock_holder(&journal.run.record.release_branch)?
         .is_some_and(|(value, _)| &value == journal.lock_value());
-    let roles = journal.run.record.config(&session.config).approvals.roles;
+    let roles = journal.run.config(&session.config).approvals.roles;
     let missing_roles = gates::missing_roles(&roles, &journal.run);
     Ok(RunStatus {
         run: journal.run,

@@ -517,6 +517,12 @@ fn decisions(run: &Run) -> Vec<String> {
                 e.actor.ident,
                 format_utc(e.at)
             )),
+            Event::ConfigReplaced { changed, .. } => out.push(format!(
+                "configuration replaced by {} at {} (`continue --replan`): {} changed",
+                e.actor.ident,
+                format_utc(e.at),
+                changed.join(", ")
+            )),
             Event::Resolved { resolution: r } => out.push(format!(
                 "conflict of {} in {} resolved by hand by {} at {} (tree {})",
                 r.fix.short(),

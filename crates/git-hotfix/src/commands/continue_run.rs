@@ -19,6 +19,10 @@ pub struct Args {
     /// Go on although a fix depends on unreleased work: the escalated decision, with its reason
     #[arg(long, value_name = "REASON")]
     pub allow_dependency: Option<String>,
+    /// Take this clone's hotfix.toml for the remaining steps (the run otherwise follows the
+    /// configuration it recorded at start); the change is journaled with who made it
+    #[arg(long)]
+    pub replan: bool,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
@@ -27,6 +31,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         allow_dependency: args.allow_dependency.clone(),
         rebuild: args.rebuild,
         confirmed: args.yes,
+        replan: args.replan,
     };
     let printer = ui::StepPrinter::default();
     let (journal, outcome) = ops::resume(&session, args.run.as_deref(), options, &printer)?;

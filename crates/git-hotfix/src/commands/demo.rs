@@ -111,6 +111,7 @@ pub fn run(args: Args) -> CommandResult {
             rebuild: false,
             yes: true,
             allow_dependency: None,
+            replan: false,
         },
     )?;
 

@@ -85,6 +85,13 @@ pub enum Event {
         lock_ref: String,
         items: Vec<EvidenceItem>,
     },
+    /// `continue --replan`: the remaining steps follow this configuration
+    /// (the clone's hotfix.toml then), a person's explicit decision.
+    ConfigReplaced {
+        config: Box<Config>,
+        /// The top-level keys that changed.
+        changed: Vec<String>,
+    },
 }
 
 impl Event {
@@ -111,6 +118,7 @@ impl Event {
             Event::Resolved { resolution } => format!("conflict of {} resolved", resolution.fix.short()),
             Event::DependencyAllowed { reason } => format!("dependency allowed: {reason}"),
             Event::Finished { .. } => "finished".into(),
+            Event::ConfigReplaced { changed, .. } => format!("configuration replaced ({})", changed.join(", ")),
         }
     }
 }
@@ -151,10 +159,12 @@ impl RunRecord {
     /// Returns the run's recorded configuration (or, for a run recorded
     /// without one, `base`) with the remote and branches the run was started on.
     pub fn config(&self, base: &Config) -> Config {
-        let mut config = match &self.config {
-            Some(recorded) => (**recorded).clone(),
-            None => base.clone(),
-        };
+        self.named(self.config.as_deref().unwrap_or(base))
+    }
+
+    /// Returns `config` with this run's remote and branches.
+    fn named(&self, config: &Config) -> Config {
+        let mut config = config.clone();
         config.remote = self.remote.clone();
         config.branches.release = self.release_branch.clone();
         config.branches.main = self.main_branch.clone();
@@ -573,6 +583,20 @@ impl Run {
             _ if self.next_step().is_some() => RunState::InProgress,
             _ if self.phase() == Phase::Rollback => RunState::RollbackAwaitingFinish,
             _ => RunState::Released,
+        }
+    }
+
+    /// Returns the configuration the run's next steps follow: the newest
+    /// `continue --replan`, else the one recorded at start (else `base`, for
+    /// runs recorded without one), with the run's remote and branches.
+    pub fn config(&self, base: &Config) -> Config {
+        let replaced = self.entries.iter().rev().find_map(|(_, e)| match &e.event {
+            Event::ConfigReplaced { config, .. } => Some(config),
+            _ => None,
+        });
+        match replaced {
+            Some(config) => self.record.named(config),
+            None => self.record.config(base),
         }
     }
 

@@ -636,6 +636,25 @@ pub fn abort(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<()
     push_releasing_lock(cx, journal, event, "abort:after-remote")
 }
 
+/// Records the explicit decision that the remaining steps follow `config`,
+/// on the remote, so every clone follows it too.
+pub fn replace_config(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    config: Config,
+    changed: Vec<String>,
+) -> Result<(), WorkflowError> {
+    let event = Event::ConfigReplaced {
+        config: Box::new(config),
+        changed,
+    };
+    let outcome = push_with_journal(cx, journal, vec![event], Vec::new(), "replan:after-remote")?;
+    if !outcome.accepted() {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    Ok(())
+}
+
 /// Records that release moved and the run goes on from `to_tip`.
 pub fn rebuild(cx: &Context<'_>, journal: &mut Journal, to_tip: Oid, reason: &str) -> Result<(), WorkflowError> {
     let from_tip = journal.run.expected_tip().clone();

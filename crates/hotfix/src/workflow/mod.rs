@@ -77,6 +77,8 @@ pub enum WorkflowError {
     EvidenceMissing { missing: Vec<crate::journal::EvidenceItem> },
     #[error("run {id} is inside its monitoring window: production is watched until {} ({} left)", crate::ambient::format_utc(*.until), crate::config::format_duration(std::time::Duration::from_secs((*.left_secs).max(0) as u64)))]
     MonitoringWindow { id: String, until: i64, left_secs: i64 },
+    #[error("hotfix.toml changes {} of run {id}, which define the run and cannot change mid-run", .keys.join(", "))]
+    ReplanRefused { id: String, keys: Vec<String> },
     #[error("run {id} still has steps to do: next is {next}")]
     StepsRemain { id: String, next: StepName },
     #[error("`{item}` is not an evidence item a person can attest: {reason}")]
