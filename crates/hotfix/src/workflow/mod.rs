@@ -1,6 +1,7 @@
 //! Plans and steps: each strategy turns a runbook into a [`plan::Plan`];
 //! [`execute`] carries a run's steps out against the journal.
 
+pub mod changelog;
 pub mod dependency;
 pub mod execute;
 pub mod gates;
@@ -11,6 +12,7 @@ pub mod plan;
 pub mod resolve;
 pub mod restore_release;
 pub mod strategy;
+pub mod version_files;
 
 use crate::git::{CommitSummary, GitError, Oid};
 use crate::journal::Evidence;
