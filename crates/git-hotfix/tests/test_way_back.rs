@@ -211,26 +211,48 @@ fn output_says_only_what_happened() {
 fn a_run_follows_its_recorded_configuration_until_replan_says_otherwise() {
     let s = Scenario::new();
     let log = s.root().join("deploys.log");
-    let deploy = |tag: &str| {
+    let deploy_to = |log: &std::path::Path, tag: &str| {
         format!(
             "\n[deploy]\ncommand = \"echo {tag} $HOTFIX_RELEASE_SHA >> '{}'\"\n",
             log.display()
         )
     };
+    let deploy = |tag: &str| deploy_to(&log, tag);
     let base = std::fs::read_to_string(s.work.join("hotfix.toml")).expect("config");
     s.configure(&deploy("recorded"));
     s.start_stopped_at("before:deploy");
-    // Someone edits hotfix.toml mid-run: the run still does what was shown.
+    // A colleague's clone without hotfix.toml cannot check the recorded
+    // commands (the journal is writable by more people than release): refused.
+    s.git(s.root(), &["clone", "-q", "origin.git", "colleague"]);
+    let colleague = s.root().join("colleague");
+    let go = s.hotfix(&colleague, &["continue", "--yes"]);
+    go.expect_code(3);
+    assert!(go.stderr.contains("records commands that the hotfix.toml on main does not: deploy.command"), "{}", go.stderr);
+    assert!(!log.exists(), "nothing deployed");
+    // Someone edits hotfix.toml mid-run: neither the edit nor the record runs
+    // until a person decides which.
     std::fs::write(s.work.join("hotfix.toml"), format!("{base}{}", deploy("edited"))).expect("config");
+    let go = s.hotfix(&s.work, &["continue", "--yes"]);
+    go.expect_code(3);
+    assert!(go.stderr.contains("deploy.command; nothing was run"), "{}", go.stderr);
+    assert!(go.stderr.contains("continue --replan"), "{}", go.stderr);
+    assert!(!log.exists(), "nothing deployed");
+    // A difference in what runs no command is only noted: the run follows its record.
+    std::fs::write(
+        s.work.join("hotfix.toml"),
+        format!("{base}{}[severity]\ncritical = \"2h\"\n", deploy("recorded")),
+    )
+    .expect("config");
     let go = s.hotfix_env(&s.work, &["continue", "--yes"], &[("GIT_HOTFIX_INJECT_FAULT", "after:deploy")]);
     assert!(go.stdout.contains("hotfix.toml differs from the configuration run"), "{}", go.stdout);
-    assert!(go.stdout.contains("in deploy"), "{}", go.stdout);
+    assert!(go.stdout.contains("in severity"), "{}", go.stdout);
     let deploys = std::fs::read_to_string(&log).expect("deploy ran");
     assert!(deploys.starts_with("recorded "), "{deploys}");
-    assert!(!deploys.contains("edited"), "{deploys}");
 
     // --replan is the explicit, journaled way to change it.
     let s = Scenario::new();
+    let log = s.root().join("deploys.log");
+    let deploy = |tag: &str| deploy_to(&log, tag);
     s.configure(&deploy("recorded"));
     s.start_stopped_at("before:deploy");
     std::fs::write(s.work.join("hotfix.toml"), format!("{base}{}", deploy("edited"))).expect("config");
@@ -242,6 +264,20 @@ fn a_run_follows_its_recorded_configuration_until_replan_says_otherwise() {
     let decisions = json(&report)["decisions"].to_string();
     assert!(decisions.contains("configuration replaced by Olly Operator"), "{decisions}");
     assert!(decisions.contains("deploy changed"), "{decisions}");
+    // With the team's hotfix.toml committed on main, any clone can check and go on.
+    let s = Scenario::new();
+    let log = s.root().join("deploys.log");
+    s.configure(&deploy_to(&log, "recorded"));
+    s.start_stopped_at("before:deploy");
+    s.git(&s.work, &["add", "-f", "hotfix.toml"]);
+    s.git(&s.work, &["commit", "-q", "-m", "ci: the team's hotfix.toml"]);
+    s.git(&s.work, &["push", "-q", "origin", "main"]);
+    s.git(s.root(), &["clone", "-q", "origin.git", "colleague"]);
+    let colleague = s.root().join("colleague");
+    std::fs::remove_file(colleague.join("hotfix.toml")).expect("the clone's checkout has it; only main keeps it");
+    s.hotfix(&colleague, &["continue", "--yes"]).expect_code(0);
+    assert!(std::fs::read_to_string(&log).expect("deployed").starts_with("recorded "));
+
     // The remote and branches define a run: a file changing them is refused.
     let s = Scenario::new();
     s.start_stopped_at("before:verify-release");

@@ -109,6 +109,7 @@ impl Error {
                 | WorkflowError::StepsRemain { .. }
                 | WorkflowError::MonitoringWindow { .. }
                 | WorkflowError::ReplanRefused { .. }
+                | WorkflowError::UntrustedCommands { .. }
                 | WorkflowError::PickConflict { .. }
                 | WorkflowError::NothingToResolve { .. }
                 | WorkflowError::UnresolvedMarkers { .. }
@@ -208,6 +209,13 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         WorkflowError::ReleaseMovedAfterPush { .. } => {
             "production may run this run's commit; find out who moved release; `git hotfix rollback` restores \
              production's tree and redeploys it, or `git hotfix abort`"
+        }
+        WorkflowError::UntrustedCommands { have_config: true, .. } => {
+            "the journal on the remote may have been edited: compare `git hotfix status --json` (record.config) with \
+             your hotfix.toml; if yours is right, `git hotfix continue --replan` runs yours"
+        }
+        WorkflowError::UntrustedCommands { .. } => {
+            "run it from a clone with the team's hotfix.toml, where the commands can be checked"
         }
         WorkflowError::ReplanRefused { .. } => {
             "put those keys back as the run has them (`git hotfix status --json` shows its record), or `git hotfix \

@@ -15,7 +15,7 @@ use crate::report::{self, IncidentReport};
 use crate::secrets::Redactor;
 use crate::workflow::execute::{self, Context, Outcome, Progress};
 use crate::workflow::gates;
-use crate::workflow::plan::{Plan, StepName};
+use crate::workflow::plan::{Plan, StepName, PRODUCTION_STEPS};
 use crate::workflow::resolve::{self, Opened};
 use crate::workflow::restore_release::read_fixes;
 use crate::workflow::strategy::{self, PlanInput};
@@ -439,6 +439,9 @@ pub fn resume(
     }
     let on_run = session_for_run(session, &journal.run);
     fetch_release_and_main(&on_run)?;
+    if journal.run.next_step().is_some_and(|s| PRODUCTION_STEPS.contains(&s)) || options.confirmed {
+        commands_trusted(session, &journal.run)?;
+    }
     let cx = on_run.context(progress, options.confirmed)?;
     let tip = on_run
         .git
@@ -540,6 +543,52 @@ fn config_changes(session: &Session, run: &Run) -> Result<Vec<String>, Error> {
         return Err(WorkflowError::ReplanRefused { id: run.id.clone(), keys: fixed }.into());
     }
     Ok(changed)
+}
+
+/// Refuses to run team commands that no trusted configuration names.
+///
+/// A run's record comes from the remote, which more people can write than
+/// release; the commands it records run only when this clone's hotfix.toml,
+/// or the hotfix.toml committed on the main branch, has the same ones (or
+/// after `continue --replan`, which records this clone's own).
+fn commands_trusted(session: &Session, run: &Run) -> Result<(), Error> {
+    let config = run.config(&session.config);
+    let recorded = config.run_commands();
+    if recorded.is_empty() || run.record.config.is_none() {
+        return Ok(());
+    }
+    let same = |trusted: &Config| {
+        let theirs = trusted.run_commands();
+        recorded.len() == theirs.len() && recorded.iter().zip(&theirs).all(|(a, b)| a == b)
+    };
+    if session.config_found && same(&session.config) {
+        return Ok(());
+    }
+    let main = tracking_ref(&run.record.remote, &run.record.main_branch);
+    let committed = match session.git.read_ref(&main)? {
+        Some(tip) => session.git.file_at(&tip, config::FILE_NAME)?,
+        None => None,
+    };
+    let committed = committed
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| Config::parse(&text, Path::new(config::FILE_NAME)).ok());
+    if committed.as_ref().is_some_and(same) {
+        return Ok(());
+    }
+    let trusted = if session.config_found { Some(&session.config) } else { committed.as_ref() };
+    let differing: Vec<String> = recorded
+        .iter()
+        .filter(|(key, command)| {
+            trusted.is_none_or(|t| !t.run_commands().iter().any(|(k, c)| k == key && c == command))
+        })
+        .map(|(key, _)| key.clone())
+        .collect();
+    Err(WorkflowError::UntrustedCommands {
+        id: run.id.clone(),
+        keys: if differing.is_empty() { recorded.iter().map(|(k, _)| k.clone()).collect() } else { differing },
+        have_config: session.config_found,
+    }
+    .into())
 }
 
 /// Refuses to go on when this clone's hotfix.toml forbids the release job
@@ -659,6 +708,8 @@ pub fn rollback(
 ) -> Result<(Journal, Outcome), Error> {
     let (mut journal, _) = rollback_preview(session, id)?;
     let on_run = session_for_run(session, &journal.run);
+    fetch_release_and_main(&on_run)?;
+    commands_trusted(session, &journal.run)?;
     let cx = on_run.context(progress, true)?;
     if journal.run.phase() == Phase::Hotfix {
         gates::start_rollback(&cx, &mut journal, reason)?;

@@ -368,6 +368,14 @@ impl Git {
         Ok(status.success())
     }
 
+    /// Returns the content of `path` in `commit`'s tree, or `None` when it
+    /// has no such file.
+    pub fn file_at(&self, commit: &Oid, path: &str) -> Result<Option<Vec<u8>>> {
+        let spec = format!("{commit}:{path}");
+        let (status, stdout, _) = self.run_raw(&["cat-file", "blob", &spec], None, &[])?;
+        Ok(status.success().then_some(stdout))
+    }
+
     /// Reads a commit object.
     pub fn commit(&self, id: &Oid) -> Result<CommitInfo> {
         let raw = self.run(&["cat-file", "commit", id.as_str()])?;

@@ -81,6 +81,8 @@ pub enum WorkflowError {
     MonitoringWindow { id: String, until: i64, left_secs: i64 },
     #[error("hotfix.toml changes {} of run {id}, which define the run and cannot change mid-run", .keys.join(", "))]
     ReplanRefused { id: String, keys: Vec<String> },
+    #[error("run {id} records commands that {} does not: {}; nothing was run", if *.have_config { "this clone's hotfix.toml (nor the one on main)" } else { "the hotfix.toml on main" }, .keys.join(", "))]
+    UntrustedCommands { id: String, keys: Vec<String>, have_config: bool },
     #[error("run {id} still has steps to do: next is {next}")]
     StepsRemain { id: String, next: StepName },
     #[error("`{item}` is not an evidence item a person can attest: {reason}")]
