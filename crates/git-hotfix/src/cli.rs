@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands;
 use crate::error::CommandError;
+use crate::ui;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -78,6 +79,7 @@ pub struct Globals {
 impl Globals {
     pub fn session(&self) -> Result<hotfix::ops::Session, CommandError> {
         let mut session = hotfix::ops::Session::open(&self.dir, self.config.as_deref())?;
+        ui::mask_secrets_of(&session);
         if let Some((name, email)) = &self.operator {
             session.act_as(name, email);
         }
@@ -120,11 +122,11 @@ pub fn run() -> ExitCode {
 
 fn report(e: &CommandError) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {}", e.message);
+    let _ = writeln!(err, "error: {}", ui::mask(&e.message));
     for d in &e.details {
-        let _ = writeln!(err, "  {d}");
+        let _ = writeln!(err, "  {}", ui::mask(d));
     }
     for h in &e.hints {
-        let _ = writeln!(err, "hint: {h}");
+        let _ = writeln!(err, "hint: {}", ui::mask(h));
     }
 }

@@ -14,13 +14,49 @@ use hotfix::workflow::execute::{Progress, StepPosition};
 use hotfix::workflow::gates::Gate;
 use hotfix::workflow::plan::{CheckStatus, Pick, PickStatus, Plan, StepName, TakenOut, PRODUCTION_STEPS};
 
-/// Prints a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
+/// Prints a line to stdout, masked (see [`mask`]); a closed pipe (`| head`)
+/// is not an error worth a panic.
 macro_rules! out {
     ($($arg:tt)*) => {{
-        let _ = std::io::Write::write_fmt(&mut std::io::stdout().lock(), format_args!("{}\n", format_args!($($arg)*)));
+        let line = $crate::ui::mask(&format!($($arg)*));
+        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), format!("{line}\n").as_bytes());
     }};
 }
 pub(crate) use out;
+
+/// The session's secrets, once a command has opened one; before that, the
+/// environment's variables named like secrets.
+static REDACTOR: std::sync::Mutex<Option<hotfix::secrets::Redactor>> = std::sync::Mutex::new(None);
+
+/// Masks the values of the session's secret variables in everything printed from now on.
+pub fn mask_secrets_of(session: &hotfix::ops::Session) {
+    if let Ok(mut r) = REDACTOR.lock() {
+        *r = Some(session.redactor.clone());
+    }
+}
+
+/// Returns `text` as it may reach a terminal: secret values masked, and
+/// control characters (from HTTP bodies, command output, journal entries)
+/// escaped, so nothing from outside can move the cursor or retitle the window.
+pub fn mask(text: &str) -> String {
+    let text = match REDACTOR.lock() {
+        Ok(mut r) => r
+            .get_or_insert_with(|| hotfix::secrets::Redactor::from_env(&Default::default()))
+            .redact(text),
+        // A panic elsewhere poisoned it: mask with the environment alone.
+        Err(_) => hotfix::secrets::Redactor::from_env(&Default::default()).redact(text),
+    };
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return text;
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
 
 /// Prints the one line saying what happens next.
 pub fn next(text: &str) {

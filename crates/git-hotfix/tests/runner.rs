@@ -11,5 +11,6 @@ mod test_gates;
 mod test_inputs;
 mod test_production;
 mod test_restore_release;
+mod test_secrets;
 mod test_resume;
 mod test_way_back;

@@ -162,7 +162,10 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     if cfg.production.tag.is_some() && request.production.is_none() {
         git.fetch_tags(&cfg.remote)?;
     }
-    let production = production::resolve(git, &cfg.production, request.production.as_deref())?;
+    // Source names are URLs and commands; what they said came from outside.
+    let production = production::resolve(git, &cfg.production, request.production.as_deref())
+        .map(|p| p.redacted(&session.redactor))
+        .map_err(|e| e.redacted(&session.redactor))?;
     let release_ref = tracking_ref(&cfg.remote, &cfg.branches.release);
     let main_ref = tracking_ref(&cfg.remote, &cfg.branches.main);
     let mut resolved = git.resolve_commits(&[&release_ref, &main_ref])?.into_iter();
@@ -188,8 +191,8 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
         operator: session.operator()?,
         run_id: run_id.to_string(),
         resolutions: Vec::new(),
-        allow_dependency: request.allow_dependency.clone(),
-        production_override: request.production_override.clone(),
+        allow_dependency: request.allow_dependency.as_deref().map(|r| session.redactor.redact(r)),
+        production_override: request.production_override.as_deref().map(|r| session.redactor.redact(r)),
     };
     Ok(strategy.plan(&input)?)
 }
@@ -328,12 +331,14 @@ pub fn start(
         fixes: plan.picks.iter().map(|p| p.fix.clone()).collect(),
         mainline: request.mainline,
         severity: options.severity,
-        incident: options.incident.clone(),
+        incident: options.incident.as_deref().map(|i| session.redactor.redact(i)),
         limit_secs: session.config.limit_for(options.severity).map(|d| d.as_secs()),
-        allow_dependency: request.allow_dependency.clone(),
-        production_override: request.production_override.clone(),
+        allow_dependency: request.allow_dependency.as_deref().map(|r| session.redactor.redact(r)),
+        production_override: request.production_override.as_deref().map(|r| session.redactor.redact(r)),
         plan,
-        config: Some(Box::new(session.config.clone())),
+        // Secret values never reach the journal; the run puts them back
+        // from the environment of whoever carries it on.
+        config: Some(Box::new(session.redactor.redact_config(&session.config))),
     };
     let created = Entry {
         seq: 0,
@@ -425,7 +430,8 @@ pub fn resume(
     if options.replan && !changed.is_empty() {
         let on_old = session_for_run(session, &journal.run);
         let cx = on_old.context(progress, false)?;
-        execute::replace_config(&cx, &mut journal, session.config.clone(), changed)?;
+        let config = session.redactor.redact_config(&session.config);
+        execute::replace_config(&cx, &mut journal, config, changed)?;
     } else if options.replan {
         session.require_config()?;
         progress.notice("hotfix.toml says what the run's record says: nothing to replan");
@@ -482,7 +488,9 @@ pub fn resume(
         _ => {}
     }
     if let Some(reason) = &options.allow_dependency {
-        let event = Event::DependencyAllowed { reason: reason.clone() };
+        let event = Event::DependencyAllowed {
+            reason: session.redactor.redact(reason),
+        };
         execute::append_local(&cx, &mut journal, vec![event])?;
     }
     resolve::take(&cx, &mut journal)?;
@@ -501,7 +509,7 @@ pub fn resolve(session: &Session, id: Option<&str>, progress: &dyn Progress) -> 
 
 /// A session on the run's own configuration, as its record holds it.
 fn session_for_run(session: &Session, run: &Run) -> Session {
-    let config = run.config(&session.config);
+    let config = run_config(session, run);
     Session {
         git: session.git.clone(),
         redactor: Redactor::from_env(&config.secrets),
@@ -522,7 +530,7 @@ fn config_changes(session: &Session, run: &Run) -> Result<Vec<String>, Error> {
         return Ok(Vec::new());
     }
     let ours = serde_json::to_value(&session.config).expect("configs serialize: plain data, string keys");
-    let theirs = serde_json::to_value(run.config(&session.config)).expect("configs serialize: plain data, string keys");
+    let theirs = serde_json::to_value(run_config(session, run)).expect("configs serialize: plain data, string keys");
     let (Some(ours), Some(theirs)) = (ours.as_object(), theirs.as_object()) else {
         return Ok(Vec::new());
     };
@@ -552,7 +560,7 @@ fn config_changes(session: &Session, run: &Run) -> Result<Vec<String>, Error> {
 /// or the hotfix.toml committed on the main branch, has the same ones (or
 /// after `continue --replan`, which records this clone's own).
 fn commands_trusted(session: &Session, run: &Run) -> Result<(), Error> {
-    let config = run.config(&session.config);
+    let config = run_config(session, run);
     let recorded = config.run_commands();
     if recorded.is_empty() || run.record.config.is_none() {
         return Ok(());
@@ -589,6 +597,14 @@ fn commands_trusted(session: &Session, run: &Run) -> Result<(), Error> {
         have_config: session.config_found,
     }
     .into())
+}
+
+/// Returns the configuration the run follows, its masked secrets put back
+/// from this environment.
+fn run_config(session: &Session, run: &Run) -> Config {
+    let config = run.config(&session.config);
+    let redactor = Redactor::from_env(&config.secrets);
+    redactor.restore_config(&config)
 }
 
 /// Refuses to go on when this clone's hotfix.toml forbids the release job
@@ -832,7 +848,7 @@ pub fn guard(session: &Session, action: &str, branch: Option<&str>) -> Result<Gu
 /// Returns the incident record of a run.
 pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Error> {
     let journal = load_run(session, id)?;
-    let config = journal.run.config(&session.config);
+    let config = run_config(session, &journal.run);
     Ok(report::build(&journal.run, &config, session.ambient.now()))
 }
 
@@ -875,7 +891,7 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
     let holds_lock = store
         .lock_holder(&journal.run.record.release_branch)?
         .is_some_and(|(value, _)| &value == journal.lock_value());
-    let roles = journal.run.config(&session.config).approvals.roles;
+    let roles = run_config(session, &journal.run).approvals.roles;
     let missing_roles = gates::missing_roles(&roles, &journal.run);
     Ok(RunStatus {
         run: journal.run,

@@ -3,7 +3,7 @@
 //! environment variable named in `[secrets] env` or whose name contains
 //! `TOKEN`, `PASSWORD` or `SECRET`.
 
-use crate::config::Secrets;
+use crate::config::{Config, Secrets};
 
 /// Name fragments that mark an environment variable as secret.
 const SECRET_NAME_PARTS: &[&str] = &["TOKEN", "PASSWORD", "SECRET"];
@@ -53,10 +53,50 @@ impl Redactor {
         out
     }
 
+    /// Returns `text` with every `[redacted NAME]` this redactor made put
+    /// back to the value: for configuration the journal keeps masked and a
+    /// run uses with the operator's own environment.
+    pub fn restore(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (name, value) in &self.secrets {
+            let mark = format!("[redacted {name}]");
+            if out.contains(&mark) {
+                out = out.replace(&mark, value);
+            }
+        }
+        out
+    }
+
+    /// Returns `config` with every secret value masked, as the journal keeps it.
+    pub fn redact_config(&self, config: &Config) -> Config {
+        map_strings(config, |s| self.redact(s))
+    }
+
+    /// Returns a configuration read from the journal with its masked values
+    /// put back from this environment (those it lacks stay masked).
+    pub fn restore_config(&self, config: &Config) -> Config {
+        map_strings(config, |s| self.restore(s))
+    }
+
     /// Returns the names of the secret variables (never their values).
     pub fn names(&self) -> Vec<&str> {
         self.secrets.iter().map(|(n, _)| n.as_str()).collect()
     }
+}
+
+/// Applies `f` to every string of `config`, through its JSON form.
+fn map_strings(config: &Config, f: impl Fn(&str) -> String) -> Config {
+    fn walk(v: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
+        match v {
+            serde_json::Value::String(s) => *s = f(s),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|i| walk(i, f)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|i| walk(i, f)),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(config).expect("configs serialize: plain data, string keys");
+    walk(&mut value, &f);
+    serde_json::from_value(value).expect("a config with its strings replaced has the same shape")
 }
 
 #[cfg(test)]

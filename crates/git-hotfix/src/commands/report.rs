@@ -52,7 +52,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             ui::next("attach it to the incident record");
         }
         None => {
-            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), ui::mask(&text).as_bytes());
         }
     }
     Ok(())

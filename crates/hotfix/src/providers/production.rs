@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::config::{HttpSource, ProductionSources};
 use crate::git::{Git, GitError, Oid};
+use crate::secrets::Redactor;
 
 /// One source's answer.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -53,6 +54,17 @@ impl ProductionSha {
             .join(", ")
     }
 
+    /// Returns it with secret values masked in what the sources are and said
+    /// (a URL may carry a token).
+    pub fn redacted(mut self, redactor: &Redactor) -> ProductionSha {
+        self.readings = redact_readings(self.readings, redactor);
+        for u in &mut self.unread {
+            u.source = redactor.redact(&u.source);
+            u.detail = redactor.redact(&u.detail);
+        }
+        self
+    }
+
     /// Returns the readings that name another commit than the one chosen.
     pub fn disagreeing(&self) -> impl Iterator<Item = &ProductionReading> {
         self.readings.iter().filter(|r| r.commit != self.commit)
@@ -71,6 +83,35 @@ pub enum ProductionError {
     Disagree { readings: Vec<ProductionReading> },
     #[error(transparent)]
     Git(#[from] GitError),
+}
+
+impl ProductionError {
+    /// Returns it with secret values masked (a failing command's stderr, a URL).
+    pub fn redacted(self, redactor: &Redactor) -> ProductionError {
+        let r = |s: String| redactor.redact(&s);
+        match self {
+            ProductionError::NothingFound { source_name, detail } => ProductionError::NothingFound {
+                source_name: r(source_name),
+                detail: r(detail),
+            },
+            ProductionError::NotInRepository { source_name, said } => ProductionError::NotInRepository {
+                source_name: r(source_name),
+                said: r(said),
+            },
+            ProductionError::Disagree { readings } => ProductionError::Disagree {
+                readings: redact_readings(readings, redactor),
+            },
+            other => other,
+        }
+    }
+}
+
+fn redact_readings(mut readings: Vec<ProductionReading>, redactor: &Redactor) -> Vec<ProductionReading> {
+    for r in &mut readings {
+        r.source = redactor.redact(&r.source);
+        r.said = redactor.redact(&r.said);
+    }
+    readings
 }
 
 fn describe(readings: &[ProductionReading]) -> String {

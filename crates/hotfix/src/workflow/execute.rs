@@ -626,7 +626,7 @@ pub(super) fn done(step: StepName, evidence: Evidence) -> Event {
 /// Releases the run's lock (when it still holds it) and records the abort.
 pub fn abort(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<(), WorkflowError> {
     let event = Event::Aborted {
-        reason: reason.to_string(),
+        reason: cx.redactor.redact(reason),
     };
     super::resolve::close(cx, &journal.id);
     if !journal.is_published() {

@@ -192,7 +192,7 @@ pub(super) fn release_action(cx: &Context<'_>, journal: &mut Journal) -> Result<
     let ok = command_verdict(&format!("release job `{}`", release.action), &outcome);
     let evidence = Evidence::ReleaseAction {
         action: release.action.clone(),
-        project: release.project.clone(),
+        project: release.project.as_deref().map(|p| cx.redactor.redact(p)),
         confirm: release.confirm,
         release_sha,
         outcome,
