@@ -8,6 +8,7 @@ mod test_concurrency;
 mod test_conflicts;
 mod test_demo;
 mod test_gates;
+mod test_interrupt;
 mod test_production;
 mod test_restore_release;
 mod test_resume;

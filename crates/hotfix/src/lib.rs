@@ -10,6 +10,7 @@ pub mod ambient;
 pub mod config;
 pub mod demo;
 pub mod git;
+pub mod interrupt;
 pub mod journal;
 pub mod ops;
 pub mod providers;
@@ -157,6 +158,11 @@ impl Error {
             Error::Production(ProductionError::NothingFound { .. } | ProductionError::NotInRepository { .. }) => {
                 "stop: gather the deployed SHA from deploy logs, release records or the last successful production \
                  pipeline, fetch it, then pass --production <sha>"
+                    .into()
+            }
+            Error::Production(ProductionError::CommandTimedOut { .. }) => {
+                "raise `command_timeout` in [production] of hotfix.toml, or pass --production <sha> from the \
+                 environment page"
                     .into()
             }
             Error::Production(ProductionError::Disagree { .. }) => {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::ambient::{format_utc, Ambient};
 use crate::config::{self, Config, ConfigError, Severity};
 use crate::git::{tracking_ref, Git, GitError, Oid, Signature};
+use crate::interrupt::StopRequest;
 use crate::journal::{Actor, Entry, Event, Journal, JournalStore, Run, RunRecord, RunState};
 use crate::journal::{EvidenceItem, Phase};
 use crate::providers::production;
@@ -32,6 +33,9 @@ pub struct Session {
     pub redactor: Redactor,
     /// The operator's git identity, read once per command.
     ident: OnceCell<Signature>,
+    /// Raised when the operator asks to stop; the CLI points its signal
+    /// handler at it.
+    pub stop: StopRequest,
 }
 
 impl Session {
@@ -46,6 +50,7 @@ impl Session {
             config_path,
             ambient: Ambient::from_env(),
             ident: OnceCell::new(),
+            stop: StopRequest::default(),
         })
     }
 
@@ -87,6 +92,7 @@ impl Session {
             progress,
             redactor: &self.redactor,
             confirmed,
+            stop: &self.stop,
         })
     }
 
@@ -422,6 +428,7 @@ fn session_for_run(session: &Session, record: &RunRecord) -> Session {
         ambient: Ambient::from_env(),
         redactor: session.redactor.clone(),
         ident: session.ident.clone(),
+        stop: session.stop.clone(),
     }
 }
 

@@ -97,6 +97,9 @@ pub struct ProductionSources {
     /// A `/version`-style endpoint holding the SHA.
     #[serde(default)]
     pub http: Option<HttpSource>,
+    /// How long `command` may take before it is killed (30 s when unset).
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    pub command_timeout: Option<Duration>,
 }
 
 impl ProductionSources {

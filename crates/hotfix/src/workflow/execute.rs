@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use crate::ambient::Ambient;
 use crate::config::Config;
+use crate::interrupt::StopRequest;
 use crate::git::{tracking_ref, Git, Oid, PushOutcome, RefUpdate, Signature};
 use crate::journal::{Actor, BuiltPick, Event, Evidence, Journal, JournalError, JournalStore, Run};
 use crate::providers::http::Observation;
@@ -73,6 +74,8 @@ pub struct Context<'a> {
     pub redactor: &'a Redactor,
     /// The operator confirmed the production steps (`--yes` or a prompt).
     pub confirmed: bool,
+    /// Raised when the operator asks to stop (Ctrl-C, SIGTERM).
+    pub stop: &'a StopRequest,
 }
 
 impl Context<'_> {

@@ -118,7 +118,7 @@ fn run_command(
         env,
         timeout,
     };
-    command::run(&job, cx.redactor, &mut |line| cx.progress.output(step, line)).map_err(|e| {
+    command::run(&job, cx.redactor, cx.stop, &mut |_, line| cx.progress.output(step, line)).map_err(|e| {
         WorkflowError::ProductionStepFailed {
             step,
             reason: format!("could not start `sh -c {}`: {e}", cx.redactor.redact(command)),
