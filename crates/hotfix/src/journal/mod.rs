@@ -91,17 +91,25 @@ impl<'a> JournalStore<'a> {
 
     /// Fetches every run and lock from the remote into the tracking namespace.
     pub fn refresh(&self) -> Result<(), JournalError> {
-        let spec = format!("+refs/hotfix/*:{}*", self.tracking_prefix());
-        self.git.run(&[
-            "fetch",
-            "--no-write-fetch-head",
-            "--no-tags",
-            "--quiet",
-            "--prune",
-            &self.remote,
-            &spec,
-        ])?;
-        Ok(())
+        let prefix = self.tracking_prefix();
+        let spec = format!("+refs/hotfix/*:{prefix}*");
+        let fetch = || {
+            self.git.run(&[
+                "fetch",
+                "--no-write-fetch-head",
+                "--no-tags",
+                "--quiet",
+                "--prune",
+                &self.remote,
+                &spec,
+            ])
+        };
+        match fetch() {
+            Ok(_) => Ok(()),
+            // A git-hotfix killed mid-fetch leaves a lock that fails every later fetch.
+            Err(_) if self.git.clear_stale_ref_locks(&prefix)? > 0 => Ok(fetch().map(drop)?),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Returns the remote's lock on `branch` as last fetched: the lock value
