@@ -570,6 +570,7 @@ pub fn pass_gate(
         hotfix::workflow::execute::Outcome {
             steps_done,
             gate: more.gate,
+            caught_up: outcome.caught_up + more.caught_up,
         },
     ))
 }

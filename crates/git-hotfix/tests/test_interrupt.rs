@@ -84,3 +84,32 @@ fn a_stale_lock_on_the_remote_journal_copy_is_cleared() {
     assert!(status.stdout.contains("released"), "{}", status.stdout);
     assert!(!lock.exists());
 }
+
+#[test]
+fn continue_after_a_kill_past_the_last_step_pushes_the_entries_the_remote_lacks() {
+    let s = Scenario::new();
+    s.start_stopped_at("after:verify-release");
+    let id = run_id(&s);
+    let other = s.clone_as("other");
+    let before = s.hotfix(&other, &["status", &id]);
+    assert!(before.stdout.contains("....  verify-release"), "{}", before.stdout);
+
+    let resumed = s.hotfix(&s.work, &["continue"]);
+    resumed.expect_code(0);
+    assert!(
+        resumed.stdout.contains(&format!("pushed 1 journal entr(ies) of run {id} that origin lacked")),
+        "{}",
+        resumed.stdout
+    );
+    assert_eq!(
+        s.origin_ref(&format!("refs/hotfix/runs/{id}")),
+        Some(s.rev(&s.work, &format!("refs/hotfix/runs/{id}")))
+    );
+    let after = s.hotfix(&other, &["status", &id]);
+    assert!(after.stdout.contains("done  verify-release"), "{}", after.stdout);
+    assert!(after.stdout.contains("released"), "{}", after.stdout);
+    // Nothing left to push: said once only.
+    let again = s.hotfix(&s.work, &["continue"]);
+    again.expect_code(0);
+    assert!(!again.stdout.contains("pushed"), "{}", again.stdout);
+}

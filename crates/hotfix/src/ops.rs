@@ -368,13 +368,24 @@ pub fn resume(
     progress: &dyn Progress,
 ) -> Result<(Journal, Outcome), Error> {
     let mut journal = load_run(session, id)?;
-    let idle = Outcome {
-        steps_done: 0,
-        gate: None,
-    };
     match journal.run.state() {
-        // A crash after the last step: continuing converges on "complete".
-        RunState::Completed | RunState::Released | RunState::RolledBack => return Ok((journal, idle)),
+        // A crash after the last step left its entries on this clone only:
+        // other clones must see the run as it ended.
+        RunState::Completed | RunState::Released | RunState::RolledBack => {
+            let caught_up = journal.unmirrored();
+            if caught_up > 0 {
+                let on_run = session_for_run(session, &journal.run.record);
+                let silent = execute::Silent;
+                let cx = on_run.context(&silent, false)?;
+                execute::mirror(&cx, &mut journal)?;
+            }
+            let idle = Outcome {
+                steps_done: 0,
+                gate: None,
+                caught_up,
+            };
+            return Ok((journal, idle));
+        }
         RunState::Aborted => {
             return Err(WorkflowError::RunFinished {
                 id: journal.id.clone(),

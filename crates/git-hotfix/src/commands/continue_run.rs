@@ -36,6 +36,12 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             journal.id, journal.discarded
         );
     }
+    if outcome.caught_up > 0 {
+        out!(
+            "pushed {} journal entr(ies) of run {} that {} lacked",
+            outcome.caught_up, journal.id, journal.run.record.remote
+        );
+    }
     let (journal, outcome) = ui::pass_gate(&session, journal, outcome, args.yes, &printer)?;
     if let Some(gate) = &outcome.gate {
         if outcome.steps_done == 0 {

@@ -407,6 +407,19 @@ impl Journal {
         }
     }
 
+    /// Returns how many entries this clone holds that the remote (as last
+    /// seen) lacks.
+    pub fn unmirrored(&self) -> usize {
+        let Some(remote) = &self.remote_head else {
+            return 0;
+        };
+        let entries = &self.run.entries;
+        entries
+            .iter()
+            .rposition(|(oid, _)| oid == remote)
+            .map_or(0, |i| entries.len() - 1 - i)
+    }
+
     /// Notes that the remote now holds `head`.
     pub fn mark_mirrored(&mut self, head: Oid) {
         self.remote_head = Some(head);

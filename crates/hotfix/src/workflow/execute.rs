@@ -58,6 +58,9 @@ pub struct Outcome {
     pub steps_done: usize,
     /// The gate the run waits at, when it stopped at one.
     pub gate: Option<Gate>,
+    /// Journal entries an earlier command left on this clone only, pushed
+    /// to the remote by this one.
+    pub caught_up: usize,
 }
 
 /// What steps need from the session.
@@ -103,6 +106,7 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
             return Ok(Outcome {
                 steps_done,
                 gate: Some(gate),
+                caught_up: 0,
             });
         }
         cx.ambient.checkpoint(&format!("before:{step}"))?;
@@ -142,7 +146,11 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
     }
     // Other clones (approvers, a colleague who takes over) see the whole record.
     mirror(cx, journal)?;
-    Ok(Outcome { steps_done, gate: None })
+    Ok(Outcome {
+        steps_done,
+        gate: None,
+        caught_up: 0,
+    })
 }
 
 /// Appends events to this clone's journal only.
