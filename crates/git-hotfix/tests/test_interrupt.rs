@@ -4,9 +4,129 @@
 //! acts on; the `[production] command` has a deadline; a stale ref lock of
 //! a killed git-hotfix is cleared.
 
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Scenario, MINIMAL_CONFIG};
+use crate::common::{Run, Scenario, BIN, MINIMAL_CONFIG};
+
+/// A deploy that logs each invocation, writes a marker when it gets SIGINT
+/// or SIGTERM (then exits 130), and otherwise runs for as many tenths of a
+/// second as `ticks` says (default a minute), then logs that it finished.
+struct Deploy {
+    log: PathBuf,
+    signals: PathBuf,
+    ticks: PathBuf,
+}
+
+impl Deploy {
+    fn configure(s: &Scenario) -> Deploy {
+        let d = Deploy {
+            log: s.root().join("deploy.log"),
+            signals: s.root().join("deploy-signals"),
+            ticks: s.root().join("deploy-ticks"),
+        };
+        s.configure(&format!(
+            r#"
+[deploy]
+command = "echo run >> '{log}'; trap 'echo got-$sig >> \"{signals}\"; exit 130' INT TERM; sig=int; echo deploying $HOTFIX_RELEASE_SHA; n=$(cat '{ticks}' 2>/dev/null || echo 600); i=0; while [ $i -lt $n ]; do sleep 0.1; i=$((i+1)); done; echo finished >> '{log}'"
+timeout = "5m"
+"#,
+            log = d.log.display(),
+            signals = d.signals.display(),
+            ticks = d.ticks.display(),
+        ));
+        d
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// How many times the deploy was started.
+    fn runs(&self) -> usize {
+        self.log().lines().filter(|l| *l == "run").count()
+    }
+
+    fn signals(&self) -> String {
+        std::fs::read_to_string(&self.signals).unwrap_or_default()
+    }
+
+    fn set_ticks(&self, ticks: u32) {
+        std::fs::write(&self.ticks, ticks.to_string()).expect("ticks");
+    }
+}
+
+/// Waits up to 60 s for `cond`.
+#[track_caller]
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let until = Instant::now() + Duration::from_secs(60);
+    while !cond() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Starts git-hotfix in the background in a process group of its own, as a
+/// shell starts a foreground job, with the environment tests pin.
+fn spawn_hotfix(s: &Scenario, dir: &Path, args: &[&str]) -> Child {
+    use std::os::unix::process::CommandExt;
+    let home = s.root();
+    Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("LC_ALL", "C")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
+        .env("GIT_AUTHOR_NAME", "Dana Dev")
+        .env("GIT_AUTHOR_EMAIL", "dana@example.com")
+        .env("GIT_COMMITTER_NAME", "Olly Operator")
+        .env("GIT_COMMITTER_EMAIL", "olly@example.com")
+        .env("GIT_HOTFIX_HOSTNAME", "test-host")
+        .env("TMPDIR", home)
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("git-hotfix starts")
+}
+
+fn finish(child: Child) -> Run {
+    let out = child.wait_with_output().expect("git-hotfix ends");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The events of run `id`'s journal in `dir` (`refs/hotfix/runs/<id>`), oldest first.
+fn journal_events(s: &Scenario, dir: &Path, id: &str) -> Vec<serde_json::Value> {
+    let text = s.git(dir, &["log", "--reverse", "--format=%B", &format!("refs/hotfix/runs/{id}")]);
+    text.lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("entry JSON"))
+        .collect()
+}
+
+fn kinds(events: &[serde_json::Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["event"].as_str().unwrap_or(""),
+                e["step"].as_str().unwrap_or("")
+            )
+            .trim()
+            .to_string()
+        })
+        .collect()
+}
 
 #[test]
 fn a_production_command_past_its_timeout_fails_fast_and_changes_nothing() {
@@ -112,4 +232,138 @@ fn continue_after_a_kill_past_the_last_step_pushes_the_entries_the_remote_lacks(
     let again = s.hotfix(&s.work, &["continue"]);
     again.expect_code(0);
     assert!(!again.stdout.contains("pushed"), "{}", again.stdout);
+}
+
+#[test]
+fn ctrl_c_during_the_deploy_is_forwarded_journaled_and_the_deploy_is_not_run_again_without_a_decision() {
+    use rustix::process::{kill_process_group, Pid, Signal};
+    let s = Scenario::new();
+    let deploy = Deploy::configure(&s);
+    let child = spawn_hotfix(&s, &s.work, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]);
+    wait_for("the deploy to start", || deploy.runs() == 1);
+    // The terminal's Ctrl-C goes to git-hotfix's foreground process group;
+    // the deploy, in a group of its own, gets it only by forwarding.
+    let group = Pid::from_raw(child.id() as i32).expect("a pid");
+    kill_process_group(group, Signal::INT).expect("SIGINT sent");
+    let stopped = finish(child);
+    stopped.expect_code(130);
+    assert!(
+        stopped.stderr.contains("deploy interrupted by SIGINT") && stopped.stderr.contains("it may have run"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(stopped.stderr.contains("--rerun deploy"), "{}", stopped.stderr);
+    assert_eq!(deploy.signals(), "got-int\n", "the deploy got the signal");
+    assert!(!deploy.log().contains("finished"));
+
+    let id = run_id(&s);
+    for (dir, which) in [(&s.work, "local"), (&s.origin, "remote")] {
+        let events = journal_events(&s, dir, &id);
+        let k = kinds(&events);
+        assert_eq!(
+            k[k.len() - 2..],
+            ["step-started deploy", "step-interrupted deploy"],
+            "{which} journal: {k:?}"
+        );
+        let started = &events[events.len() - 2];
+        assert!(started["pgid"].as_u64().is_some_and(|p| p > 0), "{started}");
+        assert_eq!(started["host"], "test-host");
+        let interrupted = &events[events.len() - 1];
+        assert_eq!(interrupted["signal"], "SIGINT");
+        let output = interrupted["outcome"]["output"].as_array().expect("output tail");
+        assert!(
+            output.iter().any(|l| l.as_str().is_some_and(|l| l.starts_with("deploying"))),
+            "{interrupted}"
+        );
+    }
+
+    let status = s.hotfix(&s.work, &["status"]);
+    status.expect_code(0);
+    assert!(status.stdout.contains("deploy interrupted by SIGINT: it may have run"), "{}", status.stdout);
+    assert!(status.stdout.contains("????  deploy"), "{}", status.stdout);
+    assert!(status.stdout.contains("--rerun deploy"), "next says what to do: {}", status.stdout);
+    let v: serde_json::Value =
+        serde_json::from_str(&s.hotfix(&s.work, &["status", "--json"]).stdout).expect("status JSON");
+    assert_eq!(v["state"], "interrupted");
+
+    let refused = s.hotfix(&s.work, &["continue", "--yes"]);
+    refused.expect_code(3);
+    assert!(
+        refused.stderr.contains("deploy was interrupted by SIGINT") && refused.stderr.contains("it may have run"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("hint:") && refused.stderr.contains("--rerun deploy"), "{}", refused.stderr);
+    assert_eq!(deploy.runs(), 1, "not run again without a decision");
+
+    deploy.set_ticks(1);
+    let rerun = s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"]);
+    rerun.expect_code(0);
+    assert_eq!(deploy.runs(), 2, "run once more, on the decision");
+    assert!(rerun.stdout.contains("released"), "{}", rerun.stdout);
+    let k = kinds(&journal_events(&s, &s.origin, &id));
+    assert_eq!(
+        k[k.len() - 4..],
+        ["step-interrupted deploy", "rerun-allowed deploy", "step-started deploy", "step-done deploy"],
+        "{k:?}"
+    );
+    let status = s.hotfix(&s.work, &["status"]);
+    assert!(status.stdout.contains("decided to run deploy again: Olly Operator"), "{}", status.stdout);
+    // The decision is spent: another `--rerun` has nothing to decide.
+    s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"]).expect_code(0);
+    assert_eq!(deploy.runs(), 2);
+}
+
+#[test]
+fn after_a_sigkill_continue_refuses_while_the_deploy_runs_and_then_needs_a_decision() {
+    let s = Scenario::new();
+    let deploy = Deploy::configure(&s);
+    deploy.set_ticks(40);
+    let mut child = spawn_hotfix(&s, &s.work, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]);
+    wait_for("the deploy to start", || deploy.runs() == 1);
+    child.kill().expect("SIGKILL git-hotfix");
+    let _ = child.wait();
+
+    let id = run_id(&s);
+    let events = journal_events(&s, &s.origin, &id);
+    let started = events.last().expect("entries");
+    assert_eq!(started["event"], "step-started", "on the remote before the deploy ran");
+    let pgid = started["pgid"].as_u64().expect("pgid");
+
+    let running = s.hotfix(&s.work, &["continue", "--yes"]);
+    running.expect_code(3);
+    assert!(
+        running
+            .stderr
+            .contains(&format!("deploy is still running: process group {pgid} on test-host, started at")),
+        "{}",
+        running.stderr
+    );
+    assert_eq!(deploy.runs(), 1, "two deploys never overlap");
+    let other = s.clone_as("other");
+    let seen = s.hotfix(&other, &["status", &id]);
+    assert!(
+        seen.stdout.contains(&format!("(process group {pgid}) and never ended")),
+        "another clone sees the started deploy: {}",
+        seen.stdout
+    );
+
+    wait_for("the deploy to end", || deploy.log().contains("finished"));
+    let mut gone = s.hotfix(&s.work, &["continue", "--yes"]);
+    wait_for("its process group to be gone", || {
+        if gone.stderr.contains("still running") {
+            gone = s.hotfix(&s.work, &["continue", "--yes"]);
+            false
+        } else {
+            true
+        }
+    });
+    gone.expect_code(3);
+    assert!(gone.stderr.contains("never ended: it may have run"), "{}", gone.stderr);
+    assert!(gone.stderr.contains("--rerun deploy"), "{}", gone.stderr);
+    assert_eq!(deploy.runs(), 1);
+
+    deploy.set_ticks(1);
+    s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"]).expect_code(0);
+    assert_eq!(deploy.runs(), 2);
 }

@@ -358,6 +358,9 @@ pub struct ResumeOptions {
     pub rebuild: bool,
     /// The operator confirmed the production steps (release job, deploy).
     pub confirmed: bool,
+    /// The operator's decision to run this step again although an earlier
+    /// attempt was interrupted or never ended (it may have run).
+    pub rerun: Option<StepName>,
 }
 
 /// Carries on a run from its first unfinished step, from any clone.
@@ -393,7 +396,7 @@ pub fn resume(
             }
             .into())
         }
-        RunState::InProgress | RunState::Stopped => {}
+        RunState::InProgress | RunState::Stopped | RunState::Interrupted => {}
     }
     let record = journal.run.record.clone();
     let on_run = session_for_run(session, &record);
@@ -415,6 +418,9 @@ pub fn resume(
     if let Some(reason) = &options.allow_dependency {
         let event = Event::DependencyAllowed { reason: reason.clone() };
         execute::append_local(&cx, &mut journal, vec![event])?;
+    }
+    if let Some(step) = options.rerun {
+        gates::allow_rerun(&cx, &mut journal, step)?;
     }
     resolve::take(&cx, &mut journal)?;
     let outcome = execute::run_steps(&cx, &mut journal)?;

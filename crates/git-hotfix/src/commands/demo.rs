@@ -110,6 +110,7 @@ pub fn run(args: Args) -> CommandResult {
             rebuild: false,
             yes: true,
             allow_dependency: None,
+            rerun: None,
         },
     )?;
 

@@ -17,8 +17,8 @@
 mod entry;
 
 pub use entry::{
-    person_of, Actor, Approval, BuiltPick, Entry, Event, Evidence, EvidenceItem, ItemStatus, Phase, Run, RunRecord,
-    RunState, SmokeResult,
+    person_of, Actor, Approval, BuiltPick, Entry, Event, Evidence, EvidenceItem, ItemStatus, OpenAttempt, Phase, Run,
+    RunRecord, RunState, SmokeResult,
 };
 
 use crate::git::{Git, GitError, NewCommit, Oid, RefUpdate, Signature};

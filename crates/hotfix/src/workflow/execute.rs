@@ -101,6 +101,14 @@ impl Context<'_> {
 pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, WorkflowError> {
     let mut steps_done = 0;
     while let Some(step) = journal.run.next_step() {
+        if let Some(signal) = cx.stop.raised() {
+            return Err(stop_at(cx, journal, step, signal.name()));
+        }
+        if let Some(attempt) = journal.run.open_attempt(step) {
+            // Other clones must see the attempt as this one does.
+            let _ = mirror(cx, journal);
+            return Err(gates::attempt_blocker(cx, attempt));
+        }
         if let Some(gate) = gates::gate_before(cx, &journal.run, step) {
             mirror(cx, journal)?;
             return Ok(Outcome {
@@ -133,6 +141,14 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
             Ok(()) => {}
             // An injected fault stands in for a crash: a crash records nothing.
             Err(WorkflowError::Fault(f)) => return Err(f.into()),
+            // The step journaled the interruption itself.
+            Err(e @ WorkflowError::Interrupted { .. }) => return Err(e),
+            // The operator's Ctrl-C reached git too (it shares the terminal's
+            // process group): the step did not fail, it was stopped.
+            Err(_) if cx.stop.raised().is_some() => {
+                let signal = cx.stop.raised().map_or("a signal", |s| s.name());
+                return Err(stop_at(cx, journal, step, signal));
+            }
             Err(e) => {
                 record_failure(cx, journal, step, &e);
                 return Err(e);
@@ -201,6 +217,25 @@ pub fn mirror(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowErr
     let head = journal.head.clone();
     journal.mark_mirrored(head);
     Ok(())
+}
+
+/// Journals that the operator stopped the run at `step` (not done) and
+/// returns the error that ends the command.
+fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: StepName, signal: &str) -> WorkflowError {
+    let event = Event::Interrupted {
+        step,
+        signal: signal.to_string(),
+    };
+    // The stop is what the operator must see; a journal that cannot be
+    // written here changes nothing: the step is simply not done.
+    if append_local(cx, journal, vec![event]).is_ok() {
+        let _ = mirror(cx, journal);
+    }
+    WorkflowError::Interrupted {
+        step,
+        signal: signal.to_string(),
+        during_command: false,
+    }
 }
 
 fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: StepName, error: &WorkflowError) {

@@ -8,12 +8,12 @@
 use std::time::Duration;
 
 use crate::git::{tracking_ref, Oid, RefUpdate};
-use crate::journal::{person_of, Approval, Event, Evidence, Journal, JournalError, Phase, Run, SmokeResult};
+use crate::journal::{person_of, Approval, Event, Evidence, Journal, JournalError, OpenAttempt, Phase, Run, SmokeResult};
 use crate::providers::command::{self, CommandOutcome, Job};
 use crate::providers::{http, notify};
 use crate::report;
 
-use super::execute::{append_local, done, is_stale, push_with_journal, read_tree, Context};
+use super::execute::{append_local, done, is_stale, mirror, push_with_journal, read_tree, Context};
 use super::pick::{self, RunTrailers};
 use super::plan::{StepName, PRODUCTION_STEPS};
 use super::WorkflowError;
@@ -105,27 +105,131 @@ fn command_env(cx: &Context<'_>, run: &Run, release_sha: &Oid) -> Vec<(String, S
     .collect()
 }
 
+/// Runs a command that only reads production (a smoke check); a stop
+/// request ends it, journaled as interrupted.
 fn run_command(
     cx: &Context<'_>,
+    journal: &mut Journal,
     step: StepName,
     command: &str,
     timeout: Duration,
     env: &[(String, String)],
 ) -> Result<CommandOutcome, WorkflowError> {
-    let job = Job {
+    let job = command_job(cx, command, timeout, env);
+    let outcome = command::run(&job, cx.redactor, cx.stop, &mut |_, line| cx.progress.output(step, line))
+        .map_err(|e| not_started(cx, step, command, &e))?;
+    settle_interrupt(cx, journal, step, outcome)
+}
+
+/// Runs the command of a step that changes production (release job,
+/// deploy). Its shell is spawned held at a gate; the `step-started` entry
+/// with its process group is pushed to the remote journal by
+/// compare-and-swap; only then is the gate opened. If the push loses (another
+/// operator moved the run on) or git-hotfix dies before, nothing runs.
+fn run_guarded(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: StepName,
+    command: &str,
+    timeout: Duration,
+    env: &[(String, String)],
+) -> Result<CommandOutcome, WorkflowError> {
+    let job = command_job(cx, command, timeout, env);
+    let gated = command::spawn_gated(&job).map_err(|e| not_started(cx, step, command, &e))?;
+    let started = Event::StepStarted {
+        step,
+        pgid: gated.pgid(),
+        host: cx.actor.host.clone(),
+        command: cx.redactor.redact(command),
+    };
+    let fault = format!("{step}-started:after-remote");
+    let pushed = push_with_journal(cx, journal, vec![started], Vec::new(), &fault)?;
+    if !pushed.accepted() {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    let outcome = gated
+        .go(&job, cx.redactor, cx.stop, &mut |_, line| cx.progress.output(step, line))
+        .map_err(|e| not_started(cx, step, command, &e))?;
+    settle_interrupt(cx, journal, step, outcome)
+}
+
+fn command_job<'a>(cx: &'a Context<'_>, command: &'a str, timeout: Duration, env: &'a [(String, String)]) -> Job<'a> {
+    Job {
         command,
         dir: cx.git.work_tree().unwrap_or(cx.git.git_dir()),
         env,
         timeout,
+    }
+}
+
+fn not_started(cx: &Context<'_>, step: StepName, command: &str, e: &std::io::Error) -> WorkflowError {
+    WorkflowError::ProductionStepFailed {
+        step,
+        reason: format!("could not start `sh -c {}`: {e}", cx.redactor.redact(command)),
+        evidence: None,
+        rollback: false,
+    }
+}
+
+/// Journals a command the operator stopped (with its output tail) and ends
+/// the step as interrupted; passes any other outcome on.
+fn settle_interrupt(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: StepName,
+    outcome: CommandOutcome,
+) -> Result<CommandOutcome, WorkflowError> {
+    let Some(signal) = outcome.interrupted.clone() else {
+        return Ok(outcome);
     };
-    command::run(&job, cx.redactor, cx.stop, &mut |_, line| cx.progress.output(step, line)).map_err(|e| {
-        WorkflowError::ProductionStepFailed {
-            step,
-            reason: format!("could not start `sh -c {}`: {e}", cx.redactor.redact(command)),
-            evidence: None,
-            rollback: false,
-        }
+    let event = Event::StepInterrupted {
+        step,
+        signal: signal.clone(),
+        outcome: Some(outcome),
+    };
+    append_local(cx, journal, vec![event])?;
+    // Other clones must see it too; a remote out of reach gets it with the next push.
+    let _ = mirror(cx, journal);
+    Err(WorkflowError::Interrupted {
+        step,
+        signal,
+        during_command: true,
     })
+}
+
+/// Returns why `attempt` holds its step back: still running here, or
+/// waiting for the operator's decision to run it again.
+pub(super) fn attempt_blocker(cx: &Context<'_>, attempt: OpenAttempt) -> WorkflowError {
+    let here = attempt.host == cx.actor.host;
+    if here && command::group_alive(attempt.pgid) {
+        return WorkflowError::StepStillRunning {
+            step: attempt.step,
+            pgid: attempt.pgid,
+            host: attempt.host,
+            started_at: attempt.started_at,
+            started_by: attempt.started_by,
+        };
+    }
+    WorkflowError::RerunUndecided {
+        known_gone: here,
+        attempt,
+    }
+}
+
+/// Records the operator's decision to run `step` again although an earlier
+/// attempt may have run; refused while that attempt's process group lives.
+pub fn allow_rerun(cx: &Context<'_>, journal: &mut Journal, step: StepName) -> Result<(), WorkflowError> {
+    let Some(attempt) = journal.run.open_attempt(step) else {
+        return Err(WorkflowError::NothingToRerun {
+            id: journal.id.clone(),
+            step,
+        });
+    };
+    if let e @ WorkflowError::StepStillRunning { .. } = attempt_blocker(cx, attempt) {
+        return Err(e);
+    }
+    append_local(cx, journal, vec![Event::RerunAllowed { step }])?;
+    Ok(())
 }
 
 /// Fails `step` with its evidence when `ok` is false; else journals it as done.
@@ -174,7 +278,7 @@ pub(super) fn release_action(cx: &Context<'_>, journal: &mut Journal) -> Result<
     env.push(("HOTFIX_ACTION".into(), release.action.clone()));
     env.push(("HOTFIX_PROJECT".into(), release.project.clone().unwrap_or_default()));
     env.push(("HOTFIX_CONFIRM".into(), release.confirm.to_string()));
-    let outcome = run_command(cx, StepName::ReleaseAction, &release.command, release.timeout, &env)?;
+    let outcome = run_guarded(cx, journal, StepName::ReleaseAction, &release.command, release.timeout, &env)?;
     let ok = command_verdict(&format!("release job `{}`", release.action), &outcome);
     let evidence = Evidence::ReleaseAction {
         action: release.action.clone(),
@@ -193,7 +297,7 @@ pub(super) fn deploy(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Work
     })?;
     let release_sha = release_unmoved(cx, &journal.run)?;
     let env = command_env(cx, &journal.run, &release_sha);
-    let outcome = run_command(cx, StepName::Deploy, &deploy.command, deploy.timeout, &env)?;
+    let outcome = run_guarded(cx, journal, StepName::Deploy, &deploy.command, deploy.timeout, &env)?;
     let ok = command_verdict("the deploy", &outcome);
     conclude(
         cx,
@@ -253,7 +357,7 @@ pub(super) fn smoke(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workf
     let env = command_env(cx, &journal.run, &release_sha);
     let mut results = Vec::new();
     for check in &cx.config.smoke {
-        let outcome = run_command(cx, StepName::Smoke, &check.command, check.timeout, &env)?;
+        let outcome = run_command(cx, journal, StepName::Smoke, &check.command, check.timeout, &env)?;
         results.push(SmokeResult {
             name: cx.redactor.redact(check.label()),
             outcome,
