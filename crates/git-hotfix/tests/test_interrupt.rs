@@ -367,3 +367,104 @@ fn after_a_sigkill_continue_refuses_while_the_deploy_runs_and_then_needs_a_decis
     s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"]).expect_code(0);
     assert_eq!(deploy.runs(), 2);
 }
+
+#[test]
+fn a_death_before_the_gate_opens_runs_nothing_and_the_start_still_needs_a_decision() {
+    let s = Scenario::new();
+    let deploy = Deploy::configure(&s);
+    deploy.set_ticks(1);
+    // The start is on the remote, then git-hotfix dies before saying go.
+    s.start_stopped_at("deploy-started:after-remote");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(deploy.runs(), 0, "the gate read end of file: nothing ran");
+    let id = run_id(&s);
+    let k = kinds(&journal_events(&s, &s.origin, &id));
+    assert_eq!(k.last().map(String::as_str), Some("step-started deploy"), "{k:?}");
+
+    let refused = s.hotfix(&s.work, &["continue", "--yes"]);
+    refused.expect_code(3);
+    assert!(refused.stderr.contains("never ended: it may have run"), "{}", refused.stderr);
+    assert_eq!(deploy.runs(), 0);
+    // A decision for a step with nothing to decide is a usage error.
+    let nothing = s.hotfix(&s.work, &["continue", "--yes", "--rerun", "release-action"]);
+    nothing.expect_code(2);
+    assert!(
+        nothing.stderr.contains("release-action has no interrupted or unfinished attempt"),
+        "{}",
+        nothing.stderr
+    );
+    s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"]).expect_code(0);
+    assert_eq!(deploy.runs(), 1);
+}
+
+#[test]
+fn an_operator_who_loses_the_journal_lease_does_not_start_the_deploy() {
+    let s = Scenario::new();
+    let deploy = Deploy::configure(&s);
+    deploy.set_ticks(1);
+    let job_started = s.root().join("release-job-started");
+    let job_go = s.root().join("release-job-go");
+    s.configure(&format!(
+        r#"
+[release]
+command = "touch '{started}'; while [ ! -f '{go}' ]; do sleep 0.05; done"
+action = "release checkout"
+"#,
+        started = job_started.display(),
+        go = job_go.display(),
+    ));
+    let child = spawn_hotfix(&s, &s.work, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]);
+    wait_for("the release job to run", || job_started.exists());
+    // Meanwhile a colleague records something in the same run from their clone.
+    let other = s.clone_as("other");
+    s.hotfix(&other, &["attest", "incident-record", "--detail", "INC-7, opened by a colleague"])
+        .expect_code(0);
+    std::fs::write(&job_go, "").expect("go");
+    let lost = finish(child);
+    lost.expect_code(1);
+    assert!(lost.stderr.contains("moved on the remote while this command ran"), "{}", lost.stderr);
+    assert_eq!(deploy.runs(), 0, "the operator who lost the lease never ran the deploy");
+}
+
+#[test]
+fn ctrl_c_while_production_is_polled_stops_at_the_step_boundary_and_verification_runs_again_freely() {
+    use rustix::process::{kill_process_group, Pid, Signal};
+    let s = Scenario::new();
+    let deploy = Deploy::configure(&s);
+    deploy.set_ticks(1);
+    let url = crate::common::serve(200, format!("{{\"sha\":\"{}\"}}", "0".repeat(40)), 10_000);
+    s.configure(&format!(
+        "\n[[verify.http]]\nurl = \"{url}/version\"\nsha_pointer = \"/sha\"\ntimeout = \"4m\"\ninterval = \"100ms\"\n"
+    ));
+    let child = spawn_hotfix(&s, &s.work, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]);
+    wait_for("the deploy to finish", || deploy.log().contains("finished"));
+    std::thread::sleep(Duration::from_millis(1500));
+    let group = Pid::from_raw(child.id() as i32).expect("a pid");
+    kill_process_group(group, Signal::INT).expect("SIGINT sent");
+    let stopped = finish(child);
+    stopped.expect_code(130);
+    assert!(
+        stopped.stderr.contains("interrupted by SIGINT at verify-production"),
+        "{}",
+        stopped.stderr
+    );
+    let id = run_id(&s);
+    for dir in [&s.work, &s.origin] {
+        let k = kinds(&journal_events(&s, dir, &id));
+        assert_eq!(
+            k[k.len() - 3..],
+            ["step-started deploy", "step-done deploy", "interrupted verify-production"],
+            "{k:?}"
+        );
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&s.hotfix(&s.work, &["status", "--json"]).stdout).expect("status JSON");
+    assert_eq!(v["state"], "in-progress");
+
+    let config = std::fs::read_to_string(s.work.join("hotfix.toml")).expect("config");
+    std::fs::write(s.work.join("hotfix.toml"), config.replace("\"4m\"", "\"1s\"")).expect("config");
+    let again = s.hotfix(&s.work, &["continue", "--yes"]);
+    again.expect_code(1);
+    assert!(again.stderr.contains("production did not report"), "{}", again.stderr);
+    assert_eq!(deploy.runs(), 1, "the deploy is done and not run again");
+}

@@ -141,8 +141,13 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
             Ok(()) => {}
             // An injected fault stands in for a crash: a crash records nothing.
             Err(WorkflowError::Fault(f)) => return Err(f.into()),
-            // The step journaled the interruption itself.
-            Err(e @ WorkflowError::Interrupted { .. }) => return Err(e),
+            // The step journaled the interruption of its command itself.
+            Err(
+                e @ WorkflowError::Interrupted {
+                    during_command: true,
+                    ..
+                },
+            ) => return Err(e),
             // The operator's Ctrl-C reached git too (it shares the terminal's
             // process group): the step did not fail, it was stopped.
             Err(_) if cx.stop.raised().is_some() => {

@@ -287,7 +287,16 @@ pub(super) fn release_action(cx: &Context<'_>, journal: &mut Journal) -> Result<
         release_sha,
         outcome,
     };
-    conclude(cx, journal, StepName::ReleaseAction, ok, evidence)
+    conclude(cx, journal, StepName::ReleaseAction, ok, evidence)?;
+    publish_end(cx, journal);
+    Ok(())
+}
+
+/// Pushes how a production command ended, beside its start, as soon as it
+/// is known: other clones must not take a finished deploy for one that may
+/// still run. A remote out of reach gets it with the next push.
+fn publish_end(cx: &Context<'_>, journal: &mut Journal) {
+    let _ = mirror(cx, journal);
 }
 
 pub(super) fn deploy(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
@@ -305,7 +314,9 @@ pub(super) fn deploy(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Work
         StepName::Deploy,
         ok,
         Evidence::Deployed { release_sha, outcome },
-    )
+    )?;
+    publish_end(cx, journal);
+    Ok(())
 }
 
 pub(super) fn verify_production(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
@@ -324,8 +335,17 @@ pub(super) fn verify_production(cx: &Context<'_>, journal: &mut Journal) -> Resu
             check,
             release_sha.as_str(),
             cx.redactor,
+            cx.stop,
             &mut |attempt, elapsed, seen| cx.progress.polling(&url, attempt, elapsed, seen),
         );
+        if let Some(signal) = cx.stop.raised() {
+            // Verification only reads production: nothing to record but the stop.
+            return Err(WorkflowError::Interrupted {
+                step: StepName::VerifyProduction,
+                signal: signal.name().to_string(),
+                during_command: false,
+            });
+        }
         let ok = verdict.ok;
         verdicts.push(verdict);
         if !ok {
