@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::common::{Run, Scenario, BIN, MINIMAL_CONFIG};
 
 /// A deploy that logs each invocation, writes a marker when it gets SIGINT
-/// or SIGTERM (then exits 130), and otherwise runs for as many tenths of a
+/// or SIGTERM (then exits 130 or 143), and otherwise runs for as many tenths of a
 /// second as `ticks` says (default a minute), then logs that it finished.
 struct Deploy {
     log: PathBuf,
@@ -29,7 +29,7 @@ impl Deploy {
         s.configure(&format!(
             r#"
 [deploy]
-command = "echo run >> '{log}'; trap 'echo got-$sig >> \"{signals}\"; exit 130' INT TERM; sig=int; echo deploying $HOTFIX_RELEASE_SHA; n=$(cat '{ticks}' 2>/dev/null || echo 600); i=0; while [ $i -lt $n ]; do sleep 0.1; i=$((i+1)); done; echo finished >> '{log}'"
+command = "echo run >> '{log}'; trap 'echo got-int >> \"{signals}\"; exit 130' INT; trap 'echo got-term >> \"{signals}\"; exit 143' TERM; echo deploying $HOTFIX_RELEASE_SHA; n=$(cat '{ticks}' 2>/dev/null || echo 600); i=0; while [ $i -lt $n ]; do sleep 0.1; i=$((i+1)); done; echo finished >> '{log}'"
 timeout = "5m"
 "#,
             log = d.log.display(),
@@ -309,6 +309,15 @@ fn ctrl_c_during_the_deploy_is_forwarded_journaled_and_the_deploy_is_not_run_aga
     );
     let status = s.hotfix(&s.work, &["status"]);
     assert!(status.stdout.contains("decided to run deploy again: Olly Operator"), "{}", status.stdout);
+    let report: serde_json::Value =
+        serde_json::from_str(&s.hotfix(&s.work, &["report", "--format", "json"]).stdout).expect("report JSON");
+    let decisions = report["decisions"].as_array().expect("decisions");
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d.as_str().is_some_and(|d| d.starts_with("deploy run again by decision of Olly Operator"))),
+        "{decisions:?}"
+    );
     // The decision is spent: another `--rerun` has nothing to decide.
     s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"]).expect_code(0);
     assert_eq!(deploy.runs(), 2);
@@ -467,4 +476,25 @@ fn ctrl_c_while_production_is_polled_stops_at_the_step_boundary_and_verification
     again.expect_code(1);
     assert!(again.stderr.contains("production did not report"), "{}", again.stderr);
     assert_eq!(deploy.runs(), 1, "the deploy is done and not run again");
+}
+
+#[test]
+fn sigterm_to_git_hotfix_during_the_deploy_is_forwarded_as_sigterm_and_journaled() {
+    use rustix::process::{kill_process, Pid, Signal};
+    let s = Scenario::new();
+    let deploy = Deploy::configure(&s);
+    let child = spawn_hotfix(&s, &s.work, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]);
+    wait_for("the deploy to start", || deploy.runs() == 1);
+    // A supervisor stops git-hotfix itself, not its group.
+    kill_process(Pid::from_raw(child.id() as i32).expect("a pid"), Signal::TERM).expect("SIGTERM sent");
+    let stopped = finish(child);
+    stopped.expect_code(130);
+    assert_eq!(deploy.signals(), "got-term\n", "the deploy got SIGTERM");
+    let events = journal_events(&s, &s.origin, &run_id(&s));
+    let last = events.last().expect("entries");
+    assert_eq!(last["event"], "step-interrupted");
+    assert_eq!(last["signal"], "SIGTERM");
+    assert_eq!(last["outcome"]["exit_code"], 143);
+    s.hotfix(&s.work, &["continue", "--yes"]).expect_code(3);
+    assert_eq!(deploy.runs(), 1);
 }

@@ -134,6 +134,14 @@ fn run_guarded(
     timeout: Duration,
     env: &[(String, String)],
 ) -> Result<CommandOutcome, WorkflowError> {
+    // A stop asked for while release was being checked: nothing has started yet.
+    if let Some(signal) = cx.stop.raised() {
+        return Err(WorkflowError::Interrupted {
+            step,
+            signal: signal.name().to_string(),
+            during_command: false,
+        });
+    }
     let job = command_job(cx, command, timeout, env);
     let gated = command::spawn_gated(&job).map_err(|e| not_started(cx, step, command, &e))?;
     let started = Event::StepStarted {
