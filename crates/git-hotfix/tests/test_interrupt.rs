@@ -29,7 +29,7 @@ impl Deploy {
         s.configure(&format!(
             r#"
 [deploy]
-command = "echo run >> '{log}'; trap 'echo got-int >> \"{signals}\"; exit 130' INT; trap 'echo got-term >> \"{signals}\"; exit 143' TERM; echo deploying $HOTFIX_RELEASE_SHA; n=$(cat '{ticks}' 2>/dev/null || echo 600); i=0; while [ $i -lt $n ]; do sleep 0.1; i=$((i+1)); done; echo finished >> '{log}'"
+command = "trap 'echo got-int >> \"{signals}\"; exit 130' INT; trap 'echo got-term >> \"{signals}\"; exit 143' TERM; echo run >> '{log}'; echo deploying $HOTFIX_RELEASE_SHA; n=$(cat '{ticks}' 2>/dev/null || echo 600); i=0; while [ $i -lt $n ]; do sleep 0.1; i=$((i+1)); done; echo finished >> '{log}'"
 timeout = "5m"
 "#,
             log = d.log.display(),
@@ -356,6 +356,20 @@ fn after_a_sigkill_continue_refuses_while_the_deploy_runs_and_then_needs_a_decis
         "another clone sees the started deploy: {}",
         seen.stdout
     );
+
+    // From another host nobody can tell whether the group lives: it may have run.
+    std::fs::copy(s.work.join("hotfix.toml"), other.join("hotfix.toml")).expect("config");
+    let elsewhere = s.hotfix_env(&other, &["continue", "--yes"], &[("GIT_HOTFIX_HOSTNAME", "other-host")]);
+    elsewhere.expect_code(3);
+    assert!(elsewhere.stderr.contains("never ended: it may have run"), "{}", elsewhere.stderr);
+    assert!(
+        elsewhere
+            .stderr
+            .contains(&format!("make sure process group {pgid} on test-host has ended")),
+        "{}",
+        elsewhere.stderr
+    );
+    assert_eq!(deploy.runs(), 1);
 
     wait_for("the deploy to end", || deploy.log().contains("finished"));
     let mut gone = s.hotfix(&s.work, &["continue", "--yes"]);

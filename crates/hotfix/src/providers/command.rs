@@ -329,12 +329,12 @@ pub fn group_alive(pgid: u32) -> bool {
         return false;
     };
     match test_kill_process_group(pid) {
-        Ok(()) => {}
-        Err(e) if e == rustix::io::Errno::PERM => {}
-        Err(_) => return false,
+        // kill(2) counts zombies; /proc, where there is one, says who really runs.
+        Ok(()) => live_members(pgid).unwrap_or(true),
+        // Another user's processes, which /proc may hide: alive.
+        Err(e) if e == rustix::io::Errno::PERM => true,
+        Err(_) => false,
     }
-    // kill(2) counts zombies; /proc, where there is one, says who really runs.
-    live_members(pgid).unwrap_or(true)
 }
 
 #[cfg(not(unix))]
