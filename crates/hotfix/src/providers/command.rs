@@ -432,6 +432,15 @@ mod tests {
     }
 
     #[test]
+    fn an_outcome_journaled_before_interruption_existed_still_reads() {
+        let old = r#"{"command":"deploy","exit_code":0,"timed_out":false,"duration_ms":5,"env":[],"output":["ok"],"output_dropped":0}"#;
+        let outcome: CommandOutcome = serde_json::from_str(old).expect("an old outcome reads");
+        assert_eq!(outcome.interrupted, None);
+        assert!(outcome.succeeded());
+        assert_eq!(serde_json::to_string(&outcome).expect("serializes"), old, "and writes as before");
+    }
+
+    #[test]
     fn a_gated_command_runs_only_after_go() {
         let dir = tempfile::tempdir().expect("temp dir");
         let marker = dir.path().join("ran");
