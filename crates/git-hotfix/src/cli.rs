@@ -17,7 +17,10 @@ Exit codes:
      verification or smoke check (the run stops and says how to roll back)
   2  usage: the command line is wrong
   3  blocked: a safety check, a missing approval or evidence item, a held
-     lock (guard); nothing was changed";
+     lock (guard), a release job or deploy that may have run (--rerun);
+     nothing was changed
+  130  interrupted: Ctrl-C or SIGTERM, forwarded to a running command and
+     journaled";
 
 /// Carry out a production hotfix release safely: plan, restore, cherry-pick, prove
 #[derive(Parser)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hotfix::ambient::format_utc;
 use hotfix::config::format_duration;
-use hotfix::journal::{Event, Evidence, Phase, Run, RunState};
+use hotfix::journal::{Event, Evidence, OpenAttempt, Phase, Run, RunState};
 use hotfix::ops::RunStatus;
 use hotfix::providers::command::CommandOutcome;
 use hotfix::providers::http::Observation;
@@ -441,6 +441,9 @@ pub fn print_status(status: &RunStatus) {
             }
         );
     }
+    if let Some(attempt) = run.next_step().and_then(|s| run.open_attempt(s)) {
+        out!("  attention  {}", describe_attempt(&attempt));
+    }
     if let Some(until) = run.monitor_until() {
         if status.now < until {
             out!(
@@ -478,7 +481,13 @@ pub fn print_status(status: &RunStatus) {
                         out!("          {line}");
                     }
                 }
-                None => out!("  ....  {:<18} {}", step.as_str(), step.describe()),
+                None => match run.open_attempt(step).filter(|_| phase == run.phase()) {
+                    Some(a) if a.interrupted.is_some() => {
+                        out!("  ????  {:<18} interrupted: it may have run", step.as_str())
+                    }
+                    Some(_) => out!("  ????  {:<18} started, never ended: it may have run", step.as_str()),
+                    None => out!("  ....  {:<18} {}", step.as_str(), step.describe()),
+                },
             }
         }
     }
@@ -521,8 +530,55 @@ pub fn print_status(status: &RunStatus) {
                 format_utc(entry.at),
                 entry.actor.ident
             ),
+            Event::StepStarted { step, pgid, host, .. } => out!(
+                "  started {step} at {} by {} on {host} (process group {pgid})",
+                format_utc(entry.at),
+                entry.actor.ident
+            ),
+            Event::StepInterrupted { step, signal, outcome } => {
+                out!(
+                    "  {step} interrupted at {} by {signal}: it may have run",
+                    format_utc(entry.at)
+                );
+                if let Some(o) = outcome {
+                    out!("          {}", command_line(o));
+                    for line in o.output.iter().rev().take(5).rev() {
+                        out!("          | {line}");
+                    }
+                }
+            }
+            Event::Interrupted { step, signal } => out!(
+                "  interrupted at {} by {signal} at {step}; nothing of it is half-done",
+                format_utc(entry.at)
+            ),
+            Event::RerunAllowed { step } => out!(
+                "  decided to run {step} again: {} at {}",
+                entry.actor.ident,
+                format_utc(entry.at)
+            ),
             _ => {}
         }
+    }
+}
+
+/// Returns what is known of a production command that has no clean end.
+pub fn describe_attempt(a: &OpenAttempt) -> String {
+    match &a.interrupted {
+        Some(signal) => format!(
+            "{} interrupted by {signal}: it may have run (started at {} by {} on {})",
+            a.step,
+            format_utc(a.started_at),
+            a.started_by,
+            a.host
+        ),
+        None => format!(
+            "{} started at {} by {} on {} (process group {}) and never ended: it may still run, or have run",
+            a.step,
+            format_utc(a.started_at),
+            a.started_by,
+            a.host,
+            a.pgid
+        ),
     }
 }
 
@@ -566,6 +622,21 @@ pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
             ),
             _ => format!("fix what stopped it, then `git hotfix continue {id}`"),
         },
+        RunState::Interrupted => match run.next_step().and_then(|s| run.open_attempt(s)) {
+            Some(a) => {
+                let step = a.step;
+                let wait = if a.interrupted.is_some() {
+                    String::new()
+                } else {
+                    format!("if process group {} on {} still runs, wait for it to end; then ", a.pgid, a.host)
+                };
+                format!(
+                    "{wait}find out whether the {step} ran (its own log, production): `git hotfix continue {id} --yes \
+                     --rerun {step}` runs it again, or `git hotfix rollback {id}`"
+                )
+            }
+            None => format!("`git hotfix continue {id}`"),
+        },
         RunState::InProgress => match run.next_step() {
             Some(StepName::Approvals) if !missing_roles.is_empty() => format!(
                 "waiting for approval ({}): each approver runs `git hotfix approve {id} --role ROLE`",
@@ -600,7 +671,10 @@ pub fn confirm(question: &str) -> bool {
     let _ = write!(stdout, "{question} [y/N] ");
     let _ = stdout.flush();
     let mut answer = String::new();
-    if std::io::stdin().read_line(&mut answer).is_err() {
+    crate::stop::prompting(true);
+    let read = std::io::stdin().read_line(&mut answer);
+    crate::stop::prompting(false);
+    if read.is_err() {
         return false;
     }
     matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
@@ -648,6 +722,7 @@ pub fn pass_gate(
         hotfix::workflow::execute::Outcome {
             steps_done,
             gate: more.gate,
+            caught_up: outcome.caught_up + more.caught_up,
         },
     ))
 }

@@ -9,6 +9,7 @@ mod test_conflicts;
 mod test_demo;
 mod test_gates;
 mod test_inputs;
+mod test_interrupt;
 mod test_production;
 mod test_restore_release;
 mod test_secrets;

@@ -382,7 +382,11 @@ fn verification_timeout_stops_with_the_rollback_hint_and_rollback_recovers() {
         [
             "rollback-started ",
             "step-done rollback-restore",
+            // Each production command journals its start (with its process
+            // group) on the remote before it runs.
+            "step-started release-action",
             "step-done release-action",
+            "step-started deploy",
             "step-done deploy",
             "step-done verify-production",
             "step-done smoke"

@@ -10,6 +10,7 @@ pub mod ambient;
 pub mod config;
 pub mod demo;
 pub mod git;
+pub mod interrupt;
 pub mod journal;
 pub mod ops;
 pub mod providers;
@@ -34,6 +35,9 @@ pub enum ExitKind {
     Usage,
     /// 3: a safety check blocked the hotfix.
     Blocked,
+    /// 130: the operator stopped the command (Ctrl-C, SIGTERM), as a shell
+    /// reports a command ended by SIGINT.
+    Interrupted,
 }
 
 impl ExitKind {
@@ -42,6 +46,7 @@ impl ExitKind {
             ExitKind::Error => 1,
             ExitKind::Usage => 2,
             ExitKind::Blocked => 3,
+            ExitKind::Interrupted => 130,
         }
     }
 }
@@ -93,6 +98,8 @@ impl Error {
                 ExitKind::Usage
             }
             Error::Blocked { .. } => ExitKind::Blocked,
+            Error::Workflow(WorkflowError::Interrupted { .. }) => ExitKind::Interrupted,
+            Error::Workflow(WorkflowError::NothingToRerun { .. }) => ExitKind::Usage,
             Error::Workflow(
                 WorkflowError::ReleaseMoved { .. }
                 | WorkflowError::ReleaseLocked { .. }
@@ -115,7 +122,9 @@ impl Error {
                 | WorkflowError::UnresolvedMarkers { .. }
                 | WorkflowError::ResolutionEmpty { .. }
                 | WorkflowError::ResolutionOutOfScope { .. }
-                | WorkflowError::WorktreeInTheWay { .. },
+                | WorkflowError::WorktreeInTheWay { .. }
+                | WorkflowError::StepStillRunning { .. }
+                | WorkflowError::RerunUndecided { .. },
             ) => ExitKind::Blocked,
             _ => ExitKind::Error,
         }
@@ -160,6 +169,11 @@ impl Error {
             Error::Production(ProductionError::NothingFound { .. } | ProductionError::NotInRepository { .. }) => {
                 "stop: gather the deployed SHA from deploy logs, release records or the last successful production \
                  pipeline, fetch it, then pass --production <sha>"
+                    .into()
+            }
+            Error::Production(ProductionError::CommandTimedOut { .. }) => {
+                "raise `command_timeout` in [production] of hotfix.toml, or pass --production <sha> from the \
+                 environment page"
                     .into()
             }
             Error::Production(ProductionError::Disagree { .. }) => {
@@ -266,6 +280,35 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         }
         WorkflowError::StepsRemain { .. } => "`git hotfix continue` carries out the remaining steps first",
         WorkflowError::NotAttestable { .. } => "`git hotfix report` lists the items and what proves each",
+        WorkflowError::Interrupted {
+            step,
+            during_command: true,
+            ..
+        } if crate::workflow::plan::UNREPEATABLE_STEPS.contains(step) => {
+            return Some(format!(
+                "find out whether the {step} ran (its own log, production), then `git hotfix continue --yes --rerun {step}` \
+                 runs it again, or `git hotfix rollback`; `git hotfix status` shows its output"
+            ))
+        }
+        WorkflowError::Interrupted { .. } => "the run stopped cleanly; `git hotfix continue --yes` goes on from here",
+        WorkflowError::StepStillRunning { pgid, host, .. } => {
+            return Some(format!(
+                "wait for process group {pgid} on {host} to end (`ps -g {pgid}` there), then `git hotfix continue` again"
+            ))
+        }
+        WorkflowError::RerunUndecided { attempt, known_gone } => {
+            let step = attempt.step;
+            let gone = if *known_gone || attempt.interrupted.is_some() {
+                String::new()
+            } else {
+                format!("make sure process group {} on {} has ended; ", attempt.pgid, attempt.host)
+            };
+            return Some(format!(
+                "{gone}find out whether the {step} ran (its own log, production), then `git hotfix continue --yes --rerun \
+                 {step}` runs it again, or `git hotfix rollback`"
+            ));
+        }
+        WorkflowError::NothingToRerun { .. } => "`git hotfix status` shows the run; drop --rerun",
         _ => return None,
     };
     Some(h.to_string())

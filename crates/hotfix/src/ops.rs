@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::ambient::{format_utc, Ambient};
 use crate::config::{self, Config, ConfigError, Severity};
 use crate::git::{tracking_ref, Git, GitError, Oid, Signature};
+use crate::interrupt::StopRequest;
 use crate::journal::{Actor, Entry, Event, Journal, JournalStore, Run, RunRecord, RunState};
 use crate::journal::{EvidenceItem, Phase};
 use crate::providers::production;
@@ -36,6 +37,9 @@ pub struct Session {
     pub redactor: Redactor,
     /// The operator's git identity, read once per command.
     ident: OnceCell<Signature>,
+    /// Raised when the operator asks to stop; the CLI points its signal
+    /// handler at it.
+    pub stop: StopRequest,
 }
 
 impl Session {
@@ -59,6 +63,7 @@ impl Session {
             config_found,
             ambient: Ambient::from_env(),
             ident: OnceCell::new(),
+            stop: StopRequest::default(),
         })
     }
 
@@ -112,6 +117,7 @@ impl Session {
             progress,
             redactor: &self.redactor,
             confirmed,
+            stop: &self.stop,
         })
     }
 
@@ -396,6 +402,9 @@ pub struct ResumeOptions {
     pub confirmed: bool,
     /// Take this clone's hotfix.toml for the remaining steps (journaled).
     pub replan: bool,
+    /// The operator's decision to run this step again although an earlier
+    /// attempt was interrupted or never ended (it may have run).
+    pub rerun: Option<StepName>,
 }
 
 /// Carries on a run from its first unfinished step, from any clone.
@@ -406,14 +415,23 @@ pub fn resume(
     progress: &dyn Progress,
 ) -> Result<(Journal, Outcome), Error> {
     let mut journal = load_run(session, id)?;
-    let idle = Outcome {
-        steps_done: 0,
-        gate: None,
-    };
     match journal.run.state() {
-        // A crash after the last step: continuing converges on "complete".
+        // A crash after the last step left its entries on this clone only:
+        // other clones must see the run as it ended.
         RunState::Completed | RunState::Released | RunState::RollbackAwaitingFinish | RunState::RolledBack => {
-            return Ok((journal, idle))
+            let caught_up = journal.unmirrored();
+            if caught_up > 0 {
+                let on_run = session_for_run(session, &journal.run);
+                let silent = execute::Silent;
+                let cx = on_run.context(&silent, false)?;
+                execute::mirror(&cx, &mut journal)?;
+            }
+            let idle = Outcome {
+                steps_done: 0,
+                gate: None,
+                caught_up,
+            };
+            return Ok((journal, idle));
         }
         RunState::Aborted => {
             return Err(WorkflowError::RunFinished {
@@ -422,7 +440,7 @@ pub fn resume(
             }
             .into())
         }
-        RunState::InProgress | RunState::Stopped => {}
+        RunState::InProgress | RunState::Stopped | RunState::Interrupted => {}
     }
     let record = journal.run.record.clone();
     local_veto(session, &journal.run)?;
@@ -493,6 +511,9 @@ pub fn resume(
         };
         execute::append_local(&cx, &mut journal, vec![event])?;
     }
+    if let Some(step) = options.rerun {
+        gates::allow_rerun(&cx, &mut journal, step)?;
+    }
     resolve::take(&cx, &mut journal)?;
     let outcome = execute::run_steps(&cx, &mut journal)?;
     Ok((journal, outcome))
@@ -518,6 +539,7 @@ fn session_for_run(session: &Session, run: &Run) -> Session {
         config_found: session.config_found,
         ambient: Ambient::from_env(),
         ident: session.ident.clone(),
+        stop: session.stop.clone(),
     }
 }
 

@@ -531,6 +531,12 @@ fn decisions(run: &Run) -> Vec<String> {
                 format_utc(e.at),
                 r.tree.short()
             )),
+            Event::RerunAllowed { step } => out.push(format!(
+                "{step} run again by decision of {} at {}, although an earlier attempt was interrupted or never ended \
+                 and may have run",
+                e.actor.ident,
+                format_utc(e.at)
+            )),
             _ => {}
         }
     }

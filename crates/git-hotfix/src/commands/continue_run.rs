@@ -1,6 +1,7 @@
 //! `git hotfix continue`: carry on a run from its first unfinished step.
 
 use hotfix::ops::{self, ResumeOptions};
+use hotfix::workflow::plan::StepName;
 
 use crate::cli::Globals;
 use crate::error::{CommandError, CommandResult};
@@ -23,22 +24,38 @@ pub struct Args {
     /// configuration it recorded at start); the change is journaled with who made it
     #[arg(long)]
     pub replan: bool,
+    /// Run STEP again although its last attempt was interrupted or never ended (it may have run): the decision is journaled
+    #[arg(long, value_name = "STEP", value_parser = ["release-action", "deploy"])]
+    pub rerun: Option<String>,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
+    let rerun = match args.rerun.as_deref().map(str::parse::<StepName>) {
+        None => None,
+        Some(Ok(step)) => Some(step),
+        Some(Err(why)) => return Err(CommandError::usage(why, "pass --rerun release-action or --rerun deploy")),
+    };
     let options = ResumeOptions {
         allow_dependency: args.allow_dependency.clone(),
         rebuild: args.rebuild,
         confirmed: args.yes,
         replan: args.replan,
+        rerun,
     };
+    crate::stop::on_signals(&session.stop);
     let printer = ui::StepPrinter::default();
     let (journal, outcome) = ops::resume(&session, args.run.as_deref(), options, &printer)?;
     if journal.discarded > 0 {
         out!(
             "note: another clone carried run {} on; {} unpushed entr(ies) of this clone were dropped and their steps redone",
             journal.id, journal.discarded
+        );
+    }
+    if outcome.caught_up > 0 {
+        out!(
+            "pushed {} journal entr(ies) of run {} that {} lacked",
+            outcome.caught_up, journal.id, journal.run.record.remote
         );
     }
     let (journal, outcome) = ui::pass_gate(&session, journal, outcome, args.yes, &printer)?;

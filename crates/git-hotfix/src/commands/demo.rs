@@ -112,6 +112,7 @@ pub fn run(args: Args) -> CommandResult {
             yes: true,
             allow_dependency: None,
             replan: false,
+            rerun: None,
         },
     )?;
 

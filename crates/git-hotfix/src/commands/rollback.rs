@@ -39,6 +39,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             return Ok(());
         }
     }
+    crate::stop::on_signals(&session.stop);
     let printer = ui::StepPrinter::default();
     let (journal, _) = ops::rollback(&session, Some(&preview.run_id), &args.reason, &printer)?;
     out!("run {}: {}", journal.id, journal.run.state().as_str());

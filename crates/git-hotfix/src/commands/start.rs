@@ -67,6 +67,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             return Ok(());
         }
     }
+    crate::stop::on_signals(&session.stop);
     out!("run {run_id}: starting");
     let printer = ui::StepPrinter::default();
     let with_run = |e: CommandError| {

@@ -98,6 +98,14 @@ pub struct ProductionSources {
     /// A `/version`-style endpoint holding the SHA.
     #[serde(default)]
     pub http: Option<HttpSource>,
+    /// How long `command` may take before it is killed (30 s when unset).
+    #[serde(
+        default,
+        deserialize_with = "duration::deserialize_opt",
+        serialize_with = "duration::serialize_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub command_timeout: Option<Duration>,
 }
 
 impl ProductionSources {
@@ -524,7 +532,7 @@ develop = "develop"
     #[test]
     fn config_round_trips_through_json_for_the_run_record() {
         let text = format!(
-            "{MINIMAL}[deploy]\ncommand = \"./deploy\"\ntimeout = \"1s500ms\"\n[verify]\nmonitor = \"2h\"\n"
+            "{MINIMAL}[production]\ncommand = \"./sha\"\ncommand_timeout = \"5s\"\n[deploy]\ncommand = \"./deploy\"\ntimeout = \"1s500ms\"\n[verify]\nmonitor = \"2h\"\n"
         );
         let c = parse(&text).expect("parses");
         let json = serde_json::to_string(&c).expect("serializes");

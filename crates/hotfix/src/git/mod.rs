@@ -26,6 +26,27 @@ use std::process::{Command, Stdio};
 /// The oldest git whose `merge-tree` has `--write-tree --merge-base`.
 pub const MIN_GIT_VERSION: (u32, u32) = (2, 40);
 
+/// The ref namespaces only git-hotfix writes: the runs and locks, and the
+/// remote's copies of them. Stale ref locks are cleared here and nowhere else.
+pub const OWN_REF_NAMESPACES: [&str; 2] = ["refs/hotfix/", "refs/hotfix-remote/"];
+
+/// How old a ref lock file must be before it counts as left by a dead process.
+pub const STALE_REF_LOCK: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn own_namespace(name: &str) -> bool {
+    OWN_REF_NAMESPACES.iter().any(|ns| name.starts_with(ns)) && !name.split('/').any(|c| c == "..")
+}
+
+/// Removes the lock file at `path` when it was last written more than
+/// [`STALE_REF_LOCK`] ago; returns true when it did.
+fn remove_if_stale(path: &Path) -> bool {
+    let age = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok());
+    age.is_some_and(|a| a > STALE_REF_LOCK) && std::fs::remove_file(path).is_ok()
+}
+
 /// Errors of the git layer; each carries the command and what git said.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -461,26 +482,75 @@ impl Git {
     pub fn update_ref(&self, name: &str, new: &Oid, old: Option<&Oid>, reason: &str) -> Result<()> {
         let zero = "0".repeat(new.as_str().len());
         let old = old.map_or(zero.as_str(), Oid::as_str);
-        self.run_with(
-            &[
-                "-c",
-                "core.fsync=committed",
-                "update-ref",
-                "-m",
-                reason,
-                name,
-                new.as_str(),
-                old,
-            ],
-            None,
-            &[],
-        )
-        .map(drop)
+        let args = [
+            "-c",
+            "core.fsync=committed",
+            "update-ref",
+            "-m",
+            reason,
+            name,
+            new.as_str(),
+            old,
+        ];
+        self.writing_ref(name, || self.run(&args)).map(drop)
     }
 
     /// Deletes a local ref if it still equals `old`.
     pub fn delete_ref(&self, name: &str, old: &Oid) -> Result<()> {
-        self.run(&["update-ref", "-d", name, old.as_str()]).map(drop)
+        self.writing_ref(name, || self.run(&["update-ref", "-d", name, old.as_str()]))
+            .map(drop)
+    }
+
+    /// Runs `write`, a git command that writes ref `name`; when it fails and
+    /// a stale lock of `name` (see [`clear_stale_ref_locks`](Self::clear_stale_ref_locks))
+    /// was in the way, clears the lock and runs it once more.
+    fn writing_ref(&self, name: &str, write: impl Fn() -> Result<String>) -> Result<String> {
+        match write() {
+            Err(e @ GitError::Failed { .. }) => {
+                let lock = self.git_path(&format!("{name}.lock"))?;
+                if own_namespace(name) && remove_if_stale(&lock) {
+                    write()
+                } else {
+                    Err(e)
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Removes ref lock files under `prefix` (one of [`OWN_REF_NAMESPACES`])
+    /// older than [`STALE_REF_LOCK`]: a git-hotfix killed while git wrote a
+    /// ref leaves one, and every later write of that ref fails on it. Git
+    /// holds a ref lock for milliseconds, so one that old has no writer.
+    /// Returns how many it removed.
+    pub fn clear_stale_ref_locks(&self, prefix: &str) -> Result<usize> {
+        if !own_namespace(prefix) {
+            return Ok(0);
+        }
+        let root = self.git_path(prefix.trim_end_matches('/'))?;
+        let mut removed = 0;
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                match entry.file_type() {
+                    Ok(t) if t.is_dir() => dirs.push(path),
+                    Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "lock") => {
+                        removed += usize::from(remove_if_stale(&path));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Returns the absolute path git uses for `path` in the repository
+    /// (refs live in the common directory of linked worktrees).
+    fn git_path(&self, path: &str) -> Result<PathBuf> {
+        let out = self.run(&["rev-parse", "--path-format=absolute", "--git-path", path])?;
+        Ok(PathBuf::from(out.trim_end_matches('\n')))
     }
 
     /// Lists local refs under `prefix` with their values.

@@ -8,7 +8,9 @@ use crate::git::{CommitSummary, Oid};
 use crate::providers::command::CommandOutcome;
 use crate::providers::http::HttpVerdict;
 use crate::providers::production::ProductionSha;
-use crate::workflow::plan::{Check, PickStatus, Plan, Resolution, RestoreCommit, StepName, PRODUCTION_STEPS};
+use crate::workflow::plan::{
+    Check, PickStatus, Plan, Resolution, RestoreCommit, StepName, PRODUCTION_STEPS, UNREPEATABLE_STEPS,
+};
 
 /// Who wrote an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +94,40 @@ pub enum Event {
         /// The top-level keys that changed.
         changed: Vec<String>,
     },
+    /// A production command's shell was started, held at its gate, in
+    /// process group `pgid` on `host`. The command runs only once this entry
+    /// is on the remote, so two operators never both run it.
+    StepStarted {
+        step: StepName,
+        #[serde(default)]
+        pgid: u32,
+        #[serde(default)]
+        host: String,
+        #[serde(default)]
+        command: String,
+    },
+    /// The operator stopped git-hotfix (Ctrl-C, SIGTERM) while the step's
+    /// command ran: the signal was forwarded to its process group and the
+    /// group ended. The command may have done its work, in part or whole.
+    StepInterrupted {
+        step: StepName,
+        #[serde(default)]
+        signal: String,
+        /// What the command did until it ended: its output tail, its exit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<CommandOutcome>,
+    },
+    /// The operator stopped git-hotfix outside a production command: `step`
+    /// is not done (steps outside production commands are idempotent, so
+    /// `continue` carries it out from the start).
+    Interrupted {
+        step: StepName,
+        #[serde(default)]
+        signal: String,
+    },
+    /// The operator's decision to run `step` again although an earlier
+    /// attempt may have run (`continue --rerun STEP`).
+    RerunAllowed { step: StepName },
 }
 
 impl Event {
@@ -119,6 +155,12 @@ impl Event {
             Event::DependencyAllowed { reason } => format!("dependency allowed: {reason}"),
             Event::Finished { .. } => "finished".into(),
             Event::ConfigReplaced { changed, .. } => format!("configuration replaced ({})", changed.join(", ")),
+            Event::StepStarted { step, pgid, host, .. } => {
+                format!("{step} started (process group {pgid} on {host})")
+            }
+            Event::StepInterrupted { step, signal, .. } => format!("{step} interrupted by {signal}"),
+            Event::Interrupted { step, signal } => format!("interrupted by {signal} at {step}"),
+            Event::RerunAllowed { step } => format!("rerun of {step} decided"),
         }
     }
 }
@@ -328,6 +370,21 @@ pub struct BuiltPick {
     pub touched: Vec<String>,
 }
 
+/// An attempt at a step of [`UNREPEATABLE_STEPS`] that started and has no
+/// clean end: it may have run, or may still run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenAttempt {
+    pub step: StepName,
+    /// When the command was started, and by whom (the `step-started` entry).
+    pub started_at: i64,
+    pub started_by: String,
+    pub host: String,
+    pub pgid: u32,
+    /// The signal it was interrupted with, when git-hotfix lived to say so;
+    /// `None` when git-hotfix died while it ran.
+    pub interrupted: Option<String>,
+}
+
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -348,6 +405,10 @@ pub enum RunState {
     #[serde(rename = "rolled-back-finished")]
     RolledBack,
     Aborted,
+    /// The release job or deploy started and has no clean end (interrupted,
+    /// or git-hotfix died): it may have run, and runs again only with
+    /// `continue --rerun STEP`.
+    Interrupted,
 }
 
 impl RunState {
@@ -360,6 +421,7 @@ impl RunState {
             RunState::Completed => "completed",
             RunState::RolledBack => "rolled-back",
             RunState::Aborted => "aborted",
+            RunState::Interrupted => "interrupted: a production command may have run",
         }
     }
 
@@ -512,6 +574,50 @@ impl Run {
             .last()
     }
 
+    /// Returns the attempt at `step` (one of [`UNREPEATABLE_STEPS`]) that
+    /// started in the current phase and has no clean end: no done or failed
+    /// entry after it, and no decision to run it again.
+    pub fn open_attempt(&self, step: StepName) -> Option<OpenAttempt> {
+        if !UNREPEATABLE_STEPS.contains(&step) {
+            return None;
+        }
+        let phase = match self.phase() {
+            Phase::Rollback if self.steps_of(Phase::Rollback).contains(&step) => Phase::Rollback,
+            _ => Phase::Hotfix,
+        };
+        let mut open: Option<OpenAttempt> = None;
+        for entry in self.entries_of(phase) {
+            match &entry.event {
+                Event::StepStarted {
+                    step: s, pgid, host, ..
+                } if *s == step => {
+                    open = Some(OpenAttempt {
+                        step,
+                        started_at: entry.at,
+                        started_by: entry.actor.ident.clone(),
+                        host: host.clone(),
+                        pgid: *pgid,
+                        interrupted: None,
+                    });
+                }
+                Event::StepInterrupted { step: s, signal, .. } if *s == step => {
+                    if let Some(o) = open.as_mut() {
+                        o.interrupted = Some(signal.clone());
+                    }
+                }
+                Event::StepDone { step: s, .. }
+                | Event::StepFailed { step: s, .. }
+                | Event::RerunAllowed { step: s }
+                    if *s == step =>
+                {
+                    open = None;
+                }
+                _ => {}
+            }
+        }
+        open
+    }
+
     /// Returns the first step of the current phase not done yet.
     pub fn next_step(&self) -> Option<StepName> {
         self.steps().into_iter().find(|s| self.done(*s).is_none())
@@ -579,6 +685,7 @@ impl Run {
             Some(Event::Finished { .. }) if self.phase() == Phase::Rollback => RunState::RolledBack,
             Some(Event::Finished { .. }) => RunState::Completed,
             Some(Event::Aborted { .. }) => RunState::Aborted,
+            _ if self.next_step().and_then(|s| self.open_attempt(s)).is_some() => RunState::Interrupted,
             Some(Event::StepFailed { .. }) => RunState::Stopped,
             _ if self.next_step().is_some() => RunState::InProgress,
             _ if self.phase() == Phase::Rollback => RunState::RollbackAwaitingFinish,

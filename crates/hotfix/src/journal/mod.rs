@@ -17,8 +17,8 @@
 mod entry;
 
 pub use entry::{
-    person_of, Actor, Approval, BuiltPick, Entry, Event, Evidence, EvidenceItem, ItemStatus, Phase, Run, RunRecord,
-    RunState, SmokeResult,
+    person_of, Actor, Approval, BuiltPick, Entry, Event, Evidence, EvidenceItem, ItemStatus, OpenAttempt, Phase, Run,
+    RunRecord, RunState, SmokeResult,
 };
 
 use crate::git::{Git, GitError, NewCommit, Oid, RefUpdate, Signature};
@@ -80,18 +80,26 @@ impl<'a> JournalStore<'a> {
 
     /// Fetches every run and lock from the remote into the tracking namespace.
     pub fn refresh(&self) -> Result<(), JournalError> {
-        let spec = format!("+refs/hotfix/*:{}*", self.tracking_prefix());
-        self.git.run(&[
-            "fetch",
-            "--no-write-fetch-head",
-            "--no-tags",
-            "--quiet",
-            "--prune",
-            "--",
-            &self.remote,
-            &spec,
-        ])?;
-        Ok(())
+        let prefix = self.tracking_prefix();
+        let spec = format!("+refs/hotfix/*:{prefix}*");
+        let fetch = || {
+            self.git.run(&[
+                "fetch",
+                "--no-write-fetch-head",
+                "--no-tags",
+                "--quiet",
+                "--prune",
+                "--",
+                &self.remote,
+                &spec,
+            ])
+        };
+        match fetch() {
+            Ok(_) => Ok(()),
+            // A git-hotfix killed mid-fetch leaves a lock that fails every later fetch.
+            Err(_) if self.git.clear_stale_ref_locks(&prefix)? > 0 => Ok(fetch().map(drop)?),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Returns the remote's lock on `branch` as last fetched: the lock value
@@ -400,6 +408,19 @@ impl Journal {
             new: Some(head.clone()),
             expected: self.remote_head.clone(),
         }
+    }
+
+    /// Returns how many entries this clone holds that the remote (as last
+    /// seen) lacks.
+    pub fn unmirrored(&self) -> usize {
+        let Some(remote) = &self.remote_head else {
+            return 0;
+        };
+        let entries = &self.run.entries;
+        entries
+            .iter()
+            .rposition(|(oid, _)| oid == remote)
+            .map_or(0, |i| entries.len() - 1 - i)
     }
 
     /// Notes that the remote now holds `head`.

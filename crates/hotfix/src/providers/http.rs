@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::config::HttpCheck;
+use crate::interrupt::StopRequest;
 use crate::secrets::Redactor;
 
 /// One answer from the endpoint.
@@ -49,11 +50,13 @@ pub struct HttpVerdict {
 }
 
 /// Polls `check` until it is healthy and reports `expected_sha`, calling
-/// `on_attempt` after every request.
+/// `on_attempt` after every request. Gives up early, with the verdict so
+/// far, when `stop` is raised.
 pub fn poll(
     check: &HttpCheck,
     expected_sha: &str,
     redactor: &Redactor,
+    stop: &StopRequest,
     on_attempt: &mut dyn FnMut(u32, Duration, &Observation),
 ) -> HttpVerdict {
     let started = Instant::now();
@@ -68,7 +71,7 @@ pub fn poll(
             && (check.sha_pointer.is_none() || last.sha.as_deref().is_some_and(|s| same_commit(s, expected_sha)));
         on_attempt(attempts, started.elapsed(), &last);
         let out_of_time = started.elapsed() + check.interval > check.timeout;
-        if ok || out_of_time {
+        if ok || out_of_time || stop.raised().is_some() {
             return HttpVerdict {
                 url: redactor.redact(&check.url),
                 expect_status: check.expect_status,
@@ -80,7 +83,10 @@ pub fn poll(
                 ok,
             };
         }
-        std::thread::sleep(check.interval);
+        let next = Instant::now() + check.interval;
+        while stop.raised().is_none() && Instant::now() < next {
+            std::thread::sleep(next.saturating_duration_since(Instant::now()).min(Duration::from_millis(100)));
+        }
     }
 }
 

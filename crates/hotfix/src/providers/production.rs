@@ -5,12 +5,16 @@
 //! found, a SHA not in the repository, or two sources that disagree are errors
 //! that show every reading.
 
-use std::process::Command;
 use std::time::Duration;
 
 use crate::config::{HttpSource, ProductionSources};
 use crate::git::{Git, GitError, Oid};
+use crate::interrupt::StopRequest;
+use crate::providers::command::{self, Job, Stream};
 use crate::secrets::Redactor;
+
+/// How long `[production] command` may take when `command_timeout` is unset.
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One source's answer.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -79,6 +83,8 @@ pub enum ProductionError {
     NothingFound { source_name: String, detail: String },
     #[error("{source_name} said `{said}`, which is not a commit in this repository")]
     NotInRepository { source_name: String, said: String },
+    #[error("[production] command `{command}` did not answer within {} and was killed", crate::config::format_duration(*.timeout))]
+    CommandTimedOut { command: String, timeout: Duration },
     #[error("production sources disagree: {}", describe(.readings))]
     Disagree { readings: Vec<ProductionReading> },
     #[error(transparent)]
@@ -183,12 +189,14 @@ fn read_sources(git: &Git, sources: &ProductionSources) -> Vec<(String, Result<P
     }
     if let Some(command) = &sources.command {
         let name = format!("command `{command}`");
-        let found = run_command(git, command)
-            .map_err(|detail| ProductionError::NothingFound {
+        let timeout = sources.command_timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT);
+        let found = run_command(git, command, timeout).and_then(|said| {
+            let said = said.map_err(|detail| ProductionError::NothingFound {
                 source_name: name.clone(),
                 detail,
-            })
-            .and_then(|said| reading(git, name.clone(), said));
+            })?;
+            reading(git, name.clone(), said)
+        });
         readings.push((name, found));
     }
     if let Some(http) = &sources.http {
@@ -215,18 +223,39 @@ fn reading(git: &Git, source: String, said: String) -> Result<ProductionReading,
     }
 }
 
-fn run_command(git: &Git, command: &str) -> Result<String, String> {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(git.dir())
-        .output()
-        .map_err(|e| format!("could not run it: {e}"))?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("it exited with {}: {}", out.status, stderr.trim()));
+/// Runs the production command in its own process group, killed at
+/// `timeout`; returns its first word, or why it gave none.
+fn run_command(git: &Git, command: &str, timeout: Duration) -> Result<Result<String, String>, ProductionError> {
+    let job = Job {
+        command,
+        dir: git.dir(),
+        env: &[],
+        timeout,
+    };
+    let (mut stdout, mut stderr) = (String::new(), Vec::new());
+    let outcome = command::run(&job, &Redactor::default(), &StopRequest::default(), &mut |which, line| {
+        match which {
+            Stream::Stdout => {
+                stdout.push_str(line);
+                stdout.push('\n');
+            }
+            Stream::Stderr => stderr.push(line.to_string()),
+        }
+    });
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => return Ok(Err(format!("could not run it: {e}"))),
+    };
+    if outcome.timed_out {
+        return Err(ProductionError::CommandTimedOut {
+            command: command.to_string(),
+            timeout,
+        });
     }
-    first_token(&String::from_utf8_lossy(&out.stdout)).ok_or_else(|| "it printed nothing".to_string())
+    if !outcome.succeeded() {
+        return Ok(Err(format!("it ended with {}: {}", outcome.describe(), stderr.join("\n").trim())));
+    }
+    Ok(first_token(&stdout).ok_or_else(|| "it printed nothing".to_string()))
 }
 
 fn read_http(source: &HttpSource) -> Result<String, String> {

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use crate::ambient::Ambient;
 use crate::config::Config;
+use crate::interrupt::StopRequest;
 use crate::git::{tracking_ref, Git, Oid, PushOutcome, RefUpdate, Signature};
 use crate::journal::{Actor, BuiltPick, Event, Evidence, Journal, JournalError, JournalStore, Run};
 use crate::providers::http::Observation;
@@ -57,6 +58,9 @@ pub struct Outcome {
     pub steps_done: usize,
     /// The gate the run waits at, when it stopped at one.
     pub gate: Option<Gate>,
+    /// Journal entries an earlier command left on this clone only, pushed
+    /// to the remote by this one.
+    pub caught_up: usize,
 }
 
 /// What steps need from the session.
@@ -73,6 +77,8 @@ pub struct Context<'a> {
     pub redactor: &'a Redactor,
     /// The operator confirmed the production steps (`--yes` or a prompt).
     pub confirmed: bool,
+    /// Raised when the operator asks to stop (Ctrl-C, SIGTERM).
+    pub stop: &'a StopRequest,
 }
 
 impl Context<'_> {
@@ -95,11 +101,20 @@ impl Context<'_> {
 pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, WorkflowError> {
     let mut steps_done = 0;
     while let Some(step) = journal.run.next_step() {
+        if let Some(signal) = cx.stop.raised() {
+            return Err(stop_at(cx, journal, step, signal.name()));
+        }
+        if let Some(attempt) = journal.run.open_attempt(step) {
+            // Other clones must see the attempt as this one does.
+            let _ = mirror(cx, journal);
+            return Err(gates::attempt_blocker(cx, attempt));
+        }
         if let Some(gate) = gates::gate_before(cx, &journal.run, step) {
             mirror(cx, journal)?;
             return Ok(Outcome {
                 steps_done,
                 gate: Some(gate),
+                caught_up: 0,
             });
         }
         cx.ambient.checkpoint(&format!("before:{step}"))?;
@@ -126,6 +141,19 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
             Ok(()) => {}
             // An injected fault stands in for a crash: a crash records nothing.
             Err(WorkflowError::Fault(f)) => return Err(f.into()),
+            // The step journaled the interruption of its command itself.
+            Err(
+                e @ WorkflowError::Interrupted {
+                    during_command: true,
+                    ..
+                },
+            ) => return Err(e),
+            // The operator's Ctrl-C reached git too (it shares the terminal's
+            // process group): the step did not fail, it was stopped.
+            Err(_) if cx.stop.raised().is_some() => {
+                let signal = cx.stop.raised().map_or("a signal", |s| s.name());
+                return Err(stop_at(cx, journal, step, signal));
+            }
             Err(e) => {
                 record_failure(cx, journal, step, &e);
                 return Err(e);
@@ -139,7 +167,11 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
     }
     // Other clones (approvers, a colleague who takes over) see the whole record.
     mirror(cx, journal)?;
-    Ok(Outcome { steps_done, gate: None })
+    Ok(Outcome {
+        steps_done,
+        gate: None,
+        caught_up: 0,
+    })
 }
 
 /// Appends events to this clone's journal only.
@@ -190,6 +222,25 @@ pub fn mirror(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowErr
     let head = journal.head.clone();
     journal.mark_mirrored(head);
     Ok(())
+}
+
+/// Journals that the operator stopped the run at `step` (not done) and
+/// returns the error that ends the command.
+fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: StepName, signal: &str) -> WorkflowError {
+    let event = Event::Interrupted {
+        step,
+        signal: signal.to_string(),
+    };
+    // The stop is what the operator must see; a journal that cannot be
+    // written here changes nothing: the step is simply not done.
+    if append_local(cx, journal, vec![event]).is_ok() {
+        let _ = mirror(cx, journal);
+    }
+    WorkflowError::Interrupted {
+        step,
+        signal: signal.to_string(),
+        during_command: false,
+    }
 }
 
 fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: StepName, error: &WorkflowError) {

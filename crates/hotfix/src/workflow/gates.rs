@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use crate::git::{tracking_ref, Oid, RefUpdate};
 use crate::journal::{
-    person_of, Approval, Event, Evidence, Journal, JournalError, JournalStore, Phase, Run, SmokeResult,
+    person_of, Approval, Event, Evidence, Journal, JournalError, JournalStore, OpenAttempt, Phase, Run, SmokeResult,
 };
 use crate::providers::command::{self, CommandOutcome, Job};
 use crate::providers::{http, notify};
 use crate::report;
 
-use super::execute::{append_local, done, is_stale, push_with_journal, read_tree, Context};
+use super::execute::{append_local, done, is_stale, mirror, push_with_journal, read_tree, Context};
 use super::pick::{self, RunTrailers};
 use super::plan::{StepName, PRODUCTION_STEPS};
 use super::WorkflowError;
@@ -81,7 +81,10 @@ pub fn production_touched(run: &Run) -> bool {
     [StepName::ReleaseAction, StepName::Deploy].iter().any(|step| {
         run.done(*step).is_some()
             || run.entries.iter().any(|(_, e)| {
-                matches!(&e.event, Event::StepFailed { step: s, .. } if s == step)
+                matches!(&e.event,
+                    Event::StepFailed { step: s, .. }
+                    | Event::StepStarted { step: s, .. }
+                    | Event::StepInterrupted { step: s, .. } if s == step)
             })
     })
 }
@@ -119,27 +122,139 @@ fn command_env(cx: &Context<'_>, run: &Run, release_sha: &Oid) -> Vec<(String, S
     .collect()
 }
 
+/// Runs a command that only reads production (a smoke check); a stop
+/// request ends it, journaled as interrupted.
 fn run_command(
     cx: &Context<'_>,
+    journal: &mut Journal,
     step: StepName,
     command: &str,
     timeout: Duration,
     env: &[(String, String)],
 ) -> Result<CommandOutcome, WorkflowError> {
-    let job = Job {
+    let job = command_job(cx, command, timeout, env);
+    let outcome = command::run(&job, cx.redactor, cx.stop, &mut |_, line| cx.progress.output(step, line))
+        .map_err(|e| not_started(cx, step, command, &e))?;
+    settle_interrupt(cx, journal, step, outcome)
+}
+
+/// Runs the command of a step that changes production (release job,
+/// deploy). Its shell is spawned held at a gate; the `step-started` entry
+/// with its process group is pushed to the remote journal by
+/// compare-and-swap; only then is the gate opened. If the push loses (another
+/// operator moved the run on) or git-hotfix dies before, nothing runs.
+fn run_guarded(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: StepName,
+    command: &str,
+    timeout: Duration,
+    env: &[(String, String)],
+) -> Result<CommandOutcome, WorkflowError> {
+    // A stop asked for while release was being checked: nothing has started yet.
+    if let Some(signal) = cx.stop.raised() {
+        return Err(WorkflowError::Interrupted {
+            step,
+            signal: signal.name().to_string(),
+            during_command: false,
+        });
+    }
+    let job = command_job(cx, command, timeout, env);
+    let gated = command::spawn_gated(&job).map_err(|e| not_started(cx, step, command, &e))?;
+    let started = Event::StepStarted {
+        step,
+        pgid: gated.pgid(),
+        host: cx.actor.host.clone(),
+        command: cx.redactor.redact(command),
+    };
+    let fault = format!("{step}-started:after-remote");
+    let pushed = push_with_journal(cx, journal, vec![started], Vec::new(), &fault)?;
+    if !pushed.accepted() {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    let outcome = gated
+        .go(&job, cx.redactor, cx.stop, &mut |_, line| cx.progress.output(step, line))
+        .map_err(|e| not_started(cx, step, command, &e))?;
+    settle_interrupt(cx, journal, step, outcome)
+}
+
+fn command_job<'a>(cx: &'a Context<'_>, command: &'a str, timeout: Duration, env: &'a [(String, String)]) -> Job<'a> {
+    Job {
         command,
         dir: cx.git.work_tree().unwrap_or(cx.git.git_dir()),
         env,
         timeout,
+    }
+}
+
+fn not_started(cx: &Context<'_>, step: StepName, command: &str, e: &std::io::Error) -> WorkflowError {
+    WorkflowError::ProductionStepFailed {
+        step,
+        reason: format!("could not start `sh -c {}`: {e}", cx.redactor.redact(command)),
+        evidence: None,
+        rollback: false,
+    }
+}
+
+/// Journals a command the operator stopped (with its output tail) and ends
+/// the step as interrupted; passes any other outcome on.
+fn settle_interrupt(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: StepName,
+    outcome: CommandOutcome,
+) -> Result<CommandOutcome, WorkflowError> {
+    let Some(signal) = outcome.interrupted.clone() else {
+        return Ok(outcome);
     };
-    command::run(&job, cx.redactor, &mut |line| cx.progress.output(step, line)).map_err(|e| {
-        WorkflowError::ProductionStepFailed {
-            step,
-            reason: format!("could not start `sh -c {}`: {e}", cx.redactor.redact(command)),
-            evidence: None,
-            rollback: false,
-        }
+    let event = Event::StepInterrupted {
+        step,
+        signal: signal.clone(),
+        outcome: Some(outcome),
+    };
+    append_local(cx, journal, vec![event])?;
+    // Other clones must see it too; a remote out of reach gets it with the next push.
+    let _ = mirror(cx, journal);
+    Err(WorkflowError::Interrupted {
+        step,
+        signal,
+        during_command: true,
     })
+}
+
+/// Returns why `attempt` holds its step back: still running here, or
+/// waiting for the operator's decision to run it again.
+pub(super) fn attempt_blocker(cx: &Context<'_>, attempt: OpenAttempt) -> WorkflowError {
+    let here = attempt.host == cx.actor.host;
+    if here && command::group_alive(attempt.pgid) {
+        return WorkflowError::StepStillRunning {
+            step: attempt.step,
+            pgid: attempt.pgid,
+            host: attempt.host,
+            started_at: attempt.started_at,
+            started_by: attempt.started_by,
+        };
+    }
+    WorkflowError::RerunUndecided {
+        known_gone: here,
+        attempt,
+    }
+}
+
+/// Records the operator's decision to run `step` again although an earlier
+/// attempt may have run; refused while that attempt's process group lives.
+pub fn allow_rerun(cx: &Context<'_>, journal: &mut Journal, step: StepName) -> Result<(), WorkflowError> {
+    let Some(attempt) = journal.run.open_attempt(step) else {
+        return Err(WorkflowError::NothingToRerun {
+            id: journal.id.clone(),
+            step,
+        });
+    };
+    if let e @ WorkflowError::StepStillRunning { .. } = attempt_blocker(cx, attempt) {
+        return Err(e);
+    }
+    append_local(cx, journal, vec![Event::RerunAllowed { step }])?;
+    Ok(())
 }
 
 /// Fails `step` with its evidence when `ok` is false; else journals it as done.
@@ -188,7 +303,7 @@ pub(super) fn release_action(cx: &Context<'_>, journal: &mut Journal) -> Result<
     env.push(("HOTFIX_ACTION".into(), release.action.clone()));
     env.push(("HOTFIX_PROJECT".into(), release.project.clone().unwrap_or_default()));
     env.push(("HOTFIX_CONFIRM".into(), release.confirm.to_string()));
-    let outcome = run_command(cx, StepName::ReleaseAction, &release.command, release.timeout, &env)?;
+    let outcome = run_guarded(cx, journal, StepName::ReleaseAction, &release.command, release.timeout, &env)?;
     let ok = command_verdict(&format!("release job `{}`", release.action), &outcome);
     let evidence = Evidence::ReleaseAction {
         action: release.action.clone(),
@@ -197,7 +312,16 @@ pub(super) fn release_action(cx: &Context<'_>, journal: &mut Journal) -> Result<
         release_sha,
         outcome,
     };
-    conclude(cx, journal, StepName::ReleaseAction, ok, evidence)
+    conclude(cx, journal, StepName::ReleaseAction, ok, evidence)?;
+    publish_end(cx, journal);
+    Ok(())
+}
+
+/// Pushes how a production command ended, beside its start, as soon as it
+/// is known: other clones must not take a finished deploy for one that may
+/// still run. A remote out of reach gets it with the next push.
+fn publish_end(cx: &Context<'_>, journal: &mut Journal) {
+    let _ = mirror(cx, journal);
 }
 
 pub(super) fn deploy(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
@@ -207,7 +331,7 @@ pub(super) fn deploy(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Work
     })?;
     let release_sha = release_unmoved(cx, &journal.run)?;
     let env = command_env(cx, &journal.run, &release_sha);
-    let outcome = run_command(cx, StepName::Deploy, &deploy.command, deploy.timeout, &env)?;
+    let outcome = run_guarded(cx, journal, StepName::Deploy, &deploy.command, deploy.timeout, &env)?;
     let ok = command_verdict("the deploy", &outcome);
     conclude(
         cx,
@@ -215,7 +339,9 @@ pub(super) fn deploy(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Work
         StepName::Deploy,
         ok,
         Evidence::Deployed { release_sha, outcome },
-    )
+    )?;
+    publish_end(cx, journal);
+    Ok(())
 }
 
 pub(super) fn verify_production(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
@@ -234,8 +360,17 @@ pub(super) fn verify_production(cx: &Context<'_>, journal: &mut Journal) -> Resu
             check,
             release_sha.as_str(),
             cx.redactor,
+            cx.stop,
             &mut |attempt, elapsed, seen| cx.progress.polling(&url, attempt, elapsed, seen),
         );
+        if let Some(signal) = cx.stop.raised() {
+            // Verification only reads production: nothing to record but the stop.
+            return Err(WorkflowError::Interrupted {
+                step: StepName::VerifyProduction,
+                signal: signal.name().to_string(),
+                during_command: false,
+            });
+        }
         let ok = verdict.ok;
         verdicts.push(verdict);
         if !ok {
@@ -267,7 +402,7 @@ pub(super) fn smoke(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workf
     let env = command_env(cx, &journal.run, &release_sha);
     let mut results = Vec::new();
     for check in &cx.config.smoke {
-        let outcome = run_command(cx, StepName::Smoke, &check.command, check.timeout, &env)?;
+        let outcome = run_command(cx, journal, StepName::Smoke, &check.command, check.timeout, &env)?;
         results.push(SmokeResult {
             name: cx.redactor.redact(check.label()),
             outcome,

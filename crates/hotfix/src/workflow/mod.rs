@@ -113,10 +113,59 @@ pub enum WorkflowError {
     },
     #[error("{} exists but is not a worktree of this repository", .path.display())]
     WorktreeInTheWay { path: std::path::PathBuf },
+    #[error("{}", interrupted_message(*.step, .signal, *.during_command))]
+    Interrupted {
+        /// The step whose command was stopped, or the step that had not begun.
+        step: StepName,
+        signal: String,
+        /// True when the step's command was running and got the signal.
+        during_command: bool,
+    },
+    #[error(
+        "{step} is still running: process group {pgid} on {host}, started at {} by {started_by}; it is not started twice",
+        crate::ambient::format_utc(*.started_at)
+    )]
+    StepStillRunning {
+        step: StepName,
+        pgid: u32,
+        host: String,
+        started_at: i64,
+        started_by: String,
+    },
+    #[error("{}", undecided_message(.attempt))]
+    RerunUndecided {
+        attempt: crate::journal::OpenAttempt,
+        /// True when the attempt's host is this host and its process group is gone.
+        known_gone: bool,
+    },
+    #[error("`--rerun {step}`: {step} has no interrupted or unfinished attempt in run {id}")]
+    NothingToRerun { id: String, step: StepName },
     #[error(transparent)]
     Git(#[from] GitError),
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
     #[error(transparent)]
     Fault(#[from] crate::ambient::InjectedFault),
+}
+
+fn interrupted_message(step: StepName, signal: &str, during_command: bool) -> String {
+    if during_command {
+        format!("{step} interrupted by {signal}: the signal was forwarded to its process group, which has ended; it may have run")
+    } else {
+        format!("interrupted by {signal} at {step}; {step} is not done, and nothing of it is half-done")
+    }
+}
+
+fn undecided_message(a: &crate::journal::OpenAttempt) -> String {
+    let when = crate::ambient::format_utc(a.started_at);
+    match &a.interrupted {
+        Some(signal) => format!(
+            "{} was interrupted by {signal} (started at {when} by {} on {}): it may have run; it is not run again without a decision",
+            a.step, a.started_by, a.host
+        ),
+        None => format!(
+            "{} started at {when} by {} on {} (process group {}) and never ended: it may have run; it is not run again without a decision",
+            a.step, a.started_by, a.host, a.pgid
+        ),
+    }
 }

@@ -44,6 +44,36 @@ pub const PRODUCTION_STEPS: &[StepName] = &[
     StepName::Smoke,
 ];
 
+/// The production steps whose command changes production (the release job,
+/// the deploy): an attempt that may have run is run again only on the
+/// operator's decision (`continue --rerun STEP`). Verification and smoke
+/// checks only read production and run again freely.
+pub const UNREPEATABLE_STEPS: &[StepName] = &[StepName::ReleaseAction, StepName::Deploy];
+
+impl std::str::FromStr for StepName {
+    type Err = String;
+
+    /// Reads a step by the name `as_str` gives it (`deploy`).
+    fn from_str(name: &str) -> Result<StepName, String> {
+        const ALL: [StepName; 11] = [
+            StepName::RecordProduction,
+            StepName::Lock,
+            StepName::Build,
+            StepName::PushRelease,
+            StepName::VerifyRelease,
+            StepName::Approvals,
+            StepName::ReleaseAction,
+            StepName::Deploy,
+            StepName::VerifyProduction,
+            StepName::Smoke,
+            StepName::RollbackRestore,
+        ];
+        ALL.into_iter()
+            .find(|s| s.as_str() == name)
+            .ok_or_else(|| format!("`{name}` is not a step"))
+    }
+}
+
 impl StepName {
     pub fn as_str(self) -> &'static str {
         match self {
