@@ -486,7 +486,8 @@ fn ctrl_c_while_production_is_polled_stops_at_the_step_boundary_and_verification
 
     let config = std::fs::read_to_string(s.work.join("hotfix.toml")).expect("config");
     std::fs::write(s.work.join("hotfix.toml"), config.replace("\"4m\"", "\"1s\"")).expect("config");
-    let again = s.hotfix(&s.work, &["continue", "--yes"]);
+    // The run follows its recorded configuration: the shorter timeout is an explicit replan.
+    let again = s.hotfix(&s.work, &["continue", "--yes", "--replan"]);
     again.expect_code(1);
     assert!(again.stderr.contains("production did not report"), "{}", again.stderr);
     assert_eq!(deploy.runs(), 1, "the deploy is done and not run again");
