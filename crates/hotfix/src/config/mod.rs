@@ -369,6 +369,7 @@ release = "{release}"
 # `--production <rev>` on the command line overrides them all.
 # tag = "prod-*"                                    # newest tag matching a glob
 # command = "./scripts/production-sha.sh"           # prints a SHA
+# command_timeout = "30s"                           # the command is killed after this
 # http = {{ url = "https://example.com/version", pointer = "/sha" }}
 
 [checks]
