@@ -144,8 +144,10 @@ fn taken_out_lines(t: &TakenOut) -> Vec<String> {
         return vec!["takes nothing out: release holds no work production lacks".into()];
     }
     let mut lines = vec![format!(
-        "takes out {} commit(s) release has and production lacks: {} file(s), +{} -{} lines",
-        t.commits_total, t.files, t.lines_added, t.lines_removed
+        "takes out {} commit(s) release has and production lacks: {} file(s), {}",
+        t.commits_total,
+        t.files,
+        t.lines()
     )];
     for c in t.commits.iter().take(3) {
         lines.push(format!("  {} {}", c.id.short(), clip(&c.subject, 80)));

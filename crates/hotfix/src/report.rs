@@ -571,13 +571,12 @@ fn follow_ups(run: &Run, config: &Config, evidence: &[EvidenceItem]) -> Vec<Stri
                 .map(|c| format!("{} {}", c.id.short(), c.subject))
                 .collect();
             out.push(format!(
-                "land again on `{}` the {} commit(s) the restore took out ({} file(s), +{} -{} lines), once the \
-                 hotfix is done: {}{}",
+                "land again on `{}` the {} commit(s) the restore took out ({} file(s), {}), once the hotfix is \
+                 done: {}{}",
                 run.record.release_branch,
                 t.commits_total,
                 t.files,
-                t.lines_added,
-                t.lines_removed,
+                t.lines(),
                 listed.join("; "),
                 if t.commits_total > listed.len() {
                     format!("; and {} more", t.commits_total - listed.len())

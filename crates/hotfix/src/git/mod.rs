@@ -601,10 +601,15 @@ impl Git {
     /// out, newest first: at most `limit` of them, and how many there are.
     pub fn commits_only_in(&self, exclude: &Oid, include: &Oid, limit: usize) -> Result<(Vec<CommitSummary>, usize)> {
         let range = format!("{exclude}..{include}");
-        let count = self.run(&["rev-list", "--no-merges", "--count", &range])?;
         let max = format!("--max-count={limit}");
         let out = self.run(&["log", "-z", "--no-merges", &max, "--format=%H %s", &range])?;
-        Ok((parse_summaries(&out), count.trim().parse().unwrap_or(0)))
+        let commits = parse_summaries(&out);
+        if commits.len() < limit {
+            let count = commits.len();
+            return Ok((commits, count));
+        }
+        let count = self.run(&["rev-list", "--no-merges", "--count", &range])?;
+        Ok((commits, count.trim().parse().unwrap_or(limit)))
     }
 
     /// Returns the files changed from `from` to `to` (any tree-ish), with line counts.

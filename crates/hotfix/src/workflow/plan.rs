@@ -157,12 +157,30 @@ pub struct RestoreCommit {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TakenOut {
     pub files: usize,
-    pub lines_added: u64,
-    pub lines_removed: u64,
+    /// Line counts, left out when the restore takes out more than
+    /// [`TakenOut::COUNTED_FILES`] files: counting them would cost what the
+    /// fix does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines_added: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines_removed: Option<u64>,
     /// The commits release has and production lacks, newest first (at most 100).
     pub commits: Vec<CommitSummary>,
     /// How many there are in all.
     pub commits_total: usize,
+}
+
+impl TakenOut {
+    /// Up to this many files, the lines are counted too.
+    pub const COUNTED_FILES: usize = 100;
+
+    /// Returns "+A -R lines", or that they were not counted.
+    pub fn lines(&self) -> String {
+        match (self.lines_added, self.lines_removed) {
+            (Some(a), Some(r)) => format!("+{a} -{r} lines"),
+            _ => "lines not counted".into(),
+        }
+    }
 }
 
 /// How a fix lands.

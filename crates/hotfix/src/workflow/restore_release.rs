@@ -154,12 +154,21 @@ impl Strategy for RestoreRelease {
 /// What the restore takes out of release: the files and lines release
 /// differs from production in, and the commits behind them.
 fn taken_out(git: &Git, production: &Oid, production_tree: &Oid, release: &CommitInfo) -> Result<TakenOut, WorkflowError> {
-    let changes = git.diff_stat(production_tree, &release.tree)?;
+    let paths = git.changed_paths(production_tree, &release.tree)?;
+    let (lines_added, lines_removed) = if paths.len() <= TakenOut::COUNTED_FILES {
+        let changes = git.diff_stat(production_tree, &release.tree)?;
+        (
+            Some(changes.iter().filter_map(|c| c.added).sum()),
+            Some(changes.iter().filter_map(|c| c.removed).sum()),
+        )
+    } else {
+        (None, None)
+    };
     let (commits, commits_total) = git.commits_only_in(production, &release.id, 100)?;
     Ok(TakenOut {
-        files: changes.len(),
-        lines_added: changes.iter().filter_map(|c| c.added).sum(),
-        lines_removed: changes.iter().filter_map(|c| c.removed).sum(),
+        files: paths.len(),
+        lines_added,
+        lines_removed,
         commits,
         commits_total,
     })

@@ -207,6 +207,52 @@ fn toml_version(path: &str, text: &str, paths: &[&[&str]]) -> Result<Option<std:
     Ok(None)
 }
 
+/// A product's tag pattern, such as `worker-mobile/prod-v{version}`: the
+/// tags of one product, and the version each names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagPattern {
+    prefix: String,
+    suffix: String,
+}
+
+impl TagPattern {
+    /// Parses a pattern holding `{version}` exactly once.
+    pub fn parse(pattern: &str) -> Result<TagPattern, String> {
+        match pattern.split_once("{version}") {
+            Some((prefix, suffix)) if !suffix.contains("{version}") => Ok(TagPattern {
+                prefix: prefix.to_string(),
+                suffix: suffix.to_string(),
+            }),
+            _ => Err(format!(
+                "tag pattern `{pattern}` must hold `{{version}}` exactly once, e.g. `worker-mobile/prod-v{{version}}`"
+            )),
+        }
+    }
+
+    /// Returns the tag of `version`.
+    pub fn tag_for(&self, version: &Version) -> String {
+        format!("{}{version}{}", self.prefix, self.suffix)
+    }
+
+    /// Returns the version `tag` names, when it is one of this product's tags.
+    pub fn version_of(&self, tag: &str) -> Option<Version> {
+        let middle = tag.strip_prefix(&self.prefix)?.strip_suffix(&self.suffix)?;
+        Version::parse(middle).ok()
+    }
+
+    /// Returns the glob that lists the product's tags (`refs/tags/<glob>`).
+    pub fn glob(&self) -> String {
+        format!("{}*{}", self.prefix, self.suffix)
+    }
+
+    /// Returns the product's highest tag by semver, of `tags`.
+    pub fn highest<'a>(&self, tags: impl IntoIterator<Item = &'a str>) -> Option<(&'a str, Version)> {
+        tags.into_iter()
+            .filter_map(|t| self.version_of(t).map(|v| (t, v)))
+            .max_by(|a, b| a.1.cmp(&b.1))
+    }
+}
+
 /// Returns the next PATCH version after `production` that no existing tag
 /// takes, and, when it had to skip, why (a version tagged before, say one
 /// production was rolled back from).
@@ -289,6 +335,20 @@ mod tests {
         assert_eq!(bump("VERSION", "0.1.0\n", "0.1.1", None), "0.1.1\n");
         let err = VersionFile::Plain.read("VERSION", "not-a-version\n").unwrap_err();
         assert!(err.to_string().contains("`not-a-version` is not a MAJOR.MINOR.PATCH version"), "{err}");
+    }
+
+    #[test]
+    fn a_tag_pattern_names_one_products_tags_and_their_versions() {
+        let p = TagPattern::parse("worker-mobile/prod-v{version}").expect("pattern");
+        assert_eq!(p.tag_for(&v("0.1.1")), "worker-mobile/prod-v0.1.1");
+        assert_eq!(p.version_of("worker-mobile/prod-v0.1.0"), Some(v("0.1.0")));
+        assert_eq!(p.version_of("client-mobile/prod-v0.1.0"), None);
+        assert_eq!(p.version_of("worker-mobile/prod-vnext"), None);
+        assert_eq!(p.glob(), "worker-mobile/prod-v*");
+        let tags = ["worker-mobile/prod-v0.9.0", "worker-mobile/prod-v0.10.0", "web/prod-v9.0.0"];
+        assert_eq!(p.highest(tags), Some(("worker-mobile/prod-v0.10.0", v("0.10.0"))));
+        assert!(TagPattern::parse("prod-v").is_err());
+        assert!(TagPattern::parse("{version}-{version}").is_err());
     }
 
     #[test]
