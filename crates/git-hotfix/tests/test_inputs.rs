@@ -171,3 +171,17 @@ fn config_that_cannot_work_is_refused_at_load_with_the_key_named() {
     assert!(plan.stderr.contains("is not a branch name git accepts"), "{}", plan.stderr);
     assert_eq!(s.origin_refs(), before);
 }
+
+#[test]
+fn an_operator_git_does_not_know_is_told_how_to_say_who_they_are() {
+    let s = Scenario::new();
+    let plan = s.hotfix_env(
+        &s.work,
+        &["plan", "--fix", &s.f, "--production", &s.p],
+        &[("GIT_COMMITTER_NAME", "")],
+    );
+    plan.expect_code(1);
+    assert!(plan.stderr.contains("git does not know who you are"), "{}", plan.stderr);
+    assert!(plan.stderr.contains("git config --global user.name"), "{}", plan.stderr);
+    assert_eq!(plan.stderr.lines().count(), 2, "one error, one hint: {}", plan.stderr);
+}

@@ -140,6 +140,11 @@ impl Error {
                 "fix the key named above; every key is described in the README".into()
             }
             Error::Git(GitError::TooOld { .. }) => "install git 2.40 or newer, or point GIT_HOTFIX_GIT at one".into(),
+            Error::Git(GitError::NoIdentity) | Error::Workflow(WorkflowError::Git(GitError::NoIdentity)) => {
+                "the journal records who did what: `git config --global user.name \"Your Name\"` and \
+                 `git config --global user.email you@example.com`, then run the command again"
+                    .into()
+            }
             Error::Git(GitError::NotARepository { .. }) => {
                 "run git hotfix inside the repository, or pass -C DIR".into()
             }

@@ -70,6 +70,8 @@ pub enum GitError {
     TooOld { found: String },
     #[error("{path} is not inside a git repository")]
     NotARepository { path: PathBuf },
+    #[error("git does not know who you are: no committer name and email are configured")]
+    NoIdentity,
 }
 
 impl GitError {
@@ -721,7 +723,11 @@ impl Git {
 
     /// Returns the committer identity git would use now (`git var GIT_COMMITTER_IDENT`).
     pub fn committer_ident(&self) -> Result<Signature> {
-        let out = self.run(&["var", "GIT_COMMITTER_IDENT"])?;
+        // Every journal entry and commit names its author: without one, nothing can start.
+        let out = match self.run(&["var", "GIT_COMMITTER_IDENT"]) {
+            Err(GitError::Failed { .. }) => return Err(GitError::NoIdentity),
+            other => other?,
+        };
         Signature::parse(out.trim()).ok_or_else(|| GitError::Parse {
             args: "var GIT_COMMITTER_IDENT".into(),
             detail: out,
