@@ -140,8 +140,15 @@ pub fn print_plan(plan: &Plan) {
 
 /// What a restore takes out of release, in a few short lines.
 fn taken_out_lines(t: &TakenOut) -> Vec<String> {
-    if t.commits_total == 0 && t.files == 0 {
-        return vec!["takes nothing out: release holds no work production lacks".into()];
+    if t.commits_total == 0 {
+        return vec![if t.files == 0 {
+            "takes nothing out: release holds no work production lacks".into()
+        } else {
+            format!(
+                "takes no commit out: release's history is all in production; {} file(s) move to production's tree",
+                t.files
+            )
+        }];
     }
     let mut lines = vec![format!(
         "takes out {} commit(s) release has and production lacks: {} file(s), {}",
