@@ -12,7 +12,7 @@ mod diff;
 mod transport;
 mod worktree;
 
-pub use diff::{FileHunks, Hunk};
+pub use diff::{AddedLines, FileHunks, GrepHit, Hunk};
 
 pub use transport::{tracking_ref, PushOutcome, PushRefStatus, RefUpdate};
 
