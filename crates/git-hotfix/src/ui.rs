@@ -12,7 +12,7 @@ use hotfix::providers::command::CommandOutcome;
 use hotfix::providers::http::Observation;
 use hotfix::workflow::execute::{Progress, StepPosition};
 use hotfix::workflow::gates::Gate;
-use hotfix::workflow::plan::{CheckStatus, Pick, PickStatus, Plan, StepName, PRODUCTION_STEPS};
+use hotfix::workflow::plan::{self, CheckStatus, Pick, PickStatus, Plan, StepName, PRODUCTION_STEPS};
 
 /// Prints a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
 macro_rules! out {
@@ -32,14 +32,28 @@ pub fn print_json(value: &impl serde::Serialize) {
     out!("{text}");
 }
 
+/// The longest line `print_plan` writes; longer ones are cut (the JSON plan keeps everything).
+const MAX_LINE: usize = 400;
+
+/// Returns `line` cut to [`MAX_LINE`] characters.
+fn fit(line: String) -> String {
+    if line.chars().count() <= MAX_LINE {
+        line
+    } else {
+        plan::shorten(&line, MAX_LINE)
+    }
+}
+
 pub fn print_plan(plan: &Plan) {
     let production = &plan.production;
     let source = production.sources();
+    let picks = plan.picks.len();
     out!(
-        "hotfix plan: {} on {}/{}",
+        "hotfix plan: {} on {}/{}, picking {picks} commit{}",
         plan.strategy,
         plan.remote,
-        plan.release_branch
+        plan.release_branch,
+        if picks == 1 { "" } else { "s" }
     );
     out!("  production  {}  (from {source})", production.commit.short());
     out!(
@@ -57,7 +71,7 @@ pub fn print_plan(plan: &Plan) {
         None => out!("  restore     skipped: release already has production's tree"),
     }
     for (i, pick) in plan.picks.iter().enumerate() {
-        out!("  pick {:<6} {}", i + 1, describe_pick(pick));
+        out!("{}", fit(format!("  pick {:<6} {}", i + 1, describe_pick(pick))));
     }
     let gained = plan.new_commits().len();
     out!(
@@ -78,7 +92,7 @@ pub fn print_plan(plan: &Plan) {
             (Some(a), Some(r)) => format!("+{a} -{r}"),
             _ => "binary".into(),
         };
-        out!("                {}  {counts}", change.path);
+        out!("{}", fit(format!("                {}  {counts}", change.path)));
     }
     out!("checks");
     for c in &plan.checks {
@@ -87,7 +101,7 @@ pub fn print_plan(plan: &Plan) {
             CheckStatus::Warn => "warn ",
             CheckStatus::Block => "BLOCK",
         };
-        out!("  {tag} {:<34} {}", c.name, c.detail);
+        out!("{}", fit(format!("  {tag} {:<34} {}", c.name, c.detail)));
     }
     out!("steps");
     for (i, step) in plan.steps.iter().enumerate() {
@@ -105,10 +119,14 @@ fn describe_pick(pick: &Pick) -> String {
             Some(c) if c.id != pick.fix => format!("already-applied as {}, skipped", c.id.short()),
             _ => "already-applied, skipped".into(),
         },
-        PickStatus::Conflict => format!("CONFLICT in {}", pick.conflicts.join(", ")),
+        PickStatus::Conflict => format!("CONFLICT in {}", plan::list_paths(&pick.conflicts)),
         PickStatus::Pending => "pending: picked after the conflict is resolved".into(),
     };
-    format!("{}  {}{merge}  {result}", pick.fix.short(), pick.subject)
+    format!(
+        "{}  {}{merge}  {result}",
+        pick.fix.short(),
+        plan::shorten(&pick.subject, plan::SUBJECT_CHARS)
+    )
 }
 
 /// Returns the evidence of a step as short lines.

@@ -5,6 +5,7 @@ pub mod dependency;
 pub mod execute;
 pub mod gates;
 pub mod glob;
+pub mod names;
 pub mod pick;
 pub mod plan;
 pub mod resolve;
