@@ -529,3 +529,72 @@ fn a_range_of_more_picks_than_max_picks_blocks() {
     let run = s.hotfix(&s.work, &["plan", "--fix", &range, "--production", &s.p]);
     run.expect_code(0);
 }
+
+#[test]
+fn lines_production_has_at_a_renamed_path_are_no_unreleased_work() {
+    let s = Scenario::new();
+    s.write(
+        "contrib/completion/bash",
+        "complete one\ncomplete two\ncomplete three\n",
+    );
+    s.write("contrib/completion/zsh", "zsh one\nzsh two\nzsh three\n");
+    let fork = s.commit("contrib: completions");
+    s.write(
+        "contrib/completion/bash",
+        "complete one\ncomplete two (m)\ncomplete three\n",
+    );
+    let m = s.commit("M: completion line two");
+    s.git(&s.work, &["checkout", "-q", "-b", "release-line", &fork]);
+    std::fs::create_dir_all(s.work.join("components/cli")).expect("mkdir");
+    s.git(&s.work, &["mv", "contrib", "components/cli/contrib"]);
+    s.commit("release line: components/cli layout");
+    // M reached production too, as its own backport, at the renamed path.
+    s.git(&s.work, &["cherry-pick", "-x", &m]);
+    let prod = s.rev(&s.work, "HEAD");
+    s.git(&s.work, &["checkout", "-q", "main"]);
+    s.write(
+        "contrib/completion/bash",
+        "complete one\ncomplete two (m), fixed\ncomplete three\n",
+    );
+    let fix = s.commit("fix: bash completion line two");
+    s.git(&s.work, &["push", "-q", "origin", "main"]);
+
+    let plan = s.hotfix(&s.work, &["plan", "--fix", &fix, "--production", &prod, "--json"]);
+    plan.expect_code(0);
+    let v = json(&plan.stdout);
+    assert!(
+        v["picks"][0]["dependencies"].as_array().expect("list").is_empty(),
+        "M's line is production's, at components/cli/: {v}"
+    );
+}
+
+#[test]
+fn a_change_production_already_made_another_way_is_no_dependency() {
+    let s = Scenario::new();
+    s.write("ci.yml", &numbered("step ", 20));
+    let fork = s.commit("P3: ci.yml");
+    let installed = numbered("step ", 20).replace("step 10\n", "apt-get install -y vagrant ovmf\n");
+    // Production got the ovmf line by a commit of its own.
+    s.git(&s.work, &["checkout", "-q", "-b", "prod-line", &fork]);
+    s.write("ci.yml", &installed);
+    let prod = s.commit("P4: install ovmf");
+    s.git(&s.work, &["checkout", "-q", "main"]);
+    // Main wrote another line there, then the fix makes it production's again.
+    s.write(
+        "ci.yml",
+        &numbered("step ", 20).replace("step 10\n", "apt-get install -y vagrant\n"),
+    );
+    s.commit("U4: older package set");
+    s.write("ci.yml", &installed.replace("step 15\n", "step 15, fixed\n"));
+    let fix = s.commit("fix: install ovmf again, and step 15");
+    s.git(&s.work, &["push", "-q", "origin", "main", "prod-line"]);
+
+    let run = s.hotfix(&s.work, &["plan", "--fix", &fix, "--production", &prod, "--json"]);
+    let v = json(&run.stdout);
+    assert_eq!(v["picks"][0]["status"], "clean", "{v}");
+    assert!(
+        v["picks"][0]["dependencies"].as_array().expect("list").is_empty(),
+        "the fix's line is production's already: {v}"
+    );
+    run.expect_code(0);
+}

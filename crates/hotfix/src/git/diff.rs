@@ -129,6 +129,44 @@ impl Git {
         })
     }
 
+    /// Returns the text of `path` at `commit` (lossily UTF-8), or `None` when
+    /// the commit has no such file.
+    pub fn file_text(&self, commit: &Oid, path: &str) -> Result<Option<String>> {
+        let spec = format!("{commit}:{path}");
+        match self.run_bytes(&["cat-file", "blob", &spec], None) {
+            Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            Err(GitError::Failed { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Returns the hunks between two blobs named `<commit>:<path>` (the spec
+    /// starts with an id, so it is never read as an option), `-U0`.
+    pub fn blob_hunks(&self, from: &Oid, from_path: &str, to: &Oid, to_path: &str) -> Result<Vec<Hunk>> {
+        let old = format!("{from}:{from_path}");
+        let new = format!("{to}:{to_path}");
+        let args = [
+            "diff",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            &old,
+            &new,
+        ];
+        let out = String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned();
+        let mut hunks = Vec::new();
+        for line in out.lines() {
+            if let Some(rest) = line.strip_prefix("@@ -") {
+                hunks.push(parse_hunk_header(rest).ok_or_else(|| GitError::Parse {
+                    args: "diff -U0".into(),
+                    detail: format!("hunk header `{line}`"),
+                })?);
+            }
+        }
+        Ok(hunks)
+    }
+
     /// Returns the pairs `(old, new)` that `from..to` renames, rename
     /// detection looking only at `paths`.
     pub fn renames(&self, from: &Oid, to: &Oid, paths: &[String]) -> Result<Vec<(String, String)>> {

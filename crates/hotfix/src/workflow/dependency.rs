@@ -68,6 +68,11 @@ type Span = (u32, u32);
 /// between `onto` and `base`. Unreleased means reachable from `base` or from
 /// one of `main_side_tips` (commits release and main share) but not from
 /// `production`, and not the same change as a production commit (patch-id).
+///
+/// `moved` pairs a path of the fix with the path the target has it at (a
+/// rename git's merge followed): that path's lines are compared with the
+/// target's renamed file, not with its absence.
+#[allow(clippy::too_many_arguments)]
 pub fn analyse(
     git: &Git,
     production: &Oid,
@@ -76,9 +81,24 @@ pub fn analyse(
     base: &Oid,
     fix: &Oid,
     touched: &[String],
+    moved: &[(String, String)],
 ) -> Result<Findings, GitError> {
     let mut findings = Findings::default();
-    let differing = git.hunks(onto, base, touched, 0)?;
+    let in_place: Vec<String> = touched
+        .iter()
+        .filter(|p| !moved.iter().any(|(from, _)| from == *p))
+        .cloned()
+        .collect();
+    let mut differing = git.hunks(onto, base, &in_place, 0)?;
+    for (path, at) in moved {
+        let hunks = git.blob_hunks(onto, at, base, path)?;
+        if !hunks.is_empty() {
+            differing.push(crate::git::FileHunks {
+                path: path.clone(),
+                hunks,
+            });
+        }
+    }
     if !differing.is_empty() {
         let paths: Vec<String> = differing.iter().map(|f| f.path.clone()).collect();
         let fix_hunks = git.hunks(base, fix, &paths, 0)?;
@@ -87,7 +107,12 @@ pub fn analyse(
                 .iter()
                 .find(|f| f.path == file.path)
                 .map_or(&[], |f| f.hunks.as_slice());
-            if let Some(dependency) = overlap(git, production, base, &file.path, &file.hunks, fix_file)? {
+            let at = moved
+                .iter()
+                .find(|(from, _)| *from == file.path)
+                .map_or(file.path.as_str(), |(_, to)| to.as_str());
+            let fix_file = not_on_target(git, onto, at, base, fix, &file.path, &file.hunks, fix_file)?;
+            if let Some(dependency) = overlap(git, production, base, &file.path, &file.hunks, &fix_file)? {
                 findings.overlaps.push(dependency);
             }
         }
@@ -242,6 +267,56 @@ fn merge_spans(mut spans: Vec<Span>) -> Vec<Span> {
         }
     }
     out
+}
+
+/// The fix's hunks of `path` less those whose new lines the target already
+/// has, as one block, where they change lines that differ from the target:
+/// both sides made the same change there (production got it another way),
+/// so the fix needs nothing of the parent's version.
+#[allow(clippy::too_many_arguments)]
+fn not_on_target(
+    git: &Git,
+    onto: &Oid,
+    at: &str,
+    base: &Oid,
+    fix: &Oid,
+    path: &str,
+    differing: &[Hunk],
+    fix_hunks: &[Hunk],
+) -> Result<Vec<Hunk>, GitError> {
+    let meets = |f: &Hunk| {
+        f.old_len > 0
+            && f.new_len > 0
+            && differing
+                .iter()
+                .any(|d| d.new_len > 0 && intersection(old_span(f), new_span(d)).is_some())
+    };
+    if !fix_hunks.iter().any(meets) {
+        return Ok(fix_hunks.to_vec());
+    }
+    let Some(target) = git.file_text(onto, at)? else {
+        return Ok(fix_hunks.to_vec());
+    };
+    let target: Vec<&str> = target.lines().collect();
+    let added = git.added_lines(base, fix, &[path.to_string()])?;
+    let added: &[(u32, String)] = added.first().map_or(&[], |a| a.lines.as_slice());
+    Ok(fix_hunks
+        .iter()
+        .filter(|f| {
+            if !meets(f) {
+                return true;
+            }
+            let new: Vec<&str> = added
+                .iter()
+                .filter(|(n, _)| *n >= f.new_start && *n < f.new_start + f.new_len)
+                .map(|(_, l)| l.as_str())
+                .collect();
+            // A block as short as `}` proves nothing.
+            let telling = new.iter().map(|l| l.trim().len()).sum::<usize>() >= 12;
+            !telling || !target.windows(new.len()).any(|w| w == new.as_slice())
+        })
+        .copied()
+        .collect())
 }
 
 /// The lines a hunk covers on its old side; an insertion after line `n`

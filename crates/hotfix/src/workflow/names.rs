@@ -391,9 +391,13 @@ fn is_java_type_keyword(t: &str) -> bool {
     )
 }
 
-/// True when `tokens[j]` starts a plain assignment (`=` not followed by `=`).
+/// True when `tokens[j]` starts a plain assignment (`=` not followed by
+/// `=`); `:=` (Go's short declaration of a local, Python's walrus) is none.
 fn is_assignment(tokens: &[Token], j: usize) -> bool {
     let mut j = j;
+    if tokens.get(j) == Some(&Token::Punct(':')) && tokens.get(j + 1) == Some(&Token::Punct('=')) {
+        return false;
+    }
     // A Python annotation: `NAME: type = value`.
     if tokens.get(j) == Some(&Token::Punct(':')) {
         match tokens[j..].iter().position(|t| *t == Token::Punct('=')) {
@@ -567,11 +571,93 @@ struct Usage {
     defined: Vec<String>,
 }
 
+/// The locals and parameters a line declares: never unreleased work's names.
+fn locals(lang: Language, tokens: &[Token], defines: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let ident = |i: usize| tokens.get(i).and_then(Token::ident);
+    let punct = |i: usize, c: char| tokens.get(i) == Some(&Token::Punct(c));
+    let is_kw = |w: &str| lang.keywords().contains(&w);
+    // Parameters of a definition, or of a closure (`(a, b) =>`, `|a, b|`, `func(a int)`).
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    if let Some(open) = tokens.iter().position(|t| *t == Token::Punct('(')) {
+        if let Some(close) = close_paren(tokens, open) {
+            let arrow = punct(close + 1, '=') && punct(close + 2, '>');
+            if defines || arrow || (open > 0 && ident(open - 1) == Some("func")) {
+                groups.push((open, close));
+            }
+        }
+    }
+    if lang == Language::Rust {
+        if let Some(open) = tokens.iter().position(|t| *t == Token::Punct('|')) {
+            if let Some(close) = tokens.iter().skip(open + 1).position(|t| *t == Token::Punct('|')) {
+                groups.push((open, open + 1 + close));
+            }
+        }
+    }
+    for (a, b) in groups {
+        out.extend(tokens[a..b].iter().filter_map(Token::ident).map(str::to_string));
+    }
+    for i in 0..tokens.len() {
+        let Some(w) = ident(i) else { continue };
+        if is_kw(w) && !matches!(w, "let" | "const" | "var" | "for" | "as") {
+            continue;
+        }
+        // `a, b := ...` (Go) and `x := ...`.
+        if punct(i + 1, ':') && punct(i + 2, '=') {
+            out.push(w.to_string());
+            let mut k = i;
+            while k >= 2 && punct(k - 1, ',') {
+                if let Some(prev) = ident(k - 2) {
+                    out.push(prev.to_string());
+                }
+                k -= 2;
+            }
+            continue;
+        }
+        match (lang, w) {
+            (_, "let" | "const" | "var") | (Language::Python, "for" | "as") | (Language::Script, "for") => {
+                // The names after it up to `=`, `in`, `of` or `:` (a pattern's names too).
+                for t in &tokens[i + 1..] {
+                    match t {
+                        Token::Ident(n) if matches!(n.as_str(), "in" | "of") => break,
+                        Token::Ident(n) if n != "mut" && n != "ref" => out.push(n.clone()),
+                        Token::Punct('=') | Token::Punct(':') | Token::Punct(';') => break,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        let next_is_eq = punct(i + 1, '=') && !punct(i + 2, '=');
+        match lang {
+            // `x = ...` anywhere in Python binds a local.
+            Language::Python if next_is_eq => out.push(w.to_string()),
+            // `Type x = ...`, `Type *x;`: a declaration in C and Java.
+            Language::Java | Language::C if i > 0 => {
+                let typed = matches!(&tokens[i - 1], Token::Ident(t) if !is_kw(t) || is_java_type_keyword(t))
+                    || punct(i - 1, '*')
+                    || punct(i - 1, '>')
+                    || punct(i - 1, ']');
+                if typed && (next_is_eq || punct(i + 1, ';') || punct(i + 1, ',')) {
+                    out.push(w.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn usage(lang: Language, lines: &[(u32, String)], into: &mut Usage) {
     let mut in_block = false;
     for (_, line) in lines {
         let code = strip(lang, line, &mut in_block);
-        if let Some(d) = defined_name(lang, line) {
+        let definition = defined_name(lang, line);
+        for d in definition
+            .iter()
+            .cloned()
+            .chain(locals(lang, &tokenize(&code), definition.is_some()))
+        {
             if !into.defined.contains(&d) {
                 into.defined.push(d);
             }
@@ -787,7 +873,11 @@ fn imported_paths(lang: Language, importer: &str, line: &str) -> Vec<String> {
             {
                 return Vec::new();
             }
-            quoted(t).map(|p| vec![format!("{p}/")]).unwrap_or_default()
+            // Only module paths (`host.tld/...`): the standard library is never unreleased work.
+            quoted(t)
+                .filter(|p| p.split('/').next().is_some_and(|host| host.contains('.')) && p.contains('/'))
+                .map(|p| vec![format!("{p}/")])
+                .unwrap_or_default()
         }
         Language::Rust => {
             let Some(rest) = t.strip_prefix("use ").or_else(|| t.strip_prefix("pub use ")) else {
@@ -939,6 +1029,7 @@ mod tests {
         assert_eq!(d(Language::Go, "type Thing struct {").as_deref(), Some("Thing"));
         assert_eq!(d(Language::Go, "\tmaxRetries = 5").as_deref(), Some("maxRetries"));
         assert_eq!(d(Language::Go, "\t\terr = f()"), None);
+        assert_eq!(d(Language::Go, "\tfsys := &Writer{"), None);
         assert_eq!(
             d(Language::Rust, "pub(crate) async fn load(x: u32) -> u32 {").as_deref(),
             Some("load")
@@ -976,6 +1067,29 @@ mod tests {
         assert_eq!(d(Language::C, "} fooType;").as_deref(), Some("fooType"));
         assert_eq!(d(Language::C, "    helperCount(c);"), None);
         assert_eq!(d(Language::C, "static int x = f(3);"), None);
+    }
+
+    #[test]
+    fn locals_and_parameters_are_the_fix_s_own() {
+        let l = |lang, s: &str| {
+            let mut v = locals(
+                lang,
+                &tokenize(&strip(lang, s, &mut false)),
+                defined_name(lang, s).is_some(),
+            );
+            v.sort();
+            v.dedup();
+            v
+        };
+        assert_eq!(l(Language::Go, "\tgids, err := load(fsys)"), ["err", "gids"]);
+        assert_eq!(l(Language::Go, "func load(fsys fs.FS) error {"), ["FS", "fs", "fsys"]);
+        assert_eq!(l(Language::Python, "    for key, value in items:"), ["key", "value"]);
+        assert_eq!(l(Language::Python, "    total = 0"), ["total"]);
+        assert_eq!(l(Language::Rust, "    let (a, mut b) = pair;"), ["a", "b"]);
+        assert_eq!(l(Language::Script, "  const { a, b } = x;"), ["a", "b"]);
+        assert_eq!(l(Language::Java, "        int count = 0;"), ["count"]);
+        assert_eq!(l(Language::C, "    client *c = lookup(key);"), ["c"]);
+        assert!(l(Language::C, "    return helper(c);").is_empty());
     }
 
     #[test]
@@ -1018,6 +1132,8 @@ mod tests {
             imported_paths(Language::Go, "cmd/x.go", "\t\"github.com/o/r/pkg/newpkg\""),
             ["github.com/o/r/pkg/newpkg/"]
         );
+        assert!(imported_paths(Language::Go, "cmd/x.go", "\t\"testing\"").is_empty());
+        assert!(imported_paths(Language::Go, "cmd/x.go", "\t\"net/http\"").is_empty());
         assert!(
             imported_paths(Language::Script, "src/a/b.ts", "import { x } from '../util/newmod';")
                 .contains(&"src/util/newmod.ts".to_string())

@@ -182,6 +182,11 @@ fn pick_one(
             tree = r.tree.clone();
         }
     }
+    let moved = if status.is_applied() {
+        moved_paths(git, &attempt.base, target, &tree, &touched)?
+    } else {
+        Vec::new()
+    };
     let findings = if status == PickStatus::AlreadyApplied {
         Findings::default()
     } else {
@@ -197,13 +202,10 @@ fn pick_one(
             &attempt.base,
             &fix.id,
             &touched,
+            &moved,
         )?
     };
-    let placed = if status.is_applied() {
-        placed_paths(git, &attempt.base, target, &tree, &touched)?
-    } else {
-        Vec::new()
-    };
+    let placed: Vec<String> = moved.into_iter().map(|(_, to)| to).collect();
     let unreleased = if attempt.conflicts.is_empty() {
         findings.commits()
     } else {
@@ -244,17 +246,17 @@ fn pick_one(
 
 /// Returns the paths the pick changed (target tree to `result`) that the fix
 /// does not touch but that git's merge reached by following a rename the
-/// target made since the fix's `base`: a renamed file the fix changes
-/// (`contrib/x` -> `components/cli/contrib/x`), or a file the fix adds in a
-/// directory the target renamed. Any other path stays out, so the scope
-/// checks still catch it.
-fn placed_paths(
+/// target made since the fix's `base`, each with the fix's path it stands
+/// for: a renamed file the fix changes (`contrib/x` ->
+/// `components/cli/contrib/x`), or a file the fix adds in a directory the
+/// target renamed. Any other path stays out, so the scope checks still catch it.
+fn moved_paths(
     git: &Git,
     base: &Oid,
     target: &Target<'_>,
     result: &Oid,
     touched: &[String],
-) -> Result<Vec<String>, GitError> {
+) -> Result<Vec<(String, String)>, GitError> {
     let extra: Vec<String> = git
         .changed_paths(target.tree, result)?
         .into_iter()
@@ -268,8 +270,8 @@ fn placed_paths(
     let renames = git.renames(base, target.commit, &paths)?;
     let mut placed = Vec::new();
     for q in &extra {
-        if renames.iter().any(|(old, new)| new == q && touched.contains(old)) {
-            placed.push(q.clone());
+        if let Some((old, _)) = renames.iter().find(|(old, new)| new == q && touched.contains(old)) {
+            placed.push((old.clone(), q.clone()));
             continue;
         }
         // A directory rename: P = D/rest, Q = D'/rest, and the target renamed D/.. to D'/...
@@ -277,17 +279,17 @@ fn placed_paths(
             p.match_indices('/').find_map(|(i, _)| {
                 let (dir, rest) = (&p[..i], &p[i + 1..]);
                 let new_dir = q.strip_suffix(rest)?.strip_suffix('/')?;
-                (new_dir != dir).then(|| (dir.to_string(), new_dir.to_string()))
+                (new_dir != dir).then(|| (p.clone(), dir.to_string(), new_dir.to_string()))
             })
         });
-        if let Some((dir, new_dir)) = moved {
+        if let Some((p, dir, new_dir)) = moved {
             let specs = [format!("{dir}/"), format!("{new_dir}/")];
             let renamed_dir = git.renames(base, target.commit, &specs)?.iter().any(|(old, new)| {
                 old.strip_prefix(&specs[0])
                     .is_some_and(|r| new.strip_prefix(&specs[1]) == Some(r))
             });
             if renamed_dir {
-                placed.push(q.clone());
+                placed.push((p, q.clone()));
             }
         }
     }
