@@ -522,7 +522,12 @@ fn a_range_of_more_picks_than_max_picks_blocks() {
         text.contains("21 commits, 21 files"),
         "the scope counts every pick: {text}"
     );
-    assert!(text.contains("max_picks"), "the hint names the key: {text}");
+    assert!(text.contains("raise [checks] max_picks"), "the hint names the key: {text}");
+    assert!(
+        !run.stderr.contains("--allow-dependency"),
+        "no dependency hint for a block that is none: {}",
+        run.stderr
+    );
     assert_short_lines(&run);
 
     s.configure("[checks]\nmax_picks = 25\n");
