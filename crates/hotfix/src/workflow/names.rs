@@ -744,7 +744,7 @@ fn names_defined_unreleased(
         return Ok(Vec::new());
     }
     let scope = if changed.len() <= MAX_GREP_PATHS {
-        changed.clone()
+        literal(&changed)
     } else {
         lang.pathspecs()
     };
@@ -767,7 +767,7 @@ fn names_defined_unreleased(
     let mut hit_paths: Vec<String> = candidates.iter().map(|(_, h)| h.path.clone()).collect();
     hit_paths.sort();
     hit_paths.dedup();
-    let mut known = git.grep_words(target, &words, &hit_paths)?;
+    let mut known = git.grep_words(target, &words, &literal(&hit_paths))?;
     let unknown: Vec<String> = words.iter().filter(|w| !known.contains(w)).cloned().collect();
     known.extend(git.grep_words(target, &unknown, &lang.pathspecs())?);
     let mut found = Vec::new();
@@ -794,6 +794,11 @@ fn names_defined_unreleased(
         });
     }
     Ok(found)
+}
+
+/// Paths as pathspecs that match only themselves (a `[` in a name is no glob).
+fn literal(paths: &[String]) -> Vec<String> {
+    paths.iter().map(|p| format!(":(literal){p}")).collect()
 }
 
 /// The module paths an added import line may name, as path suffixes.
