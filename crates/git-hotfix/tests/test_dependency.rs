@@ -396,10 +396,8 @@ fn a_pick_across_a_directory_rename_passes_the_scope_checks() {
 }
 
 #[test]
-fn a_path_no_rename_explains_still_blocks_the_scope_check() {
+fn a_pick_without_renames_places_nothing_elsewhere() {
     let s = Scenario::new();
-    // A resolution that changes another path is caught; here: a plan whose
-    // pick changes a path outside the fix through a rename the fix itself does not make.
     s.write("a/x.txt", "one\ntwo\nthree\n");
     let prod = s.commit("P3: a/x.txt");
     s.write("a/x.txt", "one\ntwo, fixed\nthree\n");
@@ -522,7 +520,10 @@ fn a_range_of_more_picks_than_max_picks_blocks() {
         text.contains("21 commits, 21 files"),
         "the scope counts every pick: {text}"
     );
-    assert!(text.contains("raise [checks] max_picks"), "the hint names the key: {text}");
+    assert!(
+        text.contains("raise [checks] max_picks"),
+        "the hint names the key: {text}"
+    );
     assert!(
         !run.stderr.contains("--allow-dependency"),
         "no dependency hint for a block that is none: {}",
