@@ -604,3 +604,28 @@ fn a_change_production_already_made_another_way_is_no_dependency() {
     );
     run.expect_code(0);
 }
+
+#[test]
+fn deleting_lines_production_never_had_is_no_dependency() {
+    let s = Scenario::new();
+    s.write("io.go", &numbered("line ", 20));
+    let prod = s.commit("P3: io.go");
+    let mut with_helper = numbered("line ", 20);
+    with_helper.push_str("func TerminalLogURI() {\n\treturn\n}\n");
+    s.write("io.go", &with_helper);
+    s.commit("U4: TerminalLogURI, unreleased");
+    // The fix moves it out: the deletion agrees with production, which never had it.
+    s.write("io.go", &numbered("line ", 20).replace("line 5\n", "line 5, fixed\n"));
+    s.write("io_unix.go", "func TerminalLogURI() {\n\treturn\n}\n");
+    let fix = s.commit("fix: TerminalLogURI per platform, and line 5");
+    s.git(&s.work, &["push", "-q", "origin", "main"]);
+
+    let run = s.hotfix(&s.work, &["plan", "--fix", &fix, "--production", &prod, "--json"]);
+    let v = json(&run.stdout);
+    assert_eq!(v["picks"][0]["status"], "clean", "{v}");
+    assert!(
+        v["picks"][0]["dependencies"].as_array().expect("list").is_empty(),
+        "production never had the deleted lines: {v}"
+    );
+    run.expect_code(0);
+}

@@ -269,10 +269,11 @@ fn merge_spans(mut spans: Vec<Span>) -> Vec<Span> {
     out
 }
 
-/// The fix's hunks of `path` less those whose new lines the target already
-/// has, as one block, where they change lines that differ from the target:
-/// both sides made the same change there (production got it another way),
-/// so the fix needs nothing of the parent's version.
+/// The fix's hunks of `path` less those that agree with the target where
+/// they change lines that differ from it: hunks whose new lines the target
+/// already has, as one block, and deletions of lines the target lacks
+/// altogether. Both sides made the same change there (production got it
+/// another way), so the fix needs nothing of the parent's version.
 #[allow(clippy::too_many_arguments)]
 fn not_on_target(
     git: &Git,
@@ -284,27 +285,32 @@ fn not_on_target(
     differing: &[Hunk],
     fix_hunks: &[Hunk],
 ) -> Result<Vec<Hunk>, GitError> {
-    let meets = |f: &Hunk| {
-        f.old_len > 0
-            && f.new_len > 0
-            && differing
-                .iter()
-                .any(|d| d.new_len > 0 && intersection(old_span(f), new_span(d)).is_some())
+    let met = |f: &Hunk| -> Vec<&Hunk> {
+        if f.old_len == 0 {
+            return Vec::new();
+        }
+        differing
+            .iter()
+            .filter(|d| d.new_len > 0 && intersection(old_span(f), new_span(d)).is_some())
+            .collect()
     };
-    if !fix_hunks.iter().any(meets) {
+    // A deletion of lines that only the parent has: the target lacks them too.
+    let both_delete = |f: &Hunk| f.new_len == 0 && met(f).iter().all(|d| d.old_len == 0);
+    if !fix_hunks.iter().any(|f| !met(f).is_empty()) {
         return Ok(fix_hunks.to_vec());
     }
-    let Some(target) = git.file_text(onto, at)? else {
-        return Ok(fix_hunks.to_vec());
-    };
+    let target = git.file_text(onto, at)?.unwrap_or_default();
     let target: Vec<&str> = target.lines().collect();
     let added = git.added_lines(base, fix, &[path.to_string()])?;
     let added: &[(u32, String)] = added.first().map_or(&[], |a| a.lines.as_slice());
     Ok(fix_hunks
         .iter()
         .filter(|f| {
-            if !meets(f) {
+            if met(f).is_empty() {
                 return true;
+            }
+            if both_delete(f) {
+                return false;
             }
             let new: Vec<&str> = added
                 .iter()
