@@ -12,7 +12,7 @@ use hotfix::providers::command::CommandOutcome;
 use hotfix::providers::http::Observation;
 use hotfix::workflow::execute::{Progress, StepPosition};
 use hotfix::workflow::gates::Gate;
-use hotfix::workflow::plan::{CheckStatus, Pick, PickStatus, Plan, StepName, TakenOut, PRODUCTION_STEPS};
+use hotfix::workflow::plan::{self, CheckStatus, Pick, PickStatus, Plan, StepName, TakenOut, PRODUCTION_STEPS};
 
 /// Prints a line to stdout, masked (see [`mask`]); a closed pipe (`| head`)
 /// is not an error worth a panic.
@@ -68,14 +68,28 @@ pub fn print_json(value: &impl serde::Serialize) {
     out!("{text}");
 }
 
+/// The longest line `print_plan` writes; longer ones are cut (the JSON plan keeps everything).
+const MAX_LINE: usize = 400;
+
+/// Returns `line` cut to [`MAX_LINE`] characters.
+fn fit(line: String) -> String {
+    if line.chars().count() <= MAX_LINE {
+        line
+    } else {
+        plan::shorten(&line, MAX_LINE)
+    }
+}
+
 pub fn print_plan(plan: &Plan) {
     let production = &plan.production;
     let source = production.sources();
+    let picks = plan.picks.len();
     out!(
-        "hotfix plan: {} on {}/{}",
+        "hotfix plan: {} on {}/{}, picking {picks} commit{}",
         plan.strategy,
         plan.remote,
-        plan.release_branch
+        plan.release_branch,
+        if picks == 1 { "" } else { "s" }
     );
     out!("  production  {}  (from {source})", production.commit.short());
     out!(
@@ -100,7 +114,7 @@ pub fn print_plan(plan: &Plan) {
         None => out!("  restore     skipped: release already has production's tree"),
     }
     for (i, pick) in plan.picks.iter().enumerate() {
-        out!("  pick {:<6} {}", i + 1, describe_pick(pick));
+        out!("{}", fit(format!("  pick {:<6} {}", i + 1, describe_pick(pick))));
     }
     let gained = plan.new_commits().len();
     out!(
@@ -121,7 +135,7 @@ pub fn print_plan(plan: &Plan) {
             (Some(a), Some(r)) => format!("+{a} -{r}"),
             _ => "binary".into(),
         };
-        out!("                {}  {counts}", change.path);
+        out!("{}", fit(format!("                {}  {counts}", change.path)));
     }
     out!("checks");
     for c in &plan.checks {
@@ -130,7 +144,7 @@ pub fn print_plan(plan: &Plan) {
             CheckStatus::Warn => "warn ",
             CheckStatus::Block => "BLOCK",
         };
-        out!("  {tag} {:<34} {}", c.name, c.detail);
+        out!("{}", fit(format!("  {tag} {:<34} {}", c.name, c.detail)));
     }
     out!("steps");
     for (i, step) in plan.steps.iter().enumerate() {
@@ -157,7 +171,7 @@ fn taken_out_lines(t: &TakenOut) -> Vec<String> {
         t.lines()
     )];
     for c in t.commits.iter().take(3) {
-        lines.push(format!("  {} {}", c.id.short(), clip(&c.subject, 80)));
+        lines.push(format!("  {} {}", c.id.short(), plan::shorten(&c.subject, plan::SUBJECT_CHARS)));
     }
     if t.commits_total > 3 {
         lines.push(format!("  and {} more (land them again after the hotfix)", t.commits_total - 3));
@@ -165,13 +179,6 @@ fn taken_out_lines(t: &TakenOut) -> Vec<String> {
     lines
 }
 
-/// Cuts `text` to at most `max` characters, marking the cut with `…`.
-pub fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
-}
 
 fn describe_pick(pick: &Pick) -> String {
     let merge = pick.mainline.map_or(String::new(), |m| format!(" (merge, -m {m})"));
@@ -183,10 +190,14 @@ fn describe_pick(pick: &Pick) -> String {
             Some(c) if c.id != pick.fix => format!("already-applied as {}, skipped", c.id.short()),
             _ => "already-applied, skipped".into(),
         },
-        PickStatus::Conflict => format!("CONFLICT in {}", pick.conflicts.join(", ")),
+        PickStatus::Conflict => format!("CONFLICT in {}", plan::list_paths(&pick.conflicts)),
         PickStatus::Pending => "pending: picked after the conflict is resolved".into(),
     };
-    format!("{}  {}{merge}  {result}", pick.fix.short(), pick.subject)
+    format!(
+        "{}  {}{merge}  {result}",
+        pick.fix.short(),
+        plan::shorten(&pick.subject, plan::SUBJECT_CHARS)
+    )
 }
 
 /// Returns the evidence of a step as short lines.

@@ -7,6 +7,7 @@ mod test_cherry_pick;
 mod test_concurrency;
 mod test_conflicts;
 mod test_demo;
+mod test_dependency;
 mod test_gates;
 mod test_inputs;
 mod test_interrupt;

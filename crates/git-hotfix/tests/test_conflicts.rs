@@ -176,10 +176,11 @@ fn with_numbered_file(s: &Scenario) -> (String, String) {
 }
 
 #[test]
-fn hunks_overlapping_unreleased_lines_block_and_elsewhere_in_the_file_warn() {
+fn hunks_overlapping_unreleased_lines_only_in_context_warn_and_elsewhere_in_the_file_warn() {
     let s = Scenario::new();
     let (prod, u3) = with_numbered_file(&s);
-    // Line 12: a clean merge, but within the hunk's context of U3's line 10.
+    // Line 12: a clean merge, with U3's line 10 only in the hunk's context.
+    // Issue 10: context-only overlap is a warning (it blocked before).
     s.write("num.txt", &numbered(&[(10, "U3 ten"), (12, "fixed twelve")]));
     let near = s.commit("fix: line twelve");
     s.write(
@@ -190,11 +191,19 @@ fn hunks_overlapping_unreleased_lines_block_and_elsewhere_in_the_file_warn() {
     s.git(&s.work, &["push", "-q", "origin", "main"]);
 
     let plan = s.hotfix(&s.work, &["plan", "--fix", &near, "--production", &prod, "--json"]);
-    plan.expect_code(3);
+    plan.expect_code(0);
     let v = json(&plan.stdout);
     assert_eq!(v["picks"][0]["status"], "clean", "git merges it cleanly");
     assert_eq!(v["picks"][0]["dependencies"][0]["path"], "num.txt");
     assert_eq!(v["picks"][0]["dependencies"][0]["commits"][0]["id"], u3.as_str());
+    let context = v["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == "context-from-unreleased")
+        .expect("the context overlap is named");
+    assert_eq!(context["status"], "warn", "{context}");
+    assert_eq!(context["commits"][0]["id"], u3.as_str());
 
     // `far` sits on `near`: plan it alone, and `near` is unreleased work too.
     let plan = s.hotfix(&s.work, &["plan", "--fix", &far, "--production", &prod]);

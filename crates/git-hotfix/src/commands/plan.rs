@@ -69,15 +69,50 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     Ok(())
 }
 
-/// The error for a plan that a check blocks, listing every reason.
+/// The error for a plan that a check blocks, listing every reason, with one
+/// hint for each kind of block.
 pub fn blocked(plan: &hotfix::workflow::plan::Plan) -> CommandError {
+    let mut hints: Vec<&str> = Vec::new();
+    for c in plan.blocking() {
+        if !hints.contains(&hint(&c.name)) {
+            hints.push(hint(&c.name));
+        }
+    }
+    let mut hints = hints.into_iter();
+    let first = hints.next().unwrap_or("inspect the checks above");
     let mut e = CommandError::blocked(
         format!("the hotfix is blocked by {} check(s)", plan.blocking().count()),
-        "nothing was changed; a fix that depends on unreleased work needs an escalated decision, not a selective \
-         hotfix: once it is made, pass --allow-dependency \"reason\"",
+        format!("nothing was changed; {first}"),
     );
-    e.details = plan.blocking().map(|c| format!("{}: {}", c.name, c.detail)).collect();
+    e.hints.extend(hints.map(str::to_string));
+    e.details = plan
+        .blocking()
+        .map(|c| hotfix::workflow::plan::shorten(&format!("{}: {}", c.name, c.detail), 396))
+        .collect();
     e
+}
+
+/// What to do about a blocking check, by its name.
+fn hint(check: &str) -> &'static str {
+    match check {
+        "depends-on-unreleased" | "context-from-unreleased" => {
+            "a fix that depends on unreleased work needs an escalated decision, not a selective hotfix: once it is \
+             made, pass --allow-dependency \"reason\""
+        }
+        "fix-merged" => "merge the fix into the main branch first (a hotfix ships only reviewed, merged fixes)",
+        "release-is-production-plus-fixes" => {
+            "release would change paths no fix changes: inspect the picks with `git hotfix plan --json` (`paths` \
+             names them all) before going on"
+        }
+        "something-to-release" => "production already has every fix: there is nothing to release",
+        "max-picks" => {
+            "name the fix commits themselves rather than a branch's range, or raise [checks] max_picks in \
+             hotfix.toml if this many commits really are one fix"
+        }
+        "release-action-allowed" => "set [release] action to the service's release job, never a forbidden one",
+        "restore-equals-production" => "the restore commit is wrong: report this as a bug, nothing was changed",
+        _ => "inspect the check above; nothing was changed",
+    }
 }
 
 /// Renders the fix flags back as the operator would type them.

@@ -140,6 +140,10 @@ pub struct Checks {
     /// Paths matching these globs are flagged as migrations for the deploy.
     #[serde(default = "default_migrations")]
     pub migrations: Vec<String>,
+    /// Block when the fixes expand to more commits than this (a range that
+    /// names a branch, not a fix).
+    #[serde(default = "default_max_picks")]
+    pub max_picks: usize,
 }
 
 impl Default for Checks {
@@ -148,8 +152,13 @@ impl Default for Checks {
             max_files: default_max_files(),
             max_lines: default_max_lines(),
             migrations: default_migrations(),
+            max_picks: default_max_picks(),
         }
     }
+}
+
+fn default_max_picks() -> usize {
+    20
 }
 
 /// How long a hotfix of each severity may take, as durations like `1h` or `90m`.

@@ -74,6 +74,396 @@ impl Git {
     }
 }
 
+/// The lines one path gains in a change, with their line numbers on the new side.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AddedLines {
+    pub path: String,
+    pub lines: Vec<(u32, String)>,
+}
+
+/// At most this many production-side commits are compared by patch-id.
+const PATCH_ID_CANDIDATES: usize = 500;
+
+/// A commit of a path-limited walk.
+struct PathCommit {
+    summary: CommitSummary,
+    parent: Option<Oid>,
+    paths: Vec<String>,
+}
+
+/// One line `git grep -n` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrepHit {
+    pub path: String,
+    pub line: u32,
+    pub text: String,
+}
+
+impl Git {
+    /// Returns the lines `from..to` adds in `paths` (renames off), each with
+    /// its number on the new side; file content is read lossily as UTF-8.
+    pub fn added_lines(&self, from: &Oid, to: &Oid, paths: &[String]) -> Result<Vec<AddedLines>> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec![
+            "-c",
+            "core.quotePath=false",
+            "diff-tree",
+            "-r",
+            "-p",
+            "-U0",
+            "--no-color",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            from.as_str(),
+            to.as_str(),
+            "--",
+        ];
+        args.extend(paths.iter().map(String::as_str));
+        let out = String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned();
+        parse_added(&out).map_err(|detail| GitError::Parse {
+            args: "diff-tree -p -U0".into(),
+            detail,
+        })
+    }
+
+    /// Returns the text of `path` at `commit` (lossily UTF-8), or `None` when
+    /// the commit has no such file.
+    pub fn file_text(&self, commit: &Oid, path: &str) -> Result<Option<String>> {
+        let spec = format!("{commit}:{path}");
+        match self.run_bytes(&["cat-file", "blob", &spec], None) {
+            Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            Err(GitError::Failed { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Returns the hunks between two blobs named `<commit>:<path>` (the spec
+    /// starts with an id, so it is never read as an option), `-U0`.
+    pub fn blob_hunks(&self, from: &Oid, from_path: &str, to: &Oid, to_path: &str) -> Result<Vec<Hunk>> {
+        let old = format!("{from}:{from_path}");
+        let new = format!("{to}:{to_path}");
+        let args = [
+            "diff",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            &old,
+            &new,
+        ];
+        let out = String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned();
+        let mut hunks = Vec::new();
+        for line in out.lines() {
+            if let Some(rest) = line.strip_prefix("@@ -") {
+                hunks.push(parse_hunk_header(rest).ok_or_else(|| GitError::Parse {
+                    args: "diff -U0".into(),
+                    detail: format!("hunk header `{line}`"),
+                })?);
+            }
+        }
+        Ok(hunks)
+    }
+
+    /// Returns the pairs `(old, new)` that `from..to` renames, rename
+    /// detection looking only at `paths`.
+    pub fn renames(&self, from: &Oid, to: &Oid, paths: &[String]) -> Result<Vec<(String, String)>> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec![
+            "diff-tree",
+            "-r",
+            "-z",
+            "-M",
+            "--name-status",
+            "--diff-filter=R",
+            from.as_str(),
+            to.as_str(),
+            "--",
+        ];
+        args.extend(paths.iter().map(String::as_str));
+        let out = self.run(&args)?;
+        let mut fields = out.split('\0').filter(|f| !f.is_empty());
+        let mut pairs = Vec::new();
+        while let Some(status) = fields.next() {
+            let (Some(old), Some(new)) = (fields.next(), fields.next()) else {
+                break;
+            };
+            if status.starts_with('R') {
+                pairs.push((old.to_string(), new.to_string()));
+            }
+        }
+        Ok(pairs)
+    }
+
+    /// Returns the paths `to` has and `from` lacks, among `paths` (all when empty).
+    pub fn added_paths(&self, from: &Oid, to: &Oid, paths: &[String]) -> Result<Vec<String>> {
+        let mut args = vec![
+            "diff-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            "--no-renames",
+            "--diff-filter=A",
+            from.as_str(),
+            to.as_str(),
+            "--",
+        ];
+        args.extend(paths.iter().map(String::as_str));
+        let out = self.run(&args)?;
+        Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())
+    }
+
+    /// Returns the paths among `paths` that differ between two tree-ishes.
+    pub fn changed_among(&self, from: &Oid, to: &Oid, paths: &[String]) -> Result<Vec<String>> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec![
+            "diff-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            "--no-renames",
+            from.as_str(),
+            to.as_str(),
+            "--",
+        ];
+        args.extend(paths.iter().map(String::as_str));
+        let out = self.run(&args)?;
+        Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())
+    }
+
+    /// Returns the lines of `tree` in `pathspecs` that match any of the
+    /// extended regular expressions `patterns` (text files only).
+    pub fn grep_lines(&self, tree: &Oid, patterns: &[String], pathspecs: &[String]) -> Result<Vec<GrepHit>> {
+        if patterns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec![
+            "-c",
+            "grep.fallbackToNoIndex=false",
+            "grep",
+            "-z",
+            "-n",
+            "-I",
+            "-E",
+            "--no-color",
+            "--full-name",
+        ];
+        for p in patterns {
+            // `-e` keeps a pattern from being read as an option.
+            args.extend(["-e", p.as_str()]);
+        }
+        args.extend([tree.as_str(), "--"]);
+        args.extend(pathspecs.iter().map(String::as_str));
+        let prefix = format!("{tree}:");
+        let out = String::from_utf8_lossy(&self.grep_output(&args)?).into_owned();
+        let mut hits = Vec::new();
+        for record in out.split('\n') {
+            let mut fields = record.splitn(3, '\0');
+            let (Some(path), Some(line), Some(text)) = (fields.next(), fields.next(), fields.next()) else {
+                continue;
+            };
+            let Ok(line) = line.parse() else { continue };
+            hits.push(GrepHit {
+                path: path.strip_prefix(&prefix).unwrap_or(path).to_string(),
+                line,
+                text: text.to_string(),
+            });
+        }
+        Ok(hits)
+    }
+
+    /// Returns which of `words` occur as whole words in `tree`'s files in `pathspecs`.
+    pub fn grep_words(&self, tree: &Oid, words: &[String], pathspecs: &[String]) -> Result<Vec<String>> {
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec!["grep", "-h", "-o", "-w", "-I", "-F", "--no-color"];
+        for w in words {
+            args.extend(["-e", w.as_str()]);
+        }
+        args.extend([tree.as_str(), "--"]);
+        args.extend(pathspecs.iter().map(String::as_str));
+        let out = String::from_utf8_lossy(&self.grep_output(&args)?).into_owned();
+        let mut found: Vec<String> = Vec::new();
+        for w in out.lines() {
+            if words.iter().any(|x| x == w) && !found.iter().any(|f| f == w) {
+                found.push(w.to_string());
+            }
+        }
+        Ok(found)
+    }
+
+    /// Runs `git grep`: exit 1 means "nothing found", not a failure.
+    fn grep_output(&self, args: &[&str]) -> Result<Vec<u8>> {
+        let (status, stdout, stderr) = self.run_raw(args, None, &[])?;
+        match status.code() {
+            Some(0) => Ok(stdout),
+            Some(1) if stderr.trim().is_empty() => Ok(Vec::new()),
+            _ => Err(self.failed(args, &status, &stderr)),
+        }
+    }
+
+    /// Lists the commits, newest first, that `tip` has and `production`
+    /// lacks, leaving out merges and commits whose change production already
+    /// has (same patch-id), that touched `path`.
+    pub fn unreleased_commits_touching(&self, production: &Oid, tip: &Oid, path: &str) -> Result<Vec<CommitSummary>> {
+        let found = self.unreleased_commits_by_path(production, tip, &[path.to_string()])?;
+        Ok(found.into_iter().map(|(c, _)| c).collect())
+    }
+
+    /// Like [`Git::unreleased_commits_touching`] for several paths in one
+    /// walk: each commit with the paths among `paths` it touched. This is
+    /// `log --cherry-pick --right-only production...tip -- paths`, computed
+    /// from two path-limited walks so that only commits touching `paths` get
+    /// a patch-id (git's `--cherry-pick` computes one for every commit of the
+    /// symmetric difference first).
+    pub fn unreleased_commits_by_path(
+        &self,
+        production: &Oid,
+        tip: &Oid,
+        paths: &[String],
+    ) -> Result<Vec<(CommitSummary, Vec<String>)>> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let right = self.commits_by_path(production, tip, paths)?;
+        if right.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut left = self.commits_by_path(tip, production, paths)?;
+        left.truncate(PATCH_ID_CANDIDATES);
+        if left.is_empty() {
+            return Ok(right.into_iter().map(|c| (c.summary, c.paths)).collect());
+        }
+        let pairs: Vec<(Oid, Oid)> = right
+            .iter()
+            .chain(&left)
+            .filter_map(|c| Some((c.summary.id.clone(), c.parent.clone()?)))
+            .collect();
+        let ids = self.patch_ids(&pairs)?;
+        let pid = |id: &Oid| ids.iter().find(|(c, _)| c == id).and_then(|(_, p)| p.clone());
+        let released: Vec<String> = left.iter().filter_map(|c| pid(&c.summary.id)).collect();
+        Ok(right
+            .into_iter()
+            .filter(|c| pid(&c.summary.id).is_none_or(|p| !released.contains(&p)))
+            .map(|c| (c.summary, c.paths))
+            .collect())
+    }
+
+    /// The non-merge commits of `exclude..tip` that touched `paths`, newest
+    /// first, each with its first parent and the paths among `paths` it touched.
+    fn commits_by_path(&self, exclude: &Oid, tip: &Oid, paths: &[String]) -> Result<Vec<PathCommit>> {
+        let not = format!("^{exclude}");
+        let mut args = vec![
+            "-c",
+            "core.quotePath=false",
+            "log",
+            "-z",
+            "--no-renames",
+            "--no-merges",
+            "--name-only",
+            "--format=%x01%H%x02%P%x02%s",
+            tip.as_str(),
+            &not,
+            "--",
+        ];
+        args.extend(paths.iter().map(String::as_str));
+        let out = self.run(&args)?;
+        let mut found = Vec::new();
+        for record in out.split('\u{1}').filter(|r| !r.is_empty()) {
+            let mut fields = record.split('\0');
+            let Some(head) = fields.next() else { continue };
+            let mut head = head.splitn(3, '\u{2}');
+            let (Some(id), Some(parents), subject) = (head.next(), head.next(), head.next()) else {
+                continue;
+            };
+            let Some(id) = Oid::parse(id) else { continue };
+            let touched: Vec<String> = fields
+                .map(|f| f.trim_start_matches('\n'))
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect();
+            found.push(PathCommit {
+                summary: CommitSummary {
+                    id,
+                    subject: subject.unwrap_or("").to_string(),
+                },
+                parent: parents.split(' ').next().and_then(Oid::parse),
+                paths: touched,
+            });
+        }
+        Ok(found)
+    }
+
+    /// Returns the commit `tip` has and `exclude` lacks that added `path`.
+    pub fn commit_adding(&self, tip: &Oid, exclude: &Oid, path: &str) -> Result<Option<CommitSummary>> {
+        let not = format!("^{exclude}");
+        let out = self.run(&[
+            "log",
+            "-z",
+            "-1",
+            "--no-renames",
+            "--diff-filter=A",
+            "--format=%H %s",
+            tip.as_str(),
+            &not,
+            "--",
+            path,
+        ])?;
+        Ok(super::parse_summaries(&out).into_iter().next())
+    }
+
+    /// Returns the best common ancestor of two commits, if any.
+    pub fn merge_base(&self, a: &Oid, b: &Oid) -> Result<Option<Oid>> {
+        let (status, stdout, stderr) = self.run_raw(&["merge-base", a.as_str(), b.as_str()], None, &[])?;
+        match status.code() {
+            Some(0) => Ok(Oid::parse(String::from_utf8_lossy(&stdout).trim())),
+            Some(1) => Ok(None),
+            _ => Err(self.failed(&["merge-base", a.as_str(), b.as_str()], &status, &stderr)),
+        }
+    }
+}
+
+/// The `+` lines of a `-U0` patch, per file, numbered on the new side.
+fn parse_added(out: &str) -> std::result::Result<Vec<AddedLines>, String> {
+    let mut files: Vec<AddedLines> = Vec::new();
+    let mut next_line: Option<u32> = None;
+    for line in out.lines() {
+        if let Some(header) = line.strip_prefix("diff --git ") {
+            let path = header_path(header).ok_or_else(|| format!("diff header `{line}`"))?;
+            if files.last().is_none_or(|f| f.path != path) {
+                files.push(AddedLines {
+                    path,
+                    lines: Vec::new(),
+                });
+            }
+            next_line = None;
+        } else if let Some(rest) = line.strip_prefix("@@ -") {
+            let hunk = parse_hunk_header(rest).ok_or_else(|| format!("hunk header `{line}`"))?;
+            next_line = Some(hunk.new_start);
+        } else if let Some(n) = next_line.as_mut() {
+            if let Some(added) = line.strip_prefix('+') {
+                if let Some(file) = files.last_mut() {
+                    file.lines.push((*n, added.to_string()));
+                }
+                *n += 1;
+            } else if line.starts_with('-') || line.starts_with('\\') {
+                // Old-side lines and "\ No newline" take no new-side number.
+            } else {
+                // Extended headers of the next file (index, mode, ---/+++) come before any hunk.
+                next_line = None;
+            }
+        }
+    }
+    Ok(files)
+}
+
 fn parse_hunks(out: &str) -> std::result::Result<Vec<FileHunks>, String> {
     let mut files: Vec<FileHunks> = Vec::new();
     // The number of files seen when the last gitlink header came.

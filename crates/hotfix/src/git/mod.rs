@@ -13,7 +13,7 @@ pub mod refname;
 mod transport;
 mod worktree;
 
-pub use diff::{FileHunks, Hunk};
+pub use diff::{AddedLines, FileHunks, GrepHit, Hunk};
 
 pub use transport::{tracking_ref, PushOutcome, PushRefStatus, RefUpdate};
 

@@ -368,6 +368,10 @@ pub struct BuiltPick {
     pub commit: Option<Oid>,
     /// Paths the fix changes: the only paths release may differ from production in.
     pub touched: Vec<String>,
+    /// Paths git's merge changed in the fix's place, following a rename the
+    /// target made (absent in journals written before it was recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placed: Vec<String>,
 }
 
 /// An attempt at a step of [`UNREPEATABLE_STEPS`] that started and has no

@@ -360,6 +360,7 @@ fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
             status: p.status,
             commit: p.commit.clone(),
             touched: p.touched.clone(),
+            placed: p.placed.clone(),
         })
         .collect();
     let evidence = Evidence::Built {
@@ -585,7 +586,7 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
     let allowed: BTreeSet<&str> = picks
         .iter()
         .filter(|p| p.commit.is_some())
-        .flat_map(|p| p.touched.iter().map(String::as_str))
+        .flat_map(|p| p.touched.iter().chain(&p.placed).map(String::as_str))
         .collect();
     let extra: Vec<&str> = changed_paths
         .iter()
@@ -599,7 +600,10 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
             "release differs from production only in the fixes' {} path(s)",
             changed_paths.len()
         ),
-        format!("release also changes paths no fix touches: {}", extra.join(", ")),
+        format!(
+            "release also changes paths no fix touches: {}",
+            crate::workflow::plan::list_paths(&extra)
+        ),
     );
 
     let failed: Vec<String> = checks

@@ -7,6 +7,7 @@ pub mod execute;
 pub mod gates;
 pub mod glob;
 pub mod inputs;
+pub mod names;
 pub mod pick;
 pub mod plan;
 pub mod resolve;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::dependency::PathDependency;
+pub use super::names::NameDependency;
 use crate::git::{CommitSummary, FileChange, Oid};
 use crate::providers::production::ProductionSha;
 
@@ -245,6 +246,11 @@ pub struct Pick {
     pub tree: Oid,
     /// Paths the fix changes.
     pub touched: Vec<String>,
+    /// Paths the merge changed in the fix's place because the target renamed
+    /// the path the fix changes (a file or directory rename, as git's merge
+    /// follows them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placed: Vec<String>,
     /// Paths that conflict (or conflicted, for a resolved pick).
     pub conflicts: Vec<String>,
     /// Unreleased commits that changed the conflicting paths, or that the
@@ -257,6 +263,10 @@ pub struct Pick {
     /// Paths the fix changes where unreleased work changed other lines.
     #[serde(default)]
     pub same_file: Vec<PathDependency>,
+    /// Names the fix's added lines use that only unreleased work defines:
+    /// a dependency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses_unreleased: Vec<NameDependency>,
     /// The production commit that already carries this change (same patch-id).
     #[serde(default)]
     pub applied_as: Option<CommitSummary>,
@@ -281,7 +291,14 @@ pub enum CheckStatus {
 pub struct Check {
     pub name: String,
     pub status: CheckStatus,
+    /// One short line: at most a few commits and paths, the rest counted.
     pub detail: String,
+    /// Every commit the check names (the detail shows the first few).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commits: Vec<CommitSummary>,
+    /// Every path the check names (the detail shows the first few).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
 }
 
 impl Check {
@@ -290,7 +307,91 @@ impl Check {
             name: name.to_string(),
             status,
             detail: detail.into(),
+            commits: Vec::new(),
+            paths: Vec::new(),
         }
+    }
+
+    /// Returns the check with every commit it names attached.
+    pub fn with_commits(mut self, commits: Vec<CommitSummary>) -> Check {
+        self.commits = commits;
+        self
+    }
+
+    /// Returns the check with every path it names attached.
+    pub fn with_paths(mut self, paths: Vec<String>) -> Check {
+        self.paths = paths;
+        self
+    }
+}
+
+/// At most this many commits or paths are written out in a check's detail.
+pub const LISTED: usize = 3;
+
+/// At most this many characters of a commit subject go in a check's detail.
+pub const SUBJECT_CHARS: usize = 80;
+
+/// Returns `text` cut to `max` characters, ending in `…` when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// Room for a check's detail: with the status and the name before it, a
+/// human line stays within 400 characters.
+pub const DETAIL_MAX: usize = 350;
+
+/// Returns "id subject; id subject; id subject and N more": the first few
+/// commits, subjects shortened, the rest counted.
+pub fn list_commits(commits: &[CommitSummary]) -> String {
+    list_commits_within(commits, LISTED * (SUBJECT_CHARS + 10))
+}
+
+/// Like [`list_commits`], with subjects cut further so the list fits in
+/// `room` characters (each keeps at least 16).
+pub fn list_commits_within(commits: &[CommitSummary], room: usize) -> String {
+    // As many commits as fit with subjects of 40 characters or more, at least one.
+    let shown = commits.len().min(LISTED).min((room / 52).max(1)).max(1);
+    let more = if commits.len() > shown { 16 } else { 0 };
+    let per = (room.saturating_sub(more) / shown)
+        .saturating_sub(10)
+        .clamp(16, SUBJECT_CHARS);
+    let listed: Vec<String> = commits
+        .iter()
+        .take(shown)
+        .map(|c| format!("{} {}", c.id.short(), shorten(&c.subject, per)))
+        .collect();
+    let listed = listed.join("; ");
+    if commits.len() > shown {
+        format!("{listed} and {} more", commits.len() - shown)
+    } else {
+        listed
+    }
+}
+
+/// Returns `head`, the commits listed in the room left, then `tail`: a
+/// detail of at most [`DETAIL_MAX`] characters unless `head` and `tail`
+/// alone are longer.
+pub fn detail_with_commits(head: &str, commits: &[CommitSummary], tail: &str) -> String {
+    let room = DETAIL_MAX.saturating_sub(head.chars().count() + tail.chars().count());
+    format!("{head}{}{tail}", list_commits_within(commits, room))
+}
+
+/// Returns the first few paths joined with ", ", the rest counted.
+pub fn list_paths<S: AsRef<str>>(paths: &[S]) -> String {
+    let shown: Vec<String> = paths.iter().take(LISTED).map(|p| shorten(p.as_ref(), 120)).collect();
+    with_more(shown.join(", "), paths.len())
+}
+
+fn with_more(shown: String, total: usize) -> String {
+    if total > LISTED {
+        format!("{shown} and {} more", total - LISTED)
+    } else {
+        shown
     }
 }
 

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use crate::git::{CommitInfo, CommitSummary, Git, Oid};
+use crate::git::{CommitInfo, CommitSummary, Git, GitError, Oid};
 
 use super::dependency::{self, Findings};
 use super::glob;
 use super::inputs;
 use super::pick::{self, RunTrailers};
-use super::plan::{Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, StepName, TakenOut};
+use super::plan::{self, Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, StepName, TakenOut};
 use super::strategy::{PlanInput, Strategy};
 use super::WorkflowError;
 
@@ -105,7 +105,7 @@ impl Strategy for RestoreRelease {
             &picks,
             restore.as_ref().map_or(&release.id, |r| &r.commit),
         )?);
-        checks.extend(scope_checks(&scope, &input.config.checks));
+        checks.extend(scope_checks(&scope, picks.len(), &input.config.checks));
         if let Some(release) = &input.config.release {
             checks.push(match release.forbidden() {
                 Some(f) => Check::new(
@@ -212,19 +212,30 @@ fn pick_one(
             tree = r.tree.clone();
         }
     }
+    let moved = if status.is_applied() {
+        moved_paths(git, &attempt.base, target, &tree, &touched)?
+    } else {
+        Vec::new()
+    };
     let findings = if status == PickStatus::AlreadyApplied {
         Findings::default()
     } else {
+        // Release's own commits since production are unreleased main work
+        // only where main has them too (an earlier backport of this very fix
+        // on release is not work the fix needs).
+        let shared = git.merge_base(&input.release_tip, &input.main_tip)?;
         dependency::analyse(
             git,
             production,
-            &[&input.release_tip],
+            &shared.iter().collect::<Vec<_>>(),
             target.commit,
             &attempt.base,
             &fix.id,
             &touched,
+            &moved,
         )?
     };
+    let placed: Vec<String> = moved.into_iter().map(|(_, to)| to).collect();
     let unreleased = if attempt.conflicts.is_empty() {
         findings.commits()
     } else {
@@ -251,14 +262,68 @@ fn pick_one(
         commit,
         tree,
         touched,
+        placed,
         conflicts: attempt.conflicts,
         unreleased,
         dependencies: findings.overlaps,
         same_file: findings.same_file,
+        uses_unreleased: findings.names,
         applied_as,
         onto: Some(target.commit.clone()),
         onto_tree: Some(target.tree.clone()),
     })
+}
+
+/// Returns the paths the pick changed (target tree to `result`) that the fix
+/// does not touch but that git's merge reached by following a rename the
+/// target made since the fix's `base`, each with the fix's path it stands
+/// for: a renamed file the fix changes (`contrib/x` ->
+/// `components/cli/contrib/x`), or a file the fix adds in a directory the
+/// target renamed. Any other path stays out, so the scope checks still catch it.
+fn moved_paths(
+    git: &Git,
+    base: &Oid,
+    target: &Target<'_>,
+    result: &Oid,
+    touched: &[String],
+) -> Result<Vec<(String, String)>, GitError> {
+    let extra: Vec<String> = git
+        .changed_paths(target.tree, result)?
+        .into_iter()
+        .filter(|p| !touched.contains(p))
+        .collect();
+    if extra.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut paths: Vec<String> = touched.to_vec();
+    paths.extend(extra.iter().cloned());
+    let renames = git.renames(base, target.commit, &paths)?;
+    let mut placed = Vec::new();
+    for q in &extra {
+        if let Some((old, _)) = renames.iter().find(|(old, new)| new == q && touched.contains(old)) {
+            placed.push((old.clone(), q.clone()));
+            continue;
+        }
+        // A directory rename: P = D/rest, Q = D'/rest, and the target renamed D/.. to D'/...
+        let moved = touched.iter().find_map(|p| {
+            p.match_indices('/').find_map(|(i, _)| {
+                let (dir, rest) = (&p[..i], &p[i + 1..]);
+                let new_dir = q.strip_suffix(rest)?.strip_suffix('/')?;
+                (new_dir != dir).then(|| (p.clone(), dir.to_string(), new_dir.to_string()))
+            })
+        });
+        if let Some((p, dir, new_dir)) = moved {
+            let specs = [format!("{dir}/"), format!("{new_dir}/")];
+            let renamed_dir = git.renames(base, target.commit, &specs)?.iter().any(|(old, new)| {
+                old.strip_prefix(&specs[0])
+                    .is_some_and(|r| new.strip_prefix(&specs[1]) == Some(r))
+            });
+            if renamed_dir {
+                placed.push((p, q.clone()));
+            }
+        }
+    }
+    Ok(placed)
 }
 
 /// A fix after an unresolved conflict: listed in order, picked once the
@@ -275,10 +340,12 @@ fn pending_pick(git: &Git, fix: &CommitInfo, mainline: Option<u32>, onto_tree: &
         commit: None,
         tree: onto_tree.clone(),
         touched,
+        placed: Vec::new(),
         conflicts: Vec::new(),
         unreleased: Vec::new(),
         dependencies: Vec::new(),
         same_file: Vec::new(),
+        uses_unreleased: Vec::new(),
         applied_as: None,
         onto: None,
         onto_tree: None,
@@ -306,18 +373,26 @@ fn merged_check(git: &Git, input: &PlanInput<'_>, fix: &CommitInfo) -> Result<Ch
 }
 
 fn label(fix: &Oid, subject: &str) -> String {
-    format!("{} {subject}", fix.short())
+    format!("{} {}", fix.short(), plan::shorten(subject, plan::SUBJECT_CHARS))
 }
 
+/// The end of a blocking dependency's detail: the runbook's answer.
+const ESCALATE: &str = "; stop and escalate, or go on with --allow-dependency \"reason\" once that is decided";
+
 /// What the plan says about one pick: how it applies, and where it meets
-/// unreleased work.
+/// unreleased work. Details name a few commits and paths; the check carries
+/// them all.
 fn pick_checks(pick: &Pick, allow_dependency: Option<&str>) -> Vec<Check> {
     let label = label(&pick.fix, &pick.subject);
     let mut checks = Vec::new();
     let unreleased = if pick.unreleased.is_empty() {
         String::new()
     } else {
-        format!("; unreleased commits touched them: {}", list_commits(&pick.unreleased))
+        let room = plan::DETAIL_MAX.saturating_sub(label.chars().count() + 200);
+        format!(
+            "; unreleased commits touched them: {}",
+            plan::list_commits_within(&pick.unreleased, room)
+        )
     };
     checks.push(match pick.status {
         PickStatus::Clean => Check::new(
@@ -330,10 +405,11 @@ fn pick_checks(pick: &Pick, allow_dependency: Option<&str>) -> Vec<Check> {
             CheckStatus::Warn,
             format!(
                 "{label} conflicted in {} and was resolved by hand; review `git show {}`",
-                pick.conflicts.join(", "),
+                plan::list_paths(&pick.conflicts),
                 pick.commit.as_ref().map_or("", |c| c.short())
             ),
-        ),
+        )
+        .with_paths(pick.conflicts.clone()),
         PickStatus::AlreadyApplied => Check::new(
             "already-applied",
             CheckStatus::Pass,
@@ -342,7 +418,7 @@ fn pick_checks(pick: &Pick, allow_dependency: Option<&str>) -> Vec<Check> {
                 Some(c) => format!(
                     "{label} is already in production as {} {} (same patch-id); skipped, no commit",
                     c.id.short(),
-                    c.subject
+                    plan::shorten(&c.subject, plan::SUBJECT_CHARS)
                 ),
                 None => format!("{label} changes nothing on production (empty result); skipped, no commit"),
             },
@@ -353,57 +429,123 @@ fn pick_checks(pick: &Pick, allow_dependency: Option<&str>) -> Vec<Check> {
             format!(
                 "{label} conflicts with production in {}{unreleased}; `start` stops here and `git hotfix resolve` \
                  opens the conflict in a separate worktree",
-                pick.conflicts.join(", ")
+                plan::list_paths(&pick.conflicts)
             ),
-        ),
+        )
+        .with_paths(pick.conflicts.clone())
+        .with_commits(pick.unreleased.clone()),
         PickStatus::Pending => Check::new(
             "applies-to-production",
             CheckStatus::Warn,
             format!("{label} is picked after the conflict above is resolved"),
         ),
     });
+    // A dependency's detail ends with what to do about it, and the list of
+    // commits gets the room that is left.
+    let tail = |blocks: bool| match allow_dependency {
+        Some(reason) => format!("; allowed: {}", plan::shorten(reason, 120)),
+        None if blocks => ESCALATE.to_string(),
+        None => String::new(),
+    };
+    let status = |blocks: bool| match allow_dependency {
+        None if blocks => CheckStatus::Block,
+        _ => CheckStatus::Warn,
+    };
     for d in &pick.dependencies {
-        let found = format!(
-            "{label} depends on unreleased work: its hunks overlap lines of {} that production lacks, written by {}",
-            d.path,
-            list_commits(&d.commits)
-        );
-        checks.push(match allow_dependency {
-            Some(reason) => Check::new(
-                "depends-on-unreleased",
-                CheckStatus::Warn,
-                format!("{found}; allowed: {reason}"),
-            ),
-            None => Check::new(
-                "depends-on-unreleased",
-                CheckStatus::Block,
+        let (name, blocks, head) = if d.context_only {
+            (
+                "context-from-unreleased",
+                // Git's merge placed the change and the lines it changes are
+                // production's: unreleased lines in its context only warn.
+                false,
                 format!(
-                    "{found}; stop and escalate: a selective hotfix is not the right workflow, unless the \
-                     decision is to go on with --allow-dependency \"reason\""
+                    "{label} changes {} next to lines production lacks (they are only its context), written by ",
+                    plan::shorten(&d.path, 80)
                 ),
-            ),
-        });
+            )
+        } else {
+            (
+                "depends-on-unreleased",
+                true,
+                format!(
+                    "{label} depends on unreleased work: it changes lines of {} that production lacks, written by ",
+                    plan::shorten(&d.path, 80)
+                ),
+            )
+        };
+        checks.push(
+            Check::new(
+                name,
+                status(blocks),
+                plan::detail_with_commits(&head, &d.commits, &tail(blocks)),
+            )
+            .with_paths(vec![d.path.clone()])
+            .with_commits(d.commits.clone()),
+        );
+    }
+    if !pick.uses_unreleased.is_empty() {
+        let head =
+            format!("{label} depends on unreleased work: its added lines use what only unreleased commits define: ");
+        let tail = tail(true);
+        let room = plan::DETAIL_MAX.saturating_sub(head.chars().count() + tail.chars().count() + 16);
+        // As many names as fit with their facts legible, at least one.
+        let shown = pick.uses_unreleased.len().min(plan::LISTED).min((room / 90).max(1));
+        let per = room / shown;
+        let names: Vec<String> = pick
+            .uses_unreleased
+            .iter()
+            .take(shown)
+            .map(|n| {
+                let entry = format!(
+                    "`{}` ({}, from {} {})",
+                    plan::shorten(&n.name, 40),
+                    plan::shorten(&n.defined_in, 80),
+                    n.commit.id.short(),
+                    plan::shorten(&n.commit.subject, plan::SUBJECT_CHARS)
+                );
+                plan::shorten(&entry, per.saturating_sub(2))
+            })
+            .collect();
+        let more = pick.uses_unreleased.len() - shown;
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        let mut commits: Vec<CommitSummary> = Vec::new();
+        for n in &pick.uses_unreleased {
+            if !commits.iter().any(|c| c.id == n.commit.id) {
+                commits.push(n.commit.clone());
+            }
+        }
+        let mut paths: Vec<String> = pick.uses_unreleased.iter().map(|n| n.defined_in.clone()).collect();
+        paths.dedup();
+        checks.push(
+            Check::new(
+                "depends-on-unreleased",
+                status(true),
+                format!("{head}{}{more}{tail}", names.join("; ")),
+            )
+            .with_paths(paths)
+            .with_commits(commits),
+        );
     }
     for d in &pick.same_file {
-        checks.push(Check::new(
-            "unreleased-same-file",
-            CheckStatus::Warn,
-            format!(
-                "{label} changes {}, which unreleased commits also changed elsewhere: {}",
-                d.path,
-                list_commits(&d.commits)
-            ),
-        ));
+        let head = format!(
+            "{label} changes {}, which unreleased commits also changed elsewhere: ",
+            plan::shorten(&d.path, 80)
+        );
+        checks.push(
+            Check::new(
+                "unreleased-same-file",
+                CheckStatus::Warn,
+                plan::detail_with_commits(&head, &d.commits, ""),
+            )
+            .with_paths(vec![d.path.clone()])
+            .with_commits(d.commits.clone()),
+        );
     }
     checks
-}
-
-fn list_commits(commits: &[CommitSummary]) -> String {
-    commits
-        .iter()
-        .map(|c| format!("{} {}", c.id.short(), c.subject))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn restore_check(
@@ -464,7 +606,7 @@ fn only_fixes_check(picks: &[Pick], scope: &Scope) -> Check {
     let allowed: BTreeSet<&str> = picks
         .iter()
         .filter(|p| p.status.is_applied())
-        .flat_map(|p| p.touched.iter().map(String::as_str))
+        .flat_map(|p| p.touched.iter().chain(&p.placed).map(String::as_str))
         .collect();
     let extra: Vec<&str> = scope
         .changes
@@ -485,8 +627,12 @@ fn only_fixes_check(picks: &[Pick], scope: &Scope) -> Check {
         Check::new(
             "release-is-production-plus-fixes",
             CheckStatus::Block,
-            format!("release would also change paths no fix touches: {}", extra.join(", ")),
+            format!(
+                "release would also change paths no fix touches: {}",
+                plan::list_paths(&extra)
+            ),
         )
+        .with_paths(extra.iter().map(|p| p.to_string()).collect())
     }
 }
 
@@ -530,36 +676,52 @@ fn patch_id_checks(git: &Git, picks: &[Pick], first_onto: &Oid) -> Result<Vec<Ch
         .collect())
 }
 
-fn scope_checks(scope: &Scope, limits: &crate::config::Checks) -> Vec<Check> {
+/// How big the hotfix is: `picks` commits (every pick of the plan), files
+/// and lines against `[checks]`.
+fn scope_checks(scope: &Scope, picks: usize, limits: &crate::config::Checks) -> Vec<Check> {
     let lines = scope.lines_added + scope.lines_removed;
+    let size = format!(
+        "{picks} commit{}, {} files, +{} -{} lines",
+        if picks == 1 { "" } else { "s" },
+        scope.files,
+        scope.lines_added,
+        scope.lines_removed
+    );
     let mut checks = vec![if scope.files > limits.max_files || lines > limits.max_lines {
         Check::new(
             "scope",
             CheckStatus::Warn,
             format!(
-                "{} files, +{} -{} lines: above the hotfix limit ({} files, {} lines); is this really one urgent fix?",
-                scope.files, scope.lines_added, scope.lines_removed, limits.max_files, limits.max_lines
+                "{size}: above the hotfix limit ({} files, {} lines); is this really one urgent fix?",
+                limits.max_files, limits.max_lines
             ),
         )
     } else {
-        Check::new(
-            "scope",
-            CheckStatus::Pass,
-            format!(
-                "{} files, +{} -{} lines",
-                scope.files, scope.lines_added, scope.lines_removed
-            ),
-        )
+        Check::new("scope", CheckStatus::Pass, size)
     }];
-    if !scope.migrations.is_empty() {
+    if picks > limits.max_picks {
         checks.push(Check::new(
-            "migrations",
-            CheckStatus::Warn,
+            "max-picks",
+            CheckStatus::Block,
             format!(
-                "migration paths change; plan them into the deploy: {}",
-                scope.migrations.join(", ")
+                "the fixes expand to {picks} commits, more than [checks] max_picks ({}): a hotfix picks a few \
+                 approved fixes, not a branch",
+                limits.max_picks
             ),
         ));
+    }
+    if !scope.migrations.is_empty() {
+        checks.push(
+            Check::new(
+                "migrations",
+                CheckStatus::Warn,
+                format!(
+                    "migration paths change; plan them into the deploy: {}",
+                    plan::list_paths(&scope.migrations)
+                ),
+            )
+            .with_paths(scope.migrations.clone()),
+        );
     }
     checks
 }

@@ -1,0 +1,202 @@
+//! Replays real backports as `git hotfix plan` runs: how many of the fixes
+//! maintainers shipped exactly as `git cherry-pick` gives them does `plan`
+//! block, and by which checks?
+//!
+//! A backport is a commit whose message says "(cherry picked from commit X)",
+//! one source. It is kept when git's cherry-pick merge of X onto the
+//! backport's first parent (`merge-tree --write-tree --merge-base X^`, what
+//! `git cherry-pick` runs, as `replay_backports` proves case by case) is
+//! clean, changes something, and gives the shipped backport's tree. Each kept
+//! backport is then planned by the real binary, with release = production =
+//! the backport's first parent and main = X, in the clone itself (its remote
+//! `origin` is the clone).
+//!
+//! Usage: `replay_plans <git-dir> <git-hotfix binary> [max-picks]`;
+//! `bench/replay_plans.sh` wraps it on a shared clone.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use hotfix::git::{Git, Oid};
+use hotfix::workflow::pick;
+use hotfix::workflow::plan::PickStatus;
+
+struct Backport {
+    backport: Oid,
+    onto: Oid,
+    source: Oid,
+}
+
+const CONFIG: &str = r#"strategy = "restore-release"
+remote = "origin"
+[branches]
+main = "replay/main"
+release = "replay/release"
+"#;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let repo = args
+        .next()
+        .expect("usage: replay_plans <git-dir> <git-hotfix> [max-picks]");
+    let bin = args
+        .next()
+        .expect("usage: replay_plans <git-dir> <git-hotfix> [max-picks]");
+    let max: usize = args.next().map_or(150, |n| n.parse().expect("max-picks is a number"));
+    let git = Git::open(Path::new(&repo)).expect("a git repository");
+    let config = Path::new(&repo).join("replay-hotfix.toml");
+    std::fs::write(&config, CONFIG).expect("write config");
+    let _ = git.run(&["remote", "remove", "origin"]);
+    git.run(&["remote", "add", "origin", &repo])
+        .expect("remote origin = the clone");
+
+    let backports = collect(&git, max);
+    let (mut blocked, mut longest, mut over_400) = (0usize, 0usize, 0usize);
+    let mut by_check: BTreeMap<String, usize> = BTreeMap::new();
+    let mut longest_at = String::new();
+    let mut blocks = Vec::new();
+    for b in &backports {
+        git.run(&["update-ref", "refs/heads/replay/release", b.onto.as_str()])
+            .expect("release ref");
+        git.run(&["update-ref", "refs/heads/replay/main", b.source.as_str()])
+            .expect("main ref");
+        let out = Command::new(&bin)
+            .arg("-C")
+            .arg(&repo)
+            .arg("--config")
+            .arg(&config)
+            .args(["plan", "--fix", b.source.as_str(), "--production", b.onto.as_str()])
+            .env("GIT_AUTHOR_NAME", "Replay")
+            .env("GIT_AUTHOR_EMAIL", "replay@example.com")
+            .env("GIT_COMMITTER_NAME", "Replay")
+            .env("GIT_COMMITTER_EMAIL", "replay@example.com")
+            .output()
+            .expect("git-hotfix runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for line in stdout.lines().chain(stderr.lines()) {
+            let n = line.chars().count();
+            if n > 400 {
+                over_400 += 1;
+            }
+            if n > longest {
+                longest = n;
+                longest_at = b.source.to_string();
+            }
+        }
+        match out.status.code() {
+            Some(0) => {}
+            Some(3) => {
+                blocked += 1;
+                let mut names: Vec<String> = stdout
+                    .lines()
+                    .filter_map(|l| l.trim_start().strip_prefix("BLOCK "))
+                    .filter_map(|rest| rest.split_whitespace().next().map(str::to_string))
+                    .collect();
+                names.dedup();
+                for n in &names {
+                    *by_check.entry(n.clone()).or_default() += 1;
+                }
+                blocks.push(format!(
+                    "BLOCKED {} onto {} (backport {}): {}",
+                    b.source,
+                    b.onto,
+                    b.backport,
+                    names.join(", ")
+                ));
+            }
+            code => {
+                blocks.push(format!(
+                    "ERROR {} onto {}: exit {code:?}: {}",
+                    b.source,
+                    b.onto,
+                    stderr.trim()
+                ));
+                *by_check.entry("error".into()).or_default() += 1;
+            }
+        }
+    }
+    let picks = backports.len();
+    let name = std::env::var("REPLAY_NAME").unwrap_or(repo);
+    let checks: Vec<String> = by_check.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!("| repository | picks | blocked | blocked % | blocks by check | longest line | lines > 400 |");
+    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| {name} | {picks} | {blocked} | {:.1} | {} | {longest} | {over_400} |",
+        if picks == 0 {
+            0.0
+        } else {
+            blocked as f64 * 100.0 / picks as f64
+        },
+        if checks.is_empty() {
+            "-".to_string()
+        } else {
+            checks.join(", ")
+        }
+    );
+    println!("longest line in the plan of {longest_at}");
+    for b in &blocks {
+        println!("{b}");
+    }
+}
+
+/// The newest `max` backports (one source each, newest first) whose clean
+/// cherry-pick gives the shipped tree.
+fn collect(git: &Git, max: usize) -> Vec<Backport> {
+    let out = git
+        .run(&[
+            "log",
+            "--all",
+            "-z",
+            "--no-merges",
+            "--grep=(cherry picked from commit ",
+            "--format=%H %P%n%B",
+        ])
+        .expect("git log");
+    let mut found: Vec<Backport> = Vec::new();
+    for record in out.split('\0') {
+        let record = record.trim_start_matches('\n');
+        let Some((header, body)) = record.split_once('\n') else {
+            continue;
+        };
+        let mut ids = header.split(' ').filter_map(Oid::parse);
+        let (Some(backport), Some(onto)) = (ids.next(), ids.next()) else {
+            continue;
+        };
+        let sources: Vec<Oid> = body
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("(cherry picked from commit "))
+            .filter_map(|rest| Oid::parse(rest.trim_end_matches(')')))
+            .collect();
+        let [source] = sources.as_slice() else {
+            continue;
+        };
+        if found.iter().any(|b| &b.source == source && b.onto == onto) {
+            continue;
+        }
+        if !matches!(git.resolve_commits(&[source.as_str()]).as_deref(), Ok([Some(_)])) {
+            continue;
+        }
+        let Ok(commits) = git.commits(&[source.clone(), onto.clone(), backport.clone()]) else {
+            continue;
+        };
+        let (fix, target, shipped) = (&commits[0], &commits[1], &commits[2]);
+        let mainline = (fix.parents.len() > 1).then_some(1);
+        let Ok(attempt) = pick::attempt(git, &target.id, &target.tree, fix, mainline) else {
+            continue;
+        };
+        if attempt.status != PickStatus::Clean || attempt.tree != shipped.tree {
+            continue;
+        }
+        found.push(Backport {
+            backport,
+            onto,
+            source: source.clone(),
+        });
+        if found.len() == max {
+            break;
+        }
+    }
+    found
+}
