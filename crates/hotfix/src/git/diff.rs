@@ -201,20 +201,7 @@ impl Git {
 
     /// Returns the paths `to` has and `from` lacks, among `paths` (all when empty).
     pub fn added_paths(&self, from: &Oid, to: &Oid, paths: &[String]) -> Result<Vec<String>> {
-        let mut args = vec![
-            "diff-tree",
-            "-r",
-            "-z",
-            "--name-only",
-            "--no-renames",
-            "--diff-filter=A",
-            from.as_str(),
-            to.as_str(),
-            "--",
-        ];
-        args.extend(paths.iter().map(String::as_str));
-        let out = self.run(&args)?;
-        Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())
+        self.paths_between(from, to, Some("--diff-filter=A"), paths)
     }
 
     /// Returns the paths among `paths` that differ between two tree-ishes.
@@ -222,16 +209,15 @@ impl Git {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
-        let mut args = vec![
-            "diff-tree",
-            "-r",
-            "-z",
-            "--name-only",
-            "--no-renames",
-            from.as_str(),
-            to.as_str(),
-            "--",
-        ];
+        self.paths_between(from, to, None, paths)
+    }
+
+    /// `diff-tree --name-only` between two tree-ishes, renames off, with an
+    /// optional `--diff-filter`, limited to `paths` (all when empty).
+    pub(super) fn paths_between(&self, from: &Oid, to: &Oid, filter: Option<&str>, paths: &[String]) -> Result<Vec<String>> {
+        let mut args = vec!["diff-tree", "-r", "-z", "--name-only", "--no-renames"];
+        args.extend(filter);
+        args.extend([from.as_str(), to.as_str(), "--"]);
         args.extend(paths.iter().map(String::as_str));
         let out = self.run(&args)?;
         Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())

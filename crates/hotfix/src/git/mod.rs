@@ -646,16 +646,7 @@ impl Git {
 
     /// Returns the paths that differ between two tree-ishes.
     pub fn changed_paths(&self, from: &Oid, to: &Oid) -> Result<Vec<String>> {
-        let out = self.run(&[
-            "diff-tree",
-            "-r",
-            "-z",
-            "--name-only",
-            "--no-renames",
-            from.as_str(),
-            to.as_str(),
-        ])?;
-        Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())
+        self.paths_between(from, to, None, &[])
     }
 
     /// Lists commits reachable from any of `include` but not from `exclude`
