@@ -27,25 +27,7 @@ impl Git {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
-        let unified = format!("-U{context}");
-        let mut args = vec![
-            "-c",
-            "core.quotePath=false",
-            "diff-tree",
-            "-r",
-            "-p",
-            "--no-color",
-            "--no-renames",
-            "--no-ext-diff",
-            "--no-textconv",
-            &unified,
-            from.as_str(),
-            to.as_str(),
-            "--",
-        ];
-        args.extend(paths.iter().map(String::as_str));
-        // Only headers are read; the lines between them are file content, in any encoding.
-        let out = String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned();
+        let out = self.patch(from, to, paths, context)?;
         parse_hunks(&out).map_err(|detail| GitError::Parse {
             args: "diff-tree -p".into(),
             detail,
@@ -106,23 +88,7 @@ impl Git {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
-        let mut args = vec![
-            "-c",
-            "core.quotePath=false",
-            "diff-tree",
-            "-r",
-            "-p",
-            "-U0",
-            "--no-color",
-            "--no-renames",
-            "--no-ext-diff",
-            "--no-textconv",
-            from.as_str(),
-            to.as_str(),
-            "--",
-        ];
-        args.extend(paths.iter().map(String::as_str));
-        let out = String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned();
+        let out = self.patch(from, to, paths, 0)?;
         parse_added(&out).map_err(|detail| GitError::Parse {
             args: "diff-tree -p -U0".into(),
             detail,
@@ -132,12 +98,33 @@ impl Git {
     /// Returns the text of `path` at `commit` (lossily UTF-8), or `None` when
     /// the commit has no such file.
     pub fn file_text(&self, commit: &Oid, path: &str) -> Result<Option<String>> {
-        let spec = format!("{commit}:{path}");
-        match self.run_bytes(&["cat-file", "blob", &spec], None) {
-            Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-            Err(GitError::Failed { .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(self
+            .file_at(commit, path)?
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// The patch of `from..to` in `paths` with `context` lines, renames off,
+    /// read lossily: only its headers and `+` lines are used, and file
+    /// content may be in any encoding.
+    fn patch(&self, from: &Oid, to: &Oid, paths: &[String], context: u32) -> Result<String> {
+        let unified = format!("-U{context}");
+        let mut args = vec![
+            "-c",
+            "core.quotePath=false",
+            "diff-tree",
+            "-r",
+            "-p",
+            "--no-color",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            &unified,
+            from.as_str(),
+            to.as_str(),
+            "--",
+        ];
+        args.extend(paths.iter().map(String::as_str));
+        Ok(String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned())
     }
 
     /// Returns the hunks between two blobs named `<commit>:<path>` (the spec
