@@ -71,21 +71,9 @@ fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
 /// shell starts a foreground job, with the environment tests pin.
 fn spawn_hotfix(s: &Scenario, dir: &Path, args: &[&str]) -> Child {
     use std::os::unix::process::CommandExt;
-    let home = s.root();
-    Command::new(BIN)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("LC_ALL", "C")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
-        .env("GIT_AUTHOR_NAME", "Dana Dev")
-        .env("GIT_AUTHOR_EMAIL", "dana@example.com")
-        .env("GIT_COMMITTER_NAME", "Olly Operator")
-        .env("GIT_COMMITTER_EMAIL", "olly@example.com")
-        .env("GIT_HOTFIX_HOSTNAME", "test-host")
-        .env("TMPDIR", home)
-        .current_dir(dir)
+    let mut cmd = Command::new(BIN);
+    crate::common::pinned(&mut cmd, s.root());
+    cmd.current_dir(dir)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

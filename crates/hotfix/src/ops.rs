@@ -701,25 +701,9 @@ pub struct RollbackPreview {
 /// changes nothing.
 pub fn rollback_preview(session: &Session, id: Option<&str>) -> Result<(Journal, RollbackPreview), Error> {
     let journal = load_run(session, id)?;
+    refuse_rollback(&journal)?;
     let run = &journal.run;
     let state = run.state();
-    match (run.phase(), state) {
-        (Phase::Rollback, RunState::RolledBack) => {
-            return Err(WorkflowError::RunFinished {
-                id: journal.id.clone(),
-                state: state.as_str(),
-            }
-            .into())
-        }
-        (Phase::Hotfix, RunState::InProgress | RunState::Stopped) if run.done(StepName::PushRelease).is_none() => {
-            return Err(WorkflowError::NotPushed {
-                id: journal.id.clone(),
-                what: "roll back (`git hotfix abort` stops it)",
-            }
-            .into())
-        }
-        _ => {}
-    }
     let on_run = session_for_run(session, run);
     let release_ref = format!("refs/heads/{}", run.record.release_branch);
     let release_now = on_run.git.remote_ref(&run.record.remote, &release_ref)?;
@@ -734,6 +718,28 @@ pub fn rollback_preview(session: &Session, id: Option<&str>) -> Result<(Journal,
     Ok((journal, preview))
 }
 
+/// Refuses a rollback of a run already rolled back, or of one in progress
+/// that never pushed release (`abort` stops that).
+fn refuse_rollback(journal: &Journal) -> Result<(), Error> {
+    let run = &journal.run;
+    let state = run.state();
+    match (run.phase(), state) {
+        (Phase::Rollback, RunState::RolledBack) => Err(WorkflowError::RunFinished {
+            id: journal.id.clone(),
+            state: state.as_str(),
+        }
+        .into()),
+        (Phase::Hotfix, RunState::InProgress | RunState::Stopped) if run.done(StepName::PushRelease).is_none() => {
+            Err(WorkflowError::NotPushed {
+                id: journal.id.clone(),
+                what: "roll back (`git hotfix abort` stops it)",
+            }
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Rolls production back to the run's recorded production commit: restore
 /// release again, then the release job, deploy, verification and smoke
 /// checks. Works on runs in progress, finished or aborted, as long as the
@@ -744,7 +750,10 @@ pub fn rollback(
     reason: &str,
     progress: &dyn Progress,
 ) -> Result<(Journal, Outcome), Error> {
-    let (mut journal, _) = rollback_preview(session, id)?;
+    // Loaded again, not taken from the preview: the operator may have
+    // answered its question minutes later.
+    let mut journal = load_run(session, id)?;
+    refuse_rollback(&journal)?;
     let on_run = session_for_run(session, &journal.run);
     fetch_release_and_main(&on_run)?;
     commands_trusted(session, &journal.run)?;

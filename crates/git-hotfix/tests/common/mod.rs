@@ -21,7 +21,7 @@ develop = "develop"
 "#;
 
 /// The environment every git and git-hotfix call in tests runs with.
-fn pinned(cmd: &mut Command, home: &Path) {
+pub fn pinned(cmd: &mut Command, home: &Path) {
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home)
