@@ -34,12 +34,12 @@ impl CommandError {
 impl From<hotfix::Error> for CommandError {
     fn from(e: hotfix::Error) -> Self {
         let mut details = Vec::new();
-        if let hotfix::Error::Workflow(hotfix::workflow::WorkflowError::ReleaseMoved { unexpected, .. }) = &e {
+        if let hotfix::Error::Workflow(hotfix::engine::WorkflowError::ReleaseMoved { unexpected, .. }) = &e {
             for c in unexpected {
                 details.push(format!("unexpected on release: {} {}", c.id.short(), c.subject));
             }
         }
-        if let hotfix::Error::Workflow(hotfix::workflow::WorkflowError::PickConflict {
+        if let hotfix::Error::Workflow(hotfix::engine::WorkflowError::PickConflict {
             conflicts, unreleased, ..
         }) = &e
         {
@@ -52,7 +52,7 @@ impl From<hotfix::Error> for CommandError {
                 )
             }));
         }
-        if let hotfix::Error::Workflow(hotfix::workflow::WorkflowError::EvidenceMissing { missing }) = &e {
+        if let hotfix::Error::Workflow(hotfix::engine::WorkflowError::EvidenceMissing { missing }) = &e {
             for item in missing {
                 details.push(format!("missing  {}: {}", item.id, item.detail));
             }

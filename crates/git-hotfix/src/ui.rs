@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use hotfix::ambient::format_utc;
 use hotfix::config::format_duration;
+use hotfix::engine::execute::{Progress, StepPosition};
+use hotfix::engine::gates::Gate;
 use hotfix::journal::{Event, Evidence, OpenAttempt, Phase, Run, RunState};
 use hotfix::ops::RunStatus;
 use hotfix::providers::command::CommandOutcome;
 use hotfix::providers::http::Observation;
-use hotfix::workflow::execute::{Progress, StepPosition};
-use hotfix::workflow::gates::Gate;
-use hotfix::workflow::plan::{self, CheckStatus, Pick, PickStatus, Plan, StepName, TakenOut, PRODUCTION_STEPS};
+use hotfix::record::plan::{self, CheckStatus, Pick, PickStatus, Plan, StepName, TakenOut, PRODUCTION_STEPS};
 
 /// Prints a line to stdout, masked (see [`mask`]); a closed pipe (`| head`)
 /// is not an error worth a panic.
@@ -171,14 +171,20 @@ fn taken_out_lines(t: &TakenOut) -> Vec<String> {
         t.lines()
     )];
     for c in t.commits.iter().take(3) {
-        lines.push(format!("  {} {}", c.id.short(), plan::shorten(&c.subject, plan::SUBJECT_CHARS)));
+        lines.push(format!(
+            "  {} {}",
+            c.id.short(),
+            plan::shorten(&c.subject, plan::SUBJECT_CHARS)
+        ));
     }
     if t.commits_total > 3 {
-        lines.push(format!("  and {} more (land them again after the hotfix)", t.commits_total - 3));
+        lines.push(format!(
+            "  and {} more (land them again after the hotfix)",
+            t.commits_total - 3
+        ));
     }
     lines
 }
-
 
 fn describe_pick(pick: &Pick) -> String {
     let merge = pick.mainline.map_or(String::new(), |m| format!(" (merge, -m {m})"));
@@ -713,10 +719,10 @@ pub fn missing_roles_of(gate: Option<&Gate>) -> Vec<String> {
 pub fn pass_gate(
     session: &hotfix::ops::Session,
     journal: hotfix::journal::Journal,
-    outcome: hotfix::workflow::execute::Outcome,
+    outcome: hotfix::engine::execute::Outcome,
     yes: bool,
     printer: &StepPrinter,
-) -> Result<(hotfix::journal::Journal, hotfix::workflow::execute::Outcome), crate::error::CommandError> {
+) -> Result<(hotfix::journal::Journal, hotfix::engine::execute::Outcome), crate::error::CommandError> {
     let Some(Gate::Confirmation { step }) = &outcome.gate else {
         return Ok((journal, outcome));
     };
@@ -739,7 +745,7 @@ pub fn pass_gate(
     let steps_done = outcome.steps_done + more.steps_done;
     Ok((
         journal,
-        hotfix::workflow::execute::Outcome {
+        hotfix::engine::execute::Outcome {
             steps_done,
             gate: more.gate,
             caught_up: outcome.caught_up + more.caught_up,

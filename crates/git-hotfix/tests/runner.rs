@@ -13,6 +13,6 @@ mod test_inputs;
 mod test_interrupt;
 mod test_production;
 mod test_restore_release;
-mod test_secrets;
 mod test_resume;
+mod test_secrets;
 mod test_way_back;

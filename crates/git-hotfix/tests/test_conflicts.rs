@@ -124,7 +124,11 @@ fn conflict_resolve_edit_continue_with_the_unrelated_edit_caught() {
     let status = s.hotfix(&other, &["status", &id]);
     status.expect_code(0);
     // It says what happened: the fix was resolved by hand and picked, not "not picked".
-    assert!(status.stdout.contains("resolved by hand, picked as"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("resolved by hand, picked as"),
+        "{}",
+        status.stdout
+    );
     assert!(!status.stdout.contains("not picked"), "{}", status.stdout);
 }
 

@@ -217,7 +217,11 @@ fn approvals_then_release_job_deploy_verification_smoke_report_and_finish() {
     // Minute 0 of the 2h monitoring window: production is still watched.
     let early = s.hotfix(&s.work, &["finish"]);
     early.expect_code(3);
-    assert!(early.stderr.contains("inside its monitoring window"), "{}", early.stderr);
+    assert!(
+        early.stderr.contains("inside its monitoring window"),
+        "{}",
+        early.stderr
+    );
     assert!(early.stderr.contains("finish --force"), "{}", early.stderr);
     assert!(s.origin_ref("refs/hotfix/locks/release").is_some(), "nothing released");
     let after_window = (std::time::SystemTime::now()

@@ -66,7 +66,10 @@ fn a_production_the_sources_contradict_blocks_unless_overridden_with_a_reason() 
     assert!(decisions.contains("the version endpoint is stale"), "{decisions}");
     assert!(decisions.contains(&s.p[..7]), "names what the source said: {decisions}");
     let journal = s.git(&s.origin, &["log", "--format=%B", "--glob=refs/hotfix/runs/*"]);
-    assert!(journal.contains("\"production_override\":\"the deploy page shows U1"), "{journal}");
+    assert!(
+        journal.contains("\"production_override\":\"the deploy page shows U1"),
+        "{journal}"
+    );
 }
 
 #[test]
@@ -79,7 +82,10 @@ fn a_production_release_never_held_blocks_and_a_tag_or_a_reason_lets_it_through(
     let on_release = check(&json(&plan.stdout), "production-on-release").clone();
     assert_eq!(on_release["status"], "block", "{on_release}");
     assert!(
-        on_release["detail"].as_str().expect("detail").contains("neither in release's history nor tagged"),
+        on_release["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("neither in release's history nor tagged"),
         "{on_release}"
     );
     let start = s.hotfix(&s.work, &["start", "--fix", &s.g, "--production", &s.f, "--yes"]);
@@ -88,17 +94,32 @@ fn a_production_release_never_held_blocks_and_a_tag_or_a_reason_lets_it_through(
 
     let plan = s.hotfix(
         &s.work,
-        &["plan", "--fix", &s.g, "--production", &s.f, "--production-override", "hand-deployed", "--json"],
+        &[
+            "plan",
+            "--fix",
+            &s.g,
+            "--production",
+            &s.f,
+            "--production-override",
+            "hand-deployed",
+            "--json",
+        ],
     );
     let v = json(&plan.stdout);
     assert_eq!(check(&v, "production-on-release")["status"], "warn");
-    assert!(check(&v, "production-on-release")["detail"].as_str().expect("detail").contains("overridden: hand-deployed"));
+    assert!(check(&v, "production-on-release")["detail"]
+        .as_str()
+        .expect("detail")
+        .contains("overridden: hand-deployed"));
 
     s.git(&s.work, &["tag", "v1.0.1", &s.f]);
     let plan = s.hotfix(&s.work, &["plan", "--fix", &s.g, "--production", &s.f, "--json"]);
     let v = json(&plan.stdout);
     assert_eq!(check(&v, "production-on-release")["status"], "pass", "{v}");
-    assert!(check(&v, "production-on-release")["detail"].as_str().expect("detail").contains("tagged v1.0.1"));
+    assert!(check(&v, "production-on-release")["detail"]
+        .as_str()
+        .expect("detail")
+        .contains("tagged v1.0.1"));
 }
 
 #[test]
@@ -107,11 +128,16 @@ fn the_plan_says_what_the_restore_takes_out_and_the_report_lists_it_to_land_agai
     let plan = s.hotfix(&s.work, &["plan", "--fix", &s.f, "--production", &s.p]);
     plan.expect_code(0);
     assert!(
-        plan.stdout.contains("takes out 2 commit(s) release has and production lacks: 1 file(s), +2 -0 lines"),
+        plan.stdout
+            .contains("takes out 2 commit(s) release has and production lacks: 1 file(s), +2 -0 lines"),
         "{}",
         plan.stdout
     );
-    assert!(plan.stdout.contains(&format!("{} U2: more unreleased", &s.u2[..7])), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains(&format!("{} U2: more unreleased", &s.u2[..7])),
+        "{}",
+        plan.stdout
+    );
     let plan = s.hotfix(&s.work, &["plan", "--fix", &s.f, "--production", &s.p, "--json"]);
     let v = json(&plan.stdout);
     let taken = &v["restore"]["takes_out"];
@@ -123,7 +149,9 @@ fn the_plan_says_what_the_restore_takes_out_and_the_report_lists_it_to_land_agai
     let report = s.hotfix(&s.work, &["report"]);
     report.expect_code(0);
     assert!(
-        report.stdout.contains("land again on `release` the 2 commit(s) the restore took out"),
+        report
+            .stdout
+            .contains("land again on `release` the 2 commit(s) the restore took out"),
         "{}",
         report.stdout
     );
@@ -136,13 +164,18 @@ fn a_remote_given_as_a_path_works_for_plan_and_start() {
     let path = s.origin.to_string_lossy().into_owned();
     let config = crate::common::MINIMAL_CONFIG.replace("remote = \"origin\"", &format!("remote = \"{path}\""));
     std::fs::write(s.work.join("hotfix.toml"), config).expect("config");
-    s.hotfix(&s.work, &["plan", "--fix", &s.f, "--production", &s.p]).expect_code(0);
+    s.hotfix(&s.work, &["plan", "--fix", &s.f, "--production", &s.p])
+        .expect_code(0);
     let start = s.start_fix(&[]);
     start.expect_code(0);
     s.assert_hotfixed(&s.release0, &[&s.f]);
     let status = s.hotfix(&s.work, &["status"]);
     status.expect_code(0);
-    assert!(status.stdout.contains("lock       held by this run"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("lock       held by this run"),
+        "{}",
+        status.stdout
+    );
 }
 
 #[test]
@@ -150,9 +183,15 @@ fn config_that_cannot_work_is_refused_at_load_with_the_key_named() {
     let s = Scenario::new();
     let before = s.origin_refs();
     for (extra, wanted) in [
-        ("\n[[verify.http]]\nurl = \"http://127.0.0.1:9/v\"\nsha_pointer = \"sha\"\n", "write `/sha`"),
+        (
+            "\n[[verify.http]]\nurl = \"http://127.0.0.1:9/v\"\nsha_pointer = \"sha\"\n",
+            "write `/sha`",
+        ),
         ("\n[deploy]\ncommand = \"\"\n", "`deploy.command` is empty"),
-        ("\n[checks]\nmax_files = \"20\"\n", "found the string \"20\"; write it without quotes"),
+        (
+            "\n[checks]\nmax_files = \"20\"\n",
+            "found the string \"20\"; write it without quotes",
+        ),
     ] {
         std::fs::write(
             s.work.join("hotfix.toml"),
@@ -168,7 +207,11 @@ fn config_that_cannot_work_is_refused_at_load_with_the_key_named() {
     std::fs::write(s.work.join("hotfix.toml"), spaced).expect("config");
     let plan = s.hotfix(&s.work, &["plan", "--fix", &s.f, "--production", &s.p]);
     plan.expect_code(1);
-    assert!(plan.stderr.contains("is not a branch name git accepts"), "{}", plan.stderr);
+    assert!(
+        plan.stderr.contains("is not a branch name git accepts"),
+        "{}",
+        plan.stderr
+    );
     assert_eq!(s.origin_refs(), before);
 }
 

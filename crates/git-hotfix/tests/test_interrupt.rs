@@ -94,7 +94,10 @@ fn finish(child: Child) -> Run {
 
 /// The events of run `id`'s journal in `dir` (`refs/hotfix/runs/<id>`), oldest first.
 fn journal_events(s: &Scenario, dir: &Path, id: &str) -> Vec<serde_json::Value> {
-    let text = s.git(dir, &["log", "--reverse", "--format=%B", &format!("refs/hotfix/runs/{id}")]);
+    let text = s.git(
+        dir,
+        &["log", "--reverse", "--format=%B", &format!("refs/hotfix/runs/{id}")],
+    );
     text.lines()
         .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str(l).expect("entry JSON"))
@@ -137,13 +140,20 @@ fn a_production_command_past_its_timeout_fails_fast_and_changes_nothing() {
         "{}",
         start.stderr
     );
-    assert!(start.stderr.contains("command_timeout"), "the hint names the key: {}", start.stderr);
+    assert!(
+        start.stderr.contains("command_timeout"),
+        "the hint names the key: {}",
+        start.stderr
+    );
     assert_eq!(s.origin_refs(), before, "origin unchanged");
 }
 
 /// Returns the id of the one run in `s.work`'s journal.
 fn run_id(s: &Scenario) -> String {
-    let refs = s.git(&s.work, &["for-each-ref", "--format=%(refname:strip=3)", "refs/hotfix/runs/"]);
+    let refs = s.git(
+        &s.work,
+        &["for-each-ref", "--format=%(refname:strip=3)", "refs/hotfix/runs/"],
+    );
     refs.lines().next().expect("a run exists").to_string()
 }
 
@@ -152,7 +162,8 @@ fn run_id(s: &Scenario) -> String {
 fn leave_lock(path: &std::path::Path, age: Duration) {
     std::fs::create_dir_all(path.parent().expect("lock in a dir")).expect("mkdir");
     let file = std::fs::File::create(path).expect("lock file");
-    file.set_modified(std::time::SystemTime::now() - age).expect("set mtime");
+    file.set_modified(std::time::SystemTime::now() - age)
+        .expect("set mtime");
 }
 
 #[test]
@@ -205,7 +216,9 @@ fn continue_after_a_kill_past_the_last_step_pushes_the_entries_the_remote_lacks(
     let resumed = s.hotfix(&s.work, &["continue"]);
     resumed.expect_code(0);
     assert!(
-        resumed.stdout.contains(&format!("pushed 1 journal entr(ies) of run {id} that origin lacked")),
+        resumed
+            .stdout
+            .contains(&format!("pushed 1 journal entr(ies) of run {id} that origin lacked")),
         "{}",
         resumed.stdout
     );
@@ -260,16 +273,26 @@ fn ctrl_c_during_the_deploy_is_forwarded_journaled_and_the_deploy_is_not_run_aga
         assert_eq!(interrupted["signal"], "SIGINT");
         let output = interrupted["outcome"]["output"].as_array().expect("output tail");
         assert!(
-            output.iter().any(|l| l.as_str().is_some_and(|l| l.starts_with("deploying"))),
+            output
+                .iter()
+                .any(|l| l.as_str().is_some_and(|l| l.starts_with("deploying"))),
             "{interrupted}"
         );
     }
 
     let status = s.hotfix(&s.work, &["status"]);
     status.expect_code(0);
-    assert!(status.stdout.contains("deploy interrupted by SIGINT: it may have run"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("deploy interrupted by SIGINT: it may have run"),
+        "{}",
+        status.stdout
+    );
     assert!(status.stdout.contains("????  deploy"), "{}", status.stdout);
-    assert!(status.stdout.contains("--rerun deploy"), "next says what to do: {}", status.stdout);
+    assert!(
+        status.stdout.contains("--rerun deploy"),
+        "next says what to do: {}",
+        status.stdout
+    );
     let v: serde_json::Value =
         serde_json::from_str(&s.hotfix(&s.work, &["status", "--json"]).stdout).expect("status JSON");
     assert_eq!(v["state"], "interrupted");
@@ -281,7 +304,11 @@ fn ctrl_c_during_the_deploy_is_forwarded_journaled_and_the_deploy_is_not_run_aga
         "{}",
         refused.stderr
     );
-    assert!(refused.stderr.contains("hint:") && refused.stderr.contains("--rerun deploy"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("hint:") && refused.stderr.contains("--rerun deploy"),
+        "{}",
+        refused.stderr
+    );
     assert_eq!(deploy.runs(), 1, "not run again without a decision");
 
     deploy.set_ticks(1);
@@ -292,22 +319,32 @@ fn ctrl_c_during_the_deploy_is_forwarded_journaled_and_the_deploy_is_not_run_aga
     let k = kinds(&journal_events(&s, &s.origin, &id));
     assert_eq!(
         k[k.len() - 4..],
-        ["step-interrupted deploy", "rerun-allowed deploy", "step-started deploy", "step-done deploy"],
+        [
+            "step-interrupted deploy",
+            "rerun-allowed deploy",
+            "step-started deploy",
+            "step-done deploy"
+        ],
         "{k:?}"
     );
     let status = s.hotfix(&s.work, &["status"]);
-    assert!(status.stdout.contains("decided to run deploy again: Olly Operator"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("decided to run deploy again: Olly Operator"),
+        "{}",
+        status.stdout
+    );
     let report: serde_json::Value =
         serde_json::from_str(&s.hotfix(&s.work, &["report", "--format", "json"]).stdout).expect("report JSON");
     let decisions = report["decisions"].as_array().expect("decisions");
     assert!(
-        decisions
-            .iter()
-            .any(|d| d.as_str().is_some_and(|d| d.starts_with("deploy run again by decision of Olly Operator"))),
+        decisions.iter().any(|d| d
+            .as_str()
+            .is_some_and(|d| d.starts_with("deploy run again by decision of Olly Operator"))),
         "{decisions:?}"
     );
     // The decision is spent: another `--rerun` has nothing to decide.
-    s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"]).expect_code(0);
+    s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"])
+        .expect_code(0);
     assert_eq!(deploy.runs(), 2);
 }
 
@@ -330,9 +367,9 @@ fn after_a_sigkill_continue_refuses_while_the_deploy_runs_and_then_needs_a_decis
     let running = s.hotfix(&s.work, &["continue", "--yes"]);
     running.expect_code(3);
     assert!(
-        running
-            .stderr
-            .contains(&format!("deploy is still running: process group {pgid} on test-host, started at")),
+        running.stderr.contains(&format!(
+            "deploy is still running: process group {pgid} on test-host, started at"
+        )),
         "{}",
         running.stderr
     );
@@ -349,7 +386,11 @@ fn after_a_sigkill_continue_refuses_while_the_deploy_runs_and_then_needs_a_decis
     std::fs::copy(s.work.join("hotfix.toml"), other.join("hotfix.toml")).expect("config");
     let elsewhere = s.hotfix_env(&other, &["continue", "--yes"], &[("GIT_HOTFIX_HOSTNAME", "other-host")]);
     elsewhere.expect_code(3);
-    assert!(elsewhere.stderr.contains("never ended: it may have run"), "{}", elsewhere.stderr);
+    assert!(
+        elsewhere.stderr.contains("never ended: it may have run"),
+        "{}",
+        elsewhere.stderr
+    );
     assert!(
         elsewhere
             .stderr
@@ -375,7 +416,8 @@ fn after_a_sigkill_continue_refuses_while_the_deploy_runs_and_then_needs_a_decis
     assert_eq!(deploy.runs(), 1);
 
     deploy.set_ticks(1);
-    s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"]).expect_code(0);
+    s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"])
+        .expect_code(0);
     assert_eq!(deploy.runs(), 2);
 }
 
@@ -394,17 +436,24 @@ fn a_death_before_the_gate_opens_runs_nothing_and_the_start_still_needs_a_decisi
 
     let refused = s.hotfix(&s.work, &["continue", "--yes"]);
     refused.expect_code(3);
-    assert!(refused.stderr.contains("never ended: it may have run"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("never ended: it may have run"),
+        "{}",
+        refused.stderr
+    );
     assert_eq!(deploy.runs(), 0);
     // A decision for a step with nothing to decide is a usage error.
     let nothing = s.hotfix(&s.work, &["continue", "--yes", "--rerun", "release-action"]);
     nothing.expect_code(2);
     assert!(
-        nothing.stderr.contains("release-action has no interrupted or unfinished attempt"),
+        nothing
+            .stderr
+            .contains("release-action has no interrupted or unfinished attempt"),
         "{}",
         nothing.stderr
     );
-    s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"]).expect_code(0);
+    s.hotfix(&s.work, &["continue", "--yes", "--rerun", "deploy"])
+        .expect_code(0);
     assert_eq!(deploy.runs(), 1);
 }
 
@@ -428,12 +477,19 @@ action = "release checkout"
     wait_for("the release job to run", || job_started.exists());
     // Meanwhile a colleague records something in the same run from their clone.
     let other = s.clone_as("other");
-    s.hotfix(&other, &["attest", "incident-record", "--detail", "INC-7, opened by a colleague"])
-        .expect_code(0);
+    s.hotfix(
+        &other,
+        &["attest", "incident-record", "--detail", "INC-7, opened by a colleague"],
+    )
+    .expect_code(0);
     std::fs::write(&job_go, "").expect("go");
     let lost = finish(child);
     lost.expect_code(1);
-    assert!(lost.stderr.contains("moved on the remote while this command ran"), "{}", lost.stderr);
+    assert!(
+        lost.stderr.contains("moved on the remote while this command ran"),
+        "{}",
+        lost.stderr
+    );
     assert_eq!(deploy.runs(), 0, "the operator who lost the lease never ran the deploy");
 }
 
@@ -464,7 +520,11 @@ fn ctrl_c_while_production_is_polled_stops_at_the_step_boundary_and_verification
         let k = kinds(&journal_events(&s, dir, &id));
         assert_eq!(
             k[k.len() - 3..],
-            ["step-started deploy", "step-done deploy", "interrupted verify-production"],
+            [
+                "step-started deploy",
+                "step-done deploy",
+                "interrupted verify-production"
+            ],
             "{k:?}"
         );
     }

@@ -41,7 +41,12 @@ fn a_token_given_in_free_text_urls_and_stderr_is_masked_everywhere() {
     );
     start.expect_code(0);
     terminal.push_str(&start.all());
-    for args in [vec!["status"], vec!["report"], vec!["report", "--format", "json"], vec!["log"]] {
+    for args in [
+        vec!["status"],
+        vec!["report"],
+        vec!["report", "--format", "json"],
+        vec!["log"],
+    ] {
         let run = s.hotfix_env(&s.work, &args, &[TOKEN]);
         run.expect_code(0);
         terminal.push_str(&run.all());
@@ -58,10 +63,17 @@ fn a_token_given_in_free_text_urls_and_stderr_is_masked_everywhere() {
     std::fs::write(s.work.join("hotfix.toml"), broken).expect("config");
     let failing = s.hotfix_env(&s.work, &["plan", "--fix", &s.f], &[TOKEN]);
     failing.expect_code(1);
-    assert!(failing.stderr.contains("auth failed for [redacted MY_TOKEN]"), "{}", failing.stderr);
+    assert!(
+        failing.stderr.contains("auth failed for [redacted MY_TOKEN]"),
+        "{}",
+        failing.stderr
+    );
     terminal.push_str(&failing.all());
 
-    assert!(terminal.contains("[redacted MY_TOKEN]"), "masked, not dropped: {terminal}");
+    assert!(
+        terminal.contains("[redacted MY_TOKEN]"),
+        "masked, not dropped: {terminal}"
+    );
     assert!(!terminal.contains(secret), "terminal: {terminal}");
     let journal = s.git(&s.origin, &["log", "--format=%B", "--glob=refs/hotfix/*"]);
     assert!(journal.contains("INC-1 token [redacted MY_TOKEN] leaked"), "{journal}");
@@ -77,10 +89,20 @@ fn a_token_given_in_free_text_urls_and_stderr_is_masked_everywhere() {
 fn control_bytes_from_an_http_body_are_escaped_on_the_terminal() {
     let s = Scenario::new();
     let url = serve(200, "{\"sha\": \"\\u001b]0;pwned\\u0007\\u001b[2J\"}".to_string(), 5);
-    s.configure(&format!("\n[production]\nhttp = {{ url = \"{url}/version\", pointer = \"/sha\" }}\n"));
+    s.configure(&format!(
+        "\n[production]\nhttp = {{ url = \"{url}/version\", pointer = \"/sha\" }}\n"
+    ));
     let plan = s.hotfix(&s.work, &["plan", "--fix", &s.f]);
     plan.expect_code(1);
-    assert!(!plan.all().contains('\u{1b}'), "raw escape reached the terminal: {:?}", plan.all());
+    assert!(
+        !plan.all().contains('\u{1b}'),
+        "raw escape reached the terminal: {:?}",
+        plan.all()
+    );
     assert!(!plan.all().contains('\u{7}'), "{:?}", plan.all());
-    assert!(plan.stderr.contains("\\u{1b}]0;pwned"), "shown escaped: {}", plan.stderr);
+    assert!(
+        plan.stderr.contains("\\u{1b}]0;pwned"),
+        "shown escaped: {}",
+        plan.stderr
+    );
 }

@@ -20,8 +20,15 @@ fn fix_h(s: &Scenario) -> String {
 }
 
 fn attest_all(s: &Scenario) {
-    for id in ["release-job", "deploy-completed", "production-reflects-fix", "smoke-passed", "incident-record"] {
-        s.hotfix(&s.work, &["attest", id, "--detail", "done by hand"]).expect_code(0);
+    for id in [
+        "release-job",
+        "deploy-completed",
+        "production-reflects-fix",
+        "smoke-passed",
+        "incident-record",
+    ] {
+        s.hotfix(&s.work, &["attest", id, "--detail", "done by hand"])
+            .expect_code(0);
     }
 }
 
@@ -39,11 +46,16 @@ fn a_finished_run_rolls_back_and_ends_rolled_back_everywhere() {
     ask.expect_code(2);
     assert!(ask.stderr.contains("roll back run "), "{}", ask.stderr);
     assert!(
-        ask.stderr.contains(&format!("gets production {}'s tree in a new commit", &s.p[..7])),
+        ask.stderr
+            .contains(&format!("gets production {}'s tree in a new commit", &s.p[..7])),
         "{}",
         ask.stderr
     );
-    assert!(ask.stderr.contains(&format!("now {}", &hotfix_tip[..7])), "{}", ask.stderr);
+    assert!(
+        ask.stderr.contains(&format!("now {}", &hotfix_tip[..7])),
+        "{}",
+        ask.stderr
+    );
     assert_eq!(s.origin_ref("refs/heads/release").as_deref(), Some(hotfix_tip.as_str()));
 
     let rollback = s.hotfix(&s.work, &["rollback", "--yes", "--reason", "checkout errors doubled"]);
@@ -55,9 +67,15 @@ fn a_finished_run_rolls_back_and_ends_rolled_back_everywhere() {
         s.rev(&s.origin, &format!("{}^{{tree}}", s.p))
     );
     let message = s.git(&s.origin, &["log", "-1", "--format=%B", &tip]);
-    assert!(message.starts_with(&format!("rollback: restore release to production {}", &s.p[..7])), "{message}");
+    assert!(
+        message.starts_with(&format!("rollback: restore release to production {}", &s.p[..7])),
+        "{message}"
+    );
     assert!(message.contains("is rolled back: checkout errors doubled"), "{message}");
-    assert!(s.origin_ref("refs/hotfix/locks/release").is_some(), "the rollback holds the lock again");
+    assert!(
+        s.origin_ref("refs/hotfix/locks/release").is_some(),
+        "the rollback holds the lock again"
+    );
 
     s.hotfix(&s.work, &["finish"]).expect_code(0);
     assert_eq!(s.origin_ref("refs/hotfix/locks/release"), None);
@@ -74,7 +92,10 @@ fn a_finished_run_rolls_back_and_ends_rolled_back_everywhere() {
     assert!(deployed.starts_with("PRODUCTION HOTFIX ROLLED BACK"), "{deployed}");
     assert!(deployed.contains("checkout errors doubled"), "{deployed}");
     assert!(!deployed.contains("No user action required"), "{deployed}");
-    assert!(r["communication"]["status_24h"].as_str().expect("message").contains("was rolled back"));
+    assert!(r["communication"]["status_24h"]
+        .as_str()
+        .expect("message")
+        .contains("was rolled back"));
     // A second rollback of a rolled-back run is refused: there is nothing to undo.
     let again = s.hotfix(&s.work, &["rollback", "--yes"]);
     again.expect_code(1);
@@ -91,7 +112,9 @@ fn an_aborted_run_after_its_deploy_says_so_and_rolls_back() {
     let abort = s.hotfix(&s.work, &["abort", "--reason", "the incident lead stopped it"]);
     abort.expect_code(0);
     assert!(
-        abort.stdout.contains(&format!("production may run {} of this aborted run", &pushed[..7])),
+        abort
+            .stdout
+            .contains(&format!("production may run {} of this aborted run", &pushed[..7])),
         "{}",
         abort.stdout
     );
@@ -144,7 +167,11 @@ fn release_moved_at_the_approvals_gate_is_named_and_rebuild_asks_again() {
     go.expect_code(3);
     assert!(go.stderr.contains("moved after it was pushed"), "{}", go.stderr);
     assert!(go.stderr.contains("continue --rebuild"), "{}", go.stderr);
-    assert_eq!(s.origin_ref("refs/heads/release").as_deref(), Some(s.u1.as_str()), "not clobbered");
+    assert_eq!(
+        s.origin_ref("refs/heads/release").as_deref(),
+        Some(s.u1.as_str()),
+        "not clobbered"
+    );
 
     let rebuild = s.hotfix(&s.work, &["continue", "--rebuild"]);
     rebuild.expect_code(0);
@@ -153,7 +180,8 @@ fn release_moved_at_the_approvals_gate_is_named_and_rebuild_asks_again() {
     assert_ne!(s.origin_ref("refs/heads/release"), Some(pushed));
     let v = json(&s.hotfix(&s.work, &["status", "--json"]));
     assert_eq!(v["missing_roles"], serde_json::json!(["tech-lead"]), "asked again: {v}");
-    s.hotfix_env(&s.work, &["approve", "--role", "tech-lead"], ALICE).expect_code(0);
+    s.hotfix_env(&s.work, &["approve", "--role", "tech-lead"], ALICE)
+        .expect_code(0);
 }
 
 #[test]
@@ -166,15 +194,24 @@ fn a_clone_without_hotfix_toml_approves_reports_and_rolls_back_from_the_record()
     assert!(!approver.join("hotfix.toml").exists());
     // plan needs the team's configuration and says so.
     s.hotfix(&approver, &["plan", "--fix", &s.f]).expect_code(1);
-    s.hotfix_env(&approver, &["approve", "--role", "tech-lead"], ALICE).expect_code(0);
+    s.hotfix_env(&approver, &["approve", "--role", "tech-lead"], ALICE)
+        .expect_code(0);
     let status = s.hotfix(&approver, &["status"]);
     status.expect_code(0);
-    assert!(status.stdout.contains("missing: pm"), "roles from the record: {}", status.stdout);
-    s.hotfix_env(&approver, &["approve", "--role", "pm"], BOB).expect_code(0);
+    assert!(
+        status.stdout.contains("missing: pm"),
+        "roles from the record: {}",
+        status.stdout
+    );
+    s.hotfix_env(&approver, &["approve", "--role", "pm"], BOB)
+        .expect_code(0);
     let report = s.hotfix(&approver, &["report"]);
     report.expect_code(0);
     assert!(report.stdout.contains("INC-9"), "{}", report.stdout);
-    let rollback = s.hotfix(&approver, &["rollback", "--yes", "--reason", "from the approver's clone"]);
+    let rollback = s.hotfix(
+        &approver,
+        &["rollback", "--yes", "--reason", "from the approver's clone"],
+    );
     rollback.expect_code(0);
     let tip = s.origin_ref("refs/heads/release").expect("release");
     assert_eq!(
@@ -204,7 +241,11 @@ fn output_says_only_what_happened() {
     let second = s.hotfix(&s.work, &["start", "--fix", &h, "--production", &s.p, "--yes"]);
     second.expect_code(3);
     assert!(!second.stderr.contains("shows its steps"), "{}", second.stderr);
-    assert!(second.stderr.contains(&format!("locked by hotfix run {holder}")), "{}", second.stderr);
+    assert!(
+        second.stderr.contains(&format!("locked by hotfix run {holder}")),
+        "{}",
+        second.stderr
+    );
 }
 
 #[test]
@@ -227,7 +268,12 @@ fn a_run_follows_its_recorded_configuration_until_replan_says_otherwise() {
     let colleague = s.root().join("colleague");
     let go = s.hotfix(&colleague, &["continue", "--yes"]);
     go.expect_code(3);
-    assert!(go.stderr.contains("records commands that the hotfix.toml on main does not: deploy.command"), "{}", go.stderr);
+    assert!(
+        go.stderr
+            .contains("records commands that the hotfix.toml on main does not: deploy.command"),
+        "{}",
+        go.stderr
+    );
     assert!(!log.exists(), "nothing deployed");
     // Someone edits hotfix.toml mid-run: neither the edit nor the record runs
     // until a person decides which.
@@ -243,8 +289,16 @@ fn a_run_follows_its_recorded_configuration_until_replan_says_otherwise() {
         format!("{base}{}[severity]\ncritical = \"2h\"\n", deploy("recorded")),
     )
     .expect("config");
-    let go = s.hotfix_env(&s.work, &["continue", "--yes"], &[("GIT_HOTFIX_INJECT_FAULT", "after:deploy")]);
-    assert!(go.stdout.contains("hotfix.toml differs from the configuration run"), "{}", go.stdout);
+    let go = s.hotfix_env(
+        &s.work,
+        &["continue", "--yes"],
+        &[("GIT_HOTFIX_INJECT_FAULT", "after:deploy")],
+    );
+    assert!(
+        go.stdout.contains("hotfix.toml differs from the configuration run"),
+        "{}",
+        go.stdout
+    );
     assert!(go.stdout.contains("in severity"), "{}", go.stdout);
     let deploys = std::fs::read_to_string(&log).expect("deploy ran");
     assert!(deploys.starts_with("recorded "), "{deploys}");
@@ -262,7 +316,10 @@ fn a_run_follows_its_recorded_configuration_until_replan_says_otherwise() {
     assert!(deploys.contains("edited "), "{deploys}");
     let report = s.hotfix(&s.work, &["report", "--format", "json"]);
     let decisions = json(&report)["decisions"].to_string();
-    assert!(decisions.contains("configuration replaced by Olly Operator"), "{decisions}");
+    assert!(
+        decisions.contains("configuration replaced by Olly Operator"),
+        "{decisions}"
+    );
     assert!(decisions.contains("deploy changed"), "{decisions}");
     // With the team's hotfix.toml committed on main, any clone can check and go on.
     let s = Scenario::new();
@@ -276,13 +333,19 @@ fn a_run_follows_its_recorded_configuration_until_replan_says_otherwise() {
     let colleague = s.root().join("colleague");
     std::fs::remove_file(colleague.join("hotfix.toml")).expect("the clone's checkout has it; only main keeps it");
     s.hotfix(&colleague, &["continue", "--yes"]).expect_code(0);
-    assert!(std::fs::read_to_string(&log).expect("deployed").starts_with("recorded "));
+    assert!(std::fs::read_to_string(&log)
+        .expect("deployed")
+        .starts_with("recorded "));
 
     // The remote and branches define a run: a file changing them is refused.
     let s = Scenario::new();
     s.start_stopped_at("before:verify-release");
     let text = std::fs::read_to_string(s.work.join("hotfix.toml")).expect("config");
-    std::fs::write(s.work.join("hotfix.toml"), text.replace("main = \"main\"", "main = \"develop\"")).expect("config");
+    std::fs::write(
+        s.work.join("hotfix.toml"),
+        text.replace("main = \"main\"", "main = \"develop\""),
+    )
+    .expect("config");
     let go = s.hotfix(&s.work, &["continue", "--replan"]);
     go.expect_code(3);
     assert!(go.stderr.contains("changes branches of run"), "{}", go.stderr);

@@ -3,7 +3,7 @@
 //!
 //! A backport is a commit whose message says "(cherry picked from commit X)".
 //! Each X is picked onto the backport's first parent twice: by the engine
-//! (`hotfix::workflow::pick::attempt`, git's ort merge on objects) and by
+//! (`hotfix::pick::attempt`, git's ort merge on objects) and by
 //! `git cherry-pick --no-commit` in a scratch worktree. The verdicts
 //! (clean/conflict) and, for clean picks, the trees must be identical.
 //!
@@ -15,8 +15,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hotfix::git::{Git, Oid};
-use hotfix::workflow::pick;
-use hotfix::workflow::plan::PickStatus;
+use hotfix::pick;
+use hotfix::record::plan::PickStatus;
 
 struct Backport {
     backport: Oid,

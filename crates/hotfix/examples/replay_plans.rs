@@ -19,8 +19,8 @@ use std::path::Path;
 use std::process::Command;
 
 use hotfix::git::{Git, Oid};
-use hotfix::workflow::pick;
-use hotfix::workflow::plan::PickStatus;
+use hotfix::pick;
+use hotfix::record::plan::PickStatus;
 
 struct Backport {
     backport: Oid,

@@ -2,29 +2,32 @@
 //! on git objects, journaling every step with its evidence.
 //!
 //! The library never prints; it returns data and reports progress through
-//! [`workflow::execute::Progress`]. The `git-hotfix` binary is a thin CLI on top.
+//! [`engine::execute::Progress`]. The `git-hotfix` binary is a thin CLI on top.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod ambient;
 pub mod config;
 pub mod demo;
+pub mod engine;
 pub mod git;
 pub mod interrupt;
 pub mod journal;
 pub mod ops;
+pub mod pick;
 pub mod providers;
+pub mod record;
 pub mod report;
 pub mod secrets;
-pub mod workflow;
+pub mod strategy;
 
 use std::path::PathBuf;
 
 use config::ConfigError;
+use engine::WorkflowError;
 use git::GitError;
 use journal::JournalError;
 use providers::production::ProductionError;
-use workflow::WorkflowError;
 
 /// How an error should end the process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,7 +292,7 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
             step,
             during_command: true,
             ..
-        } if crate::workflow::plan::UNREPEATABLE_STEPS.contains(step) => {
+        } if crate::record::plan::UNREPEATABLE_STEPS.contains(step) => {
             return Some(format!(
                 "find out whether the {step} ran (its own log, production), then `git hotfix continue --yes --rerun {step}` \
                  runs it again, or `git hotfix rollback`; `git hotfix status` shows its output"

@@ -7,20 +7,20 @@ use std::path::{Path, PathBuf};
 
 use crate::ambient::{format_utc, Ambient};
 use crate::config::{self, Config, ConfigError, Severity};
+use crate::engine::execute::{self, Context, Outcome, Progress};
+use crate::engine::gates;
+use crate::engine::WorkflowError;
 use crate::git::{tracking_ref, Git, GitError, Oid, Signature};
 use crate::interrupt::StopRequest;
 use crate::journal::{Actor, Entry, Event, Journal, JournalStore, Run, RunRecord, RunState};
 use crate::journal::{EvidenceItem, Phase};
+use crate::pick::resolve::{self, Opened};
 use crate::providers::production;
+use crate::record::plan::{Plan, StepName, PRODUCTION_STEPS};
 use crate::report::{self, IncidentReport};
 use crate::secrets::Redactor;
-use crate::workflow::execute::{self, Context, Outcome, Progress};
-use crate::workflow::gates;
-use crate::workflow::plan::{Plan, StepName, PRODUCTION_STEPS};
-use crate::workflow::resolve::{self, Opened};
-use crate::workflow::restore_release::read_fixes;
-use crate::workflow::strategy::{self, PlanInput};
-use crate::workflow::WorkflowError;
+use crate::strategy::restore_release::read_fixes;
+use crate::strategy::{self, PlanInput};
 use crate::Error;
 
 /// A repository, its configuration and the ambient seam, opened once per command.
@@ -198,7 +198,10 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
         run_id: run_id.to_string(),
         resolutions: Vec::new(),
         allow_dependency: request.allow_dependency.as_deref().map(|r| session.redactor.redact(r)),
-        production_override: request.production_override.as_deref().map(|r| session.redactor.redact(r)),
+        production_override: request
+            .production_override
+            .as_deref()
+            .map(|r| session.redactor.redact(r)),
     };
     Ok(strategy.plan(&input)?)
 }
@@ -340,7 +343,10 @@ pub fn start(
         incident: options.incident.as_deref().map(|i| session.redactor.redact(i)),
         limit_secs: session.config.limit_for(options.severity).map(|d| d.as_secs()),
         allow_dependency: request.allow_dependency.as_deref().map(|r| session.redactor.redact(r)),
-        production_override: request.production_override.as_deref().map(|r| session.redactor.redact(r)),
+        production_override: request
+            .production_override
+            .as_deref()
+            .map(|r| session.redactor.redact(r)),
         plan,
         // Secret values never reach the journal; the run puts them back
         // from the environment of whoever carries it on.
@@ -481,7 +487,12 @@ pub fn resume(
     };
     match pushed {
         None if options.rebuild && &tip != journal.run.expected_tip() => {
-            execute::rebuild(&cx, &mut journal, tip, "release moved; the operator chose to rebuild on the new tip")?;
+            execute::rebuild(
+                &cx,
+                &mut journal,
+                tip,
+                "release moved; the operator chose to rebuild on the new tip",
+            )?;
         }
         // Release moved while the run waited at a gate, before anything of it
         // reached production: say so, and rebuild only when asked.
@@ -570,7 +581,11 @@ fn config_changes(session: &Session, run: &Run) -> Result<Vec<String>, Error> {
         .cloned()
         .collect();
     if !fixed.is_empty() {
-        return Err(WorkflowError::ReplanRefused { id: run.id.clone(), keys: fixed }.into());
+        return Err(WorkflowError::ReplanRefused {
+            id: run.id.clone(),
+            keys: fixed,
+        }
+        .into());
     }
     Ok(changed)
 }
@@ -605,7 +620,11 @@ fn commands_trusted(session: &Session, run: &Run) -> Result<(), Error> {
     if committed.as_ref().is_some_and(same) {
         return Ok(());
     }
-    let trusted = if session.config_found { Some(&session.config) } else { committed.as_ref() };
+    let trusted = if session.config_found {
+        Some(&session.config)
+    } else {
+        committed.as_ref()
+    };
     let differing: Vec<String> = recorded
         .iter()
         .filter(|(key, command)| {
@@ -615,7 +634,11 @@ fn commands_trusted(session: &Session, run: &Run) -> Result<(), Error> {
         .collect();
     Err(WorkflowError::UntrustedCommands {
         id: run.id.clone(),
-        keys: if differing.is_empty() { recorded.iter().map(|(k, _)| k.clone()).collect() } else { differing },
+        keys: if differing.is_empty() {
+            recorded.iter().map(|(k, _)| k.clone()).collect()
+        } else {
+            differing
+        },
         have_config: session.config_found,
     }
     .into())

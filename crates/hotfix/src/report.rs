@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::ambient::format_utc;
 use crate::config::{format_duration, Config};
 use crate::journal::{Approval, Entry, Event, Evidence, EvidenceItem, ItemStatus, Phase, Run};
-use crate::workflow::plan::{CheckStatus, StepName};
+use crate::record::plan::{CheckStatus, StepName};
 
 /// The seed-000 items, in the runbook's order: (id, the runbook's words, the step proving it).
 const ITEMS: &[(&str, &str, Option<StepName>)] = &[
@@ -167,7 +167,7 @@ fn assess(run: &Run, id: &str, step: Option<StepName>) -> (ItemStatus, String) {
     (ItemStatus::Missing, detail)
 }
 
-fn check_detail(checks: &[crate::workflow::plan::Check], names: &[&str]) -> (ItemStatus, String) {
+fn check_detail(checks: &[crate::record::plan::Check], names: &[&str]) -> (ItemStatus, String) {
     let relevant: Vec<_> = checks.iter().filter(|c| names.contains(&c.name.as_str())).collect();
     let status = if relevant.iter().all(|c| c.status != CheckStatus::Block) && !relevant.is_empty() {
         ItemStatus::Ok
@@ -428,7 +428,10 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
                     .map_or_else(|| "no window configured".into(), |m| format!("watched until {m}")),
             ),
             ("run_id", run.id.clone()),
-            ("reason", rollback.map_or_else(String::new, |(_, reason)| reason.to_string())),
+            (
+                "reason",
+                rollback.map_or_else(String::new, |(_, reason)| reason.to_string()),
+            ),
             (
                 "rolled_back_at",
                 rollback.map_or_else(|| "(not rolled back)".into(), |(at, _)| format_utc(at)),

@@ -1,9 +1,9 @@
 //! `git hotfix abort`: stop a run for good and give its lock back.
 
+use hotfix::engine::gates;
 use hotfix::journal::Evidence;
 use hotfix::ops;
-use hotfix::workflow::gates;
-use hotfix::workflow::plan::StepName;
+use hotfix::record::plan::StepName;
 
 use crate::cli::Globals;
 use crate::error::CommandResult;

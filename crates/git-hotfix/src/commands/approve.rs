@@ -1,8 +1,8 @@
 //! `git hotfix approve`: sign off on the pushed release in a role.
 
 use hotfix::ambient::format_utc;
+use hotfix::engine::gates;
 use hotfix::ops;
-use hotfix::workflow::gates;
 
 use crate::cli::Globals;
 use crate::error::CommandResult;

@@ -1,7 +1,7 @@
 //! `git hotfix continue`: carry on a run from its first unfinished step.
 
 use hotfix::ops::{self, ResumeOptions};
-use hotfix::workflow::plan::StepName;
+use hotfix::record::plan::StepName;
 
 use crate::cli::Globals;
 use crate::error::{CommandError, CommandResult};
@@ -34,7 +34,12 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let rerun = match args.rerun.as_deref().map(str::parse::<StepName>) {
         None => None,
         Some(Ok(step)) => Some(step),
-        Some(Err(why)) => return Err(CommandError::usage(why, "pass --rerun release-action or --rerun deploy")),
+        Some(Err(why)) => {
+            return Err(CommandError::usage(
+                why,
+                "pass --rerun release-action or --rerun deploy",
+            ))
+        }
     };
     let options = ResumeOptions {
         allow_dependency: args.allow_dependency.clone(),
@@ -55,7 +60,9 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     if outcome.caught_up > 0 {
         out!(
             "pushed {} journal entr(ies) of run {} that {} lacked",
-            outcome.caught_up, journal.id, journal.run.record.remote
+            outcome.caught_up,
+            journal.id,
+            journal.run.record.remote
         );
     }
     let (journal, outcome) = ui::pass_gate(&session, journal, outcome, args.yes, &printer)?;

@@ -71,7 +71,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
 
 /// The error for a plan that a check blocks, listing every reason, with one
 /// hint for each kind of block.
-pub fn blocked(plan: &hotfix::workflow::plan::Plan) -> CommandError {
+pub fn blocked(plan: &hotfix::record::plan::Plan) -> CommandError {
     let mut hints: Vec<&str> = Vec::new();
     for c in plan.blocking() {
         if !hints.contains(&hint(&c.name)) {
@@ -87,7 +87,7 @@ pub fn blocked(plan: &hotfix::workflow::plan::Plan) -> CommandError {
     e.hints.extend(hints.map(str::to_string));
     e.details = plan
         .blocking()
-        .map(|c| hotfix::workflow::plan::shorten(&format!("{}: {}", c.name, c.detail), 396))
+        .map(|c| hotfix::record::plan::shorten(&format!("{}: {}", c.name, c.detail), 396))
         .collect();
     e
 }

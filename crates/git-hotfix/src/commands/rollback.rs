@@ -52,7 +52,9 @@ fn question(p: &ops::RollbackPreview) -> String {
     let release = p
         .release_now
         .as_ref()
-        .map_or("release (deleted on the remote)".to_string(), |r| format!("release (now {})", r.short()));
+        .map_or("release (deleted on the remote)".to_string(), |r| {
+            format!("release (now {})", r.short())
+        });
     let redeploy: Vec<&str> = p.steps.iter().skip(1).map(|s| s.as_str()).collect();
     format!(
         "roll back run {} ({}): {release} gets production {}'s tree in a new commit{}",

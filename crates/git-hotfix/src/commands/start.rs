@@ -3,8 +3,8 @@
 use std::io::IsTerminal;
 
 use hotfix::config::Severity;
+use hotfix::engine::WorkflowError;
 use hotfix::ops::{self, StartOptions};
-use hotfix::workflow::WorkflowError;
 
 use crate::cli::Globals;
 use crate::commands::plan::{blocked, FixArgs};

@@ -107,7 +107,12 @@ mod tests {
 
     #[test]
     fn overflowing_durations_are_refused_not_wrapped() {
-        for text in ["5124095576031h", "99999999999999999999s", "36500d1ms", "18446744073709551615ms"] {
+        for text in [
+            "5124095576031h",
+            "99999999999999999999s",
+            "36500d1ms",
+            "18446744073709551615ms",
+        ] {
             let err = parse_duration(text).unwrap_err();
             assert!(err.contains("longer than 100 years"), "{text}: {err}");
         }

@@ -38,7 +38,11 @@ pub struct ReleaseAction {
     /// Actions that must never run during a hotfix (the cut-off job).
     #[serde(default = "default_forbidden")]
     pub forbidden_actions: Vec<String>,
-    #[serde(default = "default_command_timeout", deserialize_with = "duration::deserialize", serialize_with = "duration::serialize")]
+    #[serde(
+        default = "default_command_timeout",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
     pub timeout: Duration,
 }
 
@@ -57,7 +61,11 @@ impl ReleaseAction {
 #[serde(deny_unknown_fields)]
 pub struct Deploy {
     pub command: String,
-    #[serde(default = "default_command_timeout", deserialize_with = "duration::deserialize", serialize_with = "duration::serialize")]
+    #[serde(
+        default = "default_command_timeout",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
     pub timeout: Duration,
 }
 
@@ -87,9 +95,17 @@ pub struct HttpCheck {
     /// JSON pointer (RFC 6901) to the deployed commit; without it only the status counts.
     #[serde(default)]
     pub sha_pointer: Option<String>,
-    #[serde(default = "default_verify_timeout", deserialize_with = "duration::deserialize", serialize_with = "duration::serialize")]
+    #[serde(
+        default = "default_verify_timeout",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
     pub timeout: Duration,
-    #[serde(default = "default_interval", deserialize_with = "duration::deserialize", serialize_with = "duration::serialize")]
+    #[serde(
+        default = "default_interval",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
     pub interval: Duration,
 }
 
@@ -100,7 +116,11 @@ pub struct Smoke {
     #[serde(default)]
     pub name: Option<String>,
     pub command: String,
-    #[serde(default = "default_smoke_timeout", deserialize_with = "duration::deserialize", serialize_with = "duration::serialize")]
+    #[serde(
+        default = "default_smoke_timeout",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
     pub timeout: Duration,
 }
 

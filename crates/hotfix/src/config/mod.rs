@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::workflow::strategy;
+use crate::strategy;
 
 /// The file name looked for at the root of the operator's checkout.
 pub const FILE_NAME: &str = "hotfix.toml";
@@ -505,25 +505,48 @@ develop = "develop"
     #[test]
     fn values_that_cannot_work_are_refused_at_load_naming_the_key() {
         let cases: &[(&str, &str)] = &[
-            ("[[verify.http]]\nurl = \"http://x/v\"\nsha_pointer = \"sha\"\n", "verify.http[0].sha_pointer` = `sha` is not a JSON pointer"),
-            ("[production]\nhttp = { url = \"http://x/v\", pointer = \"sha\" }\n", "production.http.pointer"),
+            (
+                "[[verify.http]]\nurl = \"http://x/v\"\nsha_pointer = \"sha\"\n",
+                "verify.http[0].sha_pointer` = `sha` is not a JSON pointer",
+            ),
+            (
+                "[production]\nhttp = { url = \"http://x/v\", pointer = \"sha\" }\n",
+                "production.http.pointer",
+            ),
             ("[deploy]\ncommand = \"\"\n", "`deploy.command` is empty"),
             ("[[smoke]]\ncommand = \"  \"\n", "`smoke[0].command` is empty"),
             ("[production]\ncommand = \"\"\n", "`production.command` is empty"),
-            ("[deploy]\ncommand = \"true\"\ntimeout = \"5124095576031h\"\n", "longer than 100 years"),
-            ("[checks]\nmax_files = \"20\"\n", "found the string \"20\"; write it without quotes, e.g. 20"),
+            (
+                "[deploy]\ncommand = \"true\"\ntimeout = \"5124095576031h\"\n",
+                "longer than 100 years",
+            ),
+            (
+                "[checks]\nmax_files = \"20\"\n",
+                "found the string \"20\"; write it without quotes, e.g. 20",
+            ),
             ("[checks]\nmax_lines = -5\n", "-5 is negative"),
-            ("[[verify.http]]\nurl = \"x/version\"\n", "is not an http:// or https:// URL"),
+            (
+                "[[verify.http]]\nurl = \"x/version\"\n",
+                "is not an http:// or https:// URL",
+            ),
         ];
         for (extra, wanted) in cases {
             let err = parse(&format!("{MINIMAL}{extra}")).unwrap_err().to_string();
             assert!(err.contains(wanted), "{extra}: {err}");
         }
         for (from, to, wanted) in [
-            ("release = \"release\"", "release = \"rel ease\"", "`branches.release` = `rel ease` is not a branch name git accepts"),
+            (
+                "release = \"release\"",
+                "release = \"rel ease\"",
+                "`branches.release` = `rel ease` is not a branch name git accepts",
+            ),
             ("main = \"main\"", "main = \"a..b\"", "`branches.main` = `a..b`"),
             ("develop = \"develop\"", "develop = \"-d\"", "`branches.develop` = `-d`"),
-            ("remote = \"origin\"", "remote = \"--upload-pack=touch${IFS}pwned;\"", "starts with `-`"),
+            (
+                "remote = \"origin\"",
+                "remote = \"--upload-pack=touch${IFS}pwned;\"",
+                "starts with `-`",
+            ),
         ] {
             let err = parse(&MINIMAL.replace(from, to)).unwrap_err().to_string();
             assert!(err.contains(wanted), "{to}: {err}");
@@ -532,7 +555,12 @@ develop = "develop"
 
     #[test]
     fn remote_may_be_a_name_a_url_or_a_path() {
-        for remote in ["origin", "/srv/git/origin.git", "../origin.git", "git@gitlab.example.com:fleet/billing.git"] {
+        for remote in [
+            "origin",
+            "/srv/git/origin.git",
+            "../origin.git",
+            "git@gitlab.example.com:fleet/billing.git",
+        ] {
             let c = parse(&MINIMAL.replace("remote = \"origin\"", &format!("remote = \"{remote}\"")))
                 .unwrap_or_else(|e| panic!("{remote}: {e}"));
             assert_eq!(c.remote, remote);

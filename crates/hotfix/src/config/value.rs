@@ -55,7 +55,10 @@ where
 
 /// Refuses what parses but cannot work; the message names the key.
 pub(super) fn check(config: &Config) -> Result<(), String> {
-    let mut branches = vec![("branches.main", &config.branches.main), ("branches.release", &config.branches.release)];
+    let mut branches = vec![
+        ("branches.main", &config.branches.main),
+        ("branches.release", &config.branches.release),
+    ];
     if let Some(develop) = &config.branches.develop {
         branches.push(("branches.develop", develop));
     }
@@ -87,7 +90,9 @@ pub(super) fn check(config: &Config) -> Result<(), String> {
     if let Some(r) = &config.release {
         commands.push(("release.command".to_string(), &r.command));
         if r.action.trim().is_empty() {
-            return Err("key `release.action` is empty; name the service's release job, e.g. `release checkout`".into());
+            return Err(
+                "key `release.action` is empty; name the service's release job, e.g. `release checkout`".into(),
+            );
         }
     }
     if let Some(d) = &config.deploy {

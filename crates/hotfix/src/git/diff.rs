@@ -201,7 +201,13 @@ impl Git {
 
     /// `diff-tree --name-only` between two tree-ishes, renames off, with an
     /// optional `--diff-filter`, limited to `paths` (all when empty).
-    pub(super) fn paths_between(&self, from: &Oid, to: &Oid, filter: Option<&str>, paths: &[String]) -> Result<Vec<String>> {
+    pub(super) fn paths_between(
+        &self,
+        from: &Oid,
+        to: &Oid,
+        filter: Option<&str>,
+        paths: &[String],
+    ) -> Result<Vec<String>> {
         let mut args = vec!["diff-tree", "-r", "-z", "--name-only", "--no-renames"];
         args.extend(filter);
         args.extend([from.as_str(), to.as_str(), "--"]);

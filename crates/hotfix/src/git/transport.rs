@@ -54,7 +54,10 @@ pub fn tracking_ref(remote: &str, branch: &str) -> String {
     if super::refname::is_remote_name(remote) {
         format!("refs/remotes/{remote}/{branch}")
     } else {
-        format!("refs/hotfix-branches/{}/{branch}", super::refname::remote_component(remote))
+        format!(
+            "refs/hotfix-branches/{}/{branch}",
+            super::refname::remote_component(remote)
+        )
     }
 }
 

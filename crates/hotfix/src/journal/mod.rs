@@ -14,12 +14,12 @@
 //! `--force-with-lease=<ref>:` (must not exist) in the same atomic push that
 //! publishes the run, so a run exists on the remote if and only if it took the lock.
 
-mod entry;
+mod run;
 
-pub use entry::{
-    person_of, Actor, Approval, BuiltPick, Entry, Event, Evidence, EvidenceItem, ItemStatus, OpenAttempt, Phase, Run,
-    RunRecord, RunState, SmokeResult,
+pub use crate::record::entry::{
+    person_of, Actor, Approval, BuiltPick, Entry, Event, Evidence, EvidenceItem, ItemStatus, RunRecord, SmokeResult,
 };
+pub use run::{OpenAttempt, Phase, Run, RunState};
 
 use crate::git::{Git, GitError, NewCommit, Oid, RefUpdate, Signature};
 
@@ -70,7 +70,10 @@ impl<'a> JournalStore<'a> {
     }
 
     fn tracking_prefix(&self) -> String {
-        format!("refs/hotfix-remote/{}/", crate::git::refname::remote_component(&self.remote))
+        format!(
+            "refs/hotfix-remote/{}/",
+            crate::git::refname::remote_component(&self.remote)
+        )
     }
 
     fn tracking(&self, remote_ref: &str) -> String {

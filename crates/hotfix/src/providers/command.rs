@@ -112,7 +112,10 @@ impl Gated {
         stop: &StopRequest,
         on_line: &mut dyn FnMut(Stream, &str),
     ) -> std::io::Result<CommandOutcome> {
-        let mut child = self.child.take().expect("a gated command has its child until go or drop");
+        let mut child = self
+            .child
+            .take()
+            .expect("a gated command has its child until go or drop");
         let mut gate = self.gate.take().expect("a gated command has its gate until go or drop");
         let started = Instant::now();
         let opened = gate.write_all(b"go\n").and_then(|()| gate.flush());
@@ -192,8 +195,14 @@ fn supervise(
 ) -> std::io::Result<CommandOutcome> {
     let (tx, rx) = mpsc::channel::<(Stream, String)>();
     let readers: Vec<JoinHandle<()>> = [
-        (Stream::Stdout, child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>)),
-        (Stream::Stderr, child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>)),
+        (
+            Stream::Stdout,
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ),
+        (
+            Stream::Stderr,
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ),
     ]
     .into_iter()
     .filter_map(|(which, stream)| stream.map(|s| (which, s)))
@@ -437,7 +446,11 @@ mod tests {
         let outcome: CommandOutcome = serde_json::from_str(old).expect("an old outcome reads");
         assert_eq!(outcome.interrupted, None);
         assert!(outcome.succeeded());
-        assert_eq!(serde_json::to_string(&outcome).expect("serializes"), old, "and writes as before");
+        assert_eq!(
+            serde_json::to_string(&outcome).expect("serializes"),
+            old,
+            "and writes as before"
+        );
     }
 
     #[test]

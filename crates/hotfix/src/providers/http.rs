@@ -85,7 +85,10 @@ pub fn poll(
         }
         let next = Instant::now() + check.interval;
         while stop.raised().is_none() && Instant::now() < next {
-            std::thread::sleep(next.saturating_duration_since(Instant::now()).min(Duration::from_millis(100)));
+            std::thread::sleep(
+                next.saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(100)),
+            );
         }
     }
 }

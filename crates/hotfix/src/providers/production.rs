@@ -233,15 +233,18 @@ fn run_command(git: &Git, command: &str, timeout: Duration) -> Result<Result<Str
         timeout,
     };
     let (mut stdout, mut stderr) = (String::new(), Vec::new());
-    let outcome = command::run(&job, &Redactor::default(), &StopRequest::default(), &mut |which, line| {
-        match which {
+    let outcome = command::run(
+        &job,
+        &Redactor::default(),
+        &StopRequest::default(),
+        &mut |which, line| match which {
             Stream::Stdout => {
                 stdout.push_str(line);
                 stdout.push('\n');
             }
             Stream::Stderr => stderr.push(line.to_string()),
-        }
-    });
+        },
+    );
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) => return Ok(Err(format!("could not run it: {e}"))),
@@ -253,7 +256,11 @@ fn run_command(git: &Git, command: &str, timeout: Duration) -> Result<Result<Str
         });
     }
     if !outcome.succeeded() {
-        return Ok(Err(format!("it ended with {}: {}", outcome.describe(), stderr.join("\n").trim())));
+        return Ok(Err(format!(
+            "it ended with {}: {}",
+            outcome.describe(),
+            stderr.join("\n").trim()
+        )));
     }
     Ok(first_token(&stdout).ok_or_else(|| "it printed nothing".to_string()))
 }

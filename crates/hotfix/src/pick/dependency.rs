@@ -12,8 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::names::{self, NameDependency};
 use crate::git::{CommitSummary, Git, GitError, Hunk, Oid};
+use crate::pick::names::{self, NameDependency};
 
 /// Lines of context around each hunk of the fix, as `git diff` shows them.
 const CONTEXT: u32 = 3;

@@ -15,10 +15,10 @@ use crate::providers::command::{self, CommandOutcome, Job};
 use crate::providers::{http, notify};
 use crate::report;
 
-use super::execute::{append_local, done, is_stale, mirror, push_with_journal, read_tree, Context};
-use super::pick::{self, RunTrailers};
-use super::plan::{StepName, PRODUCTION_STEPS};
-use super::WorkflowError;
+use crate::engine::execute::{append_local, done, is_stale, mirror, push_with_journal, read_tree, Context};
+use crate::engine::WorkflowError;
+use crate::pick::{self, RunTrailers};
+use crate::record::plan::{StepName, PRODUCTION_STEPS};
 
 /// Where a run waits for a person.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -133,8 +133,10 @@ fn run_command(
     env: &[(String, String)],
 ) -> Result<CommandOutcome, WorkflowError> {
     let job = command_job(cx, command, timeout, env);
-    let outcome = command::run(&job, cx.redactor, cx.stop, &mut |_, line| cx.progress.output(step, line))
-        .map_err(|e| not_started(cx, step, command, &e))?;
+    let outcome = command::run(&job, cx.redactor, cx.stop, &mut |_, line| {
+        cx.progress.output(step, line)
+    })
+    .map_err(|e| not_started(cx, step, command, &e))?;
     settle_interrupt(cx, journal, step, outcome)
 }
 
@@ -173,7 +175,9 @@ fn run_guarded(
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
     let outcome = gated
-        .go(&job, cx.redactor, cx.stop, &mut |_, line| cx.progress.output(step, line))
+        .go(&job, cx.redactor, cx.stop, &mut |_, line| {
+            cx.progress.output(step, line)
+        })
         .map_err(|e| not_started(cx, step, command, &e))?;
     settle_interrupt(cx, journal, step, outcome)
 }
@@ -303,7 +307,14 @@ pub(super) fn release_action(cx: &Context<'_>, journal: &mut Journal) -> Result<
     env.push(("HOTFIX_ACTION".into(), release.action.clone()));
     env.push(("HOTFIX_PROJECT".into(), release.project.clone().unwrap_or_default()));
     env.push(("HOTFIX_CONFIRM".into(), release.confirm.to_string()));
-    let outcome = run_guarded(cx, journal, StepName::ReleaseAction, &release.command, release.timeout, &env)?;
+    let outcome = run_guarded(
+        cx,
+        journal,
+        StepName::ReleaseAction,
+        &release.command,
+        release.timeout,
+        &env,
+    )?;
     let ok = command_verdict(&format!("release job `{}`", release.action), &outcome);
     let evidence = Evidence::ReleaseAction {
         action: release.action.clone(),

@@ -1,12 +1,16 @@
 //! Strategies: one runbook each. Adding one means a new module implementing
 //! [`Strategy`] and one line in [`ALL`].
 
+pub mod from_tag;
+pub mod inputs;
+pub mod restore_release;
+
 use crate::config::Config;
 use crate::git::{CommitInfo, Git, Oid, Signature};
 use crate::providers::production::ProductionSha;
 
-use super::plan::{Plan, Resolution};
-use super::WorkflowError;
+use crate::engine::WorkflowError;
+use crate::record::plan::{Plan, Resolution};
 
 /// What a strategy needs to compute a plan: everything already read and resolved.
 pub struct PlanInput<'a> {
@@ -45,7 +49,7 @@ pub trait Strategy: Sync {
 }
 
 /// Every strategy git-hotfix knows.
-pub static ALL: &[&dyn Strategy] = &[&super::restore_release::RestoreRelease];
+pub static ALL: &[&dyn Strategy] = &[&crate::strategy::restore_release::RestoreRelease];
 
 /// Returns the strategy called `name`.
 pub fn find(name: &str) -> Option<&'static dyn Strategy> {

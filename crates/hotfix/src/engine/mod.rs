@@ -1,23 +1,12 @@
-//! Plans and steps: each strategy turns a runbook into a [`plan::Plan`];
-//! [`execute`] carries a run's steps out against the journal.
+//! The engine: carries a run's steps out against the journal ([`execute`]),
+//! with the gates that hold production steps back ([`gates`]).
 
-pub mod changelog;
-pub mod dependency;
 pub mod execute;
 pub mod gates;
-pub mod glob;
-pub mod inputs;
-pub mod names;
-pub mod pick;
-pub mod plan;
-pub mod resolve;
-pub mod restore_release;
-pub mod strategy;
-pub mod version_files;
 
 use crate::git::{CommitSummary, GitError, Oid};
 use crate::journal::Evidence;
-use plan::StepName;
+use crate::record::plan::StepName;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
@@ -83,7 +72,11 @@ pub enum WorkflowError {
     #[error("hotfix.toml changes {} of run {id}, which define the run and cannot change mid-run", .keys.join(", "))]
     ReplanRefused { id: String, keys: Vec<String> },
     #[error("run {id} records commands that {} does not: {}; nothing was run", if *.have_config { "this clone's hotfix.toml (nor the one on main)" } else { "the hotfix.toml on main" }, .keys.join(", "))]
-    UntrustedCommands { id: String, keys: Vec<String>, have_config: bool },
+    UntrustedCommands {
+        id: String,
+        keys: Vec<String>,
+        have_config: bool,
+    },
     #[error("run {id} still has steps to do: next is {next}")]
     StepsRemain { id: String, next: StepName },
     #[error("`{item}` is not an evidence item a person can attest: {reason}")]

@@ -60,7 +60,10 @@ fn table_insert(lines: &[&str], entry: &Entry<'_>, summary: &str) -> Option<(usi
     }
     let is_separator = |l: &str| {
         let cells = cells(l);
-        !cells.is_empty() && cells.iter().all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
+        !cells.is_empty()
+            && cells
+                .iter()
+                .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
     };
     let (header, at) = match lines.get(first + 1) {
         Some(next) if is_separator(next) => (Some(cells(lines[first])), first + 2),
@@ -132,12 +135,14 @@ mod tests {
         assert!(add_entry(swapped, &ENTRY).contains("| 0.1.1 | 2026-03-05 | HOTFIX: payments"));
         // The seed's bare rows, no header: the new row goes first.
         let bare = "| 2026-02-01 | 0.1.0 | First release |\n";
-        assert!(add_entry(bare, &ENTRY).starts_with("| 2026-03-05 | 0.1.1 | HOTFIX: payments accept negative amounts |\n| 2026-02-01"));
+        assert!(add_entry(bare, &ENTRY)
+            .starts_with("| 2026-03-05 | 0.1.1 | HOTFIX: payments accept negative amounts |\n| 2026-02-01"));
     }
 
     #[test]
     fn keep_a_changelog_gets_a_section_below_unreleased() {
-        let text = "# Changelog\n\nAll notable changes.\n\n## [Unreleased]\n\n- wip\n\n## [0.1.0] - 2026-02-01\n\n- first\n";
+        let text =
+            "# Changelog\n\nAll notable changes.\n\n## [Unreleased]\n\n- wip\n\n## [0.1.0] - 2026-02-01\n\n- first\n";
         let out = add_entry(text, &ENTRY);
         assert_eq!(
             out,

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use super::dependency::PathDependency;
-pub use super::names::NameDependency;
 use crate::git::{CommitSummary, FileChange, Oid};
+pub use crate::pick::dependency::PathDependency;
+pub use crate::pick::names::NameDependency;
 use crate::providers::production::ProductionSha;
 
 /// A step of a run, in the order runs carry them out.

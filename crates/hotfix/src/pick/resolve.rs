@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use crate::git::{CommitSummary, Git};
 use crate::journal::{Event, Journal, Run};
 
-use super::execute::{self, Context};
-use super::plan::{Pick, Resolution, StepName};
-use super::WorkflowError;
+use crate::engine::execute::{self, Context};
+use crate::engine::WorkflowError;
+use crate::record::plan::{Pick, Resolution, StepName};
 
 /// Where run `run_id`'s conflict is resolved: a temporary directory of its own.
 pub fn worktree_path(run_id: &str) -> PathBuf {

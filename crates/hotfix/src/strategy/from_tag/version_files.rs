@@ -79,10 +79,16 @@ impl VersionFile {
             VersionFile::PackageJson => {
                 top_level_string(text, "version").ok_or_else(|| not_found("a top-level \"version\" string"))?
             }
-            VersionFile::CargoToml => toml_version(path, text, &[&["package", "version"], &["workspace", "package", "version"]])?
-                .ok_or_else(|| not_found("`package.version` or `workspace.package.version` as a string"))?,
-            VersionFile::PyProject => toml_version(path, text, &[&["project", "version"], &["tool", "poetry", "version"]])?
-                .ok_or_else(|| not_found("`project.version` or `tool.poetry.version` as a string (not dynamic)"))?,
+            VersionFile::CargoToml => toml_version(
+                path,
+                text,
+                &[&["package", "version"], &["workspace", "package", "version"]],
+            )?
+            .ok_or_else(|| not_found("`package.version` or `workspace.package.version` as a string"))?,
+            VersionFile::PyProject => {
+                toml_version(path, text, &[&["project", "version"], &["tool", "poetry", "version"]])?
+                    .ok_or_else(|| not_found("`project.version` or `tool.poetry.version` as a string (not dynamic)"))?
+            }
             VersionFile::Plain => {
                 let start = text.len() - text.trim_start().len();
                 let end = text.trim_end().len();
@@ -183,10 +189,11 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
 
 /// The span of the first string value among `paths` in a TOML document.
 fn toml_version(path: &str, text: &str, paths: &[&[&str]]) -> Result<Option<std::ops::Range<usize>>, VersionError> {
-    let doc: toml_edit::ImDocument<&str> = toml_edit::ImDocument::parse(text).map_err(|e| VersionError::Unreadable {
-        path: path.to_string(),
-        detail: e.message().to_string(),
-    })?;
+    let doc: toml_edit::ImDocument<&str> =
+        toml_edit::ImDocument::parse(text).map_err(|e| VersionError::Unreadable {
+            path: path.to_string(),
+            detail: e.message().to_string(),
+        })?;
     for keys in paths {
         let mut item = Some(doc.as_item());
         for key in *keys {
@@ -259,7 +266,10 @@ impl TagPattern {
 pub fn next_patch(production: &Version, tagged: &[Version]) -> (Version, Option<String>) {
     let mut next = Version::new(production.major, production.minor, production.patch + 1);
     let mut skipped = Vec::new();
-    while tagged.iter().any(|t| t.major == next.major && t.minor == next.minor && t.patch == next.patch) {
+    while tagged
+        .iter()
+        .any(|t| t.major == next.major && t.minor == next.minor && t.patch == next.patch)
+    {
         skipped.push(next.to_string());
         next.patch += 1;
     }
@@ -300,18 +310,29 @@ mod tests {
             bump("pubspec.yaml", text, "0.1.1", Some(6)),
             "name: worker\n# the app\nversion: 0.1.1+6 # store build\nenvironment:\n  sdk: '>=3.0.0'\n"
         );
-        assert_eq!(bump("pubspec.yaml", "version: '1.2.3'\n", "1.2.4", None), "version: '1.2.4'\n");
+        assert_eq!(
+            bump("pubspec.yaml", "version: '1.2.3'\n", "1.2.4", None),
+            "version: '1.2.4'\n"
+        );
     }
 
     #[test]
     fn package_json_keeps_key_order_and_indentation() {
         let text = "{\n    \"name\": \"web\",\n    \"engines\": { \"version\": \"9\" },\n    \"version\": \"0.1.0\",\n    \"private\": true\n}\n";
-        assert_eq!(VersionFile::PackageJson.read("package.json", text).expect("reads").version, v("0.1.0"));
+        assert_eq!(
+            VersionFile::PackageJson
+                .read("package.json", text)
+                .expect("reads")
+                .version,
+            v("0.1.0")
+        );
         assert_eq!(
             bump("backend/api/package.json", text, "0.1.1", None),
             text.replace("\"version\": \"0.1.0\"", "\"version\": \"0.1.1\"")
         );
-        let err = VersionFile::PackageJson.read("package.json", "{\"name\": \"x\"}").unwrap_err();
+        let err = VersionFile::PackageJson
+            .read("package.json", "{\"name\": \"x\"}")
+            .unwrap_err();
         assert!(matches!(err, VersionError::NotFound { .. }), "{err}");
     }
 
@@ -325,16 +346,26 @@ mod tests {
         let inherited = "[package]\nname = \"svc\"\nversion.workspace = true\n";
         assert!(VersionFile::CargoToml.read("Cargo.toml", inherited).is_err());
         let py = "[project]\nname = 'svc'\nversion = '2.0.9'\n";
-        assert_eq!(bump("pyproject.toml", py, "2.0.10", None), "[project]\nname = 'svc'\nversion = '2.0.10'\n");
+        assert_eq!(
+            bump("pyproject.toml", py, "2.0.10", None),
+            "[project]\nname = 'svc'\nversion = '2.0.10'\n"
+        );
         let poetry = "[tool.poetry]\nversion = \"0.3.0\"\n";
-        assert_eq!(bump("pyproject.toml", poetry, "0.3.1", None), "[tool.poetry]\nversion = \"0.3.1\"\n");
+        assert_eq!(
+            bump("pyproject.toml", poetry, "0.3.1", None),
+            "[tool.poetry]\nversion = \"0.3.1\"\n"
+        );
     }
 
     #[test]
     fn a_plain_file_keeps_its_newline() {
         assert_eq!(bump("VERSION", "0.1.0\n", "0.1.1", None), "0.1.1\n");
         let err = VersionFile::Plain.read("VERSION", "not-a-version\n").unwrap_err();
-        assert!(err.to_string().contains("`not-a-version` is not a MAJOR.MINOR.PATCH version"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`not-a-version` is not a MAJOR.MINOR.PATCH version"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -345,7 +376,11 @@ mod tests {
         assert_eq!(p.version_of("client-mobile/prod-v0.1.0"), None);
         assert_eq!(p.version_of("worker-mobile/prod-vnext"), None);
         assert_eq!(p.glob(), "worker-mobile/prod-v*");
-        let tags = ["worker-mobile/prod-v0.9.0", "worker-mobile/prod-v0.10.0", "web/prod-v9.0.0"];
+        let tags = [
+            "worker-mobile/prod-v0.9.0",
+            "worker-mobile/prod-v0.10.0",
+            "web/prod-v9.0.0",
+        ];
         assert_eq!(p.highest(tags), Some(("worker-mobile/prod-v0.10.0", v("0.10.0"))));
         assert!(TagPattern::parse("prod-v").is_err());
         assert!(TagPattern::parse("{version}-{version}").is_err());

@@ -7,7 +7,7 @@
 use crate::git::{Git, GitError, Oid};
 use crate::providers::production::ProductionSha;
 
-use super::plan::{Check, CheckStatus};
+use crate::record::plan::{Check, CheckStatus};
 
 /// Returns the checks on the production commit: the sources agree with it,
 /// and it is a commit release once held or a tag names.
@@ -58,7 +58,11 @@ pub fn production_checks(
         )
     }];
     let on_release = git.is_ancestor(commit, release_tip)?;
-    let tags = if on_release { Vec::new() } else { git.tags_pointing_at(commit)? };
+    let tags = if on_release {
+        Vec::new()
+    } else {
+        git.tags_pointing_at(commit)?
+    };
     checks.push(if on_release {
         Check::new(
             "production-on-release",

@@ -11,17 +11,17 @@ use std::collections::BTreeSet;
 
 use crate::ambient::Ambient;
 use crate::config::Config;
-use crate::interrupt::StopRequest;
 use crate::git::{tracking_ref, Git, Oid, PushOutcome, RefUpdate, Signature};
+use crate::interrupt::StopRequest;
 use crate::journal::{Actor, BuiltPick, Event, Evidence, Journal, JournalError, JournalStore, Run};
 use crate::providers::http::Observation;
 use crate::secrets::Redactor;
 
-use super::gates::{self, Gate};
-use super::plan::{Check, CheckStatus, Plan, StepName};
-use super::restore_release::read_fixes;
-use super::strategy::{self, PlanInput};
-use super::WorkflowError;
+use crate::engine::gates::{self, Gate};
+use crate::engine::WorkflowError;
+use crate::record::plan::{Check, CheckStatus, Plan, StepName};
+use crate::strategy::restore_release::read_fixes;
+use crate::strategy::{self, PlanInput};
 
 /// Where a step stands in its run: `index` (from 1) of `total`.
 #[derive(Clone, Copy, Debug)]
@@ -144,8 +144,7 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
             // The step journaled the interruption of its command itself.
             Err(
                 e @ WorkflowError::Interrupted {
-                    during_command: true,
-                    ..
+                    during_command: true, ..
                 },
             ) => return Err(e),
             // The operator's Ctrl-C reached git too (it shares the terminal's
@@ -374,13 +373,13 @@ fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     append_local(cx, journal, vec![done(StepName::Build, evidence)])?;
     // The resolution is in the journal and the commits are built: the
     // worktree has served its purpose.
-    super::resolve::close(cx, &journal.id);
+    crate::pick::resolve::close(cx, &journal.id);
     Ok(())
 }
 
 /// Recomputes the plan from the run's record onto the tip the run now
 /// expects, with the conflicts resolved so far.
-pub(super) fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError> {
+pub(crate) fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError> {
     let record = &run.record;
     let main_tip = cx
         .git
@@ -406,7 +405,7 @@ pub(super) fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError>
     strategy.plan(&input)
 }
 
-fn built(run: &Run) -> Result<(Oid, Option<crate::workflow::plan::RestoreCommit>, Vec<BuiltPick>, Oid), WorkflowError> {
+fn built(run: &Run) -> Result<(Oid, Option<crate::record::plan::RestoreCommit>, Vec<BuiltPick>, Oid), WorkflowError> {
     match run.done(StepName::Build) {
         Some(Evidence::Built {
             parent,
@@ -602,7 +601,7 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
         ),
         format!(
             "release also changes paths no fix touches: {}",
-            crate::workflow::plan::list_paths(&extra)
+            crate::record::plan::list_paths(&extra)
         ),
     );
 
@@ -683,7 +682,7 @@ pub fn abort(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<()
     let event = Event::Aborted {
         reason: cx.redactor.redact(reason),
     };
-    super::resolve::close(cx, &journal.id);
+    crate::pick::resolve::close(cx, &journal.id);
     if !journal.is_published() {
         append_local(cx, journal, vec![event])?;
         return Ok(());

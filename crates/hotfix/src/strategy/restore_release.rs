@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 
 use crate::git::{CommitInfo, CommitSummary, Git, GitError, Oid};
 
-use super::dependency::{self, Findings};
-use super::glob;
-use super::inputs;
-use super::pick::{self, RunTrailers};
-use super::plan::{self, Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, StepName, TakenOut};
-use super::strategy::{PlanInput, Strategy};
-use super::WorkflowError;
+use crate::engine::WorkflowError;
+use crate::pick::dependency::{self, Findings};
+use crate::pick::glob;
+use crate::pick::{self, RunTrailers};
+use crate::record::plan::{self, Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, StepName, TakenOut};
+use crate::strategy::inputs;
+use crate::strategy::{PlanInput, Strategy};
 
 pub struct RestoreRelease;
 
@@ -153,7 +153,12 @@ impl Strategy for RestoreRelease {
 
 /// What the restore takes out of release: the files and lines release
 /// differs from production in, and the commits behind them.
-fn taken_out(git: &Git, production: &Oid, production_tree: &Oid, release: &CommitInfo) -> Result<TakenOut, WorkflowError> {
+fn taken_out(
+    git: &Git,
+    production: &Oid,
+    production_tree: &Oid,
+    release: &CommitInfo,
+) -> Result<TakenOut, WorkflowError> {
     let paths = git.changed_paths(production_tree, &release.tree)?;
     let (lines_added, lines_removed) = if paths.len() <= TakenOut::COUNTED_FILES {
         let changes = git.diff_stat(production_tree, &release.tree)?;
@@ -555,7 +560,7 @@ fn restore_check(
     restore: &RestoreCommit,
 ) -> Result<Check, WorkflowError> {
     // Equal tree ids prove identical content, at no cost in repository size.
-    let tree = super::execute::read_tree(git, &restore.commit)?;
+    let tree = crate::engine::execute::read_tree(git, &restore.commit)?;
     Ok(if &tree == production_tree {
         Check::new(
             "restore-equals-production",

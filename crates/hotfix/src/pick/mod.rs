@@ -2,10 +2,15 @@
 //! (`merge-tree --write-tree --merge-base=<fix's parent> <onto> <fix>`), then a
 //! commit written with `commit-tree`, message and author as `cherry-pick -x` gives.
 
+pub mod dependency;
+pub mod glob;
+pub mod names;
+pub mod resolve;
+
 use crate::git::{CommitInfo, CommitSummary, Git, GitError, NewCommit, Oid, Signature};
 
-use super::plan::PickStatus;
-use super::WorkflowError;
+use crate::engine::WorkflowError;
+use crate::record::plan::PickStatus;
 
 /// The merge result of one fix onto one commit, before any commit is written.
 #[derive(Clone, Debug)]

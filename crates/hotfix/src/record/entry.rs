@@ -1,0 +1,375 @@
+//! Journal entries and the run state derived from them. State is never stored
+//! on its own: it is always recomputed from the entries.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Severity};
+use crate::git::{CommitSummary, Oid};
+use crate::providers::command::CommandOutcome;
+use crate::providers::http::HttpVerdict;
+use crate::providers::production::ProductionSha;
+use crate::record::plan::{Check, PickStatus, Plan, Resolution, RestoreCommit, StepName};
+
+/// Who wrote an entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// `Name <email>` from git's committer identity.
+    pub ident: String,
+    pub host: String,
+}
+
+/// One journal record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: u32,
+    /// Seconds since the epoch.
+    pub at: i64,
+    pub actor: Actor,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Event {
+    RunCreated(Box<RunRecord>),
+    StepDone {
+        step: StepName,
+        evidence: Evidence,
+    },
+    StepFailed {
+        step: StepName,
+        error: String,
+        /// What the step saw before it failed (a deploy's output, the last poll).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<Box<Evidence>>,
+    },
+    /// A person signed off on the pushed release in a role of `[approvals]`.
+    Approved {
+        approval: Approval,
+    },
+    /// A person vouches for an evidence item no configured step proves
+    /// (a deploy run by hand, say), with what they point to.
+    Attested {
+        item: String,
+        detail: String,
+    },
+    /// The operator rolled production back: the rollback steps follow.
+    RollbackStarted {
+        reason: String,
+    },
+    /// Release moved under the run and the operator chose to rebuild on the new tip.
+    Rebuilt {
+        from_tip: Oid,
+        to_tip: Oid,
+        reason: String,
+    },
+    Aborted {
+        reason: String,
+    },
+    /// A person resolved a conflicting pick in the `resolve` worktree. The
+    /// entry's commit carries the resolved tree, so every clone that reads
+    /// the journal has it.
+    Resolved {
+        resolution: Resolution,
+    },
+    /// The escalated decision to go on although a fix depends on unreleased
+    /// work (`continue --allow-dependency`).
+    DependencyAllowed {
+        reason: String,
+    },
+    /// `finish`: every evidence item was there, and the lock was given back
+    /// in the same push.
+    Finished {
+        lock_ref: String,
+        items: Vec<EvidenceItem>,
+    },
+    /// `continue --replan`: the remaining steps follow this configuration
+    /// (the clone's hotfix.toml then), a person's explicit decision.
+    ConfigReplaced {
+        config: Box<Config>,
+        /// The top-level keys that changed.
+        changed: Vec<String>,
+    },
+    /// A production command's shell was started, held at its gate, in
+    /// process group `pgid` on `host`. The command runs only once this entry
+    /// is on the remote, so two operators never both run it.
+    StepStarted {
+        step: StepName,
+        #[serde(default)]
+        pgid: u32,
+        #[serde(default)]
+        host: String,
+        #[serde(default)]
+        command: String,
+    },
+    /// The operator stopped git-hotfix (Ctrl-C, SIGTERM) while the step's
+    /// command ran: the signal was forwarded to its process group and the
+    /// group ended. The command may have done its work, in part or whole.
+    StepInterrupted {
+        step: StepName,
+        #[serde(default)]
+        signal: String,
+        /// What the command did until it ended: its output tail, its exit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<CommandOutcome>,
+    },
+    /// The operator stopped git-hotfix outside a production command: `step`
+    /// is not done (steps outside production commands are idempotent, so
+    /// `continue` carries it out from the start).
+    Interrupted {
+        step: StepName,
+        #[serde(default)]
+        signal: String,
+    },
+    /// The operator's decision to run `step` again although an earlier
+    /// attempt may have run (`continue --rerun STEP`).
+    RerunAllowed {
+        step: StepName,
+    },
+}
+
+impl Event {
+    /// Returns the tree this entry's commit must carry (a resolution's), so
+    /// pushing the journal carries the tree's objects.
+    pub fn attached_tree(&self) -> Option<&Oid> {
+        match self {
+            Event::Resolved { resolution } => Some(&resolution.tree),
+            _ => None,
+        }
+    }
+
+    /// Returns a one-line summary for the entry's commit subject.
+    pub fn summary(&self) -> String {
+        match self {
+            Event::RunCreated(r) => format!("run created ({}, {} fix(es))", r.strategy, r.fixes.len()),
+            Event::StepDone { step, .. } => format!("{step} done"),
+            Event::StepFailed { step, .. } => format!("{step} failed"),
+            Event::Approved { approval: a } => format!("approved as {} by {}", a.role, a.ident),
+            Event::Attested { item, .. } => format!("{item} attested"),
+            Event::RollbackStarted { .. } => "rollback started".into(),
+            Event::Rebuilt { to_tip, .. } => format!("rebuild on {}", to_tip.short()),
+            Event::Aborted { .. } => "aborted".into(),
+            Event::Resolved { resolution } => format!("conflict of {} resolved", resolution.fix.short()),
+            Event::DependencyAllowed { reason } => format!("dependency allowed: {reason}"),
+            Event::Finished { .. } => "finished".into(),
+            Event::ConfigReplaced { changed, .. } => format!("configuration replaced ({})", changed.join(", ")),
+            Event::StepStarted { step, pgid, host, .. } => {
+                format!("{step} started (process group {pgid} on {host})")
+            }
+            Event::StepInterrupted { step, signal, .. } => format!("{step} interrupted by {signal}"),
+            Event::Interrupted { step, signal } => format!("interrupted by {signal} at {step}"),
+            Event::RerunAllowed { step } => format!("rerun of {step} decided"),
+        }
+    }
+}
+
+/// Everything a run was started with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run_id: String,
+    pub strategy: String,
+    pub remote: String,
+    pub release_branch: String,
+    pub main_branch: String,
+    /// The fixes as given, resolved to commits.
+    pub fixes: Vec<Oid>,
+    pub mainline: Option<u32>,
+    pub severity: Severity,
+    pub incident: Option<String>,
+    /// The time limit for the severity, in seconds.
+    pub limit_secs: Option<u64>,
+    /// `--allow-dependency` at start: why the run goes on although a fix
+    /// depends on unreleased work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_dependency: Option<String>,
+    /// `--production-override` at start: why the run goes on with a
+    /// production commit the sources contradict or release never held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_override: Option<String>,
+    /// The plan shown to the operator before they confirmed.
+    pub plan: Plan,
+    /// The configuration the run was started with: every later command on
+    /// the run, from any clone, reads it from here (runs recorded before it
+    /// was kept fall back to the clone's hotfix.toml).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Box<Config>>,
+}
+
+impl RunRecord {
+    /// Returns the run's recorded configuration (or, for a run recorded
+    /// without one, `base`) with the remote and branches the run was started on.
+    pub fn config(&self, base: &Config) -> Config {
+        self.named(self.config.as_deref().unwrap_or(base))
+    }
+
+    /// Returns `config` with this run's remote and branches.
+    pub fn named(&self, config: &Config) -> Config {
+        let mut config = config.clone();
+        config.remote = self.remote.clone();
+        config.branches.release = self.release_branch.clone();
+        config.branches.main = self.main_branch.clone();
+        config
+    }
+}
+
+/// What a step proved, kept verbatim in the journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Evidence {
+    Production {
+        production: ProductionSha,
+    },
+    /// The lock ref and its value; the entry reached the remote in the same
+    /// atomic push that created the lock, so its presence there proves it.
+    Lock {
+        lock_ref: String,
+        value: Oid,
+    },
+    Built {
+        /// The release tip the commits sit on (the compare-and-swap expectation).
+        parent: Oid,
+        restore: Option<RestoreCommit>,
+        picks: Vec<BuiltPick>,
+        new_tip: Oid,
+        release_tree: Oid,
+        checks: Vec<Check>,
+    },
+    /// Release moved `old` -> `new` in the same atomic push that carried this entry.
+    Pushed {
+        branch_ref: String,
+        old: Oid,
+        new: Oid,
+        /// True when the remote already held `new` (an earlier attempt's push).
+        already: bool,
+    },
+    Verified {
+        remote_tip: Oid,
+        /// Production's tree, and the restore commit's tree as read back from
+        /// the object store: equal ids mean `git diff <production>..<restore>` is empty.
+        production_tree: Oid,
+        restore_tree: Option<Oid>,
+        /// Commits release gained, newest first (`git log --first-parent old..new`).
+        gained: Vec<CommitSummary>,
+        /// Paths release changes relative to production.
+        changed_paths: Vec<String>,
+        checks: Vec<Check>,
+    },
+    /// The approvals in force when the deploy gate opened.
+    Approvals {
+        approvals: Vec<Approval>,
+    },
+    ReleaseAction {
+        action: String,
+        project: Option<String>,
+        confirm: bool,
+        /// The release commit the job was triggered for.
+        release_sha: Oid,
+        outcome: CommandOutcome,
+    },
+    Deployed {
+        release_sha: Oid,
+        outcome: CommandOutcome,
+    },
+    ProductionVerified {
+        release_sha: Oid,
+        checks: Vec<HttpVerdict>,
+        /// When the monitoring window ends (seconds since the epoch).
+        monitor_until: Option<i64>,
+    },
+    Smoke {
+        results: Vec<SmokeResult>,
+    },
+    /// Release restored to production's tree for a rollback, `old` -> `new`
+    /// by compare-and-swap in the push that carried this entry.
+    RolledBack {
+        branch_ref: String,
+        old: Oid,
+        new: Oid,
+        production: Oid,
+        tree: Oid,
+        /// True when release already had production's tree: nothing was pushed.
+        already: bool,
+    },
+}
+
+/// A sign-off: who, in which role, on which release commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub role: String,
+    /// `Name <email>` from git's committer identity.
+    pub ident: String,
+    pub at: i64,
+    /// The release tip approved; the approval is void once release moves.
+    pub release_tip: Oid,
+}
+
+impl Approval {
+    /// Returns the approver's email, lowercased: one person, one email.
+    pub fn person(&self) -> String {
+        person_of(&self.ident)
+    }
+}
+
+/// Returns the lowercased email of a `Name <email>` identity (or the whole of it).
+pub fn person_of(ident: &str) -> String {
+    ident
+        .rsplit_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map_or(ident, |(email, _)| email)
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// One smoke check's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmokeResult {
+    pub name: String,
+    pub outcome: CommandOutcome,
+}
+
+/// One line of the runbook's "Validation And Evidence" list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceItem {
+    /// A stable id (`restore-diff-empty`).
+    pub id: String,
+    /// The runbook's words.
+    pub item: String,
+    pub status: ItemStatus,
+    pub detail: String,
+}
+
+/// Whether an evidence item is proven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemStatus {
+    Ok,
+    Missing,
+    Failed,
+}
+
+impl ItemStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Ok => "ok",
+            ItemStatus::Missing => "missing",
+            ItemStatus::Failed => "failed",
+        }
+    }
+}
+
+/// A fix as built into the release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuiltPick {
+    pub fix: Oid,
+    pub subject: String,
+    pub status: PickStatus,
+    pub commit: Option<Oid>,
+    /// Paths the fix changes: the only paths release may differ from production in.
+    pub touched: Vec<String>,
+    /// Paths git's merge changed in the fix's place, following a rename the
+    /// target made (absent in journals written before it was recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placed: Vec<String>,
+}

@@ -1,0 +1,5 @@
+//! The run record: the plan, its steps, the journal's entries and their
+//! evidence, as they are stored on the remote.
+
+pub mod entry;
+pub mod plan;

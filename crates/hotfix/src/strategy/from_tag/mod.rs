@@ -1,0 +1,5 @@
+//! from-tag (seed 003): a hotfix branch from the production tag, a
+//! PATCH-only version bump, a CHANGELOG entry and a production tag.
+
+pub mod changelog;
+pub mod version_files;
