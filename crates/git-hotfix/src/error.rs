@@ -1,6 +1,37 @@
 //! The one error type of the CLI: a message, the facts, and hints, with an exit code.
 
-use hotfix::ExitKind;
+use hotfix::config::ConfigError;
+use hotfix::engine::WorkflowError;
+use hotfix::git::GitError;
+use hotfix::journal::JournalError;
+use hotfix::providers::production::ProductionError;
+use hotfix::record::plan::UNREPEATABLE_STEPS;
+use hotfix::Error;
+
+/// How an error should end the process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitKind {
+    /// 1: something went wrong (git, network, config, journal).
+    Error,
+    /// 2: the command line is wrong.
+    Usage,
+    /// 3: a safety check blocked the hotfix.
+    Blocked,
+    /// 130: the operator stopped the command (Ctrl-C, SIGTERM), as a shell
+    /// reports a command ended by SIGINT.
+    Interrupted,
+}
+
+impl ExitKind {
+    pub fn code(self) -> i32 {
+        match self {
+            ExitKind::Error => 1,
+            ExitKind::Usage => 2,
+            ExitKind::Blocked => 3,
+            ExitKind::Interrupted => 130,
+        }
+    }
+}
 
 /// An error as the operator sees it.
 pub struct CommandError {
@@ -31,15 +62,15 @@ impl CommandError {
     }
 }
 
-impl From<hotfix::Error> for CommandError {
-    fn from(e: hotfix::Error) -> Self {
+impl From<Error> for CommandError {
+    fn from(e: Error) -> Self {
         let mut details = Vec::new();
-        if let hotfix::Error::Workflow(hotfix::engine::WorkflowError::ReleaseMoved { unexpected, .. }) = &e {
+        if let Error::Workflow(WorkflowError::ReleaseMoved { unexpected, .. }) = &e {
             for c in unexpected {
                 details.push(format!("unexpected on release: {} {}", c.id.short(), c.subject));
             }
         }
-        if let hotfix::Error::Workflow(hotfix::engine::WorkflowError::PickConflict {
+        if let Error::Workflow(WorkflowError::PickConflict {
             conflicts, unreleased, ..
         }) = &e
         {
@@ -52,23 +83,250 @@ impl From<hotfix::Error> for CommandError {
                 )
             }));
         }
-        if let hotfix::Error::Workflow(hotfix::engine::WorkflowError::EvidenceMissing { missing }) = &e {
+        if let Error::Workflow(WorkflowError::EvidenceMissing { missing }) = &e {
             for item in missing {
                 details.push(format!("missing  {}: {}", item.id, item.detail));
             }
         }
-        if let hotfix::Error::Production(hotfix::providers::production::ProductionError::Disagree { readings }) = &e {
+        if let Error::Production(ProductionError::Disagree { readings }) = &e {
             for r in readings {
                 details.push(format!("{} said `{}` -> {}", r.source, r.said, r.commit));
             }
         }
         CommandError {
-            kind: e.exit_kind(),
+            kind: exit_kind(&e),
             message: e.to_string(),
             details,
-            hints: e.hint().into_iter().collect(),
+            hints: hint(&e).into_iter().collect(),
         }
     }
 }
 
 pub type CommandResult = Result<(), CommandError>;
+
+/// Returns how the process should exit.
+fn exit_kind(e: &Error) -> ExitKind {
+    match e {
+        Error::UnknownFix { .. }
+        | Error::EmptyRange { .. }
+        | Error::NoFix
+        | Error::MediumSeverity
+        | Error::Workflow(WorkflowError::UnknownRole { .. } | WorkflowError::NotAttestable { .. }) => ExitKind::Usage,
+        Error::Blocked { .. } => ExitKind::Blocked,
+        Error::Workflow(WorkflowError::Interrupted { .. }) => ExitKind::Interrupted,
+        Error::Workflow(WorkflowError::NothingToRerun { .. }) => ExitKind::Usage,
+        Error::Workflow(
+            WorkflowError::ReleaseMoved { .. }
+            | WorkflowError::ReleaseLocked { .. }
+            | WorkflowError::BlockedOnResume { .. }
+            | WorkflowError::VerificationFailed { .. }
+            | WorkflowError::PlanChanged { .. }
+            | WorkflowError::ForbiddenAction { .. }
+            | WorkflowError::ReleaseMovedAfterPush { .. }
+            | WorkflowError::NotPushed { .. }
+            | WorkflowError::SamePerson { .. }
+            | WorkflowError::FixAuthor { .. }
+            | WorkflowError::RoleTaken { .. }
+            | WorkflowError::EvidenceMissing { .. }
+            | WorkflowError::StepsRemain { .. }
+            | WorkflowError::MonitoringWindow { .. }
+            | WorkflowError::ReplanRefused { .. }
+            | WorkflowError::UntrustedCommands { .. }
+            | WorkflowError::PickConflict { .. }
+            | WorkflowError::NothingToResolve { .. }
+            | WorkflowError::UnresolvedMarkers { .. }
+            | WorkflowError::ResolutionEmpty { .. }
+            | WorkflowError::ResolutionOutOfScope { .. }
+            | WorkflowError::WorktreeInTheWay { .. }
+            | WorkflowError::StepStillRunning { .. }
+            | WorkflowError::RerunUndecided { .. },
+        ) => ExitKind::Blocked,
+        _ => ExitKind::Error,
+    }
+}
+
+/// Returns what the operator can do next.
+fn hint(e: &Error) -> Option<String> {
+    let h = match e {
+        Error::Config(ConfigError::NotFound { .. }) => {
+            "run `git hotfix init` to write a commented hotfix.toml, or pass --config PATH".into()
+        }
+        Error::Config(ConfigError::Invalid { .. }) => {
+            "fix the key named above; every key is described in the README".into()
+        }
+        Error::Git(GitError::TooOld { .. }) => "install git 2.40 or newer, or point GIT_HOTFIX_GIT at one".into(),
+        Error::Git(GitError::NoIdentity) | Error::Workflow(WorkflowError::Git(GitError::NoIdentity)) => {
+            "the journal records who did what: `git config --global user.name \"Your Name\"` and \
+             `git config --global user.email you@example.com`, then run the command again"
+                .into()
+        }
+        Error::Git(GitError::NotARepository { .. }) => "run git hotfix inside the repository, or pass -C DIR".into(),
+        Error::Git(e) if e.is_spurious() => {
+            "a network fault; nothing is half-done: run the command again, or `git hotfix continue`".into()
+        }
+        Error::MissingRemote { remote } => {
+            format!("add it with `git remote add {remote} <url>`, or set `remote` in hotfix.toml")
+        }
+        Error::BranchMissing { remote, .. } => {
+            format!("check [branches] in hotfix.toml; `git ls-remote --heads {remote}` lists the branches")
+        }
+        Error::UnknownFix { .. } => {
+            "check the SHA; git hotfix fetches only the release and main branches, so fetch the fix's branch first"
+                .into()
+        }
+        Error::NoFix => "name the approved fix with --fix <rev>".into(),
+        Error::EmptyRange { .. } => {
+            "A..B picks the commits B has and A lacks (along B's first parents); check the order".into()
+        }
+        Error::MediumSeverity => {
+            "ship it with the normal release; pass --force only if the incident lead says otherwise".into()
+        }
+        Error::Blocked { .. } => "nothing was changed; `git hotfix plan` lists every reason".into(),
+        Error::ConfigExists { .. } => "edit it, or pass --force to overwrite it".into(),
+        Error::Production(ProductionError::NoSource) => "pass --production <sha> from the environment page".into(),
+        Error::Production(ProductionError::NothingFound { .. } | ProductionError::NotInRepository { .. }) => {
+            "stop: gather the deployed SHA from deploy logs, release records or the last successful production \
+             pipeline, fetch it, then pass --production <sha>"
+                .into()
+        }
+        Error::Production(ProductionError::CommandTimedOut { .. }) => {
+            "raise `command_timeout` in [production] of hotfix.toml, or pass --production <sha> from the \
+             environment page"
+                .into()
+        }
+        Error::Production(ProductionError::Disagree { .. }) => {
+            "find out which source is right before changing release; then pass --production <sha>".into()
+        }
+        Error::Workflow(w) => return workflow_hint(w),
+        Error::Journal(JournalError::NoRuns) => "start one with `git hotfix start --fix <rev>`".into(),
+        Error::Journal(JournalError::RunNotFound { .. }) => "`git hotfix log` lists the runs".into(),
+        Error::Journal(JournalError::Contended { .. }) => {
+            "nothing of yours was pushed; `git hotfix status` shows where the other operator took it".into()
+        }
+        _ => return None,
+    };
+    Some(h)
+}
+
+fn workflow_hint(e: &WorkflowError) -> Option<String> {
+    let h = match e {
+        WorkflowError::ReleaseMoved { .. } => {
+            "nothing was pushed; look at the commits above, then run `git hotfix continue --rebuild` to restore \
+             and re-pick on the new tip, or `git hotfix abort`"
+        }
+        WorkflowError::ReleaseLocked { .. } => {
+            "one hotfix at a time: `git hotfix status` shows the run holding the lock; continue it or `git hotfix abort` it"
+        }
+        WorkflowError::Fault(_) => "the run stopped between steps; run `git hotfix continue` to resume",
+        WorkflowError::RunFinished { .. } => "`git hotfix log` lists runs; start a new one with `git hotfix start`",
+        WorkflowError::VerificationFailed { .. } => {
+            "release is not as planned; `git hotfix status` shows the evidence; do not deploy it"
+        }
+        WorkflowError::BlockedOnResume { .. } | WorkflowError::PlanChanged { .. } => {
+            "nothing was pushed; `git hotfix abort` and plan again"
+        }
+        WorkflowError::PushRefused { .. } => "the remote refused (a protected branch or a hook?); fix that, then `git hotfix continue`",
+        WorkflowError::Git(g) if g.is_spurious() => "a network fault; run `git hotfix continue` to retry",
+        WorkflowError::ForbiddenAction { .. } => {
+            "nothing was run; set [release] action to the service's own release job (never cut-off)"
+        }
+        WorkflowError::ReleaseMovedAfterPush {
+            production_touched: false,
+            ..
+        } => {
+            "nothing of this run reached production; look at who moved release, then `git hotfix continue --rebuild` \
+             restores and re-picks on the new tip (approvals are asked again), or `git hotfix abort`"
+        }
+        WorkflowError::ReleaseMovedAfterPush { .. } => {
+            "production may run this run's commit; find out who moved release; `git hotfix rollback` restores \
+             production's tree and redeploys it, or `git hotfix abort`"
+        }
+        WorkflowError::UntrustedCommands { have_config: true, .. } => {
+            "the journal on the remote may have been edited: compare `git hotfix status --json` (record.config) with \
+             your hotfix.toml; if yours is right, `git hotfix continue --replan` runs yours"
+        }
+        WorkflowError::UntrustedCommands { .. } => {
+            "run it from a clone with the team's hotfix.toml, where the commands can be checked"
+        }
+        WorkflowError::ReplanRefused { .. } => {
+            "put those keys back as the run has them (`git hotfix status --json` shows its record), or `git hotfix \
+             abort` the run and start a new one"
+        }
+        WorkflowError::MonitoringWindow { .. } => {
+            "watch production until the window ends, then `git hotfix finish`; `git hotfix finish --force` closes it now"
+        }
+        WorkflowError::ProductionStepFailed { rollback: true, .. } => {
+            return Some(
+                "production may be half-changed: `git hotfix rollback` restores release to the last good production commit and redeploys it; or fix the cause and `git hotfix continue --yes` to retry the step"
+                    .into(),
+            )
+        }
+        WorkflowError::ProductionStepFailed { .. } => {
+            "fix the cause (`git hotfix status` shows the output), then `git hotfix continue --yes` retries the step"
+        }
+        WorkflowError::GateNotConfigured { .. } => "restore the key in hotfix.toml, then `git hotfix continue`",
+        WorkflowError::UnknownRole { .. } => "pass one of the roles above with --role",
+        WorkflowError::PickConflict { .. } => {
+            "release is locked and untouched; `git hotfix resolve` opens the conflict in a separate worktree, \
+             then edit and `git hotfix continue`; or `git hotfix abort`"
+        }
+        WorkflowError::NothingToResolve { .. } => "`git hotfix status` shows where the run is",
+        WorkflowError::UnresolvedMarkers { worktree, .. } | WorkflowError::ResolutionEmpty { worktree, .. } => {
+            return Some(format!(
+                "finish the edit in {}, then `git hotfix continue`; or `git hotfix abort`",
+                worktree.display()
+            ))
+        }
+        WorkflowError::ResolutionOutOfScope { worktree, paths, .. } => {
+            return Some(format!(
+                "undo those changes (`git -C {} checkout HEAD -- {}`), then `git hotfix continue`",
+                worktree.display(),
+                paths.join(" ")
+            ))
+        }
+        WorkflowError::WorktreeInTheWay { .. } => "move that directory away, then `git hotfix resolve` again",
+        WorkflowError::NotPushed { .. } => "`git hotfix status` shows where the run is; `git hotfix continue` goes on",
+        WorkflowError::SamePerson { .. } | WorkflowError::RoleTaken { .. } => {
+            "another person approves this role from their own clone: `git hotfix approve --role ROLE`"
+        }
+        WorkflowError::FixAuthor { .. } => {
+            "someone other than the fix's author approves; `allow_fix_author = true` in [approvals] lifts the rule"
+        }
+        WorkflowError::EvidenceMissing { .. } => {
+            "`git hotfix report` lists every item; `git hotfix continue` runs remaining steps, and `git hotfix attest ITEM --detail TEXT` records work done outside git-hotfix"
+        }
+        WorkflowError::StepsRemain { .. } => "`git hotfix continue` carries out the remaining steps first",
+        WorkflowError::NotAttestable { .. } => "`git hotfix report` lists the items and what proves each",
+        WorkflowError::Interrupted {
+            step,
+            during_command: true,
+            ..
+        } if UNREPEATABLE_STEPS.contains(step) => {
+            return Some(format!(
+                "find out whether the {step} ran (its own log, production), then `git hotfix continue --yes --rerun {step}` \
+                 runs it again, or `git hotfix rollback`; `git hotfix status` shows its output"
+            ))
+        }
+        WorkflowError::Interrupted { .. } => "the run stopped cleanly; `git hotfix continue --yes` goes on from here",
+        WorkflowError::StepStillRunning { pgid, host, .. } => {
+            return Some(format!(
+                "wait for process group {pgid} on {host} to end (`ps -g {pgid}` there), then `git hotfix continue` again"
+            ))
+        }
+        WorkflowError::RerunUndecided { attempt, known_gone } => {
+            let step = attempt.step;
+            let gone = if *known_gone || attempt.interrupted.is_some() {
+                String::new()
+            } else {
+                format!("make sure process group {} on {} has ended; ", attempt.pgid, attempt.host)
+            };
+            return Some(format!(
+                "{gone}find out whether the {step} ran (its own log, production), then `git hotfix continue --yes --rerun \
+                 {step}` runs it again, or `git hotfix rollback`"
+            ));
+        }
+        WorkflowError::NothingToRerun { .. } => "`git hotfix status` shows the run; drop --rerun",
+        _ => return None,
+    };
+    Some(h.to_string())
+}

@@ -8,7 +8,7 @@ use hotfix::ops;
 use hotfix::report::IncidentReport;
 
 use crate::cli::Globals;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ExitKind};
 use crate::ui::{self, out};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -43,7 +43,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     match &args.output {
         Some(path) => {
             std::fs::write(path, &text).map_err(|e| CommandError {
-                kind: hotfix::ExitKind::Error,
+                kind: ExitKind::Error,
                 message: format!("failed to write {}: {e}", path.display()),
                 details: Vec::new(),
                 hints: vec!["check the directory exists and is writable".into()],

@@ -1,0 +1,62 @@
+//! The `guard` operation: says whether a pipeline action may run on a branch.
+
+use crate::journal::JournalStore;
+use crate::Error;
+
+use super::Session;
+
+/// What `guard` found.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GuardVerdict {
+    pub branch: String,
+    pub action: String,
+    /// The run holding the branch's lock, if one does.
+    pub locked_by: Option<String>,
+    pub allowed: bool,
+    pub reason: String,
+}
+
+/// Says whether a pipeline action may run on `branch` now: while a hotfix
+/// holds the branch's lock only the run's own release job may.
+pub fn guard(session: &Session, action: &str, branch: Option<&str>) -> Result<GuardVerdict, Error> {
+    session.require_config()?;
+    let branch = branch.unwrap_or(&session.config.branches.release).to_string();
+    let lock_ref = JournalStore::lock_ref(&branch);
+    let remote = &session.config.remote;
+    let locked_by = match session.git.remote_ref(remote, &lock_ref)? {
+        Some(_) => {
+            let store = session.store();
+            store.refresh()?;
+            Some(
+                store
+                    .lock_holder(&branch)?
+                    .map_or_else(|| "(unknown run)".into(), |(_, id)| id),
+            )
+        }
+        None => None,
+    };
+    let own_job = session
+        .config
+        .release
+        .as_ref()
+        .filter(|r| r.forbidden().is_none())
+        .is_some_and(|r| r.action == action);
+    let (allowed, reason) = match &locked_by {
+        None => (true, format!("no hotfix holds {branch}")),
+        Some(run) if own_job => (
+            true,
+            format!("`{action}` is the hotfix's own release job (run {run} holds {branch})"),
+        ),
+        Some(run) => (
+            false,
+            format!("hotfix run {run} holds {branch}; `{action}` could drag unreleased work into it"),
+        ),
+    };
+    Ok(GuardVerdict {
+        branch,
+        action: action.to_string(),
+        locked_by,
+        allowed,
+        reason,
+    })
+}

@@ -1,0 +1,37 @@
+//! Every operation of git-hotfix, each a function the CLI calls: open a
+//! session, plan, start, continue, approve, attest, rollback, finish, abort,
+//! guard, status, report, log, init.
+
+mod abort;
+mod approve;
+mod attest;
+mod finish;
+mod guard;
+mod init;
+mod log;
+mod prepare;
+mod report;
+mod resolve;
+mod resume;
+mod rollback;
+mod run;
+mod session;
+mod start;
+mod status;
+
+pub use self::abort::abort;
+pub use self::approve::approve;
+pub use self::attest::attest;
+pub use self::finish::finish;
+pub use self::guard::{guard, GuardVerdict};
+pub use self::init::init;
+pub use self::log::{runs, RunSummary};
+pub use self::prepare::{prepare, HotfixRequest};
+pub use self::report::report;
+pub use self::resolve::resolve;
+pub use self::resume::{resume, ResumeOptions};
+pub use self::rollback::{rollback, rollback_preview, RollbackPreview};
+pub use self::run::load_run;
+pub use self::session::Session;
+pub use self::start::{check_severity, start, StartOptions};
+pub use self::status::{status, RunStatus};

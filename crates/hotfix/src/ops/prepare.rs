@@ -1,0 +1,129 @@
+//! The `plan` operation: fetches what a hotfix needs and computes its plan.
+
+use crate::git::{tracking_ref, Git, Oid};
+use crate::providers::production;
+use crate::record::plan::Plan;
+use crate::strategy::restore_release::read_fixes;
+use crate::strategy::{self, PlanInput};
+use crate::Error;
+
+use super::run::fetch_release_and_main;
+use super::Session;
+
+/// What the operator asked to hotfix.
+#[derive(Clone, Debug, Default)]
+pub struct HotfixRequest {
+    /// Fix revisions as given (`abc123`, `origin/main~2`).
+    pub fixes: Vec<String>,
+    /// Overrides the configured production sources.
+    pub production: Option<String>,
+    /// Parent to pick merge commits against (1 unless given).
+    pub mainline: Option<u32>,
+    /// Go on although a fix depends on unreleased work: the escalated
+    /// decision's reason, recorded in the journal and the report.
+    pub allow_dependency: Option<String>,
+    /// Go on with a production commit the sources contradict or release
+    /// never held: the reason, recorded in the journal and the report.
+    pub production_override: Option<String>,
+}
+
+/// Fetches what the plan needs and computes it; moves no ref but the
+/// remote-tracking refs of the release and main branches.
+pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Result<Plan, Error> {
+    session.require_config()?;
+    if request.fixes.is_empty() {
+        return Err(Error::NoFix);
+    }
+    let git = &session.git;
+    let cfg = &session.config;
+    if !git.remote_exists(&cfg.remote)? {
+        return Err(Error::MissingRemote {
+            remote: cfg.remote.clone(),
+        });
+    }
+    fetch_release_and_main(session)?;
+    if cfg.production.tag.is_some() && request.production.is_none() {
+        git.fetch_tags(&cfg.remote)?;
+    }
+    // Source names are URLs and commands; what they said came from outside.
+    let production = production::resolve(git, &cfg.production, request.production.as_deref())
+        .map(|p| p.redacted(&session.redactor))
+        .map_err(|e| e.redacted(&session.redactor))?;
+    let release_ref = tracking_ref(&cfg.remote, &cfg.branches.release);
+    let main_ref = tracking_ref(&cfg.remote, &cfg.branches.main);
+    let mut resolved = git.resolve_commits(&[&release_ref, &main_ref])?.into_iter();
+    let mut tip = |key: &'static str, branch: &str| {
+        resolved.next().flatten().ok_or_else(|| Error::BranchMissing {
+            key,
+            name: branch.to_string(),
+            remote: cfg.remote.clone(),
+        })
+    };
+    let release_tip = tip("branches.release", &cfg.branches.release)?;
+    let main_tip = tip("branches.main", &cfg.branches.main)?;
+    let fixes = expand_fixes(git, &request.fixes)?;
+    let strategy = strategy::find(&cfg.strategy).expect("the strategy name was validated when the config was read");
+    let input = PlanInput {
+        git,
+        config: cfg,
+        production,
+        release_tip,
+        main_tip,
+        fixes: read_fixes(git, &fixes)?,
+        mainline: request.mainline,
+        operator: session.operator()?,
+        run_id: run_id.to_string(),
+        resolutions: Vec::new(),
+        allow_dependency: request.allow_dependency.as_deref().map(|r| session.redactor.redact(r)),
+        production_override: request
+            .production_override
+            .as_deref()
+            .map(|r| session.redactor.redact(r)),
+    };
+    Ok(strategy.plan(&input)?)
+}
+
+/// Turns the fixes as given into the commits to pick, in order: a revision
+/// is one commit (a merge stands for the change it merged), a range `A..B`
+/// is B's first-parent history since A, oldest first. A commit named twice
+/// is picked once, where it first appears.
+fn expand_fixes(git: &Git, given: &[String]) -> Result<Vec<Oid>, Error> {
+    let is_range = |rev: &str| rev.contains("..") && !rev.contains("...");
+    let singles: Vec<&str> = given.iter().map(String::as_str).filter(|r| !is_range(r)).collect();
+    let mut resolved = git.resolve_commits(&singles)?.into_iter();
+    let mut fixes: Vec<Oid> = Vec::new();
+    for rev in given {
+        let commits = if is_range(rev) {
+            let (from, to) = rev.split_once("..").expect("a range has `..`");
+            let (from, to) = (or_head(from), or_head(to));
+            let unknown = |r: &str| Error::UnknownFix { rev: r.to_string() };
+            git.resolve_commit(from).map_err(|_| unknown(from))?;
+            git.resolve_commit(to).map_err(|_| unknown(to))?;
+            let commits = git.first_parent_range(from, to)?;
+            if commits.is_empty() {
+                return Err(Error::EmptyRange { range: rev.clone() });
+            }
+            commits
+        } else {
+            vec![resolved
+                .next()
+                .flatten()
+                .ok_or_else(|| Error::UnknownFix { rev: rev.clone() })?]
+        };
+        for c in commits {
+            if !fixes.contains(&c) {
+                fixes.push(c);
+            }
+        }
+    }
+    Ok(fixes)
+}
+
+/// `A..` means `A..HEAD`, as in git.
+fn or_head(rev: &str) -> &str {
+    if rev.is_empty() {
+        "HEAD"
+    } else {
+        rev
+    }
+}

@@ -1,0 +1,14 @@
+//! The `report` operation: the incident record of a run.
+
+use crate::report::{self, IncidentReport};
+use crate::Error;
+
+use super::run::{load_run, run_config};
+use super::Session;
+
+/// Returns the incident record of a run.
+pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Error> {
+    let journal = load_run(session, id)?;
+    let config = run_config(session, &journal.run);
+    Ok(report::build(&journal.run, &config, session.ambient.now()))
+}

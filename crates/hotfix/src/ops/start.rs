@@ -1,0 +1,86 @@
+//! The `start` operation: creates a run from a confirmed plan and carries it out.
+
+use crate::config::Severity;
+use crate::engine::execute::{self, Outcome, Progress};
+use crate::engine::WorkflowError;
+use crate::journal::{Entry, Event, Journal, RunRecord};
+use crate::record::plan::Plan;
+use crate::Error;
+
+use super::{HotfixRequest, Session};
+
+/// How a run is started.
+#[derive(Clone, Debug)]
+pub struct StartOptions {
+    pub severity: Severity,
+    pub incident: Option<String>,
+    /// Allows a severity without a hotfix path (medium).
+    pub force: bool,
+    /// The operator confirmed the production steps too (release job, deploy).
+    pub confirmed: bool,
+}
+
+/// Refuses severities the runbooks send to the normal release.
+pub fn check_severity(options: &StartOptions) -> Result<(), Error> {
+    if options.severity == Severity::Medium && !options.force {
+        return Err(Error::MediumSeverity);
+    }
+    Ok(())
+}
+
+/// Creates run `run_id` from a confirmed `plan` and carries it out.
+pub fn start(
+    session: &Session,
+    run_id: &str,
+    request: &HotfixRequest,
+    plan: Plan,
+    options: &StartOptions,
+    progress: &dyn Progress,
+) -> Result<(Journal, Outcome), Error> {
+    check_severity(options)?;
+    if !plan.is_safe() {
+        return Err(Error::Blocked {
+            checks: plan.blocking().count(),
+        });
+    }
+    let store = session.store();
+    store.refresh()?;
+    if let Some((_, holder)) = store.lock_holder(&session.config.branches.release)? {
+        return Err(WorkflowError::ReleaseLocked {
+            branch: session.config.branches.release.clone(),
+            holder,
+        }
+        .into());
+    }
+    let cx = session.context(progress, options.confirmed)?;
+    let record = RunRecord {
+        run_id: run_id.to_string(),
+        strategy: plan.strategy.clone(),
+        remote: session.config.remote.clone(),
+        release_branch: plan.release_branch.clone(),
+        main_branch: plan.main_branch.clone(),
+        fixes: plan.picks.iter().map(|p| p.fix.clone()).collect(),
+        mainline: request.mainline,
+        severity: options.severity,
+        incident: options.incident.as_deref().map(|i| session.redactor.redact(i)),
+        limit_secs: session.config.limit_for(options.severity).map(|d| d.as_secs()),
+        allow_dependency: request.allow_dependency.as_deref().map(|r| session.redactor.redact(r)),
+        production_override: request
+            .production_override
+            .as_deref()
+            .map(|r| session.redactor.redact(r)),
+        plan,
+        // Secret values never reach the journal; the run puts them back
+        // from the environment of whoever carries it on.
+        config: Some(Box::new(session.redactor.redact_config(&session.config))),
+    };
+    let created = Entry {
+        seq: 0,
+        at: cx.operator.time,
+        actor: cx.actor.clone(),
+        event: Event::RunCreated(Box::new(record)),
+    };
+    let mut journal = store.create(run_id, vec![created], &cx.operator)?;
+    let outcome = execute::run_steps(&cx, &mut journal)?;
+    Ok((journal, outcome))
+}

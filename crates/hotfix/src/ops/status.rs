@@ -1,0 +1,49 @@
+//! The `status` operation: where a run stands.
+
+use crate::engine::gates;
+use crate::journal::Run;
+use crate::Error;
+
+use super::run::{load_run, run_config};
+use super::Session;
+
+/// A run as `status` shows it.
+pub struct RunStatus {
+    pub run: Run,
+    /// True when the remote's lock on release names this run.
+    pub holds_lock: bool,
+    pub now: i64,
+    /// The `[approvals]` roles, and those still without a valid approval.
+    pub roles: Vec<String>,
+    pub missing_roles: Vec<String>,
+}
+
+impl RunStatus {
+    /// Seconds from the run's start to its end, or to now.
+    pub fn elapsed(&self) -> i64 {
+        self.run.ended_at().unwrap_or(self.now) - self.run.started_at()
+    }
+
+    /// Seconds left of the severity's limit (negative when over).
+    pub fn remaining(&self) -> Option<i64> {
+        self.run.record.limit_secs.map(|l| l as i64 - self.elapsed())
+    }
+}
+
+/// Returns where a run stands.
+pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
+    let journal = load_run(session, id)?;
+    let store = session.store();
+    let holds_lock = store
+        .lock_holder(&journal.run.record.release_branch)?
+        .is_some_and(|(value, _)| &value == journal.lock_value());
+    let roles = run_config(session, &journal.run).approvals.roles;
+    let missing_roles = gates::missing_roles(&roles, &journal.run);
+    Ok(RunStatus {
+        run: journal.run,
+        holds_lock,
+        now: session.ambient.now(),
+        roles,
+        missing_roles,
+    })
+}
