@@ -11,6 +11,7 @@ mod test_dependency;
 mod test_gates;
 mod test_inputs;
 mod test_interrupt;
+mod test_old_journal;
 mod test_production;
 mod test_restore_release;
 mod test_resume;
