@@ -5,7 +5,6 @@ use hotfix::engine::WorkflowError;
 use hotfix::git::GitError;
 use hotfix::journal::JournalError;
 use hotfix::providers::production::ProductionError;
-use hotfix::record::plan::UNREPEATABLE_STEPS;
 use hotfix::Error;
 
 /// How an error should end the process.
@@ -300,8 +299,9 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         WorkflowError::Interrupted {
             step,
             during_command: true,
+            may_have_run: true,
             ..
-        } if UNREPEATABLE_STEPS.contains(step) => {
+        } => {
             return Some(format!(
                 "find out whether the {step} ran (its own log, production), then `git hotfix continue --yes --rerun {step}` \
                  runs it again, or `git hotfix rollback`; `git hotfix status` shows its output"
@@ -314,7 +314,7 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
             ))
         }
         WorkflowError::RerunUndecided { attempt, known_gone } => {
-            let step = attempt.step;
+            let step = &attempt.step;
             let gone = if *known_gone || attempt.interrupted.is_some() {
                 String::new()
             } else {

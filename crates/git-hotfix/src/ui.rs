@@ -12,7 +12,7 @@ use hotfix::journal::{Event, Evidence, OpenAttempt, Phase, Run, RunState};
 use hotfix::ops::RunStatus;
 use hotfix::providers::command::CommandOutcome;
 use hotfix::providers::http::Observation;
-use hotfix::record::plan::{self, CheckStatus, Pick, PickStatus, Plan, StepName, TakenOut, PRODUCTION_STEPS};
+use hotfix::record::plan::{self, Action, CheckStatus, Pick, PickStatus, Plan, Step, StepName, TakenOut};
 
 /// Prints a line to stdout, masked (see [`mask`]); a closed pipe (`| head`)
 /// is not an error worth a panic.
@@ -147,8 +147,84 @@ pub fn print_plan(plan: &Plan) {
         out!("{}", fit(format!("  {tag} {:<34} {}", c.name, c.detail)));
     }
     out!("steps");
-    for (i, step) in plan.steps.iter().enumerate() {
-        out!("  {}. {:<18} {}", i + 1, step.as_str(), step.describe());
+    for (i, step) in plan.steps.hotfix.iter().enumerate() {
+        out!("  {}. {:<18} {}", i + 1, step.name.as_str(), step.about);
+        for line in parameter_lines(step) {
+            out!("{}", fit(format!("       {line}")));
+        }
+    }
+    if !plan.steps.rollback.is_empty() {
+        let names: Vec<&str> = plan.steps.rollback.iter().map(|s| s.name.as_str()).collect();
+        out!("rollback: {}", names.join(", "));
+    }
+}
+
+/// Returns the parameters of a step, one short line each, as the plan
+/// shows them: what `start` freezes in the run record.
+fn parameter_lines(step: &Step) -> Vec<String> {
+    let short = |o: &hotfix::git::Oid| o.short().to_string();
+    match &step.action {
+        Action::RecordProduction | Action::Build => Vec::new(),
+        Action::Lock { branch } => vec![format!("creates refs/hotfix/locks/{branch} (must not exist)")],
+        Action::Push(m) => vec![format!(
+            "{} {} -> {} (compare-and-swap)",
+            m.name,
+            m.expected.as_ref().map_or("(new)".to_string(), short),
+            short(&m.new)
+        )],
+        Action::VerifyRelease { branch, also_paths } if also_paths.is_empty() => vec![format!("reads {branch}")],
+        Action::VerifyRelease { branch, also_paths } => {
+            vec![format!(
+                "reads {branch}; also allowed: {}",
+                plan::list_paths(also_paths)
+            )]
+        }
+        Action::Approvals(a) => vec![format!(
+            "roles {}; the fix's author may{} approve",
+            a.roles.join(", "),
+            if a.allow_fix_author { "" } else { " not" }
+        )],
+        Action::Command(c) => {
+            let mut lines = vec![format!("$ {}  (timeout {})", c.command, format_duration(c.timeout))];
+            if let Some(job) = &c.release_job {
+                lines.push(format!(
+                    "job `{}`{} confirm={}; never: {}",
+                    job.action,
+                    job.project.as_ref().map_or(String::new(), |p| format!(" in {p}")),
+                    job.confirm,
+                    job.forbidden_actions.join(", ")
+                ));
+            }
+            lines
+        }
+        Action::VerifyHttp(v) => {
+            let mut lines: Vec<String> = v
+                .http
+                .iter()
+                .map(|c| {
+                    format!(
+                        "GET {} until HTTP {}{} (within {})",
+                        c.url,
+                        c.expect_status,
+                        c.sha_pointer
+                            .as_ref()
+                            .map_or(String::new(), |p| format!(" and {p} = the release")),
+                        format_duration(c.timeout)
+                    )
+                })
+                .collect();
+            if let Some(m) = v.monitor {
+                lines.push(format!("then watch production for {}", format_duration(m)));
+            }
+            lines
+        }
+        Action::Smoke { checks } => checks
+            .iter()
+            .map(|c| format!("$ {}  (timeout {})", c.command, format_duration(c.timeout)))
+            .collect(),
+        Action::CreateTag { tag, .. } => vec![format!("creates refs/tags/{tag}, annotated (must not exist)")],
+        Action::RestoreRelease { branch } => vec![format!("{branch} gets production's tree again")],
+        Action::Unconfigured { key } => vec![format!("hotfix.toml has no {key}: this step fails")],
     }
 }
 
@@ -259,14 +335,26 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
         } => vec![if *already {
             format!("{branch_ref} already at {} (an earlier attempt pushed it)", new.short())
         } else {
-            format!(
-                "{branch_ref} {}..{} (compare-and-swap on {})",
-                old.short(),
-                new.short(),
-                old.short()
-            )
+            match old {
+                Some(old) => format!(
+                    "{branch_ref} {}..{} (compare-and-swap on {})",
+                    old.short(),
+                    new.short(),
+                    old.short()
+                ),
+                None => format!("{branch_ref} created at {} (it did not exist)", new.short()),
+            }
         }],
         Evidence::Verified { checks, .. } => checks.iter().map(|c| c.detail.clone()).collect(),
+        Evidence::Tagged {
+            tag_ref,
+            object,
+            commit,
+        } => vec![format!(
+            "{tag_ref} created: tag object {} on {} (it did not exist)",
+            object.short(),
+            commit.short()
+        )],
         Evidence::Approvals { approvals } => approvals
             .iter()
             .map(|a| format!("{}: {} at {}", a.role, a.ident, format_utc(a.at)))
@@ -356,13 +444,14 @@ pub struct StepPrinter {
 }
 
 impl Progress for StepPrinter {
-    fn step_started(&self, step: StepName, at: StepPosition) {
-        if PRODUCTION_STEPS.contains(&step) || step == StepName::RollbackRestore {
-            out!("[{}/{}] {:<18} {}", at.index, at.total, step.as_str(), step.describe());
+    fn step_started(&self, step: &Step, at: StepPosition) {
+        if step.touches_production() || matches!(step.action, Action::RestoreRelease { .. }) {
+            out!("[{}/{}] {:<18} {}", at.index, at.total, step.name.as_str(), step.about);
         }
     }
 
-    fn step_done(&self, step: StepName, at: StepPosition, evidence: &Evidence) {
+    fn step_done(&self, step: &Step, at: StepPosition, evidence: &Evidence) {
+        let step = &step.name;
         if std::io::stderr().is_terminal() && !self.last_poll.borrow().is_empty() {
             let _ = writeln!(std::io::stderr());
         }
@@ -373,7 +462,7 @@ impl Progress for StepPrinter {
         }
     }
 
-    fn output(&self, _step: StepName, line: &str) {
+    fn output(&self, _step: &StepName, line: &str) {
         out!("        | {line}");
     }
 
@@ -467,7 +556,7 @@ pub fn print_status(status: &RunStatus) {
             }
         );
     }
-    if let Some(attempt) = run.next_step().and_then(|s| run.open_attempt(s)) {
+    if let Some(attempt) = run.next_step().and_then(|s| run.open_attempt(&s.name)) {
         out!("  attention  {}", describe_attempt(&attempt));
     }
     if let Some(until) = run.monitor_until() {
@@ -495,6 +584,8 @@ pub fn print_status(status: &RunStatus) {
             }
         );
         for step in run.steps_of(phase) {
+            let about = &step.about;
+            let step = &step.name;
             match run.done_entry_in(phase, step) {
                 Some((entry, evidence)) => {
                     out!(
@@ -512,7 +603,7 @@ pub fn print_status(status: &RunStatus) {
                         out!("  ????  {:<18} interrupted: it may have run", step.as_str())
                     }
                     Some(_) => out!("  ????  {:<18} started, never ended: it may have run", step.as_str()),
-                    None => out!("  ....  {:<18} {}", step.as_str(), step.describe()),
+                    None => out!("  ....  {:<18} {about}", step.as_str()),
                 },
             }
         }
@@ -612,6 +703,7 @@ pub fn describe_attempt(a: &OpenAttempt) -> String {
 /// roles still open.
 pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
     let id = &run.id;
+    let touches_production = |name: &StepName| run.step(name).is_some_and(Step::touches_production);
     match run.state() {
         RunState::Completed => format!(
             "nothing more in run {id}; `git hotfix report {id}` gives the incident record; should production need \
@@ -634,21 +726,21 @@ pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
             run.record.plan.production.commit.short()
         ),
         RunState::Stopped => match run.last_failure() {
-            Some((step, _)) if PRODUCTION_STEPS.contains(&step) && run.phase() == Phase::Hotfix => format!(
+            Some((step, _)) if touches_production(step) && run.phase() == Phase::Hotfix => format!(
                 "`git hotfix rollback {id}` restores production {}, or fix the cause and `git hotfix continue {id} --yes`",
                 run.record.plan.production.commit.short()
             ),
-            Some((step, _)) if PRODUCTION_STEPS.contains(&step) => format!(
+            Some((step, _)) if touches_production(step) => format!(
                 "the rollback did not recover production: fix the cause and `git hotfix continue {id} --yes`, or follow \
                  the service's incident runbook"
             ),
-            Some((StepName::Build, _)) => format!(
+            Some((step, _)) if *step == StepName::BUILD => format!(
                 "a conflicting pick: `git hotfix resolve {id}` opens it in a separate worktree; anything else: fix \
                  what stopped it, then `git hotfix continue {id}`"
             ),
             _ => format!("fix what stopped it, then `git hotfix continue {id}`"),
         },
-        RunState::Interrupted => match run.next_step().and_then(|s| run.open_attempt(s)) {
+        RunState::Interrupted => match run.next_step().and_then(|s| run.open_attempt(&s.name)) {
             Some(a) => {
                 let step = a.step;
                 let wait = if a.interrupted.is_some() {
@@ -664,17 +756,17 @@ pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
             None => format!("`git hotfix continue {id}`"),
         },
         RunState::InProgress => match run.next_step() {
-            Some(StepName::Approvals) if !missing_roles.is_empty() => format!(
+            Some(step) if matches!(step.action, Action::Approvals(_)) && !missing_roles.is_empty() => format!(
                 "waiting for approval ({}): each approver runs `git hotfix approve {id} --role ROLE`",
                 missing_roles.join(", ")
             ),
-            Some(StepName::Approvals) => {
+            Some(step) if matches!(step.action, Action::Approvals(_)) => {
                 format!("every role approved; `git hotfix continue {id} --yes` runs the release job and the deploy")
             }
-            Some(step) if PRODUCTION_STEPS.contains(&step) => {
-                format!("`git hotfix continue {id} --yes` will {}", step.describe())
+            Some(step) if step.touches_production() => {
+                format!("`git hotfix continue {id} --yes` will {}", step.about)
             }
-            Some(step) => format!("`git hotfix continue {id}` will {}", step.describe()),
+            Some(step) => format!("`git hotfix continue {id}` will {}", step.about),
             None => format!("`git hotfix continue {id}` finishes the run"),
         },
     }
@@ -730,10 +822,8 @@ pub fn pass_gate(
         return Ok((journal, outcome));
     }
     let release = journal.run.release_sha().map_or("?", |s| s.short()).to_string();
-    let question = format!(
-        "Run {step} ({}) for release {release} against production now?",
-        step.describe()
-    );
+    let about = journal.run.step(step).map_or("", |s| s.about.as_str());
+    let question = format!("Run {step} ({about}) for release {release} against production now?");
     if !confirm(&question) {
         return Ok((journal, outcome));
     }

@@ -15,37 +15,37 @@ const ITEMS: &[(&str, &str, Option<StepName>)] = &[
     (
         "production-recorded",
         "the last known-good production SHA was recorded before the restore",
-        Some(StepName::RecordProduction),
+        Some(StepName::RECORD_PRODUCTION),
     ),
     (
         "restore-diff-empty",
         "the `git diff <production>..release` check was empty immediately after the restore commit",
-        Some(StepName::VerifyRelease),
+        Some(StepName::VERIFY_RELEASE),
     ),
     (
         "release-restore-plus-fix",
         "the release branch contains only the restore step plus the intended hotfix",
-        Some(StepName::VerifyRelease),
+        Some(StepName::VERIFY_RELEASE),
     ),
     (
         "release-job",
         "the correct service release job was run, not cut-off",
-        Some(StepName::ReleaseAction),
+        Some(StepName::RELEASE_ACTION),
     ),
     (
         "deploy-completed",
         "the production deployment completed successfully for the target service",
-        Some(StepName::Deploy),
+        Some(StepName::DEPLOY),
     ),
     (
         "production-reflects-fix",
         "the production environment reflects the intended hotfix commit or build",
-        Some(StepName::VerifyProduction),
+        Some(StepName::VERIFY_PRODUCTION),
     ),
     (
         "smoke-passed",
         "the focused production smoke checks passed",
-        Some(StepName::Smoke),
+        Some(StepName::SMOKE),
     ),
     (
         "incident-record",
@@ -75,7 +75,7 @@ pub fn evidence_items(run: &Run, config: &Config) -> Vec<EvidenceItem> {
     let mut items: Vec<EvidenceItem> = ITEMS
         .iter()
         .map(|(id, text, step)| {
-            let (status, detail) = assess(run, id, *step);
+            let (status, detail) = assess(run, id, step.as_ref());
             EvidenceItem {
                 id: id.to_string(),
                 item: text.to_string(),
@@ -84,8 +84,8 @@ pub fn evidence_items(run: &Run, config: &Config) -> Vec<EvidenceItem> {
             }
         })
         .collect();
-    if !config.approvals.roles.is_empty() || run.record.plan.steps.contains(&StepName::Approvals) {
-        let (status, detail) = assess(run, APPROVALS_ITEM.0, Some(StepName::Approvals));
+    if !config.approvals.roles.is_empty() || run.plans(&StepName::APPROVALS) {
+        let (status, detail) = assess(run, APPROVALS_ITEM.0, Some(&StepName::APPROVALS));
         items.push(EvidenceItem {
             id: APPROVALS_ITEM.0.into(),
             item: APPROVALS_ITEM.1.into(),
@@ -108,7 +108,7 @@ pub fn check_attestable(run: &Run, config: &Config, item: &str) -> Result<(), St
         return Err("git-hotfix proves it from git itself; `git hotfix continue` records it".into());
     }
     if let Some(step) = step {
-        if run.record.plan.steps.contains(step) {
+        if run.plans(step) {
             return Err(format!(
                 "the run's {step} step proves it; `git hotfix continue` runs that step"
             ));
@@ -125,7 +125,7 @@ pub fn check_attestable(run: &Run, config: &Config, item: &str) -> Result<(), St
     }
 }
 
-fn assess(run: &Run, id: &str, step: Option<StepName>) -> (ItemStatus, String) {
+fn assess(run: &Run, id: &str, step: Option<&StepName>) -> (ItemStatus, String) {
     if let Some(step) = step {
         if let Some((entry, evidence)) = run.done_entry_in(Phase::Hotfix, step) {
             return proven(run, id, entry, evidence);
@@ -153,7 +153,7 @@ fn assess(run: &Run, id: &str, step: Option<StepName>) -> (ItemStatus, String) {
         );
     }
     let detail = match step {
-        Some(step) if run.record.plan.steps.contains(&step) => {
+        Some(step) if run.plans(step) => {
             format!(
                 "the {step} step has not run yet; `git hotfix continue {}` runs it",
                 run.id
@@ -187,7 +187,7 @@ fn proven(run: &Run, id: &str, entry: &Entry, evidence: &Evidence) -> (ItemStatu
     match evidence {
         Evidence::Production { production } => {
             let pushed = run
-                .done_entry_in(Phase::Hotfix, StepName::PushRelease)
+                .done_entry_in(Phase::Hotfix, &StepName::PUSH_RELEASE)
                 .map(|(e, _)| e.seq);
             let before = pushed.is_none_or(|p| entry.seq < p);
             let sources = production.sources();
@@ -354,7 +354,7 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         .picks
         .iter()
         .map(|p| {
-            let built = match run.done_in(Phase::Hotfix, StepName::Build) {
+            let built = match run.done_in(Phase::Hotfix, &StepName::BUILD) {
                 Some(Evidence::Built { picks, .. }) => picks.iter().find(|b| b.fix == p.fix),
                 _ => None,
             };
@@ -391,8 +391,8 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         if rolled_back { "; ROLLED BACK to production" } else { "" }
     );
     let deployed_at = run
-        .done_entry_in(Phase::Hotfix, StepName::VerifyProduction)
-        .or_else(|| run.done_entry_in(Phase::Hotfix, StepName::Deploy))
+        .done_entry_in(Phase::Hotfix, &StepName::VERIFY_PRODUCTION)
+        .or_else(|| run.done_entry_in(Phase::Hotfix, &StepName::DEPLOY))
         .map(|(e, _)| format_utc(e.at));
     let monitor_until = run.monitor_until().map(format_utc);
     let rollback = run.entries.iter().find_map(|(_, e)| match &e.event {

@@ -72,6 +72,17 @@ impl Redactor {
         map_strings(config, |s| self.redact(s))
     }
 
+    /// Returns `value` (a plan's steps, say) with every secret value masked.
+    pub fn redact_all<T: serde::Serialize + serde::de::DeserializeOwned>(&self, value: &T) -> T {
+        map_strings(value, |s| self.redact(s))
+    }
+
+    /// Returns `value` read from the journal with its masked values put back
+    /// from this environment (those it lacks stay masked).
+    pub fn restore_all<T: serde::Serialize + serde::de::DeserializeOwned>(&self, value: &T) -> T {
+        map_strings(value, |s| self.restore(s))
+    }
+
     /// Returns a configuration read from the journal with its masked values
     /// put back from this environment (those it lacks stay masked).
     pub fn restore_config(&self, config: &Config) -> Config {
@@ -84,8 +95,8 @@ impl Redactor {
     }
 }
 
-/// Applies `f` to every string of `config`, through its JSON form.
-fn map_strings(config: &Config, f: impl Fn(&str) -> String) -> Config {
+/// Applies `f` to every string of `value`, through its JSON form.
+fn map_strings<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T, f: impl Fn(&str) -> String) -> T {
     fn walk(v: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
         match v {
             serde_json::Value::String(s) => *s = f(s),
@@ -94,9 +105,9 @@ fn map_strings(config: &Config, f: impl Fn(&str) -> String) -> Config {
             _ => {}
         }
     }
-    let mut value = serde_json::to_value(config).expect("configs serialize: plain data, string keys");
-    walk(&mut value, &f);
-    serde_json::from_value(value).expect("a config with its strings replaced has the same shape")
+    let mut json = serde_json::to_value(value).expect("configs and steps serialize: plain data, string keys");
+    walk(&mut json, &f);
+    serde_json::from_value(json).expect("a value with its strings replaced has the same shape")
 }
 
 #[cfg(test)]

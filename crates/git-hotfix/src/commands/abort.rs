@@ -1,9 +1,7 @@
 //! `git hotfix abort`: stop a run for good and give its lock back.
 
 use hotfix::engine::gates;
-use hotfix::journal::Evidence;
 use hotfix::ops;
-use hotfix::record::plan::StepName;
 
 use crate::cli::Globals;
 use crate::error::CommandResult;
@@ -24,10 +22,9 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let run = &journal.run;
     out!("run {}: aborted; the release lock is released", journal.id);
     let production = run.record.plan.production.commit.short();
-    let pushed = match run.done(StepName::PushRelease) {
-        Some(Evidence::Pushed { branch_ref, new, .. }) => Some((branch_ref.clone(), new.clone())),
-        _ => None,
-    };
+    let pushed = run
+        .release_sha()
+        .map(|new| (format!("refs/heads/{}", run.record.release_branch), new.clone()));
     match pushed {
         Some((_, new)) if gates::production_touched(run) => {
             out!(

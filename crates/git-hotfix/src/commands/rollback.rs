@@ -55,7 +55,7 @@ fn question(p: &ops::RollbackPreview) -> String {
         .map_or("release (deleted on the remote)".to_string(), |r| {
             format!("release (now {})", r.short())
         });
-    let redeploy: Vec<&str> = p.steps.iter().skip(1).map(|s| s.as_str()).collect();
+    let redeploy: Vec<&str> = p.steps.iter().skip(1).map(|s| s.name.as_str()).collect();
     format!(
         "roll back run {} ({}): {release} gets production {}'s tree in a new commit{}",
         p.run_id,

@@ -28,7 +28,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         ui::print_json(&serde_json::json!({
             "id": run.id,
             "state": run.state(),
-            "next_step": run.next_step(),
+            "next_step": run.next_step().map(|s| &s.name),
             "holds_lock": status.holds_lock,
             "elapsed_secs": status.elapsed(),
             "remaining_secs": status.remaining(),

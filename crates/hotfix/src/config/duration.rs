@@ -66,7 +66,7 @@ fn exact(d: &Duration) -> String {
     }
 }
 
-pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = <String as serde::Deserialize>::deserialize(d)?;
     parse_duration(&text).map_err(serde::de::Error::custom)
 }
@@ -75,7 +75,7 @@ pub(super) fn deserialize_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<
     deserialize(d).map(Some)
 }
 
-pub(super) fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&exact(d))
 }
 

@@ -3,7 +3,7 @@
 //! Every table refuses unknown keys, so a typo is an error naming the key and
 //! the keys that are accepted, never a silently ignored setting.
 
-mod duration;
+pub(crate) mod duration;
 mod gates;
 mod value;
 

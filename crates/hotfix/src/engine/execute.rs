@@ -19,7 +19,8 @@ use crate::secrets::Redactor;
 
 use crate::engine::gates::{self, Gate};
 use crate::engine::WorkflowError;
-use crate::record::plan::{Check, CheckStatus, Plan, StepName};
+use crate::record::plan::{Check, CheckStatus, Plan, Step, StepName};
+use crate::record::step::RefMove;
 use crate::strategy::restore_release::read_fixes;
 use crate::strategy::{self, PlanInput};
 
@@ -33,10 +34,10 @@ pub struct StepPosition {
 /// Receives progress as steps run; the library never prints. Every text it
 /// gets has secrets masked already.
 pub trait Progress {
-    fn step_started(&self, step: StepName, at: StepPosition);
-    fn step_done(&self, step: StepName, at: StepPosition, evidence: &Evidence);
+    fn step_started(&self, step: &Step, at: StepPosition);
+    fn step_done(&self, step: &Step, at: StepPosition, evidence: &Evidence);
     /// A line of output from a release, deploy or smoke command.
-    fn output(&self, _step: StepName, _line: &str) {}
+    fn output(&self, _step: &StepName, _line: &str) {}
     /// One poll of a verification endpoint.
     fn polling(&self, _url: &str, _attempt: u32, _elapsed: std::time::Duration, _seen: &Observation) {}
     /// Something the operator should know that is not an error (a webhook that failed).
@@ -47,8 +48,8 @@ pub trait Progress {
 pub struct Silent;
 
 impl Progress for Silent {
-    fn step_started(&self, _: StepName, _: StepPosition) {}
-    fn step_done(&self, _: StepName, _: StepPosition, _: &Evidence) {}
+    fn step_started(&self, _: &Step, _: StepPosition) {}
+    fn step_done(&self, _: &Step, _: StepPosition, _: &Evidence) {}
 }
 
 /// How far a command took a run.
@@ -100,16 +101,17 @@ impl Context<'_> {
 /// done or waits at a gate.
 pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, WorkflowError> {
     let mut steps_done = 0;
-    while let Some(step) = journal.run.next_step() {
+    while let Some(step) = journal.run.next_step().cloned() {
+        let name = &step.name;
         if let Some(signal) = cx.stop.raised() {
-            return Err(stop_at(cx, journal, step, signal.name()));
+            return Err(stop_at(cx, journal, name, signal.name()));
         }
-        if let Some(attempt) = journal.run.open_attempt(step) {
+        if let Some(attempt) = journal.run.open_attempt(name) {
             // Other clones must see the attempt as this one does.
             let _ = mirror(cx, journal);
             return Err(gates::attempt_blocker(cx, attempt));
         }
-        if let Some(gate) = gates::gate_before(cx, &journal.run, step) {
+        if let Some(gate) = gates::gate_before(cx, &journal.run, &step) {
             mirror(cx, journal)?;
             return Ok(Outcome {
                 steps_done,
@@ -117,26 +119,14 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
                 caught_up: 0,
             });
         }
-        cx.ambient.checkpoint(&format!("before:{step}"))?;
+        cx.ambient.checkpoint(&format!("before:{name}"))?;
         let steps = journal.run.steps();
         let at = StepPosition {
-            index: steps.iter().position(|s| *s == step).map_or(0, |i| i + 1),
+            index: steps.iter().position(|s| s.name == *name).map_or(0, |i| i + 1),
             total: steps.len(),
         };
-        cx.progress.step_started(step, at);
-        let result = match step {
-            StepName::RecordProduction => record_production(cx, journal),
-            StepName::Lock => lock(cx, journal),
-            StepName::Build => build(cx, journal),
-            StepName::PushRelease => push_release(cx, journal),
-            StepName::VerifyRelease => verify_release(cx, journal),
-            StepName::Approvals => gates::approvals(cx, journal),
-            StepName::ReleaseAction => gates::release_action(cx, journal),
-            StepName::Deploy => gates::deploy(cx, journal),
-            StepName::VerifyProduction => gates::verify_production(cx, journal),
-            StepName::Smoke => gates::smoke(cx, journal),
-            StepName::RollbackRestore => gates::rollback_restore(cx, journal),
-        };
+        cx.progress.step_started(&step, at);
+        let result = super::steps::perform(cx, journal, &step);
         match result {
             Ok(()) => {}
             // An injected fault stands in for a crash: a crash records nothing.
@@ -151,18 +141,18 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
             // process group): the step did not fail, it was stopped.
             Err(_) if cx.stop.raised().is_some() => {
                 let signal = cx.stop.raised().map_or("a signal", |s| s.name());
-                return Err(stop_at(cx, journal, step, signal));
+                return Err(stop_at(cx, journal, name, signal));
             }
             Err(e) => {
-                record_failure(cx, journal, step, &e);
+                record_failure(cx, journal, name, &e);
                 return Err(e);
             }
         }
-        if let Some(evidence) = journal.run.done(step) {
+        if let Some(evidence) = journal.run.done(name) {
             steps_done += 1;
-            cx.progress.step_done(step, at, evidence);
+            cx.progress.step_done(&step, at, evidence);
         }
-        cx.ambient.checkpoint(&format!("after:{step}"))?;
+        cx.ambient.checkpoint(&format!("after:{name}"))?;
     }
     // Other clones (approvers, a colleague who takes over) see the whole record.
     mirror(cx, journal)?;
@@ -225,9 +215,9 @@ pub fn mirror(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowErr
 
 /// Journals that the operator stopped the run at `step` (not done) and
 /// returns the error that ends the command.
-fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: StepName, signal: &str) -> WorkflowError {
+fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: &StepName, signal: &str) -> WorkflowError {
     let event = Event::Interrupted {
-        step,
+        step: step.clone(),
         signal: signal.to_string(),
     };
     // The stop is what the operator must see; a journal that cannot be
@@ -236,13 +226,14 @@ fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: StepName, signal: &str
         let _ = mirror(cx, journal);
     }
     WorkflowError::Interrupted {
-        step,
+        step: step.clone(),
         signal: signal.to_string(),
         during_command: false,
+        may_have_run: false,
     }
 }
 
-fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: StepName, error: &WorkflowError) {
+fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: &StepName, error: &WorkflowError) {
     if matches!(error, WorkflowError::ReleaseLocked { .. }) {
         return; // the run was discarded: it never existed on the remote
     }
@@ -251,7 +242,7 @@ fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: StepName, error
         _ => None,
     };
     let event = Event::StepFailed {
-        step,
+        step: step.clone(),
         error: cx.redactor.redact(&error.to_string()),
         evidence,
     };
@@ -271,18 +262,14 @@ pub(super) fn is_stale(outcome: &PushOutcome, name: &str) -> bool {
     })
 }
 
-fn record_production(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+pub(super) fn record_production(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<(), WorkflowError> {
     let production = journal.run.record.plan.production.clone();
-    append_local(
-        cx,
-        journal,
-        vec![done(StepName::RecordProduction, Evidence::Production { production })],
-    )?;
+    append_local(cx, journal, vec![done(step, Evidence::Production { production })])?;
     Ok(())
 }
 
-fn lock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
-    let branch = journal.run.record.release_branch.clone();
+pub(super) fn lock(cx: &Context<'_>, journal: &mut Journal, step: &Step, branch: &str) -> Result<(), WorkflowError> {
+    let branch = branch.to_string();
     let lock_ref = JournalStore::lock_ref(&branch);
     let value = journal.lock_value().clone();
     let evidence = Evidence::Lock {
@@ -291,7 +278,7 @@ fn lock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     };
     if journal.is_published() {
         // Published runs took the lock in the publishing push.
-        append_local(cx, journal, vec![done(StepName::Lock, evidence)])?;
+        append_local(cx, journal, vec![done(step, evidence)])?;
         return Ok(());
     }
     let update = RefUpdate {
@@ -302,7 +289,7 @@ fn lock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     let outcome = push_with_journal(
         cx,
         journal,
-        vec![done(StepName::Lock, evidence)],
+        vec![done(step, evidence)],
         vec![update],
         "lock:after-remote",
     )?;
@@ -318,7 +305,7 @@ fn lock(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     Err(WorkflowError::ReleaseLocked { branch, holder })
 }
 
-fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+pub(super) fn build(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<(), WorkflowError> {
     let run = &journal.run;
     let confirmed = &run.record.plan;
     let rebuilt = run.expected_tip() != &confirmed.release_tip;
@@ -369,8 +356,9 @@ fn build(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
         new_tip: plan.new_tip.clone(),
         release_tree: plan.release_tree.clone(),
         checks: plan.checks.clone(),
+        extra_commits: plan.extra_commits.clone(),
     };
-    append_local(cx, journal, vec![done(StepName::Build, evidence)])?;
+    append_local(cx, journal, vec![done(step, evidence)])?;
     // The resolution is in the journal and the commits are built: the
     // worktree has served its purpose.
     crate::pick::resolve::close(cx, &journal.id);
@@ -406,7 +394,7 @@ pub(crate) fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError>
 }
 
 fn built(run: &Run) -> Result<(Oid, Option<crate::record::plan::RestoreCommit>, Vec<BuiltPick>, Oid), WorkflowError> {
-    match run.done(StepName::Build) {
+    match run.done(&StepName::BUILD) {
         Some(Evidence::Built {
             parent,
             restore,
@@ -420,8 +408,38 @@ fn built(run: &Run) -> Result<(Oid, Option<crate::record::plan::RestoreCommit>, 
     }
 }
 
-fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
-    let (parent, _, _, new_tip) = built(&journal.run)?;
+/// Returns `planned` carried onto what the build made: a rebuild on a new
+/// tip changes the commit pushed and the value expected there.
+fn as_built(run: &Run, planned: &RefMove) -> RefMove {
+    let plan = &run.record.plan;
+    let Ok((parent, _, _, new_tip)) = built(run) else {
+        return planned.clone();
+    };
+    RefMove {
+        name: planned.name.clone(),
+        expected: match &planned.expected {
+            Some(e) if *e == plan.release_tip => Some(parent),
+            other => other.clone(),
+        },
+        new: if planned.new == plan.new_tip {
+            new_tip
+        } else {
+            planned.new.clone()
+        },
+    }
+}
+
+pub(super) fn push(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: &Step,
+    planned: &RefMove,
+) -> Result<(), WorkflowError> {
+    let RefMove {
+        name: branch_ref,
+        expected,
+        new: new_tip,
+    } = as_built(&journal.run, planned);
     if !cx.git.has_object(&new_tip)? {
         // Another clone built these commits and stopped before pushing them:
         // nothing of them is on the remote, so build again here.
@@ -437,16 +455,17 @@ fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowE
         append_local(cx, journal, vec![event])?;
         return Ok(());
     }
-    let record = &journal.run.record;
-    let remote = record.remote.clone();
-    let branch = record.release_branch.clone();
-    let branch_ref = format!("refs/heads/{branch}");
+    let remote = journal.run.record.remote.clone();
+    let branch = branch_ref
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&branch_ref)
+        .to_string();
     let pushed = |already| {
         done(
-            StepName::PushRelease,
+            step,
             Evidence::Pushed {
                 branch_ref: branch_ref.clone(),
-                old: parent.clone(),
+                old: expected.clone(),
                 new: new_tip.clone(),
                 already,
             },
@@ -455,15 +474,10 @@ fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowE
     let update = RefUpdate {
         name: branch_ref.clone(),
         new: Some(new_tip.clone()),
-        expected: Some(parent.clone()),
+        expected: expected.clone(),
     };
-    let outcome = push_with_journal(
-        cx,
-        journal,
-        vec![pushed(false)],
-        vec![update],
-        "push-release:after-remote",
-    )?;
+    let fault = format!("{}:after-remote", step.name);
+    let outcome = push_with_journal(cx, journal, vec![pushed(false)], vec![update], &fault)?;
     if outcome.accepted() {
         return Ok(());
     }
@@ -484,6 +498,12 @@ fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowE
             .join("; ");
         return Err(WorkflowError::PushRefused { detail });
     }
+    let Some(parent) = expected else {
+        return Err(WorkflowError::RefExists {
+            name: branch_ref,
+            found,
+        });
+    };
     let unexpected = match &found {
         Some(tip) => {
             cx.git.fetch_branches(&remote, &[&branch])?;
@@ -503,17 +523,27 @@ fn push_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowE
     })
 }
 
-fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+pub(super) fn verify_release(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: &Step,
+    branch: &str,
+    also_paths: &[String],
+) -> Result<(), WorkflowError> {
     let (parent, restore, picks, new_tip) = built(&journal.run)?;
+    let extra_commits = match journal.run.done(&StepName::BUILD) {
+        Some(Evidence::Built { extra_commits, .. }) => extra_commits.clone(),
+        _ => Vec::new(),
+    };
     let record = &journal.run.record;
     let production = &record.plan.production.commit;
-    let tracking = tracking_ref(&record.remote, &record.release_branch);
-    cx.git.fetch_branches(&record.remote, &[&record.release_branch])?;
+    let tracking = tracking_ref(&record.remote, branch);
+    cx.git.fetch_branches(&record.remote, &[branch])?;
     let remote_tip = cx
         .git
         .read_ref(&tracking)?
         .ok_or_else(|| WorkflowError::VerificationFailed {
-            reasons: format!("{} no longer exists on {}", record.release_branch, record.remote),
+            reasons: format!("{branch} no longer exists on {}", record.remote),
         })?;
 
     let mut checks = Vec::new();
@@ -527,11 +557,10 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
     check(
         "remote-tip",
         remote_tip == new_tip,
-        format!("{}/{} is {}", record.remote, record.release_branch, new_tip.short()),
+        format!("{}/{branch} is {}", record.remote, new_tip.short()),
         format!(
-            "{}/{} is {}, expected {}",
+            "{}/{branch} is {}, expected {}",
             record.remote,
-            record.release_branch,
             remote_tip.short(),
             new_tip.short()
         ),
@@ -564,6 +593,7 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
     };
     let mut expected: Vec<Oid> = restore.iter().map(|r| r.commit.clone()).collect();
     expected.extend(picks.iter().filter_map(|p| p.commit.clone()));
+    expected.extend(extra_commits.iter().cloned());
     let gained_ids: Vec<Oid> = gained.iter().rev().map(|c| c.id.clone()).collect();
     let what = if restore.is_some() {
         "the restore + the fixes"
@@ -586,6 +616,7 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
         .iter()
         .filter(|p| p.commit.is_some())
         .flat_map(|p| p.touched.iter().chain(&p.placed).map(String::as_str))
+        .chain(also_paths.iter().map(String::as_str))
         .collect();
     let extra: Vec<&str> = changed_paths
         .iter()
@@ -623,8 +654,42 @@ fn verify_release(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workflo
         changed_paths,
         checks,
     };
-    append_local(cx, journal, vec![done(StepName::VerifyRelease, evidence)])?;
+    append_local(cx, journal, vec![done(step, evidence)])?;
     Ok(())
+}
+
+/// Creates the annotated tag `tag` on the build's commit, by
+/// compare-and-swap: the tag must not exist on the remote.
+pub(super) fn create_tag(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: &Step,
+    tag: &str,
+    message: &str,
+) -> Result<(), WorkflowError> {
+    let (_, _, _, commit) = built(&journal.run)?;
+    let tag_ref = format!("refs/tags/{tag}");
+    let object = cx.git.write_tag(&commit, tag, &cx.signature_now(), message)?;
+    let evidence = Evidence::Tagged {
+        tag_ref: tag_ref.clone(),
+        object: object.clone(),
+        commit,
+    };
+    let update = RefUpdate {
+        name: tag_ref.clone(),
+        new: Some(object),
+        expected: None,
+    };
+    let fault = format!("{}:after-remote", step.name);
+    let outcome = push_with_journal(cx, journal, vec![done(step, evidence)], vec![update], &fault)?;
+    if outcome.accepted() {
+        return Ok(());
+    }
+    if is_stale(&outcome, &JournalStore::run_ref(&journal.id)) {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    let found = cx.git.remote_ref(&journal.run.record.remote, &tag_ref)?;
+    Err(WorkflowError::RefExists { name: tag_ref, found })
 }
 
 /// Closes the run: records the evidence items and gives the lock back in one push.
@@ -673,8 +738,11 @@ pub(crate) fn read_tree(git: &Git, commit: &Oid) -> Result<Oid, WorkflowError> {
     Ok(commits.remove(0).tree)
 }
 
-pub(super) fn done(step: StepName, evidence: Evidence) -> Event {
-    Event::StepDone { step, evidence }
+pub(super) fn done(step: &Step, evidence: Evidence) -> Event {
+    Event::StepDone {
+        step: step.name.clone(),
+        evidence,
+    }
 }
 
 /// Releases the run's lock (when it still holds it) and records the abort.
@@ -698,9 +766,15 @@ pub fn replace_config(
     config: Config,
     changed: Vec<String>,
 ) -> Result<(), WorkflowError> {
+    let run = &journal.run;
+    let strategy = strategy::find(&run.record.strategy).ok_or_else(|| WorkflowError::BlockedOnResume {
+        reasons: format!("this git-hotfix does not know strategy `{}`", run.record.strategy),
+    })?;
+    let steps = strategy.steps(&run.record.plan, &run.record.named(&config));
     let event = Event::ConfigReplaced {
         config: Box::new(config),
         changed,
+        steps: Some(Box::new(steps)),
     };
     let outcome = push_with_journal(cx, journal, vec![event], Vec::new(), "replan:after-remote")?;
     if !outcome.accepted() {

@@ -15,10 +15,12 @@ use crate::providers::command::{self, CommandOutcome, Job};
 use crate::providers::{http, notify};
 use crate::report;
 
+use crate::config::{Smoke, Verify};
 use crate::engine::execute::{append_local, done, is_stale, mirror, push_with_journal, read_tree, Context};
 use crate::engine::WorkflowError;
 use crate::pick::{self, RunTrailers};
-use crate::record::plan::{StepName, PRODUCTION_STEPS};
+use crate::record::plan::{Action, Step, StepName};
+use crate::record::step::CommandStep;
 
 /// Where a run waits for a person.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -30,13 +32,24 @@ pub enum Gate {
     Confirmation { step: StepName },
 }
 
+/// Returns the approval roles of the run's current steps, with whether a
+/// fix's author may approve.
+pub fn approval_roles(run: &Run) -> Option<&crate::config::Approvals> {
+    run.steps().iter().find_map(|s| match &s.action {
+        Action::Approvals(a) => Some(a),
+        _ => None,
+    })
+}
+
 /// Returns the gate that holds `step` back, if any.
-pub fn gate_before(cx: &Context<'_>, run: &Run, step: StepName) -> Option<Gate> {
-    if step == StepName::Approvals {
-        let missing = missing_roles(&cx.config.approvals.roles, run);
+pub fn gate_before(cx: &Context<'_>, run: &Run, step: &Step) -> Option<Gate> {
+    if let Action::Approvals(approvals) = &step.action {
+        let missing = missing_roles(&approvals.roles, run);
         return (!missing.is_empty()).then_some(Gate::Approvals { missing });
     }
-    (PRODUCTION_STEPS.contains(&step) && !cx.confirmed).then_some(Gate::Confirmation { step })
+    (step.touches_production() && !cx.confirmed).then_some(Gate::Confirmation {
+        step: step.name.clone(),
+    })
 }
 
 /// Returns the configured roles without a valid approval.
@@ -78,8 +91,9 @@ fn release_unmoved(cx: &Context<'_>, run: &Run) -> Result<Oid, WorkflowError> {
 /// Returns true when a release job or deploy of the run's current phase
 /// ran, or may have: production may then run what the run pushed.
 pub fn production_touched(run: &Run) -> bool {
-    [StepName::ReleaseAction, StepName::Deploy].iter().any(|step| {
-        run.done(*step).is_some()
+    run.steps().iter().filter(|s| s.is_unrepeatable()).any(|step| {
+        let step = &step.name;
+        run.done(step).is_some()
             || run.entries.iter().any(|(_, e)| {
                 matches!(&e.event,
                     Event::StepFailed { step: s, .. }
@@ -89,14 +103,10 @@ pub fn production_touched(run: &Run) -> bool {
     })
 }
 
-pub(super) fn approvals(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+pub(super) fn approvals(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<(), WorkflowError> {
     release_unmoved(cx, &journal.run)?;
     let approvals = journal.run.approvals().into_iter().cloned().collect();
-    append_local(
-        cx,
-        journal,
-        vec![done(StepName::Approvals, Evidence::Approvals { approvals })],
-    )?;
+    append_local(cx, journal, vec![done(step, Evidence::Approvals { approvals })])?;
     Ok(())
 }
 
@@ -127,7 +137,7 @@ fn command_env(cx: &Context<'_>, run: &Run, release_sha: &Oid) -> Vec<(String, S
 fn run_command(
     cx: &Context<'_>,
     journal: &mut Journal,
-    step: StepName,
+    step: &StepName,
     command: &str,
     timeout: Duration,
     env: &[(String, String)],
@@ -137,7 +147,7 @@ fn run_command(
         cx.progress.output(step, line)
     })
     .map_err(|e| not_started(cx, step, command, &e))?;
-    settle_interrupt(cx, journal, step, outcome)
+    settle_interrupt(cx, journal, step, outcome, false)
 }
 
 /// Runs the command of a step that changes production (release job,
@@ -148,7 +158,7 @@ fn run_command(
 fn run_guarded(
     cx: &Context<'_>,
     journal: &mut Journal,
-    step: StepName,
+    step: &StepName,
     command: &str,
     timeout: Duration,
     env: &[(String, String)],
@@ -156,15 +166,16 @@ fn run_guarded(
     // A stop asked for while release was being checked: nothing has started yet.
     if let Some(signal) = cx.stop.raised() {
         return Err(WorkflowError::Interrupted {
-            step,
+            step: step.clone(),
             signal: signal.name().to_string(),
             during_command: false,
+            may_have_run: false,
         });
     }
     let job = command_job(cx, command, timeout, env);
     let gated = command::spawn_gated(&job).map_err(|e| not_started(cx, step, command, &e))?;
     let started = Event::StepStarted {
-        step,
+        step: step.clone(),
         pgid: gated.pgid(),
         host: cx.actor.host.clone(),
         command: cx.redactor.redact(command),
@@ -179,7 +190,7 @@ fn run_guarded(
             cx.progress.output(step, line)
         })
         .map_err(|e| not_started(cx, step, command, &e))?;
-    settle_interrupt(cx, journal, step, outcome)
+    settle_interrupt(cx, journal, step, outcome, true)
 }
 
 fn command_job<'a>(cx: &'a Context<'_>, command: &'a str, timeout: Duration, env: &'a [(String, String)]) -> Job<'a> {
@@ -191,9 +202,9 @@ fn command_job<'a>(cx: &'a Context<'_>, command: &'a str, timeout: Duration, env
     }
 }
 
-fn not_started(cx: &Context<'_>, step: StepName, command: &str, e: &std::io::Error) -> WorkflowError {
+fn not_started(cx: &Context<'_>, step: &StepName, command: &str, e: &std::io::Error) -> WorkflowError {
     WorkflowError::ProductionStepFailed {
-        step,
+        step: step.clone(),
         reason: format!("could not start `sh -c {}`: {e}", cx.redactor.redact(command)),
         evidence: None,
         rollback: false,
@@ -205,14 +216,15 @@ fn not_started(cx: &Context<'_>, step: StepName, command: &str, e: &std::io::Err
 fn settle_interrupt(
     cx: &Context<'_>,
     journal: &mut Journal,
-    step: StepName,
+    step: &StepName,
     outcome: CommandOutcome,
+    may_have_run: bool,
 ) -> Result<CommandOutcome, WorkflowError> {
     let Some(signal) = outcome.interrupted.clone() else {
         return Ok(outcome);
     };
     let event = Event::StepInterrupted {
-        step,
+        step: step.clone(),
         signal: signal.clone(),
         outcome: Some(outcome),
     };
@@ -220,9 +232,10 @@ fn settle_interrupt(
     // Other clones must see it too; a remote out of reach gets it with the next push.
     let _ = mirror(cx, journal);
     Err(WorkflowError::Interrupted {
-        step,
+        step: step.clone(),
         signal,
         during_command: true,
+        may_have_run,
     })
 }
 
@@ -247,17 +260,17 @@ pub(super) fn attempt_blocker(cx: &Context<'_>, attempt: OpenAttempt) -> Workflo
 
 /// Records the operator's decision to run `step` again although an earlier
 /// attempt may have run; refused while that attempt's process group lives.
-pub fn allow_rerun(cx: &Context<'_>, journal: &mut Journal, step: StepName) -> Result<(), WorkflowError> {
+pub fn allow_rerun(cx: &Context<'_>, journal: &mut Journal, step: &StepName) -> Result<(), WorkflowError> {
     let Some(attempt) = journal.run.open_attempt(step) else {
         return Err(WorkflowError::NothingToRerun {
             id: journal.id.clone(),
-            step,
+            step: step.clone(),
         });
     };
     if let e @ WorkflowError::StepStillRunning { .. } = attempt_blocker(cx, attempt) {
         return Err(e);
     }
-    append_local(cx, journal, vec![Event::RerunAllowed { step }])?;
+    append_local(cx, journal, vec![Event::RerunAllowed { step: step.clone() }])?;
     Ok(())
 }
 
@@ -265,7 +278,7 @@ pub fn allow_rerun(cx: &Context<'_>, journal: &mut Journal, step: StepName) -> R
 fn conclude(
     cx: &Context<'_>,
     journal: &mut Journal,
-    step: StepName,
+    step: &Step,
     ok: Result<(), String>,
     evidence: Evidence,
 ) -> Result<(), WorkflowError> {
@@ -274,11 +287,13 @@ fn conclude(
             append_local(cx, journal, vec![done(step, evidence)])?;
             Ok(())
         }
+        // A failed release job has not reached production yet; any later
+        // step's failure leaves production perhaps half-changed.
         Err(reason) => Err(WorkflowError::ProductionStepFailed {
-            step,
+            step: step.name.clone(),
             reason,
             evidence: Some(Box::new(evidence)),
-            rollback: journal.run.phase() == Phase::Hotfix && step != StepName::ReleaseAction,
+            rollback: journal.run.phase() == Phase::Hotfix && !is_release_job(step),
         }),
     }
 }
@@ -291,39 +306,52 @@ fn command_verdict(what: &str, outcome: &CommandOutcome) -> Result<(), String> {
     }
 }
 
-pub(super) fn release_action(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
-    let release = cx.config.release.as_ref().ok_or(WorkflowError::GateNotConfigured {
-        step: StepName::ReleaseAction,
-        key: "[release] command",
-    })?;
-    if let Some(forbidden) = release.forbidden() {
-        return Err(WorkflowError::ForbiddenAction {
-            action: release.action.clone(),
-            forbidden: forbidden.to_string(),
-        });
+fn is_release_job(step: &Step) -> bool {
+    matches!(&step.action, Action::Command(c) if c.release_job.is_some())
+}
+
+/// Runs a team command: a release job (never a forbidden one) or a deploy.
+/// A command that changes production runs guarded (its start is on the
+/// remote journal first) and only while release holds what this run pushed.
+pub(super) fn command(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: &Step,
+    command: &CommandStep,
+) -> Result<(), WorkflowError> {
+    if let Some(job) = &command.release_job {
+        if let Some(forbidden) = job.forbidden() {
+            return Err(WorkflowError::ForbiddenAction {
+                action: job.action.clone(),
+                forbidden: forbidden.to_string(),
+            });
+        }
     }
     let release_sha = release_unmoved(cx, &journal.run)?;
     let mut env = command_env(cx, &journal.run, &release_sha);
-    env.push(("HOTFIX_ACTION".into(), release.action.clone()));
-    env.push(("HOTFIX_PROJECT".into(), release.project.clone().unwrap_or_default()));
-    env.push(("HOTFIX_CONFIRM".into(), release.confirm.to_string()));
-    let outcome = run_guarded(
-        cx,
-        journal,
-        StepName::ReleaseAction,
-        &release.command,
-        release.timeout,
-        &env,
-    )?;
-    let ok = command_verdict(&format!("release job `{}`", release.action), &outcome);
-    let evidence = Evidence::ReleaseAction {
-        action: release.action.clone(),
-        project: release.project.as_deref().map(|p| cx.redactor.redact(p)),
-        confirm: release.confirm,
-        release_sha,
-        outcome,
+    env.extend(command.env.iter().cloned());
+    let outcome = if command.changes_production {
+        run_guarded(cx, journal, &step.name, &command.command, command.timeout, &env)?
+    } else {
+        run_command(cx, journal, &step.name, &command.command, command.timeout, &env)?
     };
-    conclude(cx, journal, StepName::ReleaseAction, ok, evidence)?;
+    let (ok, evidence) = match &command.release_job {
+        Some(job) => (
+            command_verdict(&format!("release job `{}`", job.action), &outcome),
+            Evidence::ReleaseAction {
+                action: job.action.clone(),
+                project: job.project.as_deref().map(|p| cx.redactor.redact(p)),
+                confirm: job.confirm,
+                release_sha,
+                outcome,
+            },
+        ),
+        None => (
+            command_verdict("the deploy", &outcome),
+            Evidence::Deployed { release_sha, outcome },
+        ),
+    };
+    conclude(cx, journal, step, ok, evidence)?;
     publish_end(cx, journal);
     Ok(())
 }
@@ -335,32 +363,17 @@ fn publish_end(cx: &Context<'_>, journal: &mut Journal) {
     let _ = mirror(cx, journal);
 }
 
-pub(super) fn deploy(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
-    let deploy = cx.config.deploy.as_ref().ok_or(WorkflowError::GateNotConfigured {
-        step: StepName::Deploy,
-        key: "[deploy] command",
-    })?;
-    let release_sha = release_unmoved(cx, &journal.run)?;
-    let env = command_env(cx, &journal.run, &release_sha);
-    let outcome = run_guarded(cx, journal, StepName::Deploy, &deploy.command, deploy.timeout, &env)?;
-    let ok = command_verdict("the deploy", &outcome);
-    conclude(
-        cx,
-        journal,
-        StepName::Deploy,
-        ok,
-        Evidence::Deployed { release_sha, outcome },
-    )?;
-    publish_end(cx, journal);
-    Ok(())
-}
-
-pub(super) fn verify_production(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
-    let checks = &cx.config.verify.http;
+pub(super) fn verify_production(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: &Step,
+    verify: &Verify,
+) -> Result<(), WorkflowError> {
+    let checks = &verify.http;
     if checks.is_empty() {
         return Err(WorkflowError::GateNotConfigured {
-            step: StepName::VerifyProduction,
-            key: "[[verify.http]]",
+            step: step.name.clone(),
+            key: "[[verify.http]]".into(),
         });
     }
     let release_sha = pushed_sha(&journal.run, "verify")?;
@@ -377,9 +390,10 @@ pub(super) fn verify_production(cx: &Context<'_>, journal: &mut Journal) -> Resu
         if let Some(signal) = cx.stop.raised() {
             // Verification only reads production: nothing to record but the stop.
             return Err(WorkflowError::Interrupted {
-                step: StepName::VerifyProduction,
+                step: step.name.clone(),
                 signal: signal.name().to_string(),
                 during_command: false,
+                may_have_run: false,
             });
         }
         let ok = verdict.ok;
@@ -399,21 +413,26 @@ pub(super) fn verify_production(cx: &Context<'_>, journal: &mut Journal) -> Resu
             v.last.describe()
         )),
     };
-    let monitor_until = cx.config.verify.monitor.map(|m| cx.ambient.now() + m.as_secs() as i64);
+    let monitor_until = verify.monitor.map(|m| cx.ambient.now() + m.as_secs() as i64);
     let evidence = Evidence::ProductionVerified {
         release_sha,
         checks: verdicts,
         monitor_until,
     };
-    conclude(cx, journal, StepName::VerifyProduction, ok, evidence)
+    conclude(cx, journal, step, ok, evidence)
 }
 
-pub(super) fn smoke(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+pub(super) fn smoke(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: &Step,
+    checks: &[Smoke],
+) -> Result<(), WorkflowError> {
     let release_sha = pushed_sha(&journal.run, "smoke-test")?;
     let env = command_env(cx, &journal.run, &release_sha);
     let mut results = Vec::new();
-    for check in &cx.config.smoke {
-        let outcome = run_command(cx, journal, StepName::Smoke, &check.command, check.timeout, &env)?;
+    for check in checks {
+        let outcome = run_command(cx, journal, &step.name, &check.command, check.timeout, &env)?;
         results.push(SmokeResult {
             name: cx.redactor.redact(check.label()),
             outcome,
@@ -429,21 +448,26 @@ pub(super) fn smoke(cx: &Context<'_>, journal: &mut Journal) -> Result<(), Workf
     } else {
         Err(format!("smoke check(s) failed: {}", failed.join("; ")))
     };
-    conclude(cx, journal, StepName::Smoke, ok, Evidence::Smoke { results })
+    conclude(cx, journal, step, ok, Evidence::Smoke { results })
 }
 
 /// Restores release to production's tree on top of whatever release holds
 /// now, by compare-and-swap on the tip just read.
-pub(super) fn rollback_restore(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+pub(super) fn rollback_restore(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: &Step,
+    branch: &str,
+) -> Result<(), WorkflowError> {
     let record = journal.run.record.clone();
-    let branch_ref = format!("refs/heads/{}", record.release_branch);
-    cx.git.fetch_branches(&record.remote, &[&record.release_branch])?;
-    let tip = cx
-        .git
-        .read_ref(&tracking_ref(&record.remote, &record.release_branch))?
-        .ok_or_else(|| WorkflowError::VerificationFailed {
-            reasons: format!("{} no longer exists on {}", record.release_branch, record.remote),
-        })?;
+    let branch_ref = format!("refs/heads/{branch}");
+    cx.git.fetch_branches(&record.remote, &[branch])?;
+    let tip =
+        cx.git
+            .read_ref(&tracking_ref(&record.remote, branch))?
+            .ok_or_else(|| WorkflowError::VerificationFailed {
+                reasons: format!("{branch} no longer exists on {}", record.remote),
+            })?;
     let production = record.plan.production.commit.clone();
     let tree = record.plan.production_tree.clone();
     let evidence = |old: &Oid, new: &Oid, already| Evidence::RolledBack {
@@ -455,7 +479,7 @@ pub(super) fn rollback_restore(cx: &Context<'_>, journal: &mut Journal) -> Resul
         already,
     };
     if read_tree(cx.git, &tip)? == tree {
-        let event = done(StepName::RollbackRestore, evidence(&tip, &tip, true));
+        let event = done(step, evidence(&tip, &tip, true));
         append_local(cx, journal, vec![event])?;
         return Ok(());
     }
@@ -479,7 +503,7 @@ pub(super) fn rollback_restore(cx: &Context<'_>, journal: &mut Journal) -> Resul
         new: Some(restore.clone()),
         expected: Some(tip.clone()),
     };
-    let event = done(StepName::RollbackRestore, evidence(&tip, &restore, false));
+    let event = done(step, evidence(&tip, &restore, false));
     let outcome = push_with_journal(cx, journal, vec![event], vec![update], "rollback-restore:after-remote")?;
     if outcome.accepted() {
         return Ok(());
@@ -489,7 +513,7 @@ pub(super) fn rollback_restore(cx: &Context<'_>, journal: &mut Journal) -> Resul
     }
     Err(WorkflowError::ReleaseMoved {
         found: cx.git.remote_ref(&record.remote, &branch_ref)?,
-        branch: record.release_branch,
+        branch: branch.to_string(),
         expected: tip,
         unexpected: Vec::new(),
     })
@@ -530,7 +554,8 @@ pub fn start_rollback(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> 
 
 /// Records the operator's sign-off in `role` on the pushed release.
 pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Approval, WorkflowError> {
-    let roles = &cx.config.approvals.roles;
+    let approvals = approval_roles(&journal.run).cloned().unwrap_or_default();
+    let roles = &approvals.roles;
     if !roles.iter().any(|r| r == role) {
         return Err(WorkflowError::UnknownRole {
             role: role.to_string(),
@@ -563,7 +588,7 @@ pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Ap
             });
         }
     }
-    if !cx.config.approvals.allow_fix_author {
+    if !approvals.allow_fix_author {
         let fixes = journal.run.record.fixes.clone();
         for fix in cx.git.commits(&fixes)? {
             if fix.author.email.to_ascii_lowercase() == me {
@@ -633,7 +658,8 @@ fn announcement(cx: &Context<'_>, run: &Run, event: &Event) -> Option<String> {
     let sha = |s: &Oid| s.short().to_string();
     let text = match event {
         Event::StepDone {
-            step: StepName::Lock, ..
+            evidence: Evidence::Lock { .. },
+            ..
         } => format!(
             ":rotating_light: hotfix {id} started for {service} ({} severity): {} fix(es) onto {}/{}, production {}",
             run.record.severity.as_str(),

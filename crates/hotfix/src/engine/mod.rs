@@ -3,6 +3,7 @@
 
 pub mod execute;
 pub mod gates;
+pub mod steps;
 
 use crate::git::{CommitSummary, GitError, Oid};
 use crate::journal::Evidence;
@@ -32,10 +33,12 @@ pub enum WorkflowError {
     VerificationFailed { reasons: String },
     #[error("run {id} is {state}; there is nothing to continue")]
     RunFinished { id: String, state: &'static str },
+    #[error("{name} already exists on the remote{}; nothing was pushed", .found.as_ref().map_or(String::new(), |f| format!(" (at {})", f.short())))]
+    RefExists { name: String, found: Option<Oid> },
     #[error("the remote refused the push: {detail}")]
     PushRefused { detail: String },
     #[error("{step} is in the run's plan but hotfix.toml has no {key}")]
-    GateNotConfigured { step: StepName, key: &'static str },
+    GateNotConfigured { step: StepName, key: String },
     #[error("release action `{action}` is forbidden (forbidden_actions has `{forbidden}`); it was not run")]
     ForbiddenAction { action: String, forbidden: String },
     #[error("{branch} moved after it was pushed for this run: expected {}, found {}; approvals given for {} are void", .expected.short(), .found.as_ref().map_or("nothing (deleted)", |f| f.short()), .expected.short())]
@@ -107,13 +110,16 @@ pub enum WorkflowError {
     },
     #[error("{} exists but is not a worktree of this repository", .path.display())]
     WorktreeInTheWay { path: std::path::PathBuf },
-    #[error("{}", interrupted_message(*.step, .signal, *.during_command))]
+    #[error("{}", interrupted_message(.step, .signal, *.during_command))]
     Interrupted {
         /// The step whose command was stopped, or the step that had not begun.
         step: StepName,
         signal: String,
         /// True when the step's command was running and got the signal.
         during_command: bool,
+        /// True when that command changes production: it may have run, and
+        /// runs again only on the operator's decision.
+        may_have_run: bool,
     },
     #[error(
         "{step} is still running: process group {pgid} on {host}, started at {} by {started_by}; it is not started twice",
@@ -142,7 +148,7 @@ pub enum WorkflowError {
     Fault(#[from] crate::ambient::InjectedFault),
 }
 
-fn interrupted_message(step: StepName, signal: &str, during_command: bool) -> String {
+fn interrupted_message(step: &StepName, signal: &str, during_command: bool) -> String {
     if during_command {
         format!("{step} interrupted by {signal}: the signal was forwarded to its process group, which has ended; it may have run")
     } else {

@@ -99,9 +99,24 @@ impl GitError {
 pub type Result<T, E = GitError> = std::result::Result<T, E>;
 
 /// A full object id as git prints it (hex, SHA-1 or SHA-256).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
 pub struct Oid(String);
+
+impl<'de> serde::Deserialize<'de> for Oid {
+    /// Reads an object id from a journal or a service, which come from
+    /// outside: anything but 40 or 64 lowercase hex digits is refused.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Oid, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match Oid::parse(&text) {
+            Some(oid) if oid.0 == text => Ok(oid),
+            _ => Err(serde::de::Error::custom(format!(
+                "`{}` is not an object id",
+                text.chars().take(80).collect::<String>().escape_debug()
+            ))),
+        }
+    }
+}
 
 impl Oid {
     /// Parses a hex object id, refusing anything that is not one.
@@ -475,6 +490,22 @@ impl Git {
         let out = self.run_with(&args, Some(c.message.as_bytes()), &env)?;
         Oid::parse(&out).ok_or_else(|| GitError::Parse {
             args: "commit-tree".into(),
+            detail: out,
+        })
+    }
+
+    /// Writes an annotated tag object `name` on `commit` and returns its id;
+    /// no ref moves. `git mktag` checks the object as `fsck` would.
+    pub fn write_tag(&self, commit: &Oid, name: &str, tagger: &Signature, message: &str) -> Result<Oid> {
+        let object = format!(
+            "object {commit}\ntype commit\ntag {name}\ntagger {} {} {}\n\n{message}\n",
+            tagger.ident(),
+            tagger.time,
+            tagger.offset
+        );
+        let out = self.run_with(&["mktag"], Some(object.as_bytes()), &[])?;
+        Oid::parse(&out).ok_or_else(|| GitError::Parse {
+            args: "mktag".into(),
             detail: out,
         })
     }

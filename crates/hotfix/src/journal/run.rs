@@ -8,9 +8,10 @@ use crate::config::Config;
 use crate::git::Oid;
 use crate::record::entry::RunRecord;
 use crate::record::entry::{Approval, Entry, Event, Evidence};
-use crate::record::plan::{Resolution, StepName, PRODUCTION_STEPS, UNREPEATABLE_STEPS};
+use crate::record::plan::{Resolution, Step, StepName};
+use crate::record::v0;
 
-/// An attempt at a step of [`UNREPEATABLE_STEPS`] that started and has no
+/// An attempt at a step whose command changes production that started and has no
 /// clean end: it may have run, or may still run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpenAttempt {
@@ -111,11 +112,52 @@ impl Run {
                 ));
             }
         }
-        Ok(Run {
+        let mut names = std::collections::BTreeSet::new();
+        let steps = &record.plan.steps;
+        if let Some(twice) = steps.hotfix.iter().map(|s| &s.name).find(|n| !names.insert(*n)) {
+            return Err(format!("the plan names step `{twice}` twice"));
+        }
+        let mut run = Run {
             id: id.into(),
             record,
             entries,
-        })
+        };
+        run.give_v0_parameters(&Config::for_runs_only());
+        Ok(run)
+    }
+
+    /// Puts the secret values masked in the run's steps back from the
+    /// environment `redactor` read (in memory only: the journal keeps them masked).
+    pub fn restore_secrets(&mut self, redactor: &crate::secrets::Redactor) {
+        let v0_names = std::mem::take(&mut self.record.plan.steps.v0_names);
+        self.record.plan.steps = redactor.restore_all(&self.record.plan.steps);
+        self.record.plan.steps.v0_names = v0_names;
+        for (_, entry) in &mut self.entries {
+            if let Event::ConfigReplaced { steps: Some(steps), .. } = &mut entry.event {
+                **steps = redactor.restore_all(&**steps);
+            }
+        }
+    }
+
+    /// Gives a format-0 run's steps their parameters (see [`v0`]): from the
+    /// configuration the run recorded, else from `fallback` (the clone's
+    /// hotfix.toml, as format 0 did). Does nothing to newer runs.
+    pub fn give_v0_parameters(&mut self, fallback: &Config) {
+        if self.record.format != 0 || self.record.plan.steps.v0_names.is_empty() {
+            return;
+        }
+        let names = self.record.plan.steps.v0_names.clone();
+        let plan = &self.record.plan;
+        let release = v0::release_push(&self.record.release_branch, &plan.release_tip, &plan.new_tip);
+        let mut steps = v0::steps(&names, &self.record.config(fallback), &release);
+        steps.v0_names = names.clone();
+        self.record.plan.steps = steps;
+        let record = self.record.clone();
+        for (_, entry) in &mut self.entries {
+            if let Event::ConfigReplaced { config, steps, .. } = &mut entry.event {
+                *steps = Some(Box::new(v0::steps(&names, &record.named(config), &release)));
+            }
+        }
     }
 
     pub(crate) fn push(&mut self, oid: Oid, entry: Entry) {
@@ -137,26 +179,42 @@ impl Run {
         }
     }
 
-    /// The steps of `phase`, in order.
-    pub fn steps_of(&self, phase: Phase) -> Vec<StepName> {
+    /// The steps of `phase`, in order, with their parameters: the plan's
+    /// (frozen when the run started), or the newest `continue --replan`'s.
+    pub fn steps_of(&self, phase: Phase) -> &[Step] {
+        let replanned = self.entries.iter().rev().find_map(|(_, e)| match &e.event {
+            Event::ConfigReplaced { steps: Some(steps), .. } => Some(steps),
+            _ => None,
+        });
+        let plan = replanned.map_or(&self.record.plan.steps, |s| &**s);
         match phase {
-            Phase::Hotfix => self.record.plan.steps.clone(),
-            Phase::Rollback => std::iter::once(StepName::RollbackRestore)
-                .chain(
-                    self.record
-                        .plan
-                        .steps
-                        .iter()
-                        .copied()
-                        .filter(|s| PRODUCTION_STEPS.contains(s)),
-                )
-                .collect(),
+            Phase::Hotfix => &plan.hotfix,
+            Phase::Rollback => &plan.rollback,
         }
     }
 
     /// The steps of the current phase, in order.
-    pub fn steps(&self) -> Vec<StepName> {
+    pub fn steps(&self) -> &[Step] {
         self.steps_of(self.phase())
+    }
+
+    /// Returns true when the hotfix's steps include one called `name`.
+    pub fn plans(&self, name: &StepName) -> bool {
+        self.steps_of(Phase::Hotfix).iter().any(|s| &s.name == name)
+    }
+
+    /// Returns the step called `name` in the current phase.
+    pub fn step(&self, name: &StepName) -> Option<&Step> {
+        self.steps().iter().find(|s| &s.name == name)
+    }
+
+    /// Returns the phase whose steps `step` counts in: the rollback's own
+    /// steps while rolling back, the hotfix's for the rest.
+    fn phase_of(&self, step: &StepName) -> Phase {
+        match self.phase() {
+            Phase::Rollback if self.steps_of(Phase::Rollback).iter().any(|s| &s.name == step) => Phase::Rollback,
+            _ => Phase::Hotfix,
+        }
     }
 
     /// Entries of `phase` that count: for the hotfix, those since the last
@@ -174,36 +232,32 @@ impl Run {
             .map_or(0, |i| i + 1);
         let rebuilt = from > 0;
         let kept = hotfix[..from].iter().map(|(_, e)| e).filter(move |e| {
-            rebuilt && matches!(&e.event, Event::StepDone { step, .. } if matches!(step, StepName::RecordProduction | StepName::Lock))
+            rebuilt && matches!(&e.event, Event::StepDone { step, .. } if *step == StepName::RECORD_PRODUCTION || *step == StepName::LOCK)
         });
         Box::new(kept.chain(hotfix[from..].iter().map(|(_, e)| e)))
     }
 
     /// Returns the entry that did `step` in `phase`, if it is done.
-    pub fn done_entry_in(&self, phase: Phase, step: StepName) -> Option<(&Entry, &Evidence)> {
+    pub fn done_entry_in(&self, phase: Phase, step: &StepName) -> Option<(&Entry, &Evidence)> {
         self.entries_of(phase).find_map(|e| match &e.event {
-            Event::StepDone { step: s, evidence } if *s == step => Some((e, evidence)),
+            Event::StepDone { step: s, evidence } if s == step => Some((e, evidence)),
             _ => None,
         })
     }
 
     /// Returns the evidence of `step` in `phase` if it is done.
-    pub fn done_in(&self, phase: Phase, step: StepName) -> Option<&Evidence> {
+    pub fn done_in(&self, phase: Phase, step: &StepName) -> Option<&Evidence> {
         self.done_entry_in(phase, step).map(|(_, ev)| ev)
     }
 
     /// Returns the evidence of `step` if it is done: in the rollback phase,
     /// the rollback's own steps, and the hotfix's for the rest.
-    pub fn done(&self, step: StepName) -> Option<&Evidence> {
-        let phase = match self.phase() {
-            Phase::Rollback if self.steps_of(Phase::Rollback).contains(&step) => Phase::Rollback,
-            _ => Phase::Hotfix,
-        };
-        self.done_in(phase, step)
+    pub fn done(&self, step: &StepName) -> Option<&Evidence> {
+        self.done_in(self.phase_of(step), step)
     }
 
     /// Returns the last failure of `step` in `phase` not followed by its success.
-    pub fn failure_in(&self, phase: Phase, step: StepName) -> Option<(&str, Option<&Evidence>)> {
+    pub fn failure_in(&self, phase: Phase, step: &StepName) -> Option<(&str, Option<&Evidence>)> {
         if self.done_in(phase, step).is_some() {
             return None;
         }
@@ -213,7 +267,7 @@ impl Run {
                     step: s,
                     error,
                     evidence,
-                } if *s == step => Some((error.as_str(), evidence.as_deref())),
+                } if s == step => Some((error.as_str(), evidence.as_deref())),
                 _ => None,
             })
             .last()
@@ -222,22 +276,19 @@ impl Run {
     /// Returns the attempt at `step` (one of [`UNREPEATABLE_STEPS`]) that
     /// started in the current phase and has no clean end: no done or failed
     /// entry after it, and no decision to run it again.
-    pub fn open_attempt(&self, step: StepName) -> Option<OpenAttempt> {
-        if !UNREPEATABLE_STEPS.contains(&step) {
+    pub fn open_attempt(&self, step: &StepName) -> Option<OpenAttempt> {
+        if !self.step(step).is_some_and(Step::is_unrepeatable) {
             return None;
         }
-        let phase = match self.phase() {
-            Phase::Rollback if self.steps_of(Phase::Rollback).contains(&step) => Phase::Rollback,
-            _ => Phase::Hotfix,
-        };
+        let phase = self.phase_of(step);
         let mut open: Option<OpenAttempt> = None;
         for entry in self.entries_of(phase) {
             match &entry.event {
                 Event::StepStarted {
                     step: s, pgid, host, ..
-                } if *s == step => {
+                } if s == step => {
                     open = Some(OpenAttempt {
-                        step,
+                        step: step.clone(),
                         started_at: entry.at,
                         started_by: entry.actor.ident.clone(),
                         host: host.clone(),
@@ -245,7 +296,7 @@ impl Run {
                         interrupted: None,
                     });
                 }
-                Event::StepInterrupted { step: s, signal, .. } if *s == step => {
+                Event::StepInterrupted { step: s, signal, .. } if s == step => {
                     if let Some(o) = open.as_mut() {
                         o.interrupted = Some(signal.clone());
                     }
@@ -253,7 +304,7 @@ impl Run {
                 Event::StepDone { step: s, .. }
                 | Event::StepFailed { step: s, .. }
                 | Event::RerunAllowed { step: s }
-                    if *s == step =>
+                    if s == step =>
                 {
                     open = None;
                 }
@@ -264,8 +315,8 @@ impl Run {
     }
 
     /// Returns the first step of the current phase not done yet.
-    pub fn next_step(&self) -> Option<StepName> {
-        self.steps().into_iter().find(|s| self.done(*s).is_none())
+    pub fn next_step(&self) -> Option<&Step> {
+        self.steps().iter().find(|s| self.done(&s.name).is_none())
     }
 
     /// Returns the release tip the run expects to replace.
@@ -283,15 +334,23 @@ impl Run {
     /// Returns the commit release holds for this run now: the rollback's
     /// restore once rolled back, else the pushed hotfix tip.
     pub fn release_sha(&self) -> Option<&Oid> {
-        match self.done(StepName::RollbackRestore) {
-            Some(Evidence::RolledBack { new, .. }) => return Some(new),
-            _ if self.phase() == Phase::Rollback => return None,
-            _ => {}
+        if self.phase() == Phase::Rollback {
+            return self.entries_of(Phase::Rollback).find_map(|e| match &e.event {
+                Event::StepDone {
+                    evidence: Evidence::RolledBack { new, .. },
+                    ..
+                } => Some(new),
+                _ => None,
+            });
         }
-        match self.done_in(Phase::Hotfix, StepName::PushRelease) {
-            Some(Evidence::Pushed { new, .. }) => Some(new),
+        let release_ref = format!("refs/heads/{}", self.record.release_branch);
+        self.entries_of(Phase::Hotfix).find_map(|e| match &e.event {
+            Event::StepDone {
+                evidence: Evidence::Pushed { branch_ref, new, .. },
+                ..
+            } if *branch_ref == release_ref => Some(new),
             _ => None,
-        }
+        })
     }
 
     /// Returns the approvals given for the release commit this run pushed, oldest first.
@@ -318,10 +377,13 @@ impl Run {
 
     /// When the monitoring window ends, if production was verified with one.
     pub fn monitor_until(&self) -> Option<i64> {
-        match self.done(StepName::VerifyProduction) {
-            Some(Evidence::ProductionVerified { monitor_until, .. }) => *monitor_until,
+        self.entries_of(self.phase()).find_map(|e| match &e.event {
+            Event::StepDone {
+                evidence: Evidence::ProductionVerified { monitor_until, .. },
+                ..
+            } => *monitor_until,
             _ => None,
-        }
+        })
     }
 
     pub fn state(&self) -> RunState {
@@ -330,7 +392,7 @@ impl Run {
             Some(Event::Finished { .. }) if self.phase() == Phase::Rollback => RunState::RolledBack,
             Some(Event::Finished { .. }) => RunState::Completed,
             Some(Event::Aborted { .. }) => RunState::Aborted,
-            _ if self.next_step().and_then(|s| self.open_attempt(s)).is_some() => RunState::Interrupted,
+            _ if self.next_step().and_then(|s| self.open_attempt(&s.name)).is_some() => RunState::Interrupted,
             Some(Event::StepFailed { .. }) => RunState::Stopped,
             _ if self.next_step().is_some() => RunState::InProgress,
             _ if self.phase() == Phase::Rollback => RunState::RollbackAwaitingFinish,
@@ -377,9 +439,9 @@ impl Run {
     }
 
     /// Returns the last failure, when the run is stopped.
-    pub fn last_failure(&self) -> Option<(StepName, &str)> {
+    pub fn last_failure(&self) -> Option<(&StepName, &str)> {
         match self.entries.last().map(|(_, e)| &e.event) {
-            Some(Event::StepFailed { step, error, .. }) => Some((*step, error.as_str())),
+            Some(Event::StepFailed { step, error, .. }) => Some((step, error.as_str())),
             _ => None,
         }
     }

@@ -34,7 +34,7 @@ pub fn finish(session: &Session, id: Option<&str>, force: bool) -> Result<(Journ
     if let Some(next) = run.next_step() {
         return Err(WorkflowError::StepsRemain {
             id: journal.id.clone(),
-            next,
+            next: next.name.clone(),
         }
         .into());
     }

@@ -7,7 +7,7 @@ use crate::git::tracking_ref;
 use crate::journal::Phase;
 use crate::journal::{Event, Journal, Run, RunState};
 use crate::pick::resolve;
-use crate::record::plan::{StepName, PRODUCTION_STEPS};
+use crate::record::plan::{Step, StepName};
 use crate::Error;
 
 use super::run::{commands_trusted, fetch_release_and_main, load_run, run_config, session_for_run};
@@ -86,7 +86,7 @@ pub fn resume(
     }
     let on_run = session_for_run(session, &journal.run);
     fetch_release_and_main(&on_run)?;
-    if journal.run.next_step().is_some_and(|s| PRODUCTION_STEPS.contains(&s)) || options.confirmed {
+    if journal.run.next_step().is_some_and(Step::touches_production) || options.confirmed {
         commands_trusted(session, &journal.run)?;
     }
     let cx = on_run.context(progress, options.confirmed)?;
@@ -139,7 +139,7 @@ pub fn resume(
         };
         execute::append_local(&cx, &mut journal, vec![event])?;
     }
-    if let Some(step) = options.rerun {
+    if let Some(step) = &options.rerun {
         gates::allow_rerun(&cx, &mut journal, step)?;
     }
     resolve::take(&cx, &mut journal)?;
@@ -187,7 +187,10 @@ fn config_changes(session: &Session, run: &Run) -> Result<Vec<String>, Error> {
 /// the run is about to run: the run follows its record, but a clone's own
 /// config may veto, never add.
 fn local_veto(session: &Session, run: &Run) -> Result<(), Error> {
-    let pending = run.steps().contains(&StepName::ReleaseAction) && run.done(StepName::ReleaseAction).is_none();
+    let pending = run.steps().iter().any(|s| {
+        matches!(&s.action, crate::record::plan::Action::Command(c) if c.release_job.is_some())
+            && run.done(&s.name).is_none()
+    });
     let forbidden = session
         .config
         .release

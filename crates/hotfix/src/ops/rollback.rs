@@ -6,7 +6,7 @@ use crate::engine::WorkflowError;
 use crate::git::Oid;
 use crate::journal::Phase;
 use crate::journal::{Journal, RunState};
-use crate::record::plan::StepName;
+use crate::record::plan::Step;
 use crate::Error;
 
 use super::run::{commands_trusted, fetch_release_and_main, load_run, session_for_run};
@@ -22,7 +22,7 @@ pub struct RollbackPreview {
     /// What the remote release holds now.
     pub release_now: Option<Oid>,
     /// The steps the rollback runs, in order.
-    pub steps: Vec<StepName>,
+    pub steps: Vec<Step>,
 }
 
 /// Loads the run a rollback means and checks that it can be rolled back;
@@ -35,7 +35,7 @@ pub fn rollback_preview(session: &Session, id: Option<&str>) -> Result<(Journal,
     let on_run = session_for_run(session, run);
     let release_ref = format!("refs/heads/{}", run.record.release_branch);
     let release_now = on_run.git.remote_ref(&run.record.remote, &release_ref)?;
-    let steps = run.steps_of(Phase::Rollback);
+    let steps = run.steps_of(Phase::Rollback).to_vec();
     let preview = RollbackPreview {
         run_id: journal.id.clone(),
         state,
@@ -57,7 +57,7 @@ fn refuse_rollback(journal: &Journal) -> Result<(), Error> {
             state: state.as_str(),
         }
         .into()),
-        (Phase::Hotfix, RunState::InProgress | RunState::Stopped) if run.done(StepName::PushRelease).is_none() => {
+        (Phase::Hotfix, RunState::InProgress | RunState::Stopped) if run.release_sha().is_none() => {
             Err(WorkflowError::NotPushed {
                 id: journal.id.clone(),
                 what: "roll back (`git hotfix abort` stops it)",

@@ -79,7 +79,13 @@ pub fn load_run(session: &Session, id: Option<&str>) -> Result<Journal, Error> {
     let store = session.store();
     store.refresh()?;
     let id = pick_run(session, &store, id)?;
-    Ok(store.load(&id)?)
+    let mut journal = store.load(&id)?;
+    journal.run.give_v0_parameters(&session.config);
+    // The record keeps secrets masked; the steps run with the values this
+    // environment has.
+    let config = journal.run.config(&session.config);
+    journal.run.restore_secrets(&Redactor::from_env(&config.secrets));
+    Ok(journal)
 }
 
 /// A session on the run's own configuration, as its record holds it.

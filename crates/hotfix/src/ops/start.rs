@@ -53,7 +53,11 @@ pub fn start(
         .into());
     }
     let cx = session.context(progress, options.confirmed)?;
+    let mut plan = plan;
+    // The steps carry commands and URLs; the record keeps their secrets masked.
+    plan.steps = session.redactor.redact_all(&plan.steps);
     let record = RunRecord {
+        format: RunRecord::FORMAT,
         run_id: run_id.to_string(),
         strategy: plan.strategy.clone(),
         remote: session.config.remote.clone(),
@@ -81,6 +85,7 @@ pub fn start(
         event: Event::RunCreated(Box::new(record)),
     };
     let mut journal = store.create(run_id, vec![created], &cx.operator)?;
+    journal.run.restore_secrets(&session.redactor);
     let outcome = execute::run_steps(&cx, &mut journal)?;
     Ok((journal, outcome))
 }

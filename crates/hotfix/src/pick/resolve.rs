@@ -86,7 +86,7 @@ pub fn open(cx: &Context<'_>, run: &Run) -> Result<Opened, WorkflowError> {
 /// Takes the person's resolution from the run's worktree, when there is one
 /// and the run waits at a conflict; journals it (locally) and returns it.
 pub fn take(cx: &Context<'_>, journal: &mut Journal) -> Result<Option<Resolution>, WorkflowError> {
-    if journal.run.next_step() != Some(StepName::Build) {
+    if journal.run.next_step().map(|s| &s.name) != Some(&StepName::BUILD) {
         return Ok(None);
     }
     let Some(path) = existing_worktree(cx.git, &journal.id)? else {
@@ -172,7 +172,7 @@ fn current_conflict(cx: &Context<'_>, run: &Run) -> Result<Pick, WorkflowError> 
     if run.state().is_finished() {
         return Err(nothing("the run is finished"));
     }
-    if run.done(StepName::Build).is_some() {
+    if run.done(&StepName::BUILD).is_some() {
         return Err(nothing("its commits are built already"));
     }
     let plan = execute::replan(cx, run)?;

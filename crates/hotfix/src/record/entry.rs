@@ -9,6 +9,7 @@ use crate::providers::command::CommandOutcome;
 use crate::providers::http::HttpVerdict;
 use crate::providers::production::ProductionSha;
 use crate::record::plan::{Check, PickStatus, Plan, Resolution, RestoreCommit, StepName};
+use crate::record::step::Steps;
 
 /// Who wrote an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +92,10 @@ pub enum Event {
         config: Box<Config>,
         /// The top-level keys that changed.
         changed: Vec<String>,
+        /// The steps the run follows from here, made from `config` (absent
+        /// in format 0, whose steps read the configuration as they ran).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        steps: Option<Box<Steps>>,
     },
     /// A production command's shell was started, held at its gate, in
     /// process group `pgid` on `host`. The command runs only once this entry
@@ -168,6 +173,10 @@ impl Event {
 /// Everything a run was started with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
+    /// The record's format: 0 (absent) for runs whose plan named its steps
+    /// only, [`RunRecord::FORMAT`] for those whose steps carry their parameters.
+    #[serde(default)]
+    pub format: u32,
     pub run_id: String,
     pub strategy: String,
     pub remote: String,
@@ -198,6 +207,9 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// The format this git-hotfix writes.
+    pub const FORMAT: u32 = 1;
+
     /// Returns the run's recorded configuration (or, for a run recorded
     /// without one, `base`) with the remote and branches the run was started on.
     pub fn config(&self, base: &Config) -> Config {
@@ -235,11 +247,16 @@ pub enum Evidence {
         new_tip: Oid,
         release_tree: Oid,
         checks: Vec<Check>,
+        /// Commits the strategy adds after the picks, oldest first (from-tag's
+        /// version bump).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        extra_commits: Vec<Oid>,
     },
-    /// Release moved `old` -> `new` in the same atomic push that carried this entry.
+    /// A ref moved `old` -> `new` (`old` absent: created) in the same atomic
+    /// push that carried this entry.
     Pushed {
         branch_ref: String,
-        old: Oid,
+        old: Option<Oid>,
         new: Oid,
         /// True when the remote already held `new` (an earlier attempt's push).
         already: bool,
@@ -255,6 +272,14 @@ pub enum Evidence {
         /// Paths release changes relative to production.
         changed_paths: Vec<String>,
         checks: Vec<Check>,
+    },
+    /// An annotated tag created on the build's commit, by compare-and-swap
+    /// (it did not exist), in the push that carried this entry.
+    Tagged {
+        tag_ref: String,
+        /// The tag object.
+        object: Oid,
+        commit: Oid,
     },
     /// The approvals in force when the deploy gate opened.
     Approvals {

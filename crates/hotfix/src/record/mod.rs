@@ -3,3 +3,5 @@
 
 pub mod entry;
 pub mod plan;
+pub mod step;
+pub mod v0;

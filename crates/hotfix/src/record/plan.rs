@@ -7,138 +7,7 @@ use crate::git::{CommitSummary, FileChange, Oid};
 pub use crate::pick::dependency::PathDependency;
 pub use crate::pick::names::NameDependency;
 use crate::providers::production::ProductionSha;
-
-/// A step of a run, in the order runs carry them out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StepName {
-    /// The production SHA and how it was established, recorded before anything moves.
-    RecordProduction,
-    /// The remote lock on the release branch, taken with the run's first push.
-    Lock,
-    /// Restore and pick commits written to the object store.
-    Build,
-    /// Release moved on the remote by compare-and-swap.
-    PushRelease,
-    /// The remote release re-read and proven to hold restore + fixes only.
-    VerifyRelease,
-    /// Every `[approvals]` role signed off on the pushed release (a gate).
-    Approvals,
-    /// The `[release]` job (never a forbidden one such as cut-off).
-    ReleaseAction,
-    /// The `[deploy]` command: the manual production deploy.
-    Deploy,
-    /// `[[verify.http]]` polled until production reports the release and is healthy.
-    VerifyProduction,
-    /// The `[[smoke]]` checks.
-    Smoke,
-    /// Rollback: release restored to production's tree again, by compare-and-swap.
-    RollbackRestore,
-}
-
-/// The steps after release is pushed and verified that touch production,
-/// in order; each is in a plan only when hotfix.toml configures it.
-pub const PRODUCTION_STEPS: &[StepName] = &[
-    StepName::ReleaseAction,
-    StepName::Deploy,
-    StepName::VerifyProduction,
-    StepName::Smoke,
-];
-
-/// The production steps whose command changes production (the release job,
-/// the deploy): an attempt that may have run is run again only on the
-/// operator's decision (`continue --rerun STEP`). Verification and smoke
-/// checks only read production and run again freely.
-pub const UNREPEATABLE_STEPS: &[StepName] = &[StepName::ReleaseAction, StepName::Deploy];
-
-impl std::str::FromStr for StepName {
-    type Err = String;
-
-    /// Reads a step by the name `as_str` gives it (`deploy`).
-    fn from_str(name: &str) -> Result<StepName, String> {
-        const ALL: [StepName; 11] = [
-            StepName::RecordProduction,
-            StepName::Lock,
-            StepName::Build,
-            StepName::PushRelease,
-            StepName::VerifyRelease,
-            StepName::Approvals,
-            StepName::ReleaseAction,
-            StepName::Deploy,
-            StepName::VerifyProduction,
-            StepName::Smoke,
-            StepName::RollbackRestore,
-        ];
-        ALL.into_iter()
-            .find(|s| s.as_str() == name)
-            .ok_or_else(|| format!("`{name}` is not a step"))
-    }
-}
-
-impl StepName {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepName::RecordProduction => "record-production",
-            StepName::Lock => "lock",
-            StepName::Build => "build",
-            StepName::PushRelease => "push-release",
-            StepName::VerifyRelease => "verify-release",
-            StepName::Approvals => "approvals",
-            StepName::ReleaseAction => "release-action",
-            StepName::Deploy => "deploy",
-            StepName::VerifyProduction => "verify-production",
-            StepName::Smoke => "smoke",
-            StepName::RollbackRestore => "rollback-restore",
-        }
-    }
-
-    /// Returns what the step does, for the plan and `status`.
-    pub fn describe(self) -> &'static str {
-        match self {
-            StepName::RecordProduction => "record the commit production runs",
-            StepName::Lock => "lock the release branch on the remote",
-            StepName::Build => "build the restore commit and cherry-picks (objects only)",
-            StepName::PushRelease => "push release with compare-and-swap",
-            StepName::VerifyRelease => "re-read release and prove it holds restore + fixes only",
-            StepName::Approvals => "wait until every approval role has signed off",
-            StepName::ReleaseAction => "run the release job (never cut-off)",
-            StepName::Deploy => "run the production deploy",
-            StepName::VerifyProduction => "poll production until it reports the release and is healthy",
-            StepName::Smoke => "run the smoke checks",
-            StepName::RollbackRestore => "restore release to production's tree again (compare-and-swap)",
-        }
-    }
-}
-
-impl StepName {
-    /// Returns the steps a run of `config` takes: the strategy's own, then
-    /// the configured gates.
-    pub fn with_gates(core: &[StepName], config: &crate::config::Config) -> Vec<StepName> {
-        let mut steps = core.to_vec();
-        if !config.approvals.roles.is_empty() {
-            steps.push(StepName::Approvals);
-        }
-        for step in PRODUCTION_STEPS {
-            let configured = match step {
-                StepName::ReleaseAction => config.release.is_some(),
-                StepName::Deploy => config.deploy.is_some(),
-                StepName::VerifyProduction => !config.verify.http.is_empty(),
-                StepName::Smoke => !config.smoke.is_empty(),
-                _ => false,
-            };
-            if configured {
-                steps.push(*step);
-            }
-        }
-        steps
-    }
-}
-
-impl std::fmt::Display for StepName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::record::step::{Action, Step, StepName, Steps};
 
 /// The commit that makes release's tree equal production's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -442,9 +311,15 @@ pub struct Plan {
     pub release_tree: Oid,
     /// The commit release will point to.
     pub new_tip: Oid,
+    /// Commits the strategy adds after the picks, oldest first (from-tag's
+    /// version bump).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_commits: Vec<Oid>,
     pub scope: Scope,
     pub checks: Vec<Check>,
-    pub steps: Vec<StepName>,
+    /// What the run does and what its rollback does, in order, each step
+    /// with its parameters.
+    pub steps: Steps,
 }
 
 impl Plan {
@@ -473,6 +348,7 @@ impl Plan {
         let restore = self.restore.iter().map(|r| r.commit.clone());
         restore
             .chain(self.applied_picks().filter_map(|p| p.commit.clone()))
+            .chain(self.extra_commits.iter().cloned())
             .collect()
     }
 }

@@ -10,7 +10,7 @@ use crate::git::{CommitInfo, Git, Oid, Signature};
 use crate::providers::production::ProductionSha;
 
 use crate::engine::WorkflowError;
-use crate::record::plan::{Plan, Resolution};
+use crate::record::plan::{Plan, Resolution, Step, Steps};
 
 /// What a strategy needs to compute a plan: everything already read and resolved.
 pub struct PlanInput<'a> {
@@ -46,6 +46,27 @@ pub trait Strategy: Sync {
     fn summary(&self) -> &'static str;
     /// Computes the plan; writes only unreachable objects, never moves a ref.
     fn plan(&self, input: &PlanInput<'_>) -> Result<Plan, WorkflowError>;
+    /// Returns the steps of `plan` with their parameters from `config`: the
+    /// hotfix's and the rollback's. `plan` calls it, and so does
+    /// `continue --replan` with the new configuration.
+    fn steps(&self, plan: &Plan, config: &Config) -> Steps;
+}
+
+/// Returns the steps after the release is pushed and proven that `config`
+/// configures, in order: approvals, then the production steps.
+pub fn gate_steps(config: &Config) -> Vec<Step> {
+    let approvals = (!config.approvals.roles.is_empty()).then(|| Step::approvals(&config.approvals));
+    approvals.into_iter().chain(production_steps(config)).collect()
+}
+
+/// Returns the steps that act on production that `config` configures, in
+/// order: the release job, the deploy, the verification, the smoke checks.
+pub fn production_steps(config: &Config) -> Vec<Step> {
+    let release = config.release.as_ref().map(Step::release_action);
+    let deploy = config.deploy.as_ref().map(Step::deploy);
+    let verify = (!config.verify.http.is_empty()).then(|| Step::verify_production(&config.verify));
+    let smoke = (!config.smoke.is_empty()).then(|| Step::smoke(&config.smoke));
+    [release, deploy, verify, smoke].into_iter().flatten().collect()
 }
 
 /// Every strategy git-hotfix knows.

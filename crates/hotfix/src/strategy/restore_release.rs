@@ -5,23 +5,18 @@ use std::collections::BTreeSet;
 
 use crate::git::{CommitInfo, CommitSummary, Git, GitError, Oid};
 
+use crate::config::Config;
 use crate::engine::WorkflowError;
 use crate::pick::dependency::{self, Findings};
 use crate::pick::glob;
 use crate::pick::{self, RunTrailers};
-use crate::record::plan::{self, Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, StepName, TakenOut};
+use crate::record::plan::{self, Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, TakenOut};
+use crate::record::plan::{Step, Steps};
+use crate::record::step::RefMove;
 use crate::strategy::inputs;
-use crate::strategy::{PlanInput, Strategy};
+use crate::strategy::{self, PlanInput, Strategy};
 
 pub struct RestoreRelease;
-
-const STEPS: &[StepName] = &[
-    StepName::RecordProduction,
-    StepName::Lock,
-    StepName::Build,
-    StepName::PushRelease,
-    StepName::VerifyRelease,
-];
 
 impl Strategy for RestoreRelease {
     fn name(&self) -> &'static str {
@@ -131,7 +126,7 @@ impl Strategy for RestoreRelease {
             ));
         }
 
-        Ok(Plan {
+        let mut plan = Plan {
             strategy: self.name().to_string(),
             remote: input.config.remote.clone(),
             release_branch: input.config.branches.release.clone(),
@@ -146,8 +141,39 @@ impl Strategy for RestoreRelease {
             new_tip,
             scope,
             checks,
-            steps: StepName::with_gates(STEPS, input.config),
-        })
+            extra_commits: Vec::new(),
+            steps: Steps::default(),
+        };
+        plan.steps = self.steps(&plan, input.config);
+        Ok(plan)
+    }
+
+    /// Record production, lock release, build, push release by
+    /// compare-and-swap, prove it, then the configured gates; the rollback
+    /// restores production's tree and runs the production steps again.
+    fn steps(&self, plan: &Plan, config: &Config) -> Steps {
+        let release = &plan.release_branch;
+        let push = RefMove {
+            name: format!("refs/heads/{release}"),
+            expected: Some(plan.release_tip.clone()),
+            new: plan.new_tip.clone(),
+        };
+        let mut hotfix = vec![
+            Step::record_production(),
+            Step::lock(release),
+            Step::build(),
+            Step::push_release(push),
+            Step::verify_release(release, Vec::new()),
+        ];
+        hotfix.extend(strategy::gate_steps(config));
+        let rollback = std::iter::once(Step::rollback_restore(release))
+            .chain(strategy::production_steps(config))
+            .collect();
+        Steps {
+            hotfix,
+            rollback,
+            v0_names: Vec::new(),
+        }
     }
 }
 

@@ -1,0 +1,456 @@
+//! A plan's steps as data. Each step says what it does and carries every
+//! parameter it needs (the command, the roles, the ref it moves and the
+//! value it expects there), so the run record freezes them at `start` and
+//! `continue`, from any clone, carries out exactly what `plan` showed.
+//!
+//! A step's [`Action`] is one of a small set of primitives; strategies
+//! combine them under names of their own. The engine has one handler per
+//! action.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::config::{Approvals, Deploy, ReleaseAction, Smoke, Verify};
+use crate::git::Oid;
+
+/// A step's name: unique within a run, and the key of its journal entries
+/// (`deploy`, `push-release`). Names are lowercase words joined by `-`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct StepName(Cow<'static, str>);
+
+impl StepName {
+    pub const RECORD_PRODUCTION: StepName = StepName::known("record-production");
+    pub const LOCK: StepName = StepName::known("lock");
+    pub const BUILD: StepName = StepName::known("build");
+    pub const PUSH_RELEASE: StepName = StepName::known("push-release");
+    pub const VERIFY_RELEASE: StepName = StepName::known("verify-release");
+    pub const APPROVALS: StepName = StepName::known("approvals");
+    pub const RELEASE_ACTION: StepName = StepName::known("release-action");
+    pub const DEPLOY: StepName = StepName::known("deploy");
+    pub const VERIFY_PRODUCTION: StepName = StepName::known("verify-production");
+    pub const SMOKE: StepName = StepName::known("smoke");
+    pub const ROLLBACK_RESTORE: StepName = StepName::known("rollback-restore");
+
+    /// The longest name a step may have.
+    pub const MAX_LEN: usize = 64;
+
+    const fn known(name: &'static str) -> StepName {
+        StepName(Cow::Borrowed(name))
+    }
+
+    /// Returns the name `name`, or why it is none.
+    pub fn new(name: &str) -> Result<StepName, String> {
+        let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        if name.is_empty()
+            || name.len() > Self::MAX_LEN
+            || !name.chars().all(ok_char)
+            || name.starts_with('-')
+            || name.ends_with('-')
+        {
+            return Err(format!(
+                "`{}` is not a step name (lowercase letters, digits and `-`, at most {} characters)",
+                name.escape_debug(),
+                Self::MAX_LEN
+            ));
+        }
+        Ok(StepName(Cow::Owned(name.to_string())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Returns what a step of restore-release's does, for runs recorded
+    /// before steps carried their own description.
+    pub fn describe_known(&self) -> &'static str {
+        match self.as_str() {
+            "record-production" => "record the commit production runs",
+            "lock" => "lock the release branch on the remote",
+            "build" => "build the restore commit and cherry-picks (objects only)",
+            "push-release" => "push release with compare-and-swap",
+            "verify-release" => "re-read release and prove it holds restore + fixes only",
+            "approvals" => "wait until every approval role has signed off",
+            "release-action" => "run the release job (never cut-off)",
+            "deploy" => "run the production deploy",
+            "verify-production" => "poll production until it reports the release and is healthy",
+            "smoke" => "run the smoke checks",
+            "rollback-restore" => "restore release to production's tree again (compare-and-swap)",
+            _ => "",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for StepName {
+    /// Reads a name from a journal, which comes from outside: a name that is
+    /// not a step name is a corrupt entry.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<StepName, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        StepName::new(&name).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::str::FromStr for StepName {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<StepName, String> {
+        StepName::new(name)
+    }
+}
+
+impl std::fmt::Display for StepName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for StepName {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+/// One step of a plan: its name, what it does in words, and the action with
+/// every parameter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub name: StepName,
+    /// What the step does, for the plan and `status`.
+    pub about: String,
+    pub action: Action,
+}
+
+impl Step {
+    /// Returns the step recording the plan's production commit.
+    pub fn record_production() -> Step {
+        Step::known(StepName::RECORD_PRODUCTION, Action::RecordProduction)
+    }
+
+    /// Returns the step locking `branch` on the remote.
+    pub fn lock(branch: &str) -> Step {
+        Step::known(
+            StepName::LOCK,
+            Action::Lock {
+                branch: branch.to_string(),
+            },
+        )
+    }
+
+    /// Returns the step writing the strategy's commits.
+    pub fn build() -> Step {
+        Step::known(StepName::BUILD, Action::Build)
+    }
+
+    /// Returns the step pushing release by compare-and-swap.
+    pub fn push_release(release: RefMove) -> Step {
+        Step::known(StepName::PUSH_RELEASE, Action::Push(release))
+    }
+
+    /// Returns the step proving `branch` holds production plus the build's
+    /// commits only (and `also_paths`, which the build changes beside the fixes).
+    pub fn verify_release(branch: &str, also_paths: Vec<String>) -> Step {
+        Step::known(
+            StepName::VERIFY_RELEASE,
+            Action::VerifyRelease {
+                branch: branch.to_string(),
+                also_paths,
+            },
+        )
+    }
+
+    /// Returns the step gated by `[approvals]`.
+    pub fn approvals(approvals: &Approvals) -> Step {
+        Step::known(StepName::APPROVALS, Action::Approvals(approvals.clone()))
+    }
+
+    /// Returns the step triggering `[release]`'s job.
+    pub fn release_action(release: &ReleaseAction) -> Step {
+        Step::known(
+            StepName::RELEASE_ACTION,
+            Action::Command(CommandStep::release_job(release)),
+        )
+    }
+
+    /// Returns the step running `[deploy]`'s command.
+    pub fn deploy(deploy: &Deploy) -> Step {
+        Step::known(StepName::DEPLOY, Action::Command(CommandStep::deploy(deploy)))
+    }
+
+    /// Returns the step polling `[verify]`'s endpoints.
+    pub fn verify_production(verify: &Verify) -> Step {
+        Step::known(StepName::VERIFY_PRODUCTION, Action::VerifyHttp(verify.clone()))
+    }
+
+    /// Returns the step running the `[[smoke]]` checks.
+    pub fn smoke(checks: &[Smoke]) -> Step {
+        Step::known(
+            StepName::SMOKE,
+            Action::Smoke {
+                checks: checks.to_vec(),
+            },
+        )
+    }
+
+    /// Returns the rollback step putting production's tree on `branch` again.
+    pub fn rollback_restore(branch: &str) -> Step {
+        Step::known(
+            StepName::ROLLBACK_RESTORE,
+            Action::RestoreRelease {
+                branch: branch.to_string(),
+            },
+        )
+    }
+
+    fn known(name: StepName, action: Action) -> Step {
+        let about = name.describe_known();
+        Step::new(name, about, action)
+    }
+
+    pub fn new(name: StepName, about: impl Into<String>, action: Action) -> Step {
+        Step {
+            name,
+            about: about.into(),
+            action,
+        }
+    }
+
+    /// Returns true when the step acts on production (a release job, a
+    /// deploy, a verification or a smoke check): it runs only once the
+    /// operator confirmed (`--yes`).
+    pub fn touches_production(&self) -> bool {
+        matches!(
+            self.action,
+            Action::Command(_) | Action::VerifyHttp(_) | Action::Smoke { .. }
+        )
+    }
+
+    /// Returns true when the step's command changes production: an attempt
+    /// that may have run is run again only on the operator's decision
+    /// (`continue --rerun STEP`). Verifications only read production.
+    pub fn is_unrepeatable(&self) -> bool {
+        matches!(&self.action, Action::Command(c) if c.changes_production)
+    }
+}
+
+/// What a step does: one primitive, with its parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Action {
+    /// Records the plan's production commit and how it was established,
+    /// before anything moves.
+    RecordProduction,
+    /// Locks `branch`: creates its lock ref on the remote (it must not
+    /// exist), with the run's first push.
+    Lock { branch: String },
+    /// Writes the strategy's commits to the object store (on a new tip when
+    /// the run is rebuilt).
+    Build,
+    /// Moves one ref on the remote by compare-and-swap, to the commit the
+    /// build made. `expected` and `new` are the plan's; a rebuild carries
+    /// them onto the tip it was rebuilt on.
+    Push(RefMove),
+    /// Re-reads `branch` on the remote and proves it holds the build's
+    /// commits on production and nothing else.
+    VerifyRelease {
+        branch: String,
+        /// Paths the build may change beside the fixes' (version files, a changelog).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        also_paths: Vec<String>,
+    },
+    /// Waits until every role signed off, each a different person.
+    Approvals(Approvals),
+    /// Runs a team command (the release job, the deploy).
+    Command(CommandStep),
+    /// Polls production until it reports the release and is healthy.
+    VerifyHttp(Verify),
+    /// Runs the smoke checks.
+    Smoke { checks: Vec<Smoke> },
+    /// Creates an annotated tag on the build's commit by compare-and-swap
+    /// (the tag must not exist).
+    CreateTag { tag: String, message: String },
+    /// Rollback: puts production's tree on `branch` again, by compare-and-swap.
+    RestoreRelease { branch: String },
+    /// A step the run planned whose parameters this clone cannot give (a
+    /// format-0 run whose configuration lacks `key`): it fails when reached.
+    Unconfigured { key: String },
+}
+
+impl Action {
+    /// Returns the kind's name, as the JSON record has it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::RecordProduction => "record-production",
+            Action::Lock { .. } => "lock",
+            Action::Build => "build",
+            Action::Push(_) => "push",
+            Action::VerifyRelease { .. } => "verify-release",
+            Action::Approvals(_) => "approvals",
+            Action::Command(_) => "command",
+            Action::VerifyHttp(_) => "verify-http",
+            Action::Smoke { .. } => "smoke",
+            Action::CreateTag { .. } => "create-tag",
+            Action::RestoreRelease { .. } => "restore-release",
+            Action::Unconfigured { .. } => "unconfigured",
+        }
+    }
+}
+
+/// A ref moved by compare-and-swap: `name` goes from `expected` (`None`:
+/// it must not exist) to `new`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefMove {
+    pub name: String,
+    pub expected: Option<Oid>,
+    pub new: Oid,
+}
+
+/// A team command and what it is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandStep {
+    pub command: String,
+    #[serde(
+        deserialize_with = "crate::config::duration::deserialize",
+        serialize_with = "crate::config::duration::serialize"
+    )]
+    pub timeout: std::time::Duration,
+    /// True when the command changes production (a release job, a deploy):
+    /// it starts only once its start is on the remote journal, and never
+    /// twice without a decision.
+    pub changes_production: bool,
+    /// The release job it triggers, with the actions it must never be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_job: Option<ReleaseJob>,
+    /// Variables the command gets beside the run's `HOTFIX_*` facts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<(String, String)>,
+}
+
+/// The release job a command triggers (seed 001's guided invocation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseJob {
+    pub action: String,
+    #[serde(default)]
+    pub project: Option<String>,
+    pub confirm: bool,
+    pub forbidden_actions: Vec<String>,
+}
+
+impl ReleaseJob {
+    /// Returns the forbidden action this job is, if any.
+    pub fn forbidden(&self) -> Option<&str> {
+        self.forbidden_actions
+            .iter()
+            .find(|f| f.trim().eq_ignore_ascii_case(self.action.trim()))
+            .map(String::as_str)
+    }
+}
+
+impl CommandStep {
+    /// Returns the step that triggers `[release]`'s job.
+    pub fn release_job(release: &ReleaseAction) -> CommandStep {
+        CommandStep {
+            command: release.command.clone(),
+            timeout: release.timeout,
+            changes_production: true,
+            release_job: Some(ReleaseJob {
+                action: release.action.clone(),
+                project: release.project.clone(),
+                confirm: release.confirm,
+                forbidden_actions: release.forbidden_actions.clone(),
+            }),
+            env: vec![
+                ("HOTFIX_ACTION".into(), release.action.clone()),
+                ("HOTFIX_PROJECT".into(), release.project.clone().unwrap_or_default()),
+                ("HOTFIX_CONFIRM".into(), release.confirm.to_string()),
+            ],
+        }
+    }
+
+    /// Returns the step that runs `[deploy]`'s command.
+    pub fn deploy(deploy: &Deploy) -> CommandStep {
+        CommandStep {
+            command: deploy.command.clone(),
+            timeout: deploy.timeout,
+            changes_production: true,
+            release_job: None,
+            env: Vec::new(),
+        }
+    }
+}
+
+/// The steps of a run: the hotfix's, then the rollback's (frozen with the
+/// plan, so the way back is known before release moves).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Steps {
+    pub hotfix: Vec<Step>,
+    pub rollback: Vec<Step>,
+    /// Format 0 kept only the names of the hotfix's steps; the reader of
+    /// that format ([`super::v0`]) gives them their parameters.
+    #[serde(skip)]
+    pub v0_names: Vec<StepName>,
+}
+
+impl<'de> Deserialize<'de> for Steps {
+    /// Reads the steps of any format: a list of names (format 0) or the
+    /// steps with their parameters.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Steps, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Any {
+            Names(Vec<StepName>),
+            Steps {
+                hotfix: Vec<Step>,
+                #[serde(default)]
+                rollback: Vec<Step>,
+            },
+        }
+        Ok(match Any::deserialize(deserializer)? {
+            Any::Names(v0_names) => Steps {
+                v0_names,
+                ..Steps::default()
+            },
+            Any::Steps { hotfix, rollback } => Steps {
+                hotfix,
+                rollback,
+                v0_names: Vec::new(),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_outside_are_checked() {
+        assert!(StepName::new("deploy").is_ok());
+        assert!(StepName::new("push-hotfix-branch").is_ok());
+        for bad in ["", "Deploy", "-x", "x-", "a b", "--upload-pack=x", &"a".repeat(65)] {
+            assert!(StepName::new(bad).is_err(), "{bad:?}");
+            let json = serde_json::to_string(bad).expect("a string serializes");
+            assert!(serde_json::from_str::<StepName>(&json).is_err(), "{bad:?}");
+        }
+        assert_eq!(StepName::new("deploy").expect("a name"), StepName::DEPLOY);
+    }
+
+    #[test]
+    fn a_step_round_trips_with_its_parameters() {
+        let step = Step::new(
+            StepName::DEPLOY,
+            "run the production deploy",
+            Action::Command(CommandStep::deploy(&Deploy {
+                command: "./deploy.sh".into(),
+                timeout: std::time::Duration::from_secs(600),
+            })),
+        );
+        let json = serde_json::to_value(&step).expect("steps serialize");
+        assert_eq!(json["action"]["kind"], "command");
+        assert_eq!(json["action"]["command"], "./deploy.sh");
+        assert_eq!(json["action"]["timeout"], "600s");
+        let back: Step = serde_json::from_value(json).expect("and read back");
+        assert_eq!(back, step);
+        assert!(back.is_unrepeatable() && back.touches_production());
+    }
+}
