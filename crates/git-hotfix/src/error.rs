@@ -101,6 +101,17 @@ impl From<Error> for CommandError {
     }
 }
 
+impl From<hotfix_testkit::demo::DemoError> for CommandError {
+    fn from(e: hotfix_testkit::demo::DemoError) -> Self {
+        CommandError {
+            kind: hotfix::ExitKind::Error,
+            message: format!("could not build the demo sandbox: {e}"),
+            details: Vec::new(),
+            hints: Vec::new(),
+        }
+    }
+}
+
 pub type CommandResult = Result<(), CommandError>;
 
 /// Returns how the process should exit.

@@ -242,7 +242,7 @@ fn approvals_then_release_job_deploy_verification_smoke_report_and_finish() {
     let v = json(&s.hotfix(&s.work, &["status", "--json"]));
     assert_eq!(v["state"], "completed");
 
-    let posted = posted.lock().expect("lock").join("\n");
+    let posted = posted.bodies().join("\n");
     for word in [
         "started",
         "approved as tech-lead",

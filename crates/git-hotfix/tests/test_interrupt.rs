@@ -499,7 +499,8 @@ fn ctrl_c_while_production_is_polled_stops_at_the_step_boundary_and_verification
     let s = Scenario::new();
     let deploy = Deploy::configure(&s);
     deploy.set_ticks(1);
-    let url = crate::common::serve(200, format!("{{\"sha\":\"{}\"}}", "0".repeat(40)), 10_000);
+    let service = crate::common::serve(200, format!("{{\"sha\":\"{}\"}}", "0".repeat(40)));
+    let url = service.url();
     s.configure(&format!(
         "\n[[verify.http]]\nurl = \"{url}/version\"\nsha_pointer = \"/sha\"\ntimeout = \"4m\"\ninterval = \"100ms\"\n"
     ));

@@ -26,10 +26,10 @@ fn plan_production(s: &Scenario) -> (i32, String, String) {
 #[test]
 fn newest_matching_tag() {
     let s = Scenario::new();
-    s.git(&s.work, &["tag", "-a", "-m", "old", "prod-1", &format!("{}^", s.p)]);
-    s.git(&s.work, &["tag", "-a", "-m", "deployed", "prod-2", &s.p]);
-    s.git(&s.work, &["tag", "staging-3", &s.u1]);
-    s.git(&s.work, &["push", "-q", "origin", "--tags"]);
+    s.annotated_tag("prod-1", "old", &format!("{}^", s.p));
+    s.annotated_tag("prod-2", "deployed", &s.p);
+    s.tag("staging-3", &s.u1);
+    s.push(&["--tags"]);
     s.git(&s.work, &["tag", "-d", "prod-1", "prod-2", "staging-3"]);
     with_production(&s, "tag = \"prod-*\"");
     let (code, commit, _) = plan_production(&s);
@@ -39,7 +39,8 @@ fn newest_matching_tag() {
 #[test]
 fn command_source_and_http_source_that_agree() {
     let s = Scenario::new();
-    let url = serve(200, format!("{{\"app\":{{\"sha\":\"{}\"}}}}", s.p), 4);
+    let service = serve(200, format!("{{\"app\":{{\"sha\":\"{}\"}}}}", s.p));
+    let url = service.url();
     with_production(
         &s,
         &format!(
@@ -54,7 +55,8 @@ fn command_source_and_http_source_that_agree() {
 #[test]
 fn sources_that_disagree_stop_with_every_reading() {
     let s = Scenario::new();
-    let url = serve(200, format!("{{\"sha\":\"{}\"}}", s.u1), 4);
+    let service = serve(200, format!("{{\"sha\":\"{}\"}}", s.u1));
+    let url = service.url();
     with_production(
         &s,
         &format!("command = \"echo {}\"\nhttp = {{ url = \"{url}/version\" }}", s.p),
@@ -87,7 +89,8 @@ fn unreachable_or_unclear_sources_stop() {
         "{err}"
     );
 
-    let url = serve(503, "{}".into(), 2);
+    let service = serve(503, "{}".into());
+    let url = service.url();
     with_production(&s, &format!("http = {{ url = \"{url}/version\" }}"));
     let (code, _, err) = plan_production(&s);
     assert_eq!(code, 1);

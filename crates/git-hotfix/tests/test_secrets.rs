@@ -12,7 +12,8 @@ fn a_token_given_in_free_text_urls_and_stderr_is_masked_everywhere() {
     let s = Scenario::new();
     let secret = TOKEN.1;
     let body = format!("{{\"sha\": \"{}\"}}", s.p);
-    let url = serve(200, body, 50);
+    let service = serve(200, body);
+    let url = service.url();
     let (hook, posted) = webhook();
     s.configure(&format!(
         "\n[production]\nhttp = {{ url = \"{url}/version?token={secret}\", pointer = \"/sha\" }}\n\
@@ -81,14 +82,15 @@ fn a_token_given_in_free_text_urls_and_stderr_is_masked_everywhere() {
     assert!(!journal.contains(secret), "journal: {journal}");
     let local = s.git(&s.work, &["log", "--format=%B", "--glob=refs/hotfix/*"]);
     assert!(!local.contains(secret), "local journal: {local}");
-    let bodies = posted.lock().expect("lock").join("\n");
+    let bodies = posted.bodies().join("\n");
     assert!(!bodies.is_empty() && !bodies.contains(secret), "webhooks: {bodies}");
 }
 
 #[test]
 fn control_bytes_from_an_http_body_are_escaped_on_the_terminal() {
     let s = Scenario::new();
-    let url = serve(200, "{\"sha\": \"\\u001b]0;pwned\\u0007\\u001b[2J\"}".to_string(), 5);
+    let service = serve(200, "{\"sha\": \"\\u001b]0;pwned\\u0007\\u001b[2J\"}".to_string());
+    let url = service.url();
     s.configure(&format!(
         "\n[production]\nhttp = {{ url = \"{url}/version\", pointer = \"/sha\" }}\n"
     ));

@@ -8,7 +8,6 @@
 
 pub mod ambient;
 pub mod config;
-pub mod demo;
 pub mod engine;
 pub mod git;
 pub mod interrupt;

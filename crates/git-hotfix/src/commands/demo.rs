@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use hotfix::config::Severity;
+use hotfix_testkit::demo::short;
 
 use crate::cli::Globals;
 use crate::commands::{approve, continue_run, finish, log, plan, report, start, status};
@@ -33,16 +34,16 @@ pub fn run(args: Args) -> CommandResult {
             "pass --dir with a new directory, or leave it out for a fresh temporary one",
         ));
     }
-    let sandbox = hotfix::demo::build(&root).map_err(hotfix::Error::from)?;
+    let sandbox = hotfix_testkit::demo::build(&root)?;
     out!("demo: sandbox in {}", sandbox.root.display());
     out!(
         "  origin.git  the team's remote: production runs tag prod-2026.11.20 ({})",
-        sandbox.production.short()
+        short(&sandbox.production)
     );
     out!(
         "              release has {} unreleased commits; main has the approved fix {}",
         sandbox.unreleased.len(),
-        sandbox.fix.short()
+        short(&sandbox.fix)
     );
     out!(
         "  production  a local service at {} reporting the SHA it runs",
@@ -56,14 +57,14 @@ pub fn run(args: Args) -> CommandResult {
     };
     let operator = as_person(None);
     let fix = plan::FixArgs {
-        fixes: vec![sandbox.fix.short().to_string()],
+        fixes: vec![short(&sandbox.fix).to_string()],
         production: None,
         mainline: None,
         allow_dependency: None,
         production_override: None,
     };
 
-    banner(&format!("git hotfix plan --fix {}", sandbox.fix.short()));
+    banner(&format!("git hotfix plan --fix {}", short(&sandbox.fix)));
     plan::run(
         &operator,
         plan::Args {
@@ -74,7 +75,7 @@ pub fn run(args: Args) -> CommandResult {
 
     banner(&format!(
         "git hotfix start --fix {} --severity critical --incident INC-1042 --yes",
-        sandbox.fix.short()
+        short(&sandbox.fix)
     ));
     start::run(
         &operator,

@@ -1,14 +1,18 @@
-//! Test support: repositories built on the fly with real git, the binary run
-//! with a cleared and pinned environment, and a tiny local HTTP endpoint.
+//! Test support: the runbook's situation built with the test kit's
+//! repository builder, the binary run with a cleared and pinned environment,
+//! and a fake `/version` endpoint.
 
 #![allow(dead_code)]
 
 pub mod service;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use hotfix_testkit::http::{self, Response, Server};
+pub use hotfix_testkit::repo::pinned;
+use hotfix_testkit::repo::{project, Project};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_git-hotfix");
 
@@ -19,23 +23,6 @@ main = "main"
 release = "release"
 develop = "develop"
 "#;
-
-/// The environment every git and git-hotfix call in tests runs with.
-pub fn pinned(cmd: &mut Command, home: &Path) {
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("LC_ALL", "C")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
-        .env("GIT_AUTHOR_NAME", "Dana Dev")
-        .env("GIT_AUTHOR_EMAIL", "dana@example.com")
-        .env("GIT_COMMITTER_NAME", "Olly Operator")
-        .env("GIT_COMMITTER_EMAIL", "olly@example.com")
-        .env("GIT_HOTFIX_HOSTNAME", "test-host")
-        // `resolve` worktrees go under the test's own temp dir.
-        .env("TMPDIR", home);
-}
 
 /// The outcome of a command, for assertions.
 pub struct Run {
@@ -76,9 +63,8 @@ impl Run {
 /// ```
 /// F changes `other.txt` (untouched since P); G edits the line U1 introduced in `app.txt`.
 pub struct Scenario {
-    pub tmp: tempfile::TempDir,
-    pub origin: PathBuf,
-    pub work: PathBuf,
+    /// The origin and the work clone; `Scenario` derefs to it.
+    pub repo: Project,
     pub p: String,
     pub u1: String,
     pub u2: String,
@@ -88,110 +74,56 @@ pub struct Scenario {
     pub release0: String,
 }
 
+impl Deref for Scenario {
+    type Target = Project;
+
+    fn deref(&self) -> &Project {
+        &self.repo
+    }
+}
+
 impl Scenario {
     pub fn new() -> Scenario {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let root = tmp.path().to_path_buf();
-        std::fs::write(root.join(".gitconfig"), "[init]\n\tdefaultBranch = main\n").expect("gitconfig");
-        let origin = root.join("origin.git");
-        let work = root.join("work");
-        let s = Scenario {
-            p: String::new(),
-            u1: String::new(),
-            u2: String::new(),
-            f: String::new(),
-            g: String::new(),
-            release0: String::new(),
-            origin,
-            work,
-            tmp,
-        };
-        s.git(&root, &["init", "-q", "--bare", "origin.git"]);
-        s.git(&root, &["init", "-q", "work"]);
-        let w = s.work.clone();
-        s.write("app.txt", "line one\nline two\nline three\n");
-        s.write("other.txt", "other\n");
-        s.write("dir with space/naïve file.txt", "unicode\n");
-        s.commit("base");
-        s.write("app.txt", "line one\nline two (prod)\nline three\n");
-        let p = s.commit("P: what production runs");
-        s.write("app.txt", "line one\nline two (prod)\nline three\nU1 line\n");
-        let u1 = s.commit("U1: unreleased feature");
-        s.write("app.txt", "U2 header\nline one\nline two (prod)\nline three\nU1 line\n");
-        let u2 = s.commit("U2: more unreleased");
-        s.git(&w, &["branch", "release"]);
-        s.write("other.txt", "other\nfixed\n");
-        let f = s.commit("fix: F repairs other.txt");
-        s.write(
+        let repo = project()
+            .file("app.txt", "line one\nline two\nline three\n")
+            .file("other.txt", "other\n")
+            .file("dir with space/naïve file.txt", "unicode\n")
+            .build();
+        repo.commit("base");
+        repo.write("app.txt", "line one\nline two (prod)\nline three\n");
+        let p = repo.commit("P: what production runs");
+        repo.write("app.txt", "line one\nline two (prod)\nline three\nU1 line\n");
+        let u1 = repo.commit("U1: unreleased feature");
+        repo.write("app.txt", "U2 header\nline one\nline two (prod)\nline three\nU1 line\n");
+        let u2 = repo.commit("U2: more unreleased");
+        repo.branch("release");
+        repo.write("other.txt", "other\nfixed\n");
+        let f = repo.commit("fix: F repairs other.txt");
+        repo.write(
             "app.txt",
             "U2 header\nline one\nline two (prod)\nline three\nU1 line, fixed\n",
         );
-        let g = s.commit("fix: G repairs the U1 line");
-        s.git(&w, &["remote", "add", "origin", "../origin.git"]);
-        s.git(&w, &["push", "-q", "origin", "main", "release"]);
-        std::fs::write(w.join("hotfix.toml"), MINIMAL_CONFIG).expect("config");
+        let g = repo.commit("fix: G repairs the U1 line");
+        repo.push(&["main", "release"]);
+        std::fs::write(repo.work.join("hotfix.toml"), MINIMAL_CONFIG).expect("config");
         // The operator's config is not part of the project's history.
-        std::fs::write(w.join(".git/info/exclude"), "hotfix.toml\n").expect("exclude");
+        std::fs::write(repo.work.join(".git/info/exclude"), "hotfix.toml\n").expect("exclude");
+        let release0 = repo.rev(&repo.origin, "refs/heads/release");
         Scenario {
+            repo,
             p,
             u1,
             u2,
             f,
             g,
-            release0: s.rev(&s.origin, "refs/heads/release"),
-            ..s
+            release0,
         }
-    }
-
-    pub fn root(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    pub fn write(&self, path: &str, content: &str) {
-        let full = self.work.join(path);
-        std::fs::create_dir_all(full.parent().expect("file in a dir")).expect("mkdir");
-        std::fs::write(full, content).expect("write");
-    }
-
-    pub fn commit(&self, message: &str) -> String {
-        self.git(&self.work, &["add", "-A", "."]);
-        self.git(&self.work, &["commit", "-q", "-m", message]);
-        self.rev(&self.work, "HEAD")
-    }
-
-    /// Runs git in `dir`, panicking on failure; returns trimmed stdout.
-    #[track_caller]
-    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
-        let mut cmd = Command::new("git");
-        pinned(&mut cmd, self.root());
-        let out = cmd.current_dir(dir).args(args).output().expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    pub fn rev(&self, dir: &Path, rev: &str) -> String {
-        self.git(dir, &["rev-parse", rev])
-    }
-
-    /// Returns a ref's value on the origin, or None.
-    pub fn origin_ref(&self, name: &str) -> Option<String> {
-        let out = self.git(&self.origin, &["for-each-ref", "--format=%(objectname)", name]);
-        (!out.is_empty()).then_some(out)
     }
 
     /// Moves origin's release to `commit` by hand, as a colleague's force push would.
     pub fn force_release(&self, commit: &str) {
         let spec = format!("{commit}:refs/heads/release");
         self.git(&self.work, &["push", "-q", "--force", "origin", &spec]);
-    }
-
-    /// Every ref on the origin, to prove a command changed nothing.
-    pub fn origin_refs(&self) -> String {
-        self.git(&self.origin, &["for-each-ref"])
     }
 
     /// Runs git-hotfix in `dir` with `extra` environment.
@@ -239,8 +171,7 @@ impl Scenario {
 
     /// Clones the origin into `name`, with the minimal config.
     pub fn clone_as(&self, name: &str) -> PathBuf {
-        self.git(self.root(), &["clone", "-q", "origin.git", name]);
-        let dir = self.root().join(name);
+        let dir = self.clone_origin(name);
         std::fs::write(dir.join("hotfix.toml"), MINIMAL_CONFIG).expect("config");
         dir
     }
@@ -312,28 +243,16 @@ impl Scenario {
     }
 }
 
-/// A local HTTP server answering every GET with `status` and `body`, as a
-/// `/version` endpoint does; it stops after `max_requests`.
-pub fn serve(status: u16, body: String, max_requests: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let addr = listener.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(max_requests) {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
-            let mut line = String::new();
-            while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
-                if line == "\r\n" {
-                    break;
-                }
-                line.clear();
-            }
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    format!("http://{addr}")
+/// A fake production service answering `GET /version` (with any query)
+/// with `status` and `body`, until the returned server is dropped.
+pub fn serve(status: u16, body: String) -> Server {
+    Server::builder()
+        .route(
+            "GET",
+            "/version",
+            "a production service's /version: the SHA the running build was made from",
+            http::always(Response::json(status, body)),
+        )
+        .start()
+        .expect("the fake /version service starts")
 }

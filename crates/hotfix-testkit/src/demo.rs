@@ -13,12 +13,27 @@
 //! `/version`; the demo's deploy command switches it by writing that SHA to a
 //! file, as a real deploy would switch the running build.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::git::{Git, GitError, Oid};
+use crate::http::{Request, Response, Server};
+
+/// Why the sandbox could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("could not {what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`git {args}` failed ({status}): {stderr}")]
+    Git {
+        args: String,
+        status: String,
+        stderr: String,
+    },
+}
 
 /// A built sandbox.
 pub struct Sandbox {
@@ -26,13 +41,23 @@ pub struct Sandbox {
     pub origin: PathBuf,
     /// The operator's clone, with a dirty work tree and hotfix.toml.
     pub operator: PathBuf,
-    pub production: Oid,
-    pub fix: Oid,
-    pub unreleased: Vec<Oid>,
+    /// The commit production runs (tag `prod-2026.11.20`).
+    pub production: String,
+    /// The approved fix on main.
+    pub fix: String,
+    /// The commits on release that production does not run.
+    pub unreleased: Vec<String>,
     /// The production service's `/version` URL.
     pub service_url: String,
     /// The file holding the SHA the service reports.
     pub deployed_sha: PathBuf,
+    /// The production service; it answers until the sandbox is dropped.
+    pub service: Server,
+}
+
+/// Returns the short form of a commit id, as git-hotfix shows it.
+pub fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
 }
 
 const FILES: &[(&str, &str)] = &[
@@ -89,8 +114,8 @@ command = "test \"$(cat '{sha_file}')\" = \"$HOTFIX_RELEASE_SHA\""
 "#;
 
 /// Builds the sandbox under `root` (which must not exist or be empty).
-pub fn build(root: &Path) -> Result<Sandbox, GitError> {
-    std::fs::create_dir_all(root).map_err(|e| spawn_error("mkdir", e))?;
+pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
+    std::fs::create_dir_all(root).map_err(|e| io_error("create a directory", e))?;
     let origin = root.join("origin.git");
     let seed = root.join("seed");
     let operator = root.join("operator");
@@ -109,7 +134,7 @@ pub fn build(root: &Path) -> Result<Sandbox, GitError> {
         "def total(items):\n    return round(sum(i.price for i in items), 2)\n",
     )?;
     let production = commit_all(&seed, "Round cart totals", 1_795_100_000)?;
-    git_in(&seed, &["tag", "prod-2026.11.20", production.as_str()])?;
+    git_in(&seed, &["tag", "prod-2026.11.20", &production])?;
     write(
         &seed.join("checkout/cart.py"),
         "def total(items, coupon=None):\n    return round(sum(i.price for i in items), 2)\n",
@@ -138,8 +163,9 @@ pub fn build(root: &Path) -> Result<Sandbox, GitError> {
     )?;
 
     let deployed_sha = root.join("service").join("deployed-sha");
-    write(&deployed_sha, production.as_str())?;
-    let service_url = serve_version(deployed_sha.clone()).map_err(|e| spawn_error("the demo service", e))?;
+    write(&deployed_sha, &production)?;
+    let service = production_service(deployed_sha.clone()).map_err(|e| io_error("start the demo service", e))?;
+    let service_url = service.url_for("/version");
 
     git_in(root, &["clone", "--quiet", path_str(&origin), path_str(&operator)])?;
     git_in(&operator, &["config", "user.name", "Demo Operator"])?;
@@ -150,7 +176,7 @@ pub fn build(root: &Path) -> Result<Sandbox, GitError> {
     write(&operator.join("hotfix.toml"), &config)?;
     // The operator was mid-way through something: git-hotfix must not care.
     write(&operator.join("README.md"), "# shop\n\nwork in progress\n")?;
-    std::fs::remove_dir_all(&seed).map_err(|e| spawn_error("rm", e))?;
+    std::fs::remove_dir_all(&seed).map_err(|e| io_error("remove the seed clone", e))?;
     Ok(Sandbox {
         root: root.to_path_buf(),
         origin,
@@ -160,63 +186,55 @@ pub fn build(root: &Path) -> Result<Sandbox, GitError> {
         unreleased: vec![u1, u2],
         service_url,
         deployed_sha,
+        service,
     })
 }
 
-/// Serves `GET /version` as `{"sha": <contents of sha_file>}` on a loopback
-/// port, for as long as the process runs. Returns the URL.
-fn serve_version(sha_file: PathBuf) -> std::io::Result<String> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let url = format!("http://{}/version", listener.local_addr()?);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let Ok(read_half) = stream.try_clone() else { continue };
-            let mut reader = BufReader::new(read_half);
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
-                line.clear();
-            }
-            let sha = std::fs::read_to_string(&sha_file).unwrap_or_default();
-            let body = serde_json::json!({ "service": "checkout", "sha": sha.trim() }).to_string();
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    Ok(url)
+/// Starts the demo's production service: `GET /version` answers
+/// `{"service": "checkout", "sha": <contents of sha_file>}`, read on every
+/// request so the deploy command switches it by writing the file.
+fn production_service(sha_file: PathBuf) -> std::io::Result<Server> {
+    Server::builder()
+        .route(
+            "GET",
+            "/version",
+            "the checkout service's /version: the SHA the running build was made from",
+            move |_: &Request| {
+                let sha = std::fs::read_to_string(&sha_file).unwrap_or_default();
+                Response::json(200, format!("{{\"service\":\"checkout\",\"sha\":\"{}\"}}", sha.trim()))
+            },
+        )
+        .start()
 }
 
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("sandbox paths are built from UTF-8 temp paths")
 }
 
-fn spawn_error(what: &str, source: std::io::Error) -> GitError {
-    GitError::Spawn {
-        program: what.into(),
+fn io_error(what: &str, source: std::io::Error) -> DemoError {
+    DemoError::Io {
+        what: what.into(),
         source,
     }
 }
 
-fn write(path: &Path, content: &str) -> Result<(), GitError> {
+fn write(path: &Path, content: &str) -> Result<(), DemoError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| spawn_error("mkdir", e))?;
+        std::fs::create_dir_all(dir).map_err(|e| io_error("create a directory", e))?;
     }
-    std::fs::write(path, content).map_err(|e| spawn_error("write", e))
+    std::fs::write(path, content).map_err(|e| io_error("write a file", e))
 }
 
-fn git_in(dir: &Path, args: &[&str]) -> Result<String, GitError> {
+fn git_in(dir: &Path, args: &[&str]) -> Result<String, DemoError> {
     let out = Command::new("git")
         .current_dir(dir)
         .args(args)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
-        .map_err(|e| spawn_error("git", e))?;
+        .map_err(|e| io_error("run git", e))?;
     if !out.status.success() {
-        return Err(GitError::Failed {
+        return Err(DemoError::Git {
             args: args.join(" "),
             status: format!("{}", out.status),
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
@@ -227,7 +245,7 @@ fn git_in(dir: &Path, args: &[&str]) -> Result<String, GitError> {
 
 /// Commits everything in `dir` with fixed identities and time, so the demo's
 /// history is the same on every machine.
-fn commit_all(dir: &Path, message: &str, time: i64) -> Result<Oid, GitError> {
+fn commit_all(dir: &Path, message: &str, time: i64) -> Result<String, DemoError> {
     git_in(dir, &["add", "-A"])?;
     let date = format!("@{time} +0000");
     let out = Command::new("git")
@@ -242,13 +260,41 @@ fn commit_all(dir: &Path, message: &str, time: i64) -> Result<Oid, GitError> {
         .env("GIT_AUTHOR_DATE", &date)
         .env("GIT_COMMITTER_DATE", &date)
         .output()
-        .map_err(|e| spawn_error("git", e))?;
+        .map_err(|e| io_error("run git", e))?;
     if !out.status.success() {
-        return Err(GitError::Failed {
+        return Err(DemoError::Git {
             args: "commit".into(),
             status: format!("{}", out.status),
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         });
     }
-    Git::open(dir)?.resolve_commit("HEAD")
+    Ok(git_in(dir, &["rev-parse", "--verify", "HEAD^{commit}"])?
+        .trim()
+        .to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::client::call;
+
+    #[test]
+    fn the_sandbox_runs_production_at_the_tag_and_its_service_follows_the_deployed_file() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let sandbox = build(&tmp.path().join("demo")).expect("sandbox builds");
+        let tagged = git_in(&sandbox.origin, &["rev-parse", "prod-2026.11.20^{commit}"]).expect("tag");
+        assert_eq!(tagged.trim(), sandbox.production);
+        let (status, body) = call(&sandbox.service.url(), "GET", "/version", &[], "");
+        assert_eq!(
+            (status, body),
+            (
+                200,
+                format!("{{\"service\":\"checkout\",\"sha\":\"{}\"}}", sandbox.production)
+            )
+        );
+        std::fs::write(&sandbox.deployed_sha, &sandbox.fix).expect("deploy");
+        let (_, body) = call(&sandbox.service.url(), "GET", "/version", &[], "");
+        assert!(body.contains(&sandbox.fix), "{body}");
+        assert_eq!(sandbox.service_url, sandbox.service.url_for("/version"));
+    }
 }

@@ -1,0 +1,18 @@
+//! The test kit of git-hotfix: what tests and the `git hotfix demo` sandbox
+//! stand on instead of a real forge, a real production service and a real
+//! team's repository.
+//!
+//! - [`http`]: one small fake HTTP server; each route names the documented
+//!   endpoint it stands for, and every request is recorded for assertions.
+//! - [`repo`]: repositories built on the fly with real git (a bare origin and
+//!   a work clone), with pinned identities and dates.
+//! - [`demo`]: the sandbox behind `git hotfix demo`, built from both.
+//!
+//! Only std, `tempfile` and `thiserror`: the demo ships in the binary, so the
+//! kit stays light (no async runtime, no HTTP library).
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod demo;
+pub mod http;
+pub mod repo;
