@@ -104,7 +104,7 @@ impl From<Error> for CommandError {
 impl From<hotfix_testkit::demo::DemoError> for CommandError {
     fn from(e: hotfix_testkit::demo::DemoError) -> Self {
         CommandError {
-            kind: hotfix::ExitKind::Error,
+            kind: ExitKind::Error,
             message: format!("could not build the demo sandbox: {e}"),
             details: Vec::new(),
             hints: Vec::new(),
