@@ -2,4 +2,7 @@
 //! PATCH-only version bump, a CHANGELOG entry and a production tag.
 
 pub mod changelog;
+pub mod tags;
+#[cfg(test)]
+mod test_repo;
 pub mod version_files;
