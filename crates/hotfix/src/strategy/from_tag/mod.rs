@@ -1,6 +1,7 @@
 //! from-tag (seed 003): a hotfix branch from the production tag, a
 //! PATCH-only version bump, a CHANGELOG entry and a production tag.
 
+pub mod bump;
 pub mod changelog;
 pub mod tags;
 #[cfg(test)]

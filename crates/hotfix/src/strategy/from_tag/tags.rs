@@ -199,21 +199,11 @@ pub fn next_build(git: &Git, product: &Product, tags: &[ProductTag]) -> Result<O
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_repo::TestRepo;
+    use super::super::test_repo::{product, TestRepo};
     use super::*;
-    use crate::strategy::from_tag::version_files::TagPattern;
 
     fn v(s: &str) -> Version {
         Version::parse(s).expect("version")
-    }
-
-    pub(crate) fn product(name: &str, tag: &str, files: &[&str]) -> Product {
-        Product {
-            name: name.to_string(),
-            tag: TagPattern::parse(tag).expect("pattern"),
-            version_files: files.iter().map(|s| s.to_string()).collect(),
-            changelog: None,
-        }
     }
 
     const WORKER_PUBSPEC: &str = "apps/mobile/apps/worker/pubspec.yaml";

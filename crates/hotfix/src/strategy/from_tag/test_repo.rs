@@ -3,7 +3,19 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::config::Product;
 use crate::git::{Git, Oid};
+use crate::strategy::from_tag::version_files::TagPattern;
+
+/// A product without a CHANGELOG.
+pub fn product(name: &str, tag: &str, files: &[&str]) -> Product {
+    Product {
+        name: name.to_string(),
+        tag: TagPattern::parse(tag).expect("pattern"),
+        version_files: files.iter().map(|s| s.to_string()).collect(),
+        changelog: None,
+    }
+}
 
 /// A temporary repository with a `main` branch.
 pub struct TestRepo {
