@@ -114,31 +114,33 @@ impl Git {
         if files.is_empty() {
             return Ok(self.tree_of(base_tree)?);
         }
-        let existing = self.entries_at(base_tree, files.iter().map(|(p, _)| *p))?;
+        // Each path and every directory above it, looked up in one `ls-tree`.
+        let mut lookup: Vec<&str> = Vec::new();
+        for (i, (path, _)) in files.iter().enumerate() {
+            if files[..i].iter().any(|(p, _)| p == path) {
+                return Err(refuse(path, "it is given twice"));
+            }
+            lookup.extend(path.match_indices('/').map(|(at, _)| &path[..at]));
+            lookup.push(path);
+        }
+        lookup.sort_unstable();
+        lookup.dedup();
+        let existing = self.entries_at(base_tree, lookup.into_iter())?;
+        let mode_of = |p: &str| existing.iter().find(|(e, _)| e == p).map(|(_, mode)| mode.as_str());
         let mut info = Vec::new();
         for (path, blob) in files {
-            // Every parent of the path must be a directory or absent.
-            let mut parent = String::new();
-            for part in path
-                .split('/')
-                .collect::<Vec<_>>()
-                .split_last()
-                .map_or(&[][..], |(_, p)| p)
-            {
-                if !parent.is_empty() {
-                    parent.push('/');
-                }
-                parent.push_str(part);
-                if let Some(mode) = self.entry_mode(base_tree, &parent)? {
-                    if mode != "040000" {
-                        return Err(refuse(path, &format!("`{parent}` is a file in the base tree")));
-                    }
+            // Every directory above the path must be a directory or absent.
+            for (at, _) in path.match_indices('/') {
+                let parent = &path[..at];
+                if mode_of(parent).is_some_and(|m| m != "040000") {
+                    return Err(refuse(path, &format!("`{parent}` is a file in the base tree")));
                 }
             }
-            let mode = match existing.iter().find(|(p, _)| p == path) {
-                Some((_, mode)) if mode == "040000" => return Err(refuse(path, "it is a directory in the base tree")),
-                Some((_, mode)) if mode == "160000" => return Err(refuse(path, "it is a submodule in the base tree")),
-                Some((_, mode)) => mode.as_str(),
+            let mode = match mode_of(path) {
+                Some("040000") => return Err(refuse(path, "it is a directory in the base tree")),
+                Some("160000") => return Err(refuse(path, "it is a submodule in the base tree")),
+                // A symlink stays one: the blob is its new target.
+                Some(mode) => mode,
                 None => NEW_FILE_MODE,
             };
             info.extend_from_slice(format!("{mode} {blob}\t{path}").as_bytes());
@@ -163,9 +165,11 @@ impl Git {
         })?)
     }
 
-    /// Returns the mode of each of `paths` that exists in `tree`.
+    /// Returns the mode of each of `paths` that exists in `tree` (and of
+    /// the directories above them).
     fn entries_at<'a>(&'a self, tree: &'a Oid, paths: impl Iterator<Item = &'a str>) -> Result<Vec<(String, String)>> {
-        let mut args: Vec<&str> = vec!["ls-tree", "-z", "--full-tree", tree.as_str(), "--"];
+        // `-t` shows the directories on the way to a path, not only the path.
+        let mut args: Vec<&str> = vec!["ls-tree", "-z", "-t", "--full-tree", tree.as_str(), "--"];
         args.extend(paths);
         // Paths are literal file names, never globs or pathspec magic.
         let out = self.run_with(&args, None, &[("GIT_LITERAL_PATHSPECS", "1")])?;
@@ -179,12 +183,6 @@ impl Git {
             entries.push((path.to_string(), mode));
         }
         Ok(entries)
-    }
-
-    /// Returns the mode of `path` in `tree`, or `None` when it has none.
-    fn entry_mode(&self, tree: &Oid, path: &str) -> Result<Option<String>> {
-        let found = self.entries_at(tree, std::iter::once(path))?;
-        Ok(found.into_iter().find(|(p, _)| p == path).map(|(_, mode)| mode))
     }
 }
 
@@ -219,9 +217,11 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("apps/web")).expect("mkdir");
         std::fs::write(dir.path().join("apps/web/package.json"), "{\"version\": \"0.1.0\"}\n").expect("write");
         std::fs::write(dir.path().join("run.sh"), "#!/bin/sh\n").expect("write");
+        std::fs::create_dir_all(dir.path().join("ci/bin")).expect("mkdir");
+        std::fs::write(dir.path().join("ci/bin/deploy"), "#!/bin/sh\n").expect("write");
         std::fs::write(dir.path().join("README"), "readme\n").expect("write");
         sh(dir.path(), &["add", "."]);
-        sh(dir.path(), &["update-index", "--chmod=+x", "run.sh"]);
+        sh(dir.path(), &["update-index", "--chmod=+x", "run.sh", "ci/bin/deploy"]);
         sh(dir.path(), &["commit", "-qm", "init"]);
         let git = Git::open(dir.path()).expect("opens");
         (dir, git)
@@ -249,6 +249,7 @@ mod tests {
                 &[
                     ("apps/web/package.json", &json),
                     ("run.sh", &script),
+                    ("ci/bin/deploy", &script),
                     ("docs/new dir/CHANGELOG.md", &new),
                     ("-n", &new),
                 ],
@@ -263,6 +264,10 @@ mod tests {
         assert!(
             listing.contains(&format!("100755 blob {script}\trun.sh")),
             "mode kept: {listing}"
+        );
+        assert!(
+            listing.contains(&format!("100755 blob {script}\tci/bin/deploy")),
+            "mode kept below directories: {listing}"
         );
         assert!(
             listing.contains(&format!("100644 blob {new}\tdocs/new dir/CHANGELOG.md\n")),
@@ -305,6 +310,7 @@ mod tests {
             ("/etc/passwd", "starts with `/`"),
             (".git/config", "`.git`"),
             ("a//b", "empty part"),
+            ("apps/web/package.json/x", "`apps/web/package.json` is a file"),
         ] {
             let err = git.tree_with(&head, &[(path, &blob)]).unwrap_err().to_string();
             assert!(err.contains(wanted), "{path}: {err}");
