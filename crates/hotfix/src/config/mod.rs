@@ -73,7 +73,11 @@ pub struct Config {
     #[serde(default)]
     pub communication: Communication,
     /// The products released from this repository on their own, by name (`[products.<name>]`).
-    #[serde(default, deserialize_with = "products::deserialize")]
+    #[serde(
+        default,
+        deserialize_with = "products::deserialize",
+        skip_serializing_if = "std::collections::BTreeMap::is_empty"
+    )]
     pub products: std::collections::BTreeMap<String, Product>,
 }
 
