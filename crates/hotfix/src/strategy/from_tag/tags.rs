@@ -45,7 +45,7 @@ pub struct NextBuild {
 /// Errors finding a product's tags.
 #[derive(Debug, thiserror::Error)]
 pub enum TagError {
-    #[error("product `{product}` has no production tag: no local tag matches `{pattern}` (fetch the tags first: `git fetch --tags`)")]
+    #[error("product `{product}` has no production tag: no local tag matches `{pattern}` without a pre-release part (fetch the tags first: `git fetch --tags`, or name the tag)")]
     NoTags { product: String, pattern: String },
     #[error("tag `{tag}` is not one of product `{product}`'s production tags: they match `{pattern}`")]
     NotThisProduct {
@@ -103,7 +103,8 @@ pub fn product_tags(git: &Git, product: &Product) -> Result<Vec<ProductTag>, Tag
 }
 
 /// Returns the tag production runs: `explicit` when given (it must be one
-/// of the product's tags), else the highest version among `tags`.
+/// of the product's tags), else the highest version among `tags` that has
+/// no pre-release part (`prod-v1.1.0-rc.1` is production only when named).
 pub fn production_tag<'a>(
     git: &Git,
     product: &Product,
@@ -113,6 +114,7 @@ pub fn production_tag<'a>(
     let Some(explicit) = explicit else {
         return tags
             .iter()
+            .filter(|t| t.version.pre.is_empty())
             .max_by(|a, b| a.version.cmp(&b.version))
             .ok_or_else(|| TagError::NoTags {
                 product: product.name.clone(),
@@ -135,6 +137,34 @@ pub fn production_tag<'a>(
         Some(_) => Err(TagError::NotACommit { tag: name.to_string() }),
         None => Err(TagError::NotFound { tag: name.to_string() }),
     }
+}
+
+/// What a product's hotfix starts from and what it becomes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HotfixVersion {
+    /// Every production tag of the product, lowest version first.
+    pub tags: Vec<ProductTag>,
+    /// The tag production runs, the hotfix's base.
+    pub production: ProductTag,
+    pub next: NextVersion,
+    /// The store build number, for a product with a pubspec.
+    pub build: Option<NextBuild>,
+}
+
+/// Reads the product's tags and returns the production tag (`explicit`,
+/// or the highest), the hotfix's version and its build number in one go:
+/// [`product_tags`], [`production_tag`], [`next_version`] and [`next_build`].
+pub fn hotfix_version(git: &Git, product: &Product, explicit: Option<&str>) -> Result<HotfixVersion, TagError> {
+    let tags = product_tags(git, product)?;
+    let production = production_tag(git, product, &tags, explicit)?.clone();
+    let next = next_version(&production, &tags);
+    let build = next_build(git, product, &tags)?;
+    Ok(HotfixVersion {
+        tags,
+        production,
+        next,
+        build,
+    })
 }
 
 /// Returns the version the hotfix of `production` takes: its PATCH + 1, or
@@ -302,6 +332,20 @@ mod tests {
                 skipped: None
             }
         );
+    }
+
+    #[test]
+    fn a_pre_release_tag_is_production_only_when_named() {
+        let (mut r, worker, _) = two_products();
+        r.commit("rc", &[]);
+        r.tag("worker-mobile/prod-v0.2.0-rc.1", false);
+        let found = hotfix_version(&r.git, &worker, None).expect("version");
+        assert_eq!(found.production.name, "worker-mobile/prod-v0.1.1");
+        assert_eq!(found.next.version, v("0.1.2"));
+        assert_eq!(found.build.map(|b| b.build), Some(10));
+        assert_eq!(found.tags.len(), 3);
+        let named = hotfix_version(&r.git, &worker, Some("worker-mobile/prod-v0.2.0-rc.1")).expect("named");
+        assert_eq!(named.production.version, v("0.2.0-rc.1"));
     }
 
     #[test]
