@@ -5,10 +5,12 @@
 
 pub(crate) mod duration;
 mod gates;
+mod products;
 mod value;
 
 pub use duration::{format_duration, parse_duration};
 pub use gates::{Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets, Smoke, Verify};
+pub use products::Product;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -70,6 +72,13 @@ pub struct Config {
     pub secrets: Secrets,
     #[serde(default)]
     pub communication: Communication,
+    /// The products released from this repository on their own, by name (`[products.<name>]`).
+    #[serde(
+        default,
+        deserialize_with = "products::deserialize",
+        skip_serializing_if = "std::collections::BTreeMap::is_empty"
+    )]
+    pub products: std::collections::BTreeMap<String, Product>,
 }
 
 /// The branch names of the team's flow.

@@ -11,11 +11,13 @@
 mod diff;
 pub mod refname;
 mod transport;
+mod tree_edit;
 mod worktree;
 
 pub use diff::{AddedLines, FileHunks, GrepHit, Hunk};
 
 pub use transport::{tracking_ref, PushOutcome, PushRefStatus, RefUpdate};
+pub use tree_edit::{tree_path_problem, TreeEditError};
 
 use std::ffi::OsString;
 use std::fmt;

@@ -15,11 +15,21 @@ pub struct Entry<'a> {
 
 /// Returns `text` with `entry` added as the newest entry, in the format the
 /// file already uses (a Keep a Changelog section when it has none).
+///
+/// The summary becomes one line (`HOTFIX: <summary>`, the prefix not
+/// doubled), with `|` escaped in a table row; the entry uses the file's own
+/// line ending (`\r\n` when its first line ends so).
 pub fn add_entry(text: &str, entry: &Entry<'_>) -> String {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let summary = format!("HOTFIX: {}", entry.summary.trim());
-    if let Some((at, row)) = table_insert(&lines, entry, &summary) {
-        return splice(&lines, at, &row);
+    let one_line = entry.summary.split_whitespace().collect::<Vec<_>>().join(" ");
+    let summary = match one_line.strip_prefix("HOTFIX:") {
+        Some(rest) => format!("HOTFIX: {}", rest.trim_start()),
+        None => format!("HOTFIX: {one_line}"),
+    };
+    let crlf = lines.first().is_some_and(|l| l.ends_with("\r\n"));
+    let eol = |s: String| if crlf { s.replace('\n', "\r\n") } else { s };
+    if let Some((at, row)) = table_insert(&lines, entry, &summary.replace('|', "\\|")) {
+        return splice(&lines, at, &eol(row));
     }
     let section = format!(
         "## [{}] - {}\n\n### Fixed\n\n- {summary}\n\n",
@@ -47,7 +57,7 @@ pub fn add_entry(text: &str, entry: &Entry<'_>) -> String {
     if at > 0 && !lines[at - 1].ends_with('\n') {
         section.insert(0, '\n');
     }
-    splice(&lines, at, &section)
+    splice(&lines, at, &eol(section))
 }
 
 /// Where a table row goes and the row itself, when the file keeps its
@@ -152,6 +162,27 @@ mod tests {
         );
         let no_unreleased = "# Changelog\n\n## [0.1.0] - 2026-02-01\n- first\n";
         assert!(add_entry(no_unreleased, &ENTRY).starts_with("# Changelog\n\n## [0.1.1] - 2026-03-05\n"));
+    }
+
+    #[test]
+    fn the_entry_is_one_line_in_the_files_own_line_endings() {
+        let text = "| Date | Version | Change |\r\n|---|---|---|\r\n| 2026-02-01 | 0.1.0 | First |\r\n";
+        let entry = Entry {
+            summary: "HOTFIX: totals  wrong\nwhen a | is typed",
+            ..ENTRY
+        };
+        assert_eq!(
+            add_entry(text, &entry),
+            "| Date | Version | Change |\r\n|---|---|---|\r\n\
+             | 2026-03-05 | 0.1.1 | HOTFIX: totals wrong when a \\| is typed |\r\n\
+             | 2026-02-01 | 0.1.0 | First |\r\n"
+        );
+        let keep = "# Changelog\r\n\r\n## [0.1.0] - 2026-02-01\r\n";
+        assert_eq!(
+            add_entry(keep, &ENTRY),
+            "# Changelog\r\n\r\n## [0.1.1] - 2026-03-05\r\n\r\n### Fixed\r\n\r\n\
+             - HOTFIX: payments accept negative amounts\r\n\r\n## [0.1.0] - 2026-02-01\r\n"
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! stays byte for byte as it was.
 //!
 //! Kinds: `pubspec.yaml` (`version: 0.1.0+5`, whose build number stores
-//! require to grow), `package.json`, `Cargo.toml`, `pyproject.toml`, and any
-//! other file holding just the version (`VERSION`).
+//! require to grow), `package.json`, `Cargo.toml`, `pyproject.toml`, and a
+//! file holding just the version (`VERSION`, `VERSION.txt`, `version.txt`).
+//! Any other name is refused: a bump must never guess where a version is.
 
 use semver::Version;
 
@@ -39,15 +40,21 @@ pub enum VersionError {
 }
 
 impl VersionFile {
-    /// Returns the kind of the file at `path`, by its file name.
-    pub fn of(path: &str) -> VersionFile {
-        match path.rsplit('/').next().unwrap_or(path) {
+    /// The file names a version file may have, for messages.
+    pub const KNOWN_NAMES: &'static str =
+        "pubspec.yaml, pubspec.yml, package.json, Cargo.toml, pyproject.toml, VERSION, VERSION.txt, version.txt";
+
+    /// Returns the kind of the file at `path` by its file name, or `None`
+    /// for a name no kind has.
+    pub fn of(path: &str) -> Option<VersionFile> {
+        Some(match path.rsplit('/').next().unwrap_or(path) {
             "pubspec.yaml" | "pubspec.yml" => VersionFile::Pubspec,
             "package.json" => VersionFile::PackageJson,
             "Cargo.toml" => VersionFile::CargoToml,
             "pyproject.toml" => VersionFile::PyProject,
-            _ => VersionFile::Plain,
-        }
+            "VERSION" | "VERSION.txt" | "version.txt" => VersionFile::Plain,
+            _ => return None,
+        })
     }
 
     /// Reads the version `text` (the file at `path`) holds.
@@ -260,6 +267,13 @@ impl TagPattern {
     }
 }
 
+impl std::fmt::Display for TagPattern {
+    /// Writes the pattern as it was given, `{version}` included.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{{version}}{}", self.prefix, self.suffix)
+    }
+}
+
 /// Returns the next PATCH version after `production` that no existing tag
 /// takes, and, when it had to skip, why (a version tagged before, say one
 /// production was rolled back from).
@@ -291,14 +305,18 @@ mod tests {
     }
 
     fn bump(path: &str, text: &str, to: &str, build: Option<u64>) -> String {
-        VersionFile::of(path).write(path, text, &v(to), build).expect("bumps")
+        VersionFile::of(path)
+            .expect("a known kind")
+            .write(path, text, &v(to), build)
+            .expect("bumps")
     }
 
     #[test]
     fn pubspec_keeps_everything_but_the_version_and_raises_the_build() {
         let text = "name: worker\n# the app\nversion: 0.1.0+5 # store build\nenvironment:\n  sdk: '>=3.0.0'\n";
         let f = VersionFile::of("apps/mobile/apps/worker/pubspec.yaml");
-        assert_eq!(f, VersionFile::Pubspec);
+        assert_eq!(f, Some(VersionFile::Pubspec));
+        let f = VersionFile::Pubspec;
         assert_eq!(
             f.read("pubspec.yaml", text),
             Ok(FileVersion {
@@ -358,6 +376,13 @@ mod tests {
     }
 
     #[test]
+    fn a_file_name_no_kind_has_is_refused() {
+        assert_eq!(VersionFile::of("apps/web/VERSION"), Some(VersionFile::Plain));
+        assert_eq!(VersionFile::of("apps/web/version.json"), None);
+        assert_eq!(VersionFile::of("README.md"), None);
+    }
+
+    #[test]
     fn a_plain_file_keeps_its_newline() {
         assert_eq!(bump("VERSION", "0.1.0\n", "0.1.1", None), "0.1.1\n");
         let err = VersionFile::Plain.read("VERSION", "not-a-version\n").unwrap_err();
@@ -372,6 +397,7 @@ mod tests {
     fn a_tag_pattern_names_one_products_tags_and_their_versions() {
         let p = TagPattern::parse("worker-mobile/prod-v{version}").expect("pattern");
         assert_eq!(p.tag_for(&v("0.1.1")), "worker-mobile/prod-v0.1.1");
+        assert_eq!(p.to_string(), "worker-mobile/prod-v{version}");
         assert_eq!(p.version_of("worker-mobile/prod-v0.1.0"), Some(v("0.1.0")));
         assert_eq!(p.version_of("client-mobile/prod-v0.1.0"), None);
         assert_eq!(p.version_of("worker-mobile/prod-vnext"), None);
