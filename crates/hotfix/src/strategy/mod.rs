@@ -1,5 +1,8 @@
-//! Strategies: one runbook each. Adding one means a new module implementing
-//! [`Strategy`] and one line in [`ALL`].
+//! Strategies: one runbook each. A strategy gathers its inputs, plans
+//! (composing the engine's step primitives, each with its parameters), and
+//! names its rollback. Adding one is a module implementing [`Strategy`] and
+//! one registration: a line in [`BUILT_IN`], or [`register`] for one that
+//! lives outside this crate (a test kit's toy strategy).
 
 pub mod from_tag;
 pub mod inputs;
@@ -69,15 +72,34 @@ pub fn production_steps(config: &Config) -> Vec<Step> {
     [release, deploy, verify, smoke].into_iter().flatten().collect()
 }
 
-/// Every strategy git-hotfix knows.
-pub static ALL: &[&dyn Strategy] = &[&crate::strategy::restore_release::RestoreRelease];
+/// The strategies git-hotfix ships.
+pub static BUILT_IN: &[&dyn Strategy] = &[&restore_release::RestoreRelease];
+
+/// Strategies registered at run time, after the built-in ones.
+static REGISTERED: std::sync::RwLock<Vec<&'static dyn Strategy>> = std::sync::RwLock::new(Vec::new());
+
+/// Registers `strategy`, so hotfix.toml may name it; registering a name
+/// twice keeps the first.
+pub fn register(strategy: &'static dyn Strategy) {
+    let mut registered = REGISTERED.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let known = BUILT_IN.iter().chain(registered.iter()).any(|s| s.name() == strategy.name());
+    if !known {
+        registered.push(strategy);
+    }
+}
+
+/// Returns every strategy: the built-in ones, then the registered.
+pub fn all() -> Vec<&'static dyn Strategy> {
+    let registered = REGISTERED.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    BUILT_IN.iter().copied().chain(registered.iter().copied()).collect()
+}
 
 /// Returns the strategy called `name`.
 pub fn find(name: &str) -> Option<&'static dyn Strategy> {
-    ALL.iter().copied().find(|s| s.name() == name)
+    all().into_iter().find(|s| s.name() == name)
 }
 
 /// Returns the names accepted in `strategy = "..."`.
 pub fn names() -> Vec<&'static str> {
-    ALL.iter().map(|s| s.name()).collect()
+    all().into_iter().map(|s| s.name()).collect()
 }
