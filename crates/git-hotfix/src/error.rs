@@ -127,6 +127,7 @@ fn exit_kind(e: &Error) -> ExitKind {
         Error::Workflow(WorkflowError::NothingToRerun { .. }) => ExitKind::Usage,
         Error::Workflow(
             WorkflowError::ReleaseMoved { .. }
+            | WorkflowError::RefExists { .. }
             | WorkflowError::ReleaseLocked { .. }
             | WorkflowError::BlockedOnResume { .. }
             | WorkflowError::VerificationFailed { .. }
@@ -234,6 +235,14 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         }
         WorkflowError::BlockedOnResume { .. } | WorkflowError::PlanChanged { .. } => {
             "nothing was pushed; `git hotfix abort` and plan again"
+        }
+        WorkflowError::RefExists { name, .. } if name.starts_with("refs/tags/") => {
+            "someone else took this version: look at who made the tag (`git show` it); `git hotfix abort` and \
+             plan again, which takes the next free version"
+        }
+        WorkflowError::RefExists { .. } => {
+            "someone else made that branch: look at it, then `git hotfix abort` and plan again, or delete it and \
+             `git hotfix continue`"
         }
         WorkflowError::PushRefused { .. } => "the remote refused (a protected branch or a hook?); fix that, then `git hotfix continue`",
         WorkflowError::Git(g) if g.is_spurious() => "a network fault; run `git hotfix continue` to retry",

@@ -59,6 +59,7 @@ pub fn run(args: Args) -> CommandResult {
     let fix = plan::FixArgs {
         fixes: vec![short(&sandbox.fix).to_string()],
         production: None,
+        product: None,
         mainline: None,
         allow_dependency: None,
         production_override: None,

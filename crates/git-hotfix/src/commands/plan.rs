@@ -13,9 +13,13 @@ pub struct FixArgs {
     /// (B's first-parent commits since A, oldest first); repeat for several, picked in the order given
     #[arg(long = "fix", value_name = "REV", required = true, num_args = 1..)]
     pub fixes: Vec<String>,
-    /// The commit production runs now (overrides the [production] sources)
+    /// The commit production runs now (overrides the [production] sources); for strategy
+    /// from-tag, the production tag
     #[arg(long, value_name = "REV")]
     pub production: Option<String>,
+    /// The product of [products] the hotfix is for (strategy from-tag; needed when there are several)
+    #[arg(long, value_name = "NAME")]
+    pub product: Option<String>,
     /// Parent number to pick merge commits against (default 1)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub mainline: Option<u32>,
@@ -34,6 +38,7 @@ impl FixArgs {
         HotfixRequest {
             fixes: self.fixes.clone(),
             production: self.production.clone(),
+            product: self.product.clone(),
             mainline: self.mainline,
             allow_dependency: self.allow_dependency.clone(),
             production_override: self.production_override.clone(),

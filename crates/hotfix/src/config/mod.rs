@@ -87,7 +87,9 @@ pub struct Config {
 pub struct Branches {
     /// Where fixes are merged first; every fix must be reachable from it.
     pub main: String,
-    /// The branch production is deployed from.
+    /// The branch production is deployed from (empty: a tagging strategy
+    /// has none; restore-release refuses it).
+    #[serde(default)]
     pub release: String,
     /// The integration branch that gets backports, when the team has one.
     #[serde(default)]
@@ -238,7 +240,9 @@ impl Config {
                 strategy::names().join(", ")
             )));
         }
-        if config.branches.main == config.branches.release {
+        let strategy = strategy::find(&config.strategy).expect("the strategy was found above");
+        strategy.check_config(&config).map_err(invalid)?;
+        if strategy.inputs().release_branch && config.branches.main == config.branches.release {
             return Err(invalid(format!(
                 "`branches.main` and `branches.release` are both `{}`; a release-branch hotfix needs two branches",
                 config.branches.main

@@ -55,10 +55,11 @@ where
 
 /// Refuses what parses but cannot work; the message names the key.
 pub(super) fn check(config: &Config) -> Result<(), String> {
-    let mut branches = vec![
-        ("branches.main", &config.branches.main),
-        ("branches.release", &config.branches.release),
-    ];
+    let mut branches = vec![("branches.main", &config.branches.main)];
+    // A tagging strategy has no release branch; the strategy says when one is missing.
+    if !config.branches.release.is_empty() {
+        branches.push(("branches.release", &config.branches.release));
+    }
     if let Some(develop) = &config.branches.develop {
         branches.push(("branches.develop", develop));
     }

@@ -376,10 +376,13 @@ pub(crate) fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError>
     let strategy = strategy::find(&record.strategy).ok_or_else(|| WorkflowError::BlockedOnResume {
         reasons: format!("this git-hotfix does not know strategy `{}`", record.strategy),
     })?;
+    let from_tag = record.plan.from_tag.as_deref();
     let input = PlanInput {
         git: cx.git,
         config: cx.config,
-        production: record.plan.production.clone(),
+        production: Some(record.plan.production.clone()),
+        production_given: from_tag.map(|t| t.production_tag.clone()),
+        product: from_tag.map(|t| t.product.clone()),
         release_tip: run.expected_tip().clone(),
         main_tip,
         fixes: read_fixes(cx.git, &record.fixes)?,

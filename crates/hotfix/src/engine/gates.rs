@@ -75,6 +75,10 @@ fn pushed_sha(run: &Run, what: &'static str) -> Result<Oid, WorkflowError> {
 fn release_unmoved(cx: &Context<'_>, run: &Run) -> Result<Oid, WorkflowError> {
     let record = &run.record;
     let expected = pushed_sha(run, "deploy")?;
+    if run.phase() == Phase::Rollback && !run.rollback_restores() {
+        // The rollback deploys production's own commit: no branch to hold it.
+        return Ok(expected);
+    }
     cx.git.fetch_branches(&record.remote, &[&record.release_branch])?;
     let found = cx.git.read_ref(&tracking_ref(&record.remote, &record.release_branch))?;
     if found.as_ref() != Some(&expected) {

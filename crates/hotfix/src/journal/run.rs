@@ -198,6 +198,15 @@ impl Run {
         self.steps_of(self.phase())
     }
 
+    /// Returns true when the rollback puts production's tree on the release
+    /// branch again (restore-release), rather than redeploying what
+    /// production ran (from-tag).
+    pub fn rollback_restores(&self) -> bool {
+        self.steps_of(Phase::Rollback)
+            .iter()
+            .any(|s| matches!(s.action, crate::record::plan::Action::RestoreRelease { .. }))
+    }
+
     /// Returns true when the hotfix's steps include one called `name`.
     pub fn plans(&self, name: &StepName) -> bool {
         self.steps_of(Phase::Hotfix).iter().any(|s| &s.name == name)
@@ -335,6 +344,10 @@ impl Run {
     /// restore once rolled back, else the pushed hotfix tip.
     pub fn release_sha(&self) -> Option<&Oid> {
         if self.phase() == Phase::Rollback {
+            if !self.rollback_restores() {
+                // The rollback redeploys what production ran (from-tag's tag).
+                return Some(&self.record.plan.production.commit);
+            }
             return self.entries_of(Phase::Rollback).find_map(|e| match &e.event {
                 Event::StepDone {
                     evidence: Evidence::RolledBack { new, .. },

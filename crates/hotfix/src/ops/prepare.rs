@@ -1,13 +1,13 @@
 //! The `plan` operation: fetches what a hotfix needs and computes its plan.
 
 use crate::git::{tracking_ref, Git, Oid};
-use crate::providers::production;
+use crate::providers::production::{self, ProductionError};
 use crate::record::plan::Plan;
 use crate::strategy::restore_release::read_fixes;
 use crate::strategy::{self, PlanInput};
 use crate::Error;
 
-use super::run::fetch_release_and_main;
+use super::run::{fetch_branches, fetch_release_and_main};
 use super::Session;
 
 /// What the operator asked to hotfix.
@@ -15,8 +15,10 @@ use super::Session;
 pub struct HotfixRequest {
     /// Fix revisions as given (`abc123`, `origin/main~2`).
     pub fixes: Vec<String>,
-    /// Overrides the configured production sources.
+    /// Overrides the configured production sources (a from-tag run takes a tag).
     pub production: Option<String>,
+    /// `--product`: the product of `[products]` a from-tag run is for.
+    pub product: Option<String>,
     /// Parent to pick merge commits against (1 unless given).
     pub mainline: Option<u32>,
     /// Go on although a fix depends on unreleased work: the escalated
@@ -41,17 +43,31 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
             remote: cfg.remote.clone(),
         });
     }
-    fetch_release_and_main(session)?;
-    if cfg.production.tag.is_some() && request.production.is_none() {
+    let strategy = strategy::find(&cfg.strategy).expect("the strategy name was validated when the config was read");
+    let needs = strategy.inputs();
+    if needs.release_branch {
+        fetch_release_and_main(session)?;
+    } else {
+        fetch_branches(session, &[("branches.main", &cfg.branches.main)])?;
+    }
+    if needs.tags || (cfg.production.tag.is_some() && request.production.is_none()) {
         git.fetch_tags(&cfg.remote)?;
     }
     // Source names are URLs and commands; what they said came from outside.
-    let production = production::resolve(git, &cfg.production, request.production.as_deref())
-        .map(|p| p.redacted(&session.redactor))
-        .map_err(|e| e.redacted(&session.redactor))?;
-    let release_ref = tracking_ref(&cfg.remote, &cfg.branches.release);
+    let production = match production::resolve(git, &cfg.production, request.production.as_deref()) {
+        Ok(p) => Some(p.redacted(&session.redactor)),
+        // A tagging strategy finds production among its tags when no source says.
+        Err(ProductionError::NoSource) if !needs.release_branch => None,
+        Err(e) => return Err(e.redacted(&session.redactor).into()),
+    };
     let main_ref = tracking_ref(&cfg.remote, &cfg.branches.main);
-    let mut resolved = git.resolve_commits(&[&release_ref, &main_ref])?.into_iter();
+    let release_ref = tracking_ref(&cfg.remote, &cfg.branches.release);
+    let refs: Vec<&str> = if needs.release_branch {
+        vec![&main_ref, &release_ref]
+    } else {
+        vec![&main_ref]
+    };
+    let mut resolved = git.resolve_commits(&refs)?.into_iter();
     let mut tip = |key: &'static str, branch: &str| {
         resolved.next().flatten().ok_or_else(|| Error::BranchMissing {
             key,
@@ -59,14 +75,21 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
             remote: cfg.remote.clone(),
         })
     };
-    let release_tip = tip("branches.release", &cfg.branches.release)?;
     let main_tip = tip("branches.main", &cfg.branches.main)?;
+    // A tagging strategy has no release branch: its picks' unreleased work
+    // is main's.
+    let release_tip = if needs.release_branch {
+        tip("branches.release", &cfg.branches.release)?
+    } else {
+        main_tip.clone()
+    };
     let fixes = expand_fixes(git, &request.fixes)?;
-    let strategy = strategy::find(&cfg.strategy).expect("the strategy name was validated when the config was read");
     let input = PlanInput {
         git,
         config: cfg,
         production,
+        production_given: request.production.clone(),
+        product: request.product.clone(),
         release_tip,
         main_tip,
         fixes: read_fixes(git, &fixes)?,

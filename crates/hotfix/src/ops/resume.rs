@@ -10,7 +10,7 @@ use crate::pick::resolve;
 use crate::record::plan::{Step, StepName};
 use crate::Error;
 
-use super::run::{commands_trusted, fetch_release_and_main, load_run, run_config, session_for_run};
+use super::run::{commands_trusted, fetch_branches, fetch_release_and_main, load_run, run_config, session_for_run};
 use super::Session;
 
 /// How `continue` goes on.
@@ -85,53 +85,72 @@ pub fn resume(
         ));
     }
     let on_run = session_for_run(session, &journal.run);
-    fetch_release_and_main(&on_run)?;
+    // A run whose push creates its branch (from-tag's hotfix branch) finds
+    // no branch there until it pushed.
+    let release_ref = format!("refs/heads/{}", record.release_branch);
+    let creates_release = journal.run.steps().iter().any(
+        |s| matches!(&s.action, crate::record::plan::Action::Push(m) if m.name == release_ref && m.expected.is_none()),
+    );
+    let release_expected = !creates_release || journal.run.release_sha().is_some();
+    if release_expected {
+        fetch_release_and_main(&on_run)?;
+    } else {
+        fetch_branches(&on_run, &[("branches.main", &record.main_branch)])?;
+    }
     if journal.run.next_step().is_some_and(Step::touches_production) || options.confirmed {
         commands_trusted(session, &journal.run)?;
     }
     let cx = on_run.context(progress, options.confirmed)?;
-    let tip = on_run
-        .git
-        .read_ref(&tracking_ref(&record.remote, &record.release_branch))?
-        .ok_or_else(|| Error::BranchMissing {
-            key: "branches.release",
-            name: record.release_branch.clone(),
-            remote: record.remote.clone(),
-        })?;
+    let tip = match release_expected {
+        true => Some(
+            on_run
+                .git
+                .read_ref(&tracking_ref(&record.remote, &record.release_branch))?
+                .ok_or_else(|| Error::BranchMissing {
+                    key: "branches.release",
+                    name: record.release_branch.clone(),
+                    remote: record.remote.clone(),
+                })?,
+        ),
+        false => None,
+    };
     let pushed = match journal.run.phase() {
         Phase::Hotfix => journal.run.release_sha().cloned(),
         Phase::Rollback => None,
     };
-    match pushed {
-        None if options.rebuild && &tip != journal.run.expected_tip() => {
-            execute::rebuild(
-                &cx,
-                &mut journal,
-                tip,
-                "release moved; the operator chose to rebuild on the new tip",
-            )?;
-        }
-        // Release moved while the run waited at a gate, before anything of it
-        // reached production: say so, and rebuild only when asked.
-        Some(pushed) if pushed != tip && !gates::production_touched(&journal.run) => {
-            if !options.rebuild {
-                return Err(WorkflowError::ReleaseMovedAfterPush {
-                    branch: record.release_branch.clone(),
-                    expected: pushed,
-                    found: Some(tip),
-                    production_touched: false,
-                }
-                .into());
+    match (pushed, tip) {
+        (_, None) => {}
+        (pushed, Some(tip)) => match pushed {
+            None if options.rebuild && &tip != journal.run.expected_tip() => {
+                execute::rebuild(
+                    &cx,
+                    &mut journal,
+                    tip,
+                    "release moved; the operator chose to rebuild on the new tip",
+                )?;
             }
-            let reason = format!(
-                "release moved from {} (pushed by this run) to {} while the run waited; rebuilt on the new tip, \
+            // Release moved while the run waited at a gate, before anything of it
+            // reached production: say so, and rebuild only when asked.
+            Some(pushed) if pushed != tip && !gates::production_touched(&journal.run) => {
+                if !options.rebuild {
+                    return Err(WorkflowError::ReleaseMovedAfterPush {
+                        branch: record.release_branch.clone(),
+                        expected: pushed,
+                        found: Some(tip),
+                        production_touched: false,
+                    }
+                    .into());
+                }
+                let reason = format!(
+                    "release moved from {} (pushed by this run) to {} while the run waited; rebuilt on the new tip, \
                  approvals are asked again",
-                pushed.short(),
-                tip.short()
-            );
-            execute::rebuild(&cx, &mut journal, tip, &reason)?;
-        }
-        _ => {}
+                    pushed.short(),
+                    tip.short()
+                );
+                execute::rebuild(&cx, &mut journal, tip, &reason)?;
+            }
+            _ => {}
+        },
     }
     if let Some(reason) = &options.allow_dependency {
         let event = Event::DependencyAllowed {
@@ -156,7 +175,12 @@ fn config_changes(session: &Session, run: &Run) -> Result<Vec<String>, Error> {
         return Ok(Vec::new());
     }
     let ours = serde_json::to_value(&session.config).expect("configs serialize: plain data, string keys");
-    let theirs = serde_json::to_value(run_config(session, run)).expect("configs serialize: plain data, string keys");
+    let mut theirs = run_config(session, run);
+    if let Some(recorded) = &run.record.config {
+        // The run's own branch (from-tag's hotfix branch) is the run's, not the file's.
+        theirs.branches = recorded.branches.clone();
+    }
+    let theirs = serde_json::to_value(theirs).expect("configs serialize: plain data, string keys");
     let (Some(ours), Some(theirs)) = (ours.as_object(), theirs.as_object()) else {
         return Ok(Vec::new());
     };

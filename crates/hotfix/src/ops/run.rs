@@ -28,7 +28,7 @@ pub(super) fn fetch_release_and_main(session: &Session) -> Result<(), Error> {
 
 /// Fetches `branches` into their remote-tracking refs; a branch the remote
 /// lacks is an error naming the config key.
-fn fetch_branches(session: &Session, branches: &[(&'static str, &str)]) -> Result<(), Error> {
+pub(super) fn fetch_branches(session: &Session, branches: &[(&'static str, &str)]) -> Result<(), Error> {
     let remote = &session.config.remote;
     let names: Vec<&str> = branches.iter().map(|(_, b)| *b).collect();
     match session.git.fetch_branches(remote, &names) {
@@ -55,7 +55,7 @@ fn pick_run(session: &Session, store: &JournalStore<'_>, id: Option<&str>) -> Re
     if let Some(id) = id {
         return Ok(id.to_string());
     }
-    if session.config_found {
+    if session.config_found && !session.config.branches.release.is_empty() {
         if let Some((_, holder)) = store.lock_holder(&session.config.branches.release)? {
             return Ok(holder);
         }

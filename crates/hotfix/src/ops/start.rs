@@ -45,9 +45,9 @@ pub fn start(
     }
     let store = session.store();
     store.refresh()?;
-    if let Some((_, holder)) = store.lock_holder(&session.config.branches.release)? {
+    if let Some((_, holder)) = store.lock_holder(&plan.release_branch)? {
         return Err(WorkflowError::ReleaseLocked {
-            branch: session.config.branches.release.clone(),
+            branch: plan.release_branch.clone(),
             holder,
         }
         .into());

@@ -114,7 +114,7 @@ pub struct RunTrailers<'a> {
 }
 
 impl RunTrailers<'_> {
-    fn lines(&self) -> String {
+    pub(crate) fn lines(&self) -> String {
         format!("Hotfix-Run: {}\nProduction-Sha: {}\n", self.run_id, self.production)
     }
 }

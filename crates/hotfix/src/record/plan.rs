@@ -7,7 +7,7 @@ use crate::git::{CommitSummary, FileChange, Oid};
 pub use crate::pick::dependency::PathDependency;
 pub use crate::pick::names::NameDependency;
 use crate::providers::production::ProductionSha;
-pub use crate::record::step::{Action, Step, StepName, Steps};
+pub use crate::record::step::{Action, RefMove, Step, StepName, Steps};
 
 /// The commit that makes release's tree equal production's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -320,6 +320,59 @@ pub struct Plan {
     /// What the run does and what its rollback does, in order, each step
     /// with its parameters.
     pub steps: Steps,
+    /// What a from-tag plan decided: the product, its production tag, the
+    /// version and the way the fix reaches main.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_tag: Option<Box<TagRelease>>,
+}
+
+/// A from-tag hotfix (seed 003): a product's production tag, the PATCH
+/// release made from it, and the fix's way back to main.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagRelease {
+    pub product: String,
+    /// The tag production runs, and its version.
+    pub production_tag: String,
+    pub production_version: String,
+    /// The hotfix's version, tag and branch.
+    pub version: String,
+    pub tag: String,
+    pub branch: String,
+    /// Why the version is not production's PATCH + 1, when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// The store build number every pubspec gets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<u64>,
+    /// The version commit, after the picks.
+    pub version_commit: Oid,
+    /// The version files raised, and the CHANGELOG the entry went into.
+    pub version_files: Vec<VersionBump>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changelog: Option<String>,
+    /// How the fix reaches main, if it can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub way_back: Option<WayBack>,
+}
+
+/// One version file raised by a from-tag hotfix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionBump {
+    pub path: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// How a from-tag hotfix's fix reaches main.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum WayBack {
+    /// Main has not moved past the tag: it fast-forwards to the hotfix
+    /// (seed 003's `merge --ff-only`).
+    FastForward { main: RefMove },
+    /// Main moved on: the fixes (not the version bump) picked onto main, on a
+    /// branch of their own for review, as a backport is.
+    Backport { branch: RefMove, commits: Vec<Oid> },
 }
 
 impl Plan {

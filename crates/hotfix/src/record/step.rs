@@ -36,7 +36,9 @@ impl StepName {
     /// The longest name a step may have.
     pub const MAX_LEN: usize = 64;
 
-    const fn known(name: &'static str) -> StepName {
+    /// Returns a name written in code (a strategy's own step); it must be a
+    /// valid name, as [`StepName::new`] checks names read from outside.
+    pub const fn known(name: &'static str) -> StepName {
         StepName(Cow::Borrowed(name))
     }
 

@@ -19,7 +19,14 @@ use crate::record::plan::{Plan, Resolution, Step, Steps};
 pub struct PlanInput<'a> {
     pub git: &'a Git,
     pub config: &'a Config,
-    pub production: ProductionSha,
+    /// The commit production runs, when the strategy's inputs find it
+    /// before it plans (restore-release always; from-tag when
+    /// `[production]` sources are configured).
+    pub production: Option<ProductionSha>,
+    /// `--production` as the operator gave it (a tag, for from-tag).
+    pub production_given: Option<String>,
+    /// `--product`: which product of `[products]` a from-tag run is for.
+    pub product: Option<String>,
     /// Release's tip as read from the remote.
     pub release_tip: Oid,
     /// Main's tip as read from the remote.
@@ -47,12 +54,34 @@ pub trait Strategy: Sync {
     fn name(&self) -> &'static str;
     /// Returns one line on when to use it.
     fn summary(&self) -> &'static str;
+    /// Returns what `plan` needs fetched and read before it plans.
+    fn inputs(&self) -> Inputs {
+        Inputs {
+            release_branch: true,
+            tags: false,
+        }
+    }
+    /// Says what is wrong with `config` for this strategy (a table it needs
+    /// that is missing), naming the key.
+    fn check_config(&self, _config: &Config) -> Result<(), String> {
+        Ok(())
+    }
     /// Computes the plan; writes only unreachable objects, never moves a ref.
     fn plan(&self, input: &PlanInput<'_>) -> Result<Plan, WorkflowError>;
     /// Returns the steps of `plan` with their parameters from `config`: the
     /// hotfix's and the rollback's. `plan` calls it, and so does
     /// `continue --replan` with the new configuration.
     fn steps(&self, plan: &Plan, config: &Config) -> Steps;
+}
+
+/// What a strategy needs before it plans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Inputs {
+    /// The release branch's tip, and the production commit from the
+    /// `[production]` sources (which must be configured, or `--production` given).
+    pub release_branch: bool,
+    /// The remote's tags.
+    pub tags: bool,
 }
 
 /// Returns the steps after the release is pushed and proven that `config`
@@ -73,7 +102,7 @@ pub fn production_steps(config: &Config) -> Vec<Step> {
 }
 
 /// The strategies git-hotfix ships.
-pub static BUILT_IN: &[&dyn Strategy] = &[&restore_release::RestoreRelease];
+pub static BUILT_IN: &[&dyn Strategy] = &[&restore_release::RestoreRelease, &from_tag::FromTag];
 
 /// Strategies registered at run time, after the built-in ones.
 static REGISTERED: std::sync::RwLock<Vec<&'static dyn Strategy>> = std::sync::RwLock::new(Vec::new());
@@ -82,7 +111,10 @@ static REGISTERED: std::sync::RwLock<Vec<&'static dyn Strategy>> = std::sync::Rw
 /// twice keeps the first.
 pub fn register(strategy: &'static dyn Strategy) {
     let mut registered = REGISTERED.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let known = BUILT_IN.iter().chain(registered.iter()).any(|s| s.name() == strategy.name());
+    let known = BUILT_IN
+        .iter()
+        .chain(registered.iter())
+        .any(|s| s.name() == strategy.name());
     if !known {
         registered.push(strategy);
     }

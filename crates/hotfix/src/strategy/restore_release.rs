@@ -27,9 +27,24 @@ impl Strategy for RestoreRelease {
         "restore release to production's tree, then cherry-pick only the approved fixes"
     }
 
+    fn check_config(&self, config: &Config) -> Result<(), String> {
+        if config.branches.release.is_empty() {
+            return Err(
+                "missing field `release` in `[branches]`: the branch production is deployed from, e.g. `release = \"release\"`"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
     fn plan(&self, input: &PlanInput<'_>) -> Result<Plan, WorkflowError> {
         let git = input.git;
-        let production = &input.production.commit;
+        let Some(production_sha) = &input.production else {
+            return Err(WorkflowError::BlockedOnResume {
+                reasons: "restore-release needs the production commit".into(),
+            });
+        };
+        let production = &production_sha.commit;
         let [production_commit, release] =
             <[_; 2]>::try_from(git.commits(&[production.clone(), input.release_tip.clone()])?).map_err(|_| {
                 crate::git::GitError::UnknownRevision {
@@ -57,7 +72,7 @@ impl Strategy for RestoreRelease {
 
         let mut checks = inputs::production_checks(
             git,
-            &input.production,
+            production_sha,
             &input.release_tip,
             input.production_override.as_deref(),
         )?;
@@ -133,7 +148,7 @@ impl Strategy for RestoreRelease {
             main_branch: input.config.branches.main.clone(),
             release_tip: input.release_tip.clone(),
             main_tip: input.main_tip.clone(),
-            production: input.production.clone(),
+            production: production_sha.clone(),
             production_tree,
             restore,
             picks,
@@ -143,6 +158,7 @@ impl Strategy for RestoreRelease {
             checks,
             extra_commits: Vec::new(),
             steps: Steps::default(),
+            from_tag: None,
         };
         plan.steps = self.steps(&plan, input.config);
         Ok(plan)
@@ -206,14 +222,14 @@ fn taken_out(
 }
 
 /// Where the next pick lands: production plus the run's earlier picks.
-struct Target<'a> {
-    commit: &'a Oid,
-    tree: &'a Oid,
+pub(crate) struct Target<'a> {
+    pub(crate) commit: &'a Oid,
+    pub(crate) tree: &'a Oid,
 }
 
 /// Picks one fix onto `target`: git's merge, then a production commit with the
 /// same change, then a person's resolution of a conflict, then the commit.
-fn pick_one(
+pub(crate) fn pick_one(
     git: &Git,
     input: &PlanInput<'_>,
     production: &Oid,
@@ -359,7 +375,12 @@ fn moved_paths(
 
 /// A fix after an unresolved conflict: listed in order, picked once the
 /// conflict is resolved.
-fn pending_pick(git: &Git, fix: &CommitInfo, mainline: Option<u32>, onto_tree: &Oid) -> Result<Pick, WorkflowError> {
+pub(crate) fn pending_pick(
+    git: &Git,
+    fix: &CommitInfo,
+    mainline: Option<u32>,
+    onto_tree: &Oid,
+) -> Result<Pick, WorkflowError> {
     let (base, mainline) = pick::change_base(fix, mainline)?;
     let touched = git.changed_paths(&base, &fix.id)?;
     Ok(Pick {
@@ -383,7 +404,7 @@ fn pending_pick(git: &Git, fix: &CommitInfo, mainline: Option<u32>, onto_tree: &
     })
 }
 
-fn merged_check(git: &Git, input: &PlanInput<'_>, fix: &CommitInfo) -> Result<Check, WorkflowError> {
+pub(crate) fn merged_check(git: &Git, input: &PlanInput<'_>, fix: &CommitInfo) -> Result<Check, WorkflowError> {
     let label = label(&fix.id, fix.subject());
     Ok(if git.is_ancestor(&fix.id, &input.main_tip)? {
         Check::new(
@@ -413,7 +434,7 @@ const ESCALATE: &str = "; stop and escalate, or go on with --allow-dependency \"
 /// What the plan says about one pick: how it applies, and where it meets
 /// unreleased work. Details name a few commits and paths; the check carries
 /// them all.
-fn pick_checks(pick: &Pick, allow_dependency: Option<&str>) -> Vec<Check> {
+pub(crate) fn pick_checks(pick: &Pick, allow_dependency: Option<&str>) -> Vec<Check> {
     let label = label(&pick.fix, &pick.subject);
     let mut checks = Vec::new();
     let unreleased = if pick.unreleased.is_empty() {
@@ -611,7 +632,7 @@ fn restore_check(
     })
 }
 
-fn scope(
+pub(crate) fn scope(
     git: &Git,
     production_tree: &Oid,
     release_tree: &Oid,
@@ -709,7 +730,7 @@ fn patch_id_checks(git: &Git, picks: &[Pick], first_onto: &Oid) -> Result<Vec<Ch
 
 /// How big the hotfix is: `picks` commits (every pick of the plan), files
 /// and lines against `[checks]`.
-fn scope_checks(scope: &Scope, picks: usize, limits: &crate::config::Checks) -> Vec<Check> {
+pub(crate) fn scope_checks(scope: &Scope, picks: usize, limits: &crate::config::Checks) -> Vec<Check> {
     let lines = scope.lines_added + scope.lines_removed;
     let size = format!(
         "{picks} commit{}, {} files, +{} -{} lines",

@@ -29,6 +29,16 @@ pub struct FileVersion {
     pub build: Option<u64>,
 }
 
+impl std::fmt::Display for FileVersion {
+    /// Writes `1.2.3`, or a pubspec's `1.2.3+5`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.build {
+            Some(build) => write!(f, "{}+{build}", self.version),
+            None => write!(f, "{}", self.version),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VersionError {
     #[error("{path}: no version found ({looked})")]
