@@ -17,4 +17,5 @@ mod test_production;
 mod test_restore_release;
 mod test_resume;
 mod test_secrets;
+mod test_toy_strategy;
 mod test_way_back;

@@ -7,12 +7,15 @@
 //! - [`repo`]: repositories built on the fly with real git (a bare origin and
 //!   a work clone), with pinned identities and dates.
 //! - [`demo`]: the sandbox behind `git hotfix demo`, built from both.
+//! - [`toy_strategy`]: a strategy added from outside the library, the
+//!   example of one module and one registration.
 //!
-//! Only std, `tempfile` and `thiserror`: the demo ships in the binary, so the
-//! kit stays light (no async runtime, no HTTP library).
+//! Only std, `tempfile`, `thiserror` and the library itself: the demo ships
+//! in the binary, so the kit stays light (no async runtime, no HTTP library).
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod demo;
 pub mod http;
 pub mod repo;
+pub mod toy_strategy;

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::git::Oid;
 use crate::record::entry::RunRecord;
 use crate::record::entry::{Approval, Entry, Event, Evidence};
-use crate::record::plan::{Resolution, Step, StepName};
+use crate::record::plan::{Action, Resolution, Step, StepName};
 use crate::record::v0;
 
 /// An attempt at a step whose command changes production that started and has no
@@ -342,9 +342,12 @@ impl Run {
 
     /// Returns the commit release holds for this run now: the rollback's
     /// restore once rolled back, else the pushed hotfix tip.
+    ///
+    /// A phase whose steps leave release alone (a strategy that moves no
+    /// branch) holds release where the plan read it.
     pub fn release_sha(&self) -> Option<&Oid> {
         if self.phase() == Phase::Rollback {
-            if !self.rollback_restores() {
+            if !self.moves_release(Phase::Rollback) {
                 // The rollback redeploys what production ran (from-tag's tag).
                 return Some(&self.record.plan.production.commit);
             }
@@ -356,6 +359,9 @@ impl Run {
                 _ => None,
             });
         }
+        if !self.moves_release(Phase::Hotfix) {
+            return Some(&self.record.plan.new_tip);
+        }
         let release_ref = format!("refs/heads/{}", self.record.release_branch);
         self.entries_of(Phase::Hotfix).find_map(|e| match &e.event {
             Event::StepDone {
@@ -364,6 +370,19 @@ impl Run {
             } if *branch_ref == release_ref => Some(new),
             _ => None,
         })
+    }
+
+    /// Returns true unless `phase`'s steps are known and none moves release
+    /// (format 0 runs have none until given their parameters).
+    fn moves_release(&self, phase: Phase) -> bool {
+        let branch = &self.record.release_branch;
+        let steps = self.steps_of(phase);
+        steps.is_empty()
+            || steps.iter().any(|s| match &s.action {
+                Action::Push(planned) => planned.name == format!("refs/heads/{branch}"),
+                Action::RestoreRelease { branch: restored } => restored == branch,
+                _ => false,
+            })
     }
 
     /// Returns the approvals given for the release commit this run pushed, oldest first.
