@@ -82,7 +82,10 @@ static REGISTERED: std::sync::RwLock<Vec<&'static dyn Strategy>> = std::sync::Rw
 /// twice keeps the first.
 pub fn register(strategy: &'static dyn Strategy) {
     let mut registered = REGISTERED.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let known = BUILT_IN.iter().chain(registered.iter()).any(|s| s.name() == strategy.name());
+    let known = BUILT_IN
+        .iter()
+        .chain(registered.iter())
+        .any(|s| s.name() == strategy.name());
     if !known {
         registered.push(strategy);
     }
