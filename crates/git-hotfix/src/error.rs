@@ -261,8 +261,8 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
              production's tree and redeploys it, or `git hotfix abort`"
         }
         WorkflowError::UntrustedCommands { have_config: true, .. } => {
-            "the journal on the remote may have been edited: compare `git hotfix status --json` (record.config) with \
-             your hotfix.toml; if yours is right, `git hotfix continue --replan` runs yours"
+            "the journal on the remote may have been edited: compare the steps' commands in `git hotfix status \
+             --json` (record.plan.steps) with your hotfix.toml; if yours is right, `git hotfix continue --replan` runs yours"
         }
         WorkflowError::UntrustedCommands { .. } => {
             "run it from a clone with the team's hotfix.toml, where the commands can be checked"

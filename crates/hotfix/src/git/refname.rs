@@ -48,6 +48,16 @@ pub fn branch_name_problem(name: &str) -> Option<&'static str> {
     None
 }
 
+/// Returns why `refs/tags/<name>` is not a tag ref git accepts (by
+/// `git check-ref-format`'s rules), or `None` when it is. A tag is named
+/// without its `refs/tags/` prefix and never starts with `-`.
+pub fn tag_name_problem(name: &str) -> Option<&'static str> {
+    if name.starts_with("refs/") {
+        return Some("it is a full ref name, not a tag's name");
+    }
+    branch_name_problem(name)
+}
+
 /// Returns true when `remote` is a remote's name (`origin`), not a URL or a path.
 pub fn is_remote_name(remote: &str) -> bool {
     !remote.contains(['/', ':', '\\']) && branch_name_problem(remote).is_none()
@@ -120,6 +130,26 @@ mod tests {
                 branch_name_problem(name),
                 git.status
             );
+        }
+    }
+
+    /// A tag name accepted here makes a ref git accepts under `refs/tags/`.
+    #[test]
+    fn tag_names_are_judged_as_git_check_ref_format_does() {
+        for name in NAMES.iter().chain(&["refs/tags/v1", "-v1"]) {
+            let git = std::process::Command::new("git")
+                .args(["check-ref-format", &format!("refs/tags/{name}")])
+                .output()
+                .expect("git runs");
+            if tag_name_problem(name).is_none() {
+                assert!(git.status.success(), "`{name}`: ours accepts it, git refuses it");
+            } else if !["HEAD", "-rel", "-v1", "refs/tags/v1"].contains(name) {
+                assert!(
+                    !git.status.success(),
+                    "`{name}`: ours {:?}, git accepts it",
+                    tag_name_problem(name)
+                );
+            }
         }
     }
 

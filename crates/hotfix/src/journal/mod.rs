@@ -436,3 +436,138 @@ impl Journal {
         &self.run.entries[0].0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::sample;
+
+    /// Returns the sample's `run-created` entry as JSON, for forging.
+    fn run_created() -> serde_json::Value {
+        serde_json::to_value(&sample::entries()[0]).expect("entries serialize")
+    }
+
+    /// Loads a journal of `entries`, each read as a commit message holds it.
+    fn load(entries: &[serde_json::Value]) -> Result<Journal, JournalError> {
+        let entries = entries
+            .iter()
+            .enumerate()
+            .map(|(i, json)| {
+                let message = format!("hotfix {} #{i}: forged\n\n{json}\n", sample::RUN_ID);
+                let entry = parse_entry(&message).expect("the forged entry is JSON of an entry");
+                (
+                    sample::oid(char::from_digit(i as u32 % 16, 16).expect("a hex digit")),
+                    entry,
+                )
+            })
+            .collect();
+        Journal::new(sample::RUN_ID, sample::oid('f'), None, entries, 0)
+    }
+
+    /// Returns the corrupt entry's detail, failing when the journal loads.
+    fn corrupt(entries: &[serde_json::Value]) -> String {
+        match load(entries) {
+            Err(JournalError::Corrupt { detail, .. }) => detail,
+            Err(e) => panic!("not a corrupt entry: {e}"),
+            Ok(_) => panic!("the forged journal loaded"),
+        }
+    }
+
+    /// Returns the step `name` of the forged entry's plan, in `phase`.
+    fn step<'a>(entry: &'a mut serde_json::Value, phase: &str, name: &str) -> &'a mut serde_json::Value {
+        entry["plan"]["steps"][phase]
+            .as_array_mut()
+            .and_then(|steps| steps.iter_mut().find(|s| s["name"] == name))
+            .expect("the sample has the step")
+    }
+
+    #[test]
+    fn the_sample_journal_loads() {
+        let entries: Vec<_> = sample::entries()
+            .iter()
+            .map(|e| serde_json::to_value(e).expect("entries serialize"))
+            .collect();
+        let journal = load(&entries).expect("the sample loads");
+        assert_eq!(journal.run.entries.len(), entries.len());
+    }
+
+    #[test]
+    fn forged_refs_are_corrupt_entries_naming_field_and_value() {
+        let forgeries: &[(&str, &str, &str, &str)] = &[
+            ("hotfix", "push-release", "name", "refs/heads/-x"),
+            ("hotfix", "push-release", "name", "refs/hotfix/locks/release"),
+            ("hotfix", "push-release", "name", "--upload-pack=touch pwned"),
+            ("hotfix", "lock", "branch", "--delete"),
+            ("hotfix", "verify-release", "branch", "release..main"),
+            ("rollback", "rollback-restore", "branch", "HEAD"),
+            ("hotfix", "tag-release", "tag", "-v1"),
+            ("hotfix", "tag-release", "tag", "v1\u{1b}[31m"),
+            ("hotfix", "tag-release", "tag", "refs/heads/release"),
+        ];
+        for (phase, name, field, value) in forgeries {
+            let mut entry = run_created();
+            step(&mut entry, phase, name)["action"][field] = (*value).into();
+            let detail = corrupt(&[entry]);
+            let escaped = value.escape_debug().to_string();
+            assert!(
+                detail.contains(&format!("{phase} step `{name}` has action.{field} `{escaped}`")),
+                "{detail}"
+            );
+        }
+    }
+
+    #[test]
+    fn forged_environment_is_a_corrupt_entry() {
+        let mut entry = run_created();
+        step(&mut entry, "hotfix", "deploy")["action"]["env"] = serde_json::json!([["BASH_ENV", "/tmp/x"]]);
+        let detail = corrupt(&[entry]);
+        assert!(detail.contains("has action.env `BASH_ENV`"), "{detail}");
+    }
+
+    #[test]
+    fn a_step_named_twice_is_a_corrupt_entry() {
+        for phase in ["hotfix", "rollback"] {
+            let mut entry = run_created();
+            let steps = entry["plan"]["steps"][phase].as_array_mut().expect("steps");
+            let first = steps[0].clone();
+            steps.push(first);
+            let detail = corrupt(&[entry]);
+            assert!(detail.contains(&format!("names {phase} step")), "{detail}");
+        }
+    }
+
+    #[test]
+    fn forged_replanned_steps_are_a_corrupt_entry() {
+        let entries = sample::entries();
+        let mut replaced = entries
+            .iter()
+            .find(|e| matches!(e.event, Event::ConfigReplaced { .. }))
+            .map(|e| serde_json::to_value(e).expect("entries serialize"))
+            .expect("the sample replans");
+        replaced["seq"] = 1.into();
+        let lock = replaced["steps"]["hotfix"]
+            .as_array_mut()
+            .and_then(|steps| steps.iter_mut().find(|s| s["name"] == "lock"))
+            .expect("a lock step");
+        lock["action"]["branch"] = "-f".into();
+        let detail = corrupt(&[run_created(), replaced]);
+        assert!(
+            detail.starts_with("entry #1: the replan's hotfix step `lock` has action.branch `-f`"),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn a_forged_branch_or_remote_is_a_corrupt_entry() {
+        for (field, value) in [
+            ("release_branch", "-x"),
+            ("main_branch", "a b"),
+            ("remote", "--upload-pack=x"),
+        ] {
+            let mut entry = run_created();
+            entry[field] = value.into();
+            let detail = corrupt(&[entry]);
+            assert!(detail.contains(&format!("`{value}`")), "{detail}");
+        }
+    }
+}

@@ -99,23 +99,11 @@ impl Run {
         }
         // Journals come from the remote, which more people can write than
         // release: nothing in them may reach git as an option or a bad ref.
-        if record.remote.trim().is_empty() || record.remote.starts_with('-') {
-            return Err(format!(
-                "the run names remote `{}`, which git would read as an option",
-                record.remote
-            ));
-        }
-        for branch in [&record.release_branch, &record.main_branch] {
-            if let Some(why) = crate::git::refname::branch_name_problem(branch) {
-                return Err(format!(
-                    "the run names branch `{branch}`, which is no branch name ({why})"
-                ));
-            }
-        }
-        let mut names = std::collections::BTreeSet::new();
-        let steps = &record.plan.steps;
-        if let Some(twice) = steps.hotfix.iter().map(|s| &s.name).find(|n| !names.insert(*n)) {
-            return Err(format!("the plan names step `{twice}` twice"));
+        for (seq, (_, entry)) in entries.iter().enumerate() {
+            entry.event.validate().map_err(|why| match seq {
+                0 => why,
+                _ => format!("entry #{seq}: {why}"),
+            })?;
         }
         let mut run = Run {
             id: id.into(),

@@ -73,6 +73,8 @@ pub fn resume(
         let cx = on_old.context(progress, false)?;
         let config = session.redactor.redact_config(&session.config);
         execute::replace_config(&cx, &mut journal, config, changed)?;
+        // The replan's steps are recorded masked; they run with this environment's values.
+        journal.run.restore_secrets(&session.redactor);
     } else if options.replan {
         session.require_config()?;
         progress.notice("hotfix.toml says what the run's record says: nothing to replan");

@@ -7,7 +7,8 @@ use crate::ambient::Ambient;
 use crate::config::{self, Config};
 use crate::engine::WorkflowError;
 use crate::git::{tracking_ref, GitError};
-use crate::journal::{Journal, JournalStore, Run};
+use crate::journal::{Journal, JournalStore, Phase, Run};
+use crate::record::step::{Action, StepName};
 use crate::secrets::Redactor;
 use crate::Error;
 
@@ -106,20 +107,16 @@ pub(super) fn session_for_run(session: &Session, run: &Run) -> Session {
 /// Refuses to run team commands that no trusted configuration names.
 ///
 /// A run's record comes from the remote, which more people can write than
-/// release; the commands it records run only when this clone's hotfix.toml,
-/// or the hotfix.toml committed on the main branch, has the same ones (or
-/// after `continue --replan`, which records this clone's own).
+/// release; the commands its steps run (the hotfix's and the rollback's, as
+/// the newest `continue --replan` left them) run only when each is a command
+/// of this clone's hotfix.toml, or each one of the hotfix.toml committed on
+/// the main branch (`continue --replan` records this clone's own).
 pub(super) fn commands_trusted(session: &Session, run: &Run) -> Result<(), Error> {
-    let config = run_config(session, run);
-    let recorded = config.run_commands();
-    if recorded.is_empty() || run.record.config.is_none() {
+    let planned = planned_commands(session, run);
+    if planned.is_empty() {
         return Ok(());
     }
-    let same = |trusted: &Config| {
-        let theirs = trusted.run_commands();
-        recorded.len() == theirs.len() && recorded.iter().zip(&theirs).all(|(a, b)| a == b)
-    };
-    if session.config_found && same(&session.config) {
+    if session.config_found && untrusted(&planned, &session.config).is_empty() {
         return Ok(());
     }
     let main = tracking_ref(&run.record.remote, &run.record.main_branch);
@@ -130,7 +127,7 @@ pub(super) fn commands_trusted(session: &Session, run: &Run) -> Result<(), Error
     let committed = committed
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| Config::parse(&text, Path::new(config::FILE_NAME)).ok());
-    if committed.as_ref().is_some_and(same) {
+    if committed.as_ref().is_some_and(|c| untrusted(&planned, c).is_empty()) {
         return Ok(());
     }
     let trusted = if session.config_found {
@@ -138,23 +135,71 @@ pub(super) fn commands_trusted(session: &Session, run: &Run) -> Result<(), Error
     } else {
         committed.as_ref()
     };
-    let differing: Vec<String> = recorded
-        .iter()
-        .filter(|(key, command)| {
-            trusted.is_none_or(|t| !t.run_commands().iter().any(|(k, c)| k == key && c == command))
-        })
-        .map(|(key, _)| key.clone())
-        .collect();
+    let keys = match trusted {
+        Some(trusted) => untrusted(&planned, trusted),
+        None => planned.iter().map(|p| p.key.clone()).collect(),
+    };
     Err(WorkflowError::UntrustedCommands {
         id: run.id.clone(),
-        keys: if differing.is_empty() {
-            recorded.iter().map(|(k, _)| k.clone()).collect()
-        } else {
-            differing
-        },
+        keys,
         have_config: session.config_found,
     }
     .into())
+}
+
+/// A shell command one of the run's steps will run.
+struct PlannedCommand {
+    /// What names it in messages: the step, and the smoke check
+    /// (`deploy.command`, `smoke[0].command`, `rollback.deploy.command`).
+    key: String,
+    step: StepName,
+    /// As it runs: the record's masked secrets put back from this environment.
+    command: String,
+}
+
+/// Returns the commands the run's steps will run, hotfix then rollback,
+/// each once per step.
+fn planned_commands(session: &Session, run: &Run) -> Vec<PlannedCommand> {
+    let config = run.config(&session.config);
+    // Already restored when the run was loaded, but not the steps a replan
+    // in this process recorded: restoring twice changes nothing.
+    let redactor = Redactor::from_env(&config.secrets);
+    let mut planned: Vec<PlannedCommand> = Vec::new();
+    for (phase, prefix) in [(Phase::Hotfix, ""), (Phase::Rollback, "rollback.")] {
+        for step in run.steps_of(phase) {
+            let commands: Vec<(String, &str)> = match &step.action {
+                Action::Command(c) => vec![(format!("{prefix}{}.command", step.name), c.command.as_str())],
+                Action::Smoke { checks } => checks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, check)| (format!("{prefix}{}[{i}].command", step.name), check.command.as_str()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (key, command) in commands {
+                let command = redactor.restore(command);
+                // The rollback's deploy runs the hotfix's deploy again: named once.
+                if !planned.iter().any(|p| p.step == step.name && p.command == command) {
+                    planned.push(PlannedCommand {
+                        key,
+                        step: step.name.clone(),
+                        command,
+                    });
+                }
+            }
+        }
+    }
+    planned
+}
+
+/// Returns the keys of the planned commands that are none of `trusted`'s.
+fn untrusted(planned: &[PlannedCommand], trusted: &Config) -> Vec<String> {
+    let theirs = trusted.run_commands();
+    planned
+        .iter()
+        .filter(|p| !theirs.iter().any(|(_, c)| *c == p.command))
+        .map(|p| p.key.clone())
+        .collect()
 }
 
 /// Returns the configuration the run follows, its masked secrets put back

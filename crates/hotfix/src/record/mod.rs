@@ -5,3 +5,9 @@ pub mod entry;
 pub mod plan;
 pub mod step;
 pub mod v0;
+mod validate;
+
+#[cfg(test)]
+pub(crate) mod sample;
+#[cfg(test)]
+mod snapshot;

@@ -1,0 +1,157 @@
+//! Checks a record read from a remote before anything acts on it.
+//!
+//! `refs/hotfix/*` can be written by people who cannot push release, so
+//! every field a step hands to git or a shell is untrusted input: the refs
+//! a step moves or reads must be the refs they claim to be (never an
+//! option, never another namespace), step names must be unique, and a
+//! command's extra environment stays within `HOTFIX_*`. The commands
+//! themselves are checked against a trusted hotfix.toml where they run
+//! (`ops::run::commands_trusted`), which this layer does not know.
+
+use std::collections::BTreeSet;
+
+use crate::git::refname::{branch_name_problem, tag_name_problem};
+use crate::record::entry::{Event, RunRecord};
+use crate::record::step::{Action, Step, StepName, Steps};
+
+impl RunRecord {
+    /// Returns why the record cannot be acted on, naming the field and its
+    /// value (escaped), or `Ok` when every ref and name in it is sound.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.remote.trim().is_empty() || self.remote.starts_with('-') {
+            return Err(format!(
+                "the run names remote `{}`, which git would read as an option",
+                self.remote.escape_debug()
+            ));
+        }
+        for (field, branch) in [
+            ("release_branch", &self.release_branch),
+            ("main_branch", &self.main_branch),
+        ] {
+            if let Some(why) = branch_name_problem(branch) {
+                return Err(format!(
+                    "the run's {field} `{}` is no branch name ({why})",
+                    branch.escape_debug()
+                ));
+            }
+        }
+        self.plan.steps.validate("the plan")
+    }
+}
+
+impl Event {
+    /// Returns why the entry's steps cannot be acted on (only a
+    /// `config-replaced` entry carries steps beside `run-created`'s).
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Event::RunCreated(record) => record.validate(),
+            Event::ConfigReplaced { steps: Some(steps), .. } => steps.validate("the replan"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Steps {
+    /// Returns why these steps cannot be acted on; `whose` says where they
+    /// come from, for the message.
+    pub fn validate(&self, whose: &str) -> Result<(), String> {
+        for (phase, names) in [
+            ("hotfix", self.hotfix.iter().map(|s| &s.name).collect::<Vec<_>>()),
+            ("rollback", self.rollback.iter().map(|s| &s.name).collect()),
+            ("hotfix", self.v0_names.iter().collect()),
+        ] {
+            if let Some(twice) = first_repeated(&names) {
+                return Err(format!("{whose} names {phase} step `{twice}` twice"));
+            }
+        }
+        for (phase, steps) in [("hotfix", &self.hotfix), ("rollback", &self.rollback)] {
+            for step in steps {
+                step.validate()
+                    .map_err(|why| format!("{whose}'s {phase} step `{}` {why}", step.name))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn first_repeated<'a>(names: &[&'a StepName]) -> Option<&'a StepName> {
+    let mut seen = BTreeSet::new();
+    names.iter().copied().find(|n| !seen.insert(*n))
+}
+
+impl Step {
+    /// Returns why the step's parameters cannot be acted on, as "has
+    /// `field` `value`, which ...".
+    pub fn validate(&self) -> Result<(), String> {
+        let branch = |field: &str, name: &str| match branch_name_problem(name) {
+            Some(why) => Err(bad(field, name, &format!("no branch name ({why})"))),
+            None => Ok(()),
+        };
+        match &self.action {
+            Action::Lock { branch: b } | Action::RestoreRelease { branch: b } => branch("action.branch", b),
+            Action::VerifyRelease { branch: b, .. } => branch("action.branch", b),
+            Action::Push(push) => match push.name.strip_prefix("refs/heads/") {
+                Some(b) => branch_name_problem(b).map_or(Ok(()), |why| {
+                    Err(bad("action.name", &push.name, &format!("no branch ref ({why})")))
+                }),
+                None => Err(bad("action.name", &push.name, "not under refs/heads/")),
+            },
+            Action::CreateTag { tag, .. } => match tag_name_problem(tag) {
+                Some(why) => Err(bad("action.tag", tag, &format!("no tag name ({why})"))),
+                None => Ok(()),
+            },
+            Action::Command(command) => command.env.iter().try_for_each(|(name, _)| {
+                let plain = name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                if name.starts_with("HOTFIX_") && plain {
+                    Ok(())
+                } else {
+                    Err(bad("action.env", name, "not a HOTFIX_* variable"))
+                }
+            }),
+            Action::RecordProduction
+            | Action::Build
+            | Action::Approvals(_)
+            | Action::VerifyHttp(_)
+            | Action::Smoke { .. }
+            | Action::Unconfigured { .. } => Ok(()),
+        }
+    }
+}
+
+fn bad(field: &str, value: &str, which: &str) -> String {
+    format!("has {field} `{}`, which is {which}", value.escape_debug())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::sample;
+
+    #[test]
+    fn the_sample_record_is_sound() {
+        for entry in sample::entries() {
+            assert_eq!(entry.event.validate(), Ok(()), "{}", entry.event.summary());
+        }
+    }
+
+    #[test]
+    fn a_bad_ref_names_its_step_field_and_value() {
+        let mut steps = sample::steps();
+        let push = steps.hotfix.iter_mut().find(|s| s.name == StepName::PUSH_RELEASE);
+        if let Some(Step {
+            action: Action::Push(m),
+            ..
+        }) = push
+        {
+            m.name = "refs/heads/-x\n".into();
+        }
+        let why = steps.validate("the plan").expect_err("refused");
+        assert_eq!(
+            why,
+            "the plan's hotfix step `push-release` has action.name `refs/heads/-x\\n`, \
+             which is no branch ref (it starts with `-`)"
+        );
+    }
+}
