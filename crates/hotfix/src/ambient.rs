@@ -7,7 +7,7 @@
 //! named step boundary (`before:build`, `after:push-release`, ...).
 
 use std::cell::Cell;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A failure injected at a named point, standing in for a crash or Ctrl-C.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,9 @@ impl Ambient {
     }
 
     fn next_u64(&self) -> u64 {
-        // splitmix64: small, fast, and reproducible from a pinned seed.
+        // splitmix64 over a getrandom seed: a pinned seed must name the same run ids in
+        // every version (tests/fixtures/journals/make-v0.sh relies on it), so the
+        // stream is kept here rather than left to a crate free to change its algorithm.
         let mut z = self.rng_state.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
         self.rng_state.set(z);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -84,12 +86,10 @@ impl Ambient {
 }
 
 fn os_random() -> u64 {
-    use std::io::Read;
     let mut buf = [0u8; 8];
-    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf));
-    match read {
+    match getrandom::getrandom(&mut buf) {
         Ok(()) => u64::from_le_bytes(buf),
-        // No /dev/urandom: time and pid still make ids unlikely to collide.
+        // No OS randomness: time and pid still make ids unlikely to collide.
         Err(_) => {
             let nanos = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -109,31 +109,16 @@ fn system_hostname() -> String {
         .unwrap_or_else(|| "unknown-host".into())
 }
 
-/// Formats seconds since the epoch as RFC 3339 UTC (`2026-11-21T22:30:00Z`).
-pub fn format_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
+/// The last second humantime formats (`9999-12-31T23:59:59Z`).
+const LAST_FORMATTABLE: i64 = 253_402_300_799;
 
-/// Howard Hinnant's days-to-civil algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// Formats seconds since the epoch as RFC 3339 UTC (`2026-11-21T22:30:00Z`).
+///
+/// Instants before 1970 or after 9999 (only a mistyped `GIT_HOTFIX_TIMESTAMP`
+/// makes one) are clamped to that range rather than panicking in humantime.
+pub fn format_utc(secs: i64) -> String {
+    let secs = secs.clamp(0, LAST_FORMATTABLE) as u64;
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs)).to_string()
 }
 
 #[cfg(test)]
@@ -144,6 +129,9 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_utc(1_795_300_200), "2026-11-21T22:30:00Z");
+        assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_utc(-1), "1970-01-01T00:00:00Z");
+        assert_eq!(format_utc(i64::MAX), "9999-12-31T23:59:59Z");
     }
 
     #[test]

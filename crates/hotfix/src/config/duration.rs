@@ -1,52 +1,35 @@
 //! Human durations in config: `500ms`, `90s`, `30m`, `1h`, `2h30m`.
+//!
+//! Parsing is humantime's; formatting stays here because `status` and the
+//! records have their own fixed shapes (`1h05m` for people, `90s`/`1500ms` on disk)
+//! that humantime's `1h 5m` would change.
 
 use std::time::Duration;
 
 /// The longest duration accepted: a hundred years is no deadline.
 const MAX_MS: u64 = 100 * 365 * 86_400_000;
 
-/// Parses a duration made of `<number><unit>` parts with units `ms`, `s`, `m`, `h`, `d`.
+/// Parses a duration in humantime's grammar: `<number><unit>` parts such as `500ms`,
+/// `90s`, `30m`, `1h`, `2h30m` or `1d`, optionally spaced (`2h 30m`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad = || format!("`{text}` is not a duration; write e.g. `90s`, `30m`, `1h` or `2h30m`");
     let too_long = || format!("`{text}` is longer than 100 years; write a real deadline such as `30m`");
-    let mut total_ms = 0u64;
-    let mut number = String::new();
-    let mut chars = text.trim().chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit_ms = match c {
-            'm' if chars.peek() == Some(&'s') => {
-                chars.next();
-                1
-            }
-            's' => 1000,
-            'm' => 60_000,
-            'h' => 3_600_000,
-            'd' => 86_400_000,
-            _ => return Err(bad()),
-        };
-        if number.is_empty() {
-            return Err(bad());
-        }
-        // Digits only, so the one way to fail is a number past u64.
-        let n: u64 = number.parse().map_err(|_| too_long())?;
-        total_ms = n
-            .checked_mul(unit_ms)
-            .and_then(|ms| total_ms.checked_add(ms))
-            .filter(|ms| *ms <= MAX_MS)
-            .ok_or_else(too_long)?;
-        number.clear();
+    let d = match humantime::parse_duration(text.trim()) {
+        Ok(d) => d,
+        Err(humantime::DurationError::NumberOverflow) => return Err(too_long()),
+        Err(_) => return Err(bad()),
+    };
+    if d.as_millis() > u128::from(MAX_MS) {
+        return Err(too_long());
     }
-    if !number.is_empty() || text.trim().is_empty() {
-        return Err(bad());
+    // Records store whole milliseconds (`exact`), so a finer value could not read back.
+    if d.subsec_nanos() % 1_000_000 != 0 {
+        return Err(format!("`{text}` is finer than a millisecond; write e.g. `500ms`"));
     }
-    Ok(Duration::from_millis(total_ms))
+    Ok(d)
 }
 
-/// Formats a duration the way `parse_duration` reads it (`1h05m`, `42s`).
+/// Formats a duration for people, in a shape `parse_duration` reads back (`1h05m`, `42s`).
 pub fn format_duration(d: Duration) -> String {
     let s = d.as_secs();
     match (s / 3600, (s % 3600) / 60, s % 60) {
@@ -103,6 +86,28 @@ mod tests {
         for d in [Duration::from_millis(1500), Duration::from_secs(5400)] {
             assert_eq!(parse_duration(&exact(&d)), Ok(d));
         }
+    }
+
+    #[test]
+    fn documented_forms_keep_reading() {
+        let cases = [
+            ("500ms", 500),
+            ("90s", 90_000),
+            ("30m", 1_800_000),
+            ("1h", 3_600_000),
+            ("1h30m", 5_400_000),
+            ("2h30m", 9_000_000),
+            (" 2h30m ", 9_000_000),
+            ("1d", 86_400_000),
+        ];
+        for (text, ms) in cases {
+            assert_eq!(parse_duration(text), Ok(Duration::from_millis(ms)), "{text}");
+        }
+        assert_eq!(parse_duration("2h 30m"), Ok(Duration::from_secs(9000)));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("1500us")
+            .unwrap_err()
+            .contains("finer than a millisecond"));
     }
 
     #[test]

@@ -256,6 +256,17 @@ impl Config {
                 )));
             }
         }
+        for pattern in &config.checks.migrations {
+            // The same grammar pick::glob matches with; checked here so a typo fails
+            // at load, not by silently flagging nothing.
+            if let Err(e) = glob::Pattern::new(pattern) {
+                return Err(invalid(format!(
+                    "`checks.migrations` has `{pattern}`, which is not a glob: {} (at character {})",
+                    e.msg,
+                    e.pos + 1
+                )));
+            }
+        }
         value::check(&config).map_err(invalid)?;
         Ok(config)
     }
@@ -454,6 +465,12 @@ develop = "develop"
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("hotfix.toml"))
+    }
+
+    #[test]
+    fn malformed_migration_globs_fail_at_load() {
+        let err = parse(&format!("{MINIMAL}[checks]\nmigrations = [\"db/[abc\"]\n")).unwrap_err();
+        assert!(err.to_string().contains("`db/[abc`, which is not a glob"), "{err}");
     }
 
     #[test]

@@ -1,31 +1,21 @@
 //! Path globs for `[checks] migrations`: `*` within a path segment, `**`
-//! across segments, `?` for one character.
+//! across segments, `?` for one character, `[...]` for a set (the `glob` crate's
+//! grammar, with `/` matched only literally).
 
-/// Returns true when `path` matches `pattern`.
+use glob::{MatchOptions, Pattern};
+
+/// `*` and `?` stop at `/`, so `src/*.rs` keeps to one directory; a leading dot
+/// is an ordinary character, so `**/*.sql` also flags `.seed.sql`.
+const OPTIONS: MatchOptions = MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
+
+/// Returns true when `path` matches `pattern`; a malformed pattern (refused when
+/// the config is read) matches nothing.
 pub fn matches(pattern: &str, path: &str) -> bool {
-    let pat: Vec<&str> = pattern.split('/').collect();
-    let segs: Vec<&str> = path.split('/').collect();
-    match_segments(&pat, &segs)
-}
-
-fn match_segments(pat: &[&str], segs: &[&str]) -> bool {
-    match pat.split_first() {
-        None => segs.is_empty(),
-        Some((&"**", rest)) => (0..=segs.len()).any(|skip| match_segments(rest, &segs[skip..])),
-        Some((p, rest)) => match segs.split_first() {
-            Some((s, seg_rest)) => match_segment(p.as_bytes(), s.as_bytes()) && match_segments(rest, seg_rest),
-            None => false,
-        },
-    }
-}
-
-fn match_segment(p: &[u8], s: &[u8]) -> bool {
-    match p.split_first() {
-        None => s.is_empty(),
-        Some((b'*', rest)) => (0..=s.len()).any(|skip| match_segment(rest, &s[skip..])),
-        Some((b'?', rest)) => !s.is_empty() && match_segment(rest, &s[1..]),
-        Some((c, rest)) => s.first() == Some(c) && match_segment(rest, &s[1..]),
-    }
+    Pattern::new(pattern).is_ok_and(|p| p.matches_with(path, OPTIONS))
 }
 
 #[cfg(test)]
@@ -41,5 +31,21 @@ mod tests {
         assert!(!matches("**/*.sql", "a/b/schema.sqlx"));
         assert!(matches("src/?.rs", "src/a.rs"));
         assert!(!matches("src/*.rs", "src/a/b.rs"));
+    }
+
+    #[test]
+    fn segments_and_dots_match_as_before() {
+        assert!(matches("**/migrations/**", "a/b/migrations/x/y/0001.py"));
+        assert!(!matches("**/migrations/**", "db/migrations_old/0001.py"));
+        assert!(!matches("src/?.rs", "src/ab.rs"));
+        assert!(!matches("src/?.rs", "src//.rs"));
+        assert!(matches("**/*.sql", "db/.seed.sql"));
+        assert!(!matches("**/*.SQL", "schema.sql"));
+        assert!(matches("**/migrate/**", "app/db/migrate/20260101_add.rb"));
+    }
+
+    #[test]
+    fn malformed_globs_match_nothing() {
+        assert!(!matches("db/[abc", "db/[abc"));
     }
 }
