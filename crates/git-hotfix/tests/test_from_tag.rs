@@ -242,6 +242,105 @@ fn a_worker_hotfix_is_branched_from_its_tag_bumped_tagged_merged_and_deployed() 
 
     let status = f.json(&["status", "--json"]);
     assert_eq!(status["state"], "released");
+
+    // The report's evidence is seed 003's "Hotfix Checklist", 17 items, each
+    // proven by a step of the run or left to a person to attest.
+    let report = f.json(&["report", "--format", "json"]);
+    let items: Vec<(&str, &str)> = report["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .map(|i| (i["id"].as_str().expect("id"), i["status"].as_str().expect("status")))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("severity-assessed", "ok"),
+            ("branch-from-tag", "ok"),
+            ("fix-tested", "missing"),
+            ("version-patch-only", "ok"),
+            ("changelog-entry", "ok"),
+            ("commit-message", "missing"),
+            ("review-requested", "missing"),
+            ("approval-obtained", "missing"),
+            ("merged-to-main", "ok"),
+            ("tag-created", "ok"),
+            ("tag-pushed", "ok"),
+            ("deployed", "ok"),
+            ("smoke-passed", "missing"),
+            ("monitored", "missing"),
+            ("users-notified", "missing"),
+            ("github-release", "missing"),
+            ("incident-documented", "missing"),
+        ]
+    );
+    let detail = |id: &str| {
+        report["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .find(|i| i["id"] == id)
+            .and_then(|i| i["detail"].as_str())
+            .expect("detail")
+            .to_string()
+    };
+    assert!(
+        detail("version-patch-only").contains("apps/worker/pubspec.yaml 0.1.0+5 -> 0.1.1+8"),
+        "{}",
+        detail("version-patch-only")
+    );
+    assert!(
+        detail("branch-from-tag").contains("from worker/prod-v0.1.0"),
+        "{}",
+        detail("branch-from-tag")
+    );
+    assert!(
+        detail("tag-pushed").contains("annotated tag"),
+        "{}",
+        detail("tag-pushed")
+    );
+    assert!(
+        detail("fix-tested").contains("git hotfix attest fix-tested"),
+        "{}",
+        detail("fix-tested")
+    );
+    assert_eq!(report["checklist"], "Hotfix: worker v0.1.0 → v0.1.1");
+    let markdown = f.hotfix(&["report"]);
+    assert!(
+        markdown.stdout.contains("Hotfix: worker v0.1.0 → v0.1.1"),
+        "{}",
+        markdown.stdout
+    );
+    let total = report["total_minutes"].as_u64().expect("minutes");
+    assert!(
+        markdown.stdout.contains(&format!("Total Time: {total} minutes")),
+        "{}",
+        markdown.stdout
+    );
+
+    // A person attests what no step proves; finish then closes the run.
+    for (item, detail) in [
+        ("fix-tested", "reproduced and fixed on a device"),
+        ("commit-message", "says what broke and why"),
+        ("review-requested", "PR #12, URGENT"),
+        ("approval-obtained", "approved by Tess in PR #12"),
+        ("smoke-passed", "app launches, login works"),
+        ("monitored", "error logs quiet for 2 hours"),
+        ("users-notified", "posted in #status"),
+        ("github-release", "release v0.1.1 published"),
+        ("incident-documented", "INC-7 updated"),
+    ] {
+        let run = f.hotfix(&["attest", item, "--detail", detail]);
+        assert_eq!(run.code, 0, "{item}: {}", run.all());
+    }
+    let refused = f.hotfix(&["attest", "tag-created", "--detail", "trust me"]);
+    assert_eq!(refused.code, 2, "a step proves the tag: {}", refused.all());
+    let finish = f.hotfix(&["finish"]);
+    assert_eq!(finish.code, 0, "{}", finish.all());
+    assert!(
+        f.origin_ref("refs/hotfix/locks/hotfix/worker-v0.1.1").is_none(),
+        "the lock is given back"
+    );
 }
 
 #[test]

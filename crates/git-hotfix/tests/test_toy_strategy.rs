@@ -8,6 +8,7 @@ use std::path::Path;
 use hotfix::config::Severity;
 use hotfix::engine::execute::Silent;
 use hotfix::engine::WorkflowError;
+use hotfix::journal::ItemStatus;
 use hotfix::journal::{Event, Evidence};
 use hotfix::ops::{self, HotfixRequest, Session, StartOptions};
 use hotfix_testkit::repo::{project, Project};
@@ -165,24 +166,27 @@ fn a_registered_strategy_runs_its_own_steps_and_moves_no_branch() {
         "announce ran exactly once"
     );
 
-    // finish asks for the runbook's evidence items, which are restore-release's
-    // step names: the toy's announce does not prove `deploy-completed`, and no
-    // step of it can prove the restore items, which no one may attest.
-    let Err(hotfix::Error::Workflow(WorkflowError::EvidenceMissing { missing })) =
-        ops::finish(&session, Some(&journal.id), false)
-    else {
-        panic!("finish closed a run whose evidence items are missing");
-    };
-    let missing: Vec<&str> = missing.iter().map(|i| i.id.as_str()).collect();
+    // The evidence items are the toy's own checklist, each proven by its step.
+    let items: Vec<(String, ItemStatus)> = report.evidence.iter().map(|i| (i.id.clone(), i.status)).collect();
     assert_eq!(
-        missing,
+        items,
         [
-            "restore-diff-empty",
-            "release-restore-plus-fix",
-            "release-job",
-            "deploy-completed",
-            "production-reflects-fix"
+            ("production-recorded".to_string(), ItemStatus::Ok),
+            ("announced".to_string(), ItemStatus::Ok),
+            ("smoke-passed".to_string(), ItemStatus::Ok),
         ]
+    );
+    assert!(
+        report.evidence[1].detail.contains("announce"),
+        "the announce step's evidence proves it: {}",
+        report.evidence[1].detail
+    );
+    // So finish closes the run and gives the lock back.
+    let (_, closed) = ops::finish(&session, Some(&journal.id), false).expect("finish closes the toy run");
+    assert_eq!(closed.len(), 3);
+    assert!(
+        p.origin_ref("refs/hotfix/locks/release").is_none(),
+        "the lock is given back"
     );
 
     // The colleague's clone has no hotfix.toml, and main's has not the

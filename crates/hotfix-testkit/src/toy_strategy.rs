@@ -11,6 +11,7 @@ use hotfix::config::Config;
 use hotfix::engine::WorkflowError;
 use hotfix::record::plan::{Check, CheckStatus, Plan, Scope, Step, StepName, Steps};
 use hotfix::record::step::{Action, CommandStep};
+use hotfix::strategy::evidence::{EvidenceSpec, Proof};
 use hotfix::strategy::{PlanInput, Strategy};
 
 /// The toy strategy; hotfix.toml names it `strategy = "toy-announce"`.
@@ -25,6 +26,37 @@ pub const GREETING_VAR: &str = "HOTFIX_TOY_GREETING";
 pub const HELLO: &str = "hello from toy-announce";
 pub const GOODBYE: &str = "toy-announce retracted";
 
+/// The toy's checklist: what its steps prove, and what a person attests.
+pub const EVIDENCE: &[EvidenceSpec] = &[
+    EvidenceSpec {
+        id: "production-recorded",
+        item: "the production commit was recorded before anything was announced",
+        proof: Proof::Steps {
+            steps: &[StepName::RECORD_PRODUCTION],
+            attestable: false,
+            only_if_planned: false,
+        },
+    },
+    EvidenceSpec {
+        id: "announced",
+        item: "the hotfix was announced",
+        proof: Proof::Steps {
+            steps: &[StepName::known("announce")],
+            attestable: true,
+            only_if_planned: false,
+        },
+    },
+    EvidenceSpec {
+        id: "smoke-passed",
+        item: "the smoke checks passed",
+        proof: Proof::Steps {
+            steps: &[StepName::SMOKE],
+            attestable: true,
+            only_if_planned: false,
+        },
+    },
+];
+
 /// Makes `strategy = "toy-announce"` valid in this process.
 pub fn register() {
     hotfix::strategy::register(&TOY_ANNOUNCE);
@@ -33,6 +65,10 @@ pub fn register() {
 impl Strategy for ToyAnnounce {
     fn name(&self) -> &'static str {
         "toy-announce"
+    }
+
+    fn evidence(&self) -> &'static [EvidenceSpec] {
+        EVIDENCE
     }
 
     fn summary(&self) -> &'static str {

@@ -8,107 +8,73 @@ use serde::Serialize;
 use crate::ambient::format_utc;
 use crate::config::{format_duration, Config};
 use crate::journal::{Approval, Entry, Event, Evidence, EvidenceItem, ItemStatus, Phase, Run};
-use crate::record::plan::{CheckStatus, StepName};
+use crate::record::plan::{CheckStatus, StepName, WayBack};
+use crate::strategy::evidence::{EvidenceSpec, Proof};
+use crate::strategy::{self, restore_release};
 
-/// The seed-000 items, in the runbook's order: (id, the runbook's words, the step proving it).
-const ITEMS: &[(&str, &str, Option<StepName>)] = &[
-    (
-        "production-recorded",
-        "the last known-good production SHA was recorded before the restore",
-        Some(StepName::RECORD_PRODUCTION),
-    ),
-    (
-        "restore-diff-empty",
-        "the `git diff <production>..release` check was empty immediately after the restore commit",
-        Some(StepName::VERIFY_RELEASE),
-    ),
-    (
-        "release-restore-plus-fix",
-        "the release branch contains only the restore step plus the intended hotfix",
-        Some(StepName::VERIFY_RELEASE),
-    ),
-    (
-        "release-job",
-        "the correct service release job was run, not cut-off",
-        Some(StepName::RELEASE_ACTION),
-    ),
-    (
-        "deploy-completed",
-        "the production deployment completed successfully for the target service",
-        Some(StepName::DEPLOY),
-    ),
-    (
-        "production-reflects-fix",
-        "the production environment reflects the intended hotfix commit or build",
-        Some(StepName::VERIFY_PRODUCTION),
-    ),
-    (
-        "smoke-passed",
-        "the focused production smoke checks passed",
-        Some(StepName::SMOKE),
-    ),
-    (
-        "incident-record",
-        "the incident records the timeline, fix, validation evidence, and any follow-up work",
-        None,
-    ),
-];
+/// Returns the checklist of `run`'s strategy (restore-release's for a
+/// strategy this git-hotfix does not know).
+fn checklist(run: &Run) -> &'static [EvidenceSpec] {
+    strategy::find(&run.record.strategy).map_or(restore_release::EVIDENCE, |s| s.evidence())
+}
 
-/// The approvals item of seed 002, present when `[approvals]` has roles.
-const APPROVALS_ITEM: (&str, &str) = (
-    "approvals",
-    "every approval role signed off, each by a different person, before the deploy",
-);
+/// Returns true when `spec` is an item of `run`'s checklist.
+fn applies(run: &Run, spec: &EvidenceSpec) -> bool {
+    match &spec.proof {
+        Proof::Steps {
+            steps,
+            only_if_planned: true,
+            ..
+        } => steps.iter().any(|s| run.plans(s)),
+        _ => true,
+    }
+}
 
-/// Items a person may attest: those about work outside git that no
-/// configured step of the run proves.
-const ATTESTABLE: &[&str] = &[
-    "release-job",
-    "deploy-completed",
-    "production-reflects-fix",
-    "smoke-passed",
-    "incident-record",
-];
+/// Returns the step of `spec`'s proof that `run` plans, if any.
+fn proving_step<'a>(run: &Run, spec: &'a EvidenceSpec) -> Option<&'a StepName> {
+    match &spec.proof {
+        Proof::Steps { steps, .. } => steps.iter().find(|s| run.plans(s)),
+        _ => None,
+    }
+}
 
 /// Returns every evidence item of `run`, each ok, missing or failed.
 pub fn evidence_items(run: &Run, config: &Config) -> Vec<EvidenceItem> {
-    let mut items: Vec<EvidenceItem> = ITEMS
+    let _ = config;
+    checklist(run)
         .iter()
-        .map(|(id, text, step)| {
-            let (status, detail) = assess(run, id, step.as_ref());
+        .filter(|spec| applies(run, spec))
+        .map(|spec| {
+            let (status, detail) = assess(run, spec);
             EvidenceItem {
-                id: id.to_string(),
-                item: text.to_string(),
+                id: spec.id.to_string(),
+                item: spec.item.to_string(),
                 status,
                 detail,
             }
         })
-        .collect();
-    if !config.approvals.roles.is_empty() || run.plans(&StepName::APPROVALS) {
-        let (status, detail) = assess(run, APPROVALS_ITEM.0, Some(&StepName::APPROVALS));
-        items.push(EvidenceItem {
-            id: APPROVALS_ITEM.0.into(),
-            item: APPROVALS_ITEM.1.into(),
-            status,
-            detail,
-        });
-    }
-    items
+        .collect()
 }
 
 /// Says why `item` may not be attested, if it may not.
 pub fn check_attestable(run: &Run, config: &Config, item: &str) -> Result<(), String> {
-    let Some((_, _, step)) = ITEMS.iter().find(|(id, _, _)| *id == item) else {
+    let specs = checklist(run);
+    let Some(spec) = specs.iter().find(|s| s.id == item && applies(run, s)) else {
         return Err(format!(
             "the items are: {}",
-            ITEMS.iter().map(|(id, _, _)| *id).collect::<Vec<_>>().join(", ")
+            specs
+                .iter()
+                .filter(|s| applies(run, s))
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     };
-    if !ATTESTABLE.contains(&item) {
+    if !spec.proof.attestable() {
         return Err("git-hotfix proves it from git itself; `git hotfix continue` records it".into());
     }
-    if let Some(step) = step {
-        if run.plans(step) {
+    if let Some(step) = proving_step(run, spec) {
+        if run.done_in(Phase::Hotfix, step).is_none() {
             return Err(format!(
                 "the run's {step} step proves it; `git hotfix continue` runs that step"
             ));
@@ -125,46 +91,103 @@ pub fn check_attestable(run: &Run, config: &Config, item: &str) -> Result<(), St
     }
 }
 
-fn assess(run: &Run, id: &str, step: Option<&StepName>) -> (ItemStatus, String) {
+fn assess(run: &Run, spec: &EvidenceSpec) -> (ItemStatus, String) {
+    let id = spec.id;
+    let step = proving_step(run, spec);
     if let Some(step) = step {
         if let Some((entry, evidence)) = run.done_entry_in(Phase::Hotfix, step) {
-            return proven(run, id, entry, evidence);
+            let proven = proven(run, id, entry, evidence);
+            if proven.0 != ItemStatus::Missing {
+                return proven;
+            }
+            if let Some(attested) = attested(run, id) {
+                return attested;
+            }
+            return proven;
         }
         if let Some((error, _)) = run.failure_in(Phase::Hotfix, step) {
             return (ItemStatus::Failed, format!("{step} failed: {error}"));
         }
     }
-    if id == "incident-record" {
-        if let Some(incident) = &run.record.incident {
+    match &spec.proof {
+        Proof::Severity => {
+            let r = &run.record;
+            let limit = r.limit_secs.map_or(String::new(), |l| {
+                format!(" (limit {})", format_duration(std::time::Duration::from_secs(l)))
+            });
             return (
                 ItemStatus::Ok,
-                format!("incident `{incident}`; this report holds its timeline, fix, evidence and follow-ups"),
+                format!(
+                    "severity {}{limit}, recorded at start by {}{}",
+                    r.severity.as_str(),
+                    run.entries[0].1.actor.ident,
+                    r.incident
+                        .as_ref()
+                        .map_or(String::new(), |i| format!("; incident `{i}`"))
+                ),
             );
         }
+        Proof::Incident => {
+            if let Some(incident) = &run.record.incident {
+                return (
+                    ItemStatus::Ok,
+                    format!("incident `{incident}`; this report holds its timeline, fix, evidence and follow-ups"),
+                );
+            }
+        }
+        _ => {}
     }
-    if let Some((entry, detail)) = run.attestation(id) {
-        return (
-            ItemStatus::Ok,
-            format!(
-                "attested by {} at {}: {detail}",
-                entry.actor.ident,
-                format_utc(entry.at)
-            ),
-        );
+    if let Some(attested) = attested(run, id) {
+        return attested;
+    }
+    if let Some(detail) = not_stepped(run, id) {
+        return (ItemStatus::Missing, detail);
     }
     let detail = match step {
-        Some(step) if run.plans(step) => {
+        Some(step) => {
             format!(
                 "the {step} step has not run yet; `git hotfix continue {}` runs it",
                 run.id
             )
         }
-        _ if ATTESTABLE.contains(&id) => format!(
+        None if spec.proof.attestable() => format!(
             "no step of this run proves it; once done, record it with `git hotfix attest {id} --detail \"...\"`"
         ),
-        _ => "the step has not run yet".into(),
+        None => "the step has not run yet".into(),
     };
     (ItemStatus::Missing, detail)
+}
+
+/// Returns what a person attested for item `id`, as an ok item.
+fn attested(run: &Run, id: &str) -> Option<(ItemStatus, String)> {
+    let (entry, detail) = run.attestation(id)?;
+    Some((
+        ItemStatus::Ok,
+        format!(
+            "attested by {} at {}: {detail}",
+            entry.actor.ident,
+            format_utc(entry.at)
+        ),
+    ))
+}
+
+/// Says why a from-tag item no step of the run proves is still open, when
+/// the plan knows more than "no step proves it".
+fn not_stepped(run: &Run, id: &str) -> Option<String> {
+    let release = run.record.plan.from_tag.as_deref()?;
+    match (id, &release.way_back) {
+        ("merged-to-main", Some(WayBack::Backport { branch, .. })) => Some(format!(
+            "the fixes wait on {} ({}) for review; once merged to {}, record it with `git hotfix attest merged-to-main --detail \"...\"`",
+            branch.name.trim_start_matches("refs/heads/"),
+            branch.new.short(),
+            run.record.main_branch
+        )),
+        ("merged-to-main", None) => Some(format!(
+            "{} already had every fix when the run was planned; record it with `git hotfix attest merged-to-main --detail \"...\"`",
+            run.record.main_branch
+        )),
+        _ => None,
+    }
 }
 
 fn check_detail(checks: &[crate::record::plan::Check], names: &[&str]) -> (ItemStatus, String) {
@@ -261,6 +284,77 @@ fn proven(run: &Run, id: &str, entry: &Entry, evidence: &Evidence) -> (ItemStatu
                 .join("; "),
         ),
         Evidence::Approvals { approvals } => (ItemStatus::Ok, describe_approvals(approvals)),
+        Evidence::Built { .. } => built_item(run, id, &when),
+        Evidence::Pushed {
+            branch_ref, new, old, ..
+        } => {
+            let from = match (id, run.record.plan.from_tag.as_deref()) {
+                ("branch-from-tag", Some(r)) => format!(
+                    " from {} ({})",
+                    r.production_tag,
+                    run.record.plan.production.commit.short()
+                ),
+                _ => old.as_ref().map_or(String::new(), |o| format!(" from {}", o.short())),
+            };
+            (
+                ItemStatus::Ok,
+                format!(
+                    "{branch_ref} moved to {}{from} by compare-and-swap, {when}",
+                    new.short()
+                ),
+            )
+        }
+        Evidence::Tagged {
+            tag_ref,
+            object,
+            commit,
+        } => (
+            ItemStatus::Ok,
+            format!(
+                "{tag_ref}: annotated tag {} on {}, created on {} by compare-and-swap (it did not exist), {when}",
+                object.short(),
+                commit.short(),
+                run.record.remote
+            ),
+        ),
+        _ => (ItemStatus::Ok, format!("done {when}")),
+    }
+}
+
+/// Returns what a from-tag build proves for item `id`: the version bump
+/// or the CHANGELOG entry.
+fn built_item(run: &Run, id: &str, when: &str) -> (ItemStatus, String) {
+    let Some(release) = run.record.plan.from_tag.as_deref() else {
+        return (ItemStatus::Ok, format!("done {when}"));
+    };
+    match id {
+        "version-patch-only" => (
+            ItemStatus::Ok,
+            format!(
+                "{} -> {} (PATCH only): {}, {when}",
+                release.production_version,
+                release.version,
+                release
+                    .version_files
+                    .iter()
+                    .map(|f| format!("{} {} -> {}", f.path, f.from, f.to))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ),
+        "changelog-entry" => match &release.changelog {
+            Some(path) => (
+                ItemStatus::Ok,
+                format!("entry for {} on top of {path}, {when}", release.version),
+            ),
+            None => (
+                ItemStatus::Missing,
+                format!(
+                    "[products.{}] names no changelog; once written, record it with `git hotfix attest changelog-entry --detail \"...\"`",
+                    release.product
+                ),
+            ),
+        },
         _ => (ItemStatus::Ok, format!("done {when}")),
     }
 }
@@ -326,6 +420,12 @@ pub struct IncidentReport {
     pub started_by: String,
     pub ended_at: Option<String>,
     pub elapsed: String,
+    /// Whole minutes from start to end (or to now): the checklist's "Total Time".
+    pub total_minutes: u64,
+    /// The checklist's heading, when the runbook has one (seed 003:
+    /// "Hotfix: worker v0.1.0 → v0.1.1").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checklist: Option<String>,
     pub remote: String,
     pub release_branch: String,
     pub production_sha: String,
@@ -468,6 +568,12 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         started_by: started.actor.ident.clone(),
         ended_at: run.ended_at().map(format_utc),
         elapsed: format_duration(std::time::Duration::from_secs((end - started.at).max(0) as u64)),
+        total_minutes: ((end - started.at).max(0) as u64).div_ceil(60),
+        checklist: record
+            .plan
+            .from_tag
+            .as_deref()
+            .map(|r| format!("Hotfix: {} v{} → v{}", r.product, r.production_version, r.version)),
         remote: record.remote.clone(),
         release_branch: record.release_branch.clone(),
         production_sha: record.plan.production.commit.to_string(),

@@ -118,6 +118,9 @@ fn markdown(r: &IncidentReport) -> String {
     }
 
     let _ = writeln!(w, "\n## Validation and evidence\n");
+    if let Some(title) = &r.checklist {
+        let _ = writeln!(w, "{title}\n");
+    }
     for item in &r.evidence {
         let mark = match item.status {
             hotfix::journal::ItemStatus::Ok => "[x]",
@@ -132,6 +135,7 @@ fn markdown(r: &IncidentReport) -> String {
             item.detail
         );
     }
+    let _ = writeln!(w, "\nTotal Time: {} minutes", r.total_minutes);
 
     let _ = writeln!(w, "\n## Timeline (UTC)\n");
     for t in &r.timeline {

@@ -4,6 +4,7 @@
 //! one registration: a line in [`BUILT_IN`], or [`register`] for one that
 //! lives outside this crate (a test kit's toy strategy).
 
+pub mod evidence;
 pub mod from_tag;
 pub mod inputs;
 pub mod restore_release;
@@ -61,6 +62,8 @@ pub trait Strategy: Sync {
             tags: false,
         }
     }
+    /// Returns the runbook's checklist: each item and what proves it.
+    fn evidence(&self) -> &'static [evidence::EvidenceSpec];
     /// Says what is wrong with `config` for this strategy (a table it needs
     /// that is missing), naming the key.
     fn check_config(&self, _config: &Config) -> Result<(), String> {

@@ -10,9 +10,11 @@ use crate::engine::WorkflowError;
 use crate::pick::dependency::{self, Findings};
 use crate::pick::glob;
 use crate::pick::{self, RunTrailers};
+use crate::record::plan::StepName;
 use crate::record::plan::{self, Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, TakenOut};
 use crate::record::plan::{Step, Steps};
 use crate::record::step::RefMove;
+use crate::strategy::evidence::{EvidenceSpec, Proof};
 use crate::strategy::inputs;
 use crate::strategy::{self, PlanInput, Strategy};
 
@@ -25,6 +27,10 @@ impl Strategy for RestoreRelease {
 
     fn summary(&self) -> &'static str {
         "restore release to production's tree, then cherry-pick only the approved fixes"
+    }
+
+    fn evidence(&self) -> &'static [EvidenceSpec] {
+        EVIDENCE
     }
 
     fn check_config(&self, config: &Config) -> Result<(), String> {
@@ -782,3 +788,85 @@ pub(crate) fn scope_checks(scope: &Scope, picks: usize, limits: &crate::config::
 pub fn read_fixes(git: &Git, revs: &[Oid]) -> Result<Vec<CommitInfo>, WorkflowError> {
     Ok(git.commits(revs)?)
 }
+
+/// Seed 000's "Validation And Evidence", in the runbook's order, then seed
+/// 002's approvals when the run has them.
+pub const EVIDENCE: &[EvidenceSpec] = &[
+    EvidenceSpec {
+        id: "production-recorded",
+        item: "the last known-good production SHA was recorded before the restore",
+        proof: Proof::Steps {
+            steps: &[StepName::RECORD_PRODUCTION],
+            attestable: false,
+            only_if_planned: false,
+        },
+    },
+    EvidenceSpec {
+        id: "restore-diff-empty",
+        item: "the `git diff <production>..release` check was empty immediately after the restore commit",
+        proof: Proof::Steps {
+            steps: &[StepName::VERIFY_RELEASE],
+            attestable: false,
+            only_if_planned: false,
+        },
+    },
+    EvidenceSpec {
+        id: "release-restore-plus-fix",
+        item: "the release branch contains only the restore step plus the intended hotfix",
+        proof: Proof::Steps {
+            steps: &[StepName::VERIFY_RELEASE],
+            attestable: false,
+            only_if_planned: false,
+        },
+    },
+    EvidenceSpec {
+        id: "release-job",
+        item: "the correct service release job was run, not cut-off",
+        proof: Proof::Steps {
+            steps: &[StepName::RELEASE_ACTION],
+            attestable: true,
+            only_if_planned: false,
+        },
+    },
+    EvidenceSpec {
+        id: "deploy-completed",
+        item: "the production deployment completed successfully for the target service",
+        proof: Proof::Steps {
+            steps: &[StepName::DEPLOY],
+            attestable: true,
+            only_if_planned: false,
+        },
+    },
+    EvidenceSpec {
+        id: "production-reflects-fix",
+        item: "the production environment reflects the intended hotfix commit or build",
+        proof: Proof::Steps {
+            steps: &[StepName::VERIFY_PRODUCTION],
+            attestable: true,
+            only_if_planned: false,
+        },
+    },
+    EvidenceSpec {
+        id: "smoke-passed",
+        item: "the focused production smoke checks passed",
+        proof: Proof::Steps {
+            steps: &[StepName::SMOKE],
+            attestable: true,
+            only_if_planned: false,
+        },
+    },
+    EvidenceSpec {
+        id: "incident-record",
+        item: "the incident records the timeline, fix, validation evidence, and any follow-up work",
+        proof: Proof::Incident,
+    },
+    EvidenceSpec {
+        id: "approvals",
+        item: "every approval role signed off, each by a different person, before the deploy",
+        proof: Proof::Steps {
+            steps: &[StepName::APPROVALS],
+            attestable: false,
+            only_if_planned: true,
+        },
+    },
+];

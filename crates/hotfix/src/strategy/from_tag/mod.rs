@@ -7,6 +7,7 @@
 
 pub mod bump;
 pub mod changelog;
+pub mod checklist;
 pub mod tags;
 #[cfg(test)]
 mod test_repo;
@@ -50,6 +51,10 @@ impl Strategy for FromTag {
             release_branch: false,
             tags: true,
         }
+    }
+
+    fn evidence(&self) -> &'static [crate::strategy::evidence::EvidenceSpec] {
+        checklist::EVIDENCE
     }
 
     fn check_config(&self, config: &Config) -> Result<(), String> {
