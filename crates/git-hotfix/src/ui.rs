@@ -225,6 +225,10 @@ fn parameter_lines(step: &Step) -> Vec<String> {
         Action::CreateTag { tag, .. } => vec![format!("creates refs/tags/{tag}, annotated (must not exist)")],
         Action::RestoreRelease { branch } => vec![format!("{branch} gets production's tree again")],
         Action::Unconfigured { key } => vec![format!("hotfix.toml has no {key}: this step fails")],
+        Action::WaitForFix { branch, base } => vec![format!(
+            "until commits are pushed to {branch} on top of {}; then the plan is made again with them",
+            base.short()
+        )],
     }
 }
 
@@ -346,6 +350,21 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
             }
         }],
         Evidence::Verified { checks, .. } => checks.iter().map(|c| c.detail.clone()).collect(),
+        Evidence::FixesPushed {
+            branch_ref,
+            commits,
+            tip,
+        } => std::iter::once(format!(
+            "{branch_ref} at {}: {} commit(s) pushed; the plan was made again with them",
+            tip.short(),
+            commits.len()
+        ))
+        .chain(
+            commits
+                .iter()
+                .map(|c| format!("{} {}", c.id.short(), plan::shorten(&c.subject, 80))),
+        )
+        .collect(),
         Evidence::Tagged {
             tag_ref,
             object,
@@ -763,6 +782,10 @@ pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
             Some(step) if matches!(step.action, Action::Approvals(_)) => {
                 format!("every role approved; `git hotfix continue {id} --yes` runs the release job and the deploy")
             }
+            Some(Step {
+                action: Action::WaitForFix { branch, .. },
+                ..
+            }) => format!("commit the fix on {branch}, push it, then `git hotfix continue {id}` takes it"),
             Some(step) if step.touches_production() => {
                 format!("`git hotfix continue {id} --yes` will {}", step.about)
             }
@@ -777,6 +800,7 @@ pub fn describe_gate(gate: &Gate) -> String {
     match gate {
         Gate::Approvals { missing } => format!("waiting for approvals: {} not approved yet", missing.join(", ")),
         Gate::Confirmation { step } => format!("{step} touches production and needs confirmation"),
+        Gate::Fix { branch } => format!("waiting for the fix: commit it on {branch} and push it"),
     }
 }
 

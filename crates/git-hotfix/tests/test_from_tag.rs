@@ -541,3 +541,112 @@ fn before_ref(refs: &str, name: &str) -> Option<String> {
         .and_then(|l| l.split_whitespace().next())
         .map(str::to_string)
 }
+
+#[test]
+fn without_a_fix_start_pushes_the_branch_and_continue_takes_the_fix_committed_there() {
+    let f = Fixture::new(false);
+    let main_before = f.origin_ref("refs/heads/main").expect("main");
+    let start = f.hotfix(&["start", "--product", "worker", "--yes"]);
+    assert_eq!(start.code, 0, "{}", start.all());
+    assert!(
+        start.stdout.contains("commit the fix on hotfix/worker-v0.1.1, push it"),
+        "{}",
+        start.stdout
+    );
+    let created = f
+        .origin_ref("refs/heads/hotfix/worker-v0.1.1")
+        .expect("the branch is pushed at the tag");
+    assert_eq!(created, f.tagged);
+    assert!(f.origin_ref("refs/tags/worker/prod-v0.1.1").is_none());
+
+    // Nothing committed yet: continue stays at the gate (exit 3, as at any
+    // gate it cannot pass) and changes nothing.
+    let early = f.hotfix(&["continue", "--yes"]);
+    assert_eq!(early.code, 3, "{}", early.all());
+    assert!(
+        early
+            .stderr
+            .contains("waiting for the fix: commit it on hotfix/worker-v0.1.1"),
+        "{}",
+        early.stderr
+    );
+    assert_eq!(
+        f.origin_ref("refs/heads/hotfix/worker-v0.1.1").as_deref(),
+        Some(created.as_str())
+    );
+
+    // A developer commits the fix on the hotfix branch (seed 003's Step 3).
+    let dev = f.clone_origin("developer");
+    f.git(&dev, &["checkout", "-q", "hotfix/worker-v0.1.1"]);
+    std::fs::write(
+        dev.join("apps/worker/lib/main.dart"),
+        "void main() {\n  start();\n  // no crash\n}\n",
+    )
+    .expect("edit");
+    f.git(
+        &dev,
+        &[
+            "commit",
+            "-q",
+            "-am",
+            "fix(worker): no crash at start, on the hotfix branch",
+        ],
+    );
+    let fix = f.rev(&dev, "HEAD");
+    f.git(&dev, &["push", "-q", "origin", "hotfix/worker-v0.1.1"]);
+
+    let go = f.hotfix(&["continue", "--yes"]);
+    assert_eq!(go.code, 0, "{}", go.all());
+    let tip = f.origin_ref("refs/heads/hotfix/worker-v0.1.1").expect("branch");
+    assert_eq!(
+        f.rev(&f.origin, &format!("{tip}^")),
+        fix,
+        "the developer's commit is kept, the version commit on it"
+    );
+    assert_eq!(
+        f.show(&tip, "apps/worker/pubspec.yaml"),
+        "name: worker\n# the store build follows the +\nversion: 0.1.1+8"
+    );
+    assert_eq!(f.rev(&f.origin, "worker/prod-v0.1.1^{commit}"), tip);
+    let mut changed = f.names_between("worker/prod-v0.1.0", "worker/prod-v0.1.1");
+    changed.sort();
+    assert_eq!(
+        changed,
+        [
+            "apps/worker/CHANGELOG.md",
+            "apps/worker/lib/main.dart",
+            "apps/worker/pubspec.yaml"
+        ]
+    );
+    // Main holds another fix of the same line since the tag: it does not
+    // move, no backport branch is made, and the checklist says a person
+    // brings the fix there.
+    assert_eq!(f.origin_ref("refs/heads/main").as_deref(), Some(main_before.as_str()));
+    let short = &fix[..7];
+    assert!(f.origin_ref(&format!("refs/heads/backport/main-{short}")).is_none());
+    let report = f.json(&["report", "--format", "json"]);
+    let merged = report["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .find(|i| i["id"] == "merged-to-main")
+        .expect("the item");
+    assert_eq!(merged["status"], "missing");
+    let detail = merged["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains(&format!(
+            "{short} conflicts on main in apps/worker/lib/main.dart: bring it there by hand"
+        )),
+        "{detail}"
+    );
+    assert_eq!(f.deploys(), [format!("worker/prod-v0.1.1 0.1.1 {tip} hotfix")]);
+    let status = f.json(&["status", "--json"]);
+    let kinds: Vec<&str> = status["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["entry"]["event"].as_str())
+        .collect();
+    assert!(kinds.contains(&"replanned"), "the new plan is journaled: {kinds:?}");
+    assert!(kinds.contains(&"step-done"), "{kinds:?}");
+}

@@ -140,6 +140,9 @@ fn assess(run: &Run, spec: &EvidenceSpec) -> (ItemStatus, String) {
     if let Some(attested) = attested(run, id) {
         return attested;
     }
+    if let Some(detail) = planned(run, id) {
+        return (ItemStatus::Ok, detail);
+    }
     if let Some(detail) = not_stepped(run, id) {
         return (ItemStatus::Missing, detail);
     }
@@ -174,7 +177,7 @@ fn attested(run: &Run, id: &str) -> Option<(ItemStatus, String)> {
 /// Says why a from-tag item no step of the run proves is still open, when
 /// the plan knows more than "no step proves it".
 fn not_stepped(run: &Run, id: &str) -> Option<String> {
-    let release = run.record.plan.from_tag.as_deref()?;
+    let release = run.plan().from_tag.as_deref()?;
     match (id, &release.way_back) {
         ("merged-to-main", Some(WayBack::Backport { branch, .. })) => Some(format!(
             "the fixes wait on {} ({}) for review; once merged to {}, record it with `git hotfix attest merged-to-main --detail \"...\"`",
@@ -182,8 +185,22 @@ fn not_stepped(run: &Run, id: &str) -> Option<String> {
             branch.new.short(),
             run.record.main_branch
         )),
-        ("merged-to-main", None) => Some(format!(
-            "{} already had every fix when the run was planned; record it with `git hotfix attest merged-to-main --detail \"...\"`",
+        ("merged-to-main", Some(WayBack::ByHand { fix, conflicts })) => Some(format!(
+            "{} conflicts on {} in {}: bring it there by hand, then record it with `git hotfix attest merged-to-main --detail \"...\"`",
+            fix.short(),
+            run.record.main_branch,
+            conflicts.join(", ")
+        )),
+        _ => None,
+    }
+}
+
+/// Returns what the plan already proves of a from-tag item no step proves.
+fn planned(run: &Run, id: &str) -> Option<String> {
+    let release = run.plan().from_tag.as_deref()?;
+    match (id, &release.way_back) {
+        ("merged-to-main", Some(WayBack::OnMain)) => Some(format!(
+            "{} already had every fix when the run was planned",
             run.record.main_branch
         )),
         _ => None,
@@ -288,7 +305,7 @@ fn proven(run: &Run, id: &str, entry: &Entry, evidence: &Evidence) -> (ItemStatu
         Evidence::Pushed {
             branch_ref, new, old, ..
         } => {
-            let from = match (id, run.record.plan.from_tag.as_deref()) {
+            let from = match (id, run.plan().from_tag.as_deref()) {
                 ("branch-from-tag", Some(r)) => format!(
                     " from {} ({})",
                     r.production_tag,
@@ -324,7 +341,7 @@ fn proven(run: &Run, id: &str, entry: &Entry, evidence: &Evidence) -> (ItemStatu
 /// Returns what a from-tag build proves for item `id`: the version bump
 /// or the CHANGELOG entry.
 fn built_item(run: &Run, id: &str, when: &str) -> (ItemStatus, String) {
-    let Some(release) = run.record.plan.from_tag.as_deref() else {
+    let Some(release) = run.plan().from_tag.as_deref() else {
         return (ItemStatus::Ok, format!("done {when}"));
     };
     match id {

@@ -10,8 +10,9 @@ use crate::ui::{self, out};
 #[derive(clap::Args, Clone)]
 pub struct FixArgs {
     /// Approved fix on the main branch: a commit, a merge (its merged change), or a range A..B
-    /// (B's first-parent commits since A, oldest first); repeat for several, picked in the order given
-    #[arg(long = "fix", value_name = "REV", required = true, num_args = 1..)]
+    /// (B's first-parent commits since A, oldest first); repeat for several, picked in the order given.
+    /// Strategy from-tag may start without one: it waits for the fix on the hotfix branch
+    #[arg(long = "fix", value_name = "REV", num_args = 1..)]
     pub fixes: Vec<String>,
     /// The commit production runs now (overrides the [production] sources); for strategy
     /// from-tag, the production tag

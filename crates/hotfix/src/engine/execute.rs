@@ -307,7 +307,7 @@ pub(super) fn lock(cx: &Context<'_>, journal: &mut Journal, step: &Step, branch:
 
 pub(super) fn build(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<(), WorkflowError> {
     let run = &journal.run;
-    let confirmed = &run.record.plan;
+    let confirmed = run.plan();
     let rebuilt = run.expected_tip() != &confirmed.release_tip;
     // The plan confirmed at start already wrote these objects, unless this is
     // another clone or a rebuild on a new tip.
@@ -368,24 +368,39 @@ pub(super) fn build(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Res
 /// Recomputes the plan from the run's record onto the tip the run now
 /// expects, with the conflicts resolved so far.
 pub(crate) fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError> {
+    let plan = run.plan();
+    let fixes: Vec<Oid> = plan.picks.iter().map(|p| p.fix.clone()).collect();
+    let branch_tip = plan.from_tag.as_deref().and_then(|t| t.branch_tip.clone());
+    replan_with(cx, run, &fixes, branch_tip)
+}
+
+/// Makes the run's plan again with `fixes` (and, for from-tag, the hotfix
+/// branch's tip they were pushed to).
+pub(crate) fn replan_with(
+    cx: &Context<'_>,
+    run: &Run,
+    fixes: &[Oid],
+    branch_tip: Option<Oid>,
+) -> Result<Plan, WorkflowError> {
     let record = &run.record;
     let main_tip = cx
         .git
         .read_ref(&tracking_ref(&record.remote, &record.main_branch))?
-        .unwrap_or_else(|| record.plan.main_tip.clone());
+        .unwrap_or_else(|| run.plan().main_tip.clone());
     let strategy = strategy::find(&record.strategy).ok_or_else(|| WorkflowError::BlockedOnResume {
         reasons: format!("this git-hotfix does not know strategy `{}`", record.strategy),
     })?;
-    let from_tag = record.plan.from_tag.as_deref();
+    let from_tag = run.plan().from_tag.as_deref();
     let input = PlanInput {
         git: cx.git,
         config: cx.config,
         production: Some(record.plan.production.clone()),
         production_given: from_tag.map(|t| t.production_tag.clone()),
         product: from_tag.map(|t| t.product.clone()),
+        branch_tip,
         release_tip: run.expected_tip().clone(),
         main_tip,
-        fixes: read_fixes(cx.git, &record.fixes)?,
+        fixes: read_fixes(cx.git, fixes)?,
         mainline: record.mainline,
         operator: cx.operator.clone(),
         run_id: run.id.clone(),
@@ -414,7 +429,7 @@ fn built(run: &Run) -> Result<(Oid, Option<crate::record::plan::RestoreCommit>, 
 /// Returns `planned` carried onto what the build made: a rebuild on a new
 /// tip changes the commit pushed and the value expected there.
 fn as_built(run: &Run, planned: &RefMove) -> RefMove {
-    let plan = &run.record.plan;
+    let plan = run.plan();
     let Ok((parent, _, _, new_tip)) = built(run) else {
         return planned.clone();
     };
@@ -773,7 +788,7 @@ pub fn replace_config(
     let strategy = strategy::find(&run.record.strategy).ok_or_else(|| WorkflowError::BlockedOnResume {
         reasons: format!("this git-hotfix does not know strategy `{}`", run.record.strategy),
     })?;
-    let steps = strategy.steps(&run.record.plan, &run.record.named(&config));
+    let steps = strategy.steps(run.plan(), &run.record.named(&config));
     let event = Event::ConfigReplaced {
         config: Box::new(config),
         changed,

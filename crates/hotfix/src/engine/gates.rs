@@ -30,6 +30,9 @@ pub enum Gate {
     Approvals { missing: Vec<String> },
     /// The next step touches production and needs the operator's go (`--yes`).
     Confirmation { step: StepName },
+    /// The run waits for a person to commit the fix on `branch` (from-tag
+    /// without `--fix`).
+    Fix { branch: String },
 }
 
 /// Returns the approval roles of the run's current steps, with whether a
@@ -43,6 +46,11 @@ pub fn approval_roles(run: &Run) -> Option<&crate::config::Approvals> {
 
 /// Returns the gate that holds `step` back, if any.
 pub fn gate_before(cx: &Context<'_>, run: &Run, step: &Step) -> Option<Gate> {
+    if let Action::WaitForFix { branch, base } = &step.action {
+        // A fetch that fails here fails again in the step, which says why.
+        let pushed = super::steps::pushed_fixes(cx, &run.record.remote, branch, base);
+        return matches!(pushed, Ok((commits, _)) if commits.is_empty()).then(|| Gate::Fix { branch: branch.clone() });
+    }
     if let Action::Approvals(approvals) = &step.action {
         let missing = missing_roles(&approvals.roles, run);
         return (!missing.is_empty()).then_some(Gate::Approvals { missing });

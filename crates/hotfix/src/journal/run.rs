@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::git::Oid;
 use crate::record::entry::RunRecord;
 use crate::record::entry::{Approval, Entry, Event, Evidence};
-use crate::record::plan::{Action, Resolution, Step, StepName};
+use crate::record::plan::{Action, Plan, Resolution, Step, StepName};
 use crate::record::v0;
 
 /// An attempt at a step whose command changes production that started and has no
@@ -121,8 +121,10 @@ impl Run {
         self.record.plan.steps = redactor.restore_all(&self.record.plan.steps);
         self.record.plan.steps.v0_names = v0_names;
         for (_, entry) in &mut self.entries {
-            if let Event::ConfigReplaced { steps: Some(steps), .. } = &mut entry.event {
-                **steps = redactor.restore_all(&**steps);
+            match &mut entry.event {
+                Event::ConfigReplaced { steps: Some(steps), .. } => **steps = redactor.restore_all(&**steps),
+                Event::Replanned { plan, .. } => plan.steps = redactor.restore_all(&plan.steps),
+                _ => {}
             }
         }
     }
@@ -171,10 +173,11 @@ impl Run {
     /// (frozen when the run started), or the newest `continue --replan`'s.
     pub fn steps_of(&self, phase: Phase) -> &[Step] {
         let replanned = self.entries.iter().rev().find_map(|(_, e)| match &e.event {
-            Event::ConfigReplaced { steps: Some(steps), .. } => Some(steps),
+            Event::ConfigReplaced { steps: Some(steps), .. } => Some(&**steps),
+            Event::Replanned { plan, .. } => Some(&plan.steps),
             _ => None,
         });
-        let plan = replanned.map_or(&self.record.plan.steps, |s| &**s);
+        let plan = replanned.unwrap_or(&self.record.plan.steps);
         match phase {
             Phase::Hotfix => &plan.hotfix,
             Phase::Rollback => &plan.rollback,
@@ -184,6 +187,20 @@ impl Run {
     /// The steps of the current phase, in order.
     pub fn steps(&self) -> &[Step] {
         self.steps_of(self.phase())
+    }
+
+    /// Returns the plan the run follows: the one made again from what it
+    /// waited for (from-tag's fixes on the hotfix branch), else the one
+    /// confirmed at start.
+    pub fn plan(&self) -> &Plan {
+        self.entries
+            .iter()
+            .rev()
+            .find_map(|(_, e)| match &e.event {
+                Event::Replanned { plan, .. } => Some(&**plan),
+                _ => None,
+            })
+            .unwrap_or(&self.record.plan)
     }
 
     /// Returns true when the rollback puts production's tree on the release
@@ -325,7 +342,7 @@ impl Run {
                 Event::Rebuilt { to_tip, .. } => Some(to_tip),
                 _ => None,
             })
-            .unwrap_or(&self.record.plan.release_tip)
+            .unwrap_or(&self.plan().release_tip)
     }
 
     /// Returns the commit release holds for this run now: the rollback's
@@ -348,16 +365,18 @@ impl Run {
             });
         }
         if !self.moves_release(Phase::Hotfix) {
-            return Some(&self.record.plan.new_tip);
+            return Some(&self.plan().new_tip);
         }
         let release_ref = format!("refs/heads/{}", self.record.release_branch);
-        self.entries_of(Phase::Hotfix).find_map(|e| match &e.event {
-            Event::StepDone {
-                evidence: Evidence::Pushed { branch_ref, new, .. },
-                ..
-            } if *branch_ref == release_ref => Some(new),
-            _ => None,
-        })
+        self.entries_of(Phase::Hotfix)
+            .filter_map(|e| match &e.event {
+                Event::StepDone {
+                    evidence: Evidence::Pushed { branch_ref, new, .. },
+                    ..
+                } if *branch_ref == release_ref => Some(new),
+                _ => None,
+            })
+            .last()
     }
 
     /// Returns true unless `phase`'s steps are known and none moves release

@@ -33,9 +33,6 @@ pub struct HotfixRequest {
 /// remote-tracking refs of the release and main branches.
 pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Result<Plan, Error> {
     session.require_config()?;
-    if request.fixes.is_empty() {
-        return Err(Error::NoFix);
-    }
     let git = &session.git;
     let cfg = &session.config;
     if !git.remote_exists(&cfg.remote)? {
@@ -45,6 +42,9 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     }
     let strategy = strategy::find(&cfg.strategy).expect("the strategy name was validated when the config was read");
     let needs = strategy.inputs();
+    if request.fixes.is_empty() && !needs.fixes_later {
+        return Err(Error::NoFix);
+    }
     if needs.release_branch {
         fetch_release_and_main(session)?;
     } else {
@@ -90,6 +90,7 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
         production,
         production_given: request.production.clone(),
         product: request.product.clone(),
+        branch_tip: None,
         release_tip,
         main_tip,
         fixes: read_fixes(git, &fixes)?,

@@ -116,9 +116,14 @@ pub fn resume(
         ),
         false => None,
     };
+    // A run waiting for the fix on its branch expects the branch to move.
+    let waits_for_fix = journal
+        .run
+        .next_step()
+        .is_some_and(|s| matches!(s.action, crate::record::plan::Action::WaitForFix { .. }));
     let pushed = match journal.run.phase() {
-        Phase::Hotfix => journal.run.release_sha().cloned(),
-        Phase::Rollback => None,
+        Phase::Hotfix if !waits_for_fix => journal.run.release_sha().cloned(),
+        _ => None,
     };
     match (pushed, tip) {
         (_, None) => {}

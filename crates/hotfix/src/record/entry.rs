@@ -86,6 +86,12 @@ pub enum Event {
         lock_ref: String,
         items: Vec<EvidenceItem>,
     },
+    /// The plan made again from what the run waited for (from-tag: the fixes
+    /// a person pushed to the hotfix branch): the steps after follow it.
+    Replanned {
+        plan: Box<Plan>,
+        reason: String,
+    },
     /// `continue --replan`: the remaining steps follow this configuration
     /// (the clone's hotfix.toml then), a person's explicit decision.
     ConfigReplaced {
@@ -160,6 +166,7 @@ impl Event {
             Event::DependencyAllowed { reason } => format!("dependency allowed: {reason}"),
             Event::Finished { .. } => "finished".into(),
             Event::ConfigReplaced { changed, .. } => format!("configuration replaced ({})", changed.join(", ")),
+            Event::Replanned { plan, .. } => format!("plan made again with {} fix(es)", plan.picks.len()),
             Event::StepStarted { step, pgid, host, .. } => {
                 format!("{step} started (process group {pgid} on {host})")
             }
@@ -272,6 +279,13 @@ pub enum Evidence {
         /// Paths release changes relative to production.
         changed_paths: Vec<String>,
         checks: Vec<Check>,
+    },
+    /// Commits a person pushed to the run's branch while it waited for them.
+    FixesPushed {
+        branch_ref: String,
+        /// Oldest first.
+        commits: Vec<CommitSummary>,
+        tip: Oid,
     },
     /// An annotated tag created on the build's commit, by compare-and-swap
     /// (it did not exist), in the push that carried this entry.

@@ -353,6 +353,14 @@ pub struct TagRelease {
     /// How the fix reaches main, if it can.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub way_back: Option<WayBack>,
+    /// True while the run waits for a person to commit the fix on the
+    /// hotfix branch (`start` without `--fix`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub awaiting_fix: bool,
+    /// The hotfix branch's tip the fixes were pushed to, when the plan was
+    /// made again from them: the version commit goes on top of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_tip: Option<Oid>,
 }
 
 /// One version file raised by a from-tag hotfix.
@@ -373,6 +381,10 @@ pub enum WayBack {
     /// Main moved on: the fixes (not the version bump) picked onto main, on a
     /// branch of their own for review, as a backport is.
     Backport { branch: RefMove, commits: Vec<Oid> },
+    /// Main already has every fix.
+    OnMain,
+    /// A fix conflicts on main: a person brings it there.
+    ByHand { fix: Oid, conflicts: Vec<String> },
 }
 
 impl Plan {

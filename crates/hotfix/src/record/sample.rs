@@ -90,6 +90,14 @@ pub fn steps() -> Steps {
         Step::verify_production(&config.verify),
         Step::smoke(&config.smoke),
         Step::new(
+            StepName::new("wait-for-fix").expect("a step name"),
+            "wait for the fix to be committed on the hotfix branch",
+            Action::WaitForFix {
+                branch: "hotfix/billing-v1.4.1".into(),
+                base: oid('2'),
+            },
+        ),
+        Step::new(
             StepName::new("tag-release").expect("a step name"),
             "tag the release commit",
             Action::CreateTag {
@@ -239,6 +247,8 @@ fn plan() -> Plan {
                     new: oid('4'),
                 },
             }),
+            awaiting_fix: false,
+            branch_tip: None,
         })),
     }
 }
@@ -440,6 +450,18 @@ pub fn events() -> Vec<Event> {
                 }],
             },
         ),
+        done(
+            StepName::new("wait-for-fix").expect("a step name"),
+            Evidence::FixesPushed {
+                branch_ref: "refs/heads/hotfix/billing-v1.4.1".into(),
+                commits: vec![commit('8', "fix: rounding of totals")],
+                tip: oid('8'),
+            },
+        ),
+        Event::Replanned {
+            plan: Box::new(plan()),
+            reason: "1 commit(s) pushed to hotfix/billing-v1.4.1 since 2222222".into(),
+        },
         done(
             StepName::new("tag-release").expect("a step name"),
             Evidence::Tagged {

@@ -273,6 +273,10 @@ pub enum Action {
     CreateTag { tag: String, message: String },
     /// Rollback: puts production's tree on `branch` again, by compare-and-swap.
     RestoreRelease { branch: String },
+    /// Waits until commits are pushed to `branch` on top of `base` (a person
+    /// commits the fix there); then the plan is made again with those
+    /// commits as the fixes, and the run follows it.
+    WaitForFix { branch: String, base: Oid },
     /// A step the run planned whose parameters this clone cannot give (a
     /// format-0 run whose configuration lacks `key`): it fails when reached.
     Unconfigured { key: String },
@@ -293,6 +297,7 @@ impl Action {
             Action::Smoke { .. } => "smoke",
             Action::CreateTag { .. } => "create-tag",
             Action::RestoreRelease { .. } => "restore-release",
+            Action::WaitForFix { .. } => "wait-for-fix",
             Action::Unconfigured { .. } => "unconfigured",
         }
     }

@@ -46,6 +46,7 @@ impl Event {
         match self {
             Event::RunCreated(record) => record.validate(),
             Event::ConfigReplaced { steps: Some(steps), .. } => steps.validate("the replan"),
+            Event::Replanned { plan, .. } => plan.steps.validate("the plan made again"),
             _ => Ok(()),
         }
     }
@@ -88,7 +89,9 @@ impl Step {
             None => Ok(()),
         };
         match &self.action {
-            Action::Lock { branch: b } | Action::RestoreRelease { branch: b } => branch("action.branch", b),
+            Action::Lock { branch: b }
+            | Action::RestoreRelease { branch: b }
+            | Action::WaitForFix { branch: b, .. } => branch("action.branch", b),
             Action::VerifyRelease { branch: b, .. } => branch("action.branch", b),
             Action::Push(push) => match push.name.strip_prefix("refs/heads/") {
                 Some(b) => branch_name_problem(b).map_or(Ok(()), |why| {

@@ -28,6 +28,9 @@ pub struct PlanInput<'a> {
     pub production_given: Option<String>,
     /// `--product`: which product of `[products]` a from-tag run is for.
     pub product: Option<String>,
+    /// The tip of the run's own branch the fixes were pushed to (from-tag,
+    /// after `start` without `--fix`): the plan builds on it.
+    pub branch_tip: Option<Oid>,
     /// Release's tip as read from the remote.
     pub release_tip: Oid,
     /// Main's tip as read from the remote.
@@ -60,6 +63,7 @@ pub trait Strategy: Sync {
         Inputs {
             release_branch: true,
             tags: false,
+            fixes_later: false,
         }
     }
     /// Returns the runbook's checklist: each item and what proves it.
@@ -85,6 +89,9 @@ pub struct Inputs {
     pub release_branch: bool,
     /// The remote's tags.
     pub tags: bool,
+    /// The fixes may come later: `start` without `--fix` waits for a person
+    /// to commit them on the run's branch.
+    pub fixes_later: bool,
 }
 
 /// Returns the steps after the release is pushed and proven that `config`

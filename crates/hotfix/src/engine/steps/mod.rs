@@ -2,6 +2,10 @@
 //! journal and the remote already hold, so carrying a step out again after a
 //! crash converges on the same state; each journals its own evidence.
 
+mod wait_for_fix;
+
+pub(crate) use wait_for_fix::pushed_fixes;
+
 use crate::engine::execute::{self, Context};
 use crate::engine::{gates, WorkflowError};
 use crate::journal::Journal;
@@ -21,6 +25,7 @@ pub(crate) fn perform(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> R
         Action::Smoke { checks } => gates::smoke(cx, journal, step, checks),
         Action::CreateTag { tag, message } => execute::create_tag(cx, journal, step, tag, message),
         Action::RestoreRelease { branch } => gates::rollback_restore(cx, journal, step, branch),
+        Action::WaitForFix { branch, base } => wait_for_fix::wait_for_fix(cx, journal, step, branch, base),
         Action::Unconfigured { key } => Err(WorkflowError::GateNotConfigured {
             step: step.name.clone(),
             key: key.clone(),

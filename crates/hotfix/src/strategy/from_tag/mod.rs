@@ -35,6 +35,8 @@ impl FromTag {
     pub const PUSH_BACKPORT: StepName = StepName::known("push-backport");
     pub const TAG: StepName = StepName::known("tag");
     pub const REDEPLOY: StepName = StepName::known("redeploy-production-tag");
+    pub const CREATE_BRANCH: StepName = StepName::known("create-hotfix-branch");
+    pub const WAIT_FOR_FIX: StepName = StepName::known("wait-for-fix");
 }
 
 impl Strategy for FromTag {
@@ -50,6 +52,7 @@ impl Strategy for FromTag {
         Inputs {
             release_branch: false,
             tags: true,
+            fixes_later: true,
         }
     }
 
@@ -94,7 +97,67 @@ impl Strategy for FromTag {
             ),
         )];
         checks.push(version_check(&hv.production.version, &hv.next));
+        if input.fixes.is_empty() {
+            checks.push(tag_free_check(git, &tag)?);
+            checks.push(Check::new(
+                "fix-awaited",
+                CheckStatus::Pass,
+                format!(
+                    "no --fix: start pushes {branch} at {} and waits for the fix to be committed there",
+                    hv.production.name
+                ),
+            ));
+            let mut plan = Plan {
+                strategy: self.name().to_string(),
+                remote: input.config.remote.clone(),
+                release_branch: branch.clone(),
+                main_branch: input.config.branches.main.clone(),
+                release_tip: production_commit.clone(),
+                main_tip: input.main_tip.clone(),
+                production,
+                production_tree: base.tree.clone(),
+                restore: None,
+                picks: Vec::new(),
+                release_tree: base.tree.clone(),
+                new_tip: production_commit.clone(),
+                extra_commits: Vec::new(),
+                scope: crate::record::plan::Scope::default(),
+                checks,
+                steps: Steps::default(),
+                from_tag: Some(Box::new(TagRelease {
+                    product: product.name.clone(),
+                    production_tag: hv.production.name.clone(),
+                    production_version: hv.production.version.to_string(),
+                    version: version.to_string(),
+                    tag,
+                    branch,
+                    skipped: hv.next.skipped.clone(),
+                    build: hv.build.as_ref().map(|b| b.build),
+                    version_commit: production_commit,
+                    version_files: Vec::new(),
+                    changelog: product.changelog.clone(),
+                    way_back: None,
+                    awaiting_fix: true,
+                    branch_tip: None,
+                })),
+            };
+            plan.steps = self.steps(&plan, input.config);
+            return Ok(plan);
+        }
         let (picks, onto, onto_tree, pick_checks) = pick_all(git, input, &base, &trailers)?;
+        if let Some(tip) = &input.branch_tip {
+            if onto != *tip {
+                checks.push(Check::new(
+                    "fixes-on-branch",
+                    CheckStatus::Block,
+                    format!(
+                        "the commits on {branch} do not sit on {} as one line up to its tip {}: push them as commits on top of the tag",
+                        hv.production.name,
+                        tip.short()
+                    ),
+                ));
+            }
+        }
         checks.extend(pick_checks);
         let conflicted = picks.iter().any(|p| p.status == PickStatus::Conflict);
         if !picks.iter().any(|p| p.status.is_applied()) && !conflicted {
@@ -231,6 +294,8 @@ impl Strategy for FromTag {
                 version_files,
                 changelog: bumped.and_then(|b| b.changelog),
                 way_back,
+                awaiting_fix: false,
+                branch_tip: input.branch_tip.clone(),
             })),
         };
         plan.steps = self.steps(&plan, input.config);
@@ -246,9 +311,41 @@ impl Strategy for FromTag {
         let Some(release) = plan.from_tag.as_deref() else {
             return Steps::default();
         };
+        if release.awaiting_fix {
+            let create = RefMove {
+                name: format!("refs/heads/{}", release.branch),
+                expected: None,
+                new: plan.new_tip.clone(),
+            };
+            let hotfix = vec![
+                Step::record_production(),
+                Step::lock(&release.branch),
+                Step::new(
+                    Self::CREATE_BRANCH,
+                    format!(
+                        "create {} at {} (it must not exist)",
+                        release.branch, release.production_tag
+                    ),
+                    Action::Push(create),
+                ),
+                Step::new(
+                    Self::WAIT_FOR_FIX,
+                    format!("wait for the fix to be committed on {}", release.branch),
+                    Action::WaitForFix {
+                        branch: release.branch.clone(),
+                        base: plan.new_tip.clone(),
+                    },
+                ),
+            ];
+            return Steps {
+                hotfix,
+                rollback: Vec::new(),
+                v0_names: Vec::new(),
+            };
+        }
         let push = RefMove {
             name: format!("refs/heads/{}", release.branch),
-            expected: None,
+            expected: release.branch_tip.clone(),
             new: plan.new_tip.clone(),
         };
         let also: Vec<String> = release
@@ -263,7 +360,10 @@ impl Strategy for FromTag {
             Step::build(),
             Step::new(
                 Self::PUSH_BRANCH,
-                format!("push {} (it must not exist)", release.branch),
+                match &release.branch_tip {
+                    None => format!("push {} (it must not exist)", release.branch),
+                    Some(tip) => format!("push the version commit onto {} (at {})", release.branch, tip.short()),
+                },
                 Action::Push(push),
             ),
             Step::verify_release(&release.branch, also),
@@ -294,7 +394,7 @@ impl Strategy for FromTag {
                 ),
                 Action::Push(branch.clone()),
             )),
-            None => {}
+            Some(WayBack::OnMain | WayBack::ByHand { .. }) | None => {}
         }
         let tagged = |tag: &str, version: &str| {
             vec![
@@ -597,7 +697,10 @@ fn way_back(
                         crate::record::plan::list_paths(&onto_main.conflicts)
                     ),
                 ));
-                return Ok(None);
+                return Ok(Some(WayBack::ByHand {
+                    fix: fix.id.clone(),
+                    conflicts: onto_main.conflicts.clone(),
+                }));
             }
         }
     }
@@ -607,7 +710,7 @@ fn way_back(
             CheckStatus::Pass,
             format!("{main_branch} already has every fix"),
         ));
-        return Ok(None);
+        return Ok(Some(WayBack::OnMain));
     }
     let first = picks
         .iter()
