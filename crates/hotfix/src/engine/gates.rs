@@ -1,26 +1,24 @@
 //! The release gates after release is pushed and verified (seeds 000-003):
 //! approvals, the release job, the production deploy, production
 //! verification, smoke checks, rollback, and the announcements of each.
+//! The steps themselves are in [`super::steps`]; this module holds what
+//! holds them back (the gates, an open attempt), the operator's decisions
+//! (approve, attest, rerun, roll back) and the announcements.
 //!
 //! Each step touching production first checks that release still holds the
 //! commit this run pushed, so nothing deploys a release nobody approved.
 
-use std::time::Duration;
-
 use crate::git::{tracking_ref, Oid, RefUpdate};
 use crate::journal::{
-    person_of, Approval, Event, Evidence, Journal, JournalError, JournalStore, OpenAttempt, Phase, Run, SmokeResult,
+    person_of, Approval, Event, Evidence, Journal, JournalError, JournalStore, OpenAttempt, Phase, Run,
 };
-use crate::providers::command::{self, CommandOutcome, Job};
-use crate::providers::{http, notify};
+use crate::providers::command;
+use crate::providers::notify;
 use crate::report;
 
-use crate::config::{Smoke, Verify};
-use crate::engine::execute::{append_local, done, is_stale, mirror, push_with_journal, read_tree, Context};
+use crate::engine::execute::{append_local, done, is_stale, push_with_journal, Context};
 use crate::engine::WorkflowError;
-use crate::pick::{self, RunTrailers};
 use crate::record::plan::{Action, Step, StepName};
-use crate::record::step::CommandStep;
 
 /// Where a run waits for a person.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -71,7 +69,7 @@ pub fn missing_roles(roles: &[String], run: &Run) -> Vec<String> {
 }
 
 /// Returns the commit this run put on release, or why there is none to `what`.
-fn pushed_sha(run: &Run, what: &'static str) -> Result<Oid, WorkflowError> {
+pub(super) fn pushed_sha(run: &Run, what: &'static str) -> Result<Oid, WorkflowError> {
     run.release_sha().cloned().ok_or_else(|| WorkflowError::NotPushed {
         id: run.id.clone(),
         what,
@@ -80,7 +78,7 @@ fn pushed_sha(run: &Run, what: &'static str) -> Result<Oid, WorkflowError> {
 
 /// Checks that the remote release still holds the commit this run put
 /// there, and returns it.
-fn release_unmoved(cx: &Context<'_>, run: &Run) -> Result<Oid, WorkflowError> {
+pub(super) fn release_unmoved(cx: &Context<'_>, run: &Run) -> Result<Oid, WorkflowError> {
     let record = &run.record;
     let expected = pushed_sha(run, "deploy")?;
     if run.phase() == Phase::Rollback && !run.rollback_restores() {
@@ -112,142 +110,6 @@ pub fn production_touched(run: &Run) -> bool {
                     | Event::StepStarted { step: s, .. }
                     | Event::StepInterrupted { step: s, .. } if s == step)
             })
-    })
-}
-
-pub(super) fn approvals(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<(), WorkflowError> {
-    release_unmoved(cx, &journal.run)?;
-    let approvals = journal.run.approvals().into_iter().cloned().collect();
-    append_local(cx, journal, vec![done(step, Evidence::Approvals { approvals })])?;
-    Ok(())
-}
-
-/// The facts every team command gets, as `HOTFIX_*` variables.
-fn command_env(cx: &Context<'_>, run: &Run, release_sha: &Oid) -> Vec<(String, String)> {
-    let record = &run.record;
-    let phase = match run.phase() {
-        Phase::Hotfix => "hotfix",
-        Phase::Rollback => "rollback",
-    };
-    [
-        ("HOTFIX_RUN_ID", run.id.clone()),
-        ("HOTFIX_PHASE", phase.to_string()),
-        ("HOTFIX_RELEASE_SHA", release_sha.to_string()),
-        ("HOTFIX_PRODUCTION_SHA", record.plan.production.commit.to_string()),
-        ("HOTFIX_SERVICE", cx.config.service.clone().unwrap_or_default()),
-        ("HOTFIX_RELEASE_BRANCH", record.release_branch.clone()),
-        ("HOTFIX_REMOTE", record.remote.clone()),
-        ("HOTFIX_SEVERITY", record.severity.as_str().to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
-/// Runs a command that only reads production (a smoke check); a stop
-/// request ends it, journaled as interrupted.
-fn run_command(
-    cx: &Context<'_>,
-    journal: &mut Journal,
-    step: &StepName,
-    command: &str,
-    timeout: Duration,
-    env: &[(String, String)],
-) -> Result<CommandOutcome, WorkflowError> {
-    let job = command_job(cx, command, timeout, env);
-    let outcome = command::run(&job, cx.redactor, cx.stop, &mut |_, line| {
-        cx.progress.output(step, line)
-    })
-    .map_err(|e| not_started(cx, step, command, &e))?;
-    settle_interrupt(cx, journal, step, outcome, false)
-}
-
-/// Runs the command of a step that changes production (release job,
-/// deploy). Its shell is spawned held at a gate; the `step-started` entry
-/// with its process group is pushed to the remote journal by
-/// compare-and-swap; only then is the gate opened. If the push loses (another
-/// operator moved the run on) or git-hotfix dies before, nothing runs.
-fn run_guarded(
-    cx: &Context<'_>,
-    journal: &mut Journal,
-    step: &StepName,
-    command: &str,
-    timeout: Duration,
-    env: &[(String, String)],
-) -> Result<CommandOutcome, WorkflowError> {
-    // A stop asked for while release was being checked: nothing has started yet.
-    if let Some(signal) = cx.stop.raised() {
-        return Err(WorkflowError::Interrupted {
-            step: step.clone(),
-            signal: signal.name().to_string(),
-            during_command: false,
-            may_have_run: false,
-        });
-    }
-    let job = command_job(cx, command, timeout, env);
-    let gated = command::spawn_gated(&job).map_err(|e| not_started(cx, step, command, &e))?;
-    let started = Event::StepStarted {
-        step: step.clone(),
-        pgid: gated.pgid(),
-        host: cx.actor.host.clone(),
-        command: cx.redactor.redact(command),
-    };
-    let fault = format!("{step}-started:after-remote");
-    let pushed = push_with_journal(cx, journal, vec![started], Vec::new(), &fault)?;
-    if !pushed.accepted() {
-        return Err(JournalError::Contended { id: journal.id.clone() }.into());
-    }
-    let outcome = gated
-        .go(&job, cx.redactor, cx.stop, &mut |_, line| {
-            cx.progress.output(step, line)
-        })
-        .map_err(|e| not_started(cx, step, command, &e))?;
-    settle_interrupt(cx, journal, step, outcome, true)
-}
-
-fn command_job<'a>(cx: &'a Context<'_>, command: &'a str, timeout: Duration, env: &'a [(String, String)]) -> Job<'a> {
-    Job {
-        command,
-        dir: cx.git.work_tree().unwrap_or(cx.git.git_dir()),
-        env,
-        timeout,
-    }
-}
-
-fn not_started(cx: &Context<'_>, step: &StepName, command: &str, e: &std::io::Error) -> WorkflowError {
-    WorkflowError::ProductionStepFailed {
-        step: step.clone(),
-        reason: format!("could not start `sh -c {}`: {e}", cx.redactor.redact(command)),
-        evidence: None,
-        rollback: false,
-    }
-}
-
-/// Journals a command the operator stopped (with its output tail) and ends
-/// the step as interrupted; passes any other outcome on.
-fn settle_interrupt(
-    cx: &Context<'_>,
-    journal: &mut Journal,
-    step: &StepName,
-    outcome: CommandOutcome,
-    may_have_run: bool,
-) -> Result<CommandOutcome, WorkflowError> {
-    let Some(signal) = outcome.interrupted.clone() else {
-        return Ok(outcome);
-    };
-    let event = Event::StepInterrupted {
-        step: step.clone(),
-        signal: signal.clone(),
-        outcome: Some(outcome),
-    };
-    append_local(cx, journal, vec![event])?;
-    // Other clones must see it too; a remote out of reach gets it with the next push.
-    let _ = mirror(cx, journal);
-    Err(WorkflowError::Interrupted {
-        step: step.clone(),
-        signal,
-        during_command: true,
-        may_have_run,
     })
 }
 
@@ -287,7 +149,7 @@ pub fn allow_rerun(cx: &Context<'_>, journal: &mut Journal, step: &StepName) -> 
 }
 
 /// Fails `step` with its evidence when `ok` is false; else journals it as done.
-fn conclude(
+pub(super) fn conclude(
     cx: &Context<'_>,
     journal: &mut Journal,
     step: &Step,
@@ -310,225 +172,8 @@ fn conclude(
     }
 }
 
-fn command_verdict(what: &str, outcome: &CommandOutcome) -> Result<(), String> {
-    if outcome.succeeded() {
-        Ok(())
-    } else {
-        Err(format!("{what} {}", outcome.describe()))
-    }
-}
-
 fn is_release_job(step: &Step) -> bool {
     matches!(&step.action, Action::Command(c) if c.release_job.is_some())
-}
-
-/// Runs a team command: a release job (never a forbidden one) or a deploy.
-/// A command that changes production runs guarded (its start is on the
-/// remote journal first) and only while release holds what this run pushed.
-pub(super) fn command(
-    cx: &Context<'_>,
-    journal: &mut Journal,
-    step: &Step,
-    command: &CommandStep,
-) -> Result<(), WorkflowError> {
-    if let Some(job) = &command.release_job {
-        if let Some(forbidden) = job.forbidden() {
-            return Err(WorkflowError::ForbiddenAction {
-                action: job.action.clone(),
-                forbidden: forbidden.to_string(),
-            });
-        }
-    }
-    let release_sha = release_unmoved(cx, &journal.run)?;
-    let mut env = command_env(cx, &journal.run, &release_sha);
-    env.extend(command.env.iter().cloned());
-    let outcome = if command.changes_production {
-        run_guarded(cx, journal, &step.name, &command.command, command.timeout, &env)?
-    } else {
-        run_command(cx, journal, &step.name, &command.command, command.timeout, &env)?
-    };
-    let (ok, evidence) = match &command.release_job {
-        Some(job) => (
-            command_verdict(&format!("release job `{}`", job.action), &outcome),
-            Evidence::ReleaseAction {
-                action: job.action.clone(),
-                project: job.project.as_deref().map(|p| cx.redactor.redact(p)),
-                confirm: job.confirm,
-                release_sha,
-                outcome,
-            },
-        ),
-        None => (
-            command_verdict("the deploy", &outcome),
-            Evidence::Deployed { release_sha, outcome },
-        ),
-    };
-    conclude(cx, journal, step, ok, evidence)?;
-    publish_end(cx, journal);
-    Ok(())
-}
-
-/// Pushes how a production command ended, beside its start, as soon as it
-/// is known: other clones must not take a finished deploy for one that may
-/// still run. A remote out of reach gets it with the next push.
-fn publish_end(cx: &Context<'_>, journal: &mut Journal) {
-    let _ = mirror(cx, journal);
-}
-
-pub(super) fn verify_production(
-    cx: &Context<'_>,
-    journal: &mut Journal,
-    step: &Step,
-    verify: &Verify,
-) -> Result<(), WorkflowError> {
-    let checks = &verify.http;
-    if checks.is_empty() {
-        return Err(WorkflowError::GateNotConfigured {
-            step: step.name.clone(),
-            key: "[[verify.http]]".into(),
-        });
-    }
-    let release_sha = pushed_sha(&journal.run, "verify")?;
-    let mut verdicts = Vec::new();
-    for check in checks {
-        let url = cx.redactor.redact(&check.url);
-        let verdict = http::poll(
-            check,
-            release_sha.as_str(),
-            cx.redactor,
-            cx.stop,
-            &mut |attempt, elapsed, seen| cx.progress.polling(&url, attempt, elapsed, seen),
-        );
-        if let Some(signal) = cx.stop.raised() {
-            // Verification only reads production: nothing to record but the stop.
-            return Err(WorkflowError::Interrupted {
-                step: step.name.clone(),
-                signal: signal.name().to_string(),
-                during_command: false,
-                may_have_run: false,
-            });
-        }
-        let ok = verdict.ok;
-        verdicts.push(verdict);
-        if !ok {
-            break;
-        }
-    }
-    let ok = match verdicts.iter().find(|v| !v.ok) {
-        None => Ok(()),
-        Some(v) => Err(format!(
-            "production did not report {} with HTTP {} within {:.0} s: {} last answered {}",
-            release_sha.short(),
-            v.expect_status,
-            v.duration_ms as f64 / 1000.0,
-            v.url,
-            v.last.describe()
-        )),
-    };
-    let monitor_until = verify.monitor.map(|m| cx.ambient.now() + m.as_secs() as i64);
-    let evidence = Evidence::ProductionVerified {
-        release_sha,
-        checks: verdicts,
-        monitor_until,
-    };
-    conclude(cx, journal, step, ok, evidence)
-}
-
-pub(super) fn smoke(
-    cx: &Context<'_>,
-    journal: &mut Journal,
-    step: &Step,
-    checks: &[Smoke],
-) -> Result<(), WorkflowError> {
-    let release_sha = pushed_sha(&journal.run, "smoke-test")?;
-    let env = command_env(cx, &journal.run, &release_sha);
-    let mut results = Vec::new();
-    for check in checks {
-        let outcome = run_command(cx, journal, &step.name, &check.command, check.timeout, &env)?;
-        results.push(SmokeResult {
-            name: cx.redactor.redact(check.label()),
-            outcome,
-        });
-    }
-    let failed: Vec<String> = results
-        .iter()
-        .filter(|r| !r.outcome.succeeded())
-        .map(|r| format!("`{}` {}", r.name, r.outcome.describe()))
-        .collect();
-    let ok = if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("smoke check(s) failed: {}", failed.join("; ")))
-    };
-    conclude(cx, journal, step, ok, Evidence::Smoke { results })
-}
-
-/// Restores release to production's tree on top of whatever release holds
-/// now, by compare-and-swap on the tip just read.
-pub(super) fn rollback_restore(
-    cx: &Context<'_>,
-    journal: &mut Journal,
-    step: &Step,
-    branch: &str,
-) -> Result<(), WorkflowError> {
-    let record = journal.run.record.clone();
-    let branch_ref = format!("refs/heads/{branch}");
-    cx.git.fetch_branches(&record.remote, &[branch])?;
-    let tip =
-        cx.git
-            .read_ref(&tracking_ref(&record.remote, branch))?
-            .ok_or_else(|| WorkflowError::VerificationFailed {
-                reasons: format!("{branch} no longer exists on {}", record.remote),
-            })?;
-    let production = record.plan.production.commit.clone();
-    let tree = record.plan.production_tree.clone();
-    let evidence = |old: &Oid, new: &Oid, already| Evidence::RolledBack {
-        branch_ref: branch_ref.clone(),
-        old: old.clone(),
-        new: new.clone(),
-        production: production.clone(),
-        tree: tree.clone(),
-        already,
-    };
-    if read_tree(cx.git, &tip)? == tree {
-        let event = done(step, evidence(&tip, &tip, true));
-        append_local(cx, journal, vec![event])?;
-        return Ok(());
-    }
-    let trailers = RunTrailers {
-        run_id: &journal.id,
-        production: &production,
-    };
-    let reason = journal
-        .run
-        .entries
-        .iter()
-        .rev()
-        .find_map(|(_, e)| match &e.event {
-            Event::RollbackStarted { reason } => Some(reason.clone()),
-            _ => None,
-        })
-        .unwrap_or_default();
-    let restore = pick::write_rollback_commit(cx.git, &tree, &tip, &cx.signature_now(), &trailers, &reason)?;
-    let update = RefUpdate {
-        name: branch_ref.clone(),
-        new: Some(restore.clone()),
-        expected: Some(tip.clone()),
-    };
-    let event = done(step, evidence(&tip, &restore, false));
-    let outcome = push_with_journal(cx, journal, vec![event], vec![update], "rollback-restore:after-remote")?;
-    if outcome.accepted() {
-        return Ok(());
-    }
-    if is_stale(&outcome, &crate::journal::JournalStore::run_ref(&journal.id)) {
-        return Err(JournalError::Contended { id: journal.id.clone() }.into());
-    }
-    Err(WorkflowError::ReleaseMoved {
-        found: cx.git.remote_ref(&record.remote, &branch_ref)?,
-        branch: branch.to_string(),
-        expected: tip,
-        unexpected: Vec::new(),
-    })
 }
 
 /// Records that the rollback begins; its steps follow with `run_steps`.

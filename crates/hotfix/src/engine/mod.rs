@@ -1,5 +1,6 @@
 //! The engine: carries a run's steps out against the journal ([`execute`]),
-//! with the gates that hold production steps back ([`gates`]).
+//! with the gates that hold production steps back ([`gates`]) and one
+//! handler per step kind ([`steps`]).
 
 pub mod execute;
 pub mod gates;

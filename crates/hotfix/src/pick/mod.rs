@@ -2,9 +2,11 @@
 //! (`merge-tree --write-tree --merge-base=<fix's parent> <onto> <fix>`), then a
 //! commit written with `commit-tree`, message and author as `cherry-pick -x` gives.
 
+pub mod checks;
 pub mod dependency;
 pub mod glob;
 pub mod names;
+pub mod onto;
 pub mod resolve;
 
 use crate::git::{CommitInfo, CommitSummary, Git, GitError, NewCommit, Oid, Signature};

@@ -14,6 +14,7 @@ use crate::git::{CommitInfo, Git, Oid, Signature};
 use crate::providers::production::ProductionSha;
 
 use crate::engine::WorkflowError;
+use crate::pick::onto::PickRun;
 use crate::record::plan::{Plan, Resolution, Step, Steps};
 
 /// What a strategy needs to compute a plan: everything already read and resolved.
@@ -50,6 +51,19 @@ pub struct PlanInput<'a> {
     /// The reason the operator gave to go on with a production commit the
     /// sources contradict or release never held (`--production-override`).
     pub production_override: Option<String>,
+}
+
+impl PlanInput<'_> {
+    /// Returns what picking a fix takes from this input.
+    pub(crate) fn pick_run(&self) -> PickRun<'_> {
+        PickRun {
+            release_tip: &self.release_tip,
+            main_tip: &self.main_tip,
+            mainline: self.mainline,
+            resolutions: &self.resolutions,
+            operator: &self.operator,
+        }
+    }
 }
 
 /// A runbook turned into a plan.

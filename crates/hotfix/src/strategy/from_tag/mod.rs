@@ -18,13 +18,14 @@ use std::collections::BTreeSet;
 use crate::config::{Config, Product};
 use crate::engine::WorkflowError;
 use crate::git::{CommitInfo, Git, NewCommit, Oid};
+use crate::pick::checks::{pick_checks, scope, scope_checks};
+use crate::pick::onto::{pending_pick, pick_one, Target};
 use crate::pick::RunTrailers;
 use crate::providers::production::{ProductionReading, ProductionSha};
 use crate::record::plan::{
     Check, CheckStatus, Pick, PickStatus, Plan, RefMove, Step, StepName, Steps, TagRelease, VersionBump, WayBack,
 };
 use crate::record::step::{Action, CommandStep};
-use crate::strategy::restore_release::{self, Target};
 use crate::strategy::{self as strategies, Inputs, PlanInput, Strategy};
 
 pub struct FromTag;
@@ -261,8 +262,8 @@ impl Strategy for FromTag {
                 ));
             }
         }
-        let scope = restore_release::scope(git, &base.tree, &release_tree, &input.config.checks.migrations)?;
-        checks.extend(restore_release::scope_checks(&scope, picks.len(), &input.config.checks));
+        let scope = scope(git, &base.tree, &release_tree, &input.config.checks.migrations)?;
+        checks.extend(scope_checks(&scope, picks.len(), &input.config.checks));
 
         let mut plan = Plan {
             strategy: self.name().to_string(),
@@ -537,20 +538,20 @@ fn pick_all(
     for fix in &input.fixes {
         checks.push(on_main_check(git, input, fix)?);
         if stopped {
-            picks.push(restore_release::pending_pick(git, fix, input.mainline, &onto_tree)?);
+            picks.push(pending_pick(git, fix, input.mainline, &onto_tree)?);
             continue;
         }
         let target = Target {
             commit: &onto,
             tree: &onto_tree,
         };
-        let mut pick = restore_release::pick_one(git, input, &base.id, &target, fix, trailers)?;
+        let mut pick = pick_one(git, &input.pick_run(), &base.id, &target, fix, trailers)?;
         // A fix made right on the tag (on the hotfix branch, as seed 003
         // does it) is taken as it is, so main can fast-forward to it.
         if pick.status == PickStatus::Clean && fix.parents == [onto.clone()] && pick.tree == fix.tree {
             pick.commit = Some(fix.id.clone());
         }
-        checks.extend(restore_release::pick_checks(&pick, input.allow_dependency.as_deref()));
+        checks.extend(pick_checks(&pick, input.allow_dependency.as_deref()));
         if let Some(c) = &pick.commit {
             onto = c.clone();
             onto_tree = pick.tree.clone();
@@ -679,7 +680,7 @@ fn way_back(
             commit: &onto,
             tree: &onto_tree,
         };
-        let onto_main = restore_release::pick_one(git, input, &input.main_tip, &target, &fix, trailers)?;
+        let onto_main = pick_one(git, &input.pick_run(), &input.main_tip, &target, &fix, trailers)?;
         match onto_main.status {
             PickStatus::Clean => {
                 onto = onto_main.commit.clone().unwrap_or(onto);

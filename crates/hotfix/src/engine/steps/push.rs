@@ -1,0 +1,125 @@
+//! Pushes the built commits to a branch by compare-and-swap on the tip the
+//! run expects, atomically with the journal. Run again, it sees the branch
+//! already at the built commit and only journals that.
+
+use crate::engine::execute::{append_local, built, done, is_stale, push_with_journal, Context};
+use crate::engine::WorkflowError;
+use crate::git::RefUpdate;
+use crate::journal::{Event, Evidence, Journal, JournalError, JournalStore, Run};
+use crate::record::plan::Step;
+use crate::record::step::RefMove;
+
+/// Returns `planned` carried onto what the build made: a rebuild on a new
+/// tip changes the commit pushed and the value expected there.
+fn as_built(run: &Run, planned: &RefMove) -> RefMove {
+    let plan = run.plan();
+    let Ok((parent, _, _, new_tip)) = built(run) else {
+        return planned.clone();
+    };
+    RefMove {
+        name: planned.name.clone(),
+        expected: match &planned.expected {
+            Some(e) if *e == plan.release_tip => Some(parent),
+            other => other.clone(),
+        },
+        new: if planned.new == plan.new_tip {
+            new_tip
+        } else {
+            planned.new.clone()
+        },
+    }
+}
+
+pub(super) fn push(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: &Step,
+    planned: &RefMove,
+) -> Result<(), WorkflowError> {
+    let RefMove {
+        name: branch_ref,
+        expected,
+        new: new_tip,
+    } = as_built(&journal.run, planned);
+    if !cx.git.has_object(&new_tip)? {
+        // Another clone built these commits and stopped before pushing them:
+        // nothing of them is on the remote, so build again here.
+        let expected = journal.run.expected_tip().clone();
+        let event = Event::Rebuilt {
+            from_tip: expected.clone(),
+            to_tip: expected,
+            reason: format!(
+                "the built commits ({}) are not in this clone; building them here",
+                new_tip.short()
+            ),
+        };
+        append_local(cx, journal, vec![event])?;
+        return Ok(());
+    }
+    let remote = journal.run.record.remote.clone();
+    let branch = branch_ref
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&branch_ref)
+        .to_string();
+    let pushed = |already| {
+        done(
+            step,
+            Evidence::Pushed {
+                branch_ref: branch_ref.clone(),
+                old: expected.clone(),
+                new: new_tip.clone(),
+                already,
+            },
+        )
+    };
+    let update = RefUpdate {
+        name: branch_ref.clone(),
+        new: Some(new_tip.clone()),
+        expected: expected.clone(),
+    };
+    let fault = format!("{}:after-remote", step.name);
+    let outcome = push_with_journal(cx, journal, vec![pushed(false)], vec![update], &fault)?;
+    if outcome.accepted() {
+        return Ok(());
+    }
+    if is_stale(&outcome, &JournalStore::run_ref(&journal.id)) {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    let found = cx.git.remote_ref(&remote, &branch_ref)?;
+    if found.as_ref() == Some(&new_tip) {
+        // An earlier attempt pushed release but not its journal entry.
+        append_local(cx, journal, vec![pushed(true)])?;
+        return Ok(());
+    }
+    if !is_stale(&outcome, &branch_ref) {
+        let detail = outcome
+            .rejected()
+            .map(|r| format!("{} {}", r.name, r.summary))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(WorkflowError::PushRefused { detail });
+    }
+    let Some(parent) = expected else {
+        return Err(WorkflowError::RefExists {
+            name: branch_ref,
+            found,
+        });
+    };
+    let unexpected = match &found {
+        Some(tip) => {
+            cx.git.fetch_branches(&remote, &[&branch])?;
+            if cx.git.is_ancestor(&parent, tip)? {
+                cx.git.first_parent_chain(&parent, tip)?
+            } else {
+                cx.git.first_parent_chain(&new_tip, tip)?
+            }
+        }
+        None => Vec::new(),
+    };
+    Err(WorkflowError::ReleaseMoved {
+        branch,
+        expected: parent,
+        found,
+        unexpected,
+    })
+}
