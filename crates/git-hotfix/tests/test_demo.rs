@@ -30,3 +30,75 @@ fn the_demo_runs_the_whole_runbook_and_writes_a_complete_incident_record() {
     let release = s.git(&dir.join("origin.git"), &["rev-parse", "refs/heads/release"]);
     assert_eq!(deployed.trim(), release, "the service runs the release commit");
 }
+
+#[test]
+fn test_demo_from_tag_hotfixes_one_product_from_its_tag_and_leaves_the_other_alone() {
+    let s = Scenario::new();
+    let dir = s.root().join("demo");
+    let demo = s.hotfix(
+        s.root(),
+        &[
+            "demo",
+            "--strategy",
+            "from-tag",
+            "--dir",
+            dir.to_str().expect("utf-8 temp path"),
+        ],
+    );
+    demo.expect_code(0);
+    let lines: Vec<&str> = demo.stdout.lines().collect();
+    for line in [
+        "$ git hotfix plan --product worker-mobile --fix ",
+        "$ git hotfix start --product worker-mobile --fix ",
+        "$ git hotfix status",
+        "$ git hotfix report --output ",
+        "  ok    version                            0.1.0 -> 0.1.1 (PATCH + 1)",
+        "        refs/heads/hotfix/worker-mobile-v0.1.1 created at ",
+        "        refs/tags/worker-mobile/prod-v0.1.1 created: tag object ",
+        "        | deploying worker-mobile/prod-v0.1.1 (version 0.1.1) to the store track",
+        "[8/8] verify-production  done",
+        "hotfix/worker-mobile-v0.1.1",
+        "worker-mobile/prod-v0.1.1 HOTFIX: fix(worker-mobile): do not crash syncing an empty job list",
+        "version: 0.1.1+6",
+        "$ git diff --name-only worker-mobile/prod-v0.1.0 worker-mobile/prod-v0.1.1      # in origin.git",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(line)),
+            "a line starting `{line}` in\n{}",
+            demo.stdout
+        );
+    }
+    // The CHANGELOG row, on top of the table.
+    let row = lines
+        .iter()
+        .position(|l| l.ends_with("| 0.1.1 | HOTFIX: fix(worker-mobile): do not crash syncing an empty job list |"))
+        .unwrap_or_else(|| panic!("the CHANGELOG row in\n{}", demo.stdout));
+    assert!(lines[row].starts_with("| 20"), "{}", lines[row]);
+    assert_eq!(lines[row + 1], "| 2026-11-20 | 0.1.0 | First store release |");
+    // Only the product's paths changed between the two tags; web's tag stays alone.
+    let diff = lines
+        .iter()
+        .position(|l| l.starts_with("$ git diff --name-only"))
+        .expect("the diff");
+    assert_eq!(
+        lines[diff + 1..diff + 4],
+        [
+            "apps/mobile/CHANGELOG.md",
+            "apps/mobile/lib/sync.dart",
+            "apps/mobile/pubspec.yaml"
+        ]
+    );
+    let web = lines
+        .iter()
+        .position(|l| l.starts_with("$ git tag --list 'web/*'"))
+        .expect("web's tags");
+    assert_eq!(lines[web + 1..web + 3], ["web/prod-v2.3.4", ""]);
+    // The fix is never reported as unreleased work of its own.
+    assert!(!demo.stdout.contains("unreleased-same-file"), "{}", demo.stdout);
+
+    let origin = dir.join("origin.git");
+    let tagged = s.git(&origin, &["rev-parse", "worker-mobile/prod-v0.1.1^{commit}"]);
+    let deployed = std::fs::read_to_string(dir.join("service/deployed")).expect("service state");
+    assert_eq!(deployed.trim(), format!("worker-mobile/prod-v0.1.1 0.1.1 {tagged}"));
+    assert!(dir.join("incident.md").is_file(), "the incident record is written");
+}

@@ -12,6 +12,10 @@
 //! Production is a local HTTP service reporting the SHA it runs at
 //! `/version`; the demo's deploy command switches it by writing that SHA to a
 //! file, as a real deploy would switch the running build.
+//!
+//! [`build_from_tag`] builds the sandbox of `git hotfix demo --strategy
+//! from-tag`: one repository with two products released by tagging (seed
+//! 003), see [`FromTagSandbox`].
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -115,15 +119,7 @@ command = "test \"$(cat '{sha_file}')\" = \"$HOTFIX_RELEASE_SHA\""
 
 /// Builds the sandbox under `root` (which must not exist or be empty).
 pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
-    std::fs::create_dir_all(root).map_err(|e| io_error("create a directory", e))?;
-    let origin = root.join("origin.git");
-    let seed = root.join("seed");
-    let operator = root.join("operator");
-    git_in(
-        root,
-        &["init", "--quiet", "--bare", "--initial-branch=main", path_str(&origin)],
-    )?;
-    git_in(root, &["init", "--quiet", "--initial-branch=main", path_str(&seed)])?;
+    let (origin, seed) = init_repos(root)?;
 
     for (path, content) in FILES {
         write(&seed.join(path), content)?;
@@ -164,16 +160,17 @@ pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
 
     let deployed_sha = root.join("service").join("deployed-sha");
     write(&deployed_sha, &production)?;
-    let service = production_service(deployed_sha.clone()).map_err(|e| io_error("start the demo service", e))?;
+    let service = production_service(
+        "the checkout service's /version: the SHA the running build was made from",
+        deployed_sha.clone(),
+        |sha| format!("{{\"service\":\"checkout\",\"sha\":\"{sha}\"}}"),
+    )?;
     let service_url = service.url_for("/version");
 
-    git_in(root, &["clone", "--quiet", path_str(&origin), path_str(&operator)])?;
-    git_in(&operator, &["config", "user.name", "Demo Operator"])?;
-    git_in(&operator, &["config", "user.email", "operator@example.com"])?;
     let config = CONFIG
         .replace("{url}", &service_url)
         .replace("{sha_file}", path_str(&deployed_sha));
-    write(&operator.join("hotfix.toml"), &config)?;
+    let operator = clone_operator(root, &origin, &config)?;
     // The operator was mid-way through something: git-hotfix must not care.
     write(&operator.join("README.md"), "# shop\n\nwork in progress\n")?;
     std::fs::remove_dir_all(&seed).map_err(|e| io_error("remove the seed clone", e))?;
@@ -190,21 +187,196 @@ pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
     })
 }
 
-/// Starts the demo's production service: `GET /version` answers
-/// `{"service": "checkout", "sha": <contents of sha_file>}`, read on every
-/// request so the deploy command switches it by writing the file.
-fn production_service(sha_file: PathBuf) -> std::io::Result<Server> {
+/// The sandbox of `git hotfix demo --strategy from-tag` (seed 003): one
+/// repository, two products released by tagging.
+///
+/// History on the origin:
+/// ```text
+/// main: T - W - F
+///   T: worker-mobile 0.1.0+5 and web 2.3.4; tags worker-mobile/prod-v0.1.0 (annotated), web/prod-v2.3.4
+///   W: an unreleased web feature (main moved on past the tags)
+///   F: the approved fix of worker-mobile (a crash when syncing no jobs)
+/// ```
+/// The hotfix branches from the tag, so W stays out of it; main moved, so
+/// the fix goes back to main on a backport branch.
+///
+/// Production is a local HTTP service reporting the tag, version and SHA the
+/// store track runs at `/version`; the demo's deploy command switches it by
+/// writing them to a file.
+pub struct FromTagSandbox {
+    pub root: PathBuf,
+    pub origin: PathBuf,
+    /// The operator's clone, with hotfix.toml.
+    pub operator: PathBuf,
+    /// The product the demo hotfixes (`[products.worker-mobile]`).
+    pub product: String,
+    /// Its production tag, `worker-mobile/prod-v0.1.0`.
+    pub production_tag: String,
+    /// The commit the production tags name.
+    pub production: String,
+    /// The unreleased commit on main the hotfix leaves out.
+    pub unreleased: String,
+    /// The approved fix on main.
+    pub fix: String,
+    /// The production service's `/version` URL.
+    pub service_url: String,
+    /// The file holding what the service reports: `<tag> <version> <sha>`.
+    pub deployed: PathBuf,
+    /// The production service; it answers until the sandbox is dropped.
+    pub service: Server,
+}
+
+impl FromTagSandbox {
+    /// Runs git in the origin, returning its output.
+    pub fn git(&self, args: &[&str]) -> Result<String, DemoError> {
+        git_in(&self.origin, args)
+    }
+}
+
+const MOBILE_PUBSPEC: &str = "name: worker_mobile\ndescription: the field workers' app\n# the store build number follows the +\nversion: 0.1.0+5\n";
+const MOBILE_CHANGELOG: &str = "# worker-mobile changelog\n\n| Date | Version | Change |\n|------|---------|--------|\n| 2026-11-20 | 0.1.0 | First store release |\n";
+const MOBILE_SYNC: &str =
+    "Future<void> sync(List<Job> jobs) async {\n  final first = jobs.first; // throws when there are no jobs\n  await upload(first, jobs);\n}\n";
+const MOBILE_SYNC_FIXED: &str = "Future<void> sync(List<Job> jobs) async {\n  if (jobs.isEmpty) return;\n  final first = jobs.first;\n  await upload(first, jobs);\n}\n";
+const WEB_PACKAGE: &str = "{\n  \"name\": \"web\",\n  \"version\": \"2.3.4\",\n  \"private\": true\n}\n";
+const WEB_CHANGELOG: &str = "# web changelog\n\n## [Unreleased]\n\n## [2.3.4] - 2026-11-18\n### Added\n- Job board\n";
+
+/// The from-tag demo's hotfix.toml; `{url}` and `{deployed}` are filled in.
+const FROM_TAG_CONFIG: &str = r#"strategy = "from-tag"
+remote = "origin"
+
+[branches]
+main = "main"
+
+# Two products, each released by tagging; a hotfix names one with --product.
+[products.worker-mobile]
+tag = "worker-mobile/prod-v{version}"
+version_files = ["apps/mobile/pubspec.yaml"]
+changelog = "apps/mobile/CHANGELOG.md"
+
+[products.web]
+tag = "web/prod-v{version}"
+version_files = ["apps/web/package.json"]
+changelog = "apps/web/CHANGELOG.md"
+
+[deploy]
+# Ships the tag to the store track; the service then reports it.
+command = "echo \"deploying $HOTFIX_TAG (version $HOTFIX_VERSION) to the store track\"; sleep 1; echo \"$HOTFIX_TAG $HOTFIX_VERSION $HOTFIX_RELEASE_SHA\" > '{deployed}'; echo 'deploy finished'"
+timeout = "2m"
+
+[verify]
+monitor = "2h"
+
+[[verify.http]]
+url = "{url}"
+sha_pointer = "/sha"
+timeout = "30s"
+interval = "250ms"
+"#;
+
+/// Builds the from-tag sandbox under `root` (which must not exist or be empty).
+pub fn build_from_tag(root: &Path) -> Result<FromTagSandbox, DemoError> {
+    let (origin, seed) = init_repos(root)?;
+    for (path, content) in [
+        ("README.md", "# field\n\nThe worker app and the web job board.\n"),
+        ("apps/mobile/pubspec.yaml", MOBILE_PUBSPEC),
+        ("apps/mobile/CHANGELOG.md", MOBILE_CHANGELOG),
+        ("apps/mobile/lib/sync.dart", MOBILE_SYNC),
+        ("apps/web/package.json", WEB_PACKAGE),
+        ("apps/web/CHANGELOG.md", WEB_CHANGELOG),
+        (
+            "apps/web/src/board.js",
+            "export function board(jobs) {\n  return jobs.map(render);\n}\n",
+        ),
+    ] {
+        write(&seed.join(path), content)?;
+    }
+    let production = commit_all(&seed, "release worker-mobile 0.1.0 and web 2.3.4", 1_795_000_000)?;
+    let production_tag = "worker-mobile/prod-v0.1.0";
+    annotated_tag(&seed, production_tag, "worker-mobile 0.1.0", &production, 1_795_000_100)?;
+    annotated_tag(&seed, "web/prod-v2.3.4", "web 2.3.4", &production, 1_795_000_200)?;
+    write(
+        &seed.join("apps/web/src/board.js"),
+        "export function board(jobs, { dark = false } = {}) {\n  return jobs.map((j) => render(j, dark));\n}\n",
+    )?;
+    let unreleased = commit_all(&seed, "feat(web): dark job board (unreleased)", 1_795_100_000)?;
+    write(&seed.join("apps/mobile/lib/sync.dart"), MOBILE_SYNC_FIXED)?;
+    let fix = commit_all(
+        &seed,
+        "fix(worker-mobile): do not crash syncing an empty job list",
+        1_795_200_000,
+    )?;
+    git_in(&seed, &["push", "--quiet", path_str(&origin), "main", "--tags"])?;
+
+    let deployed = root.join("service").join("deployed");
+    write(&deployed, &format!("{production_tag} 0.1.0 {production}\n"))?;
+    let service = production_service(
+        "the worker-mobile store track's /version: the tag, version and SHA it runs",
+        deployed.clone(),
+        |state| {
+            let mut fields = state.split_whitespace();
+            let mut next = || fields.next().unwrap_or_default();
+            let (tag, version, sha) = (next(), next(), next());
+            format!("{{\"product\":\"worker-mobile\",\"tag\":\"{tag}\",\"version\":\"{version}\",\"sha\":\"{sha}\"}}")
+        },
+    )?;
+    let service_url = service.url_for("/version");
+    let config = FROM_TAG_CONFIG
+        .replace("{url}", &service_url)
+        .replace("{deployed}", path_str(&deployed));
+    let operator = clone_operator(root, &origin, &config)?;
+    std::fs::remove_dir_all(&seed).map_err(|e| io_error("remove the seed clone", e))?;
+    Ok(FromTagSandbox {
+        root: root.to_path_buf(),
+        origin,
+        operator,
+        product: "worker-mobile".into(),
+        production_tag: production_tag.into(),
+        production,
+        unreleased,
+        fix,
+        service_url,
+        deployed,
+        service,
+    })
+}
+
+/// Creates `root`, the bare origin (`origin.git`) and the clone the history
+/// is written in (`seed`, removed once pushed).
+fn init_repos(root: &Path) -> Result<(PathBuf, PathBuf), DemoError> {
+    std::fs::create_dir_all(root).map_err(|e| io_error("create a directory", e))?;
+    let origin = root.join("origin.git");
+    let seed = root.join("seed");
+    git_in(
+        root,
+        &["init", "--quiet", "--bare", "--initial-branch=main", path_str(&origin)],
+    )?;
+    git_in(root, &["init", "--quiet", "--initial-branch=main", path_str(&seed)])?;
+    Ok((origin, seed))
+}
+
+/// Clones the origin into `operator/`, as the demo operator, with `config`
+/// as its (untracked) hotfix.toml.
+fn clone_operator(root: &Path, origin: &Path, config: &str) -> Result<PathBuf, DemoError> {
+    let operator = root.join("operator");
+    git_in(root, &["clone", "--quiet", path_str(origin), path_str(&operator)])?;
+    git_in(&operator, &["config", "user.name", "Demo Operator"])?;
+    git_in(&operator, &["config", "user.email", "operator@example.com"])?;
+    write(&operator.join("hotfix.toml"), config)?;
+    Ok(operator)
+}
+
+/// Starts a demo production service: `GET /version` answers `render` of
+/// the trimmed contents of `state`, read on every request so the deploy
+/// command switches it by writing the file.
+fn production_service(doc: &str, state: PathBuf, render: fn(&str) -> String) -> Result<Server, DemoError> {
     Server::builder()
-        .route(
-            "GET",
-            "/version",
-            "the checkout service's /version: the SHA the running build was made from",
-            move |_: &Request| {
-                let sha = std::fs::read_to_string(&sha_file).unwrap_or_default();
-                Response::json(200, format!("{{\"service\":\"checkout\",\"sha\":\"{}\"}}", sha.trim()))
-            },
-        )
+        .route("GET", "/version", doc, move |_: &Request| {
+            let text = std::fs::read_to_string(&state).unwrap_or_default();
+            Response::json(200, render(text.trim()))
+        })
         .start()
+        .map_err(|e| io_error("start the demo service", e))
 }
 
 fn path_str(p: &Path) -> &str {
@@ -247,10 +419,24 @@ fn git_in(dir: &Path, args: &[&str]) -> Result<String, DemoError> {
 /// history is the same on every machine.
 fn commit_all(dir: &Path, message: &str, time: i64) -> Result<String, DemoError> {
     git_in(dir, &["add", "-A"])?;
+    as_dana(dir, &["commit", "--quiet", "--no-verify", "-m", message], time)?;
+    Ok(git_in(dir, &["rev-parse", "--verify", "HEAD^{commit}"])?
+        .trim()
+        .to_string())
+}
+
+/// Creates the annotated tag `name` on `target`, tagged by the same fixed
+/// identity and time as the commits.
+fn annotated_tag(dir: &Path, name: &str, message: &str, target: &str, time: i64) -> Result<(), DemoError> {
+    as_dana(dir, &["tag", "-a", "-m", message, name, target], time)
+}
+
+/// Runs git in `dir` as Dana Dev at `time`.
+fn as_dana(dir: &Path, args: &[&str], time: i64) -> Result<(), DemoError> {
     let date = format!("@{time} +0000");
     let out = Command::new("git")
         .current_dir(dir)
-        .args(["commit", "--quiet", "--no-verify", "-m", message])
+        .args(args)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_AUTHOR_NAME", "Dana Dev")
@@ -263,14 +449,12 @@ fn commit_all(dir: &Path, message: &str, time: i64) -> Result<String, DemoError>
         .map_err(|e| io_error("run git", e))?;
     if !out.status.success() {
         return Err(DemoError::Git {
-            args: "commit".into(),
+            args: args.first().copied().unwrap_or_default().into(),
             status: format!("{}", out.status),
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         });
     }
-    Ok(git_in(dir, &["rev-parse", "--verify", "HEAD^{commit}"])?
-        .trim()
-        .to_string())
+    Ok(())
 }
 
 #[cfg(test)]
@@ -296,5 +480,39 @@ mod tests {
         let (_, body) = call(&sandbox.service.url(), "GET", "/version", &[], "");
         assert!(body.contains(&sandbox.fix), "{body}");
         assert_eq!(sandbox.service_url, sandbox.service.url_for("/version"));
+    }
+
+    #[test]
+    fn the_from_tag_sandbox_tags_both_products_and_main_moved_on_past_them() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let sandbox = build_from_tag(&tmp.path().join("demo")).expect("sandbox builds");
+        for tag in ["worker-mobile/prod-v0.1.0", "web/prod-v2.3.4"] {
+            let tagged = git_in(&sandbox.origin, &["rev-parse", &format!("{tag}^{{commit}}")]).expect("tag");
+            assert_eq!(tagged.trim(), sandbox.production, "{tag}");
+        }
+        let main = git_in(&sandbox.origin, &["rev-list", "main"]).expect("main");
+        assert_eq!(
+            main.lines().collect::<Vec<_>>(),
+            [
+                sandbox.fix.as_str(),
+                sandbox.unreleased.as_str(),
+                sandbox.production.as_str()
+            ]
+        );
+        let pubspec = git_in(
+            &sandbox.origin,
+            &["show", "worker-mobile/prod-v0.1.0:apps/mobile/pubspec.yaml"],
+        )
+        .expect("pubspec");
+        assert!(pubspec.contains("version: 0.1.0+5"), "{pubspec}");
+        let (status, body) = call(&sandbox.service.url(), "GET", "/version", &[], "");
+        assert_eq!(status, 200);
+        assert!(body.contains("\"tag\":\"worker-mobile/prod-v0.1.0\""), "{body}");
+        assert!(body.contains(&sandbox.production), "{body}");
+        let config = std::fs::read_to_string(sandbox.operator.join("hotfix.toml")).expect("config");
+        assert!(
+            config.contains(&sandbox.service_url) && !config.contains("{deployed}"),
+            "{config}"
+        );
     }
 }

@@ -6,7 +6,8 @@
 //!   endpoint it stands for, and every request is recorded for assertions.
 //! - [`repo`]: repositories built on the fly with real git (a bare origin and
 //!   a work clone), with pinned identities and dates.
-//! - [`demo`]: the sandbox behind `git hotfix demo`, built from both.
+//! - [`demo`]: the sandboxes behind `git hotfix demo` (restore-release) and
+//!   `git hotfix demo --strategy from-tag`, built from both.
 //! - [`toy_strategy`]: a strategy added from outside the library, the
 //!   example of one module and one registration.
 //!

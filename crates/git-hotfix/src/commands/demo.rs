@@ -2,6 +2,11 @@
 //! run through the same commands an operator types: plan, start, two
 //! approvals, the release job, deploy, verification against a local
 //! production service, smoke checks, the incident record and finish.
+//!
+//! `git hotfix demo --strategy from-tag`: a hotfix of one of two products
+//! released by tagging (seed 003): plan, start, status, report, then what
+//! it left on the origin (the hotfix branch, the bumped version, the
+//! CHANGELOG row, the tag and what changed between the two tags).
 
 use std::path::PathBuf;
 
@@ -18,6 +23,18 @@ pub struct Args {
     /// Build the sandbox here instead of a new temporary directory
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// The strategy the demo runs
+    #[arg(long, value_enum, default_value_t = DemoStrategy::RestoreRelease)]
+    pub strategy: DemoStrategy,
+}
+
+/// The strategies the demo has a sandbox for.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum DemoStrategy {
+    /// Restore release to production, pick the fix, approvals, release job, deploy
+    RestoreRelease,
+    /// A hotfix branch from a product's production tag, a version bump, a new tag
+    FromTag,
 }
 
 pub fn run(args: Args) -> CommandResult {
@@ -34,6 +51,13 @@ pub fn run(args: Args) -> CommandResult {
             "pass --dir with a new directory, or leave it out for a fresh temporary one",
         ));
     }
+    match args.strategy {
+        DemoStrategy::RestoreRelease => restore_release(root),
+        DemoStrategy::FromTag => from_tag(root),
+    }
+}
+
+fn restore_release(root: PathBuf) -> CommandResult {
     let sandbox = hotfix_testkit::demo::build(&root)?;
     out!("demo: sandbox in {}", sandbox.root.display());
     out!(
@@ -143,6 +167,124 @@ pub fn run(args: Args) -> CommandResult {
         sandbox.operator.display()
     );
     Ok(())
+}
+
+fn from_tag(root: PathBuf) -> CommandResult {
+    let sandbox = hotfix_testkit::demo::build_from_tag(&root)?;
+    let product = sandbox.product.as_str();
+    out!("demo: sandbox in {}", sandbox.root.display());
+    out!("  origin.git  the team's remote: two products released by tagging, worker-mobile and web");
+    out!(
+        "              production runs {} ({}); main has moved on ({}, unreleased) and has the approved fix {}",
+        sandbox.production_tag,
+        short(&sandbox.production),
+        short(&sandbox.unreleased),
+        short(&sandbox.fix)
+    );
+    out!(
+        "  production  a local service at {} reporting the tag it runs",
+        sandbox.service_url
+    );
+    out!("  operator/   the operator's clone, with hotfix.toml (strategy = \"from-tag\")");
+    let operator = Globals {
+        dir: sandbox.operator.clone(),
+        config: None,
+        operator: None,
+    };
+    let fix = plan::FixArgs {
+        fixes: vec![short(&sandbox.fix).to_string()],
+        production: None,
+        product: Some(product.to_string()),
+        mainline: None,
+        allow_dependency: None,
+        production_override: None,
+    };
+
+    banner(&format!(
+        "git hotfix plan --product {product} --fix {}",
+        short(&sandbox.fix)
+    ));
+    plan::run(
+        &operator,
+        plan::Args {
+            fix: fix.clone(),
+            json: false,
+        },
+    )?;
+
+    banner(&format!(
+        "git hotfix start --product {product} --fix {} --severity critical --incident INC-2077 --yes",
+        short(&sandbox.fix)
+    ));
+    start::run(
+        &operator,
+        start::Args {
+            fix,
+            severity: Severity::Critical,
+            incident: Some("INC-2077: worker app crashes syncing an empty job list".into()),
+            yes: true,
+            force: false,
+        },
+    )?;
+
+    banner("git hotfix status");
+    status::run(&operator, status::Args { run: None, json: false })?;
+    let record = sandbox.root.join("incident.md");
+    banner(&format!("git hotfix report --output {}", record.display()));
+    report::run(
+        &operator,
+        report::Args {
+            run: None,
+            format: report::Format::Md,
+            output: Some(record.clone()),
+        },
+    )?;
+
+    // What the run left on the origin, read with plain git.
+    let git = |args: &[&str]| -> Result<String, CommandError> {
+        let shown: Vec<String> = args.iter().map(|a| shell_word(a)).collect();
+        banner(&format!("git {}      # in origin.git", shown.join(" ")));
+        let text = sandbox.git(args)?;
+        for line in text.lines() {
+            out!("{line}");
+        }
+        Ok(text)
+    };
+    let pattern = format!("refs/heads/hotfix/{product}-v*");
+    let branch = git(&["for-each-ref", "--format=%(refname:short)", &pattern])?;
+    let branch = branch.lines().next().unwrap_or_default().to_string();
+    let tags = format!("{product}/*");
+    let listed = git(&["tag", "--list", "-n1", "--sort=-v:refname", &tags])?;
+    let tag = listed
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    git(&["log", "--oneline", &format!("{}..{branch}", sandbox.production_tag)])?;
+    git(&["show", &format!("{tag}:apps/mobile/pubspec.yaml")])?;
+    git(&["show", &format!("{tag}:apps/mobile/CHANGELOG.md")])?;
+    git(&["diff", "--name-only", &sandbox.production_tag, &tag])?;
+    git(&["tag", "--list", "web/*"])?;
+
+    out!("");
+    out!("demo: done; the sandbox stays in {}", sandbox.root.display());
+    out!("  {tag} is deployed; web and its tag did not change");
+    out!("  the incident record is {}", record.display());
+    out!(
+        "next: cd {} and try `git hotfix status` or `git hotfix report`, `git log --oneline --graph --all`, then `git hotfix finish --force`",
+        sandbox.operator.display()
+    );
+    Ok(())
+}
+
+/// Quotes `word` for a shell when it holds characters a shell would expand.
+fn shell_word(word: &str) -> String {
+    if word.chars().any(|c| " *?%()[]$'\"".contains(c)) {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    } else {
+        word.to_string()
+    }
 }
 
 fn banner(command: &str) {

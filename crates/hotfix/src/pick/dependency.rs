@@ -132,6 +132,11 @@ pub fn analyse(
     let mut by_path: Vec<PathDependency> = Vec::new();
     for tip in &tips {
         for (commit, paths) in git.unreleased_commits_by_path(production, tip, &rest)? {
+            // The fix itself is on a main-side tip when the strategy reads
+            // main's tip (from-tag): it is not work it depends on.
+            if commit.id == *fix {
+                continue;
+            }
             for path in paths.iter().filter(|p| rest.contains(p)) {
                 let i = match by_path.iter().position(|d| &d.path == path) {
                     Some(i) => i,
