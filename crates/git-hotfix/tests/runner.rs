@@ -15,6 +15,7 @@ mod test_inputs;
 mod test_interrupt;
 mod test_old_journal;
 mod test_production;
+mod test_replan;
 mod test_restore_release;
 mod test_resume;
 mod test_secrets;
