@@ -92,12 +92,17 @@ pub fn print_plan(plan: &Plan) {
         if picks == 1 { "" } else { "s" }
     );
     out!("  production  {}  (from {source})", production.commit.short());
-    out!(
-        "  release     {}  (tip read from {}; the push expects it unchanged)",
-        plan.release_tip.short(),
-        plan.remote
-    );
+    if let Some(release) = plan.from_tag.as_deref() {
+        print_tag_release(plan, release);
+    } else {
+        out!(
+            "  release     {}  (tip read from {}; the push expects it unchanged)",
+            plan.release_tip.short(),
+            plan.remote
+        );
+    }
     match &plan.restore {
+        _ if plan.from_tag.is_some() => {}
         Some(r) => {
             out!(
                 "  restore     {}  tree {} = production's tree, parent {}",
@@ -118,8 +123,13 @@ pub fn print_plan(plan: &Plan) {
     }
     let gained = plan.new_commits().len();
     out!(
-        "  result      tree {}, release -> {} (+{gained} commit{})",
+        "  result      tree {}, {} -> {} (+{gained} commit{})",
         plan.release_tree.short(),
+        if plan.from_tag.is_some() {
+            plan.release_branch.as_str()
+        } else {
+            "release"
+        },
         plan.new_tip.short(),
         if gained == 1 { "" } else { "s" }
     );
@@ -157,6 +167,51 @@ pub fn print_plan(plan: &Plan) {
         let names: Vec<&str> = plan.steps.rollback.iter().map(|s| s.name.as_str()).collect();
         out!("rollback: {}", names.join(", "));
     }
+}
+
+/// Prints what a from-tag plan decided: the product's tags, the version,
+/// the version files and the way back to main.
+fn print_tag_release(plan: &Plan, release: &plan::TagRelease) {
+    out!(
+        "  product     {}: {} ({}) -> {}, tag {}",
+        release.product,
+        release.production_tag,
+        release.production_version,
+        release.version,
+        release.tag
+    );
+    if let Some(why) = &release.skipped {
+        out!("{}", fit(format!("              {why}")));
+    }
+    out!(
+        "  branch      {} from {} ({})",
+        release.branch,
+        release.production_tag,
+        plan.release_tip.short()
+    );
+    if release.awaiting_fix {
+        out!("  fix         none yet: committed on {} after start", release.branch);
+        return;
+    }
+    for f in &release.version_files {
+        out!("{}", fit(format!("  version     {}  {} -> {}", f.path, f.from, f.to)));
+    }
+    if let Some(c) = &release.changelog {
+        out!("  changelog   {c}: an entry for {} on top", release.version);
+    }
+    let main = &plan.main_branch;
+    let way = match &release.way_back {
+        Some(plan::WayBack::FastForward { main: m }) => format!("{main} fast-forwards to {}", m.new.short()),
+        Some(plan::WayBack::Backport { branch, commits }) => format!(
+            "{} with {} fix commit(s) picked onto {main}",
+            branch.name.trim_start_matches("refs/heads/"),
+            commits.len()
+        ),
+        Some(plan::WayBack::OnMain) => format!("{main} already has every fix"),
+        Some(plan::WayBack::ByHand { fix, .. }) => format!("{} conflicts on {main}: by hand", fix.short()),
+        None => "none".into(),
+    };
+    out!("  way back    {way}");
 }
 
 /// Returns the parameters of a step, one short line each, as the plan

@@ -5,7 +5,7 @@
 //! with `commit-tree`, cherry-picks with `merge-tree --write-tree --merge-base`
 //! (git's ort merge, so results equal `git cherry-pick`), and refs move only
 //! through `update-ref` with an expected old value or `push --force-with-lease`.
-//! The one exception is [`worktree`]: `git hotfix resolve` lays a conflict out
+//! The one exception is `worktree`: `git hotfix resolve` lays a conflict out
 //! in a linked worktree of its own for a person to edit, never the operator's.
 
 mod diff;

@@ -287,7 +287,7 @@ impl Run {
             .last()
     }
 
-    /// Returns the attempt at `step` (one of [`UNREPEATABLE_STEPS`]) that
+    /// Returns the attempt at `step` (a command that changes production) that
     /// started in the current phase and has no clean end: no done or failed
     /// entry after it, and no decision to run it again.
     pub fn open_attempt(&self, step: &StepName) -> Option<OpenAttempt> {

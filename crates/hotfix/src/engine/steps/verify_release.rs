@@ -85,6 +85,8 @@ pub(super) fn verify_release(
     let gained_ids: Vec<Oid> = gained.iter().rev().map(|c| c.id.clone()).collect();
     let what = if restore.is_some() {
         "the restore + the fixes"
+    } else if !extra_commits.is_empty() {
+        "the fixes + the version commit"
     } else {
         "the fixes (no restore: release already had production's tree)"
     };
@@ -115,7 +117,12 @@ pub(super) fn verify_release(
         "production-plus-fixes",
         extra.is_empty(),
         format!(
-            "release differs from production only in the fixes' {} path(s)",
+            "{branch} differs from production only in the fixes' {}{} path(s)",
+            if also_paths.is_empty() {
+                ""
+            } else {
+                "and the version files' "
+            },
             changed_paths.len()
         ),
         format!(
