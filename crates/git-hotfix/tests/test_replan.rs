@@ -406,6 +406,9 @@ fn an_edited_deploy_command_mid_run_does_not_run_but_replan_runs_it_journaled() 
     let replan = replans[0];
     assert_eq!(replan["actor"]["ident"], "Olly Operator <olly@example.com>", "{replan}");
     assert_eq!(replan["changed"], serde_json::json!(["deploy"]), "{replan}");
+    // Of the steps, only the deploy's parameters changed (its command); the
+    // rollback's deploy changed with it, the rest are as recorded.
+    assert_eq!(replan["changed_steps"], serde_json::json!(["deploy"]), "{replan}");
     assert_eq!(replan["config"]["deploy"]["command"], edited.as_str(), "{replan}");
     let steps = &replan["steps"]["hotfix"];
     assert_eq!(step(steps, "deploy")["action"]["command"], edited.as_str(), "{replan}");
@@ -482,7 +485,7 @@ fn an_edited_deploy_command_mid_run_does_not_run_but_replan_runs_it_journaled() 
         "{decisions:?}"
     );
     assert!(
-        decisions[0].ends_with("(`continue --replan`): deploy changed"),
+        decisions[0].ends_with("(`continue --replan`): deploy changed; steps: deploy"),
         "{decisions:?}"
     );
 }

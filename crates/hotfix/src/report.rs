@@ -643,11 +643,18 @@ fn decisions(run: &Run) -> Vec<String> {
                 e.actor.ident,
                 format_utc(e.at)
             )),
-            Event::ConfigReplaced { changed, .. } => out.push(format!(
-                "configuration replaced by {} at {} (`continue --replan`): {} changed",
+            Event::ConfigReplaced {
+                changed, changed_steps, ..
+            } => out.push(format!(
+                "configuration replaced by {} at {} (`continue --replan`): {} changed{}",
                 e.actor.ident,
                 format_utc(e.at),
-                changed.join(", ")
+                changed.join(", "),
+                if changed_steps.is_empty() {
+                    String::new()
+                } else {
+                    format!("; steps: {}", changed_steps.join(", "))
+                }
             )),
             Event::Resolved { resolution: r } => out.push(format!(
                 "conflict of {} in {} resolved by hand by {} at {} (tree {})",

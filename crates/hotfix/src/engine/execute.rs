@@ -401,16 +401,42 @@ pub fn replace_config(
         reasons: format!("this git-hotfix does not know strategy `{}`", run.record.strategy),
     })?;
     let steps = strategy.steps(run.plan(), &run.record.named(&config));
+    // Both sides masked: the run's steps hold this environment's secrets in memory.
+    let before = cx
+        .redactor
+        .redact_all(&run.steps_of(crate::journal::Phase::Hotfix).to_vec());
+    let changed_steps = changed_steps(&before, &steps.hotfix);
     let event = Event::ConfigReplaced {
         config: Box::new(config),
         changed,
         steps: Some(Box::new(steps)),
+        changed_steps,
     };
     let outcome = push_with_journal(cx, journal, vec![event], Vec::new(), "replan:after-remote")?;
     if !outcome.accepted() {
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
     Ok(())
+}
+
+/// Returns the steps whose parameters differ between `before` and `after`:
+/// `name` changed, `+name` added, `-name` dropped.
+fn changed_steps(before: &[Step], after: &[Step]) -> Vec<String> {
+    let mut changed: Vec<String> = after
+        .iter()
+        .filter_map(|s| match before.iter().find(|b| b.name == s.name) {
+            Some(b) if b.action == s.action => None,
+            Some(_) => Some(s.name.to_string()),
+            None => Some(format!("+{}", s.name)),
+        })
+        .collect();
+    changed.extend(
+        before
+            .iter()
+            .filter(|b| !after.iter().any(|s| s.name == b.name))
+            .map(|b| format!("-{}", b.name)),
+    );
+    changed
 }
 
 /// Records that release moved and the run goes on from `to_tip`.

@@ -75,6 +75,13 @@ pub fn resume(
         execute::replace_config(&cx, &mut journal, config, changed)?;
         // The replan's steps are recorded masked; they run with this environment's values.
         journal.run.restore_secrets(&session.redactor);
+        if let Some((_, entry)) = journal.run.entries.last() {
+            progress.notice(&format!(
+                "run {} follows this hotfix.toml from here: {}",
+                journal.id,
+                entry.event.summary()
+            ));
+        }
     } else if options.replan {
         session.require_config()?;
         progress.notice("hotfix.toml says what the run's record says: nothing to replan");

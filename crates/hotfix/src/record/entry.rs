@@ -102,6 +102,10 @@ pub enum Event {
         /// in format 0, whose steps read the configuration as they ran).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         steps: Option<Box<Steps>>,
+        /// The steps whose parameters changed (`deploy`), were added
+        /// (`+smoke`) or dropped (`-smoke`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changed_steps: Vec<String>,
     },
     /// A production command's shell was started, held at its gate, in
     /// process group `pgid` on `host`. The command runs only once this entry
@@ -165,6 +169,13 @@ impl Event {
             Event::Resolved { resolution } => format!("conflict of {} resolved", resolution.fix.short()),
             Event::DependencyAllowed { reason } => format!("dependency allowed: {reason}"),
             Event::Finished { .. } => "finished".into(),
+            Event::ConfigReplaced {
+                changed, changed_steps, ..
+            } if !changed_steps.is_empty() => format!(
+                "configuration replaced ({}; steps {})",
+                changed.join(", "),
+                changed_steps.join(", ")
+            ),
             Event::ConfigReplaced { changed, .. } => format!("configuration replaced ({})", changed.join(", ")),
             Event::Replanned { plan, .. } => format!("plan made again with {} fix(es)", plan.picks.len()),
             Event::StepStarted { step, pgid, host, .. } => {

@@ -478,6 +478,7 @@ pub fn events() -> Vec<Event> {
             config: Box::new(config()),
             changed: vec!["severity".into()],
             steps: Some(Box::new(steps())),
+            changed_steps: vec!["deploy".into(), "+smoke".into()],
         },
         Event::RollbackStarted {
             reason: "totals still wrong".into(),
