@@ -121,7 +121,11 @@ fn exit_kind(e: &Error) -> ExitKind {
         | Error::EmptyRange { .. }
         | Error::NoFix
         | Error::MediumSeverity
-        | Error::Workflow(WorkflowError::UnknownRole { .. } | WorkflowError::NotAttestable { .. }) => ExitKind::Usage,
+        | Error::Workflow(
+            WorkflowError::UnknownRole { .. }
+            | WorkflowError::NotAttestable { .. }
+            | WorkflowError::UnknownProduct { .. },
+        ) => ExitKind::Usage,
         Error::Blocked { .. } => ExitKind::Blocked,
         Error::Workflow(WorkflowError::Interrupted { .. }) => ExitKind::Interrupted,
         Error::Workflow(WorkflowError::NothingToRerun { .. }) => ExitKind::Usage,
@@ -243,6 +247,11 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         WorkflowError::RefExists { .. } => {
             "someone else made that branch: look at it, then `git hotfix abort` and plan again, or delete it and \
              `git hotfix continue`"
+        }
+        WorkflowError::UnknownProduct { .. } => "pass --product NAME with one of the products above",
+        WorkflowError::NoProductionTag { .. } => {
+            "production is found among the product's tags: fetch them (`git fetch --tags`), or name the tag with \
+             --production <tag>"
         }
         WorkflowError::PushRefused { .. } => "the remote refused (a protected branch or a hook?); fix that, then `git hotfix continue`",
         WorkflowError::Git(g) if g.is_spurious() => "a network fault; run `git hotfix continue` to retry",

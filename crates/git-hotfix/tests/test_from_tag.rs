@@ -650,3 +650,28 @@ fn without_a_fix_start_pushes_the_branch_and_continue_takes_the_fix_committed_th
     assert!(kinds.contains(&"replanned"), "the new plan is journaled: {kinds:?}");
     assert!(kinds.contains(&"step-done"), "{kinds:?}");
 }
+
+#[test]
+fn the_product_must_be_named_when_there_are_several() {
+    let f = Fixture::new(false);
+    let before = f.origin_refs();
+    let unnamed = f.hotfix(&["plan", "--fix", &f.fix]);
+    assert_eq!(unnamed.code, 2, "{}", unnamed.all());
+    assert!(
+        unnamed
+            .stderr
+            .contains("several products: name one with --product (web, worker)"),
+        "{}",
+        unnamed.stderr
+    );
+    let unknown = f.hotfix(&["start", "--product", "admin", "--fix", &f.fix, "--yes"]);
+    assert_eq!(unknown.code, 2, "{}", unknown.all());
+    assert!(
+        unknown
+            .stderr
+            .contains("hotfix.toml has no [products.admin]; its products are: web, worker"),
+        "{}",
+        unknown.stderr
+    );
+    assert_eq!(f.origin_refs(), before, "nothing was pushed");
+}

@@ -36,6 +36,10 @@ pub enum WorkflowError {
     RunFinished { id: String, state: &'static str },
     #[error("{name} already exists on the remote{}; nothing was pushed", .found.as_ref().map_or(String::new(), |f| format!(" (at {})", f.short())))]
     RefExists { name: String, found: Option<Oid> },
+    #[error("{}", match .name { Some(n) => format!("hotfix.toml has no [products.{n}]; its products are: {products}"), None => format!("several products: name one with --product ({products})") })]
+    UnknownProduct { name: Option<String>, products: String },
+    #[error("{reason}")]
+    NoProductionTag { reason: String },
     #[error("the remote refused the push: {detail}")]
     PushRefused { detail: String },
     #[error("{step} is in the run's plan but hotfix.toml has no {key}")]

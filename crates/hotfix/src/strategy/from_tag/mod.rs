@@ -439,22 +439,20 @@ impl Strategy for FromTag {
 fn product<'a>(config: &'a Config, name: Option<&str>) -> Result<&'a Product, WorkflowError> {
     let names = || config.products.keys().cloned().collect::<Vec<_>>().join(", ");
     match name {
-        Some(name) => config.products.get(name).ok_or_else(|| {
-            blocked(format!(
-                "hotfix.toml has no [products.{name}]; its products are: {}",
-                names()
-            ))
+        Some(name) => config.products.get(name).ok_or_else(|| WorkflowError::UnknownProduct {
+            name: Some(name.to_string()),
+            products: names(),
         }),
         None if config.products.len() == 1 => Ok(config.products.values().next().expect("one product")),
-        None if config.products.is_empty() => Err(blocked(
-            "strategy from-tag needs a [products.<name>] table with tag, version_files and changelog".into(),
-        )),
-        None => Err(blocked(format!("name the product with --product: {}", names()))),
+        None => Err(WorkflowError::UnknownProduct {
+            name: None,
+            products: names(),
+        }),
     }
 }
 
-fn blocked(reasons: String) -> WorkflowError {
-    WorkflowError::BlockedOnResume { reasons }
+fn blocked(reason: String) -> WorkflowError {
+    WorkflowError::NoProductionTag { reason }
 }
 
 /// Returns the production tag the operator or the production sources name,
@@ -735,12 +733,4 @@ fn way_back(
         },
         commits,
     }))
-}
-
-/// Returns the scope of a from-tag hotfix for the plan's summary.
-pub fn describe(release: &TagRelease) -> String {
-    format!(
-        "{}: {} -> {} on {} (tag {})",
-        release.product, release.production_tag, release.version, release.branch, release.tag
-    )
 }
