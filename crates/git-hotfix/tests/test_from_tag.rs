@@ -675,3 +675,51 @@ fn the_product_must_be_named_when_there_are_several() {
     );
     assert_eq!(f.origin_refs(), before, "nothing was pushed");
 }
+
+#[test]
+fn production_is_the_tag_on_the_commit_the_sources_read_and_they_must_agree() {
+    let f = Fixture::new(false);
+    // 0.1.1 shipped and production was rolled back from it: the highest tag
+    // is not what production runs, the configured source says so.
+    f.git(&f.work, &["tag", "worker/prod-v0.1.1", &f.fix]);
+    f.push(&["--tags"]);
+    let path = f.work.join("hotfix.toml");
+    let text = std::fs::read_to_string(&path).expect("config");
+    std::fs::write(
+        &path,
+        format!("{text}\n[production]\ncommand = \"echo {}\"\n", f.tagged),
+    )
+    .expect("config");
+    let plan = f.json(&["plan", "--product", "worker", "--fix", &f.fix, "--json"]);
+    assert_eq!(plan["from_tag"]["production_tag"], "worker/prod-v0.1.0");
+    assert_eq!(
+        plan["from_tag"]["version"], "0.1.2",
+        "0.1.1 is taken by the tag production left"
+    );
+    let sources: Vec<&str> = plan["production"]["readings"]
+        .as_array()
+        .expect("readings")
+        .iter()
+        .map(|r| r["source"].as_str().expect("source"))
+        .collect();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    assert!(sources[0].starts_with("command "), "{sources:?}");
+    assert_eq!(sources[1], "tag worker/prod-v0.1.0");
+
+    // A --production the source contradicts blocks, as restore-release's does.
+    let contradicted = f.hotfix(&[
+        "plan",
+        "--product",
+        "worker",
+        "--fix",
+        &f.fix,
+        "--production",
+        "worker/prod-v0.1.1",
+    ]);
+    assert_eq!(contradicted.code, 3, "{}", contradicted.all());
+    assert!(
+        contradicted.stdout.contains("BLOCK production-sources-agree"),
+        "{}",
+        contradicted.stdout
+    );
+}

@@ -18,45 +18,8 @@ pub fn production_checks(
     override_reason: Option<&str>,
 ) -> Result<Vec<Check>, GitError> {
     let commit = &production.commit;
-    let blocked = |name: &str, found: String| match override_reason {
-        Some(reason) => Check::new(name, CheckStatus::Warn, format!("{found}; overridden: {reason}")),
-        None => Check::new(
-            name,
-            CheckStatus::Block,
-            format!("{found}; check which commit production runs, or pass --production-override \"reason\""),
-        ),
-    };
-    let disagreeing: Vec<String> = production
-        .disagreeing()
-        .map(|r| format!("{} says {}", r.source, r.commit.short()))
-        .collect();
-    let mut checks = vec![if !disagreeing.is_empty() {
-        blocked(
-            "production-sources-agree",
-            format!("--production is {}, but {}", commit.short(), disagreeing.join(", ")),
-        )
-    } else if !production.unread.is_empty() {
-        Check::new(
-            "production-sources-agree",
-            CheckStatus::Warn,
-            format!(
-                "production {} is not confirmed: {}",
-                commit.short(),
-                production
-                    .unread
-                    .iter()
-                    .map(|u| format!("{} could not be read", u.source))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-    } else {
-        Check::new(
-            "production-sources-agree",
-            CheckStatus::Pass,
-            format!("production {} from {}", commit.short(), production.sources()),
-        )
-    }];
+    let blocked = |name: &str, found: String| overridable(name, found, override_reason);
+    let mut checks = vec![sources_agree(production, override_reason)];
     let on_release = git.is_ancestor(commit, release_tip)?;
     let tags = if on_release {
         Vec::new()
@@ -85,4 +48,54 @@ pub fn production_checks(
         )
     });
     Ok(checks)
+}
+
+/// Returns the check that the configured sources agree with the production
+/// commit (a `--production` they contradict blocks unless overridden).
+pub fn sources_agree(production: &ProductionSha, override_reason: Option<&str>) -> Check {
+    let commit = &production.commit;
+    let blocked = |name: &str, found: String| overridable(name, found, override_reason);
+    let disagreeing: Vec<String> = production
+        .disagreeing()
+        .map(|r| format!("{} says {}", r.source, r.commit.short()))
+        .collect();
+    if !disagreeing.is_empty() {
+        blocked(
+            "production-sources-agree",
+            format!("--production is {}, but {}", commit.short(), disagreeing.join(", ")),
+        )
+    } else if !production.unread.is_empty() {
+        Check::new(
+            "production-sources-agree",
+            CheckStatus::Warn,
+            format!(
+                "production {} is not confirmed: {}",
+                commit.short(),
+                production
+                    .unread
+                    .iter()
+                    .map(|u| format!("{} could not be read", u.source))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    } else {
+        Check::new(
+            "production-sources-agree",
+            CheckStatus::Pass,
+            format!("production {} from {}", commit.short(), production.sources()),
+        )
+    }
+}
+
+/// Returns a check that blocks unless the operator gave a reason to go on.
+fn overridable(name: &str, found: String, override_reason: Option<&str>) -> Check {
+    match override_reason {
+        Some(reason) => Check::new(name, CheckStatus::Warn, format!("{found}; overridden: {reason}")),
+        None => Check::new(
+            name,
+            CheckStatus::Block,
+            format!("{found}; check which commit production runs, or pass --production-override \"reason\""),
+        ),
+    }
 }

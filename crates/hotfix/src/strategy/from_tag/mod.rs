@@ -26,7 +26,7 @@ use crate::record::plan::{
     Check, CheckStatus, Pick, PickStatus, Plan, RefMove, Step, StepName, Steps, TagRelease, VersionBump, WayBack,
 };
 use crate::record::step::{Action, CommandStep};
-use crate::strategy::{self as strategies, Inputs, PlanInput, Strategy};
+use crate::strategy::{self as strategies, inputs, Inputs, PlanInput, Strategy};
 
 pub struct FromTag;
 
@@ -97,6 +97,7 @@ impl Strategy for FromTag {
                 production_commit.short()
             ),
         )];
+        checks.push(inputs::sources_agree(&production, input.production_override.as_deref()));
         checks.push(version_check(&hv.production.version, &hv.next));
         if input.fixes.is_empty() {
             checks.push(tag_free_check(git, &tag)?);
