@@ -723,3 +723,30 @@ fn production_is_the_tag_on_the_commit_the_sources_read_and_they_must_agree() {
         contradicted.stdout
     );
 }
+
+#[test]
+fn rolling_back_deploys_the_production_tag_again() {
+    let f = Fixture::new(false);
+    let start = f.hotfix(&["start", "--product", "worker", "--fix", &f.fix, "--yes"]);
+    assert_eq!(start.code, 0, "{}", start.all());
+    let tip = f.origin_ref("refs/heads/hotfix/worker-v0.1.1").expect("branch");
+    let refs = f.origin_refs();
+    let back = f.hotfix(&["rollback", "--reason", "crash loop on 0.1.1", "--yes"]);
+    assert_eq!(back.code, 0, "{}", back.all());
+    // The way back is the tag production ran: deployed again, with its own
+    // version; no branch or tag moves (the hotfix's tag stays as the record).
+    assert_eq!(
+        f.deploys(),
+        [
+            format!("worker/prod-v0.1.1 0.1.1 {tip} hotfix"),
+            format!("worker/prod-v0.1.0 0.1.0 {} rollback", f.tagged),
+        ]
+    );
+    let refs_after = f.origin_refs();
+    let after: Vec<&str> = refs_after.lines().filter(|l| !l.contains("refs/hotfix/")).collect();
+    let before: Vec<&str> = refs.lines().filter(|l| !l.contains("refs/hotfix/")).collect();
+    assert_eq!(after, before, "the rollback moves no branch or tag");
+    let status = f.json(&["status", "--json"]);
+    assert_eq!(status["phase"], "rollback");
+    assert_eq!(status["release_sha"], f.tagged.as_str());
+}
