@@ -23,7 +23,7 @@ use crate::pick::onto::{pending_pick, pick_one, Target};
 use crate::pick::RunTrailers;
 use crate::providers::production::{ProductionReading, ProductionSha};
 use crate::record::plan::{
-    Check, CheckStatus, Pick, PickStatus, Plan, RefMove, Step, StepName, Steps, TagRelease, VersionBump, WayBack,
+    Check, CheckStatus, Pick, PickStatus, Plan, RefMove, Scope, Step, StepName, Steps, TagRelease, VersionBump, WayBack,
 };
 use crate::record::step::{Action, CommandStep};
 use crate::strategy::{self as strategies, inputs, Inputs, PlanInput, Strategy};
@@ -38,6 +38,16 @@ impl FromTag {
     pub const REDEPLOY: StepName = StepName::known("redeploy-production-tag");
     pub const CREATE_BRANCH: StepName = StepName::known("create-hotfix-branch");
     pub const WAIT_FOR_FIX: StepName = StepName::known("wait-for-fix");
+}
+
+impl FromTag {
+    /// Returns `plan` with its checks, what it decided and its steps.
+    fn completed(&self, mut plan: Plan, release: TagRelease, checks: Vec<Check>, config: &Config) -> Plan {
+        plan.checks = checks;
+        plan.from_tag = Some(Box::new(release));
+        plan.steps = self.steps(&plan, config);
+        plan
+    }
 }
 
 impl Strategy for FromTag {
@@ -99,7 +109,43 @@ impl Strategy for FromTag {
         )];
         checks.push(inputs::sources_agree(&production, input.production_override.as_deref()));
         checks.push(version_check(&hv.production.version, &hv.next));
-        if input.fixes.is_empty() {
+        let mut release = TagRelease {
+            product: product.name.clone(),
+            production_tag: hv.production.name.clone(),
+            production_version: hv.production.version.to_string(),
+            version: version.to_string(),
+            tag: tag.clone(),
+            branch: branch.clone(),
+            skipped: hv.next.skipped.clone(),
+            build: hv.build.as_ref().map(|b| b.build),
+            version_commit: production_commit.clone(),
+            version_files: Vec::new(),
+            changelog: product.changelog.clone(),
+            way_back: None,
+            awaiting_fix: input.fixes.is_empty(),
+            branch_tip: input.branch_tip.clone(),
+        };
+        // What the branch holds before any fix: the tag's commit.
+        let mut plan = Plan {
+            strategy: self.name().to_string(),
+            remote: input.config.remote.clone(),
+            release_branch: branch.clone(),
+            main_branch: input.config.branches.main.clone(),
+            release_tip: production_commit.clone(),
+            main_tip: input.main_tip.clone(),
+            production,
+            production_tree: base.tree.clone(),
+            restore: None,
+            picks: Vec::new(),
+            release_tree: base.tree.clone(),
+            new_tip: production_commit.clone(),
+            extra_commits: Vec::new(),
+            scope: Scope::default(),
+            checks: Vec::new(),
+            steps: Steps::default(),
+            from_tag: None,
+        };
+        if release.awaiting_fix {
             checks.push(tag_free_check(git, &tag)?);
             checks.push(Check::new(
                 "fix-awaited",
@@ -109,42 +155,7 @@ impl Strategy for FromTag {
                     hv.production.name
                 ),
             ));
-            let mut plan = Plan {
-                strategy: self.name().to_string(),
-                remote: input.config.remote.clone(),
-                release_branch: branch.clone(),
-                main_branch: input.config.branches.main.clone(),
-                release_tip: production_commit.clone(),
-                main_tip: input.main_tip.clone(),
-                production,
-                production_tree: base.tree.clone(),
-                restore: None,
-                picks: Vec::new(),
-                release_tree: base.tree.clone(),
-                new_tip: production_commit.clone(),
-                extra_commits: Vec::new(),
-                scope: crate::record::plan::Scope::default(),
-                checks,
-                steps: Steps::default(),
-                from_tag: Some(Box::new(TagRelease {
-                    product: product.name.clone(),
-                    production_tag: hv.production.name.clone(),
-                    production_version: hv.production.version.to_string(),
-                    version: version.to_string(),
-                    tag,
-                    branch,
-                    skipped: hv.next.skipped.clone(),
-                    build: hv.build.as_ref().map(|b| b.build),
-                    version_commit: production_commit,
-                    version_files: Vec::new(),
-                    changelog: product.changelog.clone(),
-                    way_back: None,
-                    awaiting_fix: true,
-                    branch_tip: None,
-                })),
-            };
-            plan.steps = self.steps(&plan, input.config);
-            return Ok(plan);
+            return Ok(self.completed(plan, release, checks, input.config));
         }
         let (picks, onto, onto_tree, pick_checks) = pick_all(git, input, &base, &trailers)?;
         if let Some(tip) = &input.branch_tip {
@@ -266,42 +277,16 @@ impl Strategy for FromTag {
         let scope = scope(git, &base.tree, &release_tree, &input.config.checks.migrations)?;
         checks.extend(scope_checks(&scope, picks.len(), &input.config.checks));
 
-        let mut plan = Plan {
-            strategy: self.name().to_string(),
-            remote: input.config.remote.clone(),
-            release_branch: branch.clone(),
-            main_branch: input.config.branches.main.clone(),
-            release_tip: production_commit.clone(),
-            main_tip: input.main_tip.clone(),
-            production,
-            production_tree: base.tree.clone(),
-            restore: None,
-            picks,
-            release_tree,
-            new_tip: version_commit.clone(),
-            extra_commits: bumped.as_ref().map(|_| version_commit.clone()).into_iter().collect(),
-            scope,
-            checks,
-            steps: Steps::default(),
-            from_tag: Some(Box::new(TagRelease {
-                product: product.name.clone(),
-                production_tag: hv.production.name.clone(),
-                production_version: hv.production.version.to_string(),
-                version: version.to_string(),
-                tag,
-                branch,
-                skipped: hv.next.skipped.clone(),
-                build: hv.build.as_ref().map(|b| b.build),
-                version_commit,
-                version_files,
-                changelog: bumped.and_then(|b| b.changelog),
-                way_back,
-                awaiting_fix: false,
-                branch_tip: input.branch_tip.clone(),
-            })),
-        };
-        plan.steps = self.steps(&plan, input.config);
-        Ok(plan)
+        plan.extra_commits = bumped.as_ref().map(|_| version_commit.clone()).into_iter().collect();
+        plan.picks = picks;
+        plan.release_tree = release_tree;
+        plan.new_tip = version_commit.clone();
+        plan.scope = scope;
+        release.version_commit = version_commit;
+        release.version_files = version_files;
+        release.changelog = bumped.and_then(|b| b.changelog);
+        release.way_back = way_back;
+        Ok(self.completed(plan, release, checks, input.config))
     }
 
     /// Record production, lock the hotfix branch, build, push the branch
