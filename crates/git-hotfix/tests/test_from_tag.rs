@@ -242,6 +242,23 @@ fn a_worker_hotfix_is_branched_from_its_tag_bumped_tagged_merged_and_deployed() 
 
     let status = f.json(&["status", "--json"]);
     assert_eq!(status["state"], "released");
+    // verify-release proves the branch starts at production (no restore to prove).
+    let verified = status["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["entry"]["step"] == "verify-release")
+        .expect("verify-release is done");
+    let names: Vec<&str> = verified["entry"]["evidence"]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["remote-tip", "starts-at-production", "only-restore-and-fixes", "production-plus-fixes"]
+    );
 
     // The report's evidence is seed 003's "Hotfix Checklist", 17 items, each
     // proven by a step of the run or left to a person to attest.

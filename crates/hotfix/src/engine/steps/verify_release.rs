@@ -59,21 +59,36 @@ pub(super) fn verify_release(
         Some(r) => Some(read_tree(cx.git, &r.commit)?),
         None => None,
     };
-    check(
-        "restore-diff-empty",
-        restore_tree.as_ref().is_none_or(|t| *t == production_tree),
-        format!(
-            "git diff {}..{} is empty (both trees are {})",
-            production.short(),
-            restore.as_ref().map_or("release", |r| r.commit.short()),
-            production_tree.short()
-        ),
-        format!(
-            "the restore commit's tree {} is not production's tree {}",
-            restore_tree.as_ref().map_or("-", |t| t.short()),
-            production_tree.short()
-        ),
-    );
+    if restore.is_none() && !extra_commits.is_empty() {
+        // A branch made from production's own commit (from-tag) has no
+        // restore to prove: it must start at production.
+        let starts = cx.git.is_ancestor(production, &remote_tip)?;
+        check(
+            "starts-at-production",
+            starts,
+            format!("{branch} starts at production {}", production.short()),
+            format!(
+                "{branch} does not hold production {} in its history",
+                production.short()
+            ),
+        );
+    } else {
+        check(
+            "restore-diff-empty",
+            restore_tree.as_ref().is_none_or(|t| *t == production_tree),
+            format!(
+                "git diff {}..{} is empty (both trees are {})",
+                production.short(),
+                restore.as_ref().map_or("release", |r| r.commit.short()),
+                production_tree.short()
+            ),
+            format!(
+                "the restore commit's tree {} is not production's tree {}",
+                restore_tree.as_ref().map_or("-", |t| t.short()),
+                production_tree.short()
+            ),
+        );
+    }
     let gained = if cx.git.is_ancestor(&parent, &remote_tip)? {
         cx.git.first_parent_chain(&parent, &remote_tip)?
     } else {

@@ -27,8 +27,11 @@ use crate::git::{Git, GitError, Oid, TreeEditError};
 #[derive(Clone, Debug)]
 pub struct BumpRequest<'a> {
     pub product: &'a Product,
-    /// The production tag's commit (or any tree-ish) the files are read from.
+    /// The commit the version commit goes on (the production tag's commit,
+    /// or the last fix picked onto it): the files are rewritten from here.
     pub base: &'a Oid,
+    /// The production tag's commit: its version files must hold `production`.
+    pub tag_commit: &'a Oid,
     /// The version production runs: the production tag's.
     pub production: &'a Version,
     /// The hotfix's version: `production` with PATCH raised.
@@ -77,12 +80,18 @@ pub enum BumpError {
     #[error("{path} at {at} is not UTF-8 text")]
     NotText { path: String, at: Oid },
     #[error(
-        "{path} holds version {found} but the production tag says {production}: fix the file or name the right tag"
+        "{path} holds version {found} at the production tag, which says {production}: fix the file or name the right tag"
     )]
     Mismatch {
         path: String,
         found: Version,
         production: Version,
+    },
+    #[error("a fix sets {path} to version {found}, but the hotfix's version is {version}: pick the fix without its version change, or release it as {found} by hand")]
+    FixChangesVersion {
+        path: String,
+        found: Version,
+        version: Version,
     },
     #[error("{path} has build number {found}, and the new build {}: the store needs a build above every earlier one", new.map_or("is unset".to_string(), |b| format!("{b} is not above it")))]
     BuildNotRaised { path: String, found: u64, new: Option<u64> },
@@ -132,14 +141,35 @@ pub fn bump(git: &Git, request: &BumpRequest<'_>) -> Result<Bumped, BumpError> {
             at: request.base.clone(),
             product: product.name.clone(),
         })?;
-        let old = kind.read(path, &text)?;
-        if old.version != *from {
+        let at_tag = match request.tag_commit == request.base {
+            true => kind.read(path, &text)?,
+            false => {
+                let tagged = text_at(git, request.tag_commit, path)?.ok_or_else(|| BumpError::Missing {
+                    path: path.clone(),
+                    at: request.tag_commit.clone(),
+                    product: product.name.clone(),
+                })?;
+                kind.read(path, &tagged)?
+            }
+        };
+        if at_tag.version != *from {
             return Err(BumpError::Mismatch {
                 path: path.clone(),
-                found: old.version,
+                found: at_tag.version,
                 production: from.clone(),
             });
         }
+        // A fix may carry the release's own version change (a commit that is
+        // the fix and the bump at once): that is the hotfix's version already.
+        let old = kind.read(path, &text)?;
+        if old.version != *from && old.version != *to {
+            return Err(BumpError::FixChangesVersion {
+                path: path.clone(),
+                found: old.version,
+                version: to.clone(),
+            });
+        }
+        let old = at_tag;
         let build = match (kind, old.build) {
             (VersionFile::Pubspec, Some(found)) => match request.build {
                 Some(new) if new > found => Some(new),
@@ -285,6 +315,7 @@ mod tests {
         BumpRequest {
             product,
             base,
+            tag_commit: base,
             production,
             version,
             build: None,
@@ -357,6 +388,57 @@ mod tests {
             index_before
         );
         assert_eq!(r.sh(&["status", "--porcelain"]), "", "the work tree stays");
+    }
+
+    #[test]
+    fn a_fix_that_carries_the_release_version_is_taken_and_another_version_is_refused() {
+        // Real history (sorenlouv/backport v8.9.6 -> v8.9.7): the one commit
+        // of the patch release is the fix and the version change at once.
+        let mut r = TestRepo::new();
+        let tag = r.commit(
+            "8.9.6",
+            &[
+                ("package.json", "{\n  \"version\": \"8.9.6\"\n}\n"),
+                ("src/a.ts", "a\n"),
+            ],
+        );
+        let fixed = r.commit(
+            "v8.9.7",
+            &[
+                ("package.json", "{\n  \"version\": \"8.9.7\"\n}\n"),
+                ("src/a.ts", "b\n"),
+            ],
+        );
+        let web = product("web", "v{version}", &["package.json"]);
+        let (from, to) = (v("8.9.6"), v("8.9.7"));
+        let bumped = bump(
+            &r.git,
+            &BumpRequest {
+                tag_commit: &tag,
+                ..request(&web, &fixed, &from, &to)
+            },
+        )
+        .expect("the fix's own version change is the hotfix's version");
+        assert_eq!(
+            show(&r, &bumped.tree, "package.json"),
+            "{\n  \"version\": \"8.9.7\"\n}\n"
+        );
+        assert_eq!(bumped.files[0].from.version, from, "the version the tag held");
+
+        let other = r.commit("v8.10.0", &[("package.json", "{\n  \"version\": \"8.10.0\"\n}\n")]);
+        let refused = bump(
+            &r.git,
+            &BumpRequest {
+                tag_commit: &tag,
+                ..request(&web, &other, &from, &to)
+            },
+        )
+        .expect_err("a fix setting another version is refused");
+        assert_eq!(
+            refused.to_string(),
+            "a fix sets package.json to version 8.10.0, but the hotfix's version is 8.9.7: pick the fix without its \
+             version change, or release it as 8.10.0 by hand"
+        );
     }
 
     #[test]
@@ -467,7 +549,7 @@ mod tests {
                 product("old", "old/v{version}", &["old/VERSION"]),
                 to.clone(),
                 None,
-                "old/VERSION holds version 0.0.9 but the production tag says 0.1.0",
+                "old/VERSION holds version 0.0.9 at the production tag, which says 0.1.0",
             ),
         ];
         for (p, version, build, wanted) in cases {

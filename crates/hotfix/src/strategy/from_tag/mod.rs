@@ -189,6 +189,7 @@ impl Strategy for FromTag {
             &bump::BumpRequest {
                 product,
                 base: &onto,
+                tag_commit: &production_commit,
                 production: &hv.production.version,
                 version: &version,
                 build: hv.build.as_ref().map(|b| b.build),
