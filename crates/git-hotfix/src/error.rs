@@ -87,6 +87,13 @@ impl From<Error> for CommandError {
                 details.push(format!("missing  {}: {}", item.id, item.detail));
             }
         }
+        if let Some(JournalError::Diverged { local, remote, .. }) = journal_error(&e) {
+            details.push(format!("this clone's head   {local}"));
+            details.push(format!("the remote's head   {remote}"));
+        }
+        if let Some(JournalError::Vanished { local, .. }) = journal_error(&e) {
+            details.push(format!("this clone's head   {local}"));
+        }
         if let Error::Production(ProductionError::Disagree { readings }) = &e {
             for r in readings {
                 details.push(format!("{} said `{}` -> {}", r.source, r.said, r.commit));
@@ -114,8 +121,21 @@ impl From<hotfix_testkit::demo::DemoError> for CommandError {
 
 pub type CommandResult = Result<(), CommandError>;
 
+/// Returns the journal error `e` is, directly or from a workflow.
+fn journal_error(e: &Error) -> Option<&JournalError> {
+    match e {
+        Error::Journal(j) | Error::Workflow(WorkflowError::Journal(j)) => Some(j),
+        _ => None,
+    }
+}
+
 /// Returns how the process should exit.
 fn exit_kind(e: &Error) -> ExitKind {
+    // A journal the remote rewrote is not retried away: a person must look
+    // at both heads and decide, like a release that moved.
+    if let Some(JournalError::Diverged { .. } | JournalError::Vanished { .. }) = journal_error(e) {
+        return ExitKind::Blocked;
+    }
     match e {
         Error::UnknownFix { .. }
         | Error::EmptyRange { .. }
@@ -162,6 +182,22 @@ fn exit_kind(e: &Error) -> ExitKind {
 
 /// Returns what the operator can do next.
 fn hint(e: &Error) -> Option<String> {
+    match journal_error(e) {
+        Some(JournalError::Diverged { id, local, remote }) => {
+            return Some(format!(
+                "nothing was changed; compare `git log --oneline {local}` (this clone's) with \
+                 `git log --oneline {remote}` (the remote's); if this clone's is the true record, put it back with \
+                 `git push --force-with-lease=refs/hotfix/runs/{id}:{remote} <remote> {local}:refs/hotfix/runs/{id}`"
+            ))
+        }
+        Some(JournalError::Vanished { id, local }) => {
+            return Some(format!(
+                "`git log --oneline {local}` shows this clone's journal; push it back with \
+                 `git push <remote> {local}:refs/hotfix/runs/{id}` if the run should go on"
+            ))
+        }
+        _ => {}
+    }
     let h = match e {
         Error::Config(ConfigError::NotFound { .. }) => {
             "run `git hotfix init` to write a commented hotfix.toml, or pass --config PATH".into()

@@ -61,8 +61,19 @@ fn a_forged_deploy_command_is_refused_and_nothing_runs() {
         .to_string();
     // The recorded configuration is left as it was: only the step changes.
     forge_run_created(&s, &id, |entry| set_command(entry, "deploy", "touch pwned"));
+    // The operator's clone saw the run before: the forged chain does not extend it.
+    let seen = s.hotfix(&s.work, &["continue", "--yes"]);
+    seen.expect_code(3);
+    assert!(
+        seen.stderr.contains("does not extend the one this clone has"),
+        "{}",
+        seen.stderr
+    );
 
-    let go = s.hotfix(&s.work, &["continue", "--yes"]);
+    // A clone that never saw the run, with the operator's hotfix.toml, reads the forged one.
+    let fresh = s.clone_as("fresh");
+    std::fs::copy(s.work.join("hotfix.toml"), fresh.join("hotfix.toml")).expect("config");
+    let go = s.hotfix(&fresh, &["continue", "--yes"]);
     go.expect_code(3);
     assert!(
         go.stderr.contains(&format!(
@@ -77,11 +88,11 @@ fn a_forged_deploy_command_is_refused_and_nothing_runs() {
     let colleague = s.root().join("colleague");
     s.hotfix(&colleague, &["continue", "--yes"]).expect_code(3);
     // Nor does the rollback run them.
-    let back = s.hotfix(&s.work, &["rollback", "--yes", "--reason", "forged"]);
+    let back = s.hotfix(&fresh, &["rollback", "--yes", "--reason", "forged"]);
     back.expect_code(3);
     assert!(back.stderr.contains("deploy.command"), "{}", back.stderr);
 
-    for dir in [s.root(), &s.work, &colleague, &s.origin] {
+    for dir in [s.root(), &s.work, &fresh, &colleague, &s.origin] {
         assert!(
             !dir.join("pwned").exists(),
             "the forged command ran in {}",
@@ -105,7 +116,9 @@ fn a_forged_ref_in_a_step_is_a_corrupt_journal() {
         let push = steps.iter_mut().find(|s| s["name"] == "push-release").expect("a push");
         push["action"]["name"] = "refs/heads/--force".into();
     });
-    let go = s.hotfix(&s.work, &["continue", "--yes"]);
+    // A clone that never saw the run reads the forged one (the operator's refuses it as rewritten).
+    let fresh = s.clone_as("fresh");
+    let go = s.hotfix(&fresh, &["continue", "--yes"]);
     assert_ne!(go.code, 0, "{}", go.all());
     assert!(
         go.stderr

@@ -189,6 +189,7 @@ pub(super) fn push_with_journal(
         cx.ambient.checkpoint(fault_after_remote)?;
         let head = staged.head.clone();
         journal.commit(&store, staged)?;
+        store.mark_pushed(&journal.id, &head)?;
         journal.mark_mirrored(head);
         gates::announce(cx, &journal.run, count);
     }
@@ -206,6 +207,7 @@ pub fn mirror(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowErr
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
     let head = journal.head.clone();
+    cx.store(&journal.run).mark_pushed(&journal.id, &head)?;
     journal.mark_mirrored(head);
     Ok(())
 }

@@ -9,6 +9,15 @@
 //! clone can read and continue the run. The remote's copy is fetched into
 //! `refs/hotfix-remote/<remote>/...`.
 //!
+//! History is append-only. The remote's runs are fetched into
+//! `refs/hotfix-remote/<remote>/offered/runs/<id>`, and the remote-tracking
+//! `refs/hotfix-remote/<remote>/runs/<id>` (the history this clone has seen)
+//! only moves to an offered head that extends it. An offered head that does
+//! not (a chain rewritten, truncated or replaced by a commit that is no entry)
+//! is left where it is, and loading the run stops with
+//! [`JournalError::Diverged`]; neither this clone's journal nor what it saw
+//! is overwritten.
+//!
 //! The lock on a release branch is the remote ref `refs/hotfix/locks/<branch>`,
 //! pointing at the first entry of the run that holds it. It is created with
 //! `--force-with-lease=<ref>:` (must not exist) in the same atomic push that
@@ -40,6 +49,16 @@ pub enum JournalError {
         "the journal of run `{id}` moved on the remote while this command ran (another operator is working on it)"
     )]
     Contended { id: String },
+    /// The remote's journal does not extend the chain this clone has seen:
+    /// rewritten, truncated, or a commit that is no journal entry.
+    #[error(
+        "the remote's journal of run `{id}` does not extend the one this clone has (rewritten, truncated or \
+         not a journal entry); this clone's copy is kept"
+    )]
+    Diverged { id: String, local: Oid, remote: Oid },
+    /// The remote no longer has a run this clone saw there.
+    #[error("run `{id}` is no longer on the remote, though this clone saw it there; this clone's copy is kept")]
+    Vanished { id: String, local: Oid },
     #[error(transparent)]
     Git(#[from] GitError),
 }
@@ -81,10 +100,18 @@ impl<'a> JournalStore<'a> {
         format!("{}{rest}", self.tracking_prefix())
     }
 
-    /// Fetches every run and lock from the remote into the tracking namespace.
+    /// Where the remote's runs are fetched to, before they are accepted.
+    fn offered(&self, id: &str) -> String {
+        format!("{}offered/runs/{id}", self.tracking_prefix())
+    }
+
+    /// Fetches every run and lock from the remote: locks into the tracking
+    /// namespace, runs into the offered one, and moves the tracking ref of
+    /// each run whose offered head extends what this clone has seen.
     pub fn refresh(&self) -> Result<(), JournalError> {
         let prefix = self.tracking_prefix();
-        let spec = format!("+refs/hotfix/*:{prefix}*");
+        let locks = format!("+{LOCKS_PREFIX}*:{prefix}locks/*");
+        let runs = format!("+{RUNS_PREFIX}*:{prefix}offered/runs/*");
         let fetch = || {
             self.git.run(&[
                 "fetch",
@@ -94,15 +121,63 @@ impl<'a> JournalStore<'a> {
                 "--prune",
                 "--",
                 &self.remote,
-                &spec,
+                &locks,
+                &runs,
             ])
         };
         match fetch() {
-            Ok(_) => Ok(()),
+            Ok(_) => {}
             // A git-hotfix killed mid-fetch leaves a lock that fails every later fetch.
-            Err(_) if self.git.clear_stale_ref_locks(&prefix)? > 0 => Ok(fetch().map(drop)?),
-            Err(e) => Err(e.into()),
+            Err(_) if self.git.clear_stale_ref_locks(&prefix)? > 0 => drop(fetch()?),
+            Err(e) => return Err(e.into()),
         }
+        let offered_prefix = format!("{prefix}offered/runs/");
+        for (name, offered) in self.git.list_refs(&offered_prefix)? {
+            let id = name.trim_start_matches(&offered_prefix);
+            let tracking = format!("{prefix}runs/{id}");
+            let seen = self.git.read_ref(&tracking)?;
+            if seen.as_ref() != Some(&offered) && self.extends(id, seen.as_ref(), &offered)? {
+                self.git.update_ref(
+                    &tracking,
+                    &offered,
+                    seen.as_ref(),
+                    "hotfix: remote run extends the one seen",
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns true when `offered`, the remote's head of run `id`, extends
+    /// the history this clone has: what it saw on the remote (`seen`), else
+    /// its own journal, which the remote may lack unpushed entries of.
+    fn extends(&self, id: &str, seen: Option<&Oid>, offered: &Oid) -> Result<bool, JournalError> {
+        let local = self.git.read_ref(&Self::run_ref(id))?;
+        let descends = |base: &Oid| -> Result<bool, JournalError> {
+            // An entry's only parent is an entry: a commit that is no entry
+            // cannot be the head of a chain this clone has.
+            Ok(self.git.is_ancestor(base, offered)? && self.read_entry(id, offered).is_ok())
+        };
+        match (seen, local) {
+            (Some(seen), _) => descends(seen),
+            // Never seen on the remote, but held here: the remote's head
+            // carries this clone's journal on, or lacks its unpushed entries.
+            (None, Some(local)) => Ok(descends(&local)? || self.git.is_ancestor(offered, &local)?),
+            // A run this clone never saw is adopted as the remote has it.
+            (None, None) => Ok(true),
+        }
+    }
+
+    /// Notes that the remote accepted `head` as run `id`'s journal, so that
+    /// the history this clone saw includes it.
+    pub fn mark_pushed(&self, id: &str, head: &Oid) -> Result<(), JournalError> {
+        for name in [self.tracking(&Self::run_ref(id)), self.offered(id)] {
+            let old = self.git.read_ref(&name)?;
+            if old.as_ref() != Some(head) {
+                self.git.update_ref(&name, head, old.as_ref(), "hotfix: pushed run")?;
+            }
+        }
+        Ok(())
     }
 
     /// Returns the remote's lock on `branch` as last fetched: the lock value
@@ -152,42 +227,55 @@ impl<'a> JournalStore<'a> {
         let local_ref = Self::run_ref(id);
         let local = self.git.read_ref(&local_ref)?;
         let remote = self.git.read_ref(&self.tracking(&local_ref))?;
-        let mut discarded = 0;
-        let head = match (&local, &remote) {
-            (None, None) => return Err(JournalError::RunNotFound { id: id.into() }),
-            (Some(l), None) => l.clone(),
-            (None, Some(r)) => {
-                self.git
-                    .update_ref(&local_ref, r, None, "hotfix: adopt run from remote")?;
-                r.clone()
+        let offered = self.git.read_ref(&self.offered(id))?;
+        match (&remote, offered) {
+            (_, Some(offered)) if remote.as_ref() != Some(&offered) => {
+                let local = local.or(remote).unwrap_or_else(|| offered.clone());
+                return Err(JournalError::Diverged {
+                    id: id.into(),
+                    local,
+                    remote: offered,
+                });
             }
-            (Some(l), Some(r)) if l == r => l.clone(),
+            (Some(seen), None) => {
+                return Err(JournalError::Vanished {
+                    id: id.into(),
+                    local: local.unwrap_or_else(|| seen.clone()),
+                })
+            }
+            _ => {}
+        }
+        let mut discarded = 0;
+        // The local ref moves (`reason`) only once the chain it would name reads as a run.
+        let (head, reason) = match (&local, &remote) {
+            (None, None) => return Err(JournalError::RunNotFound { id: id.into() }),
+            (Some(l), None) => (l.clone(), None),
+            (None, Some(r)) => (r.clone(), Some("hotfix: adopt run from remote")),
+            (Some(l), Some(r)) if l == r => (l.clone(), None),
             (Some(l), Some(r)) => {
                 if self.git.is_ancestor(l, r)? {
-                    self.git
-                        .update_ref(&local_ref, r, Some(l), "hotfix: fast-forward run from remote")?;
-                    r.clone()
+                    (r.clone(), Some("hotfix: fast-forward run from remote"))
                 } else if self.git.is_ancestor(r, l)? {
-                    l.clone()
+                    (l.clone(), None)
                 } else {
                     // Another clone carried the run on while this one held unpushed
-                    // entries. Every remote effect reaches the remote in the same
-                    // atomic push as its entry, so entries only this clone has
-                    // changed nothing remote: the remote's record wins and the
-                    // steps they covered are redone idempotently.
+                    // entries (the remote's head extends what this clone saw there,
+                    // or refresh would not have taken it). Every remote effect
+                    // reaches the remote in the same atomic push as its entry, so
+                    // entries only this clone has changed nothing remote: the
+                    // remote's record wins and the steps they covered are redone
+                    // idempotently.
                     discarded = self.count_since(r, l)?;
-                    self.git.update_ref(
-                        &local_ref,
-                        r,
-                        Some(l),
-                        "hotfix: adopt remote run, drop unpushed entries",
-                    )?;
-                    r.clone()
+                    (r.clone(), Some("hotfix: adopt remote run, drop unpushed entries"))
                 }
             }
         };
         let entries = self.read_chain(id, &head)?;
-        Journal::new(id, head, remote, entries, discarded)
+        let journal = Journal::new(id, head, remote, entries, discarded)?;
+        if let Some(reason) = reason {
+            self.git.update_ref(&local_ref, &journal.head, local.as_ref(), reason)?;
+        }
+        Ok(journal)
     }
 
     /// Counts first-parent entries in `base..tip`.
