@@ -257,7 +257,12 @@ fn a_worker_hotfix_is_branched_from_its_tag_bumped_tagged_merged_and_deployed() 
         .collect();
     assert_eq!(
         names,
-        ["remote-tip", "starts-at-production", "only-restore-and-fixes", "production-plus-fixes"]
+        [
+            "remote-tip",
+            "starts-at-production",
+            "only-restore-and-fixes",
+            "production-plus-fixes"
+        ]
     );
 
     // The report's evidence is seed 003's "Hotfix Checklist", 17 items, each

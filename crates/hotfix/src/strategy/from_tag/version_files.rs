@@ -4,7 +4,8 @@
 //! stays byte for byte as it was.
 //!
 //! Kinds: `pubspec.yaml` (`version: 0.1.0+5`, whose build number stores
-//! require to grow), `package.json`, `Cargo.toml`, `pyproject.toml`, and a
+//! require to grow), `package.json`, npm's `package-lock.json` (its own
+//! version and its root package's), `Cargo.toml`, `pyproject.toml`, and a
 //! file holding just the version (`VERSION`, `VERSION.txt`, `version.txt`).
 //! Any other name is refused: a bump must never guess where a version is.
 
@@ -15,6 +16,9 @@ use semver::Version;
 pub enum VersionFile {
     Pubspec,
     PackageJson,
+    /// npm's `package-lock.json` (or `npm-shrinkwrap.json`): the top-level
+    /// `version` and the root package's, `packages[""].version`.
+    PackageLock,
     CargoToml,
     PyProject,
     /// The whole file is the version (`VERSION`, `version.txt`).
@@ -52,7 +56,8 @@ pub enum VersionError {
 impl VersionFile {
     /// The file names a version file may have, for messages.
     pub const KNOWN_NAMES: &'static str =
-        "pubspec.yaml, pubspec.yml, package.json, Cargo.toml, pyproject.toml, VERSION, VERSION.txt, version.txt";
+        "pubspec.yaml, pubspec.yml, package.json, package-lock.json, npm-shrinkwrap.json, Cargo.toml, pyproject.toml, \
+         VERSION, VERSION.txt, version.txt";
 
     /// Returns the kind of the file at `path` by its file name, or `None`
     /// for a name no kind has.
@@ -60,6 +65,7 @@ impl VersionFile {
         Some(match path.rsplit('/').next().unwrap_or(path) {
             "pubspec.yaml" | "pubspec.yml" => VersionFile::Pubspec,
             "package.json" => VersionFile::PackageJson,
+            "package-lock.json" | "npm-shrinkwrap.json" => VersionFile::PackageLock,
             "Cargo.toml" => VersionFile::CargoToml,
             "pyproject.toml" => VersionFile::PyProject,
             "VERSION" | "VERSION.txt" | "version.txt" => VersionFile::Plain,
@@ -82,6 +88,17 @@ impl VersionFile {
             (VersionFile::Pubspec, Some(b)) => format!("{version}+{b}"),
             _ => version.to_string(),
         };
+        let text = match self {
+            // The root package's copy of the version, further down the file:
+            // written first, so the top-level range stays where it is.
+            VersionFile::PackageLock => match json_string_at(text, &["packages", "", "version"]) {
+                Some(root) if root.start > range.end => {
+                    format!("{}{new}{}", &text[..root.start], &text[root.end..])
+                }
+                _ => text.to_string(),
+            },
+            _ => text.to_string(),
+        };
         Ok(format!("{}{new}{}", &text[..range.start], &text[range.end..]))
     }
 
@@ -93,7 +110,7 @@ impl VersionFile {
         };
         let range = match self {
             VersionFile::Pubspec => pubspec_version(text).ok_or_else(|| not_found("a top-level `version:` line"))?,
-            VersionFile::PackageJson => {
+            VersionFile::PackageJson | VersionFile::PackageLock => {
                 top_level_string(text, "version").ok_or_else(|| not_found("a top-level \"version\" string"))?
             }
             VersionFile::CargoToml => toml_version(
@@ -181,6 +198,46 @@ fn top_level_string(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
                             return Some(value_start..string_end(bytes, value_start)?);
                         }
                     }
+                }
+                i = end;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The span of the string value at `path` (keys from the top-level
+/// object down) in a JSON document, quotes excluded.
+fn json_string_at(text: &str, path: &[&str]) -> Option<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    // The key each open object or array sits under (`None` for the root).
+    let mut stack: Vec<Option<&str>> = Vec::new();
+    let mut key: Option<&str> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'[' => stack.push(key.take()),
+            b'}' | b']' => {
+                stack.pop();
+                key = None;
+            }
+            b',' => key = None,
+            b'"' => {
+                let start = i + 1;
+                let end = string_end(bytes, start)?;
+                let rest = text[end + 1..].trim_start();
+                if let Some(value) = rest.strip_prefix(':') {
+                    let name = &text[start..end];
+                    let (last, parents) = path.split_last()?;
+                    let here: Vec<&str> = stack.iter().skip(1).map(|k| k.unwrap_or("")).collect();
+                    let value = value.trim_start();
+                    if name == *last && here == parents && value.starts_with('"') {
+                        let value_start = text.len() - value.len() + 1;
+                        return Some(value_start..string_end(bytes, value_start)?);
+                    }
+                    key = Some(name);
                 }
                 i = end;
             }
@@ -342,6 +399,29 @@ mod tests {
             bump("pubspec.yaml", "version: '1.2.3'\n", "1.2.4", None),
             "version: '1.2.4'\n"
         );
+    }
+
+    #[test]
+    fn package_lock_gets_its_own_and_its_root_packages_version() {
+        let text = "{\n  \"name\": \"web\",\n  \"version\": \"2.3.4\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\n      \"name\": \"web\",\n      \"version\": \"2.3.4\",\n      \"dependencies\": { \"left-pad\": \"^1.0.0\" }\n    },\n    \"node_modules/left-pad\": {\n      \"version\": \"1.3.0\"\n    }\n  }\n}\n";
+        assert_eq!(
+            VersionFile::of("apps/web/package-lock.json"),
+            Some(VersionFile::PackageLock)
+        );
+        assert_eq!(
+            VersionFile::PackageLock
+                .read("package-lock.json", text)
+                .expect("reads")
+                .version,
+            v("2.3.4")
+        );
+        let bumped = bump("apps/web/package-lock.json", text, "2.3.5", None);
+        assert_eq!(
+            bumped,
+            text.replacen("\"version\": \"2.3.4\"", "\"version\": \"2.3.5\"", 2),
+            "both copies of the version, not a dependency's"
+        );
+        assert!(bumped.contains("\"version\": \"1.3.0\""));
     }
 
     #[test]
