@@ -13,6 +13,7 @@ mod test_from_tag;
 mod test_gates;
 mod test_inputs;
 mod test_interrupt;
+mod test_lost_lock;
 mod test_old_journal;
 mod test_production;
 mod test_replan;
