@@ -153,6 +153,7 @@ fn exit_kind(e: &Error) -> ExitKind {
             WorkflowError::ReleaseMoved { .. }
             | WorkflowError::RefExists { .. }
             | WorkflowError::ReleaseLocked { .. }
+            | WorkflowError::LockLost(_)
             | WorkflowError::BlockedOnResume { .. }
             | WorkflowError::VerificationFailed { .. }
             | WorkflowError::PlanChanged { .. }
@@ -267,6 +268,27 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         }
         WorkflowError::ReleaseLocked { .. } => {
             "one hotfix at a time: `git hotfix status` shows the run holding the lock; continue it or `git hotfix abort` it"
+        }
+        WorkflowError::LockLost(lost) => {
+            let id = &lost.id;
+            if let Some(holder) = &lost.holder {
+                return Some(format!(
+                    "another hotfix holds release now: `git hotfix status {holder}` shows it; find out how it got \
+                     the lock, then `git hotfix abort {id}` closes this run"
+                ));
+            }
+            let take_back = match &lost.found {
+                None => format!(
+                    "; or, once you know no other hotfix is under way, take it back with `git push {} {}:{}` and \
+                     `git hotfix continue`",
+                    lost.remote, lost.expected, lost.lock_ref
+                ),
+                Some(_) => String::new(),
+            };
+            return Some(format!(
+                "find out who removed or replaced the lock (the remote's audit log) before anything else; `git \
+                 hotfix abort {id}` closes this run{take_back}"
+            ));
         }
         WorkflowError::Fault(_) => "the run stopped between steps; run `git hotfix continue` to resume",
         WorkflowError::RunFinished { .. } => "`git hotfix log` lists runs; start a new one with `git hotfix start`",

@@ -602,14 +602,25 @@ pub fn print_status(status: &RunStatus) {
     for fix in &record.plan.picks {
         out!("  fix        {} {}", fix.fix.short(), fix.subject);
     }
+    let lock_ref = hotfix::journal::JournalStore::lock_ref(&record.release_branch);
     out!(
         "  lock       {}",
         if status.holds_lock {
-            "held by this run"
+            "held by this run".to_string()
+        } else if status.lock_lost {
+            format!("LOST: {lock_ref} is gone from the remote or names another run")
         } else {
-            "not held"
+            "not held".to_string()
         }
     );
+    if status.lock_lost {
+        out!(
+            "warning: run {} took {lock_ref} and never gave it back, but no longer holds it: someone removed \
+             it; nothing more of this run can be pushed (`git hotfix abort {}` closes it)",
+            run.id,
+            run.id
+        );
+    }
     if !status.roles.is_empty() {
         let given: Vec<String> = run
             .approvals()

@@ -1,5 +1,5 @@
 //! `git hotfix guard`: for a team's pipeline jobs (cut-off first): fails
-//! while a hotfix holds the branch's lock.
+//! while a hotfix holds the branch's lock, or an unfinished run's lock is missing.
 
 use hotfix::ops;
 
@@ -25,6 +25,15 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let verdict = ops::guard(&session, &args.action, args.branch.as_deref())?;
     if args.json {
         ui::print_json(&verdict);
+    }
+    if let (false, Some(run)) = (verdict.allowed, &verdict.lock_lost_by) {
+        return Err(CommandError::blocked(
+            format!("`{}` refused: {}", verdict.action, verdict.reason),
+            format!(
+                "find out who removed the lock; `git hotfix abort {run}` closes the run (or `git hotfix status {run}` \
+                 shows where it stands)"
+            ),
+        ));
     }
     if !verdict.allowed {
         let run = verdict.locked_by.clone().unwrap_or_default();

@@ -172,6 +172,11 @@ pub fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>)
 
 /// Pushes `updates` and the journal with `events` appended in one atomic push;
 /// on acceptance the events become this clone's journal too.
+///
+/// While the run owns its lock the push also leases the lock ref on the
+/// run's lock value (left as it is), so a lock deleted or taken over on the
+/// remote refuses the whole push: [`WorkflowError::LockLost`], nothing moved.
+/// Pushes that create or delete the lock name it in `updates` themselves.
 pub(super) fn push_with_journal(
     cx: &Context<'_>,
     journal: &mut Journal,
@@ -179,12 +184,47 @@ pub(super) fn push_with_journal(
     updates: Vec<RefUpdate>,
     fault_after_remote: &str,
 ) -> Result<PushOutcome, WorkflowError> {
+    let lease = lock_lease(journal, &updates);
+    push_entries(cx, journal, events, updates, lease, fault_after_remote)
+}
+
+/// Returns the update that leases the run's lock unchanged, when the run
+/// owns it and `updates` do not move it already.
+fn lock_lease(journal: &Journal, updates: &[RefUpdate]) -> Option<RefUpdate> {
+    let lock_ref = JournalStore::lock_ref(&journal.run.record.release_branch);
+    if !journal.run.owns_lock() || updates.iter().any(|u| u.name == lock_ref) {
+        return None;
+    }
+    // git checks a lease on a ref the push leaves as it is too (it reports
+    // it `[up to date]` when it holds, refuses the atomic push when not).
+    let value = journal.lock_value().clone();
+    Some(RefUpdate {
+        name: lock_ref,
+        new: Some(value.clone()),
+        expected: Some(value),
+    })
+}
+
+fn push_entries(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    events: Vec<Event>,
+    updates: Vec<RefUpdate>,
+    lease: Option<RefUpdate>,
+    fault_after_remote: &str,
+) -> Result<PushOutcome, WorkflowError> {
     let store = cx.store(&journal.run);
     let count = events.len();
     let staged = journal.stage(&store, events, &cx.actor, &cx.signature_now())?;
     let mut all = vec![journal.mirror_update(&staged.head)];
     all.extend(updates);
+    all.extend(lease.iter().cloned());
     let outcome = cx.git.push_atomic(&journal.run.record.remote, &all)?;
+    if let Some(lease) = &lease {
+        if is_stale(&outcome, &lease.name) {
+            return Err(lock_lost(cx, journal)?);
+        }
+    }
     if outcome.accepted() {
         cx.ambient.checkpoint(fault_after_remote)?;
         let head = staged.head.clone();
@@ -202,7 +242,15 @@ pub fn mirror(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowErr
         return Ok(());
     }
     let update = journal.mirror_update(&journal.head);
-    let outcome = cx.git.push_atomic(&journal.run.record.remote, &[update])?;
+    let lease = lock_lease(journal, &[]);
+    let mut all = vec![update];
+    all.extend(lease.iter().cloned());
+    let outcome = cx.git.push_atomic(&journal.run.record.remote, &all)?;
+    if let Some(lease) = &lease {
+        if is_stale(&outcome, &lease.name) {
+            return Err(lock_lost(cx, journal)?);
+        }
+    }
     if !outcome.accepted() {
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
@@ -210,6 +258,46 @@ pub fn mirror(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowErr
     cx.store(&journal.run).mark_pushed(&journal.id, &head)?;
     journal.mark_mirrored(head);
     Ok(())
+}
+
+/// Refuses to go on when the run owns its lock and the remote's lock, as
+/// last fetched, is gone or holds another value.
+pub fn check_lock(git: &Git, journal: &Journal) -> Result<(), WorkflowError> {
+    if !journal.run.owns_lock() {
+        return Ok(());
+    }
+    let store = JournalStore::new(git, &journal.run.record.remote);
+    let found = store.lock_value(&journal.run.record.release_branch)?;
+    if found.as_ref() == Some(journal.lock_value()) {
+        return Ok(());
+    }
+    Err(lock_lost_from(&store, journal, found))
+}
+
+/// Returns the error for a push the remote refused on the run's lock,
+/// with what the lock holds now.
+fn lock_lost(cx: &Context<'_>, journal: &Journal) -> Result<WorkflowError, WorkflowError> {
+    let store = cx.store(&journal.run);
+    store.refresh()?;
+    let found = store.lock_value(&journal.run.record.release_branch)?;
+    Ok(lock_lost_from(&store, journal, found))
+}
+
+fn lock_lost_from(store: &JournalStore<'_>, journal: &Journal, found: Option<Oid>) -> WorkflowError {
+    let branch = &journal.run.record.release_branch;
+    // A lock at a commit that is no journal entry names no run.
+    let holder = match &found {
+        Some(_) => store.lock_holder(branch).ok().flatten().map(|(_, id)| id),
+        None => None,
+    };
+    WorkflowError::LockLost(Box::new(crate::engine::LostLock {
+        id: journal.id.clone(),
+        remote: journal.run.record.remote.clone(),
+        lock_ref: JournalStore::lock_ref(branch),
+        expected: journal.lock_value().clone(),
+        found,
+        holder,
+    }))
 }
 
 /// Journals that the operator stopped the run at `step` (not done) and
@@ -235,6 +323,9 @@ fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: &StepName, signal: &st
 fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: &StepName, error: &WorkflowError) {
     if matches!(error, WorkflowError::ReleaseLocked { .. }) {
         return; // the run was discarded: it never existed on the remote
+    }
+    if matches!(error, WorkflowError::LockLost(_)) {
+        return; // nothing was pushed, and nothing can be while the lock is lost
     }
     let evidence = match error {
         WorkflowError::ProductionStepFailed { evidence, .. } => evidence.clone(),
@@ -356,7 +447,8 @@ fn push_releasing_lock(
     if is_stale(&outcome, &JournalStore::run_ref(&journal.id)) {
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
-    let outcome = push_with_journal(cx, journal, vec![event], Vec::new(), fault)?;
+    // The lock is not the run's any more: give nothing back, record the end.
+    let outcome = push_entries(cx, journal, vec![event], Vec::new(), None, fault)?;
     if outcome.accepted() {
         Ok(())
     } else {

@@ -26,6 +26,10 @@ pub enum WorkflowError {
     },
     #[error("{branch} is locked by hotfix run {holder}")]
     ReleaseLocked { branch: String, holder: String },
+    /// The run took its lock and finds it gone, or held at another value,
+    /// before a push: nothing was pushed.
+    #[error("{0}")]
+    LockLost(Box<LostLock>),
     #[error("the rebuilt plan no longer gives the tree that was confirmed (expected {expected}, got {got})")]
     PlanChanged { expected: Oid, got: Oid },
     #[error("the plan is blocked on resume: {reasons}")]
@@ -172,5 +176,43 @@ fn undecided_message(a: &crate::journal::OpenAttempt) -> String {
             "{} started at {when} by {} on {} (process group {}) and never ended: it may have run; it is not run again without a decision",
             a.step, a.started_by, a.host, a.pgid
         ),
+    }
+}
+
+/// The facts of [`WorkflowError::LockLost`].
+#[derive(Debug)]
+pub struct LostLock {
+    pub id: String,
+    pub remote: String,
+    pub lock_ref: String,
+    /// The lock's value this run set: its first journal entry.
+    pub expected: Oid,
+    /// What the remote's lock holds now, if it exists.
+    pub found: Option<Oid>,
+    /// The run the lock now names, when it names one.
+    pub holder: Option<String>,
+}
+
+impl std::fmt::Display for LostLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (id, lock_ref, expected) = (&self.id, &self.lock_ref, self.expected.short());
+        write!(f, "run {id} no longer holds {lock_ref}: ")?;
+        match (&self.found, &self.holder) {
+            (None, _) => write!(
+                f,
+                "the lock is gone from the remote (it was {expected}; someone deleted it)"
+            )?,
+            (Some(found), Some(holder)) => write!(
+                f,
+                "the lock is held by run {holder} (it is {}, this run set {expected})",
+                found.short()
+            )?,
+            (Some(found), None) => write!(
+                f,
+                "the lock is held by someone else (it is {}, this run set {expected})",
+                found.short()
+            )?,
+        }
+        write!(f, "; nothing was pushed")
     }
 }

@@ -194,6 +194,12 @@ impl<'a> JournalStore<'a> {
         Ok(Some((value, id)))
     }
 
+    /// Returns the value of the remote's lock on `branch` as last fetched,
+    /// without reading which run it names (it may name none).
+    pub fn lock_value(&self, branch: &str) -> Result<Option<Oid>, JournalError> {
+        Ok(self.git.read_ref(&self.tracking(&Self::lock_ref(branch)))?)
+    }
+
     /// Returns the ids of the runs holding any lock on the remote, as last fetched.
     pub fn lock_holders(&self) -> Result<Vec<String>, JournalError> {
         let prefix = format!("{}locks/", self.tracking_prefix());
@@ -528,6 +534,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::plan::StepName;
     use crate::record::sample;
 
     /// Returns the sample's `run-created` entry as JSON, for forging.
@@ -577,6 +584,27 @@ mod tests {
             .collect();
         let journal = load(&entries).expect("the sample loads");
         assert_eq!(journal.run.entries.len(), entries.len());
+    }
+
+    #[test]
+    fn a_run_owns_its_lock_from_the_lock_step_until_it_finishes() {
+        let entries: Vec<_> = sample::entries()
+            .iter()
+            .map(|e| serde_json::to_value(e).expect("entries serialize"))
+            .collect();
+        let owns_after = |n: usize| load(&entries[..n]).expect("the sample loads").run.owns_lock();
+        let lock = sample::entries()
+            .iter()
+            .position(|e| matches!(&e.event, Event::StepDone { step, .. } if *step == StepName::LOCK))
+            .expect("the sample takes the lock");
+        let finished = sample::entries()
+            .iter()
+            .position(|e| matches!(e.event, Event::Finished { .. }))
+            .expect("the sample finishes");
+        assert!(!owns_after(lock), "not before the lock step");
+        assert!(owns_after(lock + 1), "from the lock step");
+        assert!(owns_after(finished), "until finish");
+        assert!(!owns_after(finished + 1), "finish gave it back");
     }
 
     #[test]

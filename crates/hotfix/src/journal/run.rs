@@ -425,6 +425,24 @@ impl Run {
         })
     }
 
+    /// Returns true when the run took its release lock and has not given it
+    /// back: the lock step is done (or a rollback took the lock again) and no
+    /// `finish` or `abort` released it since. Such a run must find its lock
+    /// on the remote; a missing one means someone removed it.
+    pub fn owns_lock(&self) -> bool {
+        let mut owns = false;
+        for (_, entry) in &self.entries {
+            match &entry.event {
+                Event::StepDone { step, .. } if *step == StepName::LOCK => owns = true,
+                // A rollback keeps the lock, or takes it again in its first push.
+                Event::RollbackStarted { .. } => owns = true,
+                Event::Finished { .. } | Event::Aborted { .. } => owns = false,
+                _ => {}
+            }
+        }
+        owns
+    }
+
     pub fn state(&self) -> RunState {
         let last = self.entries.last().map(|(_, e)| &e.event);
         match last {

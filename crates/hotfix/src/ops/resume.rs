@@ -65,6 +65,11 @@ pub fn resume(
         }
         RunState::InProgress | RunState::Stopped | RunState::Interrupted => {}
     }
+    // Before anything is journaled: a run whose lock was removed must not go on.
+    if journal.run.record.remote != session.config.remote {
+        crate::journal::JournalStore::new(&session.git, &journal.run.record.remote).refresh()?;
+    }
+    execute::check_lock(&session.git, &journal)?;
     let record = journal.run.record.clone();
     local_veto(session, &journal.run)?;
     let changed = config_changes(session, &journal.run)?;

@@ -12,6 +12,9 @@ pub struct RunStatus {
     pub run: Run,
     /// True when the remote's lock on release names this run.
     pub holds_lock: bool,
+    /// True when the run took the lock, has not given it back, and the
+    /// remote's lock is gone or names something else: someone removed it.
+    pub lock_lost: bool,
     pub now: i64,
     /// The `[approvals]` roles, and those still without a valid approval.
     pub roles: Vec<String>,
@@ -37,11 +40,13 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
     let holds_lock = store
         .lock_holder(&journal.run.record.release_branch)?
         .is_some_and(|(value, _)| &value == journal.lock_value());
+    let lock_lost = journal.run.owns_lock() && !holds_lock;
     let roles = run_config(session, &journal.run).approvals.roles;
     let missing_roles = gates::missing_roles(&roles, &journal.run);
     Ok(RunStatus {
         run: journal.run,
         holds_lock,
+        lock_lost,
         now: session.ambient.now(),
         roles,
         missing_roles,
