@@ -141,6 +141,14 @@ impl Fixture {
             .collect()
     }
 
+    /// Asserts `git diff --name-only from to` on the origin is `expected` (sorted).
+    #[track_caller]
+    fn assert_changed(&self, from: &str, to: &str, expected: &[&str]) {
+        let mut changed = self.names_between(from, to);
+        changed.sort();
+        assert_eq!(changed, expected, "git diff --name-only {from} {to}");
+    }
+
     fn names_between(&self, from: &str, to: &str) -> Vec<String> {
         let out = self.git(&self.origin, &["diff", "--name-only", from, to]);
         out.lines().map(str::to_string).collect()
@@ -220,15 +228,14 @@ fn a_worker_hotfix_is_branched_from_its_tag_bumped_tagged_merged_and_deployed() 
     assert_eq!(f.git(&f.origin, &["cat-file", "-t", &tag]), "tag");
     assert_eq!(f.rev(&f.origin, "worker/prod-v0.1.1^{commit}"), branch);
     // Only the fix's path, the product's version file and its CHANGELOG changed.
-    let mut changed = f.names_between("worker/prod-v0.1.0", "worker/prod-v0.1.1");
-    changed.sort();
-    assert_eq!(
-        changed,
-        [
+    f.assert_changed(
+        "worker/prod-v0.1.0",
+        "worker/prod-v0.1.1",
+        &[
             "apps/worker/CHANGELOG.md",
             "apps/worker/lib/main.dart",
-            "apps/worker/pubspec.yaml"
-        ]
+            "apps/worker/pubspec.yaml",
+        ],
     );
     // The other product is untouched: its tag, its files.
     assert_eq!(f.origin_ref("refs/tags/web/prod-v2.3.4"), before_web);
@@ -398,17 +405,16 @@ fn main_moved_past_the_tag_gets_a_backport_branch_and_keeps_its_versions() {
             && at < changelog.find("## [2.3.4]").expect("2.3.4")
     );
     assert!(changelog.contains("HOTFIX: fix(web): render safely"), "{changelog}");
-    let mut changed = f.names_between("web/prod-v2.3.4", "web/prod-v2.3.5");
-    changed.sort();
-    assert_eq!(
-        changed,
-        [
+    f.assert_changed(
+        "web/prod-v2.3.4",
+        "web/prod-v2.3.5",
+        &[
             "apps/web/CHANGELOG.md",
             "apps/web/VERSION",
             "apps/web/native/Cargo.toml",
             "apps/web/package.json",
-            "apps/web/src/app.js"
-        ]
+            "apps/web/src/app.js",
+        ],
     );
 
     // Main moved on: it does not move; the fix, without the version bump,
@@ -630,15 +636,14 @@ fn without_a_fix_start_pushes_the_branch_and_continue_takes_the_fix_committed_th
         "name: worker\n# the store build follows the +\nversion: 0.1.1+8"
     );
     assert_eq!(f.rev(&f.origin, "worker/prod-v0.1.1^{commit}"), tip);
-    let mut changed = f.names_between("worker/prod-v0.1.0", "worker/prod-v0.1.1");
-    changed.sort();
-    assert_eq!(
-        changed,
-        [
+    f.assert_changed(
+        "worker/prod-v0.1.0",
+        "worker/prod-v0.1.1",
+        &[
             "apps/worker/CHANGELOG.md",
             "apps/worker/lib/main.dart",
-            "apps/worker/pubspec.yaml"
-        ]
+            "apps/worker/pubspec.yaml",
+        ],
     );
     // Main holds another fix of the same line since the tag: it does not
     // move, no backport branch is made, and the checklist says a person
