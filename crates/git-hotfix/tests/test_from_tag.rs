@@ -474,6 +474,11 @@ fn a_version_already_tagged_is_skipped_and_the_plan_says_why() {
         "worker/prod-v0.1.0",
     ]);
     assert!(human.stdout.contains("0.1.0 -> 0.1.2"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("next: `git hotfix start --product worker --fix "),
+        "the next line repeats the product: {}",
+        human.stdout
+    );
 }
 
 #[test]

@@ -123,7 +123,8 @@ fn hint(check: &str) -> &'static str {
 
 /// Renders the fix flags back as the operator would type them.
 pub fn fix_flags(fix: &FixArgs) -> String {
-    let mut parts: Vec<String> = fix.fixes.iter().map(|f| format!("--fix {f}")).collect();
+    let mut parts: Vec<String> = fix.product.iter().map(|p| format!("--product {p}")).collect();
+    parts.extend(fix.fixes.iter().map(|f| format!("--fix {f}")));
     if let Some(p) = &fix.production {
         parts.push(format!("--production {p}"));
     }
