@@ -542,7 +542,8 @@ impl Progress for StepPrinter {
 
     fn polling(&self, url: &str, attempt: u32, elapsed: Duration, seen: &Observation) {
         let what = seen.describe();
-        let line = format!(
+        // Masked like every other line: the URL may carry a secret, the body control bytes.
+        let line = mask(&format!(
             "        polling {url}: {} (attempt {attempt}, {})",
             if what.is_empty() {
                 "no answer".into()
@@ -550,7 +551,7 @@ impl Progress for StepPrinter {
                 what.clone()
             },
             format_duration(elapsed)
-        );
+        ));
         let mut err = std::io::stderr().lock();
         if err.is_terminal() {
             let _ = write!(err, "\r\x1b[2K{line}");

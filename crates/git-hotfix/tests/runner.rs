@@ -2,6 +2,7 @@
 
 mod common;
 
+mod test_attacks;
 mod test_bad_input;
 mod test_cherry_pick;
 mod test_concurrency;
@@ -20,6 +21,5 @@ mod test_production;
 mod test_replan;
 mod test_restore_release;
 mod test_resume;
-mod test_secrets;
 mod test_toy_strategy;
 mod test_way_back;

@@ -8,7 +8,7 @@ use crate::common::Scenario;
 /// `refs/hotfix/*` could: `forge` edits the `run-created` entry's JSON, the
 /// later entries are written again on top, and the lock follows the new
 /// first entry.
-fn forge_run_created(s: &Scenario, id: &str, forge: impl Fn(&mut serde_json::Value)) {
+pub(crate) fn forge_run_created(s: &Scenario, id: &str, forge: impl Fn(&mut serde_json::Value)) {
     let run_ref = format!("refs/hotfix/runs/{id}");
     let chain = s.git(&s.origin, &["rev-list", "--reverse", "--first-parent", &run_ref]);
     let mut parent: Option<String> = None;

@@ -213,6 +213,14 @@ fn read_sources(git: &Git, sources: &ProductionSources) -> Vec<(String, Result<P
 }
 
 fn reading(git: &Git, source: String, said: String) -> Result<ProductionReading, ProductionError> {
+    // No revision holds a control byte (git refuses them in ref names), and a
+    // NUL cannot even be passed to git as an argument.
+    if said.chars().any(char::is_control) {
+        return Err(ProductionError::NotInRepository {
+            source_name: source,
+            said,
+        });
+    }
     match git.resolve_commit(&said) {
         Ok(commit) => Ok(ProductionReading { source, said, commit }),
         Err(GitError::UnknownRevision { .. }) => Err(ProductionError::NotInRepository {
