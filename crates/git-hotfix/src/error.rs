@@ -157,6 +157,7 @@ fn exit_kind(e: &Error) -> ExitKind {
             | WorkflowError::BlockedOnResume { .. }
             | WorkflowError::VerificationFailed { .. }
             | WorkflowError::PlanChanged { .. }
+            | WorkflowError::PlanMismatch(_)
             | WorkflowError::ForbiddenAction { .. }
             | WorkflowError::ReleaseMovedAfterPush { .. }
             | WorkflowError::NotPushed { .. }
@@ -294,6 +295,13 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         WorkflowError::RunFinished { .. } => "`git hotfix log` lists runs; start a new one with `git hotfix start`",
         WorkflowError::VerificationFailed { .. } => {
             "release is not as planned; `git hotfix status` shows the evidence; do not deploy it"
+        }
+        WorkflowError::PlanMismatch(mismatch) => {
+            let id = &mismatch.id;
+            return Some(format!(
+                "refs/hotfix/* can be pushed by more people than release: find out who wrote this run (`git log \
+                 --format=fuller refs/hotfix/runs/{id}`) before anything else; `git hotfix abort {id}` closes it"
+            ));
         }
         WorkflowError::BlockedOnResume { .. } | WorkflowError::PlanChanged { .. } => {
             "nothing was pushed; `git hotfix abort` and plan again"

@@ -98,6 +98,7 @@ impl Context<'_> {
 /// done or waits at a gate.
 pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, WorkflowError> {
     let mut steps_done = 0;
+    super::steps::check_plan_before_build(cx, journal)?;
     while let Some(step) = journal.run.next_step().cloned() {
         let name = &step.name;
         if let Some(signal) = cx.stop.raised() {
@@ -326,6 +327,9 @@ fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: &StepName, erro
     }
     if matches!(error, WorkflowError::LockLost(_)) {
         return; // nothing was pushed, and nothing can be while the lock is lost
+    }
+    if matches!(error, WorkflowError::PlanMismatch(_)) {
+        return; // the record is not to be trusted: add nothing to it
     }
     let evidence = match error {
         WorkflowError::ProductionStepFailed { evidence, .. } => evidence.clone(),

@@ -32,6 +32,11 @@ pub enum WorkflowError {
     LockLost(Box<LostLock>),
     #[error("the rebuilt plan no longer gives the tree that was confirmed (expected {expected}, got {got})")]
     PlanChanged { expected: Oid, got: Oid },
+    /// The run's recorded plan names something its own inputs (production,
+    /// the fixes, the resolutions) do not give: a record forged or damaged
+    /// on the remote. Nothing was pushed.
+    #[error("{0}")]
+    PlanMismatch(Box<PlanMismatch>),
     #[error("the plan is blocked on resume: {reasons}")]
     BlockedOnResume { reasons: String },
     #[error("release verification failed: {reasons}")]
@@ -176,6 +181,35 @@ fn undecided_message(a: &crate::journal::OpenAttempt) -> String {
             "{} started at {when} by {} on {} (process group {}) and never ended: it may have run; it is not run again without a decision",
             a.step, a.started_by, a.host, a.pgid
         ),
+    }
+}
+
+/// The facts of [`WorkflowError::PlanMismatch`].
+#[derive(Debug)]
+pub struct PlanMismatch {
+    pub id: String,
+    /// What differs: "release's tree", "the tree after pick 1 (fix …)", …
+    pub what: String,
+    /// What the run's record names.
+    pub recorded: Oid,
+    /// What the run's inputs give.
+    pub derived: Oid,
+    /// The production commit the inputs start from.
+    pub production: Oid,
+}
+
+impl std::fmt::Display for PlanMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "run {}'s recorded plan does not match what its inputs give: {} is {} in the record but {} made again \
+             from production {} and the fixes; nothing was pushed",
+            self.id,
+            self.what,
+            self.recorded.short(),
+            self.derived.short(),
+            self.production.short()
+        )
     }
 }
 

@@ -23,6 +23,30 @@ use crate::engine::WorkflowError;
 use crate::journal::Journal;
 use crate::record::plan::{Action, Step};
 
+/// Before a run that has yet to build takes any step, checks its recorded
+/// plan against what its inputs give, so a forged plan stops the run before
+/// it writes or pushes anything (the lock, the production record). Only a
+/// mismatch stops here: any other failure of the plan is the build step's
+/// to report, as it always was.
+///
+/// A run this process has just made (not on the remote yet) is its own
+/// plan, and a run whose next step is the build is checked by the build.
+pub(crate) fn check_plan_before_build(cx: &Context<'_>, journal: &Journal) -> Result<(), WorkflowError> {
+    let run = &journal.run;
+    let build_pending = run
+        .steps()
+        .iter()
+        .any(|s| matches!(s.action, Action::Build) && run.done(&s.name).is_none());
+    let build_next = run.next_step().is_some_and(|s| matches!(s.action, Action::Build));
+    if !journal.is_published() || !build_pending || build_next {
+        return Ok(());
+    }
+    match build::rederive(cx, run) {
+        Err(e @ WorkflowError::PlanMismatch(_)) => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Carries out `step` of `journal`'s run.
 pub(crate) fn perform(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<(), WorkflowError> {
     match &step.action {

@@ -41,6 +41,22 @@ pub(super) fn push(
         expected,
         new: new_tip,
     } = as_built(&journal.run, planned);
+    // The release branch gets what the build made from the run's inputs and
+    // nothing else, whatever commit the recorded step names.
+    let release_ref = format!("refs/heads/{}", journal.run.record.release_branch);
+    if branch_ref == release_ref {
+        if let Ok((_, _, _, built_tip)) = built(&journal.run) {
+            if new_tip != built_tip {
+                return Err(WorkflowError::PlanMismatch(Box::new(crate::engine::PlanMismatch {
+                    id: journal.id.clone(),
+                    what: format!("the commit step `{}` pushes to {release_ref}", step.name),
+                    recorded: new_tip,
+                    derived: built_tip,
+                    production: journal.run.record.plan.production.commit.clone(),
+                })));
+            }
+        }
+    }
     if !cx.git.has_object(&new_tip)? {
         // Another clone built these commits and stopped before pushing them:
         // nothing of them is on the remote, so build again here.

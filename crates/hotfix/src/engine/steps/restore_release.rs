@@ -27,7 +27,17 @@ pub(super) fn rollback_restore(
                 reasons: format!("{branch} no longer exists on {}", record.remote),
             })?;
     let production = record.plan.production.commit.clone();
-    let tree = record.plan.production_tree.clone();
+    // Production's tree as the object store has it, not as the record says.
+    let tree = read_tree(cx.git, &production)?;
+    if tree != record.plan.production_tree {
+        return Err(WorkflowError::PlanMismatch(Box::new(crate::engine::PlanMismatch {
+            id: journal.id.clone(),
+            what: "production's tree".into(),
+            recorded: record.plan.production_tree.clone(),
+            derived: tree,
+            production,
+        })));
+    }
     let evidence = |old: &Oid, new: &Oid, already| Evidence::RolledBack {
         branch_ref: branch_ref.clone(),
         old: old.clone(),

