@@ -393,7 +393,9 @@ impl<'a> JournalStore<'a> {
         let head = head.expect("a run is created with at least its RunCreated entry");
         self.git
             .update_ref(&Self::run_ref(id), &head, None, "hotfix: create run")?;
-        Journal::new(id, head, None, written, 0)
+        let mut journal = Journal::new(id, head, None, written, 0)?;
+        journal.created_here = true;
+        Ok(journal)
     }
 
     /// Forgets a run that never reached the remote (its lock push was refused).
@@ -422,6 +424,9 @@ pub struct Journal {
     /// Entries this clone had not pushed, dropped because another clone carried
     /// the run on (their steps are redone).
     pub discarded: usize,
+    /// True when this process created the run from the plan it computed:
+    /// nothing of its record came from the remote.
+    pub created_here: bool,
 }
 
 /// Entries written on top of a journal's head but not yet recorded locally,
@@ -450,6 +455,7 @@ impl Journal {
             remote_head,
             run,
             discarded,
+            created_here: false,
         })
     }
 

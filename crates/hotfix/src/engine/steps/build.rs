@@ -81,7 +81,16 @@ pub(crate) fn rederive(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowErro
 }
 
 pub(super) fn build(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<(), WorkflowError> {
-    let plan = rederive(cx, &journal.run)?;
+    let run = &journal.run;
+    let confirmed = run.plan();
+    // The plan `start` computed in this very process, from its own inputs,
+    // moments ago: nothing of it came from the remote, and its objects are
+    // here. Any other run is made again from its inputs.
+    let fresh = journal.created_here
+        && run.expected_tip() == &confirmed.release_tip
+        && confirmed.conflict().is_none()
+        && cx.git.has_object(&confirmed.new_tip)?;
+    let plan = if fresh { confirmed.clone() } else { rederive(cx, run)? };
     if let Some(pick) = plan.conflict() {
         return Err(WorkflowError::PickConflict {
             fix: pick.fix.clone(),
