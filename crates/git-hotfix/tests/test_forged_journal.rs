@@ -9,10 +9,16 @@ use crate::common::Scenario;
 /// later entries are written again on top, and the lock follows the new
 /// first entry.
 pub(crate) fn forge_run_created(s: &Scenario, id: &str, forge: impl Fn(&mut serde_json::Value)) {
+    forge_run(s, id, usize::MAX, forge);
+}
+
+/// Like [`forge_run_created`], keeping only the first `keep` entries (the
+/// forged first one included).
+pub(crate) fn forge_run(s: &Scenario, id: &str, keep: usize, forge: impl Fn(&mut serde_json::Value)) {
     let run_ref = format!("refs/hotfix/runs/{id}");
     let chain = s.git(&s.origin, &["rev-list", "--reverse", "--first-parent", &run_ref]);
     let mut parent: Option<String> = None;
-    for (i, commit) in chain.lines().enumerate() {
+    for (i, commit) in chain.lines().take(keep).enumerate() {
         let mut message = s.git(&s.origin, &["log", "-1", "--format=%B", commit]);
         if i == 0 {
             let (subject, json) = message.split_once("\n\n").expect("a subject, then the entry");

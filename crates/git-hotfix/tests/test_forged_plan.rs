@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::Scenario;
+use crate::test_forged_journal::forge_run;
 
 /// Commits M (release's tree plus a backdoor) in a clone of the attacker's
 /// and makes it reachable on the origin through `refs/hotfix/evil`, all that
@@ -22,37 +23,6 @@ fn attacker_commit(s: &Scenario) -> (String, String) {
     let m = s.rev(&attacker, "HEAD");
     let tree = s.rev(&attacker, "HEAD^{tree}");
     (m, tree)
-}
-
-/// Publishes run `id` on the origin again with its `run-created` entry
-/// edited by `forge`, keeping the first `keep` entries (the forged first
-/// one included), and points `refs/hotfix/locks/release` at the forged
-/// first entry, as someone who may push `refs/hotfix/*` could.
-fn forge_run(s: &Scenario, id: &str, keep: usize, forge: impl Fn(&mut serde_json::Value)) {
-    let run_ref = format!("refs/hotfix/runs/{id}");
-    let chain = s.git(&s.origin, &["rev-list", "--reverse", "--first-parent", &run_ref]);
-    let mut parent: Option<String> = None;
-    for (i, commit) in chain.lines().take(keep).enumerate() {
-        let mut message = s.git(&s.origin, &["log", "-1", "--format=%B", commit]);
-        if i == 0 {
-            let (subject, json) = message.split_once("\n\n").expect("a subject, then the entry");
-            let mut entry: serde_json::Value = serde_json::from_str(json.trim()).expect("entry JSON");
-            forge(&mut entry);
-            message = format!("{subject}\n\n{entry}\n");
-        }
-        let tree = s.git(&s.origin, &["log", "-1", "--format=%T", commit]);
-        let mut args = vec!["commit-tree", tree.as_str(), "-m", message.as_str()];
-        if let Some(p) = &parent {
-            args.extend(["-p", p.as_str()]);
-        }
-        let forged = s.git(&s.origin, &args);
-        if i == 0 {
-            s.git(&s.origin, &["update-ref", "refs/hotfix/locks/release", &forged]);
-        }
-        parent = Some(forged);
-    }
-    let head = parent.expect("the run has entries");
-    s.git(&s.origin, &["update-ref", &run_ref, &head]);
 }
 
 /// The plan names M: the commit release will point to, its tree, and the

@@ -304,12 +304,8 @@ fn a_worker_hotfix_is_branched_from_its_tag_bumped_tagged_merged_and_deployed() 
         ]
     );
     let detail = |id: &str| {
-        report["evidence"]
-            .as_array()
-            .expect("evidence")
-            .iter()
-            .find(|i| i["id"] == id)
-            .and_then(|i| i["detail"].as_str())
+        evidence_item(&report, id)["detail"]
+            .as_str()
             .expect("detail")
             .to_string()
     };
@@ -568,6 +564,17 @@ fn a_fix_that_conflicts_with_the_tag_stops_before_anything_is_pushed() {
     assert!(f.deploys().is_empty());
 }
 
+/// Returns the report's evidence item `id`.
+#[track_caller]
+fn evidence_item<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no evidence item {id}"))
+}
+
 fn before_ref(refs: &str, name: &str) -> Option<String> {
     refs.lines()
         .find(|l| l.ends_with(&format!("\t{name}")))
@@ -657,12 +664,7 @@ fn without_a_fix_start_pushes_the_branch_and_continue_takes_the_fix_committed_th
     let short = &fix[..7];
     assert!(f.origin_ref(&format!("refs/heads/backport/main-{short}")).is_none());
     let report = f.json(&["report", "--format", "json"]);
-    let merged = report["evidence"]
-        .as_array()
-        .expect("evidence")
-        .iter()
-        .find(|i| i["id"] == "merged-to-main")
-        .expect("the item");
+    let merged = evidence_item(&report, "merged-to-main");
     assert_eq!(merged["status"], "missing");
     let detail = merged["detail"].as_str().expect("detail");
     assert!(

@@ -49,11 +49,17 @@ pub struct ReleaseAction {
 impl ReleaseAction {
     /// Returns the forbidden action this one is, if any.
     pub fn forbidden(&self) -> Option<&str> {
-        self.forbidden_actions
-            .iter()
-            .find(|f| f.trim().eq_ignore_ascii_case(self.action.trim()))
-            .map(String::as_str)
+        forbidden_action(&self.action, &self.forbidden_actions)
     }
+}
+
+/// Returns the entry of `forbidden` that `action` is (case and surrounding
+/// blanks aside), if any.
+pub fn forbidden_action<'a>(action: &str, forbidden: &'a [String]) -> Option<&'a str> {
+    forbidden
+        .iter()
+        .find(|f| f.trim().eq_ignore_ascii_case(action.trim()))
+        .map(String::as_str)
 }
 
 /// `[deploy]`: the manual production deploy.

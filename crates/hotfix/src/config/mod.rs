@@ -9,7 +9,9 @@ mod products;
 mod value;
 
 pub use duration::{format_duration, parse_duration};
-pub use gates::{Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets, Smoke, Verify};
+pub use gates::{
+    forbidden_action, Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets, Smoke, Verify,
+};
 pub use products::Product;
 
 use std::path::{Path, PathBuf};

@@ -167,13 +167,9 @@ pub(super) fn conclude(
             step: step.name.clone(),
             reason,
             evidence: Some(Box::new(evidence)),
-            rollback: journal.run.phase() == Phase::Hotfix && !is_release_job(step),
+            rollback: journal.run.phase() == Phase::Hotfix && step.release_job().is_none(),
         }),
     }
-}
-
-fn is_release_job(step: &Step) -> bool {
-    matches!(&step.action, Action::Command(c) if c.release_job.is_some())
 }
 
 /// Records that the rollback begins; its steps follow with `run_steps`.

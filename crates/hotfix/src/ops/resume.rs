@@ -230,10 +230,10 @@ fn config_changes(session: &Session, run: &Run) -> Result<Vec<String>, Error> {
 /// the run is about to run: the run follows its record, but a clone's own
 /// config may veto, never add.
 fn local_veto(session: &Session, run: &Run) -> Result<(), Error> {
-    let pending = run.steps().iter().any(|s| {
-        matches!(&s.action, crate::record::plan::Action::Command(c) if c.release_job.is_some())
-            && run.done(&s.name).is_none()
-    });
+    let pending = run
+        .steps()
+        .iter()
+        .any(|s| s.release_job().is_some() && run.done(&s.name).is_none());
     let forbidden = session
         .config
         .release

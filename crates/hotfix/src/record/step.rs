@@ -227,6 +227,14 @@ impl Step {
         )
     }
 
+    /// Returns the release job the step triggers, if it is one.
+    pub fn release_job(&self) -> Option<&ReleaseJob> {
+        match &self.action {
+            Action::Command(c) => c.release_job.as_ref(),
+            _ => None,
+        }
+    }
+
     /// Returns true when the step's command changes production: an attempt
     /// that may have run is run again only on the operator's decision
     /// (`continue --rerun STEP`). Verifications only read production.
@@ -346,10 +354,7 @@ pub struct ReleaseJob {
 impl ReleaseJob {
     /// Returns the forbidden action this job is, if any.
     pub fn forbidden(&self) -> Option<&str> {
-        self.forbidden_actions
-            .iter()
-            .find(|f| f.trim().eq_ignore_ascii_case(self.action.trim()))
-            .map(String::as_str)
+        crate::config::forbidden_action(&self.action, &self.forbidden_actions)
     }
 }
 
