@@ -7,8 +7,9 @@ set -euo pipefail
 src=$1
 max=${2:-400}
 here=$(cd "$(dirname "$0")/.." && pwd)
+target=${CARGO_TARGET_DIR:-$here/target}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git clone -q --shared --mirror "$src" "$tmp/repo.git"
 (cd "$here" && cargo build -q --release -p hotfix --example replay_backports)
-REPLAY_NAME=${REPLAY_NAME:-$(basename "$src")} TMPDIR=$tmp "$here/target/release/examples/replay_backports" "$tmp/repo.git" "$max"
+REPLAY_NAME=${REPLAY_NAME:-$(basename "$src")} TMPDIR=$tmp "$target/release/examples/replay_backports" "$tmp/repo.git" "$max"
