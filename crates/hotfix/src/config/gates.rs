@@ -20,6 +20,28 @@ pub struct Approvals {
     /// Lets the author of a fix approve it.
     #[serde(default)]
     pub allow_fix_author: bool,
+    /// The team's allowed signers (git's `gpg.ssh.allowedSignersFile`
+    /// format), relative to the repository's top: the keys whose signatures
+    /// prove who approved, and who made each decision of a run.
+    #[serde(default)]
+    pub allowed_signers: Option<String>,
+    /// What makes an approval count.
+    #[serde(default)]
+    pub verify: ApprovalCheck,
+}
+
+/// `[approvals] verify`: what makes an approval count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApprovalCheck {
+    /// Its journal entry is signed by a key of the allowed signers.
+    #[default]
+    Signature,
+    /// The forge recorded it (protected-environment approvals, environment
+    /// reviewers).
+    Forge,
+    /// Self-declared git identities: every approval is marked unverified.
+    None,
 }
 
 /// `[release]`: the release pipeline's service job (seed 001's guided invocation).

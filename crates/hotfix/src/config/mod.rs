@@ -10,7 +10,7 @@ mod value;
 
 pub use duration::{format_duration, parse_duration};
 pub use gates::{
-    forbidden_action, Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets, Smoke, Verify,
+    forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets, Smoke, Verify,
 };
 pub use products::Product;
 

@@ -81,7 +81,7 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     pub(super) fn store(&self, run: &Run) -> JournalStore<'_> {
-        JournalStore::new(self.git, &run.record.remote)
+        JournalStore::new(self.git, &run.record.remote).signing(self.config.approvals.allowed_signers.is_some())
     }
 
     /// The operator stamped with the time now: a deploy may take half an

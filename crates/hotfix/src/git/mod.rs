@@ -10,9 +10,12 @@
 
 mod diff;
 pub mod refname;
+mod signing;
 mod transport;
 mod tree_edit;
 mod worktree;
+
+pub use signing::{SignatureCheck, Verdict};
 
 pub use diff::{AddedLines, FileHunks, GrepHit, Hunk};
 
@@ -219,6 +222,8 @@ pub struct NewCommit<'a> {
     pub author: &'a Signature,
     pub committer: &'a Signature,
     pub message: &'a str,
+    /// Signs the commit with the user's git signing configuration (`-S`).
+    pub sign: bool,
 }
 
 /// What `merge-tree --write-tree` produced.
@@ -478,6 +483,9 @@ impl Git {
         for p in c.parents {
             args.push("-p");
             args.push(p.as_str());
+        }
+        if c.sign {
+            args.push("-S");
         }
         args.extend(["-F", "-"]);
         let (ad, cd) = (c.author.git_date(), c.committer.git_date());

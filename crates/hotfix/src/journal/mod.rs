@@ -69,6 +69,8 @@ pub struct JournalStore<'a> {
     remote: String,
     /// The empty tree every entry commit points at (its id depends on the hash).
     empty_tree: std::cell::OnceCell<Oid>,
+    /// Signs the entries that carry decisions ([`Event::is_decision`]).
+    sign_decisions: bool,
 }
 
 impl<'a> JournalStore<'a> {
@@ -77,7 +79,16 @@ impl<'a> JournalStore<'a> {
             git,
             remote: remote.to_string(),
             empty_tree: std::cell::OnceCell::new(),
+            sign_decisions: false,
         }
+    }
+
+    /// Signs the entries this store writes that carry decisions, with the
+    /// user's git signing configuration: on when the team names allowed
+    /// signers (`[approvals] allowed_signers`).
+    pub fn signing(mut self, on: bool) -> Self {
+        self.sign_decisions = on;
+        self
     }
 
     pub fn run_ref(id: &str) -> String {
@@ -355,6 +366,7 @@ impl<'a> JournalStore<'a> {
             author: who,
             committer: who,
             message: &message,
+            sign: self.sign_decisions && entry.event.is_decision(),
         })?;
         Ok(oid)
     }

@@ -112,7 +112,7 @@ impl Session {
     }
 
     pub(super) fn store(&self) -> JournalStore<'_> {
-        JournalStore::new(&self.git, &self.config.remote)
+        JournalStore::new(&self.git, &self.config.remote).signing(self.config.approvals.allowed_signers.is_some())
     }
 
     /// Returns a new run id: UTC time, then random hex (`20261121-223000-a1b2`).

@@ -138,6 +138,7 @@ pub fn write_pick_commit(
         author: &fix.author,
         committer,
         message: &message,
+        sign: false,
     })
 }
 
@@ -190,6 +191,7 @@ fn write_tree_on(git: &Git, tree: &Oid, tip: &Oid, operator: &Signature, message
         author: operator,
         committer: operator,
         message,
+        sign: false,
     })
 }
 

@@ -155,6 +155,28 @@ impl Event {
         }
     }
 
+    /// Returns true for the entries that carry a person's decision (what
+    /// runs, who approved, how a conflict was resolved, that a run ends):
+    /// signed when the team names allowed signers. Evidence of a step is
+    /// checked against the world instead.
+    pub fn is_decision(&self) -> bool {
+        matches!(
+            self,
+            Event::RunCreated(_)
+                | Event::Approved { .. }
+                | Event::Attested { .. }
+                | Event::RollbackStarted { .. }
+                | Event::Rebuilt { .. }
+                | Event::Aborted { .. }
+                | Event::Resolved { .. }
+                | Event::DependencyAllowed { .. }
+                | Event::Finished { .. }
+                | Event::ConfigReplaced { .. }
+                | Event::Replanned { .. }
+                | Event::RerunAllowed { .. }
+        )
+    }
+
     /// Returns a one-line summary for the entry's commit subject.
     pub fn summary(&self) -> String {
         match self {

@@ -608,6 +608,7 @@ fn write_version_commit(
         author: &input.operator,
         committer: &input.operator,
         message: &message,
+        sign: false,
     })?)
 }
 
