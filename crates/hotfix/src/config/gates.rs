@@ -30,6 +30,14 @@ pub struct Approvals {
     pub verify: ApprovalCheck,
 }
 
+impl Approvals {
+    /// Returns the allowed-signers file, its path taken from `top` (the
+    /// repository's top, where hotfix.toml is) when relative.
+    pub fn allowed_signers_in(&self, top: &std::path::Path) -> Option<std::path::PathBuf> {
+        self.allowed_signers.as_deref().map(|path| top.join(path))
+    }
+}
+
 /// `[approvals] verify`: what makes an approval count.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]

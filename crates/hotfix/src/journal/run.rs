@@ -89,6 +89,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// Checks the signature of every entry of the run, in order, against
+    /// `allowed_signers`: one `git log` for the whole journal.
+    pub fn signatures(
+        &self,
+        git: &crate::git::Git,
+        allowed_signers: &std::path::Path,
+    ) -> Result<Vec<crate::git::SignatureCheck>, crate::git::GitError> {
+        let commits: Vec<Oid> = self.entries.iter().map(|(oid, _)| oid.clone()).collect();
+        git.check_signatures(&commits, allowed_signers)
+    }
+
     pub(crate) fn from_entries(id: &str, entries: Vec<(Oid, Entry)>) -> Result<Run, String> {
         let record = match entries.first().map(|(_, e)| &e.event) {
             Some(Event::RunCreated(r)) => (**r).clone(),
