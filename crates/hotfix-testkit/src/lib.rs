@@ -8,6 +8,7 @@
 //!   a work clone), with pinned identities and dates.
 //! - [`demo`]: the sandboxes behind `git hotfix demo` (restore-release) and
 //!   `git hotfix demo --strategy from-tag`, built from both.
+//! - [`signing`]: SSH signing keys of people and the team's allowed signers.
 //! - [`toy_strategy`]: a strategy added from outside the library, the
 //!   example of one module and one registration.
 //!
@@ -19,4 +20,5 @@
 pub mod demo;
 pub mod http;
 pub mod repo;
+pub mod signing;
 pub mod toy_strategy;
