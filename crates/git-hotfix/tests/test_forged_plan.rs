@@ -52,6 +52,17 @@ pub(crate) fn published_run(s: &Scenario) -> String {
         .to_string()
 }
 
+/// Asserts that release is where the scenario left it and that the origin's
+/// refs are `before` (from [`refs`]): nothing of a refused run reached it.
+pub(crate) fn assert_origin_unchanged(s: &Scenario, before: &str) {
+    assert_eq!(
+        s.rev(&s.origin, "refs/heads/release"),
+        s.release0,
+        "release did not move"
+    );
+    assert_eq!(refs(s, &s.origin, "refs/"), before, "nothing changed on the origin");
+}
+
 /// The victim: a clone that never saw the run, with the team's hotfix.toml.
 pub(crate) fn victim(s: &Scenario) -> PathBuf {
     let victim = s.clone_as("victim");
@@ -154,15 +165,6 @@ fn a_forged_push_step_alone_ships_nothing() {
         "{}",
         go.stderr
     );
-    assert_eq!(
-        s.rev(&s.origin, "refs/heads/release"),
-        s.release0,
-        "release did not move"
-    );
     // The build's entry stays on this clone: nothing reached the origin.
-    assert_eq!(
-        refs(&s, &s.origin, "refs/"),
-        origin_before,
-        "nothing changed on the origin"
-    );
+    assert_origin_unchanged(&s, &origin_before);
 }

@@ -7,7 +7,7 @@
 
 use crate::common::Scenario;
 use crate::test_forged_journal::forge_run_created;
-use crate::test_forged_plan::{published_run, refs, victim};
+use crate::test_forged_plan::{assert_origin_unchanged, published_run, refs, victim};
 
 /// The team's production steps: every kind of parameter a forger could change.
 const TEAM_STEPS: &str = r#"
@@ -50,11 +50,7 @@ fn assert_forged_step_refused(key: &str, forge: impl Fn(&mut serde_json::Value))
         go.stderr
     );
     assert!(go.stderr.contains("git hotfix continue --replan"), "{}", go.stderr);
-    assert_eq!(
-        refs(&s, &s.origin, "refs/"),
-        origin_before,
-        "nothing changed on the origin"
-    );
+    assert_origin_unchanged(&s, &origin_before);
     let forged_head = s.rev(&s.origin, &format!("refs/hotfix/runs/{id}"));
     assert_eq!(
         refs(&s, &victim, "refs/hotfix/runs/").trim(),
@@ -128,16 +124,7 @@ fn a_run_recording_another_production_is_refused_before_the_push() {
         go.stderr
     );
     assert!(go.stderr.contains("git hotfix abort"), "{}", go.stderr);
-    assert_eq!(
-        s.rev(&s.origin, "refs/heads/release"),
-        s.release0,
-        "release did not move"
-    );
-    assert_eq!(
-        refs(&s, &s.origin, "refs/"),
-        origin_before,
-        "nothing changed on the origin"
-    );
+    assert_origin_unchanged(&s, &origin_before);
 }
 
 #[test]

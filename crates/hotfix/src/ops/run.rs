@@ -396,3 +396,37 @@ pub(super) fn unfinished(session: &Session, journal: &Journal) -> Result<Session
     }
     Ok(session_for_run(session, &journal.run))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::sample;
+
+    #[test]
+    fn differences_name_each_parameter_and_each_step_one_side_lacks() {
+        let trusted = sample::steps();
+        assert!(differences(&trusted, &trusted).is_empty());
+        let mut forged = trusted.clone();
+        for step in forged.hotfix.iter_mut().chain(forged.rollback.iter_mut()) {
+            match &mut step.action {
+                Action::Command(c) if step.name == crate::record::step::StepName::DEPLOY => {
+                    c.timeout = std::time::Duration::from_secs(1)
+                }
+                Action::Approvals(a) => a.roles.truncate(1),
+                _ => {}
+            }
+        }
+        forged
+            .rollback
+            .retain(|s| s.name != crate::record::step::StepName::ROLLBACK_RESTORE);
+        assert_eq!(
+            differences(&forged, &trusted),
+            [
+                "approvals.roles",
+                "deploy.timeout",
+                "rollback.deploy.timeout",
+                "rollback.rollback-restore"
+            ]
+        );
+    }
+}
