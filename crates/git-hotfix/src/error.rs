@@ -168,7 +168,8 @@ fn exit_kind(e: &Error) -> ExitKind {
             | WorkflowError::StepsRemain { .. }
             | WorkflowError::MonitoringWindow { .. }
             | WorkflowError::ReplanRefused { .. }
-            | WorkflowError::UntrustedCommands { .. }
+            | WorkflowError::UntrustedSteps { .. }
+            | WorkflowError::ProductionChanged { .. }
             | WorkflowError::PickConflict { .. }
             | WorkflowError::NothingToResolve { .. }
             | WorkflowError::UnresolvedMarkers { .. }
@@ -335,12 +336,17 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
             "production may run this run's commit; find out who moved release; `git hotfix rollback` restores \
              production's tree and redeploys it, or `git hotfix abort`"
         }
-        WorkflowError::UntrustedCommands { have_config: true, .. } => {
-            "the journal on the remote may have been edited: compare the steps' commands in `git hotfix status \
-             --json` (record.plan.steps) with your hotfix.toml; if yours is right, `git hotfix continue --replan` runs yours"
+        WorkflowError::UntrustedSteps { have_config: true, .. } => {
+            "the journal on the remote may have been edited: compare those steps in `git hotfix status --json` \
+             (record.plan.steps) with your hotfix.toml; if yours is right, `git hotfix continue --replan` runs yours"
         }
-        WorkflowError::UntrustedCommands { .. } => {
-            "run it from a clone with the team's hotfix.toml, where the commands can be checked"
+        WorkflowError::UntrustedSteps { .. } => {
+            "run it from a clone with the team's hotfix.toml, where the steps can be checked (then `git hotfix \
+             continue --replan` runs that clone's configuration)"
+        }
+        WorkflowError::ProductionChanged { .. } => {
+            "production is not what the run started from (it moved since, or the journal on the remote was edited): \
+             `git hotfix abort` the run and `git hotfix start` again from what production runs now; nothing moved"
         }
         WorkflowError::ReplanRefused { .. } => {
             "put those keys back as the run has them (`git hotfix status --json` shows its record), or `git hotfix \

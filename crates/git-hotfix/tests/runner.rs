@@ -11,6 +11,7 @@ mod test_demo;
 mod test_dependency;
 mod test_forged_journal;
 mod test_forged_plan;
+mod test_forged_steps;
 mod test_from_tag;
 mod test_gates;
 mod test_inputs;

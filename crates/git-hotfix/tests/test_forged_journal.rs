@@ -83,8 +83,8 @@ fn a_forged_deploy_command_is_refused_and_nothing_runs() {
     go.expect_code(3);
     assert!(
         go.stderr.contains(&format!(
-            "run {id} records commands that this clone's hotfix.toml (nor the one on main) does not: \
-             deploy.command; nothing was run"
+            "run {id} records steps that this clone's hotfix.toml (nor the one on main) does not make: \
+             deploy.command, rollback.deploy.command; nothing was run"
         )),
         "{}",
         go.stderr

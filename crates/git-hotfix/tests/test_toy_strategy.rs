@@ -193,7 +193,7 @@ fn a_registered_strategy_runs_its_own_steps_and_moves_no_branch() {
     // recorded commands: it runs none of them.
     assert!(matches!(
         ops::rollback(&colleague, Some(&journal.id), "toy test", &Silent),
-        Err(hotfix::Error::Workflow(WorkflowError::UntrustedCommands { .. }))
+        Err(hotfix::Error::Workflow(WorkflowError::UntrustedSteps { .. }))
     ));
 
     // The way back is the toy's own step, with its own variable, and it

@@ -269,8 +269,9 @@ fn a_run_follows_its_recorded_configuration_until_replan_says_otherwise() {
     let go = s.hotfix(&colleague, &["continue", "--yes"]);
     go.expect_code(3);
     assert!(
-        go.stderr
-            .contains("records commands that the hotfix.toml on main does not: deploy.command"),
+        go.stderr.contains(
+            "records steps that no hotfix.toml can vouch for (none in this clone, none on main): deploy.command"
+        ),
         "{}",
         go.stderr
     );

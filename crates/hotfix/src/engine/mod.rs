@@ -88,11 +88,21 @@ pub enum WorkflowError {
     MonitoringWindow { id: String, until: i64, left_secs: i64 },
     #[error("hotfix.toml changes {} of run {id}, which define the run and cannot change mid-run", .keys.join(", "))]
     ReplanRefused { id: String, keys: Vec<String> },
-    #[error("run {id} records commands that {} does not: {}; nothing was run", if *.have_config { "this clone's hotfix.toml (nor the one on main)" } else { "the hotfix.toml on main" }, .keys.join(", "))]
-    UntrustedCommands {
+    #[error("run {id} records steps that {against}: {}; nothing was run", .keys.join(", "))]
+    UntrustedSteps {
         id: String,
+        /// The differing parameters (`deploy.timeout`), or steps only one side has.
         keys: Vec<String>,
+        /// Which trusted configuration was compared ("this clone's hotfix.toml ... does not make").
+        against: &'static str,
         have_config: bool,
+    },
+    #[error("run {id} records production {}, but {} now; nothing was pushed", .recorded.short(), crate::providers::production::describe(.readings))]
+    ProductionChanged {
+        id: String,
+        recorded: Oid,
+        /// What the trusted sources said when read again (secrets masked).
+        readings: Vec<crate::providers::production::ProductionReading>,
     },
     #[error("run {id} still has steps to do: next is {next}")]
     StepsRemain { id: String, next: StepName },

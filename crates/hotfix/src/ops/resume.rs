@@ -7,10 +7,12 @@ use crate::git::tracking_ref;
 use crate::journal::Phase;
 use crate::journal::{Event, Journal, Run, RunState};
 use crate::pick::resolve;
-use crate::record::plan::{Step, StepName};
+use crate::record::plan::StepName;
 use crate::Error;
 
-use super::run::{commands_trusted, fetch_branches, fetch_release_and_main, load_run, run_config, session_for_run};
+use super::run::{
+    fetch_branches, fetch_release_and_main, load_run, production_unchanged, run_config, session_for_run, steps_trusted,
+};
 use super::Session;
 
 /// How `continue` goes on.
@@ -111,9 +113,10 @@ pub fn resume(
     } else {
         fetch_branches(&on_run, &[("branches.main", &record.main_branch)])?;
     }
-    if journal.run.next_step().is_some_and(Step::touches_production) || options.confirmed {
-        commands_trusted(session, &journal.run)?;
-    }
+    // Every step's parameters, not only the production steps': the push and
+    // the release proof come before them.
+    let trusted = steps_trusted(session, &journal.run)?;
+    production_unchanged(&journal, &on_run.git, &trusted)?;
     let cx = on_run.context(progress, options.confirmed)?;
     let tip = match release_expected {
         true => Some(

@@ -9,7 +9,7 @@ use crate::journal::{Journal, RunState};
 use crate::record::plan::Step;
 use crate::Error;
 
-use super::run::{commands_trusted, fetch_release_and_main, load_run, session_for_run};
+use super::run::{fetch_release_and_main, load_run, session_for_run, steps_trusted};
 use super::Session;
 
 /// What `rollback` would do, shown before the operator confirms it.
@@ -84,7 +84,7 @@ pub fn rollback(
     refuse_rollback(&journal)?;
     let on_run = session_for_run(session, &journal.run);
     fetch_release_and_main(&on_run)?;
-    commands_trusted(session, &journal.run)?;
+    steps_trusted(session, &journal.run)?;
     let cx = on_run.context(progress, true)?;
     if journal.run.phase() == Phase::Hotfix {
         gates::start_rollback(&cx, &mut journal, reason)?;

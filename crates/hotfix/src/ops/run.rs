@@ -1,5 +1,5 @@
 //! Helpers the operations on an existing run share: finding and loading the
-//! run, a session on its own configuration, fetching its branches, trusting its commands.
+//! run, a session on its own configuration, fetching its branches, trusting its steps.
 
 use std::path::Path;
 
@@ -8,8 +8,10 @@ use crate::config::{self, Config};
 use crate::engine::WorkflowError;
 use crate::git::{tracking_ref, GitError};
 use crate::journal::{Journal, JournalStore, Phase, Run};
-use crate::record::step::{Action, StepName};
+use crate::record::step::{Action, Step, Steps};
+use crate::record::v0;
 use crate::secrets::Redactor;
+use crate::strategy;
 use crate::Error;
 
 use super::Session;
@@ -104,20 +106,133 @@ pub(super) fn session_for_run(session: &Session, run: &Run) -> Session {
     }
 }
 
-/// Refuses to run team commands that no trusted configuration names.
+/// Where a trusted configuration comes from: a run's record comes from the
+/// remote, which more people can write than release, so its steps are
+/// checked against one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrustSource {
+    /// This clone's hotfix.toml.
+    Clone,
+    /// The hotfix.toml committed on the run's main branch.
+    Main,
+    /// Neither exists: the run's own record, for a run that runs no team command.
+    Record,
+}
+
+impl TrustSource {
+    /// Returns what a refusal says of it.
+    fn does_not_make(self) -> &'static str {
+        match self {
+            TrustSource::Clone => "this clone's hotfix.toml (nor the one on main) does not make",
+            TrustSource::Main | TrustSource::Record => "the hotfix.toml on main does not make",
+        }
+    }
+}
+
+/// A configuration the run's steps were found to follow.
+pub(super) struct Trusted {
+    pub config: Config,
+    pub source: TrustSource,
+}
+
+/// Refuses a run whose steps are not exactly those its strategy makes from
+/// its plan with a trusted configuration; returns that configuration.
 ///
-/// A run's record comes from the remote, which more people can write than
-/// release; the commands its steps run (the hotfix's and the rollback's, as
-/// the newest `continue --replan` left them) run only when each is a command
-/// of this clone's hotfix.toml, or each one of the hotfix.toml committed on
-/// the main branch (`continue --replan` records this clone's own).
-pub(super) fn commands_trusted(session: &Session, run: &Run) -> Result<(), Error> {
-    let planned = planned_commands(session, run);
-    if planned.is_empty() {
+/// Every parameter counts (timeouts, forbidden actions, URLs, roles, which
+/// command runs in which step), not just the commands: the hotfix's and the
+/// rollback's steps, as the newest `continue --replan` left them, are made
+/// again with this clone's hotfix.toml, else the one committed on main
+/// (`continue --replan` records this clone's own). Values the steps take
+/// from the plan (the push's expected and new commits, from-tag's branch and
+/// tags) come out the same because they are made from the recorded plan,
+/// which the build makes again from its inputs before anything is pushed.
+pub(super) fn steps_trusted(session: &Session, run: &Run) -> Result<Trusted, Error> {
+    let redactor = masking(session, run);
+    let recorded = recorded_steps(run, &redactor);
+    let mut compared: Option<(&'static str, Vec<String>)> = None;
+    for (source, config) in trusted_configs(session, run)? {
+        let differing = match expected_steps(run, &config) {
+            Some(expected) => differences(&recorded, &redactor.redact_all(&expected)),
+            None => vec![format!("strategy `{}`", run.record.strategy)],
+        };
+        if differing.is_empty() {
+            return Ok(Trusted { config, source });
+        }
+        // The clone's own file is the one the operator can fix: it names the keys.
+        compared.get_or_insert((source.does_not_make(), differing));
+    }
+    let (against, keys) = match compared {
+        Some(found) => found,
+        None => {
+            // Nothing to make the steps with (no hotfix.toml here or on main):
+            // as before the steps carried parameters, a run that runs no team
+            // command goes on from its record; one that does is refused.
+            let keys = command_keys(&recorded);
+            if keys.is_empty() {
+                return Ok(Trusted {
+                    config: run.config(&session.config),
+                    source: TrustSource::Record,
+                });
+            }
+            ("no hotfix.toml can vouch for (none in this clone, none on main)", keys)
+        }
+    };
+    Err(WorkflowError::UntrustedSteps {
+        id: run.id.clone(),
+        keys,
+        against,
+        have_config: session.config_found,
+    }
+    .into())
+}
+
+/// Refuses to push release for a run whose recorded production is not what
+/// the trusted configuration's sources say now (restore-release: its
+/// `[production]` sources; from-tag: the production tag on the remote).
+///
+/// The build makes the commits again from the recorded production, so a
+/// record forged with another production commit builds consistently: only
+/// reading production again shows it. Checked in the hotfix phase while the
+/// push of release is still to come, for runs loaded from the journal (one `start`
+/// made in this process read production moments ago), never in the
+/// rollback, whose way back is the recorded production. Without a trusted
+/// configuration there is no trusted source to read.
+pub(super) fn production_unchanged(journal: &Journal, git: &crate::git::Git, trusted: &Trusted) -> Result<(), Error> {
+    let run = &journal.run;
+    let release_ref = format!("refs/heads/{}", run.record.release_branch);
+    let pushes_later = run.steps_of(Phase::Hotfix).iter().any(|s| {
+        matches!(&s.action, Action::Push(m) if m.name == release_ref) && run.done_in(Phase::Hotfix, &s.name).is_none()
+    });
+    if journal.created_here || trusted.source == TrustSource::Record || run.phase() != Phase::Hotfix || !pushes_later {
         return Ok(());
     }
-    if session.config_found && untrusted(&planned, &session.config).is_empty() {
+    let Some(strategy) = strategy::find(&run.record.strategy) else {
         return Ok(());
+    };
+    let config = run.record.named(&trusted.config);
+    let redactor = Redactor::from_env(&config.secrets);
+    let readings = strategy
+        .read_production_again(git, &config, run.plan())
+        .map_err(|e| e.redacted(&redactor))?;
+    let recorded = &run.record.plan.production.commit;
+    if readings.iter().all(|r| r.commit == *recorded) {
+        return Ok(());
+    }
+    let differing = readings.into_iter().filter(|r| r.commit != *recorded).collect();
+    Err(WorkflowError::ProductionChanged {
+        id: run.id.clone(),
+        recorded: recorded.clone(),
+        readings: crate::providers::production::redact_readings(differing, &redactor),
+    }
+    .into())
+}
+
+/// Returns the configurations a run's steps may follow, in the order they
+/// are tried: this clone's hotfix.toml when found, then main's.
+fn trusted_configs(session: &Session, run: &Run) -> Result<Vec<(TrustSource, Config)>, Error> {
+    let mut configs = Vec::new();
+    if session.config_found {
+        configs.push((TrustSource::Clone, session.config.clone()));
     }
     let main = tracking_ref(&run.record.remote, &run.record.main_branch);
     let committed = match session.git.read_ref(&main)? {
@@ -127,79 +242,131 @@ pub(super) fn commands_trusted(session: &Session, run: &Run) -> Result<(), Error
     let committed = committed
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| Config::parse(&text, Path::new(config::FILE_NAME)).ok());
-    if committed.as_ref().is_some_and(|c| untrusted(&planned, c).is_empty()) {
-        return Ok(());
-    }
-    let trusted = if session.config_found {
-        Some(&session.config)
-    } else {
-        committed.as_ref()
-    };
-    let keys = match trusted {
-        Some(trusted) => untrusted(&planned, trusted),
-        None => planned.iter().map(|p| p.key.clone()).collect(),
-    };
-    Err(WorkflowError::UntrustedCommands {
-        id: run.id.clone(),
-        keys,
-        have_config: session.config_found,
-    }
-    .into())
+    configs.extend(committed.map(|c| (TrustSource::Main, c)));
+    Ok(configs)
 }
 
-/// A shell command one of the run's steps will run.
-struct PlannedCommand {
-    /// What names it in messages: the step, and the smoke check
-    /// (`deploy.command`, `smoke[0].command`, `rollback.deploy.command`).
-    key: String,
-    step: StepName,
-    /// As it runs: the record's masked secrets put back from this environment.
-    command: String,
+/// Returns the redactor both sides are masked with: the secrets of the
+/// run's configuration and of this clone's, so a value one side names as a
+/// secret compares equal to the other's mask.
+fn masking(session: &Session, run: &Run) -> Redactor {
+    let mut secrets = run.config(&session.config).secrets;
+    secrets.env.extend(session.config.secrets.env.iter().cloned());
+    Redactor::from_env(&secrets)
 }
 
-/// Returns the commands the run's steps will run, hotfix then rollback,
-/// each once per step.
-fn planned_commands(session: &Session, run: &Run) -> Vec<PlannedCommand> {
-    let config = run.config(&session.config);
-    // Already restored when the run was loaded, but not the steps a replan
-    // in this process recorded: restoring twice changes nothing.
-    let redactor = Redactor::from_env(&config.secrets);
-    let mut planned: Vec<PlannedCommand> = Vec::new();
-    for (phase, prefix) in [(Phase::Hotfix, ""), (Phase::Rollback, "rollback.")] {
-        for step in run.steps_of(phase) {
-            let commands: Vec<(String, &str)> = match &step.action {
-                Action::Command(c) => vec![(format!("{prefix}{}.command", step.name), c.command.as_str())],
-                Action::Smoke { checks } => checks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, check)| (format!("{prefix}{}[{i}].command", step.name), check.command.as_str()))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            for (key, command) in commands {
-                let command = redactor.restore(command);
-                // The rollback's deploy runs the hotfix's deploy again: named once.
-                if !planned.iter().any(|p| p.step == step.name && p.command == command) {
-                    planned.push(PlannedCommand {
-                        key,
-                        step: step.name.clone(),
-                        command,
-                    });
+/// Returns the run's current steps, hotfix then rollback, masked.
+fn recorded_steps(run: &Run, redactor: &Redactor) -> Steps {
+    let steps = Steps {
+        hotfix: run.steps_of(Phase::Hotfix).to_vec(),
+        rollback: run.steps_of(Phase::Rollback).to_vec(),
+        v0_names: Vec::new(),
+    };
+    redactor.redact_all(&steps)
+}
+
+/// Returns the steps the run's strategy makes from the run's plan with
+/// `config` (with the run's remote and branches, as `--replan` makes them);
+/// format 0 runs get theirs as their reader gives them. `None` when this
+/// git-hotfix does not know the strategy.
+fn expected_steps(run: &Run, config: &Config) -> Option<Steps> {
+    let config = run.record.named(config);
+    let names = &run.record.plan.steps.v0_names;
+    if run.record.format == 0 && !names.is_empty() {
+        let plan = &run.record.plan;
+        let release = v0::release_push(&run.record.release_branch, &plan.release_tip, &plan.new_tip);
+        return Some(v0::steps(names, &config, &release));
+    }
+    let strategy = strategy::find(&run.record.strategy)?;
+    Some(strategy.steps(run.plan(), &config))
+}
+
+/// Returns the keys of the commands the steps run (`deploy.command`,
+/// `smoke.checks[0].command`), for a run no configuration can vouch for.
+fn command_keys(steps: &Steps) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (prefix, steps) in phases(steps) {
+        for step in steps {
+            match &step.action {
+                Action::Command(_) => keys.push(format!("{prefix}{}.command", step.name)),
+                Action::Smoke { checks } => {
+                    keys.extend((0..checks.len()).map(|i| format!("{prefix}{}.checks[{i}].command", step.name)))
                 }
+                _ => {}
             }
         }
     }
-    planned
+    keys
 }
 
-/// Returns the keys of the planned commands that are none of `trusted`'s.
-fn untrusted(planned: &[PlannedCommand], trusted: &Config) -> Vec<String> {
-    let theirs = trusted.run_commands();
-    planned
-        .iter()
-        .filter(|p| !theirs.iter().any(|(_, c)| *c == p.command))
-        .map(|p| p.key.clone())
-        .collect()
+/// Returns each phase's steps with the prefix its keys get.
+fn phases(steps: &Steps) -> impl Iterator<Item = (&'static str, &[Step])> {
+    [("", steps.hotfix.as_slice()), ("rollback.", steps.rollback.as_slice())].into_iter()
+}
+
+/// Returns the keys in which `recorded` differs from `expected`: a step's
+/// parameter (`deploy.timeout`, `verify-production.http[0].url`,
+/// `rollback.deploy.command`), a step only one side has (`approvals`), or
+/// the order (`rollback.steps`).
+fn differences(recorded: &Steps, expected: &Steps) -> Vec<String> {
+    let mut keys = Vec::new();
+    for ((prefix, ours), (_, theirs)) in phases(recorded).zip(phases(expected)) {
+        for step in ours {
+            match theirs.iter().find(|t| t.name == step.name) {
+                Some(trusted) => json_differences(
+                    &format!("{prefix}{}", step.name),
+                    &step_json(step),
+                    &step_json(trusted),
+                    &mut keys,
+                ),
+                None => keys.push(format!("{prefix}{}", step.name)),
+            }
+        }
+        let missing = theirs.iter().filter(|t| !ours.iter().any(|s| s.name == t.name));
+        keys.extend(missing.map(|t| format!("{prefix}{}", t.name)));
+        let names = |steps: &[Step]| steps.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+        if keys.is_empty() && names(ours) != names(theirs) {
+            keys.push(format!("{prefix}steps"));
+        }
+    }
+    keys
+}
+
+/// Returns a step as the JSON its keys name: the action's parameters at the
+/// top (`deploy.timeout`, not `deploy.action.timeout`), beside `about`.
+fn step_json(step: &Step) -> serde_json::Value {
+    let mut json = serde_json::to_value(&step.action).expect("steps serialize: plain data, string keys");
+    if let Some(fields) = json.as_object_mut() {
+        fields.insert("about".into(), step.about.clone().into());
+    }
+    json
+}
+
+/// Pushes onto `keys` the paths under `path` where `a` and `b` differ:
+/// objects field by field, lists of one length item by item.
+fn json_differences(path: &str, a: &serde_json::Value, b: &serde_json::Value, keys: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut fields: Vec<&String> = a.keys().chain(b.keys()).collect();
+            fields.sort();
+            fields.dedup();
+            for field in fields {
+                let (x, y) = (
+                    a.get(field).unwrap_or(&Value::Null),
+                    b.get(field).unwrap_or(&Value::Null),
+                );
+                json_differences(&format!("{path}.{field}"), x, y, keys);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                json_differences(&format!("{path}[{i}]"), x, y, keys);
+            }
+        }
+        _ if a != b => keys.push(path.to_string()),
+        _ => {}
+    }
 }
 
 /// Returns the configuration the run follows, its masked secrets put back
@@ -228,4 +395,38 @@ pub(super) fn unfinished(session: &Session, journal: &Journal) -> Result<Session
         .into());
     }
     Ok(session_for_run(session, &journal.run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::sample;
+
+    #[test]
+    fn differences_name_each_parameter_and_each_step_one_side_lacks() {
+        let trusted = sample::steps();
+        assert!(differences(&trusted, &trusted).is_empty());
+        let mut forged = trusted.clone();
+        for step in forged.hotfix.iter_mut().chain(forged.rollback.iter_mut()) {
+            match &mut step.action {
+                Action::Command(c) if step.name == crate::record::step::StepName::DEPLOY => {
+                    c.timeout = std::time::Duration::from_secs(1)
+                }
+                Action::Approvals(a) => a.roles.truncate(1),
+                _ => {}
+            }
+        }
+        forged
+            .rollback
+            .retain(|s| s.name != crate::record::step::StepName::ROLLBACK_RESTORE);
+        assert_eq!(
+            differences(&forged, &trusted),
+            [
+                "approvals.roles",
+                "deploy.timeout",
+                "rollback.deploy.timeout",
+                "rollback.rollback-restore"
+            ]
+        );
+    }
 }

@@ -112,7 +112,8 @@ impl ProductionError {
     }
 }
 
-fn redact_readings(mut readings: Vec<ProductionReading>, redactor: &Redactor) -> Vec<ProductionReading> {
+/// Returns `readings` with secret values masked in what the sources are and said.
+pub(crate) fn redact_readings(mut readings: Vec<ProductionReading>, redactor: &Redactor) -> Vec<ProductionReading> {
     for r in &mut readings {
         r.source = redactor.redact(&r.source);
         r.said = redactor.redact(&r.said);
@@ -120,7 +121,8 @@ fn redact_readings(mut readings: Vec<ProductionReading>, redactor: &Redactor) ->
     readings
 }
 
-fn describe(readings: &[ProductionReading]) -> String {
+/// Returns what each reading said, for messages (`http URL says 3f2a9c1, ...`).
+pub(crate) fn describe(readings: &[ProductionReading]) -> String {
     readings
         .iter()
         .map(|r| format!("{} says {}", r.source, r.commit.short()))

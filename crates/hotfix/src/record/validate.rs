@@ -4,9 +4,9 @@
 //! every field a step hands to git or a shell is untrusted input: the refs
 //! a step moves or reads must be the refs they claim to be (never an
 //! option, never another namespace), step names must be unique, and a
-//! command's extra environment stays within `HOTFIX_*`. The commands
+//! command's extra environment stays within `HOTFIX_*`. The steps
 //! themselves are checked against a trusted hotfix.toml where they run
-//! (`ops::run::commands_trusted`), which this layer does not know.
+//! (`ops::run::steps_trusted`), which this layer does not know.
 
 use std::collections::BTreeSet;
 

@@ -11,7 +11,7 @@ pub mod restore_release;
 
 use crate::config::Config;
 use crate::git::{CommitInfo, Git, Oid, Signature};
-use crate::providers::production::ProductionSha;
+use crate::providers::production::{ProductionError, ProductionReading, ProductionSha};
 
 use crate::engine::WorkflowError;
 use crate::pick::onto::PickRun;
@@ -93,6 +93,21 @@ pub trait Strategy: Sync {
     /// hotfix's and the rollback's. `plan` calls it, and so does
     /// `continue --replan` with the new configuration.
     fn steps(&self, plan: &Plan, config: &Config) -> Steps;
+    /// Reads the run's production input again from where `config` (a
+    /// trusted one, with the run's remote) says it comes from, for
+    /// `continue` to compare with the production `plan` recorded before it
+    /// pushes: the record comes from `refs/hotfix/*`, and a forged production
+    /// commit would make the build's restore consistently. Returns no
+    /// reading when `config` names nowhere to read it (the run was started
+    /// with `--production`); the default, for strategies without one.
+    fn read_production_again(
+        &self,
+        _git: &Git,
+        _config: &Config,
+        _plan: &Plan,
+    ) -> Result<Vec<ProductionReading>, ProductionError> {
+        Ok(Vec::new())
+    }
 }
 
 /// What a strategy needs before it plans.

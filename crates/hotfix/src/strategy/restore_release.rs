@@ -10,6 +10,7 @@ use crate::engine::WorkflowError;
 use crate::pick::checks::{merged_check, patch_id_checks, pick_checks, scope, scope_checks};
 use crate::pick::onto::{pending_pick, pick_one, Target};
 use crate::pick::{self, RunTrailers};
+use crate::providers::production::{self, ProductionError, ProductionReading};
 use crate::record::plan::StepName;
 use crate::record::plan::{self, Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, TakenOut};
 use crate::record::plan::{Step, Steps};
@@ -173,6 +174,24 @@ impl Strategy for RestoreRelease {
     /// Record production, lock release, build, push release by
     /// compare-and-swap, prove it, then the configured gates; the rollback
     /// restores production's tree and runs the production steps again.
+    /// Reads the `[production]` sources as `start` does, every one of
+    /// which must agree.
+    fn read_production_again(
+        &self,
+        git: &Git,
+        config: &Config,
+        _plan: &Plan,
+    ) -> Result<Vec<ProductionReading>, ProductionError> {
+        if config.production.tag.is_some() {
+            git.fetch_tags(&config.remote)?;
+        }
+        match production::resolve(git, &config.production, None) {
+            Ok(found) => Ok(found.readings),
+            Err(ProductionError::NoSource) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
     fn steps(&self, plan: &Plan, config: &Config) -> Steps {
         let release = &plan.release_branch;
         let push = RefMove {

@@ -21,7 +21,7 @@ use crate::git::{CommitInfo, Git, NewCommit, Oid};
 use crate::pick::checks::{pick_checks, scope, scope_checks};
 use crate::pick::onto::{pending_pick, pick_one, Target};
 use crate::pick::RunTrailers;
-use crate::providers::production::{ProductionReading, ProductionSha};
+use crate::providers::production::{ProductionError, ProductionReading, ProductionSha};
 use crate::record::plan::{
     Check, CheckStatus, Pick, PickStatus, Plan, RefMove, Scope, Step, StepName, Steps, TagRelease, VersionBump, WayBack,
 };
@@ -295,6 +295,38 @@ impl Strategy for FromTag {
     /// it claims the version before anything else moves), the way back to
     /// main, then the deploy (with `HOTFIX_TAG` and `HOTFIX_VERSION`) and its
     /// checks. The rollback deploys the production tag again.
+    /// Reads the production tag the plan names from the remote: the tag is
+    /// the production input (a tag moved or forged in the record shows here).
+    fn read_production_again(
+        &self,
+        git: &Git,
+        config: &Config,
+        plan: &Plan,
+    ) -> Result<Vec<ProductionReading>, ProductionError> {
+        let Some(release) = plan.from_tag.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let tag = &release.production_tag;
+        let source_name = format!("tag {tag} on {}", config.remote);
+        let name = format!("refs/tags/{tag}");
+        let peeled = format!("{name}^{{}}");
+        let found = git.ls_remote(&config.remote, &[&name, &peeled])?;
+        // An annotated tag's commit is its peeled line; a lightweight tag has only one line.
+        let commit = [&peeled, &name]
+            .into_iter()
+            .find_map(|n| found.iter().find(|(f, _)| f == n))
+            .map(|(_, commit)| commit.clone())
+            .ok_or_else(|| ProductionError::NothingFound {
+                source_name: source_name.clone(),
+                detail: "the remote has no such tag".into(),
+            })?;
+        Ok(vec![ProductionReading {
+            source: source_name,
+            said: tag.clone(),
+            commit,
+        }])
+    }
+
     fn steps(&self, plan: &Plan, config: &Config) -> Steps {
         let Some(release) = plan.from_tag.as_deref() else {
             return Steps::default();
