@@ -302,22 +302,6 @@ impl Config {
         Config::parse(text, Path::new(FILE_NAME)).expect("the built-in minimal configuration is valid")
     }
 
-    /// Returns the shell commands this configuration runs during a run,
-    /// each with its key: what a forged record would want to change.
-    pub fn run_commands(&self) -> Vec<(String, &str)> {
-        let mut commands = Vec::new();
-        if let Some(r) = &self.release {
-            commands.push(("release.command".to_string(), r.command.as_str()));
-        }
-        if let Some(d) = &self.deploy {
-            commands.push(("deploy.command".to_string(), d.command.as_str()));
-        }
-        for (i, s) in self.smoke.iter().enumerate() {
-            commands.push((format!("smoke[{i}].command"), s.command.as_str()));
-        }
-        commands
-    }
-
     /// Returns the time limit for a severity, or `None` for one that has no hotfix path.
     pub fn limit_for(&self, severity: Severity) -> Option<Duration> {
         match severity {
