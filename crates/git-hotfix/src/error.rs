@@ -192,6 +192,14 @@ fn hint(e: &Error) -> Option<String> {
                  `git push --force-with-lease=refs/hotfix/runs/{id}:{remote} <remote> {local}:refs/hotfix/runs/{id}`"
             ))
         }
+        Some(JournalError::SigningFailed { .. }) => {
+            return Some(
+                "nothing reached the remote; sign with an SSH key the allowed signers name: \
+                 `git config gpg.format ssh` and `git config user.signingKey ~/.ssh/id_ed25519.pub`, then run the \
+                 command again"
+                    .into(),
+            )
+        }
         Some(JournalError::Vanished { id, local }) => {
             return Some(format!(
                 "`git log --oneline {local}` shows this clone's journal; push it back with \
