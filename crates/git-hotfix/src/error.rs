@@ -16,6 +16,8 @@ pub enum ExitKind {
     Usage,
     /// 3: a safety check blocked the hotfix.
     Blocked,
+    /// 4: `verify` found a check of the run failing.
+    VerificationFailed,
     /// 130: the operator stopped the command (Ctrl-C, SIGTERM), as a shell
     /// reports a command ended by SIGINT.
     Interrupted,
@@ -27,6 +29,7 @@ impl ExitKind {
             ExitKind::Error => 1,
             ExitKind::Usage => 2,
             ExitKind::Blocked => 3,
+            ExitKind::VerificationFailed => 4,
             ExitKind::Interrupted => 130,
         }
     }
