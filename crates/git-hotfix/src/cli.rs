@@ -19,6 +19,8 @@ Exit codes:
   3  blocked: a safety check, a missing approval or evidence item, a held
      lock (guard), a release job or deploy that may have run (--rerun);
      nothing was changed
+  4  verification failed: `git hotfix verify` found a run's chain,
+     signatures or commits not as they must be
   130  interrupted: Ctrl-C or SIGTERM, forwarded to a running command and
      journaled";
 
@@ -62,6 +64,8 @@ pub enum Command {
     Abort(commands::abort::Args),
     /// Show a run's steps, evidence and time against its severity limit
     Status(commands::status::Args),
+    /// Check a whole run: its chain, its signatures, its commits against its inputs
+    Verify(commands::verify::Args),
     /// List hotfix runs, newest first
     Log(commands::log::Args),
     /// Write a commented hotfix.toml, detecting the branch names
@@ -110,6 +114,7 @@ pub fn run() -> ExitCode {
         Command::Report(a) => commands::report::run(&globals, a),
         Command::Abort(a) => commands::abort::run(&globals, a),
         Command::Status(a) => commands::status::run(&globals, a),
+        Command::Verify(a) => commands::verify::run(&globals, a),
         Command::Log(a) => commands::log::run(&globals, a),
         Command::Init(a) => commands::init::run(&globals, a),
         Command::Demo(a) => commands::demo::run(a),

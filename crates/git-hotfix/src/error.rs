@@ -16,6 +16,8 @@ pub enum ExitKind {
     Usage,
     /// 3: a safety check blocked the hotfix.
     Blocked,
+    /// 4: `verify` found a check of the run failing.
+    VerificationFailed,
     /// 130: the operator stopped the command (Ctrl-C, SIGTERM), as a shell
     /// reports a command ended by SIGINT.
     Interrupted,
@@ -27,6 +29,7 @@ impl ExitKind {
             ExitKind::Error => 1,
             ExitKind::Usage => 2,
             ExitKind::Blocked => 3,
+            ExitKind::VerificationFailed => 4,
             ExitKind::Interrupted => 130,
         }
     }
@@ -192,6 +195,14 @@ fn hint(e: &Error) -> Option<String> {
                  `git log --oneline {remote}` (the remote's); if this clone's is the true record, put it back with \
                  `git push --force-with-lease=refs/hotfix/runs/{id}:{remote} <remote> {local}:refs/hotfix/runs/{id}`"
             ))
+        }
+        Some(JournalError::SigningFailed { .. }) => {
+            return Some(
+                "nothing reached the remote; sign with an SSH key the allowed signers name: \
+                 `git config gpg.format ssh` and `git config user.signingKey ~/.ssh/id_ed25519.pub`, then run the \
+                 command again"
+                    .into(),
+            )
         }
         Some(JournalError::Vanished { id, local }) => {
             return Some(format!(

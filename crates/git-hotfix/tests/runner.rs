@@ -24,4 +24,5 @@ mod test_replan;
 mod test_restore_release;
 mod test_resume;
 mod test_toy_strategy;
+mod test_verify;
 mod test_way_back;

@@ -15,6 +15,18 @@ pub(crate) fn forge_run_created(s: &Scenario, id: &str, forge: impl Fn(&mut serd
 /// Like [`forge_run_created`], keeping only the first `keep` entries (the
 /// forged first one included).
 pub(crate) fn forge_run(s: &Scenario, id: &str, keep: usize, forge: impl Fn(&mut serde_json::Value)) {
+    forge_run_signed(s, id, keep, None, forge);
+}
+
+/// Like [`forge_run`], the forged first entry signed by `signer`'s key
+/// (someone with a key of their own, or an insider with an allowed one).
+pub(crate) fn forge_run_signed(
+    s: &Scenario,
+    id: &str,
+    keep: usize,
+    signer: Option<&hotfix_testkit::signing::Signer>,
+    forge: impl Fn(&mut serde_json::Value),
+) {
     let run_ref = format!("refs/hotfix/runs/{id}");
     let chain = s.git(&s.origin, &["rev-list", "--reverse", "--first-parent", &run_ref]);
     let mut parent: Option<String> = None;
@@ -27,7 +39,15 @@ pub(crate) fn forge_run(s: &Scenario, id: &str, keep: usize, forge: impl Fn(&mut
             message = format!("{subject}\n\n{entry}\n");
         }
         let tree = s.git(&s.origin, &["log", "-1", "--format=%T", commit]);
-        let mut args = vec!["commit-tree", tree.as_str(), "-m", message.as_str()];
+        let config: Vec<String> = match signer.filter(|_| i == 0) {
+            Some(signer) => signer.git_config().iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            None => Vec::new(),
+        };
+        let mut args: Vec<&str> = config.iter().flat_map(|c| ["-c", c.as_str()]).collect();
+        args.extend(["commit-tree", tree.as_str(), "-m", message.as_str()]);
+        if !config.is_empty() {
+            args.push("-S");
+        }
         if let Some(p) = &parent {
             args.extend(["-p", p.as_str()]);
         }

@@ -5,7 +5,7 @@
 use crate::common::Scenario;
 
 /// Returns the id of the one run in `s.work`'s journal.
-fn run_id(s: &Scenario) -> String {
+pub(crate) fn run_id(s: &Scenario) -> String {
     let refs = s.git(
         &s.work,
         &["for-each-ref", "--format=%(refname:strip=3)", "refs/hotfix/runs/"],

@@ -458,6 +458,9 @@ pub struct IncidentReport {
     pub follow_ups: Vec<String>,
     pub postmortem: Vec<String>,
     pub communication: Communication,
+    /// What `git hotfix verify` finds of the run; set by `ops::report`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
 }
 
 /// Builds the incident record of `run` as of `now`.
@@ -598,6 +601,7 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         fixes,
         approvals: run.approvals().into_iter().cloned().collect(),
         decisions: decisions(run),
+        verification: None,
         monitor_until,
         timeline,
         follow_ups: follow_ups(run, config, &evidence),
@@ -740,4 +744,76 @@ fn postmortem(started: i64) -> Vec<String> {
         "prevention: test coverage, CI/CD checks, monitoring and alerts".into(),
         "communicate the findings to the team and update the runbook".into(),
     ]
+}
+
+/// What `git hotfix verify` found of a run: each check, passed or not, with
+/// the entries that failed it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verification {
+    pub run: String,
+    pub ok: bool,
+    pub checks: Vec<VerificationCheck>,
+}
+
+/// One check of a run: `chain`, `signatures` or `commits`.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerificationCheck {
+    pub name: &'static str,
+    pub ok: bool,
+    /// What was found: "chain of 12 entries", "not configured: entries are not signed".
+    pub detail: String,
+    pub failures: Vec<VerificationFailure>,
+}
+
+/// What failed a check, and at which entry when one is to blame.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerificationFailure {
+    pub seq: Option<u32>,
+    /// The entry's event (`approved`, `run-created`).
+    pub event: Option<String>,
+    pub commit: Option<String>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for VerificationFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.seq, &self.event, &self.commit) {
+            (Some(seq), Some(event), Some(commit)) => {
+                write!(
+                    f,
+                    "entry #{seq} ({event}, {}): {}",
+                    &commit[..7.min(commit.len())],
+                    self.reason
+                )
+            }
+            (Some(seq), _, _) => write!(f, "entry #{seq}: {}", self.reason),
+            _ => write!(f, "{}", self.reason),
+        }
+    }
+}
+
+impl Verification {
+    /// Returns the result in one line: "passed (chain of 9 entries, 4
+    /// decisions signed by allowed signers, commits match inputs)", or
+    /// "FAILED: " and every failure.
+    pub fn headline(&self) -> String {
+        if self.ok {
+            let details: Vec<&str> = self.checks.iter().map(|c| c.detail.as_str()).collect();
+            return format!("passed ({})", details.join(", "));
+        }
+        let failures: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .flat_map(|c| {
+                let failures: Vec<String> = c.failures.iter().map(|f| format!("{}: {f}", c.name)).collect();
+                if failures.is_empty() {
+                    vec![format!("{}: {}", c.name, c.detail)]
+                } else {
+                    failures
+                }
+            })
+            .collect();
+        format!("FAILED: {}", failures.join("; "))
+    }
 }

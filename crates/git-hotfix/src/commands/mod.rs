@@ -15,3 +15,4 @@ pub mod resolve;
 pub mod rollback;
 pub mod start;
 pub mod status;
+pub mod verify;

@@ -103,6 +103,16 @@ fn markdown(r: &IncidentReport) -> String {
                 .map_or(String::new(), |p| format!(" (picked as `{}`)", &p[..12.min(p.len())]))
         );
     }
+    if let Some(v) = &r.verification {
+        let _ = writeln!(w, "\n## Verification\n");
+        let _ = writeln!(w, "Verification: {}\n", v.headline());
+        for c in &v.checks {
+            let _ = writeln!(w, "- {} {}: {}", if c.ok { "[x]" } else { "[ ]" }, c.name, c.detail);
+            for f in &c.failures {
+                let _ = writeln!(w, "  - {f}");
+            }
+        }
+    }
     if !r.approvals.is_empty() {
         let _ = writeln!(w, "\n## Approvals\n");
         for a in &r.approvals {

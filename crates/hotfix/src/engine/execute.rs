@@ -77,11 +77,13 @@ pub struct Context<'a> {
     pub confirmed: bool,
     /// Raised when the operator asks to stop (Ctrl-C, SIGTERM).
     pub stop: &'a StopRequest,
+    /// Signs the decision entries ([`Event::is_decision`]) the run writes.
+    pub sign_decisions: bool,
 }
 
 impl Context<'_> {
     pub(super) fn store(&self, run: &Run) -> JournalStore<'_> {
-        JournalStore::new(self.git, &run.record.remote).signing(self.config.approvals.allowed_signers.is_some())
+        JournalStore::new(self.git, &run.record.remote).signing(self.sign_decisions)
     }
 
     /// The operator stamped with the time now: a deploy may take half an

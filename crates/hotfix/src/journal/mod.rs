@@ -59,6 +59,13 @@ pub enum JournalError {
     /// The remote no longer has a run this clone saw there.
     #[error("run `{id}` is no longer on the remote, though this clone saw it there; this clone's copy is kept")]
     Vanished { id: String, local: Oid },
+    /// A decision entry had to be signed (the team names allowed signers)
+    /// and the user's git could not sign it.
+    #[error(
+        "entry `{event}` of run `{id}` must be signed because `[approvals] allowed_signers` is set, but git could \
+         not sign it: {reason}"
+    )]
+    SigningFailed { id: String, event: String, reason: String },
     #[error(transparent)]
     Git(#[from] GitError),
 }
@@ -360,15 +367,24 @@ impl<'a> JournalStore<'a> {
             None => self.empty_tree()?,
         };
         let parents: Vec<Oid> = parent.into_iter().cloned().collect();
-        let oid = self.git.commit_tree(&NewCommit {
+        let sign = self.sign_decisions && entry.event.is_decision();
+        let written = self.git.commit_tree(&NewCommit {
             tree: &tree,
             parents: &parents,
             author: who,
             committer: who,
             message: &message,
-            sign: self.sign_decisions && entry.event.is_decision(),
-        })?;
-        Ok(oid)
+            sign,
+        });
+        match written {
+            Ok(oid) => Ok(oid),
+            Err(GitError::Failed { stderr, .. }) if sign => Err(JournalError::SigningFailed {
+                id: run_id.into(),
+                event: entry.event.summary(),
+                reason: stderr.trim().to_string(),
+            }),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// A tree whose one entry, `resolution`, is `tree`.

@@ -1,6 +1,6 @@
 //! Every operation of git-hotfix, each a function the CLI calls: open a
 //! session, plan, start, continue, approve, attest, rollback, finish, abort,
-//! guard, status, report, log, init.
+//! guard, status, report, verify, log, init.
 
 mod abort;
 mod approve;
@@ -18,6 +18,7 @@ mod run;
 mod session;
 mod start;
 mod status;
+mod verify;
 
 pub use self::abort::abort;
 pub use self::approve::approve;
@@ -35,3 +36,4 @@ pub use self::run::load_run;
 pub use self::session::Session;
 pub use self::start::{check_severity, start, StartOptions};
 pub use self::status::{status, RunStatus};
+pub use self::verify::verify;

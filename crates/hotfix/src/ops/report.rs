@@ -4,11 +4,14 @@ use crate::report::{self, IncidentReport};
 use crate::Error;
 
 use super::run::{load_run, run_config};
+use super::verify::verify_journal;
 use super::Session;
 
 /// Returns the incident record of a run.
 pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Error> {
     let journal = load_run(session, id)?;
     let config = run_config(session, &journal.run);
-    Ok(report::build(&journal.run, &config, session.ambient.now()))
+    let mut report = report::build(&journal.run, &config, session.ambient.now());
+    report.verification = Some(verify_journal(session, &journal)?);
+    Ok(report)
 }

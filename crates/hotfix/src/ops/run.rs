@@ -54,7 +54,7 @@ pub(super) fn fetch_branches(session: &Session, branches: &[(&'static str, &str)
 
 /// Picks the run a command means: the one named, else the one holding the
 /// release lock, else the newest unfinished run.
-fn pick_run(session: &Session, store: &JournalStore<'_>, id: Option<&str>) -> Result<String, Error> {
+pub(super) fn pick_run(session: &Session, store: &JournalStore<'_>, id: Option<&str>) -> Result<String, Error> {
     if let Some(id) = id {
         return Ok(id.to_string());
     }
@@ -94,6 +94,8 @@ pub fn load_run(session: &Session, id: Option<&str>) -> Result<Journal, Error> {
 /// A session on the run's own configuration, as its record holds it.
 pub(super) fn session_for_run(session: &Session, run: &Run) -> Session {
     let config = run_config(session, run);
+    // This clone's rule holds on every run, whatever the record says.
+    let sign_decisions = session.sign_decisions || config.approvals.allowed_signers.is_some();
     Session {
         git: session.git.clone(),
         redactor: Redactor::from_env(&config.secrets),
@@ -103,6 +105,7 @@ pub(super) fn session_for_run(session: &Session, run: &Run) -> Session {
         ambient: Ambient::from_env(),
         ident: session.ident.clone(),
         stop: session.stop.clone(),
+        sign_decisions,
     }
 }
 

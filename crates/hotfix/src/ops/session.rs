@@ -30,6 +30,9 @@ pub struct Session {
     /// Raised when the operator asks to stop; the CLI points its signal
     /// handler at it.
     pub stop: StopRequest,
+    /// Signs the decision entries this session writes: this clone's
+    /// hotfix.toml (or the run's record) names allowed signers.
+    pub(super) sign_decisions: bool,
 }
 
 impl Session {
@@ -45,6 +48,7 @@ impl Session {
             Err(ConfigError::NotFound { looked }) => (Config::for_runs_only(), looked, false),
             Err(e) => return Err(e.into()),
         };
+        let sign_decisions = config_found && config.approvals.allowed_signers.is_some();
         Ok(Session {
             git,
             redactor: Redactor::from_env(&config.secrets),
@@ -54,6 +58,7 @@ impl Session {
             ambient: Ambient::from_env(),
             ident: OnceCell::new(),
             stop: StopRequest::default(),
+            sign_decisions,
         })
     }
 
@@ -108,11 +113,12 @@ impl Session {
             redactor: &self.redactor,
             confirmed,
             stop: &self.stop,
+            sign_decisions: self.sign_decisions,
         })
     }
 
     pub(super) fn store(&self) -> JournalStore<'_> {
-        JournalStore::new(&self.git, &self.config.remote).signing(self.config.approvals.allowed_signers.is_some())
+        JournalStore::new(&self.git, &self.config.remote).signing(self.sign_decisions)
     }
 
     /// Returns a new run id: UTC time, then random hex (`20261121-223000-a1b2`).

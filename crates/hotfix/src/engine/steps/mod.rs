@@ -4,6 +4,8 @@
 
 mod approvals;
 mod build;
+
+pub(crate) use build::rederive;
 mod command;
 mod create_tag;
 mod lock;

@@ -1,0 +1,64 @@
+//! `git hotfix verify`: checks a whole run (chain, signatures, commits) and
+//! exits 4 when a check fails.
+
+use hotfix::ops;
+use hotfix::report::Verification;
+
+use crate::cli::Globals;
+use crate::error::{CommandError, CommandResult, ExitKind};
+use crate::ui::{self, out};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The run (default: the one holding the release lock, else the newest unfinished)
+    pub run: Option<String>,
+    /// Print the result as JSON: the run, ok, and each check with its failures
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(globals: &Globals, args: Args) -> CommandResult {
+    let session = globals.session()?;
+    let verification = ops::verify(&session, args.run.as_deref())?;
+    if args.json {
+        ui::print_json(&verification);
+    } else {
+        print(&verification);
+    }
+    if verification.ok {
+        return Ok(());
+    }
+    Err(CommandError {
+        kind: ExitKind::VerificationFailed,
+        message: format!("run {} failed verification", verification.run),
+        details: Vec::new(),
+        hints: vec![
+            "do not trust this run's record: compare the entries named above with the people who made them, \
+             and carry nothing of it on until the journal is explained"
+                .into(),
+        ],
+    })
+}
+
+/// One line per check, the failing entries, then what next.
+fn print(v: &Verification) {
+    out!("verify run {}", v.run);
+    for c in &v.checks {
+        out!(
+            "  {:<10} {}  {}",
+            c.name,
+            if c.ok { "ok    " } else { "FAILED" },
+            c.detail
+        );
+    }
+    for c in v.checks.iter().filter(|c| !c.ok) {
+        for f in &c.failures {
+            out!("  {}: {f}", c.name);
+        }
+    }
+    if v.ok {
+        ui::next("the run is what its journal says; `git hotfix report` records the result");
+    } else {
+        ui::next("stop: find who wrote the entries named above before trusting or continuing the run");
+    }
+}
