@@ -871,6 +871,38 @@ mod tests {
     }
 
     #[test]
+    fn a_base_must_be_http_or_https_and_names_its_origin() {
+        let ftp = Client::new(
+            "ftp://h/api",
+            Auth::GitLab(Token::new("glpat-x")),
+            ClientOptions::default(),
+            Arc::new(SystemClock),
+        );
+        assert!(matches!(ftp, Err(ForgeError::BadUrl { .. })));
+        assert_eq!(
+            origin_of("https://h:8443/api/v4?x=1").as_deref(),
+            Some("https://h:8443")
+        );
+        assert_eq!(origin_of("https:///api"), None);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_without_overflow() {
+        let client = Client::new(
+            "https://h/api/v4",
+            Auth::GitLab(Token::new("glpat-x")),
+            ClientOptions::default(),
+            Arc::new(SystemClock),
+        )
+        .expect("https base");
+        let waits: Vec<u64> = [1, 2, 3, 5, 6, 40, u32::MAX]
+            .iter()
+            .map(|a| client.backoff(*a).as_secs())
+            .collect();
+        assert_eq!(waits, [1, 2, 4, 16, 30, 30, 30]);
+    }
+
+    #[test]
     fn display_paths_drop_the_query() {
         assert_eq!(
             display_path("/projects/1/jobs?private_token=glpat-x"),

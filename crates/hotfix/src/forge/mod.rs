@@ -133,12 +133,21 @@ pub struct ForgeProject {
 
 /// What git-hotfix asks of a forge. Each implementation names, on each call,
 /// the documented endpoint it uses.
-pub trait Forge {
+pub trait Forge: Send + Sync {
     fn kind(&self) -> ForgeKind;
     /// Returns the user the token acts as.
     fn whoami(&self) -> Result<ForgeUser, ForgeError>;
     /// Returns the configured project, which proves the token reaches it.
     fn project(&self) -> Result<ForgeProject, ForgeError>;
+}
+
+/// Returns the default client options with the proxy the process
+/// environment names for `config`'s API (see [`client::proxy_from_env`]).
+pub fn options_from_env(config: &config::Forge) -> ClientOptions {
+    ClientOptions {
+        proxy: client::proxy_from_env(&config.api_url(), &|name| std::env::var(name).ok()),
+        ..ClientOptions::default()
+    }
 }
 
 /// Returns the forge `config` names, talking through a client with `options`.
