@@ -9,6 +9,7 @@ mod test_concurrency;
 mod test_conflicts;
 mod test_demo;
 mod test_dependency;
+mod test_forge_client;
 mod test_forged_journal;
 mod test_forged_plan;
 mod test_forged_steps;

@@ -200,6 +200,7 @@ pub struct RouteDoc {
 pub struct ServerBuilder {
     routes: Vec<Route>,
     docs: Vec<RouteDoc>,
+    fallback: Option<(String, Box<dyn Handler>)>,
 }
 
 impl ServerBuilder {
@@ -221,6 +222,14 @@ impl ServerBuilder {
         self
     }
 
+    /// Answers every request no route matches with `handler` instead of 404:
+    /// a fake proxy, which receives absolute-form targets
+    /// (`GET http://host:port/path`, RFC 9112 §3.2.2), is one such server.
+    pub fn fallback(mut self, doc: &str, handler: impl Handler) -> ServerBuilder {
+        self.fallback = Some((doc.to_string(), Box::new(handler)));
+        self
+    }
+
     /// Binds a loopback port and starts answering on a thread of its own.
     pub fn start(self) -> std::io::Result<Server> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -231,6 +240,7 @@ impl ServerBuilder {
             let requests = requests.clone();
             let stop = stop.clone();
             let mut routes = self.routes;
+            let mut fallback = self.fallback.map(|(_, h)| h);
             std::thread::Builder::new()
                 .name(format!("fake-http-{}", addr.port()))
                 .spawn(move || {
@@ -240,7 +250,7 @@ impl ServerBuilder {
                         }
                         let Ok(stream) = stream else { continue };
                         // A client that hangs up early is its own problem.
-                        let _ = serve_one(stream, &mut routes, &requests);
+                        let _ = serve_one(stream, &mut routes, fallback.as_deref_mut(), &requests);
                     }
                 })?
         };
@@ -296,19 +306,29 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wakes the accept loop so it sees the flag; if the connection fails
-        // the loop is already gone.
-        let woke = TcpStream::connect(self.addr).is_ok();
-        if let Some(thread) = self.thread.take() {
-            if woke {
-                let _ = thread.join();
-            }
+        stop_accepting(self.addr, &self.stop, self.thread.take());
+    }
+}
+
+/// Raises `stop` and joins the accept loop of the listener on `addr`.
+fn stop_accepting(addr: SocketAddr, stop: &AtomicBool, thread: Option<JoinHandle<()>>) {
+    stop.store(true, Ordering::SeqCst);
+    // Wakes the accept loop so it sees the flag; if the connection fails
+    // the loop is already gone.
+    let woke = TcpStream::connect(addr).is_ok();
+    if let Some(thread) = thread {
+        if woke {
+            let _ = thread.join();
         }
     }
 }
 
-fn serve_one(stream: TcpStream, routes: &mut [Route], requests: &Mutex<Vec<Request>>) -> std::io::Result<()> {
+fn serve_one(
+    stream: TcpStream,
+    routes: &mut [Route],
+    fallback: Option<&mut dyn Handler>,
+    requests: &Mutex<Vec<Request>>,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
@@ -355,6 +375,7 @@ fn serve_one(stream: TcpStream, routes: &mut [Route], requests: &Mutex<Vec<Reque
             request.params = params;
             route.handler.respond(&request)
         }
+        None if fallback.is_some() => fallback.expect("checked just above").respond(&request),
         None => {
             let known: Vec<String> = routes
                 .iter()
@@ -405,6 +426,65 @@ fn reason(status: u16) -> &'static str {
         502 => "Bad Gateway",
         503 => "Service Unavailable",
         _ => "Status",
+    }
+}
+
+/// A server that accepts connections and never answers, holding each open
+/// until it is dropped: a forge that hangs, for client timeouts.
+pub struct Silent {
+    addr: SocketAddr,
+    accepted: Arc<Mutex<usize>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Silent {
+    /// Binds a loopback port and starts holding connections on a thread of its own.
+    pub fn start() -> std::io::Result<Silent> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let accepted = Arc::new(Mutex::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let accepted = accepted.clone();
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name(format!("silent-http-{}", addr.port()))
+                .spawn(move || {
+                    let mut held = Vec::new();
+                    for stream in listener.incoming() {
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        if let Ok(stream) = stream {
+                            held.push(stream);
+                            *accepted.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+                        }
+                    }
+                })?
+        };
+        Ok(Silent {
+            addr,
+            accepted,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Returns the base URL, `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Returns how many connections it has accepted (and holds).
+    pub fn connections(&self) -> usize {
+        *self.accepted.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Silent {
+    fn drop(&mut self) {
+        stop_accepting(self.addr, &self.stop, self.thread.take());
     }
 }
 
@@ -500,6 +580,36 @@ mod tests {
         assert_eq!(call(&url, "GET", "/value", &[], "").1, "one");
         *shared.lock().expect("lock") = "two".into();
         assert_eq!(call(&url, "GET", "/value", &[], "").1, "two");
+    }
+
+    #[test]
+    fn a_fallback_answers_what_no_route_matches() {
+        let server = Server::builder()
+            .route("GET", "/known", "a known route", always(Response::text(200, "known")))
+            .fallback("a forward proxy", |req: &Request| Response::text(200, format!("proxied {}", req.path)))
+            .start()
+            .expect("server starts");
+        let url = server.url();
+        assert_eq!(call(&url, "GET", "/known", &[], "").1, "known");
+        assert_eq!(
+            call(&url, "GET", "http://forge.test:8080/api/v4/user", &[], "").1,
+            "proxied http://forge.test:8080/api/v4/user"
+        );
+        assert_eq!(server.requests()[1].path, "http://forge.test:8080/api/v4/user");
+    }
+
+    #[test]
+    fn a_silent_server_holds_connections_without_answering() {
+        let silent = Silent::start().expect("starts");
+        let mut stream = TcpStream::connect(silent.url().trim_start_matches("http://")).expect("connect");
+        stream.write_all(b"GET / HTTP/1.1\r\n\r\n").expect("send");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        let mut buf = [0u8; 16];
+        let read = stream.read(&mut buf);
+        assert!(read.is_err(), "the silent server answered: {read:?}");
+        assert_eq!(silent.connections(), 1);
     }
 
     #[test]

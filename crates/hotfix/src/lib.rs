@@ -9,6 +9,7 @@
 pub mod ambient;
 pub mod config;
 pub mod engine;
+pub mod forge;
 pub mod git;
 pub mod interrupt;
 pub mod journal;

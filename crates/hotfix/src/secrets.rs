@@ -42,6 +42,16 @@ impl Redactor {
         )
     }
 
+    /// Adds one secret found elsewhere than the environment (a forge token
+    /// from `git credential fill`, say), masked as `[redacted NAME]`.
+    pub fn add_secret(&mut self, name: &str, value: &str) {
+        if value.len() < MIN_SECRET_LEN || self.secrets.iter().any(|(_, v)| v == value) {
+            return;
+        }
+        self.secrets.push((name.to_string(), value.to_string()));
+        self.secrets.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+    }
+
     /// Returns `text` with every secret value masked.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -137,6 +147,18 @@ mod tests {
         assert_eq!(
             r.redact(text),
             "token [redacted GITLAB_TOKEN] pw [redacted db_password] key [redacted DEPLOY_KEY] home /home/olly flag on"
+        );
+    }
+
+    #[test]
+    fn an_added_secret_is_masked_and_a_known_one_not_added_twice() {
+        let mut r = Redactor::new(&Secrets::default(), vars(&[("GITLAB_TOKEN", "glpat-abc123")]));
+        r.add_secret("git credential for gitlab.example.com", "from-helper-9");
+        r.add_secret("OTHER", "glpat-abc123");
+        r.add_secret("SHORT", "abc");
+        assert_eq!(
+            r.redact("a from-helper-9 b glpat-abc123 abc"),
+            "a [redacted git credential for gitlab.example.com] b [redacted GITLAB_TOKEN] abc"
         );
     }
 

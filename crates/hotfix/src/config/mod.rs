@@ -4,11 +4,13 @@
 //! the keys that are accepted, never a silently ignored setting.
 
 pub(crate) mod duration;
+mod forge;
 mod gates;
 mod products;
 mod value;
 
 pub use duration::{format_duration, parse_duration};
+pub use forge::{Forge, ForgeKind};
 pub use gates::{
     forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets, Smoke, Verify,
 };
@@ -74,6 +76,10 @@ pub struct Config {
     pub secrets: Secrets,
     #[serde(default)]
     pub communication: Communication,
+    /// The GitLab or GitHub the team releases through; absent from records
+    /// that have none, so the recorded format is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge: Option<Forge>,
     /// The products released from this repository on their own, by name (`[products.<name>]`).
     #[serde(
         default,
@@ -268,6 +274,9 @@ impl Config {
                     e.pos + 1
                 )));
             }
+        }
+        if let Some(forge) = &config.forge {
+            forge.check().map_err(invalid)?;
         }
         value::check(&config).map_err(invalid)?;
         Ok(config)

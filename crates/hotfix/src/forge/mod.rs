@@ -1,0 +1,231 @@
+//! The forge a team releases through (GitLab or GitHub), behind one trait,
+//! over one HTTP client ([`client::Client`]).
+//!
+//! `[forge]` in hotfix.toml ([`crate::config::Forge`]) names the forge, its
+//! URL and the project; the token comes from the environment or from
+//! `git credential fill` ([`token`]) and is registered with the secret
+//! redactor, so it is masked in everything git-hotfix writes.
+//!
+//! This is the foundation: who the token is and which project it reaches.
+//! Environments, pipelines, approvals, merge requests, incidents and releases
+//! (issue 13) are built on it.
+
+pub mod client;
+pub mod github;
+pub mod gitlab;
+pub mod token;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{self, ForgeKind};
+pub use client::{Auth, Call, Client, ClientOptions, Clock, Method, Reply, ScopeHint, SystemClock};
+pub use token::{resolve_token, Token, TokenSource};
+
+/// Errors talking to a forge; each names the request (method and path, never
+/// the query or the token) and what the forge answered.
+#[derive(Debug, thiserror::Error)]
+pub enum ForgeError {
+    /// The forge answered, and not with a 2xx.
+    #[error("{0}")]
+    Status(Box<Refusal>),
+    #[error("{method} {path} {}: {reason}{}", if *timed_out { "timed out" } else { "failed" }, retried(*attempts))]
+    Transport {
+        method: Method,
+        path: String,
+        reason: String,
+        timed_out: bool,
+        attempts: u32,
+    },
+    #[error("{method} {path} answered a body that is not what the API documents: {reason}")]
+    Body {
+        method: Method,
+        path: String,
+        reason: String,
+    },
+    #[error("listing {path} has more than {pages} pages; stopped at the cap")]
+    TooManyPages { path: String, pages: usize },
+    #[error("{method} {path}: the next page is not on {origin}; the token is not sent elsewhere")]
+    ForeignLink {
+        method: Method,
+        path: String,
+        origin: String,
+    },
+    #[error("`{url}` {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("no token for {host}: {tried}")]
+    NoToken { host: String, tried: String },
+}
+
+/// A non-2xx answer: the request, the status, and what the forge said.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{method} {path} answered HTTP {status}{}{}{}{}{}",
+    message.as_ref().map(|m| format!(": {m}")).unwrap_or_default(),
+    scopes.as_ref().map(|s| format!(" ({s})")).unwrap_or_default(),
+    location.as_ref().map(|l| format!(" (moved to {l})")).unwrap_or_default(),
+    documentation_url.as_ref().map(|u| format!(" (see {u})")).unwrap_or_default(),
+    retried(*attempts),
+)]
+pub struct Refusal {
+    pub method: Method,
+    pub path: String,
+    pub status: u16,
+    /// The forge's message from the body, escaped.
+    pub message: Option<String>,
+    /// GitHub's `documentation_url`.
+    pub documentation_url: Option<String>,
+    /// For 401/403: the scope the endpoint needs and the token's.
+    pub scopes: Option<ScopeHint>,
+    /// For a 3xx: where the forge points (redirects are not followed with the token).
+    pub location: Option<String>,
+    pub attempts: u32,
+}
+
+fn retried(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+impl ForgeError {
+    /// True for faults worth trying again later (the network, the forge busy
+    /// or down), as gitoxide's and cargo's `is_spurious`.
+    pub fn is_spurious(&self) -> bool {
+        match self {
+            ForgeError::Transport { .. } => true,
+            ForgeError::Status(r) => matches!(r.status, 429 | 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
+    /// Returns the HTTP status the forge answered, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ForgeError::Status(r) => Some(r.status),
+            _ => None,
+        }
+    }
+}
+
+/// The user a token acts as.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgeUser {
+    pub id: u64,
+    /// GitLab `username`, GitHub `login`.
+    pub username: String,
+    pub name: Option<String>,
+    pub web_url: Option<String>,
+}
+
+/// The project (GitLab) or repository (GitHub) the hotfix is released from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgeProject {
+    pub id: u64,
+    /// GitLab `path_with_namespace`, GitHub `full_name`.
+    pub path: String,
+    pub default_branch: Option<String>,
+    pub web_url: String,
+}
+
+/// What git-hotfix asks of a forge. Each implementation names, on each call,
+/// the documented endpoint it uses.
+pub trait Forge: Send + Sync {
+    fn kind(&self) -> ForgeKind;
+    /// Returns the user the token acts as.
+    fn whoami(&self) -> Result<ForgeUser, ForgeError>;
+    /// Returns the configured project, which proves the token reaches it.
+    fn project(&self) -> Result<ForgeProject, ForgeError>;
+}
+
+/// Returns the default client options with the proxy the process
+/// environment names for `config`'s API (see [`client::proxy_from_env`]).
+pub fn options_from_env(config: &config::Forge) -> ClientOptions {
+    ClientOptions {
+        proxy: client::proxy_from_env(&config.api_url(), &|name| std::env::var(name).ok()),
+        ..ClientOptions::default()
+    }
+}
+
+/// Returns the forge `config` names, talking through a client with `options`.
+pub fn open(
+    config: &config::Forge,
+    token: Token,
+    options: ClientOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<Box<dyn Forge>, ForgeError> {
+    let base = config.api_url();
+    Ok(match config.kind {
+        ForgeKind::Gitlab => Box::new(gitlab::GitLab::new(
+            Client::new(&base, Auth::GitLab(token), options, clock)?,
+            &config.project,
+        )),
+        ForgeKind::Github => Box::new(github::GitHub::new(
+            Client::new(&base, Auth::GitHub(token), options, clock)?,
+            &config.project,
+        )?),
+    })
+}
+
+/// Returns `segment` percent-encoded for one path segment: GitLab's
+/// `fleet/billing` becomes `fleet%2Fbilling` (doc/api/rest/_index.md, namespaced paths).
+pub(crate) fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_percent_encoded() {
+        assert_eq!(encode_segment("fleet/billing"), "fleet%2Fbilling");
+        assert_eq!(encode_segment("a b.c_d-e~"), "a%20b.c_d-e~");
+        assert_eq!(encode_segment("42"), "42");
+    }
+
+    #[test]
+    fn errors_name_the_request_and_the_forge_answer() {
+        let e = ForgeError::Status(Box::new(Refusal {
+            method: Method::Get,
+            path: "/projects/fleet%2Fbilling".into(),
+            status: 403,
+            message: Some("403 Forbidden".into()),
+            documentation_url: None,
+            scopes: Some(ScopeHint {
+                needed: Some("api".into()),
+                token_has: None,
+            }),
+            location: None,
+            attempts: 1,
+        }));
+        assert_eq!(
+            e.to_string(),
+            "GET /projects/fleet%2Fbilling answered HTTP 403: 403 Forbidden (the token needs scope `api`)"
+        );
+        assert!(!e.is_spurious());
+        let t = ForgeError::Transport {
+            method: Method::Get,
+            path: "/user".into(),
+            reason: "Network Error: timed out reading response".into(),
+            timed_out: true,
+            attempts: 3,
+        };
+        assert_eq!(
+            t.to_string(),
+            "GET /user timed out: Network Error: timed out reading response (after 3 attempts)"
+        );
+        assert!(t.is_spurious());
+    }
+}
