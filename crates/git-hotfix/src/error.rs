@@ -172,6 +172,7 @@ fn exit_kind(e: &Error) -> ExitKind {
             | WorkflowError::MonitoringWindow { .. }
             | WorkflowError::ReplanRefused { .. }
             | WorkflowError::UntrustedSteps { .. }
+            | WorkflowError::DecisionsUnsigned { .. }
             | WorkflowError::ProductionChanged { .. }
             | WorkflowError::PickConflict { .. }
             | WorkflowError::NothingToResolve { .. }
@@ -354,6 +355,10 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         WorkflowError::UntrustedSteps { .. } => {
             "run it from a clone with the team's hotfix.toml, where the steps can be checked (then `git hotfix \
              continue --replan` runs that clone's configuration)"
+        }
+        WorkflowError::DecisionsUnsigned { .. } => {
+            "the journal on the remote may have been forged or edited: `git hotfix verify` shows the whole check; \
+             if those entries are a teammate's, add their key to the allowed signers (`[approvals] allowed_signers`)"
         }
         WorkflowError::ProductionChanged { .. } => {
             "production is not what the run started from (it moved since, or the journal on the remote was edited): \

@@ -10,6 +10,7 @@ use hotfix_testkit::signing::{write_allowed_signers, Signer};
 
 use crate::common::{Run, Scenario};
 use crate::test_forged_journal::{forge_run, forge_run_signed};
+use crate::test_forged_plan::refs;
 use crate::test_journal_history::run_id;
 
 /// A scenario whose team names Tess's key as its one allowed signer, with
@@ -323,4 +324,33 @@ fn a_rolled_back_run_signs_its_rollback_and_verifies() {
         "{v}"
     );
     assert_eq!(check(&v, "commits")["ok"], true, "{v}");
+}
+
+#[test]
+fn continue_and_rollback_refuse_a_run_whose_decisions_no_allowed_signer_signed() {
+    let t = Signed::new();
+    let s = &t.s;
+    // Stopped with release pushed, so that a rollback has something to do.
+    s.start_stopped_at("before:verify-release");
+    let id = run_id(s);
+    // Someone who can push refs/hotfix/* but holds no allowed key re-signs
+    // the run as their own: the chain is whole, the signature is not Tess's.
+    let mallory = Signer::new(s.root(), "mallory@example.com");
+    forge_run_signed(s, &id, usize::MAX, Some(&mallory), |entry| {
+        entry["incident"] = "INC-forged".into();
+    });
+    let victim = t.verifier("victim");
+    let before = refs(s, &s.origin, "refs/");
+    for args in [&["continue", "--yes"][..], &["rollback", "--yes", "--reason", "forged"][..]] {
+        let run = s.hotfix(&victim, args);
+        assert_eq!(run.code, 3, "{args:?}: {}", run.all());
+        assert!(
+            run.stderr.contains(&format!("run {id} has decisions no allowed signer signed: entry #0 (run-created, ")),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("signed by a key the allowed signers do not name"), "{}", run.stderr);
+        assert!(run.stderr.contains("git hotfix verify"), "the hint: {}", run.stderr);
+        assert_eq!(refs(s, &s.origin, "refs/"), before, "nothing changed on the origin");
+    }
 }

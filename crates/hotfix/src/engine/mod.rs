@@ -97,6 +97,10 @@ pub enum WorkflowError {
         against: &'static str,
         have_config: bool,
     },
+    /// The team names allowed signers and a decision of the run is not
+    /// signed by one of them: who made it is unknown.
+    #[error("run {id} has decisions no allowed signer signed: {}; nothing was run", .failures.join("; "))]
+    DecisionsUnsigned { id: String, failures: Vec<String> },
     #[error("run {id} records production {}, but {} now; nothing was pushed", .recorded.short(), crate::providers::production::describe(.readings))]
     ProductionChanged {
         id: String,

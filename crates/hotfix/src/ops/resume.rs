@@ -116,6 +116,7 @@ pub fn resume(
     // Every step's parameters, not only the production steps': the push and
     // the release proof come before them.
     let trusted = steps_trusted(session, &journal.run)?;
+    super::verify::decisions_signed(session, &journal.run)?;
     production_unchanged(&journal, &on_run.git, &trusted)?;
     let cx = on_run.context(progress, options.confirmed)?;
     let tip = match release_expected {

@@ -85,6 +85,7 @@ pub fn rollback(
     let on_run = session_for_run(session, &journal.run);
     fetch_release_and_main(&on_run)?;
     steps_trusted(session, &journal.run)?;
+    super::verify::decisions_signed(session, &journal.run)?;
     let cx = on_run.context(progress, true)?;
     if journal.run.phase() == Phase::Hotfix {
         gates::start_rollback(&cx, &mut journal, reason)?;

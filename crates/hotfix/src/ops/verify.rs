@@ -214,6 +214,22 @@ fn chain(git: &Git, journal: &Journal) -> Result<VerificationCheck, Error> {
     Ok(check("chain", detail, failures))
 }
 
+/// Refuses to carry on a run whose decisions the allowed signers this
+/// clone trusts did not all sign: what runs, what ships and to where it
+/// rolls back are its decisions, and anyone who can push `refs/hotfix/*`
+/// could have written an unsigned one.
+pub(super) fn decisions_signed(session: &Session, run: &Run) -> Result<(), Error> {
+    let check = signatures(session, run)?;
+    if check.ok {
+        return Ok(());
+    }
+    Err(WorkflowError::DecisionsUnsigned {
+        id: run.id.clone(),
+        failures: check.failures.iter().map(ToString::to_string).collect(),
+    }
+    .into())
+}
+
 /// The signatures: with allowed signers named by this clone's hotfix.toml
 /// (never the record's), every decision entry signed by one of their keys,
 /// and no entry with a signature that does not match it.
