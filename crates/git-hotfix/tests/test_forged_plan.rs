@@ -45,6 +45,11 @@ pub(crate) fn refs(s: &Scenario, dir: &Path, pattern: &str) -> String {
 /// build; returns its id.
 pub(crate) fn published_run(s: &Scenario) -> String {
     s.start_stopped_at("before:build");
+    published_run_id(s)
+}
+
+/// Returns the id of the run `s.work` started.
+fn published_run_id(s: &Scenario) -> String {
     let status = s.hotfix(&s.work, &["status", "--json"]);
     serde_json::from_str::<serde_json::Value>(&status.stdout).expect("status JSON")["id"]
         .as_str()
@@ -167,4 +172,43 @@ fn a_forged_push_step_alone_ships_nothing() {
     );
     // The build's entry stays on this clone: nothing reached the origin.
     assert_origin_unchanged(&s, &origin_before);
+}
+
+#[test]
+fn a_forged_build_entry_ships_nothing() {
+    let s = Scenario::new();
+    // The attacker's own run, its build made and kept on their clone.
+    s.start_stopped_at("before:push-release");
+    let id = published_run_id(&s);
+    let (m, m_tree) = attacker_commit(&s);
+    // The build's entry, its new tip M, appended on the origin; M is the
+    // entry commit's second parent, so whoever fetches the run gets M.
+    let run_ref = format!("refs/hotfix/runs/{id}");
+    let origin_head = s.rev(&s.origin, &run_ref);
+    let built = s.git(&s.work, &["log", "-1", "--format=%B", &run_ref]);
+    let (subject, json) = built.split_once("\n\n").expect("subject, then entry");
+    let mut entry: serde_json::Value = serde_json::from_str(json.trim()).expect("entry JSON");
+    assert_eq!(entry["evidence"]["kind"], "built", "{entry}");
+    entry["evidence"]["new_tip"] = m.as_str().into();
+    entry["evidence"]["release_tree"] = m_tree.as_str().into();
+    entry["evidence"]["picks"][0]["commit"] = m.as_str().into();
+    let message = format!("{subject}\n\n{entry}\n");
+    let tree = s.git(&s.origin, &["log", "-1", "--format=%T", &origin_head]);
+    let forged = s.git(
+        &s.origin,
+        &["commit-tree", &tree, "-p", &origin_head, "-p", &m, "-m", &message],
+    );
+    s.git(&s.origin, &["update-ref", &run_ref, &forged, &origin_head]);
+
+    let victim = victim(&s);
+    let before = refs(&s, &s.origin, "refs/");
+    let go = s.hotfix(&victim, &["continue", "--yes"]);
+    go.expect_code(3);
+    assert!(
+        go.stderr.contains("what step `push-release` pushes to refs/heads/release is "),
+        "{}",
+        go.stderr
+    );
+    assert!(go.stderr.contains(&m[..7]), "M is named: {}", go.stderr);
+    assert_origin_unchanged(&s, &before);
 }

@@ -243,6 +243,15 @@ pub struct FileChange {
     pub removed: Option<u64>,
 }
 
+/// One commit of a chain, as [`Git::chain_links`] reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainLink {
+    pub commit: Oid,
+    pub tree: Oid,
+    pub parents: Vec<Oid>,
+    pub message: String,
+}
+
 /// A commit named by id and subject, for listing in messages.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommitSummary {
@@ -718,6 +727,39 @@ impl Git {
         let range = format!("{exclude}..{include}");
         let out = self.run(&["log", "-z", "--first-parent", "--format=%H %s", &range])?;
         Ok(parse_summaries(&out))
+    }
+
+    /// Returns the commits of `exclude..include` along first parents, newest
+    /// first, each with its tree, parents and message: what a chain of
+    /// commits holds, whoever made them and when.
+    pub fn chain_links(&self, exclude: &Oid, include: &Oid) -> Result<Vec<ChainLink>> {
+        let range = format!("{exclude}..{include}");
+        let out = self.run(&["log", "-z", "--first-parent", "--format=%H%x1f%T%x1f%P%x1f%B", &range])?;
+        out.split('\0')
+            .filter(|record| !record.is_empty())
+            .map(|record| {
+                let bad = || GitError::Parse {
+                    args: format!("log --first-parent {range}"),
+                    detail: format!("record `{record}`"),
+                };
+                let mut fields = record.trim_start_matches('\n').splitn(4, '\x1f');
+                let mut oid = || fields.next().and_then(Oid::parse).ok_or_else(bad);
+                let (commit, tree) = (oid()?, oid()?);
+                let parents = fields
+                    .next()
+                    .ok_or_else(bad)?
+                    .split_whitespace()
+                    .map(|p| Oid::parse(p).ok_or_else(bad))
+                    .collect::<Result<Vec<_>>>()?;
+                let message = fields.next().ok_or_else(bad)?.to_string();
+                Ok(ChainLink {
+                    commit,
+                    tree,
+                    parents,
+                    message,
+                })
+            })
+            .collect()
     }
 
     /// Returns the stable patch-id of each `(commit, parent)` pair's change,

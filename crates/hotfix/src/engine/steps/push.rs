@@ -6,7 +6,8 @@ use crate::engine::execute::{append_local, built, done, is_stale, push_with_jour
 use crate::engine::WorkflowError;
 use crate::git::RefUpdate;
 use crate::journal::{Event, Evidence, Journal, JournalError, JournalStore, Run};
-use crate::record::plan::Step;
+use crate::git::{ChainLink, Oid};
+use crate::record::plan::{Plan, Step, WayBack};
 use crate::record::step::RefMove;
 
 /// Returns `planned` carried onto what the build made: a rebuild on a new
@@ -56,6 +57,9 @@ pub(super) fn push(
                 })));
             }
         }
+    }
+    if cx.git.has_object(&new_tip)? && !journal.created_here {
+        same_as_inputs_give(cx, &journal.run, step, &branch_ref, &new_tip)?;
     }
     if !cx.git.has_object(&new_tip)? {
         // Another clone built these commits and stopped before pushing them:
@@ -138,4 +142,66 @@ pub(super) fn push(
         found,
         unexpected,
     })
+}
+
+/// Returns the commit the run's inputs give for `name`: release's tip, or the
+/// way back to main a from-tag plan makes.
+fn derived_for<'p>(plan: &'p Plan, release_ref: &str, name: &str) -> Option<&'p Oid> {
+    if name == release_ref {
+        return Some(&plan.new_tip);
+    }
+    match plan.from_tag.as_deref()?.way_back.as_ref()? {
+        WayBack::FastForward { main: to } | WayBack::Backport { branch: to, .. } if to.name == name => Some(&to.new),
+        _ => None,
+    }
+}
+
+/// Checks that `new_tip`, about to be pushed to `name` by a run loaded from
+/// the journal, is commit for commit what the run's inputs give: every
+/// commit the journal names (its build evidence, its steps) came from
+/// `refs/hotfix/*`, which more people can write than these branches. The
+/// commits made here from the inputs may differ in committer and date only:
+/// each must have one parent and the tree and message of its counterpart,
+/// on the same base.
+fn same_as_inputs_give(
+    cx: &Context<'_>,
+    run: &Run,
+    step: &Step,
+    name: &str,
+    new_tip: &Oid,
+) -> Result<(), WorkflowError> {
+    let derived_plan = super::build::rederive(cx, run)?;
+    let release_ref = format!("refs/heads/{}", run.record.release_branch);
+    let mismatch = |what: String, derived: &Oid| {
+        WorkflowError::PlanMismatch(Box::new(crate::engine::PlanMismatch {
+            id: run.id.clone(),
+            what,
+            recorded: new_tip.clone(),
+            derived: derived.clone(),
+            production: run.record.plan.production.commit.clone(),
+        }))
+    };
+    let Some(derived) = derived_for(&derived_plan, &release_ref, name) else {
+        return Err(mismatch(
+            format!(
+                "the commit step `{}` pushes to {name}, a ref the run's inputs give no commit for",
+                step.name
+            ),
+            &run.record.plan.production.commit,
+        ));
+    };
+    if derived == new_tip {
+        return Ok(());
+    }
+    let differs = || mismatch(format!("what step `{}` pushes to {name}", step.name), derived);
+    let Some(base) = cx.git.merge_base(new_tip, derived)? else {
+        return Err(differs());
+    };
+    let pushed = cx.git.chain_links(&base, new_tip)?;
+    let wanted = cx.git.chain_links(&base, derived)?;
+    let same = |p: &ChainLink, w: &ChainLink| p.parents.len() == 1 && p.tree == w.tree && p.message == w.message;
+    if pushed.len() != wanted.len() || !pushed.iter().zip(&wanted).all(|(p, w)| same(p, w)) {
+        return Err(differs());
+    }
+    Ok(())
 }
