@@ -1,5 +1,6 @@
 //! The `report` operation: the incident record of a run.
 
+use crate::engine::approvals;
 use crate::report::{self, IncidentReport};
 use crate::Error;
 
@@ -10,5 +11,9 @@ use super::Session;
 pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Error> {
     let journal = load_run(session, id)?;
     let config = run_config(session, &journal.run);
-    Ok(report::build(&journal.run, &config, session.ambient.now()))
+    let mut report = report::build(&journal.run, &config, session.ambient.now());
+    let review = approvals::review(&session.git, &journal.run)?;
+    report.approvals = review.approvals();
+    report.approvals_not_counted = review.objections().cloned().collect();
+    Ok(report)
 }
