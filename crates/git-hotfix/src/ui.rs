@@ -878,10 +878,10 @@ pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
 /// Says how an approval was verified; an approval recorded before
 /// approvals were checked says so.
 pub fn verification(approval: &hotfix::journal::Approval) -> String {
-    approval
-        .verified
-        .as_ref()
-        .map_or_else(|| "not checked (recorded before approvals were verified)".into(), |v| v.describe())
+    approval.verified.as_ref().map_or_else(
+        || "not checked (recorded before approvals were verified)".into(),
+        |v| v.describe(),
+    )
 }
 
 /// Returns the one-line message for a run stopped at `gate`.

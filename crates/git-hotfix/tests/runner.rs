@@ -22,5 +22,6 @@ mod test_production;
 mod test_replan;
 mod test_restore_release;
 mod test_resume;
+mod test_signed_approvals;
 mod test_toy_strategy;
 mod test_way_back;

@@ -29,7 +29,8 @@ fn the_demo_runs_the_whole_runbook_and_writes_a_complete_incident_record() {
     );
     assert!(!record.contains("- [ ] **"), "{record}");
     assert!(
-        record.contains("- tech-lead: Tess Lead <tess@example.com> at ") && record.contains("verified: signed by tess@example.com (SHA256:"),
+        record.contains("- tech-lead: Tess Lead <tess@example.com> at ")
+            && record.contains("verified: signed by tess@example.com (SHA256:"),
         "the record says how each approval was verified:\n{record}"
     );
     let deployed = std::fs::read_to_string(dir.join("service/deployed-sha")).expect("service state");

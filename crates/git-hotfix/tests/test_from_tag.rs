@@ -343,8 +343,7 @@ fn a_worker_hotfix_is_branched_from_its_tag_bumped_tagged_merged_and_deployed() 
         .as_u64()
         .expect("minutes");
     assert!(
-        (before..=after)
-            .any(|total| markdown.stdout.contains(&format!("Total Time: {total} minutes"))),
+        (before..=after).any(|total| markdown.stdout.contains(&format!("Total Time: {total} minutes"))),
         "between {before} and {after} minutes: {}",
         markdown.stdout
     );

@@ -139,6 +139,13 @@ fn approvals_then_release_job_deploy_verification_smoke_report_and_finish() {
         "{}",
         status.stdout
     );
+    assert!(
+        status
+            .stdout
+            .contains("verified   tech-lead unverified (verify = none); pm unverified (verify = none)"),
+        "verify = none marks every approval unverified: {}",
+        status.stdout
+    );
 
     let go = s.hotfix(&s.work, &["continue", "--yes"]);
     go.expect_code(0);

@@ -10,7 +10,8 @@ mod value;
 
 pub use duration::{format_duration, parse_duration};
 pub use gates::{
-    forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets, Smoke, Verify,
+    forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets,
+    Smoke, Verify,
 };
 pub use products::Product;
 
@@ -543,7 +544,12 @@ develop = "develop"
     fn approvals_need_a_way_to_verify_who_approved() {
         let roles = format!("{MINIMAL}\n[approvals]\nroles = [\"tech-lead\"]\n");
         let err = parse(&roles).unwrap_err().to_string();
-        for part in ["approvals.allowed_signers", "approvals.verify", "allowed_signers = \"...\"", "verify = \"none\""] {
+        for part in [
+            "approvals.allowed_signers",
+            "approvals.verify",
+            "allowed_signers = \"...\"",
+            "verify = \"none\"",
+        ] {
             assert!(err.contains(part), "{part}: {err}");
         }
         let c = parse(&format!("{roles}allowed_signers = \".hotfix/allowed_signers\"\n")).expect("parses");
@@ -553,7 +559,10 @@ develop = "develop"
             Some(Path::new("/repo/.hotfix/allowed_signers").to_path_buf())
         );
         assert_eq!(
-            parse(&format!("{roles}verify = \"none\"\n")).expect("parses").approvals.verify,
+            parse(&format!("{roles}verify = \"none\"\n"))
+                .expect("parses")
+                .approvals
+                .verify,
             ApprovalCheck::None
         );
         let err = parse(&format!("{roles}verify = \"forge\"\n")).unwrap_err().to_string();

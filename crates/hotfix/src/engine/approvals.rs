@@ -51,6 +51,18 @@ pub struct NotCounted {
 }
 
 impl NotCounted {
+    fn new(entry: &Oid, approval: &Approval, refusal: Refusal) -> NotCounted {
+        NotCounted {
+            entry: entry.clone(),
+            approval: Approval {
+                verified: None,
+                ..approval.clone()
+            },
+            reason: refusal.to_string(),
+            refusal,
+        }
+    }
+
     /// Says which entry does not count and why, in one line.
     pub fn describe(&self) -> String {
         format!(
@@ -210,15 +222,7 @@ pub fn review(git: &Git, run: &Run) -> Result<Review, WorkflowError> {
                     ..approval.clone()
                 },
             }),
-            Err(refusal) => review.refused.push(NotCounted {
-                entry: entry.clone(),
-                approval: Approval {
-                    verified: None,
-                    ..approval.clone()
-                },
-                reason: refusal.to_string(),
-                refusal,
-            }),
+            Err(refusal) => review.refused.push(NotCounted::new(entry, approval, refusal)),
         }
     }
     Ok(review)
@@ -230,15 +234,7 @@ fn refuse_all(run: &Run, refusal: &Refusal) -> Review {
         refused: run
             .approval_entries()
             .into_iter()
-            .map(|(entry, _, approval)| NotCounted {
-                entry: entry.clone(),
-                approval: Approval {
-                    verified: None,
-                    ..approval.clone()
-                },
-                reason: refusal.to_string(),
-                refusal: refusal.clone(),
-            })
+            .map(|(entry, _, approval)| NotCounted::new(entry, approval, refusal.clone()))
             .collect(),
     }
 }
@@ -288,7 +284,11 @@ fn judge(
     if excluded.resolvers.iter().any(|r| r.is(who)) {
         return Err(Refusal::Resolver { who: who.describe() });
     }
-    if let Some((fix, _)) = excluded.fixes.iter().find(|(_, people)| people.iter().any(|p| p.is(who))) {
+    if let Some((fix, _)) = excluded
+        .fixes
+        .iter()
+        .find(|(_, people)| people.iter().any(|p| p.is(who)))
+    {
         return Err(Refusal::FixAuthor {
             who: who.describe(),
             fix: fix.clone(),
@@ -356,7 +356,10 @@ fn excluded(
             people.push(Identity {
                 key: check.key.clone(),
                 // A key alone: an unverified signer's name proves nothing.
-                principal: check.verified().map(|(_, s)| s.to_ascii_lowercase()).unwrap_or_default(),
+                principal: check
+                    .verified()
+                    .map(|(_, s)| s.to_ascii_lowercase())
+                    .unwrap_or_default(),
             });
         }
         people.retain(|p| !p.principal.is_empty() || p.key.is_some());
