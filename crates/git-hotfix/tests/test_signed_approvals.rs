@@ -9,6 +9,7 @@ use hotfix_testkit::signing::{self, Signer};
 
 use crate::common::service::Service;
 use crate::common::{Run, Scenario};
+use crate::test_conflicts::{start_conflicting, RESOLVED};
 use crate::test_gates::{gates_config, ALICE, BOB};
 
 /// Alice and Bob approve; Dana wrote the fixes; Olly started the run.
@@ -31,6 +32,13 @@ const DANA: &[(&str, &str)] = &[
 impl Team {
     /// The scenario's run started by Olly, waiting for tech-lead and pm.
     fn at_the_gate() -> Option<Team> {
+        let team = Team::new()?;
+        team.s.start_fix(&[]).expect_code(0);
+        Some(team)
+    }
+
+    /// The team's keys and configuration, no run started yet.
+    fn new() -> Option<Team> {
         if !signing::available() {
             eprintln!("ssh-keygen is not available: signed approvals are not tested here");
             return None;
@@ -57,7 +65,6 @@ impl Team {
             &[&team.alice, &team.bob, &team.dana, &team.olly],
         );
         team.olly.configure(s.root(), &s.work);
-        s.start_fix(&[]).expect_code(0);
         Some(team)
     }
 
@@ -212,42 +219,59 @@ fn approvals_that_would_not_count_are_refused_before_anything_is_pushed() {
     assert!(!team.release_job_ran());
 }
 
-#[test]
-fn forged_unsigned_approvals_pushed_to_the_remote_do_not_open_the_gate() {
-    let Some(team) = Team::at_the_gate() else { return };
-    let s = &team.s;
+/// Appends `events` (an entry's event fields) to the run on the origin as
+/// unsigned entries made with `git commit-tree`, as anyone who may push
+/// `refs/hotfix/*` could; returns the run's `status --json` from before.
+fn forge_entries(s: &Scenario, events: impl Fn(&str) -> Vec<serde_json::Value>) -> serde_json::Value {
     let status = json(&s.hotfix(&s.work, &["status", "--json"]));
     let id = status["id"].as_str().expect("id").to_string();
-    let release = status["release_sha"].as_str().expect("release pushed").to_string();
+    let release = status["release_sha"].as_str().expect("release pushed");
     let run_ref = format!("refs/hotfix/runs/{id}");
     let mut head = s.git(&s.origin, &["rev-parse", &run_ref]);
     let first = status["entries"].as_array().expect("entries").len();
     let tree = s.git(&s.origin, &["log", "-1", "--format=%T", &head]);
-    for (seq, (role, ident)) in [
-        ("tech-lead", "Alice Lead <alice@example.com>"),
-        ("pm", "Bob PM <bob@example.com>"),
-    ]
-    .into_iter()
-    .enumerate()
-    .map(|(i, who)| (first + i, who))
-    {
-        let entry = serde_json::json!({
+    for (seq, event) in events(release).into_iter().enumerate().map(|(i, e)| (first + i, e)) {
+        let mut entry = serde_json::json!({
             "seq": seq,
             "at": 1_800_000_000,
-            "actor": { "ident": ident, "host": "laptop" },
-            "event": "approved",
-            "approval": {
-                "role": role,
-                "ident": ident,
-                "at": 1_800_000_000,
-                "release_tip": release,
-                "verified": { "by": "signature", "key": "SHA256:forged", "principal": "alice@example.com" },
-            },
+            "actor": { "ident": "Alice Lead <alice@example.com>", "host": "laptop" },
         });
-        let message = format!("hotfix {id} #{seq}: approved\n\n{entry}\n");
+        for (k, v) in event.as_object().expect("event fields") {
+            entry[k] = v.clone();
+        }
+        let message = format!("hotfix {id} #{seq}: forged\n\n{entry}\n");
         head = s.git(&s.origin, &["commit-tree", &tree, "-p", &head, "-m", &message]);
     }
     s.git(&s.origin, &["update-ref", &run_ref, &head]);
+    status
+}
+
+fn forged_approval(role: &str, ident: &str, release: &str) -> serde_json::Value {
+    serde_json::json!({
+        "event": "approved",
+        "approval": {
+            "role": role,
+            "ident": ident,
+            "at": 1_800_000_000,
+            "release_tip": release,
+            "verified": { "by": "signature", "key": "SHA256:forged", "principal": "alice@example.com" },
+        },
+    })
+}
+
+/// Alice's and Bob's approvals, written by someone else, unsigned.
+fn forged_approvals(release: &str) -> Vec<serde_json::Value> {
+    vec![
+        forged_approval("tech-lead", "Alice Lead <alice@example.com>", release),
+        forged_approval("pm", "Bob PM <bob@example.com>", release),
+    ]
+}
+
+#[test]
+fn forged_unsigned_approvals_pushed_to_the_remote_do_not_open_the_gate() {
+    let Some(team) = Team::at_the_gate() else { return };
+    let s = &team.s;
+    forge_entries(s, forged_approvals);
 
     let cont = s.hotfix(&s.work, &["continue", "--yes"]);
     cont.expect_code(3);
@@ -267,4 +291,76 @@ fn forged_unsigned_approvals_pushed_to_the_remote_do_not_open_the_gate() {
     );
     let status = s.hotfix(&s.work, &["status"]);
     assert!(status.stdout.contains("not counted"), "{}", status.stdout);
+}
+
+#[test]
+fn a_forged_approvals_step_opens_no_production_step() {
+    let Some(team) = Team::at_the_gate() else { return };
+    let s = &team.s;
+    forge_entries(s, |release| {
+        let mut events = forged_approvals(release);
+        events.push(serde_json::json!({
+            "event": "step-done",
+            "step": "approvals",
+            "evidence": { "kind": "approvals", "approvals": [] },
+        }));
+        events
+    });
+    let cont = s.hotfix(&s.work, &["continue", "--yes"]);
+    cont.expect_code(3);
+    assert!(cont.stderr.contains("tech-lead, pm not approved"), "{}", cont.all());
+    assert!(!team.release_job_ran(), "the release job checks the approvals again");
+}
+
+#[test]
+fn whoever_resolved_a_conflict_of_the_run_does_not_approve_it() {
+    let Some(team) = Team::new() else { return };
+    let s = &team.s;
+    start_conflicting(s);
+    // Bob resolves the conflict from his own clone, signing the resolution.
+    let bob = team.clone_for("bob", Some(&team.bob));
+    let opened = json(&s.hotfix(&bob, &["resolve", "--json"]));
+    let worktree = PathBuf::from(opened["worktree"].as_str().expect("worktree"));
+    std::fs::write(worktree.join("app.txt"), RESOLVED).expect("resolve");
+    s.hotfix_env(&bob, &["continue", "--yes"], BOB).expect_code(0);
+
+    team.refused(&bob, "pm", BOB, "bob@example.com (key SHA256:");
+    team.refused(&bob, "pm", BOB, "resolved a conflict of this run");
+    let elsewhere = [
+        ("GIT_COMMITTER_NAME", "B."),
+        ("GIT_COMMITTER_EMAIL", "bob@elsewhere.org"),
+    ];
+    team.refused(&bob, "tech-lead", &elsewhere, "resolved a conflict of this run");
+    // The operator who started the run is refused too.
+    team.refused(&s.work, "pm", &[], "started this run");
+    let alice = team.clone_for("alice", Some(&team.alice));
+    team.approve(&alice, "tech-lead", ALICE).expect_code(0);
+}
+
+#[test]
+fn plan_and_start_refuse_allowed_signers_that_are_not_there() {
+    let Some(team) = Team::new() else { return };
+    let s = &team.s;
+    std::fs::remove_file(s.work.join("allowed_signers")).expect("remove");
+    for command in ["plan", "start"] {
+        let mut args = vec![command, "--fix", &s.f, "--production", &s.p];
+        if command == "start" {
+            args.push("--yes");
+        }
+        let before = s.git(&s.origin, &["for-each-ref"]);
+        let run = s.hotfix(&s.work, &args);
+        run.expect_code(1);
+        assert!(
+            run.stderr.contains("allowed_signers") && run.stderr.contains("does not exist"),
+            "{command}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .contains(&s.work.join("allowed_signers").display().to_string()),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(s.git(&s.origin, &["for-each-ref"]), before, "{command} pushed nothing");
+    }
 }
