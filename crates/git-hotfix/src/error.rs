@@ -1,6 +1,7 @@
 //! The one error type of the CLI: a message, the facts, and hints, with an exit code.
 
 use hotfix::config::ConfigError;
+use hotfix::engine::approvals::Refusal;
 use hotfix::engine::WorkflowError;
 use hotfix::git::GitError;
 use hotfix::journal::JournalError;
@@ -167,6 +168,7 @@ fn exit_kind(e: &Error) -> ExitKind {
             | WorkflowError::SamePerson { .. }
             | WorkflowError::FixAuthor { .. }
             | WorkflowError::RoleTaken { .. }
+            | WorkflowError::ApprovalRefused { .. }
             | WorkflowError::EvidenceMissing { .. }
             | WorkflowError::StepsRemain { .. }
             | WorkflowError::MonitoringWindow { .. }
@@ -405,6 +407,11 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         WorkflowError::SamePerson { .. } | WorkflowError::RoleTaken { .. } => {
             "another person approves this role from their own clone: `git hotfix approve --role ROLE`"
         }
+        WorkflowError::ApprovalRefused { refusal, .. } => return Some(approval_hint(refusal).into()),
+        WorkflowError::AllowedSignersMissing { .. } => {
+            "commit the team's allowed signers there (one `principal key` line per person, git's \
+             gpg.ssh.allowedSignersFile format), or name the right path in [approvals] allowed_signers"
+        }
         WorkflowError::FixAuthor { .. } => {
             "someone other than the fix's author approves; `allow_fix_author = true` in [approvals] lifts the rule"
         }
@@ -446,4 +453,35 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         _ => return None,
     };
     Some(h.to_string())
+}
+
+/// Returns what a person does about an approval that would not count.
+fn approval_hint(refusal: &Refusal) -> &'static str {
+    match refusal {
+        Refusal::SigningFailed { .. } | Refusal::Unsigned => {
+            "nothing was pushed; set up commit signing in this clone: `git config gpg.format ssh` and \
+             `git config user.signingKey <key>` (a key the team's allowed signers name), then approve again"
+        }
+        Refusal::NotVerified { .. } => {
+            "nothing was pushed; sign with a key [approvals] allowed_signers names, or have the team add yours \
+             (`principal key` line) to that file"
+        }
+        Refusal::NoForge => {
+            "forges are not supported yet: set [approvals] verify = \"signature\" with allowed_signers, or \
+             verify = \"none\" to accept self-declared identities"
+        }
+        Refusal::UnknownRole { .. } => "pass one of the run's roles with --role",
+        Refusal::FixAuthor { .. } => {
+            "nothing was pushed; someone other than the fix's author approves; `allow_fix_author = true` in \
+             [approvals] lifts the rule"
+        }
+        Refusal::Operator { .. }
+        | Refusal::Resolver { .. }
+        | Refusal::SamePerson { .. }
+        | Refusal::RoleTaken { .. }
+        | Refusal::Repeat { .. } => {
+            "nothing was pushed; another person approves this role from their own clone, signing with their own key: \
+             `git hotfix approve --role ROLE`"
+        }
+    }
 }

@@ -431,7 +431,7 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
         )],
         Evidence::Approvals { approvals } => approvals
             .iter()
-            .map(|a| format!("{}: {} at {}", a.role, a.ident, format_utc(a.at)))
+            .map(|a| format!("{}: {} at {}, {}", a.role, a.ident, format_utc(a.at), verification(a)))
             .collect(),
         Evidence::ReleaseAction {
             action,
@@ -623,10 +623,17 @@ pub fn print_status(status: &RunStatus) {
         );
     }
     if !status.roles.is_empty() {
-        let given: Vec<String> = run
-            .approvals()
+        let given: Vec<String> = status
+            .approvals
+            .counted
             .iter()
-            .map(|a| format!("{} by {}", a.role, a.ident))
+            .map(|c| format!("{} by {}", c.approval.role, c.approval.ident))
+            .collect();
+        let verified: Vec<String> = status
+            .approvals
+            .counted
+            .iter()
+            .map(|c| format!("{} {}", c.approval.role, verification(&c.approval)))
             .collect();
         out!(
             "  approvals  {}{}",
@@ -641,6 +648,12 @@ pub fn print_status(status: &RunStatus) {
                 format!("; missing: {}", status.missing_roles.join(", "))
             }
         );
+        if !verified.is_empty() {
+            out!("  verified   {}", verified.join("; "));
+        }
+    }
+    for not in status.approvals.objections() {
+        out!("  not counted  {}", not.describe());
     }
     if let Some(attempt) = run.next_step().and_then(|s| run.open_attempt(&s.name)) {
         out!("  attention  {}", describe_attempt(&attempt));
@@ -862,10 +875,25 @@ pub fn next_for(run: &Run, missing_roles: &[String]) -> String {
     }
 }
 
+/// Says how an approval was verified; an approval recorded before
+/// approvals were checked says so.
+pub fn verification(approval: &hotfix::journal::Approval) -> String {
+    approval.verified.as_ref().map_or_else(
+        || "not checked (recorded before approvals were verified)".into(),
+        |v| v.describe(),
+    )
+}
+
 /// Returns the one-line message for a run stopped at `gate`.
 pub fn describe_gate(gate: &Gate) -> String {
     match gate {
-        Gate::Approvals { missing } => format!("waiting for approvals: {} not approved yet", missing.join(", ")),
+        Gate::Approvals { missing, not_counted } => {
+            let mut text = format!("waiting for approvals: {} not approved yet", missing.join(", "));
+            for why in not_counted {
+                text.push_str(&format!("\n  {why}"));
+            }
+            text
+        }
         Gate::Confirmation { step } => format!("{step} touches production and needs confirmation"),
         Gate::Fix { branch } => format!("waiting for the fix: commit it on {branch} and push it"),
     }
@@ -892,7 +920,7 @@ pub fn confirm(question: &str) -> bool {
 /// Returns the approval roles a gate waits for.
 pub fn missing_roles_of(gate: Option<&Gate>) -> Vec<String> {
     match gate {
-        Some(Gate::Approvals { missing }) => missing.clone(),
+        Some(Gate::Approvals { missing, .. }) => missing.clone(),
         _ => Vec::new(),
     }
 }

@@ -24,6 +24,7 @@ mod test_production;
 mod test_replan;
 mod test_restore_release;
 mod test_resume;
+mod test_signed_approvals;
 mod test_toy_strategy;
 mod test_verify;
 mod test_way_back;

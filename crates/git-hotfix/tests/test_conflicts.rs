@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::common::Scenario;
 
 const REASON: &str = "incident lead: the U1 line ships with this fix";
-const RESOLVED: &str = "line one\nline two (prod)\nline three\nU1 line, fixed\n";
+pub(crate) const RESOLVED: &str = "line one\nline two (prod)\nline three\nU1 line, fixed\n";
 
 /// What the operator's own checkout looks like: HEAD, index tree, status.
 fn checkout_state(s: &Scenario) -> (String, String, String) {
@@ -23,7 +23,7 @@ fn json(text: &str) -> serde_json::Value {
 
 /// Starts G (which conflicts on production) with the escalated decision;
 /// returns the run id.
-fn start_conflicting(s: &Scenario) -> String {
+pub(crate) fn start_conflicting(s: &Scenario) -> String {
     let run = s.hotfix(
         &s.work,
         &[

@@ -16,6 +16,8 @@ fn the_demo_runs_the_whole_runbook_and_writes_a_complete_incident_record() {
         "verify-production  done",
         "smoke              done",
         "refs/hotfix/locks/release released",
+        "verified: signed by tess@example.com (SHA256:",
+        "verified: signed by pat@example.com (SHA256:",
     ] {
         assert!(demo.stdout.contains(line), "`{line}` in\n{}", demo.stdout);
     }
@@ -26,6 +28,11 @@ fn the_demo_runs_the_whole_runbook_and_writes_a_complete_incident_record() {
         "every evidence item ok:\n{record}"
     );
     assert!(!record.contains("- [ ] **"), "{record}");
+    assert!(
+        record.contains("- tech-lead: Tess Lead <tess@example.com> at ")
+            && record.contains("verified: signed by tess@example.com (SHA256:"),
+        "the record says how each approval was verified:\n{record}"
+    );
     let deployed = std::fs::read_to_string(dir.join("service/deployed-sha")).expect("service state");
     let release = s.git(&dir.join("origin.git"), &["rev-parse", "refs/heads/release"]);
     assert_eq!(deployed.trim(), release, "the service runs the release commit");

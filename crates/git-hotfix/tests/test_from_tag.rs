@@ -109,7 +109,7 @@ impl Fixture {
     fn configure_approvals(&self) {
         let path = self.work.join("hotfix.toml");
         let mut text = std::fs::read_to_string(&path).expect("config");
-        text.push_str("\n[approvals]\nroles = [\"tech-lead\"]\n");
+        text.push_str("\n[approvals]\nroles = [\"tech-lead\"]\nverify = \"none\"\n");
         std::fs::write(path, text).expect("config");
     }
 

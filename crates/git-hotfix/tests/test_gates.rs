@@ -91,7 +91,7 @@ fn approvals_then_release_job_deploy_verification_smoke_report_and_finish() {
     let (hook, posted) = webhook();
     s.configure(&gates_config(&s, &service, ""));
     s.configure(&format!(
-        "\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\n\n[notify]\nwebhook = \"{hook}\"\n"
+        "\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\nverify = \"none\"\n\n[notify]\nwebhook = \"{hook}\"\n"
     ));
 
     let start = s.start_fix(&["--incident", "INC-42"]);
@@ -137,6 +137,13 @@ fn approvals_then_release_job_deploy_verification_smoke_report_and_finish() {
             .stdout
             .contains("approvals  tech-lead by Alice Lead <alice@example.com>, pm by Bob PM <bob@example.com>"),
         "{}",
+        status.stdout
+    );
+    assert!(
+        status
+            .stdout
+            .contains("verified   tech-lead unverified (verify = none); pm unverified (verify = none)"),
+        "verify = none marks every approval unverified: {}",
         status.stdout
     );
 
@@ -299,7 +306,7 @@ fn approvals_are_void_once_release_moves() {
     let s = Scenario::new();
     let service = Service::start(s.root(), &s.p);
     s.configure(&gates_config(&s, &service, ""));
-    s.configure("\n[approvals]\nroles = [\"tech-lead\"]\n");
+    s.configure("\n[approvals]\nroles = [\"tech-lead\"]\nverify = \"none\"\n");
     s.start_fix(&[]).expect_code(0);
     s.hotfix_env(&s.work, &["approve", "--role", "tech-lead"], ALICE)
         .expect_code(0);

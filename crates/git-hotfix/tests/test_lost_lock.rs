@@ -81,7 +81,7 @@ fn a_push_is_refused_when_another_value_holds_the_lock() {
 #[test]
 fn a_run_at_a_gate_that_lost_its_lock_is_refused_and_reported() {
     let s = Scenario::new();
-    s.configure("\n[approvals]\nroles = [\"tech-lead\"]\n");
+    s.configure("\n[approvals]\nroles = [\"tech-lead\"]\nverify = \"none\"\n");
     s.start_fix(&[]).expect_code(0);
     assert_eq!(status_json(&s)["holds_lock"], true);
     delete_lock(&s);

@@ -155,7 +155,7 @@ fn a_rollback_while_another_run_holds_release_is_refused_naming_it() {
 #[test]
 fn release_moved_at_the_approvals_gate_is_named_and_rebuild_asks_again() {
     let s = Scenario::new();
-    s.configure("\n[approvals]\nroles = [\"tech-lead\"]\n");
+    s.configure("\n[approvals]\nroles = [\"tech-lead\"]\nverify = \"none\"\n");
     s.start_fix(&[]).expect_code(0);
     let pushed = s.origin_ref("refs/heads/release").expect("release");
     // A colleague moves release while the run waits for its approval.
@@ -187,7 +187,7 @@ fn release_moved_at_the_approvals_gate_is_named_and_rebuild_asks_again() {
 #[test]
 fn a_clone_without_hotfix_toml_approves_reports_and_rolls_back_from_the_record() {
     let s = Scenario::new();
-    s.configure("\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\n");
+    s.configure("\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\nverify = \"none\"\n");
     s.start_fix(&["--incident", "INC-9"]).expect_code(0);
     s.git(s.root(), &["clone", "-q", "origin.git", "approver"]);
     let approver = s.root().join("approver");

@@ -57,7 +57,31 @@ pub struct Sandbox {
     pub deployed_sha: PathBuf,
     /// The production service; it answers until the sandbox is dropped.
     pub service: Server,
+    /// Who approves, each from their own clone.
+    pub approvers: Vec<Approver>,
+    /// True when approvals are signed with the approvers' SSH keys and
+    /// checked against the sandbox's allowed signers; false when this
+    /// machine has no `ssh-keygen` (then `verify = "none"`).
+    pub signed: bool,
 }
+
+/// A person who approves the demo's hotfix.
+pub struct Approver {
+    pub role: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    /// Their clone, with hotfix.toml and (when signed) their signing key.
+    pub clone: PathBuf,
+}
+
+/// The demo's approvers: (role, name, email).
+const APPROVERS: [(&str, &str, &str); 2] = [
+    ("tech-lead", "Tess Lead", "tess@example.com"),
+    ("pm", "Pat Product", "pat@example.com"),
+];
+
+/// Where each clone finds the team's allowed signers, relative to its top.
+const ALLOWED_SIGNERS: &str = ".hotfix/allowed_signers";
 
 /// Returns the short form of a commit id, as git-hotfix shows it.
 pub fn short(sha: &str) -> &str {
@@ -93,6 +117,7 @@ http = { url = "{url}", pointer = "/sha" }
 
 [approvals]
 roles = ["tech-lead", "pm"]
+{approvals_check}
 
 [release]
 command = "echo \"pipeline: running job '$HOTFIX_ACTION' in $HOTFIX_PROJECT for $HOTFIX_RELEASE_SHA (confirm=$HOTFIX_CONFIRM)\""
@@ -167,10 +192,18 @@ pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
     )?;
     let service_url = service.url_for("/version");
 
+    let signed = crate::signing::available();
+    let check = if signed {
+        format!("allowed_signers = \"{ALLOWED_SIGNERS}\"")
+    } else {
+        "verify = \"none\"   # no ssh-keygen here: approvals are self-declared".to_string()
+    };
     let config = CONFIG
         .replace("{url}", &service_url)
-        .replace("{sha_file}", path_str(&deployed_sha));
+        .replace("{sha_file}", path_str(&deployed_sha))
+        .replace("{approvals_check}", &check);
     let operator = clone_operator(root, &origin, &config)?;
+    let approvers = clone_approvers(root, &origin, &config, &operator, signed)?;
     // The operator was mid-way through something: git-hotfix must not care.
     write(&operator.join("README.md"), "# shop\n\nwork in progress\n")?;
     std::fs::remove_dir_all(&seed).map_err(|e| io_error("remove the seed clone", e))?;
@@ -184,7 +217,53 @@ pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
         service_url,
         deployed_sha,
         service,
+        approvers,
+        signed,
     })
+}
+
+/// Clones the origin for each approver. When `signed`, makes an SSH key for
+/// the operator and each approver, names them all in each clone's allowed
+/// signers, and sets each clone to sign with its person's key.
+fn clone_approvers(
+    root: &Path,
+    origin: &Path,
+    config: &str,
+    operator: &Path,
+    signed: bool,
+) -> Result<Vec<Approver>, DemoError> {
+    let mut approvers = Vec::new();
+    let mut clones = vec![(operator.to_path_buf(), "operator@example.com")];
+    for (role, name, email) in APPROVERS {
+        let clone = root.join(role);
+        git_in(root, &["clone", "--quiet", path_str(origin), path_str(&clone)])?;
+        git_in(&clone, &["config", "user.name", name])?;
+        git_in(&clone, &["config", "user.email", email])?;
+        write(&clone.join("hotfix.toml"), config)?;
+        clones.push((clone.clone(), email));
+        approvers.push(Approver {
+            role,
+            name,
+            email,
+            clone,
+        });
+    }
+    if signed {
+        let keys = root.join("keys");
+        std::fs::create_dir_all(&keys).map_err(|e| io_error("create the keys directory", e))?;
+        let signers: Vec<crate::signing::Signer> = clones
+            .iter()
+            .map(|(_, email)| crate::signing::Signer::new(&keys, email))
+            .collect();
+        let lines: String = signers.iter().map(|s| s.allowed_line()).collect();
+        for ((clone, _), signer) in clones.iter().zip(&signers) {
+            write(&clone.join(ALLOWED_SIGNERS), &lines)?;
+            for (key, value) in signer.git_config() {
+                git_in(clone, &["config", key, &value])?;
+            }
+        }
+    }
+    Ok(approvers)
 }
 
 /// The sandbox of `git hotfix demo --strategy from-tag` (seed 003): one

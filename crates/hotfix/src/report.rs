@@ -381,11 +381,14 @@ fn describe_approvals(approvals: &[Approval]) -> String {
         .iter()
         .map(|a| {
             format!(
-                "{}: {} at {} on {}",
+                "{}: {} at {} on {}, {}",
                 a.role,
                 a.ident,
                 format_utc(a.at),
-                a.release_tip.short()
+                a.release_tip.short(),
+                a.verified
+                    .as_ref()
+                    .map_or_else(|| "not checked".into(), |v| v.describe())
             )
         })
         .collect::<Vec<_>>()
@@ -448,7 +451,12 @@ pub struct IncidentReport {
     pub production_sha: String,
     pub release_sha: Option<String>,
     pub fixes: Vec<ShippedFix>,
+    /// The approvals that count, each with how it was verified
+    /// (`ops::report` checks them; `build` alone does not).
     pub approvals: Vec<Approval>,
+    /// The approvals given that do not count, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approvals_not_counted: Vec<crate::engine::approvals::NotCounted>,
     /// Decisions people took against the plan's defaults: a dependency on
     /// unreleased work allowed, a conflict resolved by hand.
     pub decisions: Vec<String>,
@@ -600,6 +608,7 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         release_sha,
         fixes,
         approvals: run.approvals().into_iter().cloned().collect(),
+        approvals_not_counted: Vec::new(),
         decisions: decisions(run),
         verification: None,
         monitor_until,

@@ -1,7 +1,6 @@
 //! `git hotfix approve`: sign off on the pushed release in a role.
 
 use hotfix::ambient::format_utc;
-use hotfix::engine::gates;
 use hotfix::ops;
 
 use crate::cli::Globals;
@@ -19,16 +18,20 @@ pub struct Args {
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
-    let (journal, approval) = ops::approve(&session, args.run.as_deref(), &args.role)?;
+    let ops::Approved {
+        journal,
+        approval,
+        missing,
+    } = ops::approve(&session, args.run.as_deref(), &args.role)?;
     out!(
-        "run {}: approved as {} by {} at {} (release {})",
+        "run {}: approved as {} by {} at {} (release {}), {}",
         journal.id,
         approval.role,
         approval.ident,
         format_utc(approval.at),
-        approval.release_tip.short()
+        approval.release_tip.short(),
+        ui::verification(&approval)
     );
-    let missing = gates::missing_roles(&session.config.approvals.roles, &journal.run);
     if missing.is_empty() {
         out!("every role has approved");
     } else {

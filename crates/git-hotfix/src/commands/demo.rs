@@ -74,12 +74,11 @@ fn restore_release(root: PathBuf) -> CommandResult {
         sandbox.service_url
     );
     out!("  operator/   the operator's clone, with uncommitted work that git-hotfix leaves alone");
-    let as_person = |who: Option<(&str, &str)>| Globals {
+    let operator = Globals {
         dir: sandbox.operator.clone(),
         config: None,
-        operator: who.map(|(n, e)| (n.to_string(), e.to_string())),
+        operator: None,
     };
-    let operator = as_person(None);
     let fix = plan::FixArgs {
         fixes: vec![short(&sandbox.fix).to_string()],
         production: None,
@@ -113,18 +112,27 @@ fn restore_release(root: PathBuf) -> CommandResult {
         },
     )?;
 
-    for (role, name, email) in [
-        ("tech-lead", "Tess Lead", "tess@example.com"),
-        ("pm", "Pat Product", "pat@example.com"),
-    ] {
+    if sandbox.signed {
+        out!("  approvals are signed with each person's SSH key and checked against .hotfix/allowed_signers");
+    } else {
+        out!("  ssh-keygen is not available: approvals are self-declared (verify = \"none\") and marked unverified");
+    }
+    for approver in &sandbox.approvers {
         banner(&format!(
-            "git hotfix approve --role {role}      # as {name}, in their own clone"
+            "git hotfix approve --role {}      # as {}, in their own clone{}",
+            approver.role,
+            approver.name,
+            if sandbox.signed { ", signed with their key" } else { "" }
         ));
         approve::run(
-            &as_person(Some((name, email))),
+            &Globals {
+                dir: approver.clone.clone(),
+                config: None,
+                operator: Some((approver.name.into(), approver.email.into())),
+            },
             approve::Args {
                 run: None,
-                role: role.into(),
+                role: approver.role.into(),
             },
         )?;
     }

@@ -116,7 +116,20 @@ fn markdown(r: &IncidentReport) -> String {
     if !r.approvals.is_empty() {
         let _ = writeln!(w, "\n## Approvals\n");
         for a in &r.approvals {
-            let _ = writeln!(w, "- {}: {} at {}", a.role, a.ident, hotfix::ambient::format_utc(a.at));
+            let _ = writeln!(
+                w,
+                "- {}: {} at {}, {}",
+                a.role,
+                a.ident,
+                hotfix::ambient::format_utc(a.at),
+                crate::ui::verification(a)
+            );
+        }
+    }
+    if !r.approvals_not_counted.is_empty() {
+        let _ = writeln!(w, "\n## Approvals that do not count\n");
+        for a in &r.approvals_not_counted {
+            let _ = writeln!(w, "- {}", a.describe());
         }
     }
 

@@ -38,6 +38,29 @@ impl Approvals {
     }
 }
 
+/// Checks that `[approvals]` can tell who approved: roles under
+/// `verify = "signature"` need the allowed signers, and no forge is there
+/// to ask yet.
+pub(super) fn check_approvals(approvals: &Approvals) -> Result<(), String> {
+    if approvals.roles.is_empty() {
+        return Ok(());
+    }
+    match approvals.verify {
+        ApprovalCheck::Signature if approvals.allowed_signers.is_none() => Err(
+            "`approvals.roles` needs `approvals.allowed_signers` under `approvals.verify = \"signature\"` (the \
+             default): name the team's allowed signers with `allowed_signers = \"...\"`, or accept self-declared \
+             identities with `verify = \"none\"`"
+                .into(),
+        ),
+        ApprovalCheck::Forge => Err(
+            "`approvals.verify = \"forge\"` needs a forge, and none is configured (forges are not supported yet); \
+             use `verify = \"signature\"` with `allowed_signers`, or `verify = \"none\"`"
+                .into(),
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// `[approvals] verify`: what makes an approval count.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]

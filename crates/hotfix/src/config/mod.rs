@@ -12,7 +12,8 @@ mod value;
 pub use duration::{format_duration, parse_duration};
 pub use forge::{Forge, ForgeKind};
 pub use gates::{
-    forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets, Smoke, Verify,
+    forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets,
+    Smoke, Verify,
 };
 pub use products::Product;
 
@@ -264,6 +265,7 @@ impl Config {
                 )));
             }
         }
+        gates::check_approvals(&config.approvals).map_err(invalid)?;
         for pattern in &config.checks.migrations {
             // The same grammar pick::glob matches with; checked here so a typo fails
             // at load, not by silently flagging nothing.
@@ -415,6 +417,10 @@ high = "4h"
 # The release gates; each becomes a step of the run when configured.
 # [approvals]
 # roles = ["tech-lead", "pm"]        # each approved by a different person
+# allowed_signers = ".hotfix/allowed_signers"  # `principal key` lines (gpg.ssh.allowedSignersFile):
+#                                    # an approval counts when its entry is signed by one of them
+# verify = "signature"               # "signature" (the default); "none" accepts self-declared
+#                                    # git emails and marks every approval unverified
 #
 # [release]                          # the service's release job, never cut-off
 # command = "./ci/trigger.sh"        # gets HOTFIX_ACTION, HOTFIX_PROJECT, HOTFIX_CONFIRM
@@ -509,7 +515,7 @@ develop = "develop"
     #[test]
     fn gates_parse_with_defaults_and_repeated_roles_are_refused() {
         let text = format!(
-            "{MINIMAL}\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\n[release]\ncommand = \"true\"\naction = \"release x\"\n\
+            "{MINIMAL}\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\nverify = \"none\"\n[release]\ncommand = \"true\"\naction = \"release x\"\n\
              [[verify.http]]\nurl = \"http://x/version\"\nsha_pointer = \"/sha\"\ninterval = \"250ms\"\n"
         );
         let c = parse(&text).expect("gates parse");
@@ -525,6 +531,36 @@ develop = "develop"
         );
         let err = parse(&text.replace("\"pm\"", "\"tech-lead\"")).unwrap_err().to_string();
         assert!(err.contains("repeated role `tech-lead`"), "{err}");
+    }
+
+    #[test]
+    fn approvals_need_a_way_to_verify_who_approved() {
+        let roles = format!("{MINIMAL}\n[approvals]\nroles = [\"tech-lead\"]\n");
+        let err = parse(&roles).unwrap_err().to_string();
+        for part in [
+            "approvals.allowed_signers",
+            "approvals.verify",
+            "allowed_signers = \"...\"",
+            "verify = \"none\"",
+        ] {
+            assert!(err.contains(part), "{part}: {err}");
+        }
+        let c = parse(&format!("{roles}allowed_signers = \".hotfix/allowed_signers\"\n")).expect("parses");
+        assert_eq!(c.approvals.verify, ApprovalCheck::Signature);
+        assert_eq!(
+            c.approvals.allowed_signers_in(Path::new("/repo")),
+            Some(Path::new("/repo/.hotfix/allowed_signers").to_path_buf())
+        );
+        assert_eq!(
+            parse(&format!("{roles}verify = \"none\"\n"))
+                .expect("parses")
+                .approvals
+                .verify,
+            ApprovalCheck::None
+        );
+        let err = parse(&format!("{roles}verify = \"forge\"\n")).unwrap_err().to_string();
+        assert!(err.contains("no forge") || err.contains("none is configured"), "{err}");
+        parse(&format!("{MINIMAL}\n[approvals]\nverify = \"forge\"\n")).expect("no roles, nothing to verify");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::ambient::Ambient;
 use crate::config::Config;
 use crate::git::{tracking_ref, Git, Oid, PushOutcome, RefUpdate, Signature};
 use crate::interrupt::StopRequest;
-use crate::journal::{Actor, BuiltPick, Event, Evidence, Journal, JournalError, JournalStore, Run};
+use crate::journal::{Actor, BuiltPick, Event, Evidence, Journal, JournalError, JournalStore, Run, Staged};
 use crate::providers::http::Observation;
 use crate::secrets::Redactor;
 
@@ -217,8 +217,34 @@ fn push_entries(
     fault_after_remote: &str,
 ) -> Result<PushOutcome, WorkflowError> {
     let store = cx.store(&journal.run);
-    let count = events.len();
     let staged = journal.stage(&store, events, &cx.actor, &cx.signature_now())?;
+    push_leased(cx, journal, &store, staged, updates, lease, fault_after_remote)
+}
+
+/// Pushes entries staged (and checked) by the caller, as `push_with_journal`
+/// pushes the entries it stages.
+pub(super) fn push_staged(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    store: &JournalStore<'_>,
+    staged: Staged,
+    updates: Vec<RefUpdate>,
+    fault_after_remote: &str,
+) -> Result<PushOutcome, WorkflowError> {
+    let lease = lock_lease(journal, &updates);
+    push_leased(cx, journal, store, staged, updates, lease, fault_after_remote)
+}
+
+fn push_leased(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    store: &JournalStore<'_>,
+    staged: Staged,
+    updates: Vec<RefUpdate>,
+    lease: Option<RefUpdate>,
+    fault_after_remote: &str,
+) -> Result<PushOutcome, WorkflowError> {
+    let count = staged.entries().len();
     let mut all = vec![journal.mirror_update(&staged.head)];
     all.extend(updates);
     all.extend(lease.iter().cloned());
@@ -231,7 +257,7 @@ fn push_entries(
     if outcome.accepted() {
         cx.ambient.checkpoint(fault_after_remote)?;
         let head = staged.head.clone();
-        journal.commit(&store, staged)?;
+        journal.commit(store, staged)?;
         store.mark_pushed(&journal.id, &head)?;
         journal.mark_mirrored(head);
         gates::announce(cx, &journal.run, count);

@@ -8,7 +8,8 @@
 //! Each step touching production first checks that release still holds the
 //! commit this run pushed, so nothing deploys a release nobody approved.
 
-use crate::git::{tracking_ref, Oid, RefUpdate};
+use crate::config::ApprovalCheck;
+use crate::git::{tracking_ref, Git, Oid, RefUpdate};
 use crate::journal::{
     person_of, Approval, Event, Evidence, Journal, JournalError, JournalStore, OpenAttempt, Phase, Run,
 };
@@ -16,7 +17,8 @@ use crate::providers::command;
 use crate::providers::notify;
 use crate::report;
 
-use crate::engine::execute::{append_local, done, is_stale, push_with_journal, Context};
+use crate::engine::approvals::{self, Refusal};
+use crate::engine::execute::{append_local, done, is_stale, push_staged, push_with_journal, Context};
 use crate::engine::WorkflowError;
 use crate::record::plan::{Action, Step, StepName};
 
@@ -24,8 +26,13 @@ use crate::record::plan::{Action, Step, StepName};
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "gate", rename_all = "kebab-case")]
 pub enum Gate {
-    /// Roles of `[approvals]` nobody has approved yet.
-    Approvals { missing: Vec<String> },
+    /// Roles of `[approvals]` without an approval that counts, and each
+    /// approval given that does not count, with why.
+    Approvals {
+        missing: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        not_counted: Vec<String>,
+    },
     /// The next step touches production and needs the operator's go (`--yes`).
     Confirmation { step: StepName },
     /// The run waits for a person to commit the fix on `branch` (from-tag
@@ -50,22 +57,45 @@ pub fn gate_before(cx: &Context<'_>, run: &Run, step: &Step) -> Option<Gate> {
         return matches!(pushed, Ok((commits, _)) if commits.is_empty()).then(|| Gate::Fix { branch: branch.clone() });
     }
     if let Action::Approvals(approvals) = &step.action {
-        let missing = missing_roles(&approvals.roles, run);
-        return (!missing.is_empty()).then_some(Gate::Approvals { missing });
+        return approvals_gate(cx, run, &approvals.roles);
+    }
+    if step.touches_production() && run.phase() == Phase::Hotfix {
+        // The approvals step's `done` entry is as forgeable as an approval:
+        // every production step checks the approvals again.
+        let passed = run
+            .steps()
+            .iter()
+            .find(|s| matches!(s.action, Action::Approvals(_)))
+            .filter(|s| run.done(&s.name).is_some());
+        if let (Some(_), Some(approvals)) = (passed, approval_roles(run)) {
+            if let Some(gate) = approvals_gate(cx, run, &approvals.roles) {
+                return Some(gate);
+            }
+        }
     }
     (step.touches_production() && !cx.confirmed).then_some(Gate::Confirmation {
         step: step.name.clone(),
     })
 }
 
-/// Returns the configured roles without a valid approval.
-pub fn missing_roles(roles: &[String], run: &Run) -> Vec<String> {
-    let approvals = run.approvals();
-    roles
-        .iter()
-        .filter(|r| !approvals.iter().any(|a| &a.role == *r))
-        .cloned()
-        .collect()
+/// Returns the approvals gate while a role of `roles` lacks an approval
+/// that counts, checked again from the journal. Approvals that cannot be
+/// checked do not count.
+fn approvals_gate(cx: &Context<'_>, run: &Run, roles: &[String]) -> Option<Gate> {
+    let (missing, not_counted) = match approvals::review(cx.git, run) {
+        Ok(review) => (
+            review.missing(roles),
+            review.objections().map(approvals::NotCounted::describe).collect(),
+        ),
+        Err(e) => (roles.to_vec(), vec![format!("the approvals could not be checked: {e}")]),
+    };
+    (!missing.is_empty()).then_some(Gate::Approvals { missing, not_counted })
+}
+
+/// Returns the run's approval roles without an approval that counts.
+pub fn missing_roles(git: &Git, run: &Run) -> Result<Vec<String>, WorkflowError> {
+    let roles = approval_roles(run).map(|a| a.roles.clone()).unwrap_or_default();
+    Ok(approvals::review(git, run)?.missing(&roles))
 }
 
 /// Returns the commit this run put on release, or why there is none to `what`.
@@ -205,7 +235,10 @@ pub fn start_rollback(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> 
     Err(JournalError::Contended { id: journal.id.clone() }.into())
 }
 
-/// Records the operator's sign-off in `role` on the pushed release.
+/// Records the operator's sign-off in `role` on the pushed release. Under
+/// `verify = "signature"` the entry is signed and checked, by the rules
+/// every reader applies, before it is pushed: one that would not count is
+/// refused, and nothing is pushed.
 pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Approval, WorkflowError> {
     let approvals = approval_roles(&journal.run).cloned().unwrap_or_default();
     let roles = &approvals.roles;
@@ -223,30 +256,15 @@ pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Ap
     }
     let release_tip = release_unmoved(cx, &journal.run)?;
     let ident = cx.actor.ident.clone();
-    let me = person_of(&ident);
-    for given in journal.run.approvals() {
-        if given.role == role {
-            if given.person() == me {
-                return Ok(given.clone());
-            }
-            return Err(WorkflowError::RoleTaken {
-                role: role.to_string(),
-                ident: given.ident.clone(),
-            });
-        }
-        if given.person() == me {
-            return Err(WorkflowError::SamePerson {
-                ident,
-                other_role: given.role.clone(),
-            });
-        }
-    }
-    if !approvals.allow_fix_author {
-        let fixes = journal.run.record.fixes.clone();
-        for fix in cx.git.commits(&fixes)? {
-            if fix.author.email.to_ascii_lowercase() == me {
-                return Err(WorkflowError::FixAuthor { ident, fix: fix.id });
-            }
+    let review = approvals::review(cx.git, &journal.run)?;
+    if approvals.verify == ApprovalCheck::None {
+        refuse_by_email(cx, journal, &review, &approvals, role, &ident)?;
+        if let Some(given) = review
+            .counted
+            .iter()
+            .find(|c| c.approval.role == role && c.approval.person() == person_of(&ident))
+        {
+            return Ok(given.approval.clone());
         }
     }
     let approval = Approval {
@@ -254,20 +272,88 @@ pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Ap
         ident,
         at: cx.ambient.now(),
         release_tip,
+        verified: None,
     };
-    let outcome = push_with_journal(
-        cx,
-        journal,
-        vec![Event::Approved {
-            approval: approval.clone(),
-        }],
-        Vec::new(),
-        "approve:after-remote",
-    )?;
+    let events = vec![Event::Approved {
+        approval: approval.clone(),
+    }];
+    if approvals.verify == ApprovalCheck::None {
+        let outcome = push_with_journal(cx, journal, events, Vec::new(), "approve:after-remote")?;
+        if !outcome.accepted() {
+            return Err(JournalError::Contended { id: journal.id.clone() }.into());
+        }
+        return Ok(Approval {
+            verified: Some(crate::journal::Verification::Unverified),
+            ..approval
+        });
+    }
+    let store = cx.store(&journal.run);
+    let refused = |refusal| WorkflowError::ApprovalRefused {
+        role: role.to_string(),
+        refusal,
+    };
+    let staged = journal
+        .stage(&store, events, &cx.actor, &cx.signature_now())
+        .map_err(|e| refused(Refusal::SigningFailed { detail: e.to_string() }))?;
+    let mut with_it = journal.run.clone();
+    let (oid, entry) = staged.entries().last().cloned().expect("one event staged, one entry");
+    with_it.push(oid.clone(), entry);
+    let review = approvals::review(cx.git, &with_it)?;
+    if let Some(not) = review.refused.iter().find(|r| r.entry == oid) {
+        if let Refusal::Repeat { .. } = not.refusal {
+            let first = review.counted.iter().find(|c| c.approval.role == role);
+            return Ok(first.expect("a repeat repeats a counted approval").approval.clone());
+        }
+        return Err(refused(not.refusal.clone()));
+    }
+    let counted = review
+        .counted
+        .into_iter()
+        .find(|c| c.entry == oid)
+        .expect("a staged approval is counted or refused");
+    let outcome = push_staged(cx, journal, &store, staged, Vec::new(), "approve:after-remote")?;
     if !outcome.accepted() {
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
-    Ok(approval)
+    Ok(counted.approval)
+}
+
+/// Refuses an approval under `verify = "none"` by the email rules: each
+/// role one email, each email one role, not a fix's author.
+fn refuse_by_email(
+    cx: &Context<'_>,
+    journal: &Journal,
+    review: &approvals::Review,
+    approvals: &crate::config::Approvals,
+    role: &str,
+    ident: &str,
+) -> Result<(), WorkflowError> {
+    let me = person_of(ident);
+    for given in review.counted.iter().map(|c| &c.approval) {
+        if given.role == role && given.person() != me {
+            return Err(WorkflowError::RoleTaken {
+                role: role.to_string(),
+                ident: given.ident.clone(),
+            });
+        }
+        if given.role != role && given.person() == me {
+            return Err(WorkflowError::SamePerson {
+                ident: ident.to_string(),
+                other_role: given.role.clone(),
+            });
+        }
+    }
+    if !approvals.allow_fix_author {
+        for fix in cx.git.commits(&journal.run.record.fixes)? {
+            if fix.author.email.to_ascii_lowercase() == me {
+                return Err(WorkflowError::FixAuthor {
+                    ident: ident.to_string(),
+                    fix: fix.id,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Records a person's word for an evidence item no configured step proves.

@@ -2,6 +2,7 @@
 //! with the gates that hold production steps back ([`gates`]) and one
 //! handler per step kind ([`steps`]).
 
+pub mod approvals;
 pub mod execute;
 pub mod gates;
 pub mod steps;
@@ -82,6 +83,12 @@ pub enum WorkflowError {
     FixAuthor { ident: String, fix: Oid },
     #[error("role {role} is already approved by {ident}")]
     RoleTaken { role: String, ident: String },
+    /// `approve` under `verify = "signature"`: the staged entry would not
+    /// count. Nothing was pushed.
+    #[error("approval as {role} refused: {refusal}; nothing was pushed")]
+    ApprovalRefused { role: String, refusal: approvals::Refusal },
+    #[error("the allowed signers file {} ([approvals] allowed_signers) does not exist", .path.display())]
+    AllowedSignersMissing { path: std::path::PathBuf },
     #[error("{} evidence item(s) missing: {}", .missing.len(), .missing.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", "))]
     EvidenceMissing { missing: Vec<crate::journal::EvidenceItem> },
     #[error("run {id} is inside its monitoring window: production is watched until {} ({} left)", crate::ambient::format_utc(*.until), crate::config::format_duration(std::time::Duration::from_secs((*.left_secs).max(0) as u64)))]

@@ -186,7 +186,9 @@ mod tests {
         let (git, allowed) = signing_repo(dir.path(), "tess@example.com");
         let signed = commit(&git, true);
         let unsigned = commit(&git, false);
-        let checks = git.check_signatures(&[signed.clone(), unsigned.clone()], &allowed).expect("checks");
+        let checks = git
+            .check_signatures(&[signed.clone(), unsigned.clone()], &allowed)
+            .expect("checks");
         assert_eq!(checks[0].commit, signed);
         assert_eq!(checks[0].verdict, Verdict::Good);
         let (key, signer) = checks[0].verified().expect("verified");

@@ -27,6 +27,7 @@ mod run;
 
 pub use crate::record::entry::{
     person_of, Actor, Approval, BuiltPick, Entry, Event, Evidence, EvidenceItem, ItemStatus, RunRecord, SmokeResult,
+    Verification,
 };
 pub use run::{OpenAttempt, Phase, Run, RunState};
 
@@ -462,6 +463,13 @@ pub struct Journal {
 pub struct Staged {
     pub head: Oid,
     entries: Vec<(Oid, Entry)>,
+}
+
+impl Staged {
+    /// Returns the staged entries, each with its commit, oldest first.
+    pub fn entries(&self) -> &[(Oid, Entry)] {
+        &self.entries
+    }
 }
 
 impl Journal {

@@ -404,14 +404,22 @@ impl Run {
     }
 
     /// Returns the approvals given for the release commit this run pushed, oldest first.
+    /// Not checked: whether an approval counts is the approvals gate's rule
+    /// (`engine::approvals::review`).
     pub fn approvals(&self) -> Vec<&Approval> {
+        self.approval_entries().into_iter().map(|(_, _, a)| a).collect()
+    }
+
+    /// Returns the approvals given for the release commit this run pushed,
+    /// oldest first, each with its entry's commit and the entry.
+    pub fn approval_entries(&self) -> Vec<(&Oid, &Entry, &Approval)> {
         let Some(tip) = self.release_sha().filter(|_| self.phase() == Phase::Hotfix) else {
             return Vec::new();
         };
         self.entries
             .iter()
-            .filter_map(|(_, e)| match &e.event {
-                Event::Approved { approval: a } if &a.release_tip == tip => Some(a),
+            .filter_map(|(oid, e)| match &e.event {
+                Event::Approved { approval: a } if &a.release_tip == tip => Some((oid, e, a)),
                 _ => None,
             })
             .collect()

@@ -21,7 +21,7 @@ mod status;
 mod verify;
 
 pub use self::abort::abort;
-pub use self::approve::approve;
+pub use self::approve::{approve, Approved};
 pub use self::attest::attest;
 pub use self::finish::finish;
 pub use self::guard::{guard, GuardVerdict};

@@ -35,6 +35,10 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     session.require_config()?;
     let git = &session.git;
     let cfg = &session.config;
+    if !cfg.approvals.roles.is_empty() && cfg.approvals.verify == crate::config::ApprovalCheck::Signature {
+        // Approvals nobody could verify would hold the run at its gate for good.
+        crate::engine::approvals::allowed_signers(git, &cfg.approvals)?;
+    }
     if !git.remote_exists(&cfg.remote)? {
         return Err(Error::MissingRemote {
             remote: cfg.remote.clone(),

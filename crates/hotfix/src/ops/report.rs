@@ -1,5 +1,6 @@
 //! The `report` operation: the incident record of a run.
 
+use crate::engine::approvals;
 use crate::report::{self, IncidentReport};
 use crate::Error;
 
@@ -12,6 +13,9 @@ pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Err
     let journal = load_run(session, id)?;
     let config = run_config(session, &journal.run);
     let mut report = report::build(&journal.run, &config, session.ambient.now());
+    let review = approvals::review(&session.git, &journal.run)?;
+    report.approvals = review.approvals();
+    report.approvals_not_counted = review.objections().cloned().collect();
     report.verification = Some(verify_journal(session, &journal)?);
     Ok(report)
 }

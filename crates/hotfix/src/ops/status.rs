@@ -1,6 +1,6 @@
 //! The `status` operation: where a run stands.
 
-use crate::engine::gates;
+use crate::engine::approvals::{self, Review};
 use crate::journal::Run;
 use crate::Error;
 
@@ -19,6 +19,8 @@ pub struct RunStatus {
     /// The `[approvals]` roles, and those still without a valid approval.
     pub roles: Vec<String>,
     pub missing_roles: Vec<String>,
+    /// The approvals given, sorted into those that count and those that do not.
+    pub approvals: Review,
 }
 
 impl RunStatus {
@@ -42,7 +44,8 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
         .is_some_and(|(value, _)| &value == journal.lock_value());
     let lock_lost = journal.run.owns_lock() && !holds_lock;
     let roles = run_config(session, &journal.run).approvals.roles;
-    let missing_roles = gates::missing_roles(&roles, &journal.run);
+    let approvals = approvals::review(&session.git, &journal.run)?;
+    let missing_roles = approvals.missing(&roles);
     Ok(RunStatus {
         run: journal.run,
         holds_lock,
@@ -50,5 +53,6 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
         now: session.ambient.now(),
         roles,
         missing_roles,
+        approvals,
     })
 }

@@ -375,6 +375,38 @@ pub struct Approval {
     pub at: i64,
     /// The release tip approved; the approval is void once release moves.
     pub release_tip: Oid,
+    /// How the approval was verified, as the `approvals` step found it when
+    /// it counted it. Never read from an `approved` entry: whoever pushes
+    /// `refs/hotfix/*` could write anything there; the approvals are
+    /// checked again from the journal each time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<Verification>,
+}
+
+/// How an approval's approver was established.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum Verification {
+    /// The entry's signature is good and by a key of the allowed signers.
+    Signature {
+        /// The key's fingerprint (`SHA256:...` for SSH).
+        key: String,
+        /// Who the allowed signers name for that key.
+        principal: String,
+    },
+    /// Nothing proves who approved (`[approvals] verify = "none"`): the
+    /// git identity is self-declared.
+    Unverified,
+}
+
+impl Verification {
+    /// Says how the approval was verified, for the report and status.
+    pub fn describe(&self) -> String {
+        match self {
+            Verification::Signature { key, principal } => format!("verified: signed by {principal} ({key})"),
+            Verification::Unverified => "unverified (verify = none)".into(),
+        }
+    }
 }
 
 impl Approval {

@@ -10,7 +10,7 @@ use crate::providers::command::CommandOutcome;
 use crate::providers::http::{HttpVerdict, Observation};
 use crate::providers::production::{ProductionReading, ProductionSha, UnreadSource};
 use crate::record::entry::{
-    Actor, Approval, BuiltPick, Entry, Event, Evidence, EvidenceItem, ItemStatus, RunRecord, SmokeResult,
+    Actor, Approval, BuiltPick, Entry, Event, Evidence, EvidenceItem, ItemStatus, RunRecord, SmokeResult, Verification,
 };
 use crate::record::plan::{
     Check, CheckStatus, NameDependency, PathDependency, Pick, PickStatus, Plan, Resolution, RestoreCommit, Scope,
@@ -45,6 +45,7 @@ main = "main"
 release = "release"
 [approvals]
 roles = ["sre", "pm"]
+allowed_signers = ".hotfix/allowed_signers"
 [release]
 command = "./release.sh"
 action = "release checkout"
@@ -293,6 +294,7 @@ fn approval(role: &str, ident: &str) -> Approval {
         ident: ident.into(),
         at: AT + 60,
         release_tip: oid('5'),
+        verified: None,
     }
 }
 
@@ -378,7 +380,19 @@ pub fn events() -> Vec<Event> {
         done(
             StepName::APPROVALS,
             Evidence::Approvals {
-                approvals: vec![approval("sre", "Sam Reliability <sam@example.com>")],
+                approvals: vec![
+                    Approval {
+                        verified: Some(Verification::Signature {
+                            key: "SHA256:sRsVn0rRf8p0tBzM3TLjzZ9q3vfJ0cvRCZB1rAwq6aU".into(),
+                            principal: "sam@example.com".into(),
+                        }),
+                        ..approval("sre", "Sam Reliability <sam@example.com>")
+                    },
+                    Approval {
+                        verified: Some(Verification::Unverified),
+                        ..approval("pm", "Pat Manager <pat@example.com>")
+                    },
+                ],
             },
         ),
         Event::StepStarted {

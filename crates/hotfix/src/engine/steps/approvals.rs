@@ -1,7 +1,9 @@
-//! Records the approvals given on the pushed release, once release still
-//! holds what this run pushed. Approvals are journal entries, so recording
-//! them again gives the same evidence.
+//! Records the approvals that count on the pushed release, once release
+//! still holds what this run pushed, each with how it was verified. The
+//! approvals are checked again from the journal (`engine::approvals`), so
+//! recording them again gives the same evidence.
 
+use crate::engine::approvals;
 use crate::engine::execute::{append_local, done, Context};
 use crate::engine::gates::release_unmoved;
 use crate::engine::WorkflowError;
@@ -10,7 +12,7 @@ use crate::record::plan::Step;
 
 pub(super) fn approvals(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<(), WorkflowError> {
     release_unmoved(cx, &journal.run)?;
-    let approvals = journal.run.approvals().into_iter().cloned().collect();
+    let approvals = approvals::review(cx.git, &journal.run)?.approvals();
     append_local(cx, journal, vec![done(step, Evidence::Approvals { approvals })])?;
     Ok(())
 }
