@@ -205,7 +205,8 @@ fn a_forged_build_entry_ships_nothing() {
     let go = s.hotfix(&victim, &["continue", "--yes"]);
     go.expect_code(3);
     assert!(
-        go.stderr.contains("what step `push-release` pushes to refs/heads/release is "),
+        go.stderr
+            .contains("what step `push-release` pushes to refs/heads/release is "),
         "{}",
         go.stderr
     );

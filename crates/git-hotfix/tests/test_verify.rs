@@ -341,15 +341,24 @@ fn continue_and_rollback_refuse_a_run_whose_decisions_no_allowed_signer_signed()
     });
     let victim = t.verifier("victim");
     let before = refs(s, &s.origin, "refs/");
-    for args in [&["continue", "--yes"][..], &["rollback", "--yes", "--reason", "forged"][..]] {
+    for args in [
+        &["continue", "--yes"][..],
+        &["rollback", "--yes", "--reason", "forged"][..],
+    ] {
         let run = s.hotfix(&victim, args);
         assert_eq!(run.code, 3, "{args:?}: {}", run.all());
         assert!(
-            run.stderr.contains(&format!("run {id} has decisions no allowed signer signed: entry #0 (run-created, ")),
+            run.stderr.contains(&format!(
+                "run {id} has decisions no allowed signer signed: entry #0 (run-created, "
+            )),
             "{args:?}: {}",
             run.stderr
         );
-        assert!(run.stderr.contains("signed by a key the allowed signers do not name"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("signed by a key the allowed signers do not name"),
+            "{}",
+            run.stderr
+        );
         assert!(run.stderr.contains("git hotfix verify"), "the hint: {}", run.stderr);
         assert_eq!(refs(s, &s.origin, "refs/"), before, "nothing changed on the origin");
     }

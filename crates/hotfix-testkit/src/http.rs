@@ -586,7 +586,9 @@ mod tests {
     fn a_fallback_answers_what_no_route_matches() {
         let server = Server::builder()
             .route("GET", "/known", "a known route", always(Response::text(200, "known")))
-            .fallback("a forward proxy", |req: &Request| Response::text(200, format!("proxied {}", req.path)))
+            .fallback("a forward proxy", |req: &Request| {
+                Response::text(200, format!("proxied {}", req.path))
+            })
             .start()
             .expect("server starts");
         let url = server.url();

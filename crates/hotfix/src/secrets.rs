@@ -49,7 +49,8 @@ impl Redactor {
             return;
         }
         self.secrets.push((name.to_string(), value.to_string()));
-        self.secrets.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+        self.secrets
+            .sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
     }
 
     /// Returns `text` with every secret value masked.

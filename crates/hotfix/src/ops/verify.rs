@@ -214,18 +214,26 @@ fn chain(git: &Git, journal: &Journal) -> Result<VerificationCheck, Error> {
     Ok(check("chain", detail, failures))
 }
 
-/// Refuses to carry on a run whose decisions the allowed signers this
-/// clone trusts did not all sign: what runs, what ships and to where it
-/// rolls back are its decisions, and anyone who can push `refs/hotfix/*`
-/// could have written an unsigned one.
+/// Refuses to carry on a run with a decision steering it
+/// ([`Event::steers_run`]) that no allowed signer this clone trusts signed:
+/// those decisions say what runs, what ships and where a rollback goes, and
+/// anyone who can push `refs/hotfix/*` could have written an unsigned one.
 pub(super) fn decisions_signed(session: &Session, run: &Run) -> Result<(), Error> {
     let check = signatures(session, run)?;
-    if check.ok {
+    let steers = |failure: &&VerificationFailure| {
+        let entry = failure
+            .seq
+            .and_then(|seq| run.entries.iter().find(|(_, e)| e.seq == seq));
+        // A failure no entry holds (the allowed signers unreadable) stops it too.
+        entry.is_none_or(|(_, e)| e.event.steers_run())
+    };
+    let failures: Vec<String> = check.failures.iter().filter(steers).map(ToString::to_string).collect();
+    if failures.is_empty() {
         return Ok(());
     }
     Err(WorkflowError::DecisionsUnsigned {
         id: run.id.clone(),
-        failures: check.failures.iter().map(ToString::to_string).collect(),
+        failures,
     }
     .into())
 }

@@ -177,6 +177,15 @@ impl Event {
         )
     }
 
+    /// Returns true for the decisions that steer what a run does next (what
+    /// it builds, which steps run, whether it rolls back): a run with one
+    /// no allowed signer signed is not carried on. Approvals and
+    /// attestations are weighed one by one instead (an unsigned approval
+    /// does not count; the report marks an unsigned attestation).
+    pub fn steers_run(&self) -> bool {
+        self.is_decision() && !matches!(self, Event::Approved { .. } | Event::Attested { .. })
+    }
+
     /// Returns a one-line summary for the entry's commit subject.
     pub fn summary(&self) -> String {
         match self {

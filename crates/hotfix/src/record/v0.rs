@@ -43,7 +43,14 @@ fn step(name: &StepName, config: &Config, release: &RefMove) -> Step {
         "build" => Step::build(),
         "push-release" => Step::push_release(release.clone()),
         "verify-release" => Step::verify_release(branch, Vec::new()),
-        "approvals" => Step::approvals(&config.approvals),
+        // Format 0 predates signed approvals: its approvals were the
+        // identities people declared. (A team that names allowed signers
+        // carries on no format-0 run: its decisions are not signed.)
+        "approvals" => Step::approvals(&crate::config::Approvals {
+            verify: crate::config::ApprovalCheck::None,
+            allowed_signers: None,
+            ..config.approvals.clone()
+        }),
         "release-action" => config
             .release
             .as_ref()

@@ -5,8 +5,8 @@
 use crate::engine::execute::{append_local, built, done, is_stale, push_with_journal, Context};
 use crate::engine::WorkflowError;
 use crate::git::RefUpdate;
-use crate::journal::{Event, Evidence, Journal, JournalError, JournalStore, Run};
 use crate::git::{ChainLink, Oid};
+use crate::journal::{Event, Evidence, Journal, JournalError, JournalStore, Run};
 use crate::record::plan::{Plan, Step, WayBack};
 use crate::record::step::RefMove;
 
