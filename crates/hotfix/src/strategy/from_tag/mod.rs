@@ -308,6 +308,18 @@ impl Strategy for FromTag {
         };
         let tag = &release.production_tag;
         let source_name = format!("tag {tag} on {}", config.remote);
+        // The record names the tag: it must be one of the product's tags as
+        // the trusted configuration spells them, not any tag of the remote.
+        let pattern = config.products.get(&release.product).map(|p| &p.tag);
+        if !pattern.is_some_and(|p| p.version_of(tag).is_some()) {
+            return Err(ProductionError::NothingFound {
+                source_name,
+                detail: match pattern {
+                    Some(p) => format!("the tag is not one of product {}'s tags ({p})", release.product),
+                    None => format!("hotfix.toml has no product {}", release.product),
+                },
+            });
+        }
         let name = format!("refs/tags/{tag}");
         let peeled = format!("{name}^{{}}");
         let found = git.ls_remote(&config.remote, &[&name, &peeled])?;
