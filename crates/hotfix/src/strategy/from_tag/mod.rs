@@ -311,7 +311,7 @@ impl Strategy for FromTag {
         // The record names the tag: it must be one of the product's tags as
         // the trusted configuration spells them, not any tag of the remote.
         let pattern = config.products.get(&release.product).map(|p| &p.tag);
-        if !pattern.is_some_and(|p| p.version_of(tag).is_some()) {
+        if pattern.is_none_or(|p| p.version_of(tag).is_none()) {
             return Err(ProductionError::NothingFound {
                 source_name,
                 detail: match pattern {
