@@ -417,3 +417,36 @@ fn refusals_name_the_request_and_never_the_token() {
     assert!(seen.iter().all(|r| r.header("authorization").is_some()));
     assert!(Subset::github().request_violations(&seen[1], API_PREFIX)[0].contains("required body field `ref`"));
 }
+
+#[test]
+fn a_dispatch_is_never_sent_twice_on_a_502_while_reads_are_retried() {
+    let fake = FakeGitHub::start(PROJECT, TOKEN);
+    fake.add_workflow("release.yml", vec![FakeJob::passing("build")]);
+    let (github, clock) = github(&fake, TOKEN);
+    fake.fail_next(&[502]);
+    let err = github
+        .dispatch_workflow("release.yml", "release", &BTreeMap::new())
+        .expect_err("502");
+    assert_eq!(
+        err.to_string(),
+        "POST /repos/fleet/billing/actions/workflows/release.yml/dispatches answered HTTP 502"
+    );
+    assert!(err.is_spurious());
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "a dispatch that may have started a run is not sent again"
+    );
+    assert!(clock.sleeps().is_empty());
+
+    let Dispatch::Run { run_id, .. } = github
+        .dispatch_workflow("release.yml", "release", &BTreeMap::new())
+        .expect("dispatched")
+    else {
+        panic!("run details");
+    };
+    fake.fail_next(&[502, 503]);
+    assert!(github.workflow_run(run_id).is_ok(), "a read is retried");
+    assert_eq!(clock.sleeps().len(), 2);
+    assert_described(&fake);
+}

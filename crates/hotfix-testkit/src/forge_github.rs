@@ -152,6 +152,8 @@ struct State {
     issues: Vec<u64>,
     comments: Vec<(u64, u64, String)>,
     releases: Vec<(u64, String, String)>,
+    /// Statuses the next API requests are answered with, before any route.
+    faults: Vec<u16>,
 }
 
 impl State {
@@ -343,6 +345,12 @@ impl FakeGitHub {
         lock(&self.state).return_run_details = false;
     }
 
+    /// Answers the next API requests with `statuses` in turn (a 502 from the
+    /// load balancer, a 500), whatever they ask; the requests change nothing.
+    pub fn fail_next(&self, statuses: &[u16]) {
+        lock(&self.state).faults.extend_from_slice(statuses);
+    }
+
     /// Sets the time new runs are created at (`2026-12-01T09:00:00Z`).
     pub fn set_now(&self, now: &str) {
         lock(&self.state).now = now.to_string();
@@ -392,6 +400,13 @@ type Handle = fn(&mut State, &Request) -> Response;
 /// against the operation's required properties.
 fn guarded(state: &Shared, subset: &Subset, req: &Request, handler: Handle) -> Response {
     let mut state = lock(state);
+    if !state.faults.is_empty() {
+        let status = state.faults.remove(0);
+        return match status {
+            502 => Response::text(502, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+            status => error(status, "Server Error", "https://docs.github.com/rest"),
+        };
+    }
     match req.header("authorization") {
         None => {
             return error(401, "Requires authentication", "https://docs.github.com/rest");
