@@ -15,6 +15,7 @@ mod test_forged_plan;
 mod test_forged_steps;
 mod test_from_tag;
 mod test_gates;
+mod test_github_openapi;
 mod test_inputs;
 mod test_interrupt;
 mod test_journal_history;

@@ -14,16 +14,16 @@ const GITLAB_TOKEN: &str = "glpat-S3CRET-forge-token";
 const GITHUB_TOKEN: &str = "ghp_S3CRETforgetoken";
 
 /// Sun, 06 Nov 1994 08:49:37 GMT, the example date of RFC 9110.
-const NOW: u64 = 784_111_777;
+pub(crate) const NOW: u64 = 784_111_777;
 
 /// A clock that records every sleep instead of sleeping.
 #[derive(Default)]
-struct RecordingClock {
+pub(crate) struct RecordingClock {
     sleeps: Mutex<Vec<Duration>>,
 }
 
 impl RecordingClock {
-    fn sleeps(&self) -> Vec<Duration> {
+    pub(crate) fn sleeps(&self) -> Vec<Duration> {
         self.sleeps.lock().expect("lock").clone()
     }
 }
@@ -38,7 +38,7 @@ impl Clock for RecordingClock {
     }
 }
 
-fn options() -> ClientOptions {
+pub(crate) fn options() -> ClientOptions {
     ClientOptions {
         timeout: Duration::from_secs(5),
         max_attempts: 4,

@@ -9,16 +9,21 @@
 //! - [`demo`]: the sandboxes behind `git hotfix demo` (restore-release) and
 //!   `git hotfix demo --strategy from-tag`, built from both.
 //! - [`signing`]: SSH signing keys of people and the team's allowed signers.
+//! - [`forge_github`]: a fake GitHub, stateful as the runbook drives it.
+//! - [`openapi`]: the subset of GitHub's OpenAPI description git-hotfix
+//!   uses, and the checks of the fake and the client against it.
 //! - [`toy_strategy`]: a strategy added from outside the library, the
 //!   example of one module and one registration.
 //!
-//! Only std, `tempfile`, `thiserror` and the library itself: the demo ships
+//! Only std, `tempfile`, `thiserror`, serde and the library itself: the demo ships
 //! in the binary, so the kit stays light (no async runtime, no HTTP library).
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod demo;
+pub mod forge_github;
 pub mod http;
+pub mod openapi;
 pub mod repo;
 pub mod signing;
 pub mod toy_strategy;

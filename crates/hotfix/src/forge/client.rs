@@ -325,6 +325,58 @@ impl Client {
         })
     }
 
+    /// Returns the clock the client waits with, so a caller's own polling and
+    /// timestamps use the same seam.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// GETs `path`, which answers with a redirect to a signed download URL
+    /// (GitHub's job logs: `302 Location`), and returns the text there,
+    /// fetched without the token: the URL authorizes itself, and it is on
+    /// another host. A 2xx answer is taken as the text itself.
+    pub fn get_redirected_text(&self, path: &str) -> Result<String, ForgeError> {
+        let call = Call::get(path);
+        let url = format!("{}{}", self.base, call.path);
+        let attempt = self.attempt(&call, &url);
+        let location = match &attempt {
+            Attempt::Answer { status, headers, .. } if (300..400).contains(status) => {
+                header(headers, "location").map(str::to_string)
+            }
+            _ => None,
+        };
+        let Some(location) = location else {
+            return self.conclude(&call, attempt, 1).map(|reply| reply.body);
+        };
+        if origin_of(&location).is_none() {
+            return Err(ForgeError::BadUrl {
+                url: display_path(&location),
+                reason: format!(
+                    "is where {} {} points, and not an http(s) URL",
+                    call.method,
+                    display_path(path)
+                ),
+            });
+        }
+        let fault = |reason: String, timed_out| ForgeError::Transport {
+            method: call.method,
+            path: format!("{} (its download)", display_path(path)),
+            reason: self.clean(&reason),
+            timed_out,
+            attempts: 1,
+        };
+        match self.agent.get(&location).call() {
+            Ok(response) => response.into_string().map_err(|e| {
+                fault(
+                    format!("reading the download failed: {e}"),
+                    matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock),
+                )
+            }),
+            Err(ureq::Error::Status(status, _)) => Err(fault(format!("the download answered HTTP {status}"), false)),
+            Err(ureq::Error::Transport(t)) => Err(fault(t.kind().to_string(), false)),
+        }
+    }
+
     fn parse<T: DeserializeOwned>(&self, call: &Call, body: &str) -> Result<T, ForgeError> {
         serde_json::from_str(body).map_err(|e| ForgeError::Body {
             method: call.method,

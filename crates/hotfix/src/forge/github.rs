@@ -1,5 +1,16 @@
 //! GitHub's REST API (`https://api.github.com`, or `{url}/api/v3` on
 //! Enterprise Server), version 2022-11-28, as docs.github.com/rest documents it.
+//!
+//! Besides the [`Forge`] calls, inherent methods for the runbook, each naming
+//! its docs.github.com page: production from deployments ([`deployments`]),
+//! workflow runs, their jobs and environment reviewers ([`actions`]), pull
+//! requests, incident issues and releases ([`collaboration`]). The operations
+//! and request fields they use are those of
+//! `crates/hotfix-testkit/openapi/github-subset.json`, which a test checks.
+
+pub mod actions;
+pub mod collaboration;
+pub mod deployments;
 
 use serde::Deserialize;
 
