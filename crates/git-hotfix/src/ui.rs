@@ -279,7 +279,7 @@ fn parameter_lines(step: &Step) -> Vec<String> {
             if let Some(job) = &p.job {
                 lines.push(format!(
                     "plays manual job `{job}` and follows it (timeout {}); never: {}",
-                    format_duration(p.timeout),
+                    format_duration(p.wait.timeout),
                     p.forbidden_actions.join(", ")
                 ));
             }
@@ -290,7 +290,7 @@ fn parameter_lines(step: &Step) -> Vec<String> {
             j.job,
             if j.downstream { "the downstream" } else { "the" },
             j.pipeline_of,
-            format_duration(j.timeout)
+            format_duration(j.wait.timeout)
         )],
         Action::VerifyHttp(v) => {
             let mut lines: Vec<String> = v

@@ -244,6 +244,46 @@ fn a_resume_after_a_crash_between_creation_and_following_makes_no_second_pipelin
 }
 
 #[test]
+fn older_gitlab_gets_variables_and_a_deployment_that_failed_is_not_production() {
+    let s = Scenario::new();
+    let gitlab = fake(&s, |_| {});
+    configure(&s, &gitlab, "deploy-release-branch-to-staging");
+    let path = s.work.join("hotfix.toml");
+    let text = std::fs::read_to_string(&path).expect("config");
+    std::fs::write(
+        &path,
+        text.replace("confirm = true } }", "confirm = true }, variables = true }"),
+    )
+    .expect("config");
+    start(&s, &[]).expect_code(0);
+    let created = gitlab.requests_to("POST", "/pipeline");
+    let body: serde_json::Value = serde_json::from_slice(&created[0].body).expect("JSON body");
+    assert!(body.get("inputs").is_none(), "{body}");
+    let variables = body["variables"].as_array().expect("variables");
+    assert!(
+        variables
+            .iter()
+            .any(|v| v["key"] == "action" && v["value"] == "deploy-release-branch-to-staging"),
+        "{body}"
+    );
+    assert!(
+        variables.iter().any(|v| v["key"] == "confirm" && v["value"] == "true"),
+        "{body}"
+    );
+
+    let s = Scenario::new();
+    let gitlab = fake(&s, |g| g.deployment_status = "failed".into());
+    configure(&s, &gitlab, "deploy-release-branch-to-staging");
+    let plan = s.hotfix_env(&s.work, &["plan", "--fix", &s.f], &env());
+    assert_ne!(plan.code, 0, "{}", plan.all());
+    assert!(plan.stderr.contains("no successful deployment"), "{}", plan.stderr);
+    assert!(
+        gitlab.requests_to("POST", "").is_empty(),
+        "a plan asks nothing of the forge but reads"
+    );
+}
+
+#[test]
 fn the_fake_rejects_what_gitlab_rejects() {
     let s = Scenario::new();
     let gitlab = fake(&s, |_| {});

@@ -312,3 +312,16 @@ pub fn log_tail(log: &str, lines: usize) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_tail_keeps_the_last_lines_escaped() {
+        let log = "one\ntwo\n\u{1b}[0Kthree\nprogress 10%\rprogress 100%\nerror: it broke\n";
+        assert_eq!(log_tail(log, 3), "\\u{1b}[0Kthree\nprogress 100%\nerror: it broke");
+        let long = "x".repeat(MAX_LOG_LINE + 10);
+        assert!(log_tail(&long, 1).ends_with('…'));
+    }
+}

@@ -73,6 +73,12 @@ fn forge_pipeline_step() -> crate::record::step::ForgePipelineStep {
         request: forge_request(),
         job: Some("release billing".into()),
         forbidden_actions: vec!["bring-all-code-to-release-branch".into()],
+        wait: wait(),
+    }
+}
+
+fn wait() -> crate::record::step::JobWait {
+    crate::record::step::JobWait {
         timeout: std::time::Duration::from_secs(1800),
         poll_interval: std::time::Duration::from_secs(5),
         start_timeout: std::time::Duration::from_secs(600),
@@ -170,9 +176,7 @@ pub fn steps() -> Steps {
                 pipeline_of: StepName::new("forge-release").expect("a step name"),
                 downstream: true,
                 forbidden_actions: vec!["cut-off".into()],
-                timeout: std::time::Duration::from_secs(1800),
-                poll_interval: std::time::Duration::from_secs(5),
-                start_timeout: std::time::Duration::from_secs(600),
+                wait: wait(),
             }),
         ),
         Step::new(

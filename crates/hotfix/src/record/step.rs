@@ -175,9 +175,7 @@ impl Step {
                 request: request.clone(),
                 job: release.job.clone(),
                 forbidden_actions: release.forbidden_actions.clone(),
-                timeout: release.timeout,
-                poll_interval: release.poll_interval,
-                start_timeout: release.start_timeout,
+                wait: JobWait::of(release.timeout, release.poll_interval, release.start_timeout),
             }),
             None => Action::Command(CommandStep::release_job(release)),
         };
@@ -194,9 +192,7 @@ impl Step {
                 pipeline_of: StepName::RELEASE_ACTION,
                 downstream: deploy.pipeline == Some(JobPipeline::Downstream),
                 forbidden_actions: forbidden.to_vec(),
-                timeout: deploy.timeout,
-                poll_interval: deploy.poll_interval,
-                start_timeout: deploy.start_timeout,
+                wait: JobWait::of(deploy.timeout, deploy.poll_interval, deploy.start_timeout),
             }),
             None => Action::Command(CommandStep::deploy(deploy)),
         };
@@ -396,6 +392,24 @@ pub struct ForgePipelineStep {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<String>,
     pub forbidden_actions: Vec<String>,
+    pub wait: JobWait,
+}
+
+/// A manual job of another step's pipeline, played and followed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgeJobStep {
+    pub job: String,
+    /// The step whose journaled pipeline holds the job.
+    pub pipeline_of: StepName,
+    /// True when the job is in the pipeline a bridge of that one triggered.
+    pub downstream: bool,
+    pub forbidden_actions: Vec<String>,
+    pub wait: JobWait,
+}
+
+/// How long a forge job is waited for, and how often it is polled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobWait {
     /// The whole job, from the moment it starts.
     #[serde(
         deserialize_with = "crate::config::duration::deserialize",
@@ -415,32 +429,18 @@ pub struct ForgePipelineStep {
     pub start_timeout: std::time::Duration,
 }
 
-/// A manual job of another step's pipeline, played and followed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ForgeJobStep {
-    pub job: String,
-    /// The step whose journaled pipeline holds the job.
-    pub pipeline_of: StepName,
-    /// True when the job is in the pipeline a bridge of that one triggered.
-    pub downstream: bool,
-    pub forbidden_actions: Vec<String>,
-    /// The whole job, from the moment it starts.
-    #[serde(
-        deserialize_with = "crate::config::duration::deserialize",
-        serialize_with = "crate::config::duration::serialize"
-    )]
-    pub timeout: std::time::Duration,
-    #[serde(
-        deserialize_with = "crate::config::duration::deserialize",
-        serialize_with = "crate::config::duration::serialize"
-    )]
-    pub poll_interval: std::time::Duration,
-    /// How long the job may wait to start.
-    #[serde(
-        deserialize_with = "crate::config::duration::deserialize",
-        serialize_with = "crate::config::duration::serialize"
-    )]
-    pub start_timeout: std::time::Duration,
+impl JobWait {
+    fn of(
+        timeout: std::time::Duration,
+        poll_interval: std::time::Duration,
+        start_timeout: std::time::Duration,
+    ) -> JobWait {
+        JobWait {
+            timeout,
+            poll_interval,
+            start_timeout,
+        }
+    }
 }
 
 impl ForgePipelineStep {

@@ -16,7 +16,7 @@ use crate::forge::{Forge, ForgeError};
 use crate::journal::{Event, Evidence, Journal, Run};
 use crate::record::forge::{JobRef, PipelineRef};
 use crate::record::plan::{Step, StepName};
-use crate::record::step::ForgeJobStep;
+use crate::record::step::{ForgeJobStep, JobWait};
 
 /// How many lines of a failed job's log the journal keeps.
 const LOG_TAIL_LINES: usize = 40;
@@ -82,9 +82,13 @@ pub(super) fn play_and_follow(
     pipeline: &PipelineRef,
     name: &str,
     downstream: bool,
-    times: (Duration, Duration, Duration),
+    wait: &JobWait,
 ) -> Result<Followed, WorkflowError> {
-    let (timeout, poll_interval, start_timeout) = times;
+    let JobWait {
+        timeout,
+        poll_interval,
+        start_timeout,
+    } = *wait;
     let failed = |e: ForgeError| forge_failed(cx, step, &e);
     let gave_up = |what: String, url: &str| WorkflowError::ProductionStepFailed {
         step: step.clone(),
@@ -121,14 +125,7 @@ pub(super) fn play_and_follow(
     );
     let mut played = false;
     if job.status == "manual" {
-        if let Some(signal) = cx.stop.raised() {
-            return Err(WorkflowError::Interrupted {
-                step: step.clone(),
-                signal: signal.name().to_string(),
-                during_command: false,
-                may_have_run: false,
-            });
-        }
+        stop_before_request(cx, step)?;
         job = forge.play_job(&job).map_err(failed)?;
         played = true;
         cx.progress
@@ -189,6 +186,19 @@ fn wait_text(d: Duration) -> String {
     }
 }
 
+/// Ends the step, nothing asked, when the operator asked to stop.
+pub(super) fn stop_before_request(cx: &Context<'_>, step: &StepName) -> Result<(), WorkflowError> {
+    match cx.stop.raised() {
+        Some(signal) => Err(WorkflowError::Interrupted {
+            step: step.clone(),
+            signal: signal.name().to_string(),
+            during_command: false,
+            may_have_run: false,
+        }),
+        None => Ok(()),
+    }
+}
+
 fn sleep(cx: &Context<'_>, interval: Duration) {
     if !interval.is_zero() && cx.stop.raised().is_none() {
         std::thread::sleep(interval);
@@ -241,7 +251,6 @@ pub(super) fn forge_job(
         });
     };
     let forge = open_forge(cx, &step.name)?;
-    let times = (action.timeout, action.poll_interval, action.start_timeout);
     let followed = play_and_follow(
         cx,
         &*forge,
@@ -249,7 +258,7 @@ pub(super) fn forge_job(
         &pipeline,
         &action.job,
         action.downstream,
-        times,
+        &action.wait,
     )?;
     let ok = verdict("the deploy job", &followed);
     let log_tail = ok.is_err().then(|| log_tail(cx, &*forge, &followed.job));

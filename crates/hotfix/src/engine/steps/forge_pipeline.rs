@@ -10,7 +10,7 @@
 use crate::engine::execute::{mirror, push_with_journal, Context};
 use crate::engine::gates::{conclude, release_unmoved};
 use crate::engine::steps::forge_job::{
-    forge_failed, journaled_pipeline, log_tail, open_forge, play_and_follow, verdict,
+    forge_failed, journaled_pipeline, log_tail, open_forge, play_and_follow, stop_before_request, verdict,
 };
 use crate::engine::WorkflowError;
 use crate::forge::ForgeError;
@@ -44,14 +44,7 @@ pub(super) fn forge_pipeline(
             pipeline
         }
         None => {
-            if let Some(signal) = cx.stop.raised() {
-                return Err(WorkflowError::Interrupted {
-                    step: step.name.clone(),
-                    signal: signal.name().to_string(),
-                    during_command: false,
-                    may_have_run: false,
-                });
-            }
+            stop_before_request(cx, &step.name)?;
             let project = action
                 .request
                 .project
@@ -98,8 +91,7 @@ pub(super) fn forge_pipeline(
     };
     let (job, played, ok, log) = match &action.job {
         Some(name) => {
-            let times = (action.timeout, action.poll_interval, action.start_timeout);
-            let followed = play_and_follow(cx, &*forge, &step.name, &pipeline, name, false, times)?;
+            let followed = play_and_follow(cx, &*forge, &step.name, &pipeline, name, false, &action.wait)?;
             let ok = verdict("the release job", &followed);
             let log = ok.is_err().then(|| log_tail(cx, &*forge, &followed.job));
             (Some(followed.job), followed.played, ok, log)
