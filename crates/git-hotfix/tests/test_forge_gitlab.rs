@@ -284,6 +284,37 @@ fn older_gitlab_gets_variables_and_a_deployment_that_failed_is_not_production() 
 }
 
 #[test]
+fn a_crash_between_asking_and_journaling_the_answer_waits_for_a_decision() {
+    let s = Scenario::new();
+    let gitlab = fake(&s, |_| {});
+    configure(&s, &gitlab, "deploy-release-branch-to-staging");
+    // The `step-started` entry is on the remote; whether the forge got the request is not known.
+    let crashed = start(
+        &s,
+        &[("GIT_HOTFIX_INJECT_FAULT", "release-action-started:after-remote")],
+    );
+    assert_eq!(crashed.code, 1, "{}", crashed.all());
+
+    let undecided = s.hotfix_env(&s.work, &["continue", "--yes"], &env());
+    undecided.expect_code(3);
+    assert!(
+        undecided.stderr.contains("its answer was never journaled")
+            && undecided.stderr.contains("--rerun release-action"),
+        "{}",
+        undecided.stderr
+    );
+    assert!(!undecided.stderr.contains("process group"), "{}", undecided.stderr);
+    assert!(
+        gitlab.requests_to("POST", "/pipeline").is_empty(),
+        "nothing asked without a decision"
+    );
+
+    let decided = s.hotfix_env(&s.work, &["continue", "--yes", "--rerun", "release-action"], &env());
+    decided.expect_code(0);
+    assert_eq!(gitlab.requests_to("POST", "/pipeline").len(), 1);
+}
+
+#[test]
 fn the_fake_rejects_what_gitlab_rejects() {
     let s = Scenario::new();
     let gitlab = fake(&s, |_| {});

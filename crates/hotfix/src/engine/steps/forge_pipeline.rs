@@ -61,19 +61,25 @@ pub(super) fn forge_pipeline(
             if !push_with_journal(cx, journal, vec![asking], Vec::new(), &fault)?.accepted() {
                 return Err(JournalError::Contended { id: journal.id.clone() }.into());
             }
-            let pipeline = forge.start_pipeline(&action.request).map_err(|e| match e {
-                // No answer: the forge may have made the pipeline all the same.
-                ForgeError::Transport { .. } => WorkflowError::ProductionStepFailed {
-                    step: step.name.clone(),
-                    reason: cx.redactor.redact(&format!(
-                        "{e}; the forge may have created the pipeline: look at {project}'s pipelines before \
-                         `git hotfix continue` creates another"
-                    )),
-                    evidence: None,
-                    rollback: false,
-                },
-                e => forge_failed(cx, &step.name, &e),
-            })?;
+            let pipeline = match forge.start_pipeline(&action.request) {
+                Ok(pipeline) => pipeline,
+                // No answer: the forge may have made the pipeline all the same, so the
+                // attempt stays open, for the operator to decide (`--rerun`).
+                Err(e @ ForgeError::Transport { .. }) => {
+                    cx.progress.notice(&cx.redactor.redact(&format!(
+                        "{e}; the forge may have created the pipeline: look at {project}'s pipelines"
+                    )));
+                    let attempt = journal.run.open_attempt(&step.name);
+                    return Err(match attempt {
+                        Some(attempt) => WorkflowError::RerunUndecided {
+                            attempt,
+                            known_gone: true,
+                        },
+                        None => forge_failed(cx, &step.name, &e),
+                    });
+                }
+                Err(e) => return Err(forge_failed(cx, &step.name, &e)),
+            };
             cx.progress.output(
                 &step.name,
                 &format!("created pipeline #{}: {}", pipeline.id, pipeline.web_url),
