@@ -439,7 +439,7 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         }
         WorkflowError::RerunUndecided { attempt, known_gone } => {
             let step = &attempt.step;
-            let gone = if *known_gone || attempt.interrupted.is_some() {
+            let gone = if *known_gone || attempt.interrupted.is_some() || attempt.pgid == 0 {
                 String::new()
             } else {
                 format!("make sure process group {} on {} has ended; ", attempt.pgid, attempt.host)

@@ -214,6 +214,17 @@ fn print_tag_release(plan: &Plan, release: &plan::TagRelease) {
     out!("  way back    {way}");
 }
 
+fn forge_job_line(job: &hotfix::record::forge::JobRef, played: bool) -> String {
+    format!(
+        "job `{}` #{} {}{}: {}",
+        job.name,
+        job.id,
+        job.status,
+        if played { "" } else { " (played before)" },
+        job.web_url
+    )
+}
+
 /// Returns the parameters of a step, one short line each, as the plan
 /// shows them: what `start` freezes in the run record.
 fn parameter_lines(step: &Step) -> Vec<String> {
@@ -252,6 +263,35 @@ fn parameter_lines(step: &Step) -> Vec<String> {
             }
             lines
         }
+        Action::ForgePipeline(p) => {
+            let inputs: Vec<String> = p.request.inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut lines = vec![format!(
+                "creates a pipeline{} on `{}`{} {}",
+                p.request.project.as_ref().map_or(String::new(), |p| format!(" in {p}")),
+                p.request.git_ref,
+                if p.request.variables {
+                    " with variables"
+                } else {
+                    " with inputs"
+                },
+                inputs.join(" ")
+            )];
+            if let Some(job) = &p.job {
+                lines.push(format!(
+                    "plays manual job `{job}` and follows it (timeout {}); never: {}",
+                    format_duration(p.wait.timeout),
+                    p.forbidden_actions.join(", ")
+                ));
+            }
+            lines
+        }
+        Action::ForgeJob(j) => vec![format!(
+            "plays manual job `{}` in {} pipeline of `{}` and follows it (timeout {})",
+            j.job,
+            if j.downstream { "the downstream" } else { "the" },
+            j.pipeline_of,
+            format_duration(j.wait.timeout)
+        )],
         Action::VerifyHttp(v) => {
             let mut lines: Vec<String> = v
                 .http
@@ -449,6 +489,41 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
         ],
         Evidence::Deployed { release_sha, outcome } => {
             vec![format!("deployed {}", release_sha.short()), command_line(outcome)]
+        }
+        Evidence::ForgePipeline {
+            release_sha,
+            request,
+            pipeline,
+            job,
+            played,
+            log_tail,
+        } => {
+            let inputs: Vec<String> = request.inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut lines = vec![format!(
+                "pipeline #{} for {} on `{}` ({}): {}",
+                pipeline.id,
+                release_sha.short(),
+                request.git_ref,
+                inputs.join(" "),
+                pipeline.web_url
+            )];
+            lines.extend(job.iter().map(|j| forge_job_line(j, *played)));
+            lines.extend(log_tail.iter().flat_map(|t| t.lines().map(|l| format!("| {l}"))));
+            lines
+        }
+        Evidence::ForgeJob {
+            release_sha,
+            pipeline,
+            job,
+            played,
+            log_tail,
+        } => {
+            let mut lines = vec![
+                format!("deploy of {} in pipeline #{}", release_sha.short(), pipeline.id),
+                forge_job_line(job, *played),
+            ];
+            lines.extend(log_tail.iter().flat_map(|t| t.lines().map(|l| format!("| {l}"))));
+            lines
         }
         Evidence::ProductionVerified {
             release_sha,

@@ -4,6 +4,7 @@
 //!
 //! - [`http`]: one small fake HTTP server; each route names the documented
 //!   endpoint it stands for, and every request is recorded for assertions.
+//! - [`forge_gitlab`]: a stateful fake GitLab (environments, pipelines, jobs, bridges).
 //! - [`repo`]: repositories built on the fly with real git (a bare origin and
 //!   a work clone), with pinned identities and dates.
 //! - [`demo`]: the sandboxes behind `git hotfix demo` (restore-release) and
@@ -15,13 +16,14 @@
 //! - [`toy_strategy`]: a strategy added from outside the library, the
 //!   example of one module and one registration.
 //!
-//! Only std, `tempfile`, `thiserror`, serde and the library itself: the demo ships
+//! Only std, `tempfile`, `thiserror`, serde, `serde_json` and the library itself: the demo ships
 //! in the binary, so the kit stays light (no async runtime, no HTTP library).
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod demo;
 pub mod forge_github;
+pub mod forge_gitlab;
 pub mod http;
 pub mod openapi;
 pub mod repo;

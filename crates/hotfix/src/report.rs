@@ -265,6 +265,49 @@ fn proven(run: &Run, id: &str, entry: &Entry, evidence: &Evidence) -> (ItemStatu
                 outcome.describe()
             ),
         ),
+        Evidence::ForgePipeline {
+            request,
+            pipeline,
+            job,
+            release_sha,
+            ..
+        } => (
+            ItemStatus::Ok,
+            format!(
+                "pipeline #{} ({}) on `{}` with {} for {}{}, {when}; no forbidden action",
+                pipeline.id,
+                pipeline.web_url,
+                request.git_ref,
+                request
+                    .inputs
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                release_sha.short(),
+                job.as_ref().map_or(String::new(), |j| format!(
+                    "; job `{}` #{} {} ({})",
+                    j.name, j.id, j.status, j.web_url
+                )),
+            ),
+        ),
+        Evidence::ForgeJob {
+            release_sha,
+            pipeline,
+            job,
+            ..
+        } => (
+            ItemStatus::Ok,
+            format!(
+                "job `{}` #{} of pipeline #{} deployed {}: {} ({}), {when}",
+                job.name,
+                job.id,
+                pipeline.id,
+                release_sha.short(),
+                job.status,
+                job.web_url
+            ),
+        ),
         Evidence::Deployed { release_sha, outcome } => (
             ItemStatus::Ok,
             format!(

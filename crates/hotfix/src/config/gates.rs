@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::duration;
+pub use crate::record::forge::{InputValue, PipelineRequest};
 
 /// `[approvals]`: who must sign off before production is touched (seed 002).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -75,15 +76,40 @@ pub enum ApprovalCheck {
     None,
 }
 
-/// `[release]`: the release pipeline's service job (seed 001's guided invocation).
+/// `[release]`: the release pipeline's service job (seed 001's guided
+/// invocation): a shell command, or a pipeline the forge creates and a
+/// manual job in it that git-hotfix plays.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseAction {
     /// A shell command that triggers the release job; it gets `HOTFIX_ACTION`,
     /// `HOTFIX_PROJECT` and `HOTFIX_CONFIRM` in its environment.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub command: String,
-    /// The job to run, e.g. `release checkout`.
+    /// The job to run, e.g. `release checkout` (with a command).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub action: String,
+    /// The pipeline `[forge]` creates: `{ project, ref, inputs }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<PipelineRequest>,
+    /// The manual job git-hotfix plays in that pipeline (`release <service>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// How often the forge job is polled.
+    #[serde(
+        default = "default_interval",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
+    pub poll_interval: Duration,
+    /// How long the forge job may take to start (a runner, an earlier stage)
+    /// before the wait gives up.
+    #[serde(
+        default = "default_start_timeout",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
+    pub start_timeout: Duration,
     #[serde(default)]
     pub project: Option<String>,
     #[serde(default = "yes")]
@@ -100,10 +126,53 @@ pub struct ReleaseAction {
 }
 
 impl ReleaseAction {
-    /// Returns the forbidden action this one is, if any.
+    /// Returns the forbidden action this one is, if any: its action, its
+    /// pipeline's job or one of the pipeline's inputs.
     pub fn forbidden(&self) -> Option<&str> {
-        forbidden_action(&self.action, &self.forbidden_actions)
+        self.offending().map(|(_, f)| f)
     }
+
+    /// Returns what is forbidden (the action, job or input value) and the
+    /// entry of `forbidden_actions` it is.
+    pub fn offending(&self) -> Option<(String, &str)> {
+        let mut candidates = vec![self.action.clone()];
+        candidates.extend(self.job.clone());
+        if let Some(p) = &self.pipeline {
+            candidates.extend(p.inputs.values().map(ToString::to_string));
+        }
+        candidates
+            .into_iter()
+            .filter(|c| !c.trim().is_empty())
+            .find_map(|c| forbidden_action(&c, &self.forbidden_actions).map(|f| (c, f)))
+    }
+
+    /// Returns what the release job is, in words: the action, else the
+    /// pipeline's job, else its `action` input, else the pipeline itself.
+    pub fn label(&self) -> String {
+        if !self.action.trim().is_empty() {
+            return self.action.clone();
+        }
+        if let Some(job) = &self.job {
+            return job.clone();
+        }
+        match &self.pipeline {
+            Some(p) => match p.inputs.get("action") {
+                Some(a) => a.to_string(),
+                None => format!("pipeline on `{}`", p.git_ref),
+            },
+            None => String::new(),
+        }
+    }
+}
+
+/// `[deploy] pipeline`: where the deploy job is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobPipeline {
+    /// In the release pipeline itself.
+    Release,
+    /// In the pipeline a bridge (trigger job) of the release pipeline started.
+    Downstream,
 }
 
 /// Returns the entry of `forbidden` that `action` is (case and surrounding
@@ -115,11 +184,34 @@ pub fn forbidden_action<'a>(action: &str, forbidden: &'a [String]) -> Option<&'a
         .map(String::as_str)
 }
 
-/// `[deploy]`: the manual production deploy.
+/// `[deploy]`: the manual production deploy: a shell command, or a manual
+/// job of the release pipeline (or of its downstream pipeline) git-hotfix plays.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deploy {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub command: String,
+    /// The manual deploy job (`deploy-production`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// Where `job` is: `"release"` (the default) or `"downstream"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<JobPipeline>,
+    /// How often the forge job is polled.
+    #[serde(
+        default = "default_interval",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
+    pub poll_interval: Duration,
+    /// How long the forge job may take to start (a runner, an earlier stage)
+    /// before the wait gives up.
+    #[serde(
+        default = "default_start_timeout",
+        deserialize_with = "duration::deserialize",
+        serialize_with = "duration::serialize"
+    )]
+    pub start_timeout: Duration,
     #[serde(
         default = "default_command_timeout",
         deserialize_with = "duration::deserialize",
@@ -252,6 +344,9 @@ fn default_verify_timeout() -> Duration {
 }
 fn default_interval() -> Duration {
     Duration::from_secs(5)
+}
+fn default_start_timeout() -> Duration {
+    Duration::from_secs(10 * 60)
 }
 fn default_status() -> u16 {
     200

@@ -12,8 +12,8 @@ mod value;
 pub use duration::{format_duration, parse_duration};
 pub use forge::{Forge, ForgeKind};
 pub use gates::{
-    forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, Notify, ReleaseAction, Secrets,
-    Smoke, Verify,
+    forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, InputValue, JobPipeline, Notify,
+    PipelineRequest, ReleaseAction, Secrets, Smoke, Verify,
 };
 pub use products::Product;
 
@@ -126,11 +126,14 @@ pub struct ProductionSources {
         skip_serializing_if = "Option::is_none"
     )]
     pub command_timeout: Option<Duration>,
+    /// The `[forge]` environment whose last successful deployment is production.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge_environment: Option<String>,
 }
 
 impl ProductionSources {
     pub fn is_empty(&self) -> bool {
-        self.tag.is_none() && self.command.is_none() && self.http.is_none()
+        self.tag.is_none() && self.command.is_none() && self.http.is_none() && self.forge_environment.is_none()
     }
 }
 
@@ -279,6 +282,14 @@ impl Config {
         }
         if let Some(forge) = &config.forge {
             forge.check().map_err(invalid)?;
+        }
+        if let Some(env) = &config.production.forge_environment {
+            if config.forge.is_none() {
+                return Err(invalid(
+                    "`production.forge_environment` needs `[forge]`, the forge whose environment it is".into(),
+                ));
+            }
+            crate::record::forge::forge_text_problem("`production.forge_environment`", env).map_err(invalid)?;
         }
         value::check(&config).map_err(invalid)?;
         Ok(config)
@@ -649,5 +660,56 @@ develop = "develop"
         let text = template("main", "release", Some("develop"), "origin");
         let c = parse(&text).expect("the template is valid");
         assert_eq!(c.branches.develop.as_deref(), Some("develop"));
+    }
+
+    #[test]
+    fn forge_pipelines_and_jobs_are_checked_at_load() {
+        let forge = "[forge]\nkind = \"gitlab\"\nurl = \"https://gitlab.example.com\"\nproject = \"fleet/billing\"\n";
+        let release = "[release]\npipeline = { ref = \"main\", inputs = { action = \"deploy-release-branch-to-staging\", confirm = true } }\njob = \"release billing\"\n";
+        let deploy = "[deploy]\njob = \"deploy-production\"\npipeline = \"downstream\"\n";
+        let c = parse(&format!("{MINIMAL}{forge}{release}{deploy}")).expect("seed 000/001's setup parses");
+        let r = c.release.as_ref().expect("release");
+        assert_eq!(r.label(), "release billing");
+        assert_eq!(
+            r.pipeline.as_ref().expect("pipeline").inputs["confirm"],
+            InputValue::Bool(true)
+        );
+        assert_eq!(
+            c.deploy.as_ref().expect("deploy").pipeline,
+            Some(JobPipeline::Downstream)
+        );
+
+        let refused = |text: String, needle: &str| {
+            let err = parse(&text).expect_err("refused").to_string();
+            assert!(err.contains(needle), "{needle}: {err}");
+        };
+        refused(format!("{MINIMAL}{release}"), "no `[forge]`");
+        refused(format!("{MINIMAL}{forge}{deploy}"), "needs `release.pipeline`");
+        refused(
+            format!(
+                "{MINIMAL}{forge}{}",
+                release.replace("deploy-release-branch-to-staging", "cut-off")
+            ),
+            "forbidden",
+        );
+        refused(
+            format!(
+                "{MINIMAL}{forge}{}",
+                release.replace("release billing", "release\\u0007x")
+            ),
+            "control",
+        );
+        refused(
+            format!("{MINIMAL}{forge}{}", release.replace("\"main\"", "\"-x\"")),
+            "starts with `-`",
+        );
+        refused(
+            format!("{MINIMAL}{forge}{release}command = \"./release.sh\"\n"),
+            "both `command` and a forge",
+        );
+        refused(
+            format!("{MINIMAL}[production]\nforge_environment = \"production\"\n"),
+            "needs `[forge]`",
+        );
     }
 }

@@ -89,15 +89,60 @@ pub(super) fn check(config: &Config) -> Result<(), String> {
         commands.push(("production.command".to_string(), c));
     }
     if let Some(r) = &config.release {
-        commands.push(("release.command".to_string(), &r.command));
-        if r.action.trim().is_empty() {
-            return Err(
-                "key `release.action` is empty; name the service's release job, e.g. `release checkout`".into(),
-            );
+        match &r.pipeline {
+            Some(pipeline) => {
+                check_forge_job("release", config, &r.command, r.job.as_deref())?;
+                pipeline.check("release.pipeline")?;
+            }
+            None if r.job.is_some() => {
+                return Err("key `release.job` needs `release.pipeline`, the pipeline the job is in".into())
+            }
+            None => {
+                commands.push(("release.command".to_string(), &r.command));
+                if r.action.trim().is_empty() {
+                    return Err(
+                        "key `release.action` is empty; name the service's release job, e.g. `release checkout`".into(),
+                    );
+                }
+            }
+        }
+        // A command's action is the plan's to block (its check says why); a
+        // pipeline's job and inputs go to the forge as they are, refused here.
+        if let Some((what, forbidden)) = r.offending().filter(|_| r.pipeline.is_some()) {
+            return Err(format!(
+                "[release] `{}` is forbidden (`release.forbidden_actions` has `{forbidden}`): it would drag \
+                 unreleased work into release",
+                what.escape_debug()
+            ));
         }
     }
     if let Some(d) = &config.deploy {
-        commands.push(("deploy.command".to_string(), &d.command));
+        match &d.job {
+            Some(job) => {
+                check_forge_job("deploy", config, &d.command, Some(job))?;
+                if config.release.as_ref().and_then(|r| r.pipeline.as_ref()).is_none() {
+                    return Err(
+                        "key `deploy.job` needs `release.pipeline`: the deploy job is found in the release pipeline"
+                            .into(),
+                    );
+                }
+                let forbidden = config
+                    .release
+                    .as_ref()
+                    .map(|r| r.forbidden_actions.clone())
+                    .unwrap_or_default();
+                if let Some(f) = super::forbidden_action(job, &forbidden) {
+                    return Err(format!(
+                        "[deploy] job `{}` is forbidden (`release.forbidden_actions` has `{f}`)",
+                        job.escape_debug()
+                    ));
+                }
+            }
+            None if d.pipeline.is_some() => {
+                return Err("key `deploy.pipeline` needs `deploy.job`, the job to play there".into())
+            }
+            None => commands.push(("deploy.command".to_string(), &d.command)),
+        }
     }
     for (i, s) in config.smoke.iter().enumerate() {
         commands.push((format!("smoke[{i}].command"), &s.command));
@@ -129,6 +174,25 @@ pub(super) fn check(config: &Config) -> Result<(), String> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(format!("key `{key}` = `{url}` is not an http:// or https:// URL"));
         }
+    }
+    Ok(())
+}
+
+/// Checks a `[table]` that plays a forge job: a forge to play it on, no
+/// command beside it, and a job name that can be sent.
+fn check_forge_job(table: &str, config: &Config, command: &str, job: Option<&str>) -> Result<(), String> {
+    if config.forge.is_none() {
+        return Err(format!(
+            "[{table}] names a forge pipeline or job, and no `[forge]` is configured to run it on"
+        ));
+    }
+    if !command.trim().is_empty() {
+        return Err(format!(
+            "[{table}] has both `command` and a forge pipeline or job; keep one"
+        ));
+    }
+    if let Some(job) = job {
+        crate::record::forge::forge_text_problem(&format!("`{table}.job`"), job)?;
     }
     Ok(())
 }

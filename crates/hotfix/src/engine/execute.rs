@@ -131,6 +131,8 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
             Ok(()) => {}
             // An injected fault stands in for a crash: a crash records nothing.
             Err(WorkflowError::Fault(f)) => return Err(f.into()),
+            // A forge request left without an answer keeps its attempt open.
+            Err(e @ WorkflowError::RerunUndecided { .. }) => return Err(e),
             // The step journaled the interruption of its command itself.
             Err(
                 e @ WorkflowError::Interrupted {

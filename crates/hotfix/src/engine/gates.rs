@@ -197,7 +197,7 @@ pub(super) fn conclude(
             step: step.name.clone(),
             reason,
             evidence: Some(Box::new(evidence)),
-            rollback: journal.run.phase() == Phase::Hotfix && step.release_job().is_none(),
+            rollback: journal.run.phase() == Phase::Hotfix && !step.is_release_job(),
         }),
     }
 }

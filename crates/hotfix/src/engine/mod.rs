@@ -198,6 +198,12 @@ fn undecided_message(a: &crate::journal::OpenAttempt) -> String {
             "{} was interrupted by {signal} (started at {when} by {} on {}): it may have run; it is not run again without a decision",
             a.step, a.started_by, a.host
         ),
+        // A forge request has no process group: it asked, and no answer was journaled.
+        None if a.pgid == 0 => format!(
+            "{} asked the forge at {when} ({} on {}) and its answer was never journaled: the forge may have acted; \
+             it is not asked again without a decision",
+            a.step, a.started_by, a.host
+        ),
         None => format!(
             "{} started at {when} by {} on {} (process group {}) and never ended: it may have run; it is not run again without a decision",
             a.step, a.started_by, a.host, a.pgid

@@ -1,8 +1,12 @@
 //! GitLab's REST API v4 (`{url}/api/v4`), as doc/api/*.md in gitlabhq/gitlabhq documents it.
 
 use serde::Deserialize;
+use serde_json::json;
 
-use super::{encode_segment, Client, Forge, ForgeError, ForgeProject, ForgeUser};
+use super::{
+    encode_segment, Call, Client, DeploymentRef, Forge, ForgeError, ForgeProject, ForgeUser, JobRef, PipelineRef,
+    PipelineRequest,
+};
 use crate::config::ForgeKind;
 
 /// A GitLab project reached through one client.
@@ -29,7 +33,87 @@ impl GitLab {
     pub fn project_path(&self) -> String {
         format!("/projects/{}", self.project_id)
     }
+
+    /// Returns `/projects/:id` for `project` (a path or numeric id), or for
+    /// the configured project when `None`.
+    fn path_of(&self, project: Option<&str>) -> String {
+        match project {
+            Some(p) => format!("/projects/{}", encode_segment(p)),
+            None => self.project_path(),
+        }
+    }
+
+    /// Returns the web URL the API base is under (`https://gitlab.example.com`).
+    fn web_base(&self) -> &str {
+        self.client.base().trim_end_matches("/api/v4")
+    }
+
+    fn job_ref(&self, project: &str, job: Job) -> JobRef {
+        JobRef {
+            project: project.to_string(),
+            pipeline: job.pipeline.map_or(0, |p| p.id),
+            id: job.id,
+            name: job.name,
+            status: job.status,
+            web_url: job.web_url,
+        }
+    }
 }
+
+/// The fields of doc/api/environments.md "List environments" that git-hotfix reads.
+#[derive(Deserialize)]
+struct EnvironmentListed {
+    id: u64,
+    name: String,
+}
+
+/// The fields of doc/api/environments.md "Get a specific environment".
+#[derive(Deserialize)]
+struct Environment {
+    id: u64,
+    name: String,
+    last_deployment: Option<Deployment>,
+}
+
+/// A deployment as doc/api/deployments.md documents it.
+#[derive(Deserialize)]
+struct Deployment {
+    id: u64,
+    sha: String,
+    status: String,
+}
+
+/// A pipeline as doc/api/pipelines.md "Create a new pipeline" answers it.
+#[derive(Deserialize)]
+struct Pipeline {
+    id: u64,
+    project_id: Option<u64>,
+    web_url: String,
+}
+
+/// A job as doc/api/jobs.md documents it.
+#[derive(Deserialize)]
+struct Job {
+    id: u64,
+    name: String,
+    status: String,
+    web_url: String,
+    pipeline: Option<JobPipeline>,
+}
+
+#[derive(Deserialize)]
+struct JobPipeline {
+    id: u64,
+}
+
+/// A bridge (trigger job) as doc/api/jobs.md "List pipeline trigger jobs" documents it.
+#[derive(Deserialize)]
+struct Bridge {
+    downstream_pipeline: Option<Pipeline>,
+}
+
+/// The lines of a job log longer than this are cut: a log line is for a person.
+const MAX_LOG_LINE: usize = 500;
 
 /// The fields of doc/api/users.md "Get the current user" that git-hotfix reads.
 #[derive(Deserialize)]
@@ -76,5 +160,168 @@ impl Forge for GitLab {
             default_branch: project.default_branch,
             web_url: project.web_url,
         })
+    }
+
+    fn production_deployment(&self, environment: &str) -> Result<Option<DeploymentRef>, ForgeError> {
+        // GET /projects/:id/environments?name=: doc/api/environments.md, "List environments"
+        // (`name` returns the environment with this exact name).
+        let listed: Vec<EnvironmentListed> = self.client.get_pages(&format!(
+            "{}/environments?name={}",
+            self.project_path(),
+            encode_segment(environment)
+        ))?;
+        let Some(found) = listed.into_iter().find(|e| e.name == environment) else {
+            return Ok(None);
+        };
+        // GET /projects/:id/environments/:environment_id: doc/api/environments.md,
+        // "Get a specific environment", the one that carries `last_deployment`.
+        let env: Environment = self
+            .client
+            .get_json(&format!("{}/environments/{}", self.project_path(), found.id))?;
+        let Some(deployment) = env.last_deployment.filter(|d| d.status == "success") else {
+            return Ok(None);
+        };
+        Ok(Some(DeploymentRef {
+            environment: env.name,
+            id: deployment.id,
+            sha: deployment.sha,
+            web_url: format!(
+                "{}/{}/-/environments/{}",
+                self.web_base(),
+                self.project_id_path(),
+                env.id
+            ),
+        }))
+    }
+
+    fn start_pipeline(&self, request: &PipelineRequest) -> Result<PipelineRef, ForgeError> {
+        // POST /projects/:id/pipeline: doc/api/pipelines.md, "Create a new pipeline":
+        // `ref` (required), `inputs` (a hash, GitLab 17.10+) or `variables`
+        // (`[{key, value, variable_type}]`); 201 with the pipeline, 400 when `ref` is missing.
+        let mut body = json!({ "ref": request.git_ref });
+        if request.variables {
+            body["variables"] = request
+                .inputs
+                .iter()
+                .map(|(k, v)| json!({ "key": k, "value": v.to_string(), "variable_type": "env_var" }))
+                .collect();
+        } else if !request.inputs.is_empty() {
+            body["inputs"] = request.inputs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+        }
+        let path = format!("{}/pipeline", self.path_of(request.project.as_deref()));
+        // Not `idempotent()`: a lost answer must not become a second pipeline.
+        let pipeline: Pipeline = self.client.json(&Call::post(path, body))?;
+        let project = request.project.clone().unwrap_or_else(|| self.configured_project());
+        Ok(PipelineRef {
+            project,
+            id: pipeline.id,
+            web_url: pipeline.web_url,
+        })
+    }
+
+    fn find_job(&self, pipeline: &PipelineRef, name: &str, downstream: bool) -> Result<Option<JobRef>, ForgeError> {
+        let mut target = pipeline.clone();
+        if downstream {
+            // GET /projects/:id/pipelines/:pipeline_id/bridges: doc/api/jobs.md,
+            // "List pipeline trigger jobs", each with its `downstream_pipeline`.
+            let bridges: Vec<Bridge> = self.client.get_pages(&format!(
+                "{}/pipelines/{}/bridges",
+                self.path_of(Some(&pipeline.project)),
+                pipeline.id
+            ))?;
+            let Some(down) = bridges.into_iter().find_map(|b| b.downstream_pipeline) else {
+                return Ok(None);
+            };
+            target = PipelineRef {
+                project: down.project_id.map_or(pipeline.project.clone(), |id| id.to_string()),
+                id: down.id,
+                web_url: down.web_url,
+            };
+        }
+        // GET /projects/:id/pipelines/:pipeline_id/jobs: doc/api/jobs.md, "List pipeline jobs".
+        let jobs: Vec<Job> = self.client.get_pages(&format!(
+            "{}/pipelines/{}/jobs",
+            self.path_of(Some(&target.project)),
+            target.id
+        ))?;
+        Ok(jobs.into_iter().find(|j| j.name == name).map(|j| JobRef {
+            pipeline: target.id,
+            ..self.job_ref(&target.project, j)
+        }))
+    }
+
+    fn play_job(&self, job: &JobRef) -> Result<JobRef, ForgeError> {
+        // POST /projects/:id/jobs/:job_id/play: doc/api/jobs.md, "Run a job" (a manual
+        // one); 200 with the job, 400 "Unplayable Job" for one that is not manual.
+        let path = format!("{}/jobs/{}/play", self.path_of(Some(&job.project)), job.id);
+        let played: Job = self.client.json(&Call::post(path, json!({})))?;
+        Ok(JobRef {
+            pipeline: job.pipeline,
+            ..self.job_ref(&job.project, played)
+        })
+    }
+
+    fn job(&self, job: &JobRef) -> Result<JobRef, ForgeError> {
+        // GET /projects/:id/jobs/:job_id: doc/api/jobs.md, "Get a single job".
+        let now: Job = self
+            .client
+            .get_json(&format!("{}/jobs/{}", self.path_of(Some(&job.project)), job.id))?;
+        Ok(JobRef {
+            pipeline: job.pipeline,
+            ..self.job_ref(&job.project, now)
+        })
+    }
+
+    fn job_log_tail(&self, job: &JobRef, lines: usize) -> Result<String, ForgeError> {
+        // GET /projects/:id/jobs/:job_id/trace: doc/api/jobs.md, "Get a log file" (plain text).
+        let reply = self.client.send(&Call::get(format!(
+            "{}/jobs/{}/trace",
+            self.path_of(Some(&job.project)),
+            job.id
+        )))?;
+        Ok(log_tail(&reply.body, lines))
+    }
+}
+
+impl GitLab {
+    /// Returns the configured project as hotfix.toml gives it.
+    fn configured_project(&self) -> String {
+        // `project_id` is the encoded form; decoding `%2F` is enough for a path.
+        self.project_id.replace("%2F", "/")
+    }
+
+    fn project_id_path(&self) -> String {
+        self.configured_project()
+    }
+}
+
+/// Returns the last `lines` lines of `log`, each escaped (a job log carries
+/// ANSI colours and carriage returns) and cut at [`MAX_LOG_LINE`] characters.
+pub fn log_tail(log: &str, lines: usize) -> String {
+    let all: Vec<&str> = log.lines().collect();
+    all[all.len().saturating_sub(lines)..]
+        .iter()
+        .map(|line| {
+            let line = line.rsplit('\r').next().unwrap_or_default();
+            let escaped: String = line.escape_debug().collect();
+            match escaped.char_indices().nth(MAX_LOG_LINE) {
+                Some((i, _)) => format!("{}…", &escaped[..i]),
+                None => escaped,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_tail_keeps_the_last_lines_escaped() {
+        let log = "one\ntwo\n\u{1b}[0Kthree\nprogress 10%\rprogress 100%\nerror: it broke\n";
+        assert_eq!(log_tail(log, 3), "\\u{1b}[0Kthree\nprogress 100%\nerror: it broke");
+        let long = "x".repeat(MAX_LOG_LINE + 10);
+        assert!(log_tail(&long, 1).ends_with('…'));
     }
 }

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{self, ForgeKind};
+pub use crate::record::forge::{DeploymentRef, InputValue, JobRef, PipelineRef, PipelineRequest};
 pub use client::{Auth, Call, Client, ClientOptions, Clock, Method, Reply, ScopeHint, SystemClock};
 pub use token::{resolve_token, Token, TokenSource};
 
@@ -56,6 +57,8 @@ pub enum ForgeError {
     BadUrl { url: String, reason: String },
     #[error("no token for {host}: {tried}")]
     NoToken { host: String, tried: String },
+    #[error("git-hotfix cannot {what} on {forge:?} yet")]
+    Unsupported { forge: ForgeKind, what: &'static str },
 }
 
 /// A non-2xx answer: the request, the status, and what the forge said.
@@ -139,6 +142,65 @@ pub trait Forge: Send + Sync {
     fn whoami(&self) -> Result<ForgeUser, ForgeError>;
     /// Returns the configured project, which proves the token reaches it.
     fn project(&self) -> Result<ForgeProject, ForgeError>;
+
+    /// Returns the newest successful deployment to `environment`, or `None`
+    /// when the environment has none.
+    fn production_deployment(&self, environment: &str) -> Result<Option<DeploymentRef>, ForgeError> {
+        let _ = environment;
+        Err(self.unsupported("read an environment's deployment"))
+    }
+
+    /// Creates a pipeline (GitLab) or dispatches a workflow run (GitHub).
+    /// Never retried: a second request would be a second pipeline.
+    fn start_pipeline(&self, request: &PipelineRequest) -> Result<PipelineRef, ForgeError> {
+        let _ = request;
+        Err(self.unsupported("start a pipeline"))
+    }
+
+    /// Returns the job called `name` in `pipeline`, or with `downstream` in
+    /// the pipeline a bridge of `pipeline` triggered; `None` while there is none.
+    fn find_job(&self, pipeline: &PipelineRef, name: &str, downstream: bool) -> Result<Option<JobRef>, ForgeError> {
+        let _ = (pipeline, name, downstream);
+        Err(self.unsupported("find a job"))
+    }
+
+    /// Starts a manual job.
+    fn play_job(&self, job: &JobRef) -> Result<JobRef, ForgeError> {
+        let _ = job;
+        Err(self.unsupported("play a job"))
+    }
+
+    /// Returns the job as the forge has it now.
+    fn job(&self, job: &JobRef) -> Result<JobRef, ForgeError> {
+        let _ = job;
+        Err(self.unsupported("read a job"))
+    }
+
+    /// Returns the last `lines` lines of the job's log.
+    fn job_log_tail(&self, job: &JobRef, lines: usize) -> Result<String, ForgeError> {
+        let _ = (job, lines);
+        Err(self.unsupported("read a job's log"))
+    }
+
+    #[doc(hidden)]
+    fn unsupported(&self, what: &'static str) -> ForgeError {
+        ForgeError::Unsupported {
+            forge: self.kind(),
+            what,
+        }
+    }
+}
+
+/// Opens the forge `config` names with the token of the process
+/// environment (or `git credential fill` run in `cwd`), the real clock and
+/// the proxy the environment names. The token is added to `redactor`.
+pub fn open_from_env(
+    config: &config::Forge,
+    cwd: &std::path::Path,
+    redactor: &mut crate::secrets::Redactor,
+) -> Result<Box<dyn Forge>, ForgeError> {
+    let (token, _) = resolve_token(config, &|name| std::env::var(name).ok(), cwd, redactor)?;
+    open(config, token, options_from_env(config), Arc::new(SystemClock))
 }
 
 /// Returns the default client options with the proxy the process

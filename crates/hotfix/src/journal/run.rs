@@ -245,7 +245,7 @@ impl Run {
     /// Entries of `phase` that count: for the hotfix, those since the last
     /// rebuild (steps before the build stay done across it) and before any
     /// rollback; for the rollback, those after it started.
-    fn entries_of(&self, phase: Phase) -> Box<dyn Iterator<Item = &Entry> + '_> {
+    pub fn entries_of(&self, phase: Phase) -> Box<dyn Iterator<Item = &Entry> + '_> {
         let end = self.rollback_at().unwrap_or(self.entries.len());
         if phase == Phase::Rollback {
             return Box::new(self.entries[end.min(self.entries.len())..].iter().map(|(_, e)| e));
@@ -329,6 +329,7 @@ impl Run {
                 Event::StepDone { step: s, .. }
                 | Event::StepFailed { step: s, .. }
                 | Event::RerunAllowed { step: s }
+                | Event::PipelineCreated { step: s, .. }
                     if s == step =>
                 {
                     open = None;

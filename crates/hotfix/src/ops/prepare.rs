@@ -58,7 +58,8 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
         git.fetch_tags(&cfg.remote)?;
     }
     // Source names are URLs and commands; what they said came from outside.
-    let production = match production::resolve(git, &cfg.production, request.production.as_deref()) {
+    let production = match production::resolve(git, &cfg.production, cfg.forge.as_ref(), request.production.as_deref())
+    {
         Ok(p) => Some(p.redacted(&session.redactor)),
         // A tagging strategy finds production among its tags when no source says.
         Err(ProductionError::NoSource) if !needs.release_branch => None,

@@ -237,13 +237,13 @@ fn local_veto(session: &Session, run: &Run) -> Result<(), Error> {
     let pending = run
         .steps()
         .iter()
-        .any(|s| s.release_job().is_some() && run.done(&s.name).is_none());
+        .any(|s| s.is_release_job() && run.done(&s.name).is_none());
     let forbidden = session
         .config
         .release
         .as_ref()
         .filter(|_| session.config_found && pending)
-        .and_then(|r| r.forbidden().map(|f| (r.action.clone(), f.to_string())));
+        .and_then(|r| r.offending().map(|(what, f)| (what, f.to_string())));
     match forbidden {
         Some((action, forbidden)) => Err(WorkflowError::ForbiddenAction { action, forbidden }.into()),
         None => Ok(()),

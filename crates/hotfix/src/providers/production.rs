@@ -138,10 +138,11 @@ pub(crate) fn describe(readings: &[ProductionReading]) -> String {
 pub fn resolve(
     git: &Git,
     sources: &ProductionSources,
+    forge: Option<&crate::config::Forge>,
     explicit: Option<&str>,
 ) -> Result<ProductionSha, ProductionError> {
     let Some(rev) = explicit else {
-        let readings = read_sources(git, sources)
+        let readings = read_sources(git, sources, forge)
             .into_iter()
             .map(|(_, r)| r)
             .collect::<Result<Vec<_>, _>>()?;
@@ -159,7 +160,7 @@ pub fn resolve(
     let commit = given.commit.clone();
     let mut readings = vec![given];
     let mut unread = Vec::new();
-    for (source, result) in read_sources(git, sources) {
+    for (source, result) in read_sources(git, sources, forge) {
         match result {
             Ok(r) => readings.push(r),
             Err(e) => unread.push(UnreadSource {
@@ -176,8 +177,15 @@ pub fn resolve(
 }
 
 /// Reads each configured source: its name and what it gave.
-fn read_sources(git: &Git, sources: &ProductionSources) -> Vec<(String, Result<ProductionReading, ProductionError>)> {
+fn read_sources(
+    git: &Git,
+    sources: &ProductionSources,
+    forge: Option<&crate::config::Forge>,
+) -> Vec<(String, Result<ProductionReading, ProductionError>)> {
     let mut readings = Vec::new();
+    if let (Some(environment), Some(forge)) = (&sources.forge_environment, forge) {
+        readings.push(read_forge(git, forge, environment));
+    }
     if let Some(glob) = &sources.tag {
         let name = format!("tag {glob}");
         let found = git.newest_tag(glob).map_err(ProductionError::from).and_then(|tag| {
@@ -212,6 +220,32 @@ fn read_sources(git: &Git, sources: &ProductionSources) -> Vec<(String, Result<P
         readings.push((name, found));
     }
     readings
+}
+
+/// Reads the environment's last successful deployment from the forge; the
+/// source names the deployment and its page, so the evidence records them.
+fn read_forge(
+    git: &Git,
+    config: &crate::config::Forge,
+    environment: &str,
+) -> (String, Result<ProductionReading, ProductionError>) {
+    let name = format!("{:?} environment `{environment}`", config.kind).to_lowercase();
+    let mut redactor = Redactor::default();
+    let found = crate::forge::open_from_env(config, git.dir(), &mut redactor)
+        .and_then(|forge| forge.production_deployment(environment))
+        .map_err(|e| ProductionError::NothingFound {
+            source_name: name.clone(),
+            detail: redactor.redact(&e.to_string()),
+        })
+        .and_then(|deployment| {
+            let deployment = deployment.ok_or_else(|| ProductionError::NothingFound {
+                source_name: name.clone(),
+                detail: "it has no successful deployment".into(),
+            })?;
+            let source = format!("{name} deployment #{} ({})", deployment.id, deployment.web_url);
+            reading(git, source, deployment.sha)
+        });
+    (name, found)
 }
 
 fn reading(git: &Git, source: String, said: String) -> Result<ProductionReading, ProductionError> {

@@ -8,6 +8,7 @@ use crate::git::{CommitSummary, Oid};
 use crate::providers::command::CommandOutcome;
 use crate::providers::http::HttpVerdict;
 use crate::providers::production::ProductionSha;
+use crate::record::forge::{JobRef, PipelineRef, PipelineRequest};
 use crate::record::plan::{Check, PickStatus, Plan, Resolution, RestoreCommit, StepName};
 use crate::record::step::Steps;
 
@@ -119,6 +120,12 @@ pub enum Event {
         #[serde(default)]
         command: String,
     },
+    /// The forge created the pipeline `step` asked for: the step follows it,
+    /// on any clone, and never asks for another while it holds.
+    PipelineCreated {
+        step: StepName,
+        pipeline: PipelineRef,
+    },
     /// The operator stopped git-hotfix (Ctrl-C, SIGTERM) while the step's
     /// command ran: the signal was forwarded to its process group and the
     /// group ended. The command may have done its work, in part or whole.
@@ -209,9 +216,13 @@ impl Event {
             ),
             Event::ConfigReplaced { changed, .. } => format!("configuration replaced ({})", changed.join(", ")),
             Event::Replanned { plan, .. } => format!("plan made again with {} fix(es)", plan.picks.len()),
+            Event::StepStarted {
+                step, pgid: 0, host, ..
+            } => format!("{step} started on {host}"),
             Event::StepStarted { step, pgid, host, .. } => {
                 format!("{step} started (process group {pgid} on {host})")
             }
+            Event::PipelineCreated { step, pipeline } => format!("{step}: pipeline #{} created", pipeline.id),
             Event::StepInterrupted { step, signal, .. } => format!("{step} interrupted by {signal}"),
             Event::Interrupted { step, signal } => format!("interrupted by {signal} at {step}"),
             Event::RerunAllowed { step } => format!("rerun of {step} decided"),
@@ -352,6 +363,28 @@ pub enum Evidence {
     Deployed {
         release_sha: Oid,
         outcome: CommandOutcome,
+    },
+    /// The release pipeline the forge created, and its release job as it ended.
+    ForgePipeline {
+        release_sha: Oid,
+        request: PipelineRequest,
+        pipeline: PipelineRef,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        job: Option<JobRef>,
+        /// False when the job was past `manual` already (played before).
+        played: bool,
+        /// The end of a failed job's log, masked and escaped.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        log_tail: Option<String>,
+    },
+    /// A forge job played and followed to its end (the production deploy).
+    ForgeJob {
+        release_sha: Oid,
+        pipeline: PipelineRef,
+        job: JobRef,
+        played: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        log_tail: Option<String>,
     },
     ProductionVerified {
         release_sha: Oid,

@@ -2,6 +2,7 @@
 //! evidence, as they are stored on the remote.
 
 pub mod entry;
+pub mod forge;
 pub mod plan;
 pub mod step;
 pub mod v0;

@@ -67,6 +67,63 @@ env = ["DEPLOY_KEY"]
     Config::parse(text, Path::new("hotfix.toml")).expect("the sample configuration is valid")
 }
 
+/// Returns a release pipeline step with seed 001's guided inputs.
+fn forge_pipeline_step() -> crate::record::step::ForgePipelineStep {
+    crate::record::step::ForgePipelineStep {
+        request: forge_request(),
+        job: Some("release billing".into()),
+        forbidden_actions: vec!["bring-all-code-to-release-branch".into()],
+        wait: wait(),
+    }
+}
+
+fn wait() -> crate::record::step::JobWait {
+    crate::record::step::JobWait {
+        timeout: std::time::Duration::from_secs(1800),
+        poll_interval: std::time::Duration::from_secs(5),
+        start_timeout: std::time::Duration::from_secs(600),
+    }
+}
+
+fn forge_request() -> crate::record::forge::PipelineRequest {
+    use crate::record::forge::InputValue;
+    crate::record::forge::PipelineRequest {
+        project: Some("fleet/develop".into()),
+        git_ref: "main".into(),
+        inputs: [
+            (
+                "action".to_string(),
+                InputValue::Text("deploy-release-branch-to-staging".into()),
+            ),
+            ("project".to_string(), InputValue::Text("fleet/billing".into())),
+            ("attempt".to_string(), InputValue::Number(1)),
+            ("confirm".to_string(), InputValue::Bool(true)),
+        ]
+        .into_iter()
+        .collect(),
+        variables: false,
+    }
+}
+
+fn pipeline_ref() -> crate::record::forge::PipelineRef {
+    crate::record::forge::PipelineRef {
+        project: "fleet/develop".into(),
+        id: 901,
+        web_url: "https://gitlab.example.com/fleet/develop/-/pipelines/901".into(),
+    }
+}
+
+fn job_ref(id: u64, name: &str, status: &str) -> crate::record::forge::JobRef {
+    crate::record::forge::JobRef {
+        project: "fleet/develop".into(),
+        pipeline: 901,
+        id,
+        name: name.into(),
+        status: status.into(),
+        web_url: format!("https://gitlab.example.com/fleet/develop/-/jobs/{id}"),
+    }
+}
+
 /// Returns the sample's release push.
 pub fn release_push() -> RefMove {
     RefMove {
@@ -87,7 +144,7 @@ pub fn steps() -> Steps {
         Step::verify_release("release", vec!["CHANGELOG.md".into()]),
         Step::approvals(&config.approvals),
         Step::release_action(config.release.as_ref().expect("the sample has [release]")),
-        Step::deploy(config.deploy.as_ref().expect("the sample has [deploy]")),
+        Step::deploy(config.deploy.as_ref().expect("the sample has [deploy]"), &[]),
         Step::verify_production(&config.verify),
         Step::smoke(&config.smoke),
         Step::new(
@@ -107,6 +164,22 @@ pub fn steps() -> Steps {
             },
         ),
         Step::new(
+            StepName::new("forge-release").expect("a step name"),
+            "create the release pipeline and play its release job",
+            Action::ForgePipeline(forge_pipeline_step()),
+        ),
+        Step::new(
+            StepName::new("forge-deploy").expect("a step name"),
+            "play the downstream production deploy job",
+            Action::ForgeJob(crate::record::step::ForgeJobStep {
+                job: "deploy-production".into(),
+                pipeline_of: StepName::new("forge-release").expect("a step name"),
+                downstream: true,
+                forbidden_actions: vec!["cut-off".into()],
+                wait: wait(),
+            }),
+        ),
+        Step::new(
             StepName::new("notify").expect("a step name"),
             "",
             Action::Unconfigured {
@@ -116,7 +189,7 @@ pub fn steps() -> Steps {
     ];
     let rollback = vec![
         Step::rollback_restore("release"),
-        Step::deploy(config.deploy.as_ref().expect("the sample has [deploy]")),
+        Step::deploy(config.deploy.as_ref().expect("the sample has [deploy]"), &[]),
         Step::smoke(&config.smoke),
     ];
     Steps {
@@ -432,6 +505,31 @@ pub fn events() -> Vec<Event> {
             Evidence::Deployed {
                 release_sha: oid('5'),
                 outcome: outcome("./deploy.sh --key ***"),
+            },
+        ),
+        Event::PipelineCreated {
+            step: StepName::new("forge-release").expect("a step name"),
+            pipeline: pipeline_ref(),
+        },
+        done(
+            StepName::new("forge-release").expect("a step name"),
+            Evidence::ForgePipeline {
+                release_sha: oid('5'),
+                request: forge_pipeline_step().request,
+                pipeline: pipeline_ref(),
+                job: Some(job_ref(9011, "release billing", "success")),
+                played: true,
+                log_tail: None,
+            },
+        ),
+        done(
+            StepName::new("forge-deploy").expect("a step name"),
+            Evidence::ForgeJob {
+                release_sha: oid('5'),
+                pipeline: pipeline_ref(),
+                job: job_ref(9021, "deploy-production", "failed"),
+                played: false,
+                log_tail: Some("deploying\nerror: health check failed".into()),
             },
         ),
         Event::Interrupted {

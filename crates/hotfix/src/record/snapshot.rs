@@ -60,6 +60,7 @@ fn kind(event: &Event) -> &'static str {
         Event::StepInterrupted { .. } => "step-interrupted",
         Event::Interrupted { .. } => "interrupted",
         Event::RerunAllowed { .. } => "rerun-allowed",
+        Event::PipelineCreated { .. } => "pipeline-created",
     }
 }
 
@@ -67,7 +68,7 @@ fn kind(event: &Event) -> &'static str {
 fn the_sample_has_every_event_evidence_and_action() {
     let snapshot = sample();
     let events: BTreeSet<&str> = snapshot.entries.iter().map(|e| kind(&e.event)).collect();
-    assert_eq!(events.len(), 17, "{events:?}");
+    assert_eq!(events.len(), 18, "{events:?}");
     let json = serde_json::to_value(&snapshot.entries).expect("entries serialize");
     let evidence: BTreeSet<&str> = json
         .as_array()
@@ -75,7 +76,7 @@ fn the_sample_has_every_event_evidence_and_action() {
         .iter()
         .filter_map(|e| e["evidence"]["kind"].as_str())
         .collect();
-    assert_eq!(evidence.len(), 13, "{evidence:?}");
+    assert_eq!(evidence.len(), 15, "{evidence:?}");
     let Event::RunCreated(record) = &snapshot.entries[0].event else {
         panic!("the sample starts with `run-created`");
     };
@@ -86,7 +87,7 @@ fn the_sample_has_every_event_evidence_and_action() {
         .chain(&steps.rollback)
         .map(|s| s.action.kind())
         .collect();
-    assert_eq!(actions.len(), 13, "{actions:?}");
+    assert_eq!(actions.len(), 15, "{actions:?}");
 }
 
 #[test]

@@ -11,8 +11,9 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::config::{Approvals, Deploy, ReleaseAction, Smoke, Verify};
+use crate::config::{Approvals, Deploy, JobPipeline, ReleaseAction, Smoke, Verify};
 use crate::git::Oid;
+use crate::record::forge::PipelineRequest;
 
 /// A step's name: unique within a run, and the key of its journal entries
 /// (`deploy`, `push-release`). Names are lowercase words joined by `-`.
@@ -166,17 +167,36 @@ impl Step {
         Step::known(StepName::APPROVALS, Action::Approvals(approvals.clone()))
     }
 
-    /// Returns the step triggering `[release]`'s job.
+    /// Returns the step triggering `[release]`'s job: its command, or the
+    /// pipeline the forge creates and the manual job played in it.
     pub fn release_action(release: &ReleaseAction) -> Step {
-        Step::known(
-            StepName::RELEASE_ACTION,
-            Action::Command(CommandStep::release_job(release)),
-        )
+        let action = match &release.pipeline {
+            Some(request) => Action::ForgePipeline(ForgePipelineStep {
+                request: request.clone(),
+                job: release.job.clone(),
+                forbidden_actions: release.forbidden_actions.clone(),
+                wait: JobWait::of(release.timeout, release.poll_interval, release.start_timeout),
+            }),
+            None => Action::Command(CommandStep::release_job(release)),
+        };
+        Step::known(StepName::RELEASE_ACTION, action)
     }
 
-    /// Returns the step running `[deploy]`'s command.
-    pub fn deploy(deploy: &Deploy) -> Step {
-        Step::known(StepName::DEPLOY, Action::Command(CommandStep::deploy(deploy)))
+    /// Returns the step running `[deploy]`'s command, or playing its job in
+    /// the pipeline of the release step; `forbidden` are the actions the
+    /// job must never be.
+    pub fn deploy(deploy: &Deploy, forbidden: &[String]) -> Step {
+        let action = match &deploy.job {
+            Some(job) => Action::ForgeJob(ForgeJobStep {
+                job: job.clone(),
+                pipeline_of: StepName::RELEASE_ACTION,
+                downstream: deploy.pipeline == Some(JobPipeline::Downstream),
+                forbidden_actions: forbidden.to_vec(),
+                wait: JobWait::of(deploy.timeout, deploy.poll_interval, deploy.start_timeout),
+            }),
+            None => Action::Command(CommandStep::deploy(deploy)),
+        };
+        Step::known(StepName::DEPLOY, action)
     }
 
     /// Returns the step polling `[verify]`'s endpoints.
@@ -223,8 +243,18 @@ impl Step {
     pub fn touches_production(&self) -> bool {
         matches!(
             self.action,
-            Action::Command(_) | Action::VerifyHttp(_) | Action::Smoke { .. }
+            Action::Command(_)
+                | Action::VerifyHttp(_)
+                | Action::Smoke { .. }
+                | Action::ForgePipeline(_)
+                | Action::ForgeJob(_)
         )
+    }
+
+    /// Returns true when the step is the release job (a command or a forge
+    /// pipeline): its failure leaves production as it was.
+    pub fn is_release_job(&self) -> bool {
+        self.release_job().is_some() || matches!(self.action, Action::ForgePipeline(_))
     }
 
     /// Returns the release job the step triggers, if it is one.
@@ -239,7 +269,11 @@ impl Step {
     /// that may have run is run again only on the operator's decision
     /// (`continue --rerun STEP`). Verifications only read production.
     pub fn is_unrepeatable(&self) -> bool {
-        matches!(&self.action, Action::Command(c) if c.changes_production)
+        match &self.action {
+            Action::Command(c) => c.changes_production,
+            Action::ForgePipeline(_) | Action::ForgeJob(_) => true,
+            _ => false,
+        }
     }
 }
 
@@ -272,6 +306,12 @@ pub enum Action {
     Approvals(Approvals),
     /// Runs a team command (the release job, the deploy).
     Command(CommandStep),
+    /// Creates the release pipeline on the forge (once: its id is journaled
+    /// before it is followed) and plays its manual release job.
+    ForgePipeline(ForgePipelineStep),
+    /// Plays a manual job of the release step's pipeline (or of its
+    /// downstream pipeline) and follows it to its end.
+    ForgeJob(ForgeJobStep),
     /// Polls production until it reports the release and is healthy.
     VerifyHttp(Verify),
     /// Runs the smoke checks.
@@ -301,6 +341,8 @@ impl Action {
             Action::VerifyRelease { .. } => "verify-release",
             Action::Approvals(_) => "approvals",
             Action::Command(_) => "command",
+            Action::ForgePipeline(_) => "forge-pipeline",
+            Action::ForgeJob(_) => "forge-job",
             Action::VerifyHttp(_) => "verify-http",
             Action::Smoke { .. } => "smoke",
             Action::CreateTag { .. } => "create-tag",
@@ -339,6 +381,78 @@ pub struct CommandStep {
     /// Variables the command gets beside the run's `HOTFIX_*` facts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<(String, String)>,
+}
+
+/// The release pipeline a forge creates, and the manual job played in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgePipelineStep {
+    pub request: PipelineRequest,
+    /// The manual job to play (`release <service>`); `None`: the pipeline
+    /// is the release job (seed 001's guided inputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    pub forbidden_actions: Vec<String>,
+    pub wait: JobWait,
+}
+
+/// A manual job of another step's pipeline, played and followed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgeJobStep {
+    pub job: String,
+    /// The step whose journaled pipeline holds the job.
+    pub pipeline_of: StepName,
+    /// True when the job is in the pipeline a bridge of that one triggered.
+    pub downstream: bool,
+    pub forbidden_actions: Vec<String>,
+    pub wait: JobWait,
+}
+
+/// How long a forge job is waited for, and how often it is polled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobWait {
+    /// The whole job, from the moment it starts.
+    #[serde(
+        deserialize_with = "crate::config::duration::deserialize",
+        serialize_with = "crate::config::duration::serialize"
+    )]
+    pub timeout: std::time::Duration,
+    #[serde(
+        deserialize_with = "crate::config::duration::deserialize",
+        serialize_with = "crate::config::duration::serialize"
+    )]
+    pub poll_interval: std::time::Duration,
+    /// How long the job may wait to start.
+    #[serde(
+        deserialize_with = "crate::config::duration::deserialize",
+        serialize_with = "crate::config::duration::serialize"
+    )]
+    pub start_timeout: std::time::Duration,
+}
+
+impl JobWait {
+    fn of(
+        timeout: std::time::Duration,
+        poll_interval: std::time::Duration,
+        start_timeout: std::time::Duration,
+    ) -> JobWait {
+        JobWait {
+            timeout,
+            poll_interval,
+            start_timeout,
+        }
+    }
+}
+
+impl ForgePipelineStep {
+    /// Returns the input value or job that is a forbidden action, with the
+    /// entry it matches.
+    pub fn forbidden(&self) -> Option<(String, &str)> {
+        let mut candidates: Vec<String> = self.job.iter().cloned().collect();
+        candidates.extend(self.request.inputs.values().map(ToString::to_string));
+        candidates
+            .into_iter()
+            .find_map(|c| crate::config::forbidden_action(&c, &self.forbidden_actions).map(|f| (c, f)))
+    }
 }
 
 /// The release job a command triggers (seed 001's guided invocation).
@@ -455,6 +569,10 @@ mod tests {
             Action::Command(CommandStep::deploy(&Deploy {
                 command: "./deploy.sh".into(),
                 timeout: std::time::Duration::from_secs(600),
+                job: None,
+                pipeline: None,
+                poll_interval: std::time::Duration::from_secs(5),
+                start_timeout: std::time::Duration::from_secs(600),
             })),
         );
         let json = serde_json::to_value(&step).expect("steps serialize");

@@ -58,7 +58,7 @@ fn step(name: &StepName, config: &Config, release: &RefMove) -> Step {
         "deploy" => config
             .deploy
             .as_ref()
-            .map_or_else(|| unconfigured("[deploy] command"), Step::deploy),
+            .map_or_else(|| unconfigured("[deploy] command"), |d| Step::deploy(d, &[])),
         "verify-production" if config.verify.http.is_empty() => unconfigured("[[verify.http]]"),
         "verify-production" => Step::verify_production(&config.verify),
         "smoke" => Step::smoke(&config.smoke),

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use crate::git::refname::{branch_name_problem, tag_name_problem};
 use crate::record::entry::{Event, RunRecord};
+use crate::record::forge::forge_text_problem;
 use crate::record::step::{Action, Step, StepName, Steps};
 
 impl RunRecord {
@@ -113,6 +114,21 @@ impl Step {
                     Err(bad("action.env", name, "not a HOTFIX_* variable"))
                 }
             }),
+            Action::ForgePipeline(p) => {
+                p.request.check("action.request").map_err(|why| format!("has {why}"))?;
+                if let Some(job) = &p.job {
+                    forge_text_problem("action.job", job).map_err(|why| format!("has {why}"))?;
+                }
+                match p.forbidden() {
+                    Some((what, f)) => Err(bad(
+                        "a forge input or job",
+                        &what,
+                        &format!("the forbidden action `{f}`"),
+                    )),
+                    None => Ok(()),
+                }
+            }
+            Action::ForgeJob(j) => forge_text_problem("action.job", &j.job).map_err(|why| format!("has {why}")),
             Action::RecordProduction
             | Action::Build
             | Action::Approvals(_)

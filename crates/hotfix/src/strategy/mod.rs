@@ -134,7 +134,12 @@ pub fn gate_steps(config: &Config) -> Vec<Step> {
 /// order: the release job, the deploy, the verification, the smoke checks.
 pub fn production_steps(config: &Config) -> Vec<Step> {
     let release = config.release.as_ref().map(Step::release_action);
-    let deploy = config.deploy.as_ref().map(Step::deploy);
+    let forbidden = config
+        .release
+        .as_ref()
+        .map(|r| r.forbidden_actions.clone())
+        .unwrap_or_default();
+    let deploy = config.deploy.as_ref().map(|d| Step::deploy(d, &forbidden));
     let verify = (!config.verify.http.is_empty()).then(|| Step::verify_production(&config.verify));
     let smoke = (!config.smoke.is_empty()).then(|| Step::smoke(&config.smoke));
     [release, deploy, verify, smoke].into_iter().flatten().collect()

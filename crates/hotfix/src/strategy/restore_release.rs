@@ -124,19 +124,18 @@ impl Strategy for RestoreRelease {
         )?);
         checks.extend(scope_checks(&scope, picks.len(), &input.config.checks));
         if let Some(release) = &input.config.release {
-            checks.push(match release.forbidden() {
-                Some(f) => Check::new(
+            checks.push(match release.offending() {
+                Some((what, f)) => Check::new(
                     "release-action-allowed",
                     CheckStatus::Block,
                     format!(
-                        "[release] action `{}` is forbidden (forbidden_actions has `{f}`): it would drag unreleased work into release",
-                        release.action
+                        "[release] action `{what}` is forbidden (forbidden_actions has `{f}`): it would drag unreleased work into release"
                     ),
                 ),
                 None => Check::new(
                     "release-action-allowed",
                     CheckStatus::Pass,
-                    format!("the release job is `{}`, not a forbidden action", release.action),
+                    format!("the release job is `{}`, not a forbidden action", release.label()),
                 ),
             });
         }
@@ -185,7 +184,7 @@ impl Strategy for RestoreRelease {
         if config.production.tag.is_some() {
             git.fetch_tags(&config.remote)?;
         }
-        match production::resolve(git, &config.production, None) {
+        match production::resolve(git, &config.production, config.forge.as_ref(), None) {
             Ok(found) => Ok(found.readings),
             Err(ProductionError::NoSource) => Ok(Vec::new()),
             Err(e) => Err(e),

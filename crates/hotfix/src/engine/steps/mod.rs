@@ -8,6 +8,8 @@ mod build;
 pub(crate) use build::rederive;
 mod command;
 mod create_tag;
+mod forge_job;
+mod forge_pipeline;
 mod lock;
 mod push;
 mod record_production;
@@ -61,6 +63,8 @@ pub(crate) fn perform(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> R
         }
         Action::Approvals(_) => approvals::approvals(cx, journal, step),
         Action::Command(command) => command::command(cx, journal, step, command),
+        Action::ForgePipeline(action) => forge_pipeline::forge_pipeline(cx, journal, step, action),
+        Action::ForgeJob(action) => forge_job::forge_job(cx, journal, step, action),
         Action::VerifyHttp(verify) => verify_http::verify_production(cx, journal, step, verify),
         Action::Smoke { checks } => smoke::smoke(cx, journal, step, checks),
         Action::CreateTag { tag, message } => create_tag::create_tag(cx, journal, step, tag, message),

@@ -78,6 +78,17 @@ impl Strategy for FromTag {
                     .into(),
             );
         }
+        // Its rollback redeploys the production tag with the deploy command;
+        // a forge pipeline for from-tag is not built yet.
+        if config.deploy.as_ref().is_some_and(|d| d.job.is_some())
+            || config.release.as_ref().is_some_and(|r| r.pipeline.is_some())
+        {
+            return Err(
+                "strategy `from-tag` runs `[release]` and `[deploy]` as commands; forge pipelines and jobs are \
+                 for `restore-release` for now"
+                    .into(),
+            );
+        }
         Ok(())
     }
 

@@ -1,0 +1,412 @@
+//! A fake GitLab (REST API v4 under `/api/v4`), stateful, for the seed
+//! 000/001 runbook: a production environment with its last deployment, and
+//! pipelines created on request whose manual jobs move
+//! `manual -> pending -> running -> success` (or `failed`) as they are
+//! polled, with a bridge to a downstream pipeline holding the manual
+//! production deploy.
+//!
+//! Each route names the page of gitlabhq/gitlabhq `doc/api/` it stands for,
+//! and rejects what GitLab rejects: no `PRIVATE-TOKEN` (401), a pipeline
+//! without `ref` (400), the wrong method (405), playing a job that is not
+//! manual (400 "Unplayable Job").
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+
+use crate::http::{Request, Response, Server};
+
+/// What the fake holds before any request.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The token every request must carry as `PRIVATE-TOKEN`.
+    pub token: String,
+    /// The environment (`production`) and the SHA of its last deployment.
+    pub environment: String,
+    pub deployed_sha: String,
+    /// The status of that deployment (`success`; anything else is not production).
+    pub deployment_status: String,
+    /// The manual jobs each created pipeline has (`release billing`).
+    pub jobs: Vec<String>,
+    /// The manual jobs of the downstream pipeline a bridge triggers once the
+    /// pipeline's jobs all succeeded (`deploy-production`); empty: no bridge.
+    pub downstream_jobs: Vec<String>,
+    /// The job that fails when it runs, with the log it writes.
+    pub failing_job: Option<String>,
+    /// A job that, once played, stays `pending` (no runner picks it up).
+    pub stuck_job: Option<String>,
+}
+
+impl Default for Setup {
+    fn default() -> Setup {
+        Setup {
+            token: String::new(),
+            environment: "production".into(),
+            deployed_sha: String::new(),
+            deployment_status: "success".into(),
+            jobs: Vec::new(),
+            downstream_jobs: Vec::new(),
+            failing_job: None,
+            stuck_job: None,
+        }
+    }
+}
+
+/// The web host of every `web_url` the fake gives.
+pub const WEB: &str = "https://gitlab.fake";
+
+/// A job as the fake keeps it.
+#[derive(Clone, Debug)]
+pub struct FakeJob {
+    pub id: u64,
+    pub name: String,
+    pub status: String,
+    pub pipeline: u64,
+    pub project: String,
+}
+
+#[derive(Clone, Debug)]
+struct FakePipeline {
+    id: u64,
+    project: String,
+    downstream: Option<u64>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    setup: Setup,
+    next_id: u64,
+    pipelines: Vec<FakePipeline>,
+    jobs: Vec<FakeJob>,
+    /// The downstream project's numeric id.
+    downstream_project: u64,
+}
+
+impl State {
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn add_pipeline(&mut self, project: &str, jobs: &[String]) -> u64 {
+        let id = self.id();
+        self.pipelines.push(FakePipeline {
+            id,
+            project: project.to_string(),
+            downstream: None,
+        });
+        for name in jobs {
+            let job = FakeJob {
+                id: self.id(),
+                name: name.clone(),
+                status: "manual".into(),
+                pipeline: id,
+                project: project.to_string(),
+            };
+            self.jobs.push(job);
+        }
+        id
+    }
+
+    /// Triggers the downstream pipeline once a job of `pipeline` succeeded
+    /// and none it ran is still going (manual jobs left alone do not hold it).
+    fn maybe_trigger(&mut self, pipeline: u64) {
+        let ran: Vec<&FakeJob> = self
+            .jobs
+            .iter()
+            .filter(|j| j.pipeline == pipeline && j.status != "manual")
+            .collect();
+        let ready = ran.iter().any(|j| j.status == "success") && ran.iter().all(|j| j.status == "success");
+        let Some(index) = self.pipelines.iter().position(|p| p.id == pipeline) else {
+            return;
+        };
+        if !ready || self.pipelines[index].downstream.is_some() || self.setup.downstream_jobs.is_empty() {
+            return;
+        }
+        let jobs = self.setup.downstream_jobs.clone();
+        let down = self.add_pipeline(&self.downstream_project.to_string(), &jobs);
+        self.pipelines[index].downstream = Some(down);
+    }
+
+    /// Moves a played job one status on, as a runner would between polls.
+    fn advance(&mut self, id: u64) {
+        let setup = self.setup.clone();
+        let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) else {
+            return;
+        };
+        let next = match job.status.as_str() {
+            "pending" if setup.stuck_job.as_deref() == Some(job.name.as_str()) => "pending",
+            "pending" => "running",
+            "running" if setup.failing_job.as_deref() == Some(job.name.as_str()) => "failed",
+            "running" => "success",
+            other => other,
+        }
+        .to_string();
+        job.status = next;
+        let pipeline = job.pipeline;
+        self.maybe_trigger(pipeline);
+    }
+
+    fn pipeline_json(&self, p: &FakePipeline) -> Value {
+        json!({
+            "id": p.id,
+            "iid": p.id,
+            "project_id": p.project.parse::<u64>().unwrap_or(1),
+            "status": "manual",
+            "ref": "main",
+            "web_url": format!("{WEB}/{}/-/pipelines/{}", decode(&p.project), p.id),
+        })
+    }
+
+    fn job_json(&self, j: &FakeJob) -> Value {
+        json!({
+            "id": j.id,
+            "name": j.name,
+            "status": j.status,
+            "stage": "deploy",
+            "web_url": format!("{WEB}/{}/-/jobs/{}", decode(&j.project), j.id),
+            "pipeline": { "id": j.pipeline, "project_id": j.project.parse::<u64>().unwrap_or(1) },
+        })
+    }
+}
+
+fn decode(project: &str) -> String {
+    project.replace("%2F", "/").replace("%2f", "/")
+}
+
+/// The fake GitLab: a server and the state its routes share.
+pub struct FakeGitLab {
+    pub server: Server,
+    state: Arc<Mutex<State>>,
+}
+
+type Shared = Arc<Mutex<State>>;
+
+fn lock(state: &Shared) -> std::sync::MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Wraps a handler with GitLab's authentication: `PRIVATE-TOKEN` must be the token.
+fn authed(
+    state: &Shared,
+    handler: impl Fn(&mut State, &Request) -> Response + Send + 'static,
+) -> impl FnMut(&Request) -> Response + Send + 'static {
+    let state = state.clone();
+    move |req: &Request| {
+        let mut s = lock(&state);
+        if req.header("PRIVATE-TOKEN") != Some(s.setup.token.as_str()) {
+            // doc/api/rest/troubleshooting.md: 401 Unauthorized without a valid token.
+            return Response::json(401, r#"{"message":"401 Unauthorized"}"#);
+        }
+        handler(&mut s, req)
+    }
+}
+
+fn not_found(what: &str) -> Response {
+    Response::json(404, json!({ "message": format!("404 {what} Not Found") }).to_string())
+}
+
+fn id_param(req: &Request, name: &str) -> u64 {
+    req.param(name).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+fn method_not_allowed() -> Response {
+    // doc/api/rest/troubleshooting.md, status codes: 405 when the resource does not support the method.
+    Response::json(405, r#"{"message":"405 Method Not Allowed"}"#)
+}
+
+impl FakeGitLab {
+    /// Starts the fake with `setup`.
+    pub fn start(setup: Setup) -> std::io::Result<FakeGitLab> {
+        let state: Shared = Arc::new(Mutex::new(State {
+            setup,
+            next_id: 100,
+            downstream_project: 2,
+            ..State::default()
+        }));
+        let server = Server::builder()
+            .route(
+                "GET",
+                "/api/v4/projects/:id/environments",
+                "GET /projects/:id/environments (doc/api/environments.md, List environments; `name` filters)",
+                authed(&state, |s, req| {
+                    let name = req
+                        .query
+                        .as_deref()
+                        .unwrap_or_default()
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix("name="))
+                        .unwrap_or_default()
+                        .to_string();
+                    let list: Vec<Value> = (name == s.setup.environment)
+                        .then(|| json!({ "id": 7, "name": s.setup.environment, "state": "available" }))
+                        .into_iter()
+                        .collect();
+                    Response::json(200, Value::Array(list).to_string())
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/environments/:environment_id",
+                "GET /projects/:id/environments/:environment_id (doc/api/environments.md, Get a specific environment)",
+                authed(&state, |s, req| {
+                    if id_param(req, "environment_id") != 7 {
+                        return not_found("Environment");
+                    }
+                    let body = json!({
+                        "id": 7,
+                        "name": s.setup.environment,
+                        "state": "available",
+                        "last_deployment": {
+                            "id": 41,
+                            "iid": 12,
+                            "ref": "release",
+                            "sha": s.setup.deployed_sha,
+                            "status": s.setup.deployment_status,
+                        },
+                    });
+                    Response::json(200, body.to_string())
+                }),
+            )
+            .route(
+                "POST",
+                "/api/v4/projects/:id/pipeline",
+                "POST /projects/:id/pipeline (doc/api/pipelines.md, Create a new pipeline: `ref` required, `inputs` or `variables`)",
+                authed(&state, |s, req| {
+                    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+                    if !body["ref"].is_string() {
+                        return Response::json(400, r#"{"error":"ref is missing"}"#);
+                    }
+                    let project = req.param("id").unwrap_or_default().to_string();
+                    let jobs = s.setup.jobs.clone();
+                    let id = s.add_pipeline(&project, &jobs);
+                    let p = s.pipelines.iter().find(|p| p.id == id).cloned().expect("just added");
+                    Response::json(201, s.pipeline_json(&p).to_string())
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/pipeline",
+                "POST only: doc/api/pipelines.md, Create a new pipeline",
+                authed(&state, |_, _| method_not_allowed()),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/pipelines/:pipeline_id/jobs",
+                "GET /projects/:id/pipelines/:pipeline_id/jobs (doc/api/jobs.md, List pipeline jobs)",
+                authed(&state, |s, req| {
+                    let pipeline = id_param(req, "pipeline_id");
+                    if !s.pipelines.iter().any(|p| p.id == pipeline) {
+                        return not_found("Pipeline");
+                    }
+                    let jobs: Vec<Value> = s
+                        .jobs
+                        .iter()
+                        .filter(|j| j.pipeline == pipeline)
+                        .map(|j| s.job_json(j))
+                        .collect();
+                    Response::json(200, Value::Array(jobs).to_string())
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/pipelines/:pipeline_id/bridges",
+                "GET /projects/:id/pipelines/:pipeline_id/bridges (doc/api/jobs.md, List pipeline trigger jobs)",
+                authed(&state, |s, req| {
+                    let pipeline = id_param(req, "pipeline_id");
+                    let Some(p) = s.pipelines.iter().find(|p| p.id == pipeline) else {
+                        return not_found("Pipeline");
+                    };
+                    if s.setup.downstream_jobs.is_empty() {
+                        return Response::json(200, "[]");
+                    }
+                    let downstream = p
+                        .downstream
+                        .and_then(|d| s.pipelines.iter().find(|q| q.id == d))
+                        .map(|d| s.pipeline_json(d));
+                    let bridge = json!({
+                        "id": pipeline * 1000,
+                        "name": "trigger-production",
+                        "status": if downstream.is_some() { "success" } else { "created" },
+                        "downstream_pipeline": downstream,
+                    });
+                    Response::json(200, json!([bridge]).to_string())
+                }),
+            )
+            .route(
+                "POST",
+                "/api/v4/projects/:id/jobs/:job_id/play",
+                "POST /projects/:id/jobs/:job_id/play (doc/api/jobs.md, Run a job: manual jobs only, else 400)",
+                authed(&state, |s, req| {
+                    let id = id_param(req, "job_id");
+                    let Some(job) = s.jobs.iter_mut().find(|j| j.id == id) else {
+                        return not_found("Job");
+                    };
+                    if job.status != "manual" {
+                        return Response::json(400, r#"{"message":"400 Bad request - Unplayable Job"}"#);
+                    }
+                    job.status = "pending".into();
+                    let job = job.clone();
+                    Response::json(200, s.job_json(&job).to_string())
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/jobs/:job_id/play",
+                "POST only: doc/api/jobs.md, Run a job",
+                authed(&state, |_, _| method_not_allowed()),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/jobs/:job_id",
+                "GET /projects/:id/jobs/:job_id (doc/api/jobs.md, Get a single job)",
+                authed(&state, |s, req| {
+                    let id = id_param(req, "job_id");
+                    s.advance(id);
+                    match s.jobs.iter().find(|j| j.id == id) {
+                        Some(job) => Response::json(200, s.job_json(job).to_string()),
+                        None => not_found("Job"),
+                    }
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/jobs/:job_id/trace",
+                "GET /projects/:id/jobs/:job_id/trace (doc/api/jobs.md, Get a log file)",
+                authed(&state, |s, req| {
+                    let id = id_param(req, "job_id");
+                    match s.jobs.iter().find(|j| j.id == id) {
+                        Some(job) => Response::text(
+                            200,
+                            format!(
+                                "\u{1b}[0KRunning with gitlab-runner\nchecking out release\ndeploying {}\nerror: health check failed\r\n",
+                                job.name
+                            ),
+                        ),
+                        None => not_found("Job"),
+                    }
+                }),
+            )
+            .start()?;
+        Ok(FakeGitLab { server, state })
+    }
+
+    /// Returns the URL to put in `[forge] url`.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// Returns the jobs as they stand.
+    pub fn jobs(&self) -> Vec<FakeJob> {
+        lock(&self.state).jobs.clone()
+    }
+
+    /// Returns the requests with `method` whose path ends with `suffix`.
+    pub fn requests_to(&self, method: &str, suffix: &str) -> Vec<Request> {
+        self.server
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == method && r.path.ends_with(suffix))
+            .collect()
+    }
+}

@@ -1,0 +1,144 @@
+//! What a forge answered about the pipelines and jobs a run drives, as the
+//! journal keeps it: enough for any clone to follow the same pipeline and
+//! for the report to point at it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A pipeline on the forge: the project it runs in, its id and its page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineRef {
+    /// The project as the API takes it (`fleet/billing` or a numeric id).
+    pub project: String,
+    pub id: u64,
+    pub web_url: String,
+}
+
+/// A job (GitLab) of a pipeline, with the status the forge last gave it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRef {
+    pub project: String,
+    pub pipeline: u64,
+    pub id: u64,
+    pub name: String,
+    /// The forge's status word (`manual`, `pending`, `running`, `success`, `failed`, ...).
+    pub status: String,
+    pub web_url: String,
+}
+
+impl JobRef {
+    /// True once the job ended, whichever way.
+    pub fn finished(&self) -> bool {
+        matches!(self.status.as_str(), "success" | "failed" | "canceled" | "skipped")
+    }
+
+    /// True once the job has started (or ended): it is not waiting for a
+    /// person, a runner or an earlier stage.
+    pub fn started(&self) -> bool {
+        self.finished() || matches!(self.status.as_str(), "running" | "canceling")
+    }
+}
+
+/// The deployment production runs, as the forge's environment records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentRef {
+    pub environment: String,
+    pub id: u64,
+    pub sha: String,
+    pub web_url: String,
+}
+
+/// How a pipeline is asked for: where, on which ref, with which inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineRequest {
+    /// The project the pipeline runs in; `None`: `[forge] project`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    /// Name and value of each input.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<String, InputValue>,
+    /// Sends the inputs as CI/CD `variables` (GitLab before pipeline inputs, 17.x).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub variables: bool,
+}
+
+/// A pipeline input's value: GitLab's `spec:inputs` are strings, booleans or numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum InputValue {
+    Bool(bool),
+    Number(i64),
+    Text(String),
+}
+
+impl std::fmt::Display for InputValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputValue::Bool(b) => write!(f, "{b}"),
+            InputValue::Number(n) => write!(f, "{n}"),
+            InputValue::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+impl InputValue {
+    /// Returns the value as JSON, as the pipeline API takes an input.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            InputValue::Bool(b) => serde_json::Value::Bool(*b),
+            InputValue::Number(n) => serde_json::Value::from(*n),
+            InputValue::Text(s) => serde_json::Value::String(s.clone()),
+        }
+    }
+}
+
+/// Returns why `text` (a project, ref, input or job name read from
+/// hotfix.toml or a journal) cannot be sent to a forge: empty, too long,
+/// or holding control characters.
+pub fn forge_text_problem(what: &str, text: &str) -> Result<(), String> {
+    if text.trim().is_empty() || text.len() > 255 || text.chars().any(char::is_control) {
+        return Err(format!(
+            "{what} `{}` is empty, longer than 255 bytes or holds control characters",
+            text.escape_debug()
+        ));
+    }
+    Ok(())
+}
+
+impl PipelineRequest {
+    /// Returns why the request cannot be sent, naming the key under `key`.
+    pub fn check(&self, key: &str) -> Result<(), String> {
+        if let Some(project) = &self.project {
+            forge_text_problem(&format!("`{key}.project`"), project)?;
+        }
+        forge_text_problem(&format!("`{key}.ref`"), &self.git_ref)?;
+        if self.git_ref.starts_with('-') {
+            return Err(format!("`{key}.ref` `{}` starts with `-`", self.git_ref.escape_debug()));
+        }
+        for (name, value) in &self.inputs {
+            let name_ok = !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+            if !name_ok {
+                return Err(format!(
+                    "`{key}.inputs` has `{}`, which is not an input name (letters, digits, `_`, `-`)",
+                    name.escape_debug()
+                ));
+            }
+            if let InputValue::Text(text) = value {
+                if text.len() > 4096 || text.chars().any(char::is_control) {
+                    return Err(format!(
+                        "`{key}.inputs.{name}` is longer than 4096 bytes or holds control characters"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
