@@ -9,6 +9,7 @@ mod test_concurrency;
 mod test_conflicts;
 mod test_demo;
 mod test_dependency;
+mod test_doctor;
 mod test_forge_client;
 mod test_forge_gitlab;
 mod test_forged_journal;

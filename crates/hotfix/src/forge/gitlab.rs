@@ -281,6 +281,28 @@ impl Forge for GitLab {
         )))?;
         Ok(log_tail(&reply.body, lines))
     }
+
+    // Incidents and doctor: crate::forge::gitlab_incident.
+    fn token_scopes(&self) -> Result<Option<Vec<String>>, ForgeError> {
+        self.gitlab_token_scopes()
+    }
+    fn other_project(&self, project: &str) -> Result<ForgeProject, ForgeError> {
+        self.gitlab_other_project(project)
+    }
+    fn open_incident(&self, title: &str, description: &str) -> Result<super::IncidentRef, ForgeError> {
+        self.gitlab_open_incident(title, description)
+    }
+    fn incident(&self, reference: &str) -> Result<super::IncidentRef, ForgeError> {
+        self.gitlab_incident(reference)
+    }
+    fn note_incident(
+        &self,
+        incident: &super::IncidentRef,
+        body: &str,
+        timeline: bool,
+    ) -> Result<Option<u64>, ForgeError> {
+        self.gitlab_note_incident(incident, body, timeline)
+    }
 }
 
 impl GitLab {
