@@ -126,11 +126,11 @@ struct User {
 
 /// The fields of doc/api/projects.md "Get a single project" that git-hotfix reads.
 #[derive(Deserialize)]
-struct Project {
-    id: u64,
-    path_with_namespace: String,
-    default_branch: Option<String>,
-    web_url: String,
+pub(super) struct Project {
+    pub(super) id: u64,
+    pub(super) path_with_namespace: String,
+    pub(super) default_branch: Option<String>,
+    pub(super) web_url: String,
 }
 
 impl Forge for GitLab {

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::gitlab::GitLab;
+use super::gitlab::{GitLab, Project};
 use super::{encode_segment, Call, ForgeError, ForgeProject, IncidentRef};
 
 /// The fields of doc/api/personal_access_tokens.md "Get a single personal
@@ -13,15 +13,6 @@ use super::{encode_segment, Call, ForgeError, ForgeProject, IncidentRef};
 #[derive(Deserialize)]
 struct TokenInfo {
     scopes: Vec<String>,
-}
-
-/// The fields of doc/api/projects.md "Get a single project".
-#[derive(Deserialize)]
-struct Project {
-    id: u64,
-    path_with_namespace: String,
-    default_branch: Option<String>,
-    web_url: String,
 }
 
 /// The fields of doc/api/issues.md "Single project issue" / "New issue".
