@@ -14,7 +14,8 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  done, or stopped at a gate after making progress
   1  error: git, network, config or journal trouble, or a failed deploy,
-     verification or smoke check (the run stops and says how to roll back)
+     verification or smoke check (the run stops and says how to roll back);
+     `doctor` found a check failing
   2  usage: the command line is wrong
   3  blocked: a safety check, a missing approval or evidence item, a held
      lock (guard), a release job or deploy that may have run (--rerun);
@@ -72,6 +73,8 @@ pub enum Command {
     Init(commands::init::Args),
     /// Run a full hotfix in a sandbox it creates
     Demo(commands::demo::Args),
+    /// Check before an incident that the config, the remote and the forge are ready
+    Doctor(commands::doctor::Args),
 }
 
 /// Shared by every command: where the repository is and which config to read.
@@ -115,6 +118,7 @@ pub fn run() -> ExitCode {
         Command::Abort(a) => commands::abort::run(&globals, a),
         Command::Status(a) => commands::status::run(&globals, a),
         Command::Verify(a) => commands::verify::run(&globals, a),
+        Command::Doctor(a) => commands::doctor::run(&globals, a),
         Command::Log(a) => commands::log::run(&globals, a),
         Command::Init(a) => commands::init::run(&globals, a),
         Command::Demo(a) => commands::demo::run(a),

@@ -7,62 +7,8 @@
 //! that never starts (a bounded wait), a forbidden input refused before any
 //! request, and a resume after a crash that creates no second pipeline.
 
-use hotfix_testkit::forge_gitlab::{FakeGitLab, Setup};
-
+use crate::common::gitlab::{configure, env, fake, TOKEN};
 use crate::common::{Run, Scenario};
-
-const TOKEN: &str = "glpat-S3CRET-forge-gitlab";
-
-fn env() -> [(&'static str, &'static str); 1] {
-    [("GITLAB_TOKEN", TOKEN)]
-}
-
-/// Seed 000/001's GitLab: production deployed P; the orchestration
-/// pipeline has `release billing`, whose bridge triggers the downstream
-/// pipeline holding `deploy-production`.
-fn fake(s: &Scenario, tweak: impl FnOnce(&mut Setup)) -> FakeGitLab {
-    let mut setup = Setup {
-        token: TOKEN.into(),
-        deployed_sha: s.p.clone(),
-        jobs: vec!["release billing".into(), "cut-off".into()],
-        downstream_jobs: vec!["deploy-production".into()],
-        ..Setup::default()
-    };
-    tweak(&mut setup);
-    FakeGitLab::start(setup).expect("the fake GitLab starts")
-}
-
-fn configure(s: &Scenario, gitlab: &FakeGitLab, action: &str) {
-    s.tag("prod-1", &s.p);
-    s.git(&s.work, &["push", "-q", "origin", "prod-1"]);
-    s.configure(&format!(
-        r#"
-[production]
-tag = "prod-*"
-forge_environment = "production"
-
-[forge]
-kind = "gitlab"
-url = "{url}"
-project = "fleet/billing"
-
-[release]
-pipeline = {{ project = "fleet/develop", ref = "main", inputs = {{ action = "{action}", project = "fleet/billing", confirm = true }} }}
-job = "release billing"
-poll_interval = "5ms"
-start_timeout = "300ms"
-timeout = "2s"
-
-[deploy]
-job = "deploy-production"
-pipeline = "downstream"
-poll_interval = "5ms"
-start_timeout = "300ms"
-timeout = "2s"
-"#,
-        url = gitlab.url()
-    ));
-}
 
 fn start(s: &Scenario, extra: &[(&str, &str)]) -> Run {
     let mut vars: Vec<(&str, &str)> = env().to_vec();

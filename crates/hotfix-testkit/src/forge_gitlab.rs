@@ -35,6 +35,12 @@ pub struct Setup {
     pub failing_job: Option<String>,
     /// A job that, once played, stays `pending` (no runner picks it up).
     pub stuck_job: Option<String>,
+    /// The scopes `/personal_access_tokens/self` reports (`api`).
+    pub scopes: Vec<String>,
+    /// Incidents the project already has, by `iid`.
+    pub incidents: Vec<u64>,
+    /// Notes on issues answer 500 while this is set.
+    pub notes_fail: bool,
 }
 
 impl Default for Setup {
@@ -48,6 +54,9 @@ impl Default for Setup {
             downstream_jobs: Vec::new(),
             failing_job: None,
             stuck_job: None,
+            scopes: vec!["api".into()],
+            incidents: Vec::new(),
+            notes_fail: false,
         }
     }
 }
@@ -72,8 +81,27 @@ struct FakePipeline {
     downstream: Option<u64>,
 }
 
+/// An issue as the fake keeps it.
+#[derive(Clone, Debug)]
+pub struct FakeIssue {
+    pub iid: u64,
+    pub title: String,
+    pub description: String,
+    pub issue_type: String,
+}
+
+/// A note on an issue as the fake keeps it.
+#[derive(Clone, Debug)]
+pub struct FakeNote {
+    pub issue: u64,
+    pub id: u64,
+    pub body: String,
+}
+
 #[derive(Debug, Default)]
 struct State {
+    issues: Vec<FakeIssue>,
+    notes: Vec<FakeNote>,
     setup: Setup,
     next_id: u64,
     pipelines: Vec<FakePipeline>,
@@ -170,6 +198,19 @@ impl State {
     }
 }
 
+fn issue_json(req: &Request, issue: &FakeIssue) -> Value {
+    let project = decode(req.param("id").unwrap_or_default());
+    json!({
+        "id": 1000 + issue.iid,
+        "iid": issue.iid,
+        "title": issue.title,
+        "description": issue.description,
+        "issue_type": issue.issue_type,
+        "state": "opened",
+        "web_url": format!("{WEB}/{project}/-/issues/{}", issue.iid),
+    })
+}
+
 fn decode(project: &str) -> String {
     project.replace("%2F", "/").replace("%2f", "/")
 }
@@ -218,13 +259,122 @@ fn method_not_allowed() -> Response {
 impl FakeGitLab {
     /// Starts the fake with `setup`.
     pub fn start(setup: Setup) -> std::io::Result<FakeGitLab> {
+        let issues = setup
+            .incidents
+            .iter()
+            .map(|&iid| FakeIssue {
+                iid,
+                title: format!("incident {iid}"),
+                description: String::new(),
+                issue_type: "incident".into(),
+            })
+            .collect();
         let state: Shared = Arc::new(Mutex::new(State {
             setup,
+            issues,
             next_id: 100,
             downstream_project: 2,
             ..State::default()
         }));
         let server = Server::builder()
+            .route(
+                "GET",
+                "/api/v4/user",
+                "GET /user (doc/api/users.md, Get the current user)",
+                authed(&state, |_, _| {
+                    Response::json(
+                        200,
+                        json!({ "id": 1, "username": "oncall", "name": "On Call", "web_url": format!("{WEB}/oncall") })
+                            .to_string(),
+                    )
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/personal_access_tokens/self",
+                "GET /personal_access_tokens/self (doc/api/personal_access_tokens.md, Get a single personal access token)",
+                authed(&state, |s, _| {
+                    Response::json(
+                        200,
+                        json!({ "id": 9, "name": "hotfix", "revoked": false, "active": true, "scopes": s.setup.scopes, "user_id": 1 })
+                            .to_string(),
+                    )
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id",
+                "GET /projects/:id (doc/api/projects.md, Get a single project)",
+                authed(&state, |_, req| {
+                    let path = decode(req.param("id").unwrap_or_default());
+                    Response::json(
+                        200,
+                        json!({ "id": 1, "path_with_namespace": path, "default_branch": "main", "web_url": format!("{WEB}/{path}") })
+                            .to_string(),
+                    )
+                }),
+            )
+            .route(
+                "POST",
+                "/api/v4/projects/:id/issues",
+                "POST /projects/:id/issues (doc/api/issues.md, New issue: `title` required, `issue_type`)",
+                authed(&state, |s, req| {
+                    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+                    let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else {
+                        return Response::json(400, r#"{"error":"title is missing"}"#);
+                    };
+                    let iid = s.issues.iter().map(|i| i.iid).max().unwrap_or(0) + 1;
+                    let issue = FakeIssue {
+                        iid,
+                        title: title.to_string(),
+                        description: body["description"].as_str().unwrap_or_default().to_string(),
+                        issue_type: body["issue_type"].as_str().unwrap_or("issue").to_string(),
+                    };
+                    s.issues.push(issue.clone());
+                    Response::json(201, issue_json(req, &issue).to_string())
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/issues/:issue_iid",
+                "GET /projects/:id/issues/:issue_iid (doc/api/issues.md, Single project issue)",
+                authed(&state, |s, req| {
+                    let iid = id_param(req, "issue_iid");
+                    match s.issues.iter().find(|i| i.iid == iid) {
+                        Some(issue) => Response::json(200, issue_json(req, issue).to_string()),
+                        None => not_found("Issue"),
+                    }
+                }),
+            )
+            .route(
+                "POST",
+                "/api/v4/projects/:id/issues/:issue_iid/notes",
+                "POST /projects/:id/issues/:issue_iid/notes (doc/api/notes.md, Create new issue note: `body` required)",
+                authed(&state, |s, req| {
+                    let iid = id_param(req, "issue_iid");
+                    if !s.issues.iter().any(|i| i.iid == iid) {
+                        return not_found("Issue");
+                    }
+                    if s.setup.notes_fail {
+                        return Response::json(500, r#"{"message":"500 Internal Server Error"}"#);
+                    }
+                    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+                    let Some(text) = body["body"].as_str().filter(|t| !t.is_empty()) else {
+                        return Response::json(400, r#"{"error":"body is missing"}"#);
+                    };
+                    let id = s.id();
+                    s.notes.push(FakeNote {
+                        issue: iid,
+                        id,
+                        body: text.to_string(),
+                    });
+                    Response::json(
+                        201,
+                        json!({ "id": id, "body": text, "noteable_iid": iid, "noteable_type": "Issue", "system": false })
+                            .to_string(),
+                    )
+                }),
+            )
             .route(
                 "GET",
                 "/api/v4/projects/:id/environments",
@@ -399,6 +549,21 @@ impl FakeGitLab {
     /// Returns the jobs as they stand.
     pub fn jobs(&self) -> Vec<FakeJob> {
         lock(&self.state).jobs.clone()
+    }
+
+    /// Returns the issues as they stand.
+    pub fn issues(&self) -> Vec<FakeIssue> {
+        lock(&self.state).issues.clone()
+    }
+
+    /// Returns the notes on issues as they stand.
+    pub fn notes(&self) -> Vec<FakeNote> {
+        lock(&self.state).notes.clone()
+    }
+
+    /// Makes notes on issues answer 500 (`true`) or work again.
+    pub fn fail_notes(&self, fail: bool) {
+        lock(&self.state).setup.notes_fail = fail;
     }
 
     /// Returns the requests with `method` whose path ends with `suffix`.

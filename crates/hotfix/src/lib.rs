@@ -62,4 +62,6 @@ pub enum Error {
     Blocked { checks: usize },
     #[error("{} already exists", .path.display())]
     ConfigExists { path: PathBuf },
+    #[error("incident `{reference}`: {reason}")]
+    Incident { reference: String, reason: String },
 }

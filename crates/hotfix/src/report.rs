@@ -56,6 +56,13 @@ pub fn evidence_items(run: &Run, config: &Config) -> Vec<EvidenceItem> {
         .collect()
 }
 
+/// Returns true when item `id` of `run`'s checklist is its incident record.
+pub fn is_incident_item(run: &Run, id: &str) -> bool {
+    checklist(run)
+        .iter()
+        .any(|s| s.id == id && matches!(s.proof, Proof::Incident))
+}
+
 /// Says why `item` may not be attested, if it may not.
 pub fn check_attestable(run: &Run, config: &Config, item: &str) -> Result<(), String> {
     let specs = checklist(run);

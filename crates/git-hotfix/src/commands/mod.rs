@@ -5,6 +5,7 @@ pub mod approve;
 pub mod attest;
 pub mod continue_run;
 pub mod demo;
+pub mod doctor;
 pub mod finish;
 pub mod guard;
 pub mod init;

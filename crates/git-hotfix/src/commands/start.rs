@@ -18,7 +18,7 @@ pub struct Args {
     /// How urgent: critical (1h), high (4h); medium is refused without --force
     #[arg(long, default_value = "high", value_parser = parse_severity)]
     pub severity: Severity,
-    /// Incident reference or summary, kept in the journal
+    /// Incident reference or summary, kept in the journal; with [forge], `new` opens an incident and a number or page adopts one
     #[arg(long, value_name = "TEXT")]
     pub incident: Option<String>,
     /// Go ahead without asking, production steps included (required when stdin is not a terminal)

@@ -377,6 +377,7 @@ pub fn attest(cx: &Context<'_>, journal: &mut Journal, item: &str, detail: &str)
 /// webhook. A webhook that fails is a notice, never a failed step:
 /// production matters more.
 pub(super) fn announce(cx: &Context<'_>, run: &Run, newest: usize) {
+    super::incident::timeline(cx, run, newest);
     let Some(webhook) = &cx.config.notify.webhook else {
         return;
     };

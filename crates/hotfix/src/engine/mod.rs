@@ -5,6 +5,7 @@
 pub mod approvals;
 pub mod execute;
 pub mod gates;
+pub mod incident;
 pub mod steps;
 
 use crate::git::{CommitSummary, GitError, Oid};

@@ -126,11 +126,11 @@ struct User {
 
 /// The fields of doc/api/projects.md "Get a single project" that git-hotfix reads.
 #[derive(Deserialize)]
-struct Project {
-    id: u64,
-    path_with_namespace: String,
-    default_branch: Option<String>,
-    web_url: String,
+pub(super) struct Project {
+    pub(super) id: u64,
+    pub(super) path_with_namespace: String,
+    pub(super) default_branch: Option<String>,
+    pub(super) web_url: String,
 }
 
 impl Forge for GitLab {
@@ -280,6 +280,28 @@ impl Forge for GitLab {
             job.id
         )))?;
         Ok(log_tail(&reply.body, lines))
+    }
+
+    // Incidents and doctor: crate::forge::gitlab_incident.
+    fn token_scopes(&self) -> Result<Option<Vec<String>>, ForgeError> {
+        self.gitlab_token_scopes()
+    }
+    fn other_project(&self, project: &str) -> Result<ForgeProject, ForgeError> {
+        self.gitlab_other_project(project)
+    }
+    fn open_incident(&self, title: &str, description: &str) -> Result<super::IncidentRef, ForgeError> {
+        self.gitlab_open_incident(title, description)
+    }
+    fn incident(&self, reference: &str) -> Result<super::IncidentRef, ForgeError> {
+        self.gitlab_incident(reference)
+    }
+    fn note_incident(
+        &self,
+        incident: &super::IncidentRef,
+        body: &str,
+        timeline: bool,
+    ) -> Result<Option<u64>, ForgeError> {
+        self.gitlab_note_incident(incident, body, timeline)
     }
 }
 

@@ -13,6 +13,7 @@
 pub mod client;
 pub mod github;
 pub mod gitlab;
+mod gitlab_incident;
 pub mod token;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{self, ForgeKind};
 pub use crate::record::forge::{DeploymentRef, InputValue, JobRef, PipelineRef, PipelineRequest};
 pub use client::{Auth, Call, Client, ClientOptions, Clock, Method, Reply, ScopeHint, SystemClock};
+pub use gitlab_incident::incident_iid as incident_number;
 pub use token::{resolve_token, Token, TokenSource};
 
 /// Errors talking to a forge; each names the request (method and path, never
@@ -134,6 +136,14 @@ pub struct ForgeProject {
     pub web_url: String,
 }
 
+/// An incident on the forge: its number in the project and its page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentRef {
+    /// GitLab `iid`, GitHub `number`.
+    pub iid: u64,
+    pub web_url: String,
+}
+
 /// What git-hotfix asks of a forge. Each implementation names, on each call,
 /// the documented endpoint it uses.
 pub trait Forge: Send + Sync {
@@ -180,6 +190,42 @@ pub trait Forge: Send + Sync {
     fn job_log_tail(&self, job: &JobRef, lines: usize) -> Result<String, ForgeError> {
         let _ = (job, lines);
         Err(self.unsupported("read a job's log"))
+    }
+
+    // Incidents and what `doctor` asks (issue 13). Kept in one block so the
+    // pipeline and approval work on other branches merges without conflict.
+
+    /// Returns the scopes the token has, or `None` when the forge does not say
+    /// (a GitHub fine-grained token sends no `X-OAuth-Scopes`).
+    fn token_scopes(&self) -> Result<Option<Vec<String>>, ForgeError> {
+        Err(self.unsupported("read the token's scopes"))
+    }
+
+    /// Returns `project` (a path or numeric id), which proves the token reaches it.
+    fn other_project(&self, project: &str) -> Result<ForgeProject, ForgeError> {
+        let _ = project;
+        Err(self.unsupported("read another project"))
+    }
+
+    /// Opens an incident (GitLab) or an issue labelled `incident` (GitHub).
+    /// Never retried: a second request would be a second incident.
+    fn open_incident(&self, title: &str, description: &str) -> Result<IncidentRef, ForgeError> {
+        let _ = (title, description);
+        Err(self.unsupported("open an incident"))
+    }
+
+    /// Returns the incident `reference` names: its number (`7`) or its page.
+    fn incident(&self, reference: &str) -> Result<IncidentRef, ForgeError> {
+        let _ = reference;
+        Err(self.unsupported("read an incident"))
+    }
+
+    /// Adds `body` to the incident, as a timeline event when `timeline`
+    /// (GitLab's `/timeline` quick action), and returns the note's id when the
+    /// forge gives one (GitLab answers 202 without a note for quick actions only).
+    fn note_incident(&self, incident: &IncidentRef, body: &str, timeline: bool) -> Result<Option<u64>, ForgeError> {
+        let _ = (incident, body, timeline);
+        Err(self.unsupported("write on an incident"))
     }
 
     #[doc(hidden)]

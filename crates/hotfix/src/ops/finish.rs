@@ -59,8 +59,79 @@ pub fn finish(session: &Session, id: Option<&str>, force: bool) -> Result<(Journ
     if !missing.is_empty() && run.phase() == Phase::Hotfix {
         return Err(WorkflowError::EvidenceMissing { missing }.into());
     }
+    let items = post_report(&on_run, run, items)?;
     let silent = execute::Silent;
     let cx = on_run.context(&silent, false)?;
     execute::finish(&cx, &mut journal, items.clone())?;
     Ok((journal, items))
+}
+
+/// Puts the report in the run's forge incident, when it has one: the
+/// incident's evidence item is then proven by the forge's answers (the
+/// incident the record names, and this note). A note the forge refuses
+/// leaves the item missing, so the run stays open until `finish` succeeds.
+fn post_report(
+    session: &Session,
+    run: &crate::journal::Run,
+    mut items: Vec<EvidenceItem>,
+) -> Result<Vec<EvidenceItem>, Error> {
+    let Some(incident) = crate::engine::incident::of_run(&session.config, run) else {
+        return Ok(items);
+    };
+    let Some(index) = items.iter().position(|i| report::is_incident_item(run, &i.id)) else {
+        return Ok(items);
+    };
+    let text = session.redactor.redact(&report_note(run, &items));
+    let posted = crate::engine::incident::open(&session.config, session.git.git_dir(), &session.redactor)
+        .and_then(|forge| forge.note_incident(&incident, &text, false).map_err(|e| e.to_string()));
+    let item = &mut items[index];
+    match posted {
+        Ok(note) => {
+            item.detail = format!(
+                "incident #{} ({}): the report is note {} on it",
+                incident.iid,
+                incident.web_url,
+                note.map_or("(no id given)".to_string(), |n| format!("#{n}"))
+            );
+            Ok(items)
+        }
+        Err(why) => {
+            item.status = crate::journal::ItemStatus::Missing;
+            item.detail = format!(
+                "the report could not be added to incident #{}: {}",
+                incident.iid,
+                session.redactor.redact(&why)
+            );
+            Err(WorkflowError::EvidenceMissing {
+                missing: vec![item.clone()],
+            }
+            .into())
+        }
+    }
+}
+
+/// Returns the report as a note: the run, its evidence items, its timeline.
+fn report_note(run: &crate::journal::Run, items: &[EvidenceItem]) -> String {
+    let mut text = format!(
+        "## git-hotfix report: run {}\n\nproduction {} on {}, {} fix(es)\n\n### Evidence\n",
+        run.id,
+        run.record.plan.production.commit.short(),
+        run.record.release_branch,
+        run.record.fixes.len()
+    );
+    for i in items {
+        let status = if i.status == crate::journal::ItemStatus::Ok {
+            "ok"
+        } else {
+            "MISSING"
+        };
+        text.push_str(&format!("- [{status}] {}: {}\n", i.item, i.detail));
+    }
+    text.push_str("\n### Timeline\n");
+    for (_, entry) in &run.entries {
+        if let Some(line) = crate::engine::incident::milestone(run, &entry.event) {
+            text.push_str(&format!("- {} {line}\n", crate::ambient::format_utc(entry.at)));
+        }
+    }
+    text
 }

@@ -1,10 +1,11 @@
 //! Every operation of git-hotfix, each a function the CLI calls: open a
 //! session, plan, start, continue, approve, attest, rollback, finish, abort,
-//! guard, status, report, verify, log, init.
+//! guard, status, report, verify, log, init, doctor.
 
 mod abort;
 mod approve;
 mod attest;
+mod doctor;
 mod finish;
 mod guard;
 mod init;
@@ -23,6 +24,7 @@ mod verify;
 pub use self::abort::abort;
 pub use self::approve::{approve, Approved};
 pub use self::attest::attest;
+pub use self::doctor::{doctor, Doctor, DoctorCheck};
 pub use self::finish::finish;
 pub use self::guard::{guard, GuardVerdict};
 pub use self::init::init;

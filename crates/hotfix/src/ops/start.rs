@@ -52,6 +52,12 @@ pub fn start(
         }
         .into());
     }
+    // Before the record: the record carries the incident's page, so no
+    // clone that continues the run opens a second one.
+    let incident = match options.incident.as_deref() {
+        Some(given) => Some(session.redactor.redact(&incident_of(session, run_id, &plan, given)?)),
+        None => None,
+    };
     let cx = session.context(progress, options.confirmed)?;
     let mut plan = plan;
     // The steps carry commands and URLs; the record keeps their secrets masked.
@@ -66,7 +72,7 @@ pub fn start(
         fixes: plan.picks.iter().map(|p| p.fix.clone()).collect(),
         mainline: request.mainline,
         severity: options.severity,
-        incident: options.incident.as_deref().map(|i| session.redactor.redact(i)),
+        incident,
         limit_secs: session.config.limit_for(options.severity).map(|d| d.as_secs()),
         allow_dependency: request.allow_dependency.as_deref().map(|r| session.redactor.redact(r)),
         production_override: request
@@ -88,4 +94,37 @@ pub fn start(
     journal.run.restore_secrets(&session.redactor);
     let outcome = execute::run_steps(&cx, &mut journal)?;
     Ok((journal, outcome))
+}
+
+/// Returns what the record keeps as the run's incident: with `[forge]`, the
+/// page of the incident `new` opens or the one `given` (a number or a page)
+/// names, as the forge answered; otherwise, or for other text, `given`.
+fn incident_of(session: &Session, run_id: &str, plan: &Plan, given: &str) -> Result<String, Error> {
+    let Some(_) = &session.config.forge else {
+        return Ok(given.to_string());
+    };
+    if given != "new" && crate::forge::incident_number(given).is_none() {
+        return Ok(given.to_string());
+    }
+    let failed = |reason: String| Error::Incident {
+        reference: given.to_string(),
+        reason: session.redactor.redact(&reason),
+    };
+    let forge =
+        crate::engine::incident::open(&session.config, session.git.git_dir(), &session.redactor).map_err(failed)?;
+    let found = if given == "new" {
+        let service = session.config.service.as_deref().unwrap_or(&plan.release_branch);
+        let title = format!("hotfix {run_id}: {service} production");
+        let description = format!(
+            "Opened by git-hotfix for run `{run_id}`: {} fix(es) onto `{}`, production {}.\n\n\
+             The timeline follows the run's journal; the report is added when it finishes.",
+            plan.picks.len(),
+            plan.release_branch,
+            plan.production.commit.short()
+        );
+        forge.open_incident(&title, &session.redactor.redact(&description))
+    } else {
+        forge.incident(given)
+    };
+    found.map(|i| i.web_url).map_err(|e| failed(e.to_string()))
 }
