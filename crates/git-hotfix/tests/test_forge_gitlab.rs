@@ -9,6 +9,7 @@
 
 use hotfix_testkit::forge_gitlab::{FakeGitLab, Setup};
 
+use crate::common::forge::{self, journal_text};
 use crate::common::{Run, Scenario};
 
 const TOKEN: &str = "glpat-S3CRET-forge-gitlab";
@@ -65,21 +66,12 @@ timeout = "2s"
 }
 
 fn start(s: &Scenario, extra: &[(&str, &str)]) -> Run {
-    let mut vars: Vec<(&str, &str)> = env().to_vec();
-    vars.extend_from_slice(extra);
-    s.hotfix_env(&s.work, &["start", "--fix", &s.f, "--yes"], &vars)
-}
-
-fn journal_text(s: &Scenario) -> String {
-    s.git(&s.work, &["log", "--format=%B", "--glob=refs/hotfix/runs/*"])
+    forge::start(s, &env(), extra)
 }
 
 #[track_caller]
 fn assert_no_token(s: &Scenario, outputs: &[&Run]) {
-    for run in outputs {
-        assert!(!run.all().contains(TOKEN), "the token leaked: {}", run.all());
-    }
-    assert!(!journal_text(s).contains(TOKEN), "the token is in the journal");
+    forge::assert_no_token(s, TOKEN, outputs);
 }
 
 #[test]
@@ -227,11 +219,7 @@ fn a_resume_after_a_crash_between_creation_and_following_makes_no_second_pipelin
     assert_eq!(gitlab.requests_to("POST", "/play").len(), 0, "nothing followed yet");
 
     // Another clone carries it on, from the journal on the remote.
-    let other = s.clone_as("colleague");
-    std::fs::copy(s.work.join("hotfix.toml"), other.join("hotfix.toml")).expect("config");
-    let mut vars: Vec<(&str, &str)> = env().to_vec();
-    vars.push(("GIT_COMMITTER_NAME", "Colleague"));
-    let resumed = s.hotfix_env(&other, &["continue", "--yes"], &vars);
+    let resumed = forge::continue_from_another_clone(&s, &env());
     resumed.expect_code(0);
     assert!(resumed.all().contains("following pipeline #"), "{}", resumed.all());
     assert_eq!(

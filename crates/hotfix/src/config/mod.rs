@@ -711,5 +711,56 @@ develop = "develop"
             format!("{MINIMAL}[production]\nforge_environment = \"production\"\n"),
             "needs `[forge]`",
         );
+        refused(
+            format!(
+                "{MINIMAL}{forge}{}",
+                release.replace("ref = ", "workflow = \"release.yml\", ref = ")
+            ),
+            "`release.pipeline.workflow` is GitHub's",
+        );
+    }
+
+    #[test]
+    fn a_github_release_pipeline_names_its_workflow_and_has_no_downstream() {
+        let forge = "[forge]\nkind = \"github\"\nurl = \"https://github.com\"\nproject = \"fleet/billing\"\n";
+        let release = "[release]\npipeline = { workflow = \"release.yml\", ref = \"main\", inputs = { confirm = true } }\njob = \"release billing\"\n";
+        let deploy = "[deploy]\njob = \"deploy-production\"\n";
+        let c = parse(&format!("{MINIMAL}{forge}{release}{deploy}")).expect("a GitHub setup parses");
+        let pipeline = c.release.as_ref().and_then(|r| r.pipeline.as_ref()).expect("pipeline");
+        assert_eq!(pipeline.workflow.as_deref(), Some("release.yml"));
+
+        let refused = |text: String, needle: &str| {
+            let err = parse(&text).expect_err("refused").to_string();
+            assert!(err.contains(needle), "{needle}: {err}");
+        };
+        refused(
+            format!("{MINIMAL}{forge}{release}{deploy}pipeline = \"downstream\"\n"),
+            "GitHub Actions has none",
+        );
+        refused(
+            format!(
+                "{MINIMAL}{forge}{}",
+                release.replace("workflow = \"release.yml\", ", "")
+            ),
+            "`release.pipeline.workflow` is missing",
+        );
+        refused(
+            format!(
+                "{MINIMAL}{forge}{}",
+                release.replace("release.yml", ".github/workflows/release.yml")
+            ),
+            "not a workflow file name",
+        );
+        refused(
+            format!(
+                "{MINIMAL}{forge}{}",
+                release.replace("ref = ", "project = \"develop\", ref = ")
+            ),
+            "not GitHub's `owner/repo`",
+        );
+        refused(
+            format!("{MINIMAL}{forge}{}", release.replace("} }", "}, variables = true }")),
+            "`release.pipeline.variables` is GitLab's",
+        );
     }
 }

@@ -6,8 +6,9 @@
 //! `git credential fill` ([`token`]) and is registered with the secret
 //! redactor, so it is masked in everything git-hotfix writes.
 //!
-//! This is the foundation: who the token is and which project it reaches.
-//! Environments, pipelines, approvals, merge requests, incidents and releases
+//! Who the token is, which project it reaches, production from an
+//! environment, and the release pipeline and its jobs (GitLab pipelines,
+//! GitHub Actions runs); approvals, merge requests, incidents and releases
 //! (issue 13) are built on it.
 
 pub mod client;
@@ -57,6 +58,10 @@ pub enum ForgeError {
     BadUrl { url: String, reason: String },
     #[error("no token for {host}: {tried}")]
     NoToken { host: String, tried: String },
+    /// Asked nothing: what the forge shows makes the request not this step's
+    /// to send (an approval that is not the token's user's, or not provably its job's).
+    #[error("did not {0}")]
+    NotSent(String),
     #[error("git-hotfix cannot {what} on {forge:?} yet")]
     Unsupported { forge: ForgeKind, what: &'static str },
 }
@@ -164,7 +169,9 @@ pub trait Forge: Send + Sync {
         Err(self.unsupported("find a job"))
     }
 
-    /// Starts a manual job.
+    /// Starts a manual job. GitHub has none: a job `waiting` on an
+    /// environment's reviewers is the forge's `manual`, and playing it approves
+    /// its one pending deployment as the token's user (see `github::pipelines`).
     fn play_job(&self, job: &JobRef) -> Result<JobRef, ForgeError> {
         let _ = job;
         Err(self.unsupported("play a job"))
