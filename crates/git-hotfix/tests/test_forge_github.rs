@@ -12,7 +12,7 @@
 use hotfix_testkit::forge_github::{FakeGitHub, FakeJob};
 
 use super::test_github_openapi::assert_described;
-use crate::common::forge::{self, journal_text};
+use crate::common::forge;
 use crate::common::{Run, Scenario};
 
 const TOKEN: &str = "ghp_S3CRETforgegithube2e";
@@ -36,34 +36,12 @@ fn fake(s: &Scenario, deploy: FakeJob) -> (FakeGitHub, u64) {
 }
 
 fn configure(s: &Scenario, github: &FakeGitHub) {
-    s.tag("prod-1", &s.p);
-    s.git(&s.work, &["push", "-q", "origin", "prod-1"]);
-    s.configure(&format!(
-        r#"
-[production]
-tag = "prod-*"
-forge_environment = "production"
-
-[forge]
-kind = "github"
-url = "{url}"
-project = "fleet/billing"
-
-[release]
-pipeline = {{ workflow = "release.yml", ref = "main", inputs = {{ action = "deploy-release-branch-to-staging", project = "fleet/billing", confirm = true }} }}
-job = "release billing"
-poll_interval = "5ms"
-start_timeout = "300ms"
-timeout = "2s"
-
-[deploy]
-job = "deploy-production"
-poll_interval = "5ms"
-start_timeout = "300ms"
-timeout = "2s"
-"#,
-        url = github.url()
-    ));
+    forge::configure_runbook(
+        s,
+        &format!("[forge]\nkind = \"github\"\nurl = \"{}\"\nproject = \"fleet/billing\"\n", github.url()),
+        "{ workflow = \"release.yml\", ref = \"main\", inputs = { action = \"deploy-release-branch-to-staging\", project = \"fleet/billing\", confirm = true } }",
+        "",
+    );
 }
 
 fn start(s: &Scenario, extra: &[(&str, &str)]) -> Run {
@@ -116,6 +94,12 @@ fn seed_000_001_through_github_end_to_end() {
     // The deploy job waited on `production`'s reviewers; the deploy step approved it, once.
     assert_eq!(requests_to(&github, "POST", "/pending_deployments"), 1);
     assert!(run.all().contains("deploy-production"), "{}", run.all());
+    assert!(
+        run.all()
+            .contains("dispatches workflow `release.yml` on `main` with inputs"),
+        "{}",
+        run.all()
+    );
     // Waiting on reviewers is the forge's `manual`; approving it is the play.
     assert!(
         run.all().contains("`deploy-production` #")
@@ -155,19 +139,7 @@ fn a_failing_deploy_job_journals_its_log_tail_and_stops_with_the_rollback_hint()
     );
     configure(&s, &github);
     let run = start(&s, &[]);
-    assert_ne!(run.code, 0, "{}", run.all());
-    assert!(
-        run.stderr.contains("deploy-production") && run.stderr.contains("failed"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("rollback"), "the rollback hint: {}", run.stderr);
-    let journal = journal_text(&s);
-    assert!(
-        journal.contains("error: health check failed"),
-        "the log tail is journaled: {journal}"
-    );
-    assert!(journal.contains("\\\\u{1b}[31m"), "control bytes escaped: {journal}");
+    forge::assert_deploy_failed_with_log_tail(&s, &run, "\\\\u{1b}[31m");
     assert_described(&github);
     assert_no_token(&s, &[&run]);
 }

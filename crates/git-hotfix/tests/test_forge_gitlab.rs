@@ -9,7 +9,7 @@
 
 use hotfix_testkit::forge_gitlab::{FakeGitLab, Setup};
 
-use crate::common::forge::{self, journal_text};
+use crate::common::forge;
 use crate::common::{Run, Scenario};
 
 const TOKEN: &str = "glpat-S3CRET-forge-gitlab";
@@ -34,35 +34,12 @@ fn fake(s: &Scenario, tweak: impl FnOnce(&mut Setup)) -> FakeGitLab {
 }
 
 fn configure(s: &Scenario, gitlab: &FakeGitLab, action: &str) {
-    s.tag("prod-1", &s.p);
-    s.git(&s.work, &["push", "-q", "origin", "prod-1"]);
-    s.configure(&format!(
-        r#"
-[production]
-tag = "prod-*"
-forge_environment = "production"
-
-[forge]
-kind = "gitlab"
-url = "{url}"
-project = "fleet/billing"
-
-[release]
-pipeline = {{ project = "fleet/develop", ref = "main", inputs = {{ action = "{action}", project = "fleet/billing", confirm = true }} }}
-job = "release billing"
-poll_interval = "5ms"
-start_timeout = "300ms"
-timeout = "2s"
-
-[deploy]
-job = "deploy-production"
-pipeline = "downstream"
-poll_interval = "5ms"
-start_timeout = "300ms"
-timeout = "2s"
-"#,
-        url = gitlab.url()
-    ));
+    forge::configure_runbook(
+        s,
+        &format!("[forge]\nkind = \"gitlab\"\nurl = \"{}\"\nproject = \"fleet/billing\"\n", gitlab.url()),
+        &format!("{{ project = \"fleet/develop\", ref = \"main\", inputs = {{ action = \"{action}\", project = \"fleet/billing\", confirm = true }} }}"),
+        "pipeline = \"downstream\"\n",
+    );
 }
 
 fn start(s: &Scenario, extra: &[(&str, &str)]) -> Run {
@@ -145,19 +122,7 @@ fn a_failing_deploy_job_journals_its_log_tail_and_stops_with_the_rollback_hint()
     let gitlab = fake(&s, |g| g.failing_job = Some("deploy-production".into()));
     configure(&s, &gitlab, "deploy-release-branch-to-staging");
     let run = start(&s, &[]);
-    assert_ne!(run.code, 0, "{}", run.all());
-    assert!(
-        run.stderr.contains("deploy-production") && run.stderr.contains("failed"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("rollback"), "the rollback hint: {}", run.stderr);
-    let journal = journal_text(&s);
-    assert!(
-        journal.contains("error: health check failed"),
-        "the log tail is journaled: {journal}"
-    );
-    assert!(journal.contains("\\\\u{1b}[0K"), "control bytes escaped: {journal}");
+    forge::assert_deploy_failed_with_log_tail(&s, &run, "\\\\u{1b}[0K");
     assert_no_token(&s, &[&run]);
 }
 

@@ -4,6 +4,22 @@
 
 use super::{Run, Scenario};
 
+/// Writes seed 000/001's runbook on `forge` (the `[forge]` table): production
+/// from the `production` environment and tag `prod-1` on P, the release
+/// `pipeline` with its `release billing` job, then `deploy-production`
+/// (`deploy_where`: GitLab's `pipeline = "downstream"`, or nothing); every
+/// wait short, so a stuck job fails fast.
+pub fn configure_runbook(s: &Scenario, forge: &str, pipeline: &str, deploy_where: &str) {
+    s.tag("prod-1", &s.p);
+    s.git(&s.work, &["push", "-q", "origin", "prod-1"]);
+    let waits = "poll_interval = \"5ms\"\nstart_timeout = \"300ms\"\ntimeout = \"2s\"\n";
+    s.configure(&format!(
+        "\n[production]\ntag = \"prod-*\"\nforge_environment = \"production\"\n\n{forge}\n\
+         [release]\npipeline = {pipeline}\njob = \"release billing\"\n{waits}\n\
+         [deploy]\njob = \"deploy-production\"\n{deploy_where}{waits}"
+    ));
+}
+
 /// Starts the hotfix of the scenario's fix with `env` (the token) and `extra`.
 pub fn start(s: &Scenario, env: &[(&str, &str)], extra: &[(&str, &str)]) -> Run {
     let mut vars: Vec<(&str, &str)> = env.to_vec();
@@ -33,4 +49,24 @@ pub fn assert_no_token(s: &Scenario, token: &str, outputs: &[&Run]) {
         assert!(!run.all().contains(token), "the token leaked: {}", run.all());
     }
     assert!(!journal_text(s).contains(token), "the token is in the journal");
+}
+
+/// Fails unless `run` stopped on the failed deploy job with the rollback
+/// hint, and the job's log tail is journaled with `escaped` (a control
+/// byte as the journal keeps it).
+#[track_caller]
+pub fn assert_deploy_failed_with_log_tail(s: &Scenario, run: &Run, escaped: &str) {
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains("deploy-production") && run.stderr.contains("failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("rollback"), "the rollback hint: {}", run.stderr);
+    let journal = journal_text(s);
+    assert!(
+        journal.contains("error: health check failed"),
+        "the log tail is journaled: {journal}"
+    );
+    assert!(journal.contains(escaped), "control bytes escaped: {journal}");
 }

@@ -662,6 +662,13 @@ develop = "develop"
         assert_eq!(c.branches.develop.as_deref(), Some("develop"));
     }
 
+    /// Fails unless `text` is refused with a message holding `needle`.
+    #[track_caller]
+    fn refused(text: String, needle: &str) {
+        let err = parse(&text).expect_err("refused").to_string();
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+
     #[test]
     fn forge_pipelines_and_jobs_are_checked_at_load() {
         let forge = "[forge]\nkind = \"gitlab\"\nurl = \"https://gitlab.example.com\"\nproject = \"fleet/billing\"\n";
@@ -679,10 +686,6 @@ develop = "develop"
             Some(JobPipeline::Downstream)
         );
 
-        let refused = |text: String, needle: &str| {
-            let err = parse(&text).expect_err("refused").to_string();
-            assert!(err.contains(needle), "{needle}: {err}");
-        };
         refused(format!("{MINIMAL}{release}"), "no `[forge]`");
         refused(format!("{MINIMAL}{forge}{deploy}"), "needs `release.pipeline`");
         refused(
@@ -729,38 +732,29 @@ develop = "develop"
         let pipeline = c.release.as_ref().and_then(|r| r.pipeline.as_ref()).expect("pipeline");
         assert_eq!(pipeline.workflow.as_deref(), Some("release.yml"));
 
-        let refused = |text: String, needle: &str| {
-            let err = parse(&text).expect_err("refused").to_string();
-            assert!(err.contains(needle), "{needle}: {err}");
-        };
         refused(
             format!("{MINIMAL}{forge}{release}{deploy}pipeline = \"downstream\"\n"),
             "GitHub Actions has none",
         );
-        refused(
-            format!(
-                "{MINIMAL}{forge}{}",
-                release.replace("workflow = \"release.yml\", ", "")
+        for (from, to, needle) in [
+            (
+                "workflow = \"release.yml\", ",
+                "",
+                "`release.pipeline.workflow` is missing",
             ),
-            "`release.pipeline.workflow` is missing",
-        );
-        refused(
-            format!(
-                "{MINIMAL}{forge}{}",
-                release.replace("release.yml", ".github/workflows/release.yml")
+            (
+                "release.yml",
+                ".github/workflows/release.yml",
+                "not a workflow file name",
             ),
-            "not a workflow file name",
-        );
-        refused(
-            format!(
-                "{MINIMAL}{forge}{}",
-                release.replace("ref = ", "project = \"develop\", ref = ")
+            ("ref = ", "project = \"develop\", ref = ", "not GitHub's `owner/repo`"),
+            (
+                "} }",
+                "}, variables = true }",
+                "`release.pipeline.variables` is GitLab's",
             ),
-            "not GitHub's `owner/repo`",
-        );
-        refused(
-            format!("{MINIMAL}{forge}{}", release.replace("} }", "}, variables = true }")),
-            "`release.pipeline.variables` is GitLab's",
-        );
+        ] {
+            refused(format!("{MINIMAL}{forge}{}", release.replace(from, to)), needle);
+        }
     }
 }

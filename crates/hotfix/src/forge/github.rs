@@ -183,6 +183,6 @@ impl Forge for GitHub {
 
     fn job_log_tail(&self, job: &JobRef, lines: usize) -> Result<String, ForgeError> {
         let tail = self.on(Some(&job.project))?.job_log_tail(job.id, lines)?;
-        Ok(super::gitlab::log_tail(&tail, lines))
+        Ok(super::log_tail(&tail, lines))
     }
 }

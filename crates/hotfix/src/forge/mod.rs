@@ -239,6 +239,27 @@ pub fn open(
     })
 }
 
+/// The lines of a job log longer than this are cut: a log line is for a person.
+const MAX_LOG_LINE: usize = 500;
+
+/// Returns the last `lines` lines of `log`, each escaped (a job log carries
+/// ANSI colours and carriage returns) and cut at [`MAX_LOG_LINE`] characters.
+pub fn log_tail(log: &str, lines: usize) -> String {
+    let all: Vec<&str> = log.lines().collect();
+    all[all.len().saturating_sub(lines)..]
+        .iter()
+        .map(|line| {
+            let line = line.rsplit('\r').next().unwrap_or_default();
+            let escaped: String = line.escape_debug().collect();
+            match escaped.char_indices().nth(MAX_LOG_LINE) {
+                Some((i, _)) => format!("{}…", &escaped[..i]),
+                None => escaped,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Returns `segment` percent-encoded for one path segment: GitLab's
 /// `fleet/billing` becomes `fleet%2Fbilling` (doc/api/rest/_index.md, namespaced paths).
 pub(crate) fn encode_segment(segment: &str) -> String {
@@ -256,6 +277,14 @@ pub(crate) fn encode_segment(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_tail_keeps_the_last_lines_escaped() {
+        let log = "one\ntwo\n\u{1b}[0Kthree\nprogress 10%\rprogress 100%\nerror: it broke\n";
+        assert_eq!(log_tail(log, 3), "\\u{1b}[0Kthree\nprogress 100%\nerror: it broke");
+        let long = "x".repeat(MAX_LOG_LINE + 10);
+        assert!(log_tail(&long, 1).ends_with('…'));
+    }
 
     #[test]
     fn segments_are_percent_encoded() {
