@@ -166,3 +166,25 @@ fn a_resume_from_another_clone_after_a_crash_between_dispatch_and_following_disp
     assert_described(&github);
     assert_no_token(&s, &[&crashed, &resumed]);
 }
+
+#[test]
+fn a_deploy_the_token_user_may_not_approve_is_left_to_the_reviewers() {
+    let s = Scenario::new();
+    let (github, _) = fake(&s, FakeJob::passing("deploy-production"));
+    github.without_reviewer_rights();
+    configure(&s, &github);
+    let run = start(&s, &[]);
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains("not a reviewer of environment `production`") && run.stderr.contains("/actions/runs/"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        requests_to(&github, "POST", "/pending_deployments"),
+        0,
+        "no approval sent"
+    );
+    assert_described(&github);
+    assert_no_token(&s, &[&run]);
+}
