@@ -265,8 +265,12 @@ fn parameter_lines(step: &Step) -> Vec<String> {
         }
         Action::ForgePipeline(p) => {
             let inputs: Vec<String> = p.request.inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let what = match &p.request.workflow {
+                Some(workflow) => format!("dispatches workflow `{workflow}`"),
+                None => "creates a pipeline".to_string(),
+            };
             let mut lines = vec![format!(
-                "creates a pipeline{} on `{}`{} {}",
+                "{what}{} on `{}`{} {}",
                 p.request.project.as_ref().map_or(String::new(), |p| format!(" in {p}")),
                 p.request.git_ref,
                 if p.request.variables {

@@ -11,6 +11,7 @@ mod test_demo;
 mod test_dependency;
 mod test_doctor;
 mod test_forge_client;
+mod test_forge_github;
 mod test_forge_gitlab;
 mod test_forge_incident;
 mod test_forged_journal;

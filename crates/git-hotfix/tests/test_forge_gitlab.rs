@@ -7,25 +7,17 @@
 //! that never starts (a bounded wait), a forbidden input refused before any
 //! request, and a resume after a crash that creates no second pipeline.
 
+use crate::common::forge;
 use crate::common::gitlab::{configure, env, fake, TOKEN};
 use crate::common::{Run, Scenario};
 
 fn start(s: &Scenario, extra: &[(&str, &str)]) -> Run {
-    let mut vars: Vec<(&str, &str)> = env().to_vec();
-    vars.extend_from_slice(extra);
-    s.hotfix_env(&s.work, &["start", "--fix", &s.f, "--yes"], &vars)
-}
-
-fn journal_text(s: &Scenario) -> String {
-    s.git(&s.work, &["log", "--format=%B", "--glob=refs/hotfix/runs/*"])
+    forge::start(s, &env(), extra)
 }
 
 #[track_caller]
 fn assert_no_token(s: &Scenario, outputs: &[&Run]) {
-    for run in outputs {
-        assert!(!run.all().contains(TOKEN), "the token leaked: {}", run.all());
-    }
-    assert!(!journal_text(s).contains(TOKEN), "the token is in the journal");
+    forge::assert_no_token(s, TOKEN, outputs);
 }
 
 #[test]
@@ -99,19 +91,7 @@ fn a_failing_deploy_job_journals_its_log_tail_and_stops_with_the_rollback_hint()
     let gitlab = fake(&s, |g| g.failing_job = Some("deploy-production".into()));
     configure(&s, &gitlab, "deploy-release-branch-to-staging");
     let run = start(&s, &[]);
-    assert_ne!(run.code, 0, "{}", run.all());
-    assert!(
-        run.stderr.contains("deploy-production") && run.stderr.contains("failed"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("rollback"), "the rollback hint: {}", run.stderr);
-    let journal = journal_text(&s);
-    assert!(
-        journal.contains("error: health check failed"),
-        "the log tail is journaled: {journal}"
-    );
-    assert!(journal.contains("\\\\u{1b}[0K"), "control bytes escaped: {journal}");
+    forge::assert_deploy_failed_with_log_tail(&s, &run, "\\\\u{1b}[0K");
     assert_no_token(&s, &[&run]);
 }
 
@@ -173,11 +153,7 @@ fn a_resume_after_a_crash_between_creation_and_following_makes_no_second_pipelin
     assert_eq!(gitlab.requests_to("POST", "/play").len(), 0, "nothing followed yet");
 
     // Another clone carries it on, from the journal on the remote.
-    let other = s.clone_as("colleague");
-    std::fs::copy(s.work.join("hotfix.toml"), other.join("hotfix.toml")).expect("config");
-    let mut vars: Vec<(&str, &str)> = env().to_vec();
-    vars.push(("GIT_COMMITTER_NAME", "Colleague"));
-    let resumed = s.hotfix_env(&other, &["continue", "--yes"], &vars);
+    let resumed = forge::continue_from_another_clone(&s, &env());
     resumed.expect_code(0);
     assert!(resumed.all().contains("following pipeline #"), "{}", resumed.all());
     assert_eq!(

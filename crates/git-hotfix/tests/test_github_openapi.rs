@@ -35,7 +35,7 @@ fn github(fake: &FakeGitHub, token: &str) -> (GitHub, Arc<RecordingClock>) {
 
 /// Fails unless every API request the fake received is an operation of the
 /// subset with described fields; the log download (no token) is not the API.
-fn assert_described(fake: &FakeGitHub) {
+pub(crate) fn assert_described(fake: &FakeGitHub) {
     let subset = Subset::github();
     let mut wrong = Vec::new();
     for request in fake.requests() {

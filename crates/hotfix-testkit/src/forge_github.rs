@@ -140,6 +140,8 @@ struct State {
     next_id: u64,
     next_number: u64,
     return_run_details: bool,
+    /// False when the token's user is not one of the environments' reviewers.
+    user_can_approve: bool,
     /// (id, environment, sha, statuses oldest first).
     deployments: Vec<(u64, String, String, Vec<String>)>,
     environments: BTreeMap<String, u64>,
@@ -255,6 +257,7 @@ impl FakeGitHub {
             next_id: 1000,
             next_number: 40,
             return_run_details: true,
+            user_can_approve: true,
             ..State::default()
         }));
         let subset = Arc::new(Subset::github());
@@ -343,6 +346,12 @@ impl FakeGitHub {
     /// `return_run_details` does.
     pub fn without_run_details(&self) {
         lock(&self.state).return_run_details = false;
+    }
+
+    /// Makes the token's user no reviewer of any environment: pending
+    /// deployments say `current_user_can_approve: false`.
+    pub fn without_reviewer_rights(&self) {
+        lock(&self.state).user_can_approve = false;
     }
 
     /// Answers the next API requests with `statuses` in turn (a 502 from the
@@ -653,7 +662,7 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
                         json!({
                             "environment": { "id": environments.get(env), "name": env },
                             "wait_timer": 0, "wait_timer_started_at": null,
-                            "current_user_can_approve": true,
+                            "current_user_can_approve": state.user_can_approve,
                             "reviewers": [{ "type": "User", "reviewer": { "login": "olly" } }],
                         })
                     })

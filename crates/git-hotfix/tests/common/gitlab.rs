@@ -27,33 +27,12 @@ pub fn fake(s: &Scenario, tweak: impl FnOnce(&mut Setup)) -> FakeGitLab {
 }
 
 pub fn configure(s: &Scenario, gitlab: &FakeGitLab, action: &str) {
-    s.tag("prod-1", &s.p);
-    s.git(&s.work, &["push", "-q", "origin", "prod-1"]);
-    s.configure(&format!(
-        r#"
-[production]
-tag = "prod-*"
-forge_environment = "production"
-
-[forge]
-kind = "gitlab"
-url = "{url}"
-project = "fleet/billing"
-
-[release]
-pipeline = {{ project = "fleet/develop", ref = "main", inputs = {{ action = "{action}", project = "fleet/billing", confirm = true }} }}
-job = "release billing"
-poll_interval = "5ms"
-start_timeout = "300ms"
-timeout = "2s"
-
-[deploy]
-job = "deploy-production"
-pipeline = "downstream"
-poll_interval = "5ms"
-start_timeout = "300ms"
-timeout = "2s"
-"#,
-        url = gitlab.url()
-    ));
+    super::forge::configure_runbook(
+        s,
+        &format!("[forge]\nkind = \"gitlab\"\nurl = \"{}\"\nproject = \"fleet/billing\"\n", gitlab.url()),
+        &format!(
+            "{{ project = \"fleet/develop\", ref = \"main\", inputs = {{ action = \"{action}\", project = \"fleet/billing\", confirm = true }} }}"
+        ),
+        "pipeline = \"downstream\"\n",
+    );
 }

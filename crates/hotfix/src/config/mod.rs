@@ -662,6 +662,13 @@ develop = "develop"
         assert_eq!(c.branches.develop.as_deref(), Some("develop"));
     }
 
+    /// Fails unless `text` is refused with a message holding `needle`.
+    #[track_caller]
+    fn refused(text: String, needle: &str) {
+        let err = parse(&text).expect_err("refused").to_string();
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+
     #[test]
     fn forge_pipelines_and_jobs_are_checked_at_load() {
         let forge = "[forge]\nkind = \"gitlab\"\nurl = \"https://gitlab.example.com\"\nproject = \"fleet/billing\"\n";
@@ -679,10 +686,6 @@ develop = "develop"
             Some(JobPipeline::Downstream)
         );
 
-        let refused = |text: String, needle: &str| {
-            let err = parse(&text).expect_err("refused").to_string();
-            assert!(err.contains(needle), "{needle}: {err}");
-        };
         refused(format!("{MINIMAL}{release}"), "no `[forge]`");
         refused(format!("{MINIMAL}{forge}{deploy}"), "needs `release.pipeline`");
         refused(
@@ -711,5 +714,47 @@ develop = "develop"
             format!("{MINIMAL}[production]\nforge_environment = \"production\"\n"),
             "needs `[forge]`",
         );
+        refused(
+            format!(
+                "{MINIMAL}{forge}{}",
+                release.replace("ref = ", "workflow = \"release.yml\", ref = ")
+            ),
+            "`release.pipeline.workflow` is GitHub's",
+        );
+    }
+
+    #[test]
+    fn a_github_release_pipeline_names_its_workflow_and_has_no_downstream() {
+        let forge = "[forge]\nkind = \"github\"\nurl = \"https://github.com\"\nproject = \"fleet/billing\"\n";
+        let release = "[release]\npipeline = { workflow = \"release.yml\", ref = \"main\", inputs = { confirm = true } }\njob = \"release billing\"\n";
+        let deploy = "[deploy]\njob = \"deploy-production\"\n";
+        let c = parse(&format!("{MINIMAL}{forge}{release}{deploy}")).expect("a GitHub setup parses");
+        let pipeline = c.release.as_ref().and_then(|r| r.pipeline.as_ref()).expect("pipeline");
+        assert_eq!(pipeline.workflow.as_deref(), Some("release.yml"));
+
+        refused(
+            format!("{MINIMAL}{forge}{release}{deploy}pipeline = \"downstream\"\n"),
+            "GitHub Actions has none",
+        );
+        for (from, to, needle) in [
+            (
+                "workflow = \"release.yml\", ",
+                "",
+                "`release.pipeline.workflow` is missing",
+            ),
+            (
+                "release.yml",
+                ".github/workflows/release.yml",
+                "not a workflow file name",
+            ),
+            ("ref = ", "project = \"develop\", ref = ", "not GitHub's `owner/repo`"),
+            (
+                "} }",
+                "}, variables = true }",
+                "`release.pipeline.variables` is GitLab's",
+            ),
+        ] {
+            refused(format!("{MINIMAL}{forge}{}", release.replace(from, to)), needle);
+        }
     }
 }

@@ -93,6 +93,7 @@ pub(super) fn check(config: &Config) -> Result<(), String> {
             Some(pipeline) => {
                 check_forge_job("release", config, &r.command, r.job.as_deref())?;
                 pipeline.check("release.pipeline")?;
+                check_pipeline_for_forge(config, pipeline)?;
             }
             None if r.job.is_some() => {
                 return Err("key `release.job` needs `release.pipeline`, the pipeline the job is in".into())
@@ -117,6 +118,17 @@ pub(super) fn check(config: &Config) -> Result<(), String> {
         }
     }
     if let Some(d) = &config.deploy {
+        if d.job.is_some()
+            && d.pipeline == Some(super::JobPipeline::Downstream)
+            && config.forge.as_ref().map(|f| f.kind) == Some(super::ForgeKind::Github)
+        {
+            return Err(
+                "key `deploy.pipeline` = \"downstream\" is GitLab's (a bridge's pipeline): GitHub Actions has none; \
+                 a called workflow's jobs are jobs of the release workflow's run, where `deploy.job` is found: \
+                 drop `deploy.pipeline`"
+                    .into(),
+            );
+        }
         match &d.job {
             Some(job) => {
                 check_forge_job("deploy", config, &d.command, Some(job))?;
@@ -206,4 +218,47 @@ fn pointer(key: &str, value: &str) -> Result<(), String> {
         "key `{key}` = `{value}` is not a JSON pointer: it must start with `/` (write `/{}`)",
         value.trim_start_matches('/')
     ))
+}
+
+/// Returns why `[release] pipeline` does not fit `[forge] kind`: GitHub
+/// dispatches a workflow, which it must name, on an `owner/repo`, and has no
+/// CI/CD variables; GitLab's pipeline is the project's, named by no workflow.
+fn check_pipeline_for_forge(config: &Config, pipeline: &super::PipelineRequest) -> Result<(), String> {
+    match config.forge.as_ref().map(|f| f.kind) {
+        Some(super::ForgeKind::Github) => {
+            if pipeline.workflow.is_none() {
+                return Err(
+                    "key `release.pipeline.workflow` is missing: on GitHub the release pipeline is a \
+                            `workflow_dispatch` run of a workflow; name its file, e.g. `workflow = \"release.yml\"`"
+                        .into(),
+                );
+            }
+            if let Some(project) = &pipeline.project {
+                let owner_repo = project
+                    .split_once('/')
+                    .is_some_and(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'));
+                if !owner_repo {
+                    return Err(format!(
+                        "key `release.pipeline.project` = `{}` is not GitHub's `owner/repo`",
+                        project.escape_debug()
+                    ));
+                }
+            }
+            if pipeline.variables {
+                return Err(
+                    "key `release.pipeline.variables` is GitLab's (CI/CD variables); a GitHub workflow gets `inputs`"
+                        .into(),
+                );
+            }
+        }
+        Some(super::ForgeKind::Gitlab) if pipeline.workflow.is_some() => {
+            return Err(
+                "key `release.pipeline.workflow` is GitHub's: a GitLab pipeline is the project's \
+                        .gitlab-ci.yml on `ref`; drop it"
+                    .into(),
+            );
+        }
+        _ => {}
+    }
+    Ok(())
 }

@@ -7,20 +7,33 @@
 //! requests, incident issues and releases ([`collaboration`]). The operations
 //! and request fields they use are those of
 //! `crates/hotfix-testkit/openapi/github-subset.json`, which a test checks.
+//!
+//! The [`Forge`] pipeline calls map GitLab's words onto GitHub Actions
+//! ([`pipelines`]): a pipeline is a `workflow_dispatch` run, a job is a job
+//! of the run's latest attempt, and "playing" a manual job is approving the
+//! deployment it waits for on an environment with required reviewers (what
+//! the run page's "Review deployments" does).
 
 pub mod actions;
 pub mod collaboration;
 pub mod deployments;
+pub mod pipelines;
+
+use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::{encode_segment, Client, Forge, ForgeError, ForgeProject, ForgeUser};
+use super::{
+    encode_segment, Client, DeploymentRef, Forge, ForgeError, ForgeProject, ForgeUser, JobRef, PipelineRef,
+    PipelineRequest,
+};
 use crate::config::ForgeKind;
 
 /// A GitHub repository reached through one client.
 #[derive(Debug)]
 pub struct GitHub {
-    client: Client,
+    /// Shared with [`GitHub::on`]'s views of other repositories.
+    client: Arc<Client>,
     owner: String,
     repo: String,
 }
@@ -28,6 +41,39 @@ pub struct GitHub {
 impl GitHub {
     /// Returns the forge for `project`, `owner/repo`.
     pub fn new(client: Client, project: &str) -> Result<GitHub, ForgeError> {
+        Self::with_client(Arc::new(client), project)
+    }
+
+    /// Returns the same forge for another repository, `owner/repo` (a
+    /// release workflow that lives in an orchestration repository), or for
+    /// this one when `None`.
+    pub fn on(&self, project: Option<&str>) -> Result<GitHub, ForgeError> {
+        match project {
+            Some(project) => Self::with_client(self.client.clone(), project),
+            None => Ok(GitHub {
+                client: self.client.clone(),
+                owner: self.owner.clone(),
+                repo: self.repo.clone(),
+            }),
+        }
+    }
+
+    /// Returns `owner/repo`.
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.repo)
+    }
+
+    /// Returns the web URL the API base serves: `https://github.com` for
+    /// `https://api.github.com`, Enterprise Server's `{url}` for `{url}/api/v3`.
+    pub fn web_base(&self) -> String {
+        let base = self.client.base();
+        if base == "https://api.github.com" {
+            return "https://github.com".into();
+        }
+        base.trim_end_matches("/api/v3").to_string()
+    }
+
+    fn with_client(client: Arc<Client>, project: &str) -> Result<GitHub, ForgeError> {
         let (owner, repo) = project
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
@@ -96,5 +142,47 @@ impl Forge for GitHub {
             default_branch: repo.default_branch,
             web_url: repo.html_url,
         })
+    }
+
+    fn production_deployment(&self, environment: &str) -> Result<Option<DeploymentRef>, ForgeError> {
+        Ok(
+            GitHub::production_deployment(self, environment)?.map(|d| DeploymentRef {
+                environment: environment.to_string(),
+                id: d.id,
+                sha: d.sha,
+                // The environment's deployment history, which lists this one.
+                web_url: format!(
+                    "{}/{}/deployments/{}",
+                    self.web_base(),
+                    self.full_name(),
+                    encode_segment(environment)
+                ),
+            }),
+        )
+    }
+
+    fn start_pipeline(&self, request: &PipelineRequest) -> Result<PipelineRef, ForgeError> {
+        pipelines::start(self, request)
+    }
+
+    fn find_job(&self, pipeline: &PipelineRef, name: &str, downstream: bool) -> Result<Option<JobRef>, ForgeError> {
+        if downstream {
+            // Refused at load (`deploy.pipeline`); a record naming it is not run either.
+            return Err(self.unsupported("find a job in a downstream pipeline (GitHub Actions has none)"));
+        }
+        pipelines::find_job(self, pipeline, name)
+    }
+
+    fn play_job(&self, job: &JobRef) -> Result<JobRef, ForgeError> {
+        pipelines::approve_waiting(self, job)
+    }
+
+    fn job(&self, job: &JobRef) -> Result<JobRef, ForgeError> {
+        pipelines::job(self, job)
+    }
+
+    fn job_log_tail(&self, job: &JobRef, lines: usize) -> Result<String, ForgeError> {
+        let tail = self.on(Some(&job.project))?.job_log_tail(job.id, lines)?;
+        Ok(super::log_tail(&tail, lines))
     }
 }

@@ -112,9 +112,6 @@ struct Bridge {
     downstream_pipeline: Option<Pipeline>,
 }
 
-/// The lines of a job log longer than this are cut: a log line is for a person.
-const MAX_LOG_LINE: usize = 500;
-
 /// The fields of doc/api/users.md "Get the current user" that git-hotfix reads.
 #[derive(Deserialize)]
 struct User {
@@ -279,7 +276,7 @@ impl Forge for GitLab {
             self.path_of(Some(&job.project)),
             job.id
         )))?;
-        Ok(log_tail(&reply.body, lines))
+        Ok(super::log_tail(&reply.body, lines))
     }
 
     // Incidents and doctor: crate::forge::gitlab_incident.
@@ -314,36 +311,5 @@ impl GitLab {
 
     fn project_id_path(&self) -> String {
         self.configured_project()
-    }
-}
-
-/// Returns the last `lines` lines of `log`, each escaped (a job log carries
-/// ANSI colours and carriage returns) and cut at [`MAX_LOG_LINE`] characters.
-pub fn log_tail(log: &str, lines: usize) -> String {
-    let all: Vec<&str> = log.lines().collect();
-    all[all.len().saturating_sub(lines)..]
-        .iter()
-        .map(|line| {
-            let line = line.rsplit('\r').next().unwrap_or_default();
-            let escaped: String = line.escape_debug().collect();
-            match escaped.char_indices().nth(MAX_LOG_LINE) {
-                Some((i, _)) => format!("{}…", &escaped[..i]),
-                None => escaped,
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_log_tail_keeps_the_last_lines_escaped() {
-        let log = "one\ntwo\n\u{1b}[0Kthree\nprogress 10%\rprogress 100%\nerror: it broke\n";
-        assert_eq!(log_tail(log, 3), "\\u{1b}[0Kthree\nprogress 100%\nerror: it broke");
-        let long = "x".repeat(MAX_LOG_LINE + 10);
-        assert!(log_tail(&long, 1).ends_with('…'));
     }
 }

@@ -6,8 +6,9 @@
 //! `git credential fill` ([`token`]) and is registered with the secret
 //! redactor, so it is masked in everything git-hotfix writes.
 //!
-//! This is the foundation: who the token is and which project it reaches.
-//! Environments, pipelines, approvals, merge requests, incidents and releases
+//! Who the token is, which project it reaches, production from an
+//! environment, and the release pipeline and its jobs (GitLab pipelines,
+//! GitHub Actions runs); approvals, merge requests, incidents and releases
 //! (issue 13) are built on it.
 
 pub mod client;
@@ -59,6 +60,10 @@ pub enum ForgeError {
     BadUrl { url: String, reason: String },
     #[error("no token for {host}: {tried}")]
     NoToken { host: String, tried: String },
+    /// Asked nothing: what the forge shows makes the request not this step's
+    /// to send (an approval that is not the token's user's, or not provably its job's).
+    #[error("did not {0}")]
+    NotSent(String),
     #[error("git-hotfix cannot {what} on {forge:?} yet")]
     Unsupported { forge: ForgeKind, what: &'static str },
 }
@@ -174,7 +179,9 @@ pub trait Forge: Send + Sync {
         Err(self.unsupported("find a job"))
     }
 
-    /// Starts a manual job.
+    /// Starts a manual job. GitHub has none: a job `waiting` on an
+    /// environment's reviewers is the forge's `manual`, and playing it approves
+    /// its one pending deployment as the token's user (see `github::pipelines`).
     fn play_job(&self, job: &JobRef) -> Result<JobRef, ForgeError> {
         let _ = job;
         Err(self.unsupported("play a job"))
@@ -278,6 +285,27 @@ pub fn open(
     })
 }
 
+/// The lines of a job log longer than this are cut: a log line is for a person.
+const MAX_LOG_LINE: usize = 500;
+
+/// Returns the last `lines` lines of `log`, each escaped (a job log carries
+/// ANSI colours and carriage returns) and cut at [`MAX_LOG_LINE`] characters.
+pub fn log_tail(log: &str, lines: usize) -> String {
+    let all: Vec<&str> = log.lines().collect();
+    all[all.len().saturating_sub(lines)..]
+        .iter()
+        .map(|line| {
+            let line = line.rsplit('\r').next().unwrap_or_default();
+            let escaped: String = line.escape_debug().collect();
+            match escaped.char_indices().nth(MAX_LOG_LINE) {
+                Some((i, _)) => format!("{}…", &escaped[..i]),
+                None => escaped,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Returns `segment` percent-encoded for one path segment: GitLab's
 /// `fleet/billing` becomes `fleet%2Fbilling` (doc/api/rest/_index.md, namespaced paths).
 pub(crate) fn encode_segment(segment: &str) -> String {
@@ -295,6 +323,14 @@ pub(crate) fn encode_segment(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_tail_keeps_the_last_lines_escaped() {
+        let log = "one\ntwo\n\u{1b}[0Kthree\nprogress 10%\rprogress 100%\nerror: it broke\n";
+        assert_eq!(log_tail(log, 3), "\\u{1b}[0Kthree\nprogress 100%\nerror: it broke");
+        let long = "x".repeat(MAX_LOG_LINE + 10);
+        assert!(log_tail(&long, 1).ends_with('…'));
+    }
 
     #[test]
     fn segments_are_percent_encoded() {

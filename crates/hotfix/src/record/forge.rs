@@ -50,12 +50,19 @@ pub struct DeploymentRef {
 }
 
 /// How a pipeline is asked for: where, on which ref, with which inputs.
+///
+/// On GitHub a "pipeline" is a workflow run: `project` is the workflow's
+/// `owner/repo`, `workflow` its file name (or id), dispatched on `ref` with
+/// `inputs` (sent as strings, as `workflow_dispatch` inputs are).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineRequest {
     /// The project the pipeline runs in; `None`: `[forge] project`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// GitHub only: the workflow dispatched (`release.yml`, or its numeric id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
     #[serde(rename = "ref")]
     pub git_ref: String,
     /// Name and value of each input.
@@ -114,6 +121,15 @@ impl PipelineRequest {
     pub fn check(&self, key: &str) -> Result<(), String> {
         if let Some(project) = &self.project {
             forge_text_problem(&format!("`{key}.project`"), project)?;
+        }
+        if let Some(workflow) = &self.workflow {
+            forge_text_problem(&format!("`{key}.workflow`"), workflow)?;
+            if workflow.contains('/') || workflow.starts_with('.') {
+                return Err(format!(
+                    "`{key}.workflow` `{}` is not a workflow file name (`release.yml`) or id",
+                    workflow.escape_debug()
+                ));
+            }
         }
         forge_text_problem(&format!("`{key}.ref`"), &self.git_ref)?;
         if self.git_ref.starts_with('-') {

@@ -89,6 +89,7 @@ fn forge_request() -> crate::record::forge::PipelineRequest {
     use crate::record::forge::InputValue;
     crate::record::forge::PipelineRequest {
         project: Some("fleet/develop".into()),
+        workflow: None,
         git_ref: "main".into(),
         inputs: [
             (

@@ -1,0 +1,72 @@
+//! What the forge end-to-end tests (GitLab's and GitHub's) share: starting a
+//! run with the forge's token, carrying it on from another clone, and
+//! checking the token went nowhere.
+
+use super::{Run, Scenario};
+
+/// Writes seed 000/001's runbook on `forge` (the `[forge]` table): production
+/// from the `production` environment and tag `prod-1` on P, the release
+/// `pipeline` with its `release billing` job, then `deploy-production`
+/// (`deploy_where`: GitLab's `pipeline = "downstream"`, or nothing); every
+/// wait short, so a stuck job fails fast.
+pub fn configure_runbook(s: &Scenario, forge: &str, pipeline: &str, deploy_where: &str) {
+    s.tag("prod-1", &s.p);
+    s.git(&s.work, &["push", "-q", "origin", "prod-1"]);
+    let waits = "poll_interval = \"5ms\"\nstart_timeout = \"300ms\"\ntimeout = \"2s\"\n";
+    s.configure(&format!(
+        "\n[production]\ntag = \"prod-*\"\nforge_environment = \"production\"\n\n{forge}\n\
+         [release]\npipeline = {pipeline}\njob = \"release billing\"\n{waits}\n\
+         [deploy]\njob = \"deploy-production\"\n{deploy_where}{waits}"
+    ));
+}
+
+/// Starts the hotfix of the scenario's fix with `env` (the token) and `extra`.
+pub fn start(s: &Scenario, env: &[(&str, &str)], extra: &[(&str, &str)]) -> Run {
+    let mut vars: Vec<(&str, &str)> = env.to_vec();
+    vars.extend_from_slice(extra);
+    s.hotfix_env(&s.work, &["start", "--fix", &s.f, "--yes"], &vars)
+}
+
+/// Runs `continue --yes` from a colleague's fresh clone with this clone's
+/// hotfix.toml: what the journal on the remote carries is all it knows.
+pub fn continue_from_another_clone(s: &Scenario, env: &[(&str, &str)]) -> Run {
+    let other = s.clone_as("colleague");
+    std::fs::copy(s.work.join("hotfix.toml"), other.join("hotfix.toml")).expect("config");
+    let mut vars: Vec<(&str, &str)> = env.to_vec();
+    vars.push(("GIT_COMMITTER_NAME", "Colleague"));
+    s.hotfix_env(&other, &["continue", "--yes"], &vars)
+}
+
+/// Returns every journal entry's message on this clone.
+pub fn journal_text(s: &Scenario) -> String {
+    s.git(&s.work, &["log", "--format=%B", "--glob=refs/hotfix/runs/*"])
+}
+
+/// Fails if `token` is in any of `outputs` or in the journal.
+#[track_caller]
+pub fn assert_no_token(s: &Scenario, token: &str, outputs: &[&Run]) {
+    for run in outputs {
+        assert!(!run.all().contains(token), "the token leaked: {}", run.all());
+    }
+    assert!(!journal_text(s).contains(token), "the token is in the journal");
+}
+
+/// Fails unless `run` stopped on the failed deploy job with the rollback
+/// hint, and the job's log tail is journaled with `escaped` (a control
+/// byte as the journal keeps it).
+#[track_caller]
+pub fn assert_deploy_failed_with_log_tail(s: &Scenario, run: &Run, escaped: &str) {
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains("deploy-production") && run.stderr.contains("failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("rollback"), "the rollback hint: {}", run.stderr);
+    let journal = journal_text(s);
+    assert!(
+        journal.contains("error: health check failed"),
+        "the log tail is journaled: {journal}"
+    );
+    assert!(journal.contains(escaped), "control bytes escaped: {journal}");
+}
