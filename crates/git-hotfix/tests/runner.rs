@@ -10,6 +10,7 @@ mod test_conflicts;
 mod test_demo;
 mod test_dependency;
 mod test_forge_client;
+mod test_forge_approvals;
 mod test_forge_gitlab;
 mod test_forged_journal;
 mod test_forged_plan;

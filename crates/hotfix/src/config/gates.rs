@@ -40,9 +40,9 @@ impl Approvals {
 }
 
 /// Checks that `[approvals]` can tell who approved: roles under
-/// `verify = "signature"` need the allowed signers, and no forge is there
-/// to ask yet.
-pub(super) fn check_approvals(approvals: &Approvals) -> Result<(), String> {
+/// `verify = "signature"` need the allowed signers, under `verify = "forge"`
+/// a `[forge]` (`has_forge`) to ask.
+pub(super) fn check_approvals(approvals: &Approvals, has_forge: bool) -> Result<(), String> {
     if approvals.roles.is_empty() {
         return Ok(());
     }
@@ -53,9 +53,9 @@ pub(super) fn check_approvals(approvals: &Approvals) -> Result<(), String> {
              identities with `verify = \"none\"`"
                 .into(),
         ),
-        ApprovalCheck::Forge => Err(
-            "`approvals.verify = \"forge\"` needs a forge, and none is configured (forges are not supported yet); \
-             use `verify = \"signature\"` with `allowed_signers`, or `verify = \"none\"`"
+        ApprovalCheck::Forge if !has_forge => Err(
+            "`approvals.verify = \"forge\"` needs a forge, and no `[forge]` is configured; name it in `[forge]`, \
+             or use `verify = \"signature\"` with `allowed_signers`, or `verify = \"none\"`"
                 .into(),
         ),
         _ => Ok(()),

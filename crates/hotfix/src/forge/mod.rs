@@ -13,6 +13,7 @@
 pub mod client;
 pub mod github;
 pub mod gitlab;
+pub mod gitlab_approvals;
 pub mod token;
 
 use std::sync::Arc;
@@ -20,7 +21,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{self, ForgeKind};
-pub use crate::record::forge::{DeploymentRef, InputValue, JobRef, PipelineRef, PipelineRequest};
+pub use crate::record::forge::{
+    DeploymentApprovals, DeploymentRef, ForgeApproval, ForgeApprover, InputValue, JobRef, PipelineRef, PipelineRequest,
+};
 pub use client::{Auth, Call, Client, ClientOptions, Clock, Method, Reply, ScopeHint, SystemClock};
 pub use token::{resolve_token, Token, TokenSource};
 
@@ -180,6 +183,26 @@ pub trait Forge: Send + Sync {
     fn job_log_tail(&self, job: &JobRef, lines: usize) -> Result<String, ForgeError> {
         let _ = (job, lines);
         Err(self.unsupported("read a job's log"))
+    }
+
+    // Deployment approvals (`[approvals] verify = "forge"`).
+
+    /// Returns the deployment to `environment` that `job` (the deploy job)
+    /// made, with the approvals the forge holds for it; `None` while there is none.
+    fn job_deployment(&self, job: &JobRef, environment: &str) -> Result<Option<DeploymentApprovals>, ForgeError> {
+        let _ = (job, environment);
+        Err(self.unsupported("read a deployment's approvals"))
+    }
+
+    /// Approves `deployment` as the token's user, with `comment`; returns
+    /// the approval as the forge recorded it.
+    fn approve_deployment(
+        &self,
+        deployment: &DeploymentApprovals,
+        comment: &str,
+    ) -> Result<ForgeApproval, ForgeError> {
+        let _ = (deployment, comment);
+        Err(self.unsupported("approve a deployment"))
     }
 
     #[doc(hidden)]
