@@ -11,7 +11,7 @@ use hotfix_testkit::forge_gitlab::{FakeGitLab, FakeUser, Setup};
 use crate::common::{Run, Scenario};
 use crate::test_signed_approvals::forge_entries;
 
-const OPERATOR: &str = "glpat-operator-S3CRET";
+const OPERATOR: &str = crate::test_forge_gitlab::TOKEN;
 const TESS: &str = "glpat-tess-S3CRET";
 const PAT: &str = "glpat-pat-S3CRET";
 
@@ -38,36 +38,11 @@ fn fake(s: &Scenario) -> FakeGitLab {
     .expect("the fake GitLab starts")
 }
 
-fn configure(s: &Scenario, gitlab: &FakeGitLab) {
+/// Seed 000/001's GitLab configuration, its approvals through the forge.
+fn configure(s: &Scenario, gitlab: &FakeGitLab, forge_users: &str) {
+    crate::test_forge_gitlab::configure(s, gitlab, "deploy-release-branch-to-staging");
     s.configure(&format!(
-        r#"
-[approvals]
-roles = ["tech-lead", "pm"]
-verify = "forge"
-
-[production]
-forge_environment = "production"
-
-[forge]
-kind = "gitlab"
-url = "{url}"
-project = "fleet/billing"
-
-[release]
-pipeline = {{ project = "fleet/develop", ref = "main", inputs = {{ action = "deploy-release-branch-to-staging", project = "fleet/billing", confirm = true }} }}
-job = "release billing"
-poll_interval = "5ms"
-start_timeout = "300ms"
-timeout = "2s"
-
-[deploy]
-job = "deploy-production"
-pipeline = "downstream"
-poll_interval = "5ms"
-start_timeout = "300ms"
-timeout = "2s"
-"#,
-        url = gitlab.url()
+        "\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\nverify = \"forge\"\nforge_users = {{ {forge_users} }}\n"
     ));
 }
 
@@ -89,14 +64,19 @@ fn deploy_status(gitlab: &FakeGitLab) -> Option<String> {
 }
 
 /// Starts the run: release pushed, the release job run, the run waiting
-/// at the approvals of the deploy job's deployment.
-fn at_the_gate(s: &Scenario, gitlab: &FakeGitLab) {
-    configure(s, gitlab);
+/// at the approvals of the deploy job's deployment. `forge_users` maps git
+/// emails to forge usernames.
+fn at_the_gate_with(s: &Scenario, gitlab: &FakeGitLab, forge_users: &str) {
+    configure(s, gitlab, forge_users);
     let run = as_user(s, OPERATOR, &["start", "--fix", &s.f, "--yes"]);
     assert!(run.all().contains("tech-lead"), "waits for the approvals: {}", run.all());
     s.assert_hotfixed(&s.release0, &[&s.f]);
     assert_eq!(deploy_status(gitlab).as_deref(), Some("manual"));
     assert_eq!(status(s)["missing_roles"], serde_json::json!(["tech-lead", "pm"]));
+}
+
+fn at_the_gate(s: &Scenario, gitlab: &FakeGitLab) {
+    at_the_gate_with(s, gitlab, "");
 }
 
 #[test]
@@ -199,4 +179,32 @@ fn a_forged_approved_entry_whose_user_never_approved_on_the_forge_does_not_count
         run.all()
     );
     assert_eq!(deploy_status(&gitlab).as_deref(), Some("manual"));
+}
+
+#[test]
+fn the_fix_authors_and_the_operators_forge_users_are_refused_before_anything_is_posted() {
+    let s = Scenario::new();
+    let gitlab = fake(&s);
+    // Dana wrote the fix and is @tess on GitLab; Olly runs the hotfix and is @pat.
+    at_the_gate_with(
+        &s,
+        &gitlab,
+        r#""dana@example.com" = "tess", "olly@example.com" = "pat""#,
+    );
+    let author = as_user(&s, TESS, &["approve", "--role", "tech-lead"]);
+    assert_ne!(author.code, 0, "{}", author.all());
+    assert!(
+        author.stderr.contains("@tess") && author.stderr.contains("the author of a fix may not approve"),
+        "{}",
+        author.stderr
+    );
+    let operator = as_user(&s, PAT, &["approve", "--role", "pm"]);
+    assert_ne!(operator.code, 0, "{}", operator.all());
+    assert!(
+        operator.stderr.contains("@pat") && operator.stderr.contains("the operator may not approve"),
+        "{}",
+        operator.stderr
+    );
+    assert!(gitlab.requests_to("POST", "/approval").is_empty(), "nothing posted");
+    assert_eq!(status(&s)["missing_roles"], serde_json::json!(["tech-lead", "pm"]));
 }

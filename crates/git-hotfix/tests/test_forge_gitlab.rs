@@ -11,7 +11,7 @@ use hotfix_testkit::forge_gitlab::{FakeGitLab, Setup};
 
 use crate::common::{Run, Scenario};
 
-const TOKEN: &str = "glpat-S3CRET-forge-gitlab";
+pub(crate) const TOKEN: &str = "glpat-S3CRET-forge-gitlab";
 
 fn env() -> [(&'static str, &'static str); 1] {
     [("GITLAB_TOKEN", TOKEN)]
@@ -32,7 +32,7 @@ fn fake(s: &Scenario, tweak: impl FnOnce(&mut Setup)) -> FakeGitLab {
     FakeGitLab::start(setup).expect("the fake GitLab starts")
 }
 
-fn configure(s: &Scenario, gitlab: &FakeGitLab, action: &str) {
+pub(crate) fn configure(s: &Scenario, gitlab: &FakeGitLab, action: &str) {
     s.tag("prod-1", &s.p);
     s.git(&s.work, &["push", "-q", "origin", "prod-1"]);
     s.configure(&format!(

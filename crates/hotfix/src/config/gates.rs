@@ -29,6 +29,12 @@ pub struct Approvals {
     /// What makes an approval count.
     #[serde(default)]
     pub verify: ApprovalCheck,
+    /// Under `verify = "forge"`: the forge username of each git email
+    /// (`"alice@example.com" = "alice"`), so the operator, the resolvers and
+    /// the fixes' authors and committers are known on the forge, which does
+    /// not show other users' emails.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub forge_users: std::collections::BTreeMap<String, String>,
 }
 
 impl Approvals {

@@ -159,6 +159,8 @@ impl Identity {
 
     fn describe(&self) -> String {
         match &self.key {
+            // A forge user: `@tess (GitLab user 7)`.
+            Some(key) if self.principal.starts_with('@') => format!("{} ({key})", self.principal),
             Some(key) => format!("{} (key {key})", self.principal),
             None => self.principal.clone(),
         }
@@ -242,11 +244,13 @@ fn review_on_forge(git: &Git, run: &Run, config: &Config, approvals: &Approvals)
         let reason = "the deploy job has no deployment on the forge yet".to_string();
         return refuse_all(run, &Refusal::NotOnForge { reason });
     };
-    let forge = format!("{:?}", target.forge.kind()).replace("Gitlab", "GitLab").replace("Github", "GitHub");
-    let excluded = Excluded {
-        operator: Vec::new(),
-        resolvers: Vec::new(),
-        fixes: Vec::new(),
+    let forge = forge_name(target.forge.kind());
+    let excluded = match forge_excluded(git, run, approvals) {
+        Ok(excluded) => excluded,
+        Err(e) => {
+            let reason = format!("the fixes' authors could not be read: {e}");
+            return refuse_all(run, &Refusal::NotOnForge { reason });
+        }
     };
     let mut review = Review::default();
     for (entry, _, approval) in run.approval_entries() {
@@ -276,6 +280,87 @@ fn review_on_forge(git: &Git, run: &Run, config: &Config, approvals: &Approvals)
         }
     }
     review
+}
+
+/// Returns the forge's name as people write it.
+pub fn forge_name(kind: crate::config::ForgeKind) -> String {
+    match kind {
+        crate::config::ForgeKind::Gitlab => "GitLab".into(),
+        crate::config::ForgeKind::Github => "GitHub".into(),
+    }
+}
+
+/// Returns who may not approve on the forge: the operator, the resolvers
+/// and the fixes' authors and committers, each by the forge username
+/// `[approvals] forge_users` gives their git email (a forge does not show
+/// other users' emails); one without a mapping is not known on the forge.
+fn forge_excluded(git: &Git, run: &Run, approvals: &Approvals) -> Result<Excluded, WorkflowError> {
+    let on_forge = |email: &str| -> Vec<Identity> {
+        let email = email.trim().to_ascii_lowercase();
+        approvals
+            .forge_users
+            .iter()
+            .filter(|(e, _)| e.trim().to_ascii_lowercase() == email)
+            .map(|(_, user)| Identity {
+                key: None,
+                principal: format!("@{}", user.trim_start_matches('@').to_ascii_lowercase()),
+            })
+            .collect()
+    };
+    let mut excluded = Excluded {
+        operator: Vec::new(),
+        resolvers: Vec::new(),
+        fixes: Vec::new(),
+    };
+    if let Some((_, created)) = run.entries.first() {
+        excluded.operator = on_forge(&person_of(&created.actor.ident));
+    }
+    for (_, entry) in &run.entries {
+        if matches!(entry.event, Event::Resolved { .. }) {
+            excluded.resolvers.extend(on_forge(&person_of(&entry.actor.ident)));
+        }
+    }
+    if !approvals.allow_fix_author && !run.record.fixes.is_empty() {
+        for fix in git.commits(&run.record.fixes)? {
+            let mut people = on_forge(&fix.author.email);
+            people.extend(on_forge(&fix.committer.email));
+            excluded.fixes.push((fix.id, people));
+        }
+    }
+    Ok(excluded)
+}
+
+/// Checks, before anything is posted, that forge user `user` may approve
+/// in `role` by the rules every reader applies; `Refusal::Repeat` when
+/// they already did.
+pub fn check_forge_approver(
+    git: &Git,
+    run: &Run,
+    review: &Review,
+    forge: &str,
+    role: &str,
+    user: &crate::record::forge::ForgeApprover,
+) -> Result<(), Refusal> {
+    let approvals = approval_roles(run).cloned().unwrap_or_default();
+    let excluded = forge_excluded(git, run, &approvals).map_err(|e| Refusal::NotOnForge {
+        reason: format!("the fixes' authors could not be read: {e}"),
+    })?;
+    let who = identity_of(&Verification::Forge {
+        forge: forge.to_string(),
+        user: user.clone(),
+        deployment: 0,
+        created_at: String::new(),
+    })
+    .expect("a forge verification names a user");
+    let claim = Approval {
+        role: role.to_string(),
+        ident: String::new(),
+        at: 0,
+        release_tip: run.record.plan.production.commit.clone(),
+        verified: None,
+        forge: None,
+    };
+    judge(review, &approvals, &excluded, &claim, &who)
 }
 
 /// Returns the identity a forge verification proves: the forge user, by id.

@@ -353,26 +353,20 @@ fn approve_on_forge(
         .forge
         .whoami()
         .map_err(|e| not_on_forge(cx.redactor.redact(&e.to_string())))?;
-    let who = format!("@{} (forge user {})", me.username, me.id);
-    for counted in &review.counted {
-        let theirs = counted.approval.forge.as_ref().map(|f| f.user.id);
-        match (counted.approval.role == role, theirs == Some(me.id)) {
-            (true, true) => return Ok(counted.approval.clone()),
-            (false, true) => {
-                return Err(refused(Refusal::SamePerson {
-                    who,
-                    other_role: counted.approval.role.clone(),
-                }))
-            }
-            (true, false) => {
-                return Err(refused(Refusal::RoleTaken {
-                    role: role.clone(),
-                    by: counted.approval.ident.clone(),
-                }))
-            }
-            (false, false) => {}
+    let user = crate::record::forge::ForgeApprover {
+        id: me.id,
+        username: me.username.clone(),
+    };
+    let forge = approvals::forge_name(target.forge.kind());
+    match approvals::check_forge_approver(cx.git, &journal.run, review, &forge, &role, &user) {
+        Ok(()) => {}
+        Err(Refusal::Repeat { .. }) => {
+            let first = review.counted.iter().find(|c| c.approval.role == role);
+            return Ok(first.expect("a repeat repeats a counted approval").approval.clone());
         }
+        Err(refusal) => return Err(refused(refusal)),
     }
+    let who = format!("@{} (forge user {})", me.username, me.id);
     let comment = crate::record::forge::approval_comment(&journal.id, &role);
     let mine = deployment.approvals.iter().find(|a| a.user.id == me.id);
     let given = match mine {
