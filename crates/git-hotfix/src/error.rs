@@ -466,9 +466,9 @@ fn approval_hint(refusal: &Refusal) -> &'static str {
             "nothing was pushed; sign with a key [approvals] allowed_signers names, or have the team add yours \
              (`principal key` line) to that file"
         }
-        Refusal::NoForge => {
-            "forges are not supported yet: set [approvals] verify = \"signature\" with allowed_signers, or \
-             verify = \"none\" to accept self-declared identities"
+        Refusal::NotOnForge { .. } => {
+            "nothing was pushed; approve with `git hotfix approve --role <role>` and your own forge token, once the \
+             deploy job's deployment waits for approval (after the release job)"
         }
         Refusal::UnknownRole { .. } => "pass one of the run's roles with --role",
         Refusal::FixAuthor { .. } => {

@@ -12,6 +12,7 @@ mod test_dependency;
 mod test_doctor;
 mod test_forge_client;
 mod test_forge_github;
+mod test_forge_approvals;
 mod test_forge_gitlab;
 mod test_forge_incident;
 mod test_forged_journal;

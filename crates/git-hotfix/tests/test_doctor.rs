@@ -41,7 +41,7 @@ fn doctor_passes_against_a_ready_gitlab() {
         run.stdout
     );
     assert!(run.stdout.contains("ok token: from `GITLAB_TOKEN`"), "{}", run.stdout);
-    assert!(run.stdout.contains("@oncall"), "{}", run.stdout);
+    assert!(run.stdout.contains("@operator"), "{}", run.stdout);
     assert!(run.stdout.contains(&format!("of {}", &s.p[..7])), "{}", run.stdout);
     assert!(run.stdout.contains("fleet/develop reachable"), "{}", run.stdout);
     assert!(run.stdout.contains("next:"), "{}", run.stdout);

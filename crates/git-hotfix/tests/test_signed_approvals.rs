@@ -222,7 +222,7 @@ fn approvals_that_would_not_count_are_refused_before_anything_is_pushed() {
 /// Appends `events` (an entry's event fields) to the run on the origin as
 /// unsigned entries made with `git commit-tree`, as anyone who may push
 /// `refs/hotfix/*` could; returns the run's `status --json` from before.
-fn forge_entries(s: &Scenario, events: impl Fn(&str) -> Vec<serde_json::Value>) -> serde_json::Value {
+pub(crate) fn forge_entries(s: &Scenario, events: impl Fn(&str) -> Vec<serde_json::Value>) -> serde_json::Value {
     let status = json(&s.hotfix(&s.work, &["status", "--json"]));
     let id = status["id"].as_str().expect("id").to_string();
     let release = status["release_sha"].as_str().expect("release pushed");

@@ -41,6 +41,39 @@ pub struct Setup {
     pub incidents: Vec<u64>,
     /// Notes on issues answer 500 while this is set.
     pub notes_fail: bool,
+    /// People, each with their own token: two tokens are two GitLab users.
+    /// `token` acts as user 1, `operator`.
+    pub users: Vec<FakeUser>,
+    /// The downstream job that deploys to `environment` behind protected-environment
+    /// approvals, and how many approvals it needs (doc/api/deployments.md:
+    /// its deployment is `blocked` until they are given).
+    pub protected_job: Option<String>,
+    pub required_approvals: u64,
+}
+
+/// A GitLab user and the token that acts as them.
+#[derive(Clone, Debug)]
+pub struct FakeUser {
+    pub token: String,
+    pub id: u64,
+    pub username: String,
+}
+
+/// A deployment approval as the fake keeps it.
+#[derive(Clone, Debug)]
+pub struct FakeApproval {
+    pub user: FakeUser,
+    pub status: String,
+    pub comment: Option<String>,
+    pub created_at: String,
+}
+
+/// A deployment a deploy job makes, with its approvals.
+#[derive(Clone, Debug)]
+pub struct FakeDeployment {
+    pub id: u64,
+    pub job: u64,
+    pub approvals: Vec<FakeApproval>,
 }
 
 impl Default for Setup {
@@ -57,6 +90,9 @@ impl Default for Setup {
             scopes: vec!["api".into()],
             incidents: Vec::new(),
             notes_fail: false,
+            users: Vec::new(),
+            protected_job: None,
+            required_approvals: 0,
         }
     }
 }
@@ -108,6 +144,9 @@ struct State {
     jobs: Vec<FakeJob>,
     /// The downstream project's numeric id.
     downstream_project: u64,
+    deployments: Vec<FakeDeployment>,
+    /// The user the current request's token acts as.
+    caller: Option<FakeUser>,
 }
 
 impl State {
@@ -131,6 +170,14 @@ impl State {
                 pipeline: id,
                 project: project.to_string(),
             };
+            if self.setup.protected_job.as_deref() == Some(name.as_str()) {
+                let deployment = FakeDeployment {
+                    id: self.id(),
+                    job: job.id,
+                    approvals: Vec::new(),
+                };
+                self.deployments.push(deployment);
+            }
             self.jobs.push(job);
         }
         id
@@ -186,6 +233,32 @@ impl State {
         })
     }
 
+    fn approved(&self, d: &FakeDeployment) -> u64 {
+        d.approvals.iter().filter(|a| a.status == "approved").count() as u64
+    }
+
+    fn deployment_json(&self, d: &FakeDeployment) -> Value {
+        let job = self.jobs.iter().find(|j| j.id == d.job);
+        let pending = self.setup.required_approvals.saturating_sub(self.approved(d));
+        let status = match job.map(|j| j.status.as_str()) {
+            Some("manual") if pending > 0 => "blocked",
+            Some("manual") | Some("pending") => "created",
+            Some(other) => other,
+            None => "created",
+        };
+        json!({
+            "id": d.id,
+            "iid": d.id,
+            "ref": "release",
+            "sha": self.setup.deployed_sha,
+            "status": status,
+            "environment": { "id": 7, "name": self.setup.environment },
+            "deployable": job.map(|j| self.job_json(j)),
+            "pending_approval_count": pending,
+            "approvals": d.approvals.iter().map(approval_json).collect::<Vec<_>>(),
+        })
+    }
+
     fn job_json(&self, j: &FakeJob) -> Value {
         json!({
             "id": j.id,
@@ -209,6 +282,15 @@ fn issue_json(req: &Request, issue: &FakeIssue) -> Value {
         "state": "opened",
         "web_url": format!("{WEB}/{project}/-/issues/{}", issue.iid),
     })
+}
+
+fn user_json(u: &FakeUser) -> Value {
+    json!({ "id": u.id, "username": u.username, "name": u.username, "state": "active",
+            "web_url": format!("{WEB}/{}", u.username) })
+}
+
+fn approval_json(a: &FakeApproval) -> Value {
+    json!({ "user": user_json(&a.user), "status": a.status, "created_at": a.created_at, "comment": a.comment })
 }
 
 fn decode(project: &str) -> String {
@@ -235,10 +317,20 @@ fn authed(
     let state = state.clone();
     move |req: &Request| {
         let mut s = lock(&state);
-        if req.header("PRIVATE-TOKEN") != Some(s.setup.token.as_str()) {
+        let token = req.header("PRIVATE-TOKEN").unwrap_or_default();
+        let operator = FakeUser {
+            token: s.setup.token.clone(),
+            id: 1,
+            username: "operator".into(),
+        };
+        let caller = std::iter::once(operator)
+            .chain(s.setup.users.iter().cloned())
+            .find(|u| !token.is_empty() && u.token == token);
+        let Some(caller) = caller else {
             // doc/api/rest/troubleshooting.md: 401 Unauthorized without a valid token.
             return Response::json(401, r#"{"message":"401 Unauthorized"}"#);
-        }
+        };
+        s.caller = Some(caller);
         handler(&mut s, req)
     }
 }
@@ -281,12 +373,9 @@ impl FakeGitLab {
                 "GET",
                 "/api/v4/user",
                 "GET /user (doc/api/users.md, Get the current user)",
-                authed(&state, |_, _| {
-                    Response::json(
-                        200,
-                        json!({ "id": 1, "username": "oncall", "name": "On Call", "web_url": format!("{WEB}/oncall") })
-                            .to_string(),
-                    )
+                authed(&state, |s, _| {
+                    let me = s.caller.clone().expect("authed sets the caller");
+                    Response::json(200, user_json(&me).to_string())
                 }),
             )
             .route(
@@ -336,6 +425,20 @@ impl FakeGitLab {
             )
             .route(
                 "GET",
+                "/api/v4/projects/:id/deployments",
+                "GET /projects/:id/deployments (doc/api/deployments.md, List project deployments; `environment` filters)",
+                authed(&state, |s, req| {
+                    let query = req.query.as_deref().unwrap_or_default();
+                    let env = query.split('&').find_map(|kv| kv.strip_prefix("environment="));
+                    let list: Vec<Value> = match env {
+                        Some(e) if e != s.setup.environment => Vec::new(),
+                        _ => s.deployments.iter().rev().map(|d| s.deployment_json(d)).collect(),
+                    };
+                    Response::json(200, Value::Array(list).to_string())
+                }),
+            )
+            .route(
+                "GET",
                 "/api/v4/projects/:id/issues/:issue_iid",
                 "GET /projects/:id/issues/:issue_iid (doc/api/issues.md, Single project issue)",
                 authed(&state, |s, req| {
@@ -343,6 +446,18 @@ impl FakeGitLab {
                     match s.issues.iter().find(|i| i.iid == iid) {
                         Some(issue) => Response::json(200, issue_json(req, issue).to_string()),
                         None => not_found("Issue"),
+                    }
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/deployments/:deployment_id",
+                "GET /projects/:id/deployments/:deployment_id (doc/api/deployments.md, Get a specific deployment)",
+                authed(&state, |s, req| {
+                    let id = id_param(req, "deployment_id");
+                    match s.deployments.iter().find(|d| d.id == id) {
+                        Some(d) => Response::json(200, s.deployment_json(d).to_string()),
+                        None => not_found("Deployment"),
                     }
                 }),
             )
@@ -373,6 +488,35 @@ impl FakeGitLab {
                         json!({ "id": id, "body": text, "noteable_iid": iid, "noteable_type": "Issue", "system": false })
                             .to_string(),
                     )
+                }),
+            )
+            .route(
+                "POST",
+                "/api/v4/projects/:id/deployments/:deployment_id/approval",
+                "POST /projects/:id/deployments/:deployment_id/approval (doc/api/deployments.md, Approve or reject a blocked deployment: `status` required; 201)",
+                authed(&state, |s, req| {
+                    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+                    let status = body["status"].as_str().unwrap_or_default().to_string();
+                    if !matches!(status.as_str(), "approved" | "rejected") {
+                        return Response::json(400, r#"{"error":"status does not have a valid value"}"#);
+                    }
+                    let me = s.caller.clone().expect("authed sets the caller");
+                    let id = id_param(req, "deployment_id");
+                    let Some(index) = s.deployments.iter().position(|d| d.id == id) else {
+                        return not_found("Deployment");
+                    };
+                    if s.deployments[index].approvals.iter().any(|a| a.user.id == me.id) {
+                        // The fake's stand-in for GitLab refusing a second answer by the same user.
+                        return Response::json(400, r#"{"message":"You have already approved the deployment"}"#);
+                    }
+                    let approval = FakeApproval {
+                        user: me,
+                        status,
+                        comment: body["comment"].as_str().map(str::to_string),
+                        created_at: "2026-12-01T15:00:00.000Z".into(),
+                    };
+                    s.deployments[index].approvals.push(approval.clone());
+                    Response::json(201, approval_json(&approval).to_string())
                 }),
             )
             .route(
@@ -495,6 +639,17 @@ impl FakeGitLab {
                     if job.status != "manual" {
                         return Response::json(400, r#"{"message":"400 Bad request - Unplayable Job"}"#);
                     }
+                    let (job_id, required) = (job.id, s.setup.required_approvals);
+                    if let Some(d) = s.deployments.iter().find(|d| d.job == job_id) {
+                        if s.approved(d) < required {
+                            // The job of a protected environment waits for its approvals
+                            // (doc/ci/environments/deployment_approvals.md); the fake refuses the play.
+                            return Response::json(403, r#"{"message":"403 Forbidden - the deployment is blocked until it is approved"}"#);
+                        }
+                    }
+                    let Some(job) = s.jobs.iter_mut().find(|j| j.id == id) else {
+                        return not_found("Job");
+                    };
                     job.status = "pending".into();
                     let job = job.clone();
                     Response::json(200, s.job_json(&job).to_string())
@@ -564,6 +719,11 @@ impl FakeGitLab {
     /// Makes notes on issues answer 500 (`true`) or work again.
     pub fn fail_notes(&self, fail: bool) {
         lock(&self.state).setup.notes_fail = fail;
+    }
+
+    /// Returns the deployments the deploy jobs made, with their approvals.
+    pub fn deployments(&self) -> Vec<FakeDeployment> {
+        lock(&self.state).deployments.clone()
     }
 
     /// Returns the requests with `method` whose path ends with `suffix`.

@@ -29,6 +29,12 @@ pub struct Approvals {
     /// What makes an approval count.
     #[serde(default)]
     pub verify: ApprovalCheck,
+    /// Under `verify = "forge"`: the forge username of each git email
+    /// (`"alice@example.com" = "alice"`), so the operator, the resolvers and
+    /// the fixes' authors and committers are known on the forge, which does
+    /// not show other users' emails.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub forge_users: std::collections::BTreeMap<String, String>,
 }
 
 impl Approvals {
@@ -40,9 +46,9 @@ impl Approvals {
 }
 
 /// Checks that `[approvals]` can tell who approved: roles under
-/// `verify = "signature"` need the allowed signers, and no forge is there
-/// to ask yet.
-pub(super) fn check_approvals(approvals: &Approvals) -> Result<(), String> {
+/// `verify = "signature"` need the allowed signers, under `verify = "forge"`
+/// a `[forge]` (`has_forge`) to ask.
+pub(super) fn check_approvals(approvals: &Approvals, has_forge: bool) -> Result<(), String> {
     if approvals.roles.is_empty() {
         return Ok(());
     }
@@ -53,9 +59,9 @@ pub(super) fn check_approvals(approvals: &Approvals) -> Result<(), String> {
              identities with `verify = \"none\"`"
                 .into(),
         ),
-        ApprovalCheck::Forge => Err(
-            "`approvals.verify = \"forge\"` needs a forge, and none is configured (forges are not supported yet); \
-             use `verify = \"signature\"` with `allowed_signers`, or `verify = \"none\"`"
+        ApprovalCheck::Forge if !has_forge => Err(
+            "`approvals.verify = \"forge\"` needs a forge, and no `[forge]` is configured; name it in `[forge]`, \
+             or use `verify = \"signature\"` with `allowed_signers`, or `verify = \"none\"`"
                 .into(),
         ),
         _ => Ok(()),

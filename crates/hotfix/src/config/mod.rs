@@ -268,7 +268,7 @@ impl Config {
                 )));
             }
         }
-        gates::check_approvals(&config.approvals).map_err(invalid)?;
+        gates::check_approvals(&config.approvals, config.forge.is_some()).map_err(invalid)?;
         for pattern in &config.checks.migrations {
             // The same grammar pick::glob matches with; checked here so a typo fails
             // at load, not by silently flagging nothing.
@@ -570,7 +570,11 @@ develop = "develop"
             ApprovalCheck::None
         );
         let err = parse(&format!("{roles}verify = \"forge\"\n")).unwrap_err().to_string();
-        assert!(err.contains("no forge") || err.contains("none is configured"), "{err}");
+        assert!(err.contains("no `[forge]` is configured"), "{err}");
+        let with_forge = format!(
+            "{roles}verify = \"forge\"\n[forge]\nkind = \"gitlab\"\nurl = \"https://gitlab.example.com\"\nproject = \"fleet/billing\"\n"
+        );
+        assert_eq!(parse(&with_forge).expect("a forge to ask").approvals.verify, ApprovalCheck::Forge);
         parse(&format!("{MINIMAL}\n[approvals]\nverify = \"forge\"\n")).expect("no roles, nothing to verify");
     }
 

@@ -14,10 +14,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::config::{ApprovalCheck, Approvals};
+use crate::config::{ApprovalCheck, Approvals, Config};
 use crate::git::{Git, Oid, SignatureCheck, Verdict};
 use crate::journal::{person_of, Approval, Event, Run, Verification};
 
+use super::forge_approvals;
 use super::gates::approval_roles;
 use super::WorkflowError;
 
@@ -84,8 +85,8 @@ pub enum Refusal {
     Unsigned,
     #[error("its entry is {}{}", .verdict.describe(), .key.as_ref().map_or(String::new(), |k| format!(" (key {k})")))]
     NotVerified { verdict: Verdict, key: Option<String> },
-    #[error("[approvals] verify = \"forge\" but no forge is configured (forges are not supported yet)")]
-    NoForge,
+    #[error("the forge does not record it: {reason}")]
+    NotOnForge { reason: String },
     #[error("`{role}` is not a role of this run's [approvals]")]
     UnknownRole { role: String },
     #[error("{who} started this run; the operator may not approve it")]
@@ -158,6 +159,8 @@ impl Identity {
 
     fn describe(&self) -> String {
         match &self.key {
+            // A forge user: `@tess (GitLab user 7)`.
+            Some(key) if self.principal.starts_with('@') => format!("{} ({key})", self.principal),
             Some(key) => format!("{} (key {key})", self.principal),
             None => self.principal.clone(),
         }
@@ -174,7 +177,8 @@ struct Excluded {
 
 /// Sorts the run's approvals into those that count and those that do not,
 /// by the run's `[approvals]` rules.
-pub fn review(git: &Git, run: &Run) -> Result<Review, WorkflowError> {
+/// `config` names the forge asked under `verify = "forge"`.
+pub fn review(git: &Git, run: &Run, config: &Config) -> Result<Review, WorkflowError> {
     let approvals = approval_roles(run).cloned().unwrap_or_default();
     let given = run.approval_entries();
     if given.is_empty() {
@@ -182,7 +186,7 @@ pub fn review(git: &Git, run: &Run) -> Result<Review, WorkflowError> {
     }
     let signed = match approvals.verify {
         ApprovalCheck::None => None,
-        ApprovalCheck::Forge => return Ok(refuse_all(run, &Refusal::NoForge)),
+        ApprovalCheck::Forge => return Ok(review_on_forge(git, run, config, &approvals)),
         // Signatures without allowed signers: a run recorded before
         // approvals were verified (hotfix.toml refuses it since), checked as
         // it was then. A record claiming it is a forged record, which the
@@ -226,6 +230,148 @@ pub fn review(git: &Git, run: &Run) -> Result<Review, WorkflowError> {
         }
     }
     Ok(review)
+}
+
+/// Reviews the approvals against the forge's record of the deploy job's
+/// deployment: each counts when the forge holds the approval its entry
+/// claims; the forge user is the identity.
+fn review_on_forge(git: &Git, run: &Run, config: &Config, approvals: &Approvals) -> Review {
+    let target = match forge_approvals::target(config, git.git_dir(), run) {
+        Ok(target) => target,
+        Err(reason) => return refuse_all(run, &Refusal::NotOnForge { reason }),
+    };
+    let Some(deployment) = target.deployment else {
+        let reason = "the deploy job has no deployment on the forge yet".to_string();
+        return refuse_all(run, &Refusal::NotOnForge { reason });
+    };
+    let forge = forge_name(target.forge.kind());
+    let excluded = match forge_excluded(git, run, approvals) {
+        Ok(excluded) => excluded,
+        Err(e) => {
+            let reason = format!("the fixes' authors could not be read: {e}");
+            return refuse_all(run, &Refusal::NotOnForge { reason });
+        }
+    };
+    let mut review = Review::default();
+    for (entry, _, approval) in run.approval_entries() {
+        let outcome = forge_approvals::backing(&deployment, &run.id, &approval.role, approval.forge.as_ref())
+            .map_err(|reason| Refusal::NotOnForge { reason })
+            .and_then(|found| {
+                let verification = Verification::Forge {
+                    forge: forge.clone(),
+                    user: found.user.clone(),
+                    deployment: deployment.id,
+                    created_at: found.created_at.clone(),
+                };
+                let who = identity_of(&verification).expect("a forge verification names a user");
+                judge(&review, approvals, &excluded, approval, &who)?;
+                Ok((verification, found.clone()))
+            });
+        match outcome {
+            Ok((verification, found)) => review.counted.push(Counted {
+                entry: entry.clone(),
+                approval: Approval {
+                    verified: Some(verification),
+                    forge: Some(found),
+                    ..approval.clone()
+                },
+            }),
+            Err(refusal) => review.refused.push(NotCounted::new(entry, approval, refusal)),
+        }
+    }
+    review
+}
+
+/// Returns the forge's name as people write it.
+pub fn forge_name(kind: crate::config::ForgeKind) -> String {
+    match kind {
+        crate::config::ForgeKind::Gitlab => "GitLab".into(),
+        crate::config::ForgeKind::Github => "GitHub".into(),
+    }
+}
+
+/// Returns who may not approve on the forge: the operator, the resolvers
+/// and the fixes' authors and committers, each by the forge username
+/// `[approvals] forge_users` gives their git email (a forge does not show
+/// other users' emails); one without a mapping is not known on the forge.
+fn forge_excluded(git: &Git, run: &Run, approvals: &Approvals) -> Result<Excluded, WorkflowError> {
+    let on_forge = |email: &str| -> Vec<Identity> {
+        let email = email.trim().to_ascii_lowercase();
+        approvals
+            .forge_users
+            .iter()
+            .filter(|(e, _)| e.trim().to_ascii_lowercase() == email)
+            .map(|(_, user)| Identity {
+                key: None,
+                principal: format!("@{}", user.trim_start_matches('@').to_ascii_lowercase()),
+            })
+            .collect()
+    };
+    let mut excluded = Excluded {
+        operator: Vec::new(),
+        resolvers: Vec::new(),
+        fixes: Vec::new(),
+    };
+    if let Some((_, created)) = run.entries.first() {
+        excluded.operator = on_forge(&person_of(&created.actor.ident));
+    }
+    for (_, entry) in &run.entries {
+        if matches!(entry.event, Event::Resolved { .. }) {
+            excluded.resolvers.extend(on_forge(&person_of(&entry.actor.ident)));
+        }
+    }
+    if !approvals.allow_fix_author && !run.record.fixes.is_empty() {
+        for fix in git.commits(&run.record.fixes)? {
+            let mut people = on_forge(&fix.author.email);
+            people.extend(on_forge(&fix.committer.email));
+            excluded.fixes.push((fix.id, people));
+        }
+    }
+    Ok(excluded)
+}
+
+/// Checks, before anything is posted, that forge user `user` may approve
+/// in `role` by the rules every reader applies; `Refusal::Repeat` when
+/// they already did.
+pub fn check_forge_approver(
+    git: &Git,
+    run: &Run,
+    review: &Review,
+    forge: &str,
+    role: &str,
+    user: &crate::record::forge::ForgeApprover,
+) -> Result<(), Refusal> {
+    let approvals = approval_roles(run).cloned().unwrap_or_default();
+    let excluded = forge_excluded(git, run, &approvals).map_err(|e| Refusal::NotOnForge {
+        reason: format!("the fixes' authors could not be read: {e}"),
+    })?;
+    let who = identity_of(&Verification::Forge {
+        forge: forge.to_string(),
+        user: user.clone(),
+        deployment: 0,
+        created_at: String::new(),
+    })
+    .expect("a forge verification names a user");
+    let claim = Approval {
+        role: role.to_string(),
+        ident: String::new(),
+        at: 0,
+        release_tip: run.record.plan.production.commit.clone(),
+        verified: None,
+        forge: None,
+    };
+    judge(review, &approvals, &excluded, &claim, &who)
+}
+
+/// Returns the identity a forge verification proves: the forge user, by id.
+fn identity_of(verification: &Verification) -> Option<Identity> {
+    match verification {
+        Verification::Forge { forge, user, .. } => Some(Identity {
+            key: Some(format!("{forge} user {}", user.id)),
+            principal: format!("@{}", user.username.to_ascii_lowercase()),
+        }),
+        _ => None,
+    }
 }
 
 fn refuse_all(run: &Run, refusal: &Refusal) -> Review {
@@ -328,6 +474,7 @@ fn counted_identity(approval: &Approval) -> Identity {
             key: Some(key.clone()),
             principal: principal.to_ascii_lowercase(),
         },
+        Some(v @ Verification::Forge { .. }) => identity_of(v).expect("a forge verification names a user"),
         _ => Identity {
             key: None,
             principal: approval.person(),

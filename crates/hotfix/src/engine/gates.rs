@@ -82,7 +82,7 @@ pub fn gate_before(cx: &Context<'_>, run: &Run, step: &Step) -> Option<Gate> {
 /// that counts, checked again from the journal. Approvals that cannot be
 /// checked do not count.
 fn approvals_gate(cx: &Context<'_>, run: &Run, roles: &[String]) -> Option<Gate> {
-    let (missing, not_counted) = match approvals::review(cx.git, run) {
+    let (missing, not_counted) = match approvals::review(cx.git, run, cx.config) {
         Ok(review) => (
             review.missing(roles),
             review.objections().map(approvals::NotCounted::describe).collect(),
@@ -93,9 +93,9 @@ fn approvals_gate(cx: &Context<'_>, run: &Run, roles: &[String]) -> Option<Gate>
 }
 
 /// Returns the run's approval roles without an approval that counts.
-pub fn missing_roles(git: &Git, run: &Run) -> Result<Vec<String>, WorkflowError> {
+pub fn missing_roles(git: &Git, run: &Run, config: &crate::config::Config) -> Result<Vec<String>, WorkflowError> {
     let roles = approval_roles(run).map(|a| a.roles.clone()).unwrap_or_default();
-    Ok(approvals::review(git, run)?.missing(&roles))
+    Ok(approvals::review(git, run, config)?.missing(&roles))
 }
 
 /// Returns the commit this run put on release, or why there is none to `what`.
@@ -256,7 +256,7 @@ pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Ap
     }
     let release_tip = release_unmoved(cx, &journal.run)?;
     let ident = cx.actor.ident.clone();
-    let review = approvals::review(cx.git, &journal.run)?;
+    let review = approvals::review(cx.git, &journal.run, cx.config)?;
     if approvals.verify == ApprovalCheck::None {
         refuse_by_email(cx, journal, &review, &approvals, role, &ident)?;
         if let Some(given) = review
@@ -273,7 +273,11 @@ pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Ap
         at: cx.ambient.now(),
         release_tip,
         verified: None,
+        forge: None,
     };
+    if approvals.verify == ApprovalCheck::Forge {
+        return approve_on_forge(cx, journal, &review, approval);
+    }
     let events = vec![Event::Approved {
         approval: approval.clone(),
     }];
@@ -298,7 +302,7 @@ pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Ap
     let mut with_it = journal.run.clone();
     let (oid, entry) = staged.entries().last().cloned().expect("one event staged, one entry");
     with_it.push(oid.clone(), entry);
-    let review = approvals::review(cx.git, &with_it)?;
+    let review = approvals::review(cx.git, &with_it, cx.config)?;
     if let Some(not) = review.refused.iter().find(|r| r.entry == oid) {
         if let Refusal::Repeat { .. } = not.refusal {
             let first = review.counted.iter().find(|c| c.approval.role == role);
@@ -316,6 +320,91 @@ pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Ap
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
     Ok(counted.approval)
+}
+
+/// Approves the deploy job's deployment on the forge as the token's user
+/// (`verify = "forge"`), journals the forge's answer, and returns the
+/// approval as the forge, read again, backs it. Checked before anything is
+/// posted: one forge user one role, each role one forge user. An approval
+/// the forge already holds for this run and role (a crash after the post)
+/// is journaled, not posted again.
+fn approve_on_forge(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    review: &approvals::Review,
+    approval: Approval,
+) -> Result<Approval, WorkflowError> {
+    let role = approval.role.clone();
+    let refused = |refusal| WorkflowError::ApprovalRefused {
+        role: role.clone(),
+        refusal,
+    };
+    let not_on_forge = |reason: String| refused(Refusal::NotOnForge { reason });
+    let target = crate::engine::forge_approvals::target(cx.config, cx.git.git_dir(), &journal.run)
+        .map_err(&not_on_forge)?;
+    let Some(deployment) = target.deployment else {
+        return Err(not_on_forge(
+            "the deploy job has no deployment on the forge yet (it exists once the release job made the deploy \
+             pipeline)"
+                .into(),
+        ));
+    };
+    let me = target
+        .forge
+        .whoami()
+        .map_err(|e| not_on_forge(cx.redactor.redact(&e.to_string())))?;
+    let user = crate::record::forge::ForgeApprover {
+        id: me.id,
+        username: me.username.clone(),
+    };
+    let forge = approvals::forge_name(target.forge.kind());
+    match approvals::check_forge_approver(cx.git, &journal.run, review, &forge, &role, &user) {
+        Ok(()) => {}
+        Err(Refusal::Repeat { .. }) => {
+            let first = review.counted.iter().find(|c| c.approval.role == role);
+            return Ok(first.expect("a repeat repeats a counted approval").approval.clone());
+        }
+        Err(refusal) => return Err(refused(refusal)),
+    }
+    let who = format!("@{} (forge user {})", me.username, me.id);
+    let comment = crate::record::forge::approval_comment(&journal.id, &role);
+    let mine = deployment.approvals.iter().find(|a| a.user.id == me.id);
+    let given = match mine {
+        Some(a) if a.comment.as_deref() == Some(comment.as_str()) && a.status == "approved" => a.clone(),
+        Some(a) => {
+            return Err(not_on_forge(format!(
+                "{who} already answered deployment {} on the forge ({}{}); one forge user approves one role",
+                deployment.id,
+                a.status,
+                a.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+            )))
+        }
+        None => target
+            .forge
+            .approve_deployment(&deployment, &comment)
+            .map_err(|e| not_on_forge(cx.redactor.redact(&e.to_string())))?,
+    };
+    let events = vec![Event::Approved {
+        approval: Approval {
+            forge: Some(given),
+            ..approval
+        },
+    }];
+    let outcome = push_with_journal(cx, journal, events, Vec::new(), "approve:after-remote")?;
+    if !outcome.accepted() {
+        return Err(JournalError::Contended { id: journal.id.clone() }.into());
+    }
+    let oid = journal.run.entries.last().map(|(oid, _)| oid.clone());
+    let review = approvals::review(cx.git, &journal.run, cx.config)?;
+    if let Some(not) = review.refused.iter().find(|r| Some(&r.entry) == oid.as_ref()) {
+        return Err(refused(not.refusal.clone()));
+    }
+    review
+        .counted
+        .into_iter()
+        .find(|c| Some(&c.entry) == oid.as_ref())
+        .map(|c| c.approval)
+        .ok_or_else(|| not_on_forge("the forge does not show the approval it answered".into()))
 }
 
 /// Refuses an approval under `verify = "none"` by the email rules: each

@@ -4,6 +4,7 @@
 
 pub mod approvals;
 pub mod execute;
+pub mod forge_approvals;
 pub mod gates;
 pub mod incident;
 pub mod steps;

@@ -36,7 +36,7 @@ impl GitLab {
 
     /// Returns `/projects/:id` for `project` (a path or numeric id), or for
     /// the configured project when `None`.
-    fn path_of(&self, project: Option<&str>) -> String {
+    pub(super) fn path_of(&self, project: Option<&str>) -> String {
         match project {
             Some(p) => format!("/projects/{}", encode_segment(p)),
             None => self.project_path(),
@@ -267,6 +267,22 @@ impl Forge for GitLab {
             pipeline: job.pipeline,
             ..self.job_ref(&job.project, now)
         })
+    }
+
+    fn job_deployment(
+        &self,
+        job: &JobRef,
+        environment: &str,
+    ) -> Result<Option<super::DeploymentApprovals>, ForgeError> {
+        super::gitlab_approvals::job_deployment(self, job, environment)
+    }
+
+    fn approve_deployment(
+        &self,
+        deployment: &super::DeploymentApprovals,
+        comment: &str,
+    ) -> Result<super::ForgeApproval, ForgeError> {
+        super::gitlab_approvals::approve_deployment(self, deployment, comment)
     }
 
     fn job_log_tail(&self, job: &JobRef, lines: usize) -> Result<String, ForgeError> {

@@ -15,6 +15,7 @@ pub mod client;
 pub mod github;
 pub mod gitlab;
 mod gitlab_incident;
+pub mod gitlab_approvals;
 pub mod token;
 
 use std::sync::Arc;
@@ -22,7 +23,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{self, ForgeKind};
-pub use crate::record::forge::{DeploymentRef, InputValue, JobRef, PipelineRef, PipelineRequest};
+pub use crate::record::forge::{
+    DeploymentApprovals, DeploymentRef, ForgeApproval, ForgeApprover, InputValue, JobRef, PipelineRef, PipelineRequest,
+};
 pub use client::{Auth, Call, Client, ClientOptions, Clock, Method, Reply, ScopeHint, SystemClock};
 pub use gitlab_incident::incident_iid as incident_number;
 pub use token::{resolve_token, Token, TokenSource};
@@ -233,6 +236,26 @@ pub trait Forge: Send + Sync {
     fn note_incident(&self, incident: &IncidentRef, body: &str, timeline: bool) -> Result<Option<u64>, ForgeError> {
         let _ = (incident, body, timeline);
         Err(self.unsupported("write on an incident"))
+    }
+
+    // Deployment approvals (`[approvals] verify = "forge"`).
+
+    /// Returns the deployment to `environment` that `job` (the deploy job)
+    /// made, with the approvals the forge holds for it; `None` while there is none.
+    fn job_deployment(&self, job: &JobRef, environment: &str) -> Result<Option<DeploymentApprovals>, ForgeError> {
+        let _ = (job, environment);
+        Err(self.unsupported("read a deployment's approvals"))
+    }
+
+    /// Approves `deployment` as the token's user, with `comment`; returns
+    /// the approval as the forge recorded it.
+    fn approve_deployment(
+        &self,
+        deployment: &DeploymentApprovals,
+        comment: &str,
+    ) -> Result<ForgeApproval, ForgeError> {
+        let _ = (deployment, comment);
+        Err(self.unsupported("approve a deployment"))
     }
 
     #[doc(hidden)]

@@ -23,7 +23,7 @@ pub fn approve(session: &Session, id: Option<&str>, role: &str) -> Result<Approv
     let silent = execute::Silent;
     let cx = on_run.context(&silent, false)?;
     let approval = gates::approve(&cx, &mut journal, role)?;
-    let missing = gates::missing_roles(&session.git, &journal.run)?;
+    let missing = gates::missing_roles(&session.git, &journal.run, &on_run.config)?;
     Ok(Approved {
         journal,
         approval,

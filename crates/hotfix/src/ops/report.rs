@@ -13,7 +13,7 @@ pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Err
     let journal = load_run(session, id)?;
     let config = run_config(session, &journal.run);
     let mut report = report::build(&journal.run, &config, session.ambient.now());
-    let review = approvals::review(&session.git, &journal.run)?;
+    let review = approvals::review(&session.git, &journal.run, &session.config)?;
     report.approvals = review.approvals();
     report.approvals_not_counted = review.objections().cloned().collect();
     report.verification = Some(verify_journal(session, &journal)?);

@@ -44,7 +44,7 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
         .is_some_and(|(value, _)| &value == journal.lock_value());
     let lock_lost = journal.run.owns_lock() && !holds_lock;
     let roles = run_config(session, &journal.run).approvals.roles;
-    let approvals = approvals::review(&session.git, &journal.run)?;
+    let approvals = approvals::review(&session.git, &journal.run, &session.config)?;
     let missing_roles = approvals.missing(&roles);
     Ok(RunStatus {
         run: journal.run,

@@ -423,6 +423,11 @@ pub struct Approval {
     /// checked again from the journal each time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<Verification>,
+    /// Under `[approvals] verify = "forge"`: the approval the forge answered
+    /// when it was posted. A claim like the rest of the entry: the forge is
+    /// read again before it counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge: Option<crate::record::forge::ForgeApproval>,
 }
 
 /// How an approval's approver was established.
@@ -436,6 +441,15 @@ pub enum Verification {
         /// Who the allowed signers name for that key.
         principal: String,
     },
+    /// The forge recorded the approval of the run's deployment by this user
+    /// (`[approvals] verify = "forge"`), read again from the forge.
+    Forge {
+        /// `GitLab` or `GitHub`.
+        forge: String,
+        user: crate::record::forge::ForgeApprover,
+        deployment: u64,
+        created_at: String,
+    },
     /// Nothing proves who approved (`[approvals] verify = "none"`): the
     /// git identity is self-declared.
     Unverified,
@@ -446,6 +460,15 @@ impl Verification {
     pub fn describe(&self) -> String {
         match self {
             Verification::Signature { key, principal } => format!("verified: signed by {principal} ({key})"),
+            Verification::Forge {
+                forge,
+                user,
+                deployment,
+                created_at,
+            } => format!(
+                "verified: recorded by {forge} (user @{}, deployment {deployment}, {created_at})",
+                user.username
+            ),
             Verification::Unverified => "unverified (verify = none)".into(),
         }
     }

@@ -158,3 +158,44 @@ impl PipelineRequest {
         Ok(())
     }
 }
+
+/// A forge user, as an approval names them: the id is the identity
+/// (usernames can be renamed), the username is for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgeApprover {
+    pub id: u64,
+    pub username: String,
+}
+
+/// A deployment approval as the forge recorded it (GitLab
+/// protected-environment approvals): who, how, when, with which comment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgeApproval {
+    /// The deployment approved (GitLab deployment id).
+    pub deployment: u64,
+    pub user: ForgeApprover,
+    /// The forge's status word (`approved`, `rejected`).
+    pub status: String,
+    /// When the forge recorded it, as the forge writes it.
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// The deployment of a run's deploy job and the approvals the forge holds for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentApprovals {
+    /// The project the deployment is in (the deploy job's).
+    pub project: String,
+    pub id: u64,
+    pub status: String,
+    /// How many approvals the protected environment still waits for.
+    pub pending_approval_count: u64,
+    pub approvals: Vec<ForgeApproval>,
+}
+
+/// Returns the comment `git hotfix approve` posts with a forge approval:
+/// it names the run and the role, so the role is the forge's record too.
+pub fn approval_comment(run: &str, role: &str) -> String {
+    format!("git-hotfix run {run}: approved as {role}")
+}

@@ -369,6 +369,7 @@ fn approval(role: &str, ident: &str) -> Approval {
         at: AT + 60,
         release_tip: oid('5'),
         verified: None,
+        forge: None,
     }
 }
 

@@ -124,10 +124,22 @@ pub struct Inputs {
 }
 
 /// Returns the steps after the release is pushed and proven that `config`
-/// configures, in order: approvals, then the production steps.
+/// configures, in order: approvals, then the production steps. Under
+/// `[approvals] verify = "forge"` with a forge deploy job, the approvals
+/// come just before the deploy: they are the approvals of the deploy job's
+/// deployment, which exists once the release job made its pipeline.
 pub fn gate_steps(config: &Config) -> Vec<Step> {
     let approvals = (!config.approvals.roles.is_empty()).then(|| Step::approvals(&config.approvals));
-    approvals.into_iter().chain(production_steps(config)).collect()
+    let mut steps = production_steps(config);
+    let at = match config.approvals.verify {
+        crate::config::ApprovalCheck::Forge => steps
+            .iter()
+            .position(|s| matches!(s.action, crate::record::plan::Action::ForgeJob(_)))
+            .unwrap_or(0),
+        _ => 0,
+    };
+    steps.splice(at..at, approvals);
+    steps
 }
 
 /// Returns the steps that act on production that `config` configures, in

@@ -12,7 +12,7 @@ use crate::record::plan::Step;
 
 pub(super) fn approvals(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<(), WorkflowError> {
     release_unmoved(cx, &journal.run)?;
-    let approvals = approvals::review(cx.git, &journal.run)?.approvals();
+    let approvals = approvals::review(cx.git, &journal.run, cx.config)?.approvals();
     append_local(cx, journal, vec![done(step, Evidence::Approvals { approvals })])?;
     Ok(())
 }

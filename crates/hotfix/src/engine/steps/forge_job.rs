@@ -51,7 +51,7 @@ pub(super) fn forge_failed(cx: &Context<'_>, step: &StepName, e: &ForgeError) ->
 
 /// Returns the pipeline `step` created in the run's current phase and
 /// journaled, unless a failure or a decision to run it again came after.
-pub(super) fn journaled_pipeline(run: &Run, step: &StepName) -> Option<PipelineRef> {
+pub(crate) fn journaled_pipeline(run: &Run, step: &StepName) -> Option<PipelineRef> {
     let mut found = None;
     for entry in run.entries_of(run.phase()) {
         match &entry.event {

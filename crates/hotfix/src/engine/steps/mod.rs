@@ -20,6 +20,7 @@ mod verify_http;
 mod verify_release;
 mod wait_for_fix;
 
+pub(crate) use forge_job::journaled_pipeline;
 pub(crate) use wait_for_fix::pushed_fixes;
 
 use crate::engine::execute::Context;
