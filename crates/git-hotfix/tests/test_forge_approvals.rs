@@ -69,7 +69,11 @@ fn deploy_status(gitlab: &FakeGitLab) -> Option<String> {
 fn at_the_gate_with(s: &Scenario, gitlab: &FakeGitLab, forge_users: &str) {
     configure(s, gitlab, forge_users);
     let run = as_user(s, OPERATOR, &["start", "--fix", &s.f, "--yes"]);
-    assert!(run.all().contains("tech-lead"), "waits for the approvals: {}", run.all());
+    assert!(
+        run.all().contains("tech-lead"),
+        "waits for the approvals: {}",
+        run.all()
+    );
     s.assert_hotfixed(&s.release0, &[&s.f]);
     assert_eq!(deploy_status(gitlab).as_deref(), Some("manual"));
     assert_eq!(status(s)["missing_roles"], serde_json::json!(["tech-lead", "pm"]));
@@ -95,14 +99,23 @@ fn two_approvals_through_gitlab_by_two_tokens_open_the_gate_and_the_deploy_proce
     assert_eq!(posted.len(), 2, "one approval each");
     let body: serde_json::Value = serde_json::from_slice(&posted[0].body).expect("JSON body");
     assert_eq!(body["status"], "approved");
-    assert!(body["comment"].as_str().unwrap_or_default().ends_with("approved as tech-lead"), "{body}");
+    assert!(
+        body["comment"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("approved as tech-lead"),
+        "{body}"
+    );
     let approvals = &gitlab.deployments()[0].approvals;
     let users: Vec<&str> = approvals.iter().map(|a| a.user.username.as_str()).collect();
     assert_eq!(users, ["tess", "pat"]);
 
     // The journal records the forge's user and answer.
     let journal = s.git(&s.work, &["log", "--format=%B", "--glob=refs/hotfix/runs/*"]);
-    assert!(journal.contains(r#""username":"tess""#) && journal.contains(r#""created_at""#), "{journal}");
+    assert!(
+        journal.contains(r#""username":"tess""#) && journal.contains(r#""created_at""#),
+        "{journal}"
+    );
 
     let run = as_user(&s, OPERATOR, &["continue", "--yes"]);
     run.expect_code(0);
@@ -137,7 +150,11 @@ fn the_same_forge_user_for_two_roles_is_refused_before_anything_is_posted() {
         "{}",
         again.stderr
     );
-    assert_eq!(gitlab.requests_to("POST", "/approval").len(), 1, "nothing posted the second time");
+    assert_eq!(
+        gitlab.requests_to("POST", "/approval").len(),
+        1,
+        "nothing posted the second time"
+    );
     assert_eq!(status(&s)["missing_roles"], serde_json::json!(["pm"]));
     as_user(&s, OPERATOR, &["continue", "--yes"]).expect_code(3);
     assert_eq!(deploy_status(&gitlab).as_deref(), Some("manual"));

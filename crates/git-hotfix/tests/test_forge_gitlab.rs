@@ -300,3 +300,31 @@ fn status_of(base: &str, method: &str, path: &str, token: Option<&str>, body: Op
         .and_then(|code| code.parse().ok())
         .unwrap_or_else(|| panic!("no status in {answer}"))
 }
+
+#[test]
+fn a_record_naming_another_forge_sends_it_nothing() {
+    let s = Scenario::new();
+    let gitlab = fake(&s, |_| {});
+    let elsewhere = fake(&s, |_| {});
+    configure(&s, &gitlab, "deploy-release-branch-to-staging");
+    let crashed = start(
+        &s,
+        &[("GIT_HOTFIX_INJECT_FAULT", "release-action-pipeline:after-remote")],
+    );
+    assert_eq!(crashed.code, 1, "{}", crashed.all());
+    // Someone who can push refs/hotfix/* points the record's forge at their
+    // own server: the token, the jobs and the approvals would be theirs.
+    let id = crate::test_journal_history::run_id(&s);
+    crate::test_forged_journal::forge_run(&s, &id, usize::MAX, |entry| {
+        entry["config"]["forge"]["url"] = elsewhere.url().into();
+    });
+    let resumed = forge::continue_from_another_clone(&s, &env());
+    resumed.expect_code(0);
+    let asked: Vec<_> = ["GET", "POST", "PUT"]
+        .iter()
+        .flat_map(|m| elsewhere.requests_to(m, ""))
+        .collect();
+    assert!(asked.is_empty(), "the record's forge was asked: {asked:?}");
+    assert_eq!(gitlab.requests_to("POST", "/pipeline").len(), 1, "still one pipeline");
+    assert_eq!(gitlab.requests_to("POST", "/play").len(), 2, "the team's forge ran it");
+}

@@ -574,7 +574,10 @@ develop = "develop"
         let with_forge = format!(
             "{roles}verify = \"forge\"\n[forge]\nkind = \"gitlab\"\nurl = \"https://gitlab.example.com\"\nproject = \"fleet/billing\"\n"
         );
-        assert_eq!(parse(&with_forge).expect("a forge to ask").approvals.verify, ApprovalCheck::Forge);
+        assert_eq!(
+            parse(&with_forge).expect("a forge to ask").approvals.verify,
+            ApprovalCheck::Forge
+        );
         parse(&format!("{MINIMAL}\n[approvals]\nverify = \"forge\"\n")).expect("no roles, nothing to verify");
     }
 

@@ -45,7 +45,10 @@ pub fn target(config: &Config, git_dir: &std::path::Path, run: &Run) -> Result<F
         return Err("[approvals] verify = \"forge\" needs a forge deploy job (`[deploy] job`) to approve".into());
     };
     let Some(pipeline) = crate::engine::steps::journaled_pipeline(run, &step.pipeline_of) else {
-        return Ok(ForgeTarget { forge, deployment: None });
+        return Ok(ForgeTarget {
+            forge,
+            deployment: None,
+        });
     };
     let found = forge
         .find_job(&pipeline, &step.job, step.downstream)

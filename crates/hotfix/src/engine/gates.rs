@@ -340,8 +340,8 @@ fn approve_on_forge(
         refusal,
     };
     let not_on_forge = |reason: String| refused(Refusal::NotOnForge { reason });
-    let target = crate::engine::forge_approvals::target(cx.config, cx.git.git_dir(), &journal.run)
-        .map_err(&not_on_forge)?;
+    let target =
+        crate::engine::forge_approvals::target(cx.config, cx.git.git_dir(), &journal.run).map_err(&not_on_forge)?;
     let Some(deployment) = target.deployment else {
         return Err(not_on_forge(
             "the deploy job has no deployment on the forge yet (it exists once the release job made the deploy \

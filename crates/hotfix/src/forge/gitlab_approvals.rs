@@ -66,7 +66,10 @@ pub(super) fn job_deployment(
         "{project}/deployments?environment={}&order_by=id&sort=desc",
         encode_segment(environment)
     ))?;
-    let Some(found) = listed.into_iter().find(|d| d.deployable.as_ref().is_some_and(|j| j.id == job.id)) else {
+    let Some(found) = listed
+        .into_iter()
+        .find(|d| d.deployable.as_ref().is_some_and(|j| j.id == job.id))
+    else {
         return Ok(None);
     };
     // GET /projects/:id/deployments/:deployment_id: doc/api/deployments.md, "Get a specific

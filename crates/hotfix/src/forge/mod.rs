@@ -14,8 +14,8 @@
 pub mod client;
 pub mod github;
 pub mod gitlab;
-mod gitlab_incident;
 pub mod gitlab_approvals;
+mod gitlab_incident;
 pub mod token;
 
 use std::sync::Arc;
@@ -249,11 +249,7 @@ pub trait Forge: Send + Sync {
 
     /// Approves `deployment` as the token's user, with `comment`; returns
     /// the approval as the forge recorded it.
-    fn approve_deployment(
-        &self,
-        deployment: &DeploymentApprovals,
-        comment: &str,
-    ) -> Result<ForgeApproval, ForgeError> {
+    fn approve_deployment(&self, deployment: &DeploymentApprovals, comment: &str) -> Result<ForgeApproval, ForgeError> {
         let _ = (deployment, comment);
         Err(self.unsupported("approve a deployment"))
     }

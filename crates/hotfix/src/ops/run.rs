@@ -374,8 +374,14 @@ fn json_differences(path: &str, a: &serde_json::Value, b: &serde_json::Value, ke
 
 /// Returns the configuration the run follows, its masked secrets put back
 /// from this environment.
+///
+/// The forge is never the record's: `[forge]` names where the token is sent
+/// and whose answers (pipelines, deploy jobs, approvals) the run believes, and
+/// the record comes from `refs/hotfix/*`. It is this clone's hotfix.toml's,
+/// and none without one.
 pub(super) fn run_config(session: &Session, run: &Run) -> Config {
-    let config = run.config(&session.config);
+    let mut config = run.config(&session.config);
+    config.forge = session.config_found.then(|| session.config.forge.clone()).flatten();
     let redactor = Redactor::from_env(&config.secrets);
     redactor.restore_config(&config)
 }
