@@ -516,19 +516,25 @@ fn announcement(cx: &Context<'_>, run: &Run, event: &Event) -> Option<String> {
             sha(&run.record.plan.production.commit)
         ),
         Event::Finished { items, .. } => format!(
-            "hotfix {id} finished{}: {} of {} evidence items ok",
+            "hotfix {id} finished{}: {}",
             if run.phase() == Phase::Rollback {
                 " after a rollback"
             } else {
                 ""
             },
-            items
-                .iter()
-                .filter(|i| i.status == crate::journal::ItemStatus::Ok)
-                .count(),
-            items.len()
+            items_ok(items)
         ),
         _ => return None,
     };
     Some(text)
+}
+
+/// Says how many of a finished run's evidence items are ok: "3 of 9
+/// evidence items ok", as every announcement of a finish puts it.
+pub(crate) fn items_ok(items: &[crate::journal::EvidenceItem]) -> String {
+    let ok = items
+        .iter()
+        .filter(|i| i.status == crate::journal::ItemStatus::Ok)
+        .count();
+    format!("{ok} of {} evidence items ok", items.len())
 }

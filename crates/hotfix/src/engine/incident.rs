@@ -103,14 +103,7 @@ pub fn milestone(run: &Run, event: &Event) -> Option<String> {
             "hotfix {id}: rollback started to {}: {reason}",
             short(&run.record.plan.production.commit)
         ),
-        Event::Finished { items, .. } => format!(
-            "hotfix {id} finished: {} of {} evidence items ok",
-            items
-                .iter()
-                .filter(|i| i.status == crate::journal::ItemStatus::Ok)
-                .count(),
-            items.len()
-        ),
+        Event::Finished { items, .. } => format!("hotfix {id} finished: {}", super::gates::items_ok(items)),
         _ => return None,
     })
 }
