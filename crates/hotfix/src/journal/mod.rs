@@ -456,6 +456,9 @@ pub struct Journal {
     /// True when this process created the run from the plan it computed:
     /// nothing of its record came from the remote.
     pub created_here: bool,
+    /// True when this process's build step made release's commits from the
+    /// run's inputs (its evidence names nothing that came from the remote).
+    pub built_here: bool,
 }
 
 /// Entries written on top of a journal's head but not yet recorded locally,
@@ -492,6 +495,7 @@ impl Journal {
             run,
             discarded,
             created_here: false,
+            built_here: false,
         })
     }
 

@@ -125,6 +125,7 @@ pub(super) fn build(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Res
         extra_commits: plan.extra_commits.clone(),
     };
     append_local(cx, journal, vec![done(step, evidence)])?;
+    journal.built_here = true;
     // The resolution is in the journal and the commits are built: the
     // worktree has served its purpose.
     crate::pick::resolve::close(cx, &journal.id);

@@ -58,10 +58,14 @@ pub(super) fn push(
             }
         }
     }
-    if cx.git.has_object(&new_tip)? && !journal.created_here {
+    let have_commits = cx.git.has_object(&new_tip)?;
+    // Release's commits from a build in this process were made from the
+    // inputs moments ago; anything else the journal names is checked.
+    let built_here = journal.created_here || (journal.built_here && branch_ref == release_ref);
+    if have_commits && !built_here {
         same_as_inputs_give(cx, &journal.run, step, &branch_ref, &new_tip)?;
     }
-    if !cx.git.has_object(&new_tip)? {
+    if !have_commits {
         // Another clone built these commits and stopped before pushing them:
         // nothing of them is on the remote, so build again here.
         let expected = journal.run.expected_tip().clone();
