@@ -111,6 +111,7 @@ fn gitlab_whoami_and_project_send_private_token_and_encode_the_path() {
         url: server.url(),
         project: "fleet/billing".into(),
         token_env: None,
+        timeout: None,
     };
     config.check().expect("a loopback forge is accepted");
     let gitlab = forge::open(
@@ -195,6 +196,7 @@ fn github_whoami_and_repository_send_bearer_media_type_and_api_version() {
         url: server.url(),
         project: "acme/billing".into(),
         token_env: None,
+        timeout: None,
     };
     assert_eq!(config.api_url(), format!("{}/api/v3", server.url()));
     let github = forge::open(

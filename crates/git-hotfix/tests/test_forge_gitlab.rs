@@ -237,6 +237,40 @@ fn a_crash_between_asking_and_journaling_the_answer_waits_for_a_decision() {
 }
 
 #[test]
+fn a_pipeline_request_that_times_out_is_not_sent_again_and_waits_for_a_decision() {
+    let s = Scenario::new();
+    // GitLab creates the pipeline but answers after the client gave up.
+    let gitlab = fake(&s, |g| g.slow_pipeline = Some(std::time::Duration::from_secs(3)));
+    forge::configure_runbook(
+        &s,
+        &format!(
+            "[forge]\nkind = \"gitlab\"\nurl = \"{}\"\nproject = \"fleet/billing\"\ntimeout = \"1s\"\n",
+            gitlab.url()
+        ),
+        "{ project = \"fleet/develop\", ref = \"main\", inputs = { action = \"deploy-release-branch-to-staging\" } }",
+        "pipeline = \"downstream\"\n",
+    );
+    let run = start(&s, &[]);
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert!(run.all().contains("timed out: no answer within 1s"), "{}", run.all());
+    assert_eq!(
+        gitlab.requests_to("POST", "/pipeline").len(),
+        1,
+        "a pipeline request is never retried"
+    );
+
+    let undecided = s.hotfix_env(&s.work, &["continue", "--yes"], &env());
+    undecided.expect_code(3);
+    assert!(
+        undecided.stderr.contains("--rerun release-action"),
+        "{}",
+        undecided.stderr
+    );
+    assert_eq!(gitlab.requests_to("POST", "/pipeline").len(), 1, "nothing asked without a decision");
+    assert_no_token(&s, &[&run, &undecided]);
+}
+
+#[test]
 fn the_fake_rejects_what_gitlab_rejects() {
     let s = Scenario::new();
     let gitlab = fake(&s, |_| {});

@@ -49,6 +49,9 @@ pub struct Setup {
     /// its deployment is `blocked` until they are given).
     pub protected_job: Option<String>,
     pub required_approvals: u64,
+    /// `POST /pipeline` creates the pipeline, then answers only after this
+    /// long: a client that timed out never learns it exists.
+    pub slow_pipeline: Option<std::time::Duration>,
 }
 
 /// A GitLab user and the token that acts as them.
@@ -93,6 +96,7 @@ impl Default for Setup {
             users: Vec::new(),
             protected_job: None,
             required_approvals: 0,
+            slow_pipeline: None,
         }
     }
 }
@@ -575,6 +579,9 @@ impl FakeGitLab {
                     let jobs = s.setup.jobs.clone();
                     let id = s.add_pipeline(&project, &jobs);
                     let p = s.pipelines.iter().find(|p| p.id == id).cloned().expect("just added");
+                    if let Some(delay) = s.setup.slow_pipeline {
+                        std::thread::sleep(delay);
+                    }
                     Response::json(201, s.pipeline_json(&p).to_string())
                 }),
             )

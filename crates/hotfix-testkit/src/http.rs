@@ -367,14 +367,16 @@ fn serve_one(
         body,
         params: Vec::new(),
     };
-    let response = match routes
+    let route = routes
         .iter_mut()
-        .find_map(|r| r.matches(&request.method, &request.path).map(|p| (r, p)))
-    {
-        Some((route, params)) => {
-            request.params = params;
-            route.handler.respond(&request)
-        }
+        .find_map(|r| r.matches(&request.method, &request.path).map(|p| (r, p)));
+    if let Some((_, params)) = &route {
+        request.params = params.clone();
+    }
+    // Recorded before it is answered: a handler that stalls has still received it.
+    requests.lock().unwrap_or_else(|p| p.into_inner()).push(request.clone());
+    let response = match route {
+        Some((route, _)) => route.handler.respond(&request),
         None if fallback.is_some() => fallback.expect("checked just above").respond(&request),
         None => {
             let known: Vec<String> = routes
@@ -392,7 +394,6 @@ fn serve_one(
             )
         }
     };
-    requests.lock().unwrap_or_else(|p| p.into_inner()).push(request);
     write_response(stream, &response)
 }
 

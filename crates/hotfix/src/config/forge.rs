@@ -6,9 +6,14 @@
 //! url = "https://gitlab.example.com"     # GitLab: API at {url}/api/v4; GitHub: https://api.github.com or {url}/api/v3
 //! project = "fleet/billing"              # GitLab path or numeric id; GitHub "owner/repo"
 //! token_env = "GITLAB_TOKEN"             # default GITLAB_TOKEN / GITHUB_TOKEN; else `git credential fill` for the host
+//! timeout = "30s"                        # one request, connect to last byte (default 30s)
 //! ```
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
+
+use super::duration;
 
 /// Which forge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -30,7 +35,20 @@ pub struct Forge {
     /// The variable holding the token; `GITLAB_TOKEN` / `GITHUB_TOKEN` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_env: Option<String>,
+    /// How long one request may take, connect to last byte, before it is
+    /// a transport fault (retried when safe); 30 s when unset.
+    #[serde(
+        default,
+        deserialize_with = "duration::deserialize_opt",
+        serialize_with = "duration::serialize_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<Duration>,
 }
+
+/// The longest `forge.timeout`: a request that hangs longer is a forge
+/// that is down, and the operator should hear so.
+const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 
 impl Forge {
     /// Returns the name of the variable the token is read from.
@@ -66,6 +84,13 @@ impl Forge {
     pub fn check(&self) -> Result<(), String> {
         self.check_url()?;
         self.check_project()?;
+        if self.timeout.is_some_and(|t| t.is_zero() || t > MAX_TIMEOUT) {
+            return Err(format!(
+                "`forge.timeout` is {}; give a duration above 0 and at most {}",
+                duration::format_duration(self.timeout.unwrap_or_default()),
+                duration::format_duration(MAX_TIMEOUT)
+            ));
+        }
         if let Some(name) = &self.token_env {
             let mut chars = name.chars();
             let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
@@ -230,9 +255,24 @@ mod tests {
             let err = forge(kind, url, project).check().expect_err(url);
             assert!(err.contains(&format!("`{key}`")), "{kind} {url} {project}: {err}");
         }
+        for timeout in ["0s", "11m"] {
+            let text = format!("kind = \"gitlab\"\nurl = \"https://g.example\"\nproject = \"a/b\"\ntimeout = \"{timeout}\"\n");
+            let err = toml::from_str::<Forge>(&text).expect("parses").check().expect_err(timeout);
+            assert!(err.contains("`forge.timeout`"), "{timeout}: {err}");
+        }
         let mut bad_env = forge("gitlab", "https://gitlab.example.com", "fleet/billing");
         bad_env.token_env = Some("GITLAB-TOKEN".into());
         assert!(bad_env.check().expect_err("dash").contains("`forge.token_env`"));
+    }
+
+    #[test]
+    fn the_request_timeout_is_read_and_reaches_the_client() {
+        let mut gl = forge("gitlab", "https://gitlab.example.com", "fleet/billing");
+        assert_eq!(crate::forge::options_from_env(&gl).timeout, Duration::from_secs(30));
+        gl = toml::from_str("kind = \"gitlab\"\nurl = \"https://g.example\"\nproject = \"a/b\"\ntimeout = \"2m\"\n")
+            .expect("parses");
+        assert_eq!(gl.check(), Ok(()));
+        assert_eq!(crate::forge::options_from_env(&gl).timeout, Duration::from_secs(120));
     }
 
     #[test]

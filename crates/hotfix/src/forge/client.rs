@@ -440,15 +440,24 @@ impl Client {
                 let timed_out = std::error::Error::source(&t)
                     .and_then(|s| s.downcast_ref::<std::io::Error>())
                     .is_some_and(|e| matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock));
-                // Built from the parts, not `t`'s Display, which carries the URL.
-                let mut reason = t.kind().to_string();
-                if let Some(m) = t.message() {
+                // Built from the parts, not `t`'s Display, which carries the URL;
+                // ureq's source repeats the kind (`Network Error: ...`), said once here.
+                let kind = t.kind().to_string();
+                let mut reason = kind.clone();
+                let parts = t
+                    .message()
+                    .map(str::to_string)
+                    .into_iter()
+                    .chain(std::error::Error::source(&t).map(|s| s.to_string()));
+                for part in parts {
                     reason.push_str(": ");
-                    reason.push_str(m);
+                    reason.push_str(part.strip_prefix(&format!("{kind}: ")).unwrap_or(&part));
                 }
-                if let Some(s) = std::error::Error::source(&t) {
-                    reason.push_str(": ");
-                    reason.push_str(&s.to_string());
+                if timed_out {
+                    reason = format!(
+                        "no answer within {} ({reason})",
+                        crate::config::format_duration(self.options.timeout)
+                    );
                 }
                 return Attempt::Fault { reason, timed_out };
             }

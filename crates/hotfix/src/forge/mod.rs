@@ -275,12 +275,14 @@ pub fn open_from_env(
     open(config, token, options_from_env(config), Arc::new(SystemClock))
 }
 
-/// Returns the default client options with the proxy the process
-/// environment names for `config`'s API (see [`client::proxy_from_env`]).
+/// Returns the client options `config` gives (its `timeout`), with the
+/// proxy the process environment names for its API (see [`client::proxy_from_env`]).
 pub fn options_from_env(config: &config::Forge) -> ClientOptions {
+    let defaults = ClientOptions::default();
     ClientOptions {
         proxy: client::proxy_from_env(&config.api_url(), &|name| std::env::var(name).ok()),
-        ..ClientOptions::default()
+        timeout: config.timeout.unwrap_or(defaults.timeout),
+        ..defaults
     }
 }
 
