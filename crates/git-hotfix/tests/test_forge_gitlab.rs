@@ -266,7 +266,11 @@ fn a_pipeline_request_that_times_out_is_not_sent_again_and_waits_for_a_decision(
         "{}",
         undecided.stderr
     );
-    assert_eq!(gitlab.requests_to("POST", "/pipeline").len(), 1, "nothing asked without a decision");
+    assert_eq!(
+        gitlab.requests_to("POST", "/pipeline").len(),
+        1,
+        "nothing asked without a decision"
+    );
     assert_no_token(&s, &[&run, &undecided]);
 }
 

@@ -256,8 +256,12 @@ mod tests {
             assert!(err.contains(&format!("`{key}`")), "{kind} {url} {project}: {err}");
         }
         for timeout in ["0s", "11m"] {
-            let text = format!("kind = \"gitlab\"\nurl = \"https://g.example\"\nproject = \"a/b\"\ntimeout = \"{timeout}\"\n");
-            let err = toml::from_str::<Forge>(&text).expect("parses").check().expect_err(timeout);
+            let text =
+                format!("kind = \"gitlab\"\nurl = \"https://g.example\"\nproject = \"a/b\"\ntimeout = \"{timeout}\"\n");
+            let err = toml::from_str::<Forge>(&text)
+                .expect("parses")
+                .check()
+                .expect_err(timeout);
             assert!(err.contains("`forge.timeout`"), "{timeout}: {err}");
         }
         let mut bad_env = forge("gitlab", "https://gitlab.example.com", "fleet/billing");
