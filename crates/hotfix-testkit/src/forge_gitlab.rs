@@ -49,6 +49,21 @@ pub struct Setup {
     /// its deployment is `blocked` until they are given).
     pub protected_job: Option<String>,
     pub required_approvals: u64,
+    /// What a deploy job's runner ships when it succeeds; `None`: nothing.
+    pub deploys: Option<ReleaseDeploy>,
+}
+
+/// A deploy job that ships a branch of a git repository to production, as a
+/// runner checking out `release` and deploying it would: when `job`
+/// succeeds, the branch's tip is written to `sha_file` (the file a local
+/// production service reports) and becomes the environment's last deployment.
+#[derive(Clone, Debug)]
+pub struct ReleaseDeploy {
+    pub job: String,
+    /// The repository (a bare origin) and the branch it deploys.
+    pub origin: std::path::PathBuf,
+    pub branch: String,
+    pub sha_file: std::path::PathBuf,
 }
 
 /// A GitLab user and the token that acts as them.
@@ -93,6 +108,7 @@ impl Default for Setup {
             users: Vec::new(),
             protected_job: None,
             required_approvals: 0,
+            deploys: None,
         }
     }
 }
@@ -217,9 +233,36 @@ impl State {
             other => other,
         }
         .to_string();
+        let shipped = next == "success" && job.status != "success";
         job.status = next;
-        let pipeline = job.pipeline;
+        let (pipeline, name) = (job.pipeline, job.name.clone());
+        if shipped {
+            self.ship(&name);
+        }
         self.maybe_trigger(pipeline);
+    }
+
+    /// Ships the release when `job` is the deploy job of `setup.deploys`.
+    fn ship(&mut self, job: &str) {
+        let Some(deploy) = self.setup.deploys.clone().filter(|d| d.job == job) else {
+            return;
+        };
+        let out = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(&deploy.origin)
+            .args(["rev-parse", "--verify", &format!("refs/heads/{}^{{commit}}", deploy.branch)])
+            .output();
+        let Some(sha) = out
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        else {
+            return;
+        };
+        // A runner that cannot write the file ships nothing: verification then fails, as it should.
+        if std::fs::write(&deploy.sha_file, &sha).is_ok() {
+            self.setup.deployed_sha = sha;
+        }
     }
 
     fn pipeline_json(&self, p: &FakePipeline) -> Value {
