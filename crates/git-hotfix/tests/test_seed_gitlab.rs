@@ -142,6 +142,7 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         .map(|a| a.user.username.clone())
         .collect();
     assert_eq!(users, ["tess", "pat"]);
+    assert_eq!(gitlab.deployments().len(), 1, "one deploy job, one deployment");
     // The environment's deployment is evidence before anything was pushed.
     let journal = journal_text(&s);
     assert!(journal.contains("deployment #41"), "{journal}");
@@ -161,6 +162,7 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     let finish = as_user(&s, TOKEN, &["finish", "--force"]);
     finish.expect_code(0);
     outputs.push(finish);
+    assert_eq!(gitlab.deployments().len(), 1, "the downstream pipeline triggers nothing more");
 
     // The incident: each milestone a timeline note, in order, then the report.
     let notes = gitlab.notes();
@@ -229,5 +231,66 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         assert!(!origin_journal.contains(token), "a token is in origin's journal");
         assert!(!bodies.iter().any(|b| b.contains(token)), "a token is in a request body");
         assert!(!notes.iter().any(|n| n.body.contains(token)), "a token is in a note");
+    }
+}
+
+/// test_forge_gitlab covers a failing deploy job alone (its log tail, the
+/// hint); this is the same failure behind the forge approvals and with an
+/// incident, carried through `rollback`.
+#[test]
+fn seed_000_001_a_failing_deploy_job_stops_the_run_and_rollback_restores_release() {
+    let s = Scenario::new();
+    let service = Service::start(s.root(), &s.p);
+    let gitlab = fake(&s, &service, |g| g.failing_job = Some("deploy-production".into()));
+    configure(&s, &gitlab, &service);
+    let mut outputs = start_and_approve(&s, &gitlab);
+    let id = run_id(&s);
+
+    let failed = as_user(&s, TOKEN, &["continue", "--yes"]);
+    crate::common::forge::assert_deploy_failed_with_log_tail(&s, &failed, "\\\\u{1b}[0K");
+    assert_eq!(service.reported(), s.p, "nothing shipped");
+    outputs.push(failed);
+
+    gitlab.fail_job(None);
+    let back = as_user(&s, TOKEN, &["rollback", "--yes", "--reason", "deploy-production failed"]);
+    // The rollback's deploy job makes a new deployment of the protected
+    // environment: GitLab refuses to play it until it is approved.
+    assert_ne!(back.code, 0, "{}", back.all());
+    let rollback_deployment = gitlab.deployments().last().expect("deployments").id;
+    assert_ne!(rollback_deployment, gitlab.deployments()[0].id, "a new deployment");
+    assert!(
+        back.stderr.contains("403") && back.stderr.contains("its deployment waits for approvals"),
+        "{}",
+        back.stderr
+    );
+    assert_eq!(service.reported(), s.p, "nothing shipped");
+    outputs.push(back);
+    // Both approve it on GitLab's page, then the rollback goes on.
+    gitlab.approve_on_page(rollback_deployment, TESS);
+    gitlab.approve_on_page(rollback_deployment, PAT);
+    let back = as_user(&s, TOKEN, &["continue", "--yes"]);
+    back.expect_code(0);
+    let release = s.origin_ref("refs/heads/release").expect("release");
+    assert_eq!(
+        s.rev(&s.origin, &format!("{release}^{{tree}}")),
+        s.rev(&s.origin, &format!("{}^{{tree}}", s.p)),
+        "release holds production's tree again"
+    );
+    assert_eq!(service.reported(), release, "production runs the restored release");
+    let notes = gitlab.notes();
+    for milestone in [
+        format!("hotfix {id}: deploy failed"),
+        format!("hotfix {id}: rollback started to {}", &s.p[..7]),
+    ] {
+        assert!(
+            notes.iter().any(|n| n.body.starts_with(&milestone)),
+            "no note `{milestone}`: {notes:#?}"
+        );
+    }
+    outputs.push(back);
+    for token in TOKENS {
+        for out in &outputs {
+            assert!(!out.all().contains(token), "a token leaked: {}", out.all());
+        }
     }
 }

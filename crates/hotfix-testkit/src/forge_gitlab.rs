@@ -211,7 +211,9 @@ impl State {
         let Some(index) = self.pipelines.iter().position(|p| p.id == pipeline) else {
             return;
         };
-        if !ready || self.pipelines[index].downstream.is_some() || self.setup.downstream_jobs.is_empty() {
+        // A downstream pipeline has no bridge of its own.
+        let is_downstream = self.pipelines[index].project == self.downstream_project.to_string();
+        if !ready || is_downstream || self.pipelines[index].downstream.is_some() || self.setup.downstream_jobs.is_empty() {
             return;
         }
         let jobs = self.setup.downstream_jobs.clone();
@@ -762,6 +764,28 @@ impl FakeGitLab {
     /// Makes notes on issues answer 500 (`true`) or work again.
     pub fn fail_notes(&self, fail: bool) {
         lock(&self.state).setup.notes_fail = fail;
+    }
+
+    /// Makes the job named `job` fail when it next runs (`None`: no job fails).
+    pub fn fail_job(&self, job: Option<&str>) {
+        lock(&self.state).setup.failing_job = job.map(str::to_string);
+    }
+
+    /// Records an approval of deployment `id` by the user of `token`, as
+    /// that person approving it on GitLab's page would.
+    pub fn approve_on_page(&self, id: u64, token: &str) {
+        let mut s = lock(&self.state);
+        let Some(user) = s.setup.users.iter().find(|u| u.token == token).cloned() else {
+            return;
+        };
+        if let Some(d) = s.deployments.iter_mut().find(|d| d.id == id) {
+            d.approvals.push(FakeApproval {
+                user,
+                status: "approved".into(),
+                comment: None,
+                created_at: "2026-12-01T16:00:00.000Z".into(),
+            });
+        }
     }
 
     /// Returns the deployments the deploy jobs made, with their approvals.
