@@ -144,14 +144,20 @@ command = "test \"$(cat '{sha_file}')\" = \"$HOTFIX_RELEASE_SHA\""
 
 /// The shop's origin and production service, shared by the sandboxes of
 /// the restore-release demo and its forge variants.
-struct Shop {
-    origin: PathBuf,
-    production: String,
-    fix: String,
-    unreleased: Vec<String>,
-    deployed_sha: PathBuf,
-    service: Server,
-    service_url: String,
+pub struct Shop {
+    pub origin: PathBuf,
+    /// The commit production runs (tag `prod-2026.11.20`).
+    pub production: String,
+    /// The approved fix on main.
+    pub fix: String,
+    /// The commits on release that production does not run.
+    pub unreleased: Vec<String>,
+    /// The file holding the SHA the service reports.
+    pub deployed_sha: PathBuf,
+    /// The production service; it answers until the shop is dropped.
+    pub service: Server,
+    /// The production service's `/version` URL.
+    pub service_url: String,
 }
 
 /// Writes the shop's history to a new origin under `root` and starts its
@@ -258,15 +264,9 @@ pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
 /// ships release to the production service.
 pub struct GitLabSandbox {
     pub root: PathBuf,
-    pub origin: PathBuf,
     /// The operator's clone, with hotfix.toml.
     pub operator: PathBuf,
-    pub production: String,
-    pub fix: String,
-    pub unreleased: Vec<String>,
-    pub service_url: String,
-    pub deployed_sha: PathBuf,
-    pub service: Server,
+    pub shop: Shop,
     pub gitlab: crate::forge_gitlab::FakeGitLab,
     /// The operator's token (GitLab user `operator`).
     pub operator_token: String,
@@ -378,14 +378,8 @@ pub fn build_gitlab(root: &Path) -> Result<GitLabSandbox, DemoError> {
     let operator = clone_operator(root, &shop.origin, &config)?;
     Ok(GitLabSandbox {
         root: root.to_path_buf(),
-        origin: shop.origin,
         operator,
-        production: shop.production,
-        fix: shop.fix,
-        unreleased: shop.unreleased,
-        service_url: shop.service_url,
-        deployed_sha: shop.deployed_sha,
-        service: shop.service,
+        shop,
         gitlab,
         operator_token,
         approvers,

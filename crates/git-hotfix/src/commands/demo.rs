@@ -93,14 +93,7 @@ fn restore_release(root: PathBuf) -> CommandResult {
         config: None,
         operator: None,
     };
-    let fix = plan::FixArgs {
-        fixes: vec![short(&sandbox.fix).to_string()],
-        production: None,
-        product: None,
-        mainline: None,
-        allow_dependency: None,
-        production_override: None,
-    };
+    let fix = fix_args(&sandbox.fix);
 
     banner(&format!("git hotfix plan --fix {}", short(&sandbox.fix)));
     plan::run(
@@ -152,17 +145,7 @@ fn restore_release(root: PathBuf) -> CommandResult {
     }
 
     banner("git hotfix continue --yes      # the release job, the deploy, verification, smoke checks");
-    continue_run::run(
-        &operator,
-        continue_run::Args {
-            run: None,
-            rebuild: false,
-            yes: true,
-            allow_dependency: None,
-            replan: false,
-            rerun: None,
-        },
-    )?;
+    continue_run::run(&operator, continue_args())?;
 
     banner("git hotfix status");
     status::run(&operator, status::Args { run: None, json: false })?;
@@ -198,12 +181,12 @@ fn forge_gitlab(root: PathBuf) -> CommandResult {
     out!("demo: sandbox in {}", sandbox.root.display());
     out!(
         "  origin.git  the team's remote: production runs {} (GitLab's production environment, tag prod-2026.11.20)",
-        short(&sandbox.production)
+        short(&sandbox.shop.production)
     );
     out!(
         "              release has {} unreleased commits; main has the approved fix {}",
-        sandbox.unreleased.len(),
-        short(&sandbox.fix)
+        sandbox.shop.unreleased.len(),
+        short(&sandbox.shop.fix)
     );
     out!(
         "  gitlab      a fake GitLab at {}: pipelines, manual jobs, protected-environment approvals, incidents",
@@ -211,18 +194,18 @@ fn forge_gitlab(root: PathBuf) -> CommandResult {
     );
     out!(
         "  production  a local service at {} that deploy-production ships release to",
-        sandbox.service_url
+        sandbox.shop.service_url
     );
     let operator = Globals {
         dir: sandbox.operator.clone(),
         config: None,
         operator: None,
     };
-    let fix = fix_args(&sandbox.fix);
+    let fix = fix_args(&sandbox.shop.fix);
     let as_token = |token: &str| std::env::set_var("GITLAB_TOKEN", token);
     as_token(&sandbox.operator_token);
 
-    banner(&format!("GITLAB_TOKEN=<operator's> git hotfix plan --fix {}", short(&sandbox.fix)));
+    banner(&format!("GITLAB_TOKEN=<operator's> git hotfix plan --fix {}", short(&sandbox.shop.fix)));
     plan::run(
         &operator,
         plan::Args {
@@ -232,7 +215,7 @@ fn forge_gitlab(root: PathBuf) -> CommandResult {
     )?;
     banner(&format!(
         "git hotfix start --fix {} --severity critical --incident new --yes",
-        short(&sandbox.fix)
+        short(&sandbox.shop.fix)
     ));
     start::run(
         &operator,
