@@ -145,7 +145,11 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     assert_eq!(gitlab.deployments().len(), 1, "one deploy job, one deployment");
     // The environment's deployment is evidence before anything was pushed.
     let journal = journal_text(&s);
-    assert!(journal.contains("deployment #41"), "{journal}");
+    let environment = format!("{}/fleet/billing/-/environments/7", gitlab.url());
+    assert!(
+        journal.contains(&format!("deployment #41 ({environment})")),
+        "the deployment's id and page are evidence: {journal}"
+    );
     assert_eq!(service.reported(), s.p, "production still runs P");
 
     let run = as_user(&s, TOKEN, &["continue", "--yes"]);
@@ -217,7 +221,11 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     ] {
         assert!(report.stdout.contains(&url), "the report names {url}: {}", report.stdout);
     }
-    assert!(report.stdout.contains("deployment #41"), "{}", report.stdout);
+    assert!(
+        report.stdout.contains(&format!("deployment #41 ({environment})")),
+        "{}",
+        report.stdout
+    );
 
     // No token anywhere: outputs, the journal objects on origin, the report, the forge's bodies.
     outputs.push(report);

@@ -202,6 +202,7 @@ fn forge_gitlab(root: PathBuf) -> CommandResult {
         operator: None,
     };
     let fix = fix_args(&sandbox.shop.fix);
+    // Each person's commands read their own token, as each would in their own shell.
     let as_token = |token: &str| std::env::set_var("GITLAB_TOKEN", token);
     as_token(&sandbox.operator_token);
 
