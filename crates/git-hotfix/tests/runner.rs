@@ -30,6 +30,7 @@ mod test_production;
 mod test_replan;
 mod test_restore_release;
 mod test_resume;
+mod test_seed_gitlab;
 mod test_signed_approvals;
 mod test_toy_strategy;
 mod test_verify;

@@ -109,3 +109,63 @@ fn test_demo_from_tag_hotfixes_one_product_from_its_tag_and_leaves_the_other_alo
     assert_eq!(deployed.trim(), format!("worker-mobile/prod-v0.1.1 0.1.1 {tagged}"));
     assert!(dir.join("incident.md").is_file(), "the incident record is written");
 }
+
+#[test]
+fn the_gitlab_demo_carries_the_runbook_out_through_the_fake_gitlab() {
+    let s = Scenario::new();
+    let dir = s.root().join("demo");
+    let demo = s.hotfix(
+        s.root(),
+        &["demo", "--forge", "gitlab", "--dir", dir.to_str().expect("utf-8 temp path")],
+    );
+    demo.expect_code(0);
+    let lines: Vec<&str> = demo.stdout.lines().collect();
+    for line in [
+        "  production  142647b  (from gitlab environment `production` deployment #41 (",
+        "  pipeline created on /api/v4/projects/shop%2Fdevelop/pipeline with inputs \
+         {\"action\":\"deploy-release-branch-to-staging\",\"confirm\":true,\"project\":\"shop/checkout\"}",
+        "run 20",
+        "        | job `deploy-production` #107: running -> success",
+        "  job played: `release checkout` #104, now success",
+        "  job played: `deploy-production` #107, now success",
+        "  deployment #108 of the protected production environment approved by @tess, @pat",
+        "  ok       production-reflects-fix    http://127.0.0.1:",
+        "  ok       deploy-completed           job `deploy-production` #107 of pipeline #103 deployed ",
+        "  ok       incident-record            incident #1 (https://gitlab.fake/shop/checkout/-/issues/1): the report is note #",
+        "  incident #1 `hotfix ",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(line)),
+            "a line starting `{line}` in\n{}",
+            demo.stdout
+        );
+    }
+    for role in ["tech-lead", "pm"] {
+        assert!(
+            lines.iter().any(|l| l.starts_with("run 20")
+                && l.contains(&format!("approved as {role} by "))
+                && l.contains("verified: recorded by GitLab (user @")),
+            "the {role} approval through GitLab in\n{}",
+            demo.stdout
+        );
+    }
+    assert!(!demo.stdout.contains("- [ ] **"), "every evidence item ok:\n{}", demo.stdout);
+    assert_eq!(demo.stdout.matches("- [x] **").count(), 9, "{}", demo.stdout);
+    let deployed = std::fs::read_to_string(dir.join("service/deployed-sha")).expect("service state");
+    let release = s.git(&dir.join("origin.git"), &["rev-parse", "refs/heads/release"]);
+    assert_eq!(deployed.trim(), release, "deploy-production shipped the release commit");
+    assert!(!demo.all().contains("S3CRET"), "a token in the output:\n{}", demo.all());
+}
+
+#[test]
+fn the_github_demo_is_a_usage_error_for_now() {
+    let s = Scenario::new();
+    let dir = s.root().join("demo");
+    let demo = s.hotfix(
+        s.root(),
+        &["demo", "--forge", "github", "--dir", dir.to_str().expect("utf-8 temp path")],
+    );
+    demo.expect_code(2);
+    assert!(demo.stderr.contains("not yet"), "{}", demo.stderr);
+    assert!(!dir.exists(), "nothing built");
+}

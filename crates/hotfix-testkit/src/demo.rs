@@ -142,8 +142,27 @@ name = "the service runs the release"
 command = "test \"$(cat '{sha_file}')\" = \"$HOTFIX_RELEASE_SHA\""
 "#;
 
-/// Builds the sandbox under `root` (which must not exist or be empty).
-pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
+/// The shop's origin and production service, shared by the sandboxes of
+/// the restore-release demo and its forge variants.
+pub struct Shop {
+    pub origin: PathBuf,
+    /// The commit production runs (tag `prod-2026.11.20`).
+    pub production: String,
+    /// The approved fix on main.
+    pub fix: String,
+    /// The commits on release that production does not run.
+    pub unreleased: Vec<String>,
+    /// The file holding the SHA the service reports.
+    pub deployed_sha: PathBuf,
+    /// The production service; it answers until the shop is dropped.
+    pub service: Server,
+    /// The production service's `/version` URL.
+    pub service_url: String,
+}
+
+/// Writes the shop's history to a new origin under `root` and starts its
+/// production service reporting the production commit.
+fn shop(root: &Path) -> Result<Shop, DemoError> {
     let (origin, seed) = init_repos(root)?;
 
     for (path, content) in FILES {
@@ -182,6 +201,7 @@ pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
             "prod-2026.11.20",
         ],
     )?;
+    std::fs::remove_dir_all(&seed).map_err(|e| io_error("remove the seed clone", e))?;
 
     let deployed_sha = root.join("service").join("deployed-sha");
     write(&deployed_sha, &production)?;
@@ -191,7 +211,20 @@ pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
         |sha| format!("{{\"service\":\"checkout\",\"sha\":\"{sha}\"}}"),
     )?;
     let service_url = service.url_for("/version");
+    Ok(Shop {
+        origin,
+        production,
+        fix,
+        unreleased: vec![u1, u2],
+        deployed_sha,
+        service,
+        service_url,
+    })
+}
 
+/// Builds the sandbox under `root` (which must not exist or be empty).
+pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
+    let shop = shop(root)?;
     let signed = crate::signing::available();
     let check = if signed {
         format!("allowed_signers = \"{ALLOWED_SIGNERS}\"")
@@ -199,26 +232,157 @@ pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
         "verify = \"none\"   # no ssh-keygen here: approvals are self-declared".to_string()
     };
     let config = CONFIG
-        .replace("{url}", &service_url)
-        .replace("{sha_file}", path_str(&deployed_sha))
+        .replace("{url}", &shop.service_url)
+        .replace("{sha_file}", path_str(&shop.deployed_sha))
         .replace("{approvals_check}", &check);
-    let operator = clone_operator(root, &origin, &config)?;
-    let approvers = clone_approvers(root, &origin, &config, &operator, signed)?;
+    let operator = clone_operator(root, &shop.origin, &config)?;
+    let approvers = clone_approvers(root, &shop.origin, &config, &operator, signed)?;
     // The operator was mid-way through something: git-hotfix must not care.
     write(&operator.join("README.md"), "# shop\n\nwork in progress\n")?;
-    std::fs::remove_dir_all(&seed).map_err(|e| io_error("remove the seed clone", e))?;
     Ok(Sandbox {
         root: root.to_path_buf(),
-        origin,
+        origin: shop.origin,
         operator,
-        production,
-        fix,
-        unreleased: vec![u1, u2],
-        service_url,
-        deployed_sha,
-        service,
+        production: shop.production,
+        fix: shop.fix,
+        unreleased: shop.unreleased,
+        service_url: shop.service_url,
+        deployed_sha: shop.deployed_sha,
+        service: shop.service,
         approvers,
         signed,
+    })
+}
+
+/// The sandbox of `git hotfix demo --forge gitlab`: the shop's origin and
+/// production service, and a fake GitLab (in this process, on 127.0.0.1)
+/// set up as seed 000/001's: the production environment's last deployment
+/// is the production commit; the orchestration pipeline `shop/develop` has
+/// `release checkout` (and `cut-off`, never played); its bridge triggers the
+/// downstream pipeline holding `deploy-production`, which deploys to the
+/// protected production environment (two approvals) and, when it succeeds,
+/// ships release to the production service.
+pub struct GitLabSandbox {
+    pub root: PathBuf,
+    /// The operator's clone, with hotfix.toml.
+    pub operator: PathBuf,
+    pub shop: Shop,
+    pub gitlab: crate::forge_gitlab::FakeGitLab,
+    /// The operator's token (GitLab user `operator`).
+    pub operator_token: String,
+    /// Who approves through GitLab, each with their own token.
+    pub approvers: Vec<ForgeApprover>,
+}
+
+/// A person who approves through the forge, as the forge user their token acts as.
+pub struct ForgeApprover {
+    pub role: &'static str,
+    pub username: &'static str,
+    pub token: String,
+}
+
+/// The GitLab demo's hotfix.toml; `{gitlab}`, `{url}` and `{sha_file}` are filled in.
+const GITLAB_CONFIG: &str = r#"strategy = "restore-release"
+remote = "origin"
+service = "checkout"
+
+[branches]
+main = "main"
+release = "release"
+develop = "develop"
+
+[production]
+# Two sources that must agree: GitLab's production environment and the deploy tag.
+tag = "prod-*"
+forge_environment = "production"
+
+[forge]
+kind = "gitlab"
+url = "{gitlab}"
+project = "shop/checkout"
+
+[approvals]
+roles = ["tech-lead", "pm"]
+# An approval counts when GitLab holds it on the deploy job's deployment.
+verify = "forge"
+
+[release]
+# The orchestration pipeline, created with the runbook's guided inputs.
+pipeline = { project = "shop/develop", ref = "main", inputs = { action = "deploy-release-branch-to-staging", project = "shop/checkout", confirm = true } }
+job = "release checkout"
+poll_interval = "200ms"
+timeout = "1m"
+
+[deploy]
+# The manual production deploy, in the pipeline the release job triggers.
+job = "deploy-production"
+pipeline = "downstream"
+poll_interval = "200ms"
+timeout = "1m"
+
+[[verify.http]]
+url = "{url}"
+sha_pointer = "/sha"
+timeout = "30s"
+interval = "250ms"
+
+[[smoke]]
+name = "the service runs the release"
+command = "test \"$(cat '{sha_file}')\" = \"$HOTFIX_RELEASE_SHA\""
+"#;
+
+/// Builds the GitLab sandbox under `root` (which must not exist or be empty).
+pub fn build_gitlab(root: &Path) -> Result<GitLabSandbox, DemoError> {
+    use crate::forge_gitlab::{FakeGitLab, FakeUser, ReleaseDeploy, Setup};
+
+    let shop = shop(root)?;
+    // Fixed demo tokens: they stand for secrets, and the demo shows they are never printed.
+    let operator_token = "glpat-demo-operator-S3CRET".to_string();
+    let approvers: Vec<ForgeApprover> = [("tech-lead", "tess"), ("pm", "pat")]
+        .into_iter()
+        .map(|(role, username)| ForgeApprover {
+            role,
+            username,
+            token: format!("glpat-demo-{username}-S3CRET"),
+        })
+        .collect();
+    let gitlab = FakeGitLab::start(Setup {
+        token: operator_token.clone(),
+        deployed_sha: shop.production.clone(),
+        jobs: vec!["release checkout".into(), "cut-off".into()],
+        downstream_jobs: vec!["deploy-production".into()],
+        users: approvers
+            .iter()
+            .zip(7..)
+            .map(|(a, id)| FakeUser {
+                token: a.token.clone(),
+                id,
+                username: a.username.into(),
+            })
+            .collect(),
+        protected_job: Some("deploy-production".into()),
+        required_approvals: 2,
+        deploys: Some(ReleaseDeploy {
+            job: "deploy-production".into(),
+            origin: shop.origin.clone(),
+            branch: "release".into(),
+            sha_file: shop.deployed_sha.clone(),
+        }),
+        ..Setup::default()
+    })
+    .map_err(|e| io_error("start the fake GitLab", e))?;
+    let config = GITLAB_CONFIG
+        .replace("{gitlab}", &gitlab.url())
+        .replace("{url}", &shop.service_url)
+        .replace("{sha_file}", path_str(&shop.deployed_sha));
+    let operator = clone_operator(root, &shop.origin, &config)?;
+    Ok(GitLabSandbox {
+        root: root.to_path_buf(),
+        operator,
+        shop,
+        gitlab,
+        operator_token,
+        approvers,
     })
 }
 

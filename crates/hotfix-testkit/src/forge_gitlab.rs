@@ -52,6 +52,21 @@ pub struct Setup {
     /// `POST /pipeline` creates the pipeline, then answers only after this
     /// long: a client that timed out never learns it exists.
     pub slow_pipeline: Option<std::time::Duration>,
+    /// What a deploy job's runner ships when it succeeds; `None`: nothing.
+    pub deploys: Option<ReleaseDeploy>,
+}
+
+/// A deploy job that ships a branch of a git repository to production, as a
+/// runner checking out `release` and deploying it would: when `job`
+/// succeeds, the branch's tip is written to `sha_file` (the file a local
+/// production service reports) and becomes the environment's last deployment.
+#[derive(Clone, Debug)]
+pub struct ReleaseDeploy {
+    pub job: String,
+    /// The repository (a bare origin) and the branch it deploys.
+    pub origin: std::path::PathBuf,
+    pub branch: String,
+    pub sha_file: std::path::PathBuf,
 }
 
 /// A GitLab user and the token that acts as them.
@@ -97,6 +112,7 @@ impl Default for Setup {
             protected_job: None,
             required_approvals: 0,
             slow_pipeline: None,
+            deploys: None,
         }
     }
 }
@@ -199,7 +215,9 @@ impl State {
         let Some(index) = self.pipelines.iter().position(|p| p.id == pipeline) else {
             return;
         };
-        if !ready || self.pipelines[index].downstream.is_some() || self.setup.downstream_jobs.is_empty() {
+        // A downstream pipeline has no bridge of its own.
+        let is_downstream = self.pipelines[index].project == self.downstream_project.to_string();
+        if !ready || is_downstream || self.pipelines[index].downstream.is_some() || self.setup.downstream_jobs.is_empty() {
             return;
         }
         let jobs = self.setup.downstream_jobs.clone();
@@ -221,9 +239,36 @@ impl State {
             other => other,
         }
         .to_string();
+        let shipped = next == "success" && job.status != "success";
         job.status = next;
-        let pipeline = job.pipeline;
+        let (pipeline, name) = (job.pipeline, job.name.clone());
+        if shipped {
+            self.ship(&name);
+        }
         self.maybe_trigger(pipeline);
+    }
+
+    /// Ships the release when `job` is the deploy job of `setup.deploys`.
+    fn ship(&mut self, job: &str) {
+        let Some(deploy) = self.setup.deploys.clone().filter(|d| d.job == job) else {
+            return;
+        };
+        let out = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(&deploy.origin)
+            .args(["rev-parse", "--verify", &format!("refs/heads/{}^{{commit}}", deploy.branch)])
+            .output();
+        let Some(sha) = out
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        else {
+            return;
+        };
+        // A runner that cannot write the file ships nothing: verification then fails, as it should.
+        if std::fs::write(&deploy.sha_file, &sha).is_ok() {
+            self.setup.deployed_sha = sha;
+        }
     }
 
     fn pipeline_json(&self, p: &FakePipeline) -> Value {
@@ -726,6 +771,28 @@ impl FakeGitLab {
     /// Makes notes on issues answer 500 (`true`) or work again.
     pub fn fail_notes(&self, fail: bool) {
         lock(&self.state).setup.notes_fail = fail;
+    }
+
+    /// Makes the job named `job` fail when it next runs (`None`: no job fails).
+    pub fn fail_job(&self, job: Option<&str>) {
+        lock(&self.state).setup.failing_job = job.map(str::to_string);
+    }
+
+    /// Records an approval of deployment `id` by the user of `token`, as
+    /// that person approving it on GitLab's page would.
+    pub fn approve_on_page(&self, id: u64, token: &str) {
+        let mut s = lock(&self.state);
+        let Some(user) = s.setup.users.iter().find(|u| u.token == token).cloned() else {
+            return;
+        };
+        if let Some(d) = s.deployments.iter_mut().find(|d| d.id == id) {
+            d.approvals.push(FakeApproval {
+                user,
+                status: "approved".into(),
+                comment: None,
+                created_at: "2026-12-01T16:00:00.000Z".into(),
+            });
+        }
     }
 
     /// Returns the deployments the deploy jobs made, with their approvals.

@@ -26,6 +26,18 @@ pub struct Args {
     /// The strategy the demo runs
     #[arg(long, value_enum, default_value_t = DemoStrategy::RestoreRelease)]
     pub strategy: DemoStrategy,
+    /// Carry the runbook out through a fake forge, started in this process
+    #[arg(long, value_enum, value_name = "FORGE", conflicts_with = "strategy")]
+    pub forge: Option<DemoForge>,
+}
+
+/// The forges the demo has a fake of.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum DemoForge {
+    /// GitLab: environment, orchestration pipeline, manual jobs, approvals, incident
+    Gitlab,
+    /// GitHub (not yet)
+    Github,
 }
 
 /// The strategies the demo has a sandbox for.
@@ -51,9 +63,11 @@ pub fn run(args: Args) -> CommandResult {
             "pass --dir with a new directory, or leave it out for a fresh temporary one",
         ));
     }
-    match args.strategy {
-        DemoStrategy::RestoreRelease => restore_release(root),
-        DemoStrategy::FromTag => from_tag(root),
+    match (args.forge, args.strategy) {
+        (Some(DemoForge::Gitlab), _) => forge_gitlab(root),
+        (Some(DemoForge::Github), _) => forge_github(root),
+        (None, DemoStrategy::RestoreRelease) => restore_release(root),
+        (None, DemoStrategy::FromTag) => from_tag(root),
     }
 }
 
@@ -79,14 +93,7 @@ fn restore_release(root: PathBuf) -> CommandResult {
         config: None,
         operator: None,
     };
-    let fix = plan::FixArgs {
-        fixes: vec![short(&sandbox.fix).to_string()],
-        production: None,
-        product: None,
-        mainline: None,
-        allow_dependency: None,
-        production_override: None,
-    };
+    let fix = fix_args(&sandbox.fix);
 
     banner(&format!("git hotfix plan --fix {}", short(&sandbox.fix)));
     plan::run(
@@ -138,17 +145,7 @@ fn restore_release(root: PathBuf) -> CommandResult {
     }
 
     banner("git hotfix continue --yes      # the release job, the deploy, verification, smoke checks");
-    continue_run::run(
-        &operator,
-        continue_run::Args {
-            run: None,
-            rebuild: false,
-            yes: true,
-            allow_dependency: None,
-            replan: false,
-            rerun: None,
-        },
-    )?;
+    continue_run::run(&operator, continue_args())?;
 
     banner("git hotfix status");
     status::run(&operator, status::Args { run: None, json: false })?;
@@ -175,6 +172,153 @@ fn restore_release(root: PathBuf) -> CommandResult {
         sandbox.operator.display()
     );
     Ok(())
+}
+
+/// The runbook through the fake GitLab: plan, start with a new incident,
+/// two approvals each with its own token, continue, finish, report.
+fn forge_gitlab(root: PathBuf) -> CommandResult {
+    let sandbox = hotfix_testkit::demo::build_gitlab(&root)?;
+    out!("demo: sandbox in {}", sandbox.root.display());
+    out!(
+        "  origin.git  the team's remote: production runs {} (GitLab's production environment, tag prod-2026.11.20)",
+        short(&sandbox.shop.production)
+    );
+    out!(
+        "              release has {} unreleased commits; main has the approved fix {}",
+        sandbox.shop.unreleased.len(),
+        short(&sandbox.shop.fix)
+    );
+    out!(
+        "  gitlab      a fake GitLab at {}: pipelines, manual jobs, protected-environment approvals, incidents",
+        sandbox.gitlab.url()
+    );
+    out!(
+        "  production  a local service at {} that deploy-production ships release to",
+        sandbox.shop.service_url
+    );
+    let operator = Globals {
+        dir: sandbox.operator.clone(),
+        config: None,
+        operator: None,
+    };
+    let fix = fix_args(&sandbox.shop.fix);
+    // Each person's commands read their own token, as each would in their own shell.
+    let as_token = |token: &str| std::env::set_var("GITLAB_TOKEN", token);
+    as_token(&sandbox.operator_token);
+
+    banner(&format!("GITLAB_TOKEN=<operator's> git hotfix plan --fix {}", short(&sandbox.shop.fix)));
+    plan::run(
+        &operator,
+        plan::Args {
+            fix: fix.clone(),
+            json: false,
+        },
+    )?;
+    banner(&format!(
+        "git hotfix start --fix {} --severity critical --incident new --yes",
+        short(&sandbox.shop.fix)
+    ));
+    start::run(
+        &operator,
+        start::Args {
+            fix,
+            severity: Severity::Critical,
+            incident: Some("new".into()),
+            yes: true,
+            force: false,
+        },
+    )?;
+    for approver in &sandbox.approvers {
+        banner(&format!(
+            "GITLAB_TOKEN=<{}'s> git hotfix approve --role {}      # approved on GitLab as @{}",
+            approver.username, approver.role, approver.username
+        ));
+        as_token(&approver.token);
+        approve::run(
+            &Globals {
+                dir: sandbox.operator.clone(),
+                config: None,
+                operator: Some((approver.username.into(), format!("{}@example.com", approver.username))),
+            },
+            approve::Args {
+                run: None,
+                role: approver.role.into(),
+            },
+        )?;
+    }
+    as_token(&sandbox.operator_token);
+    banner("git hotfix continue --yes      # plays deploy-production, follows it, verifies production, smoke");
+    continue_run::run(&operator, continue_args())?;
+    banner("git hotfix finish --force      # a real run waits out any monitoring window first");
+    finish::run(&operator, finish::Args { run: None, force: true })?;
+    banner("git hotfix report");
+    report::run(
+        &operator,
+        report::Args {
+            run: None,
+            format: report::Format::Md,
+            output: None,
+        },
+    )?;
+
+    let gitlab = &sandbox.gitlab;
+    out!("");
+    out!("demo: done; what the fake GitLab received:");
+    for created in gitlab.requests_to("POST", "/pipeline") {
+        let body: serde_json::Value = serde_json::from_slice(&created.body).unwrap_or_default();
+        out!("  pipeline created on {} with inputs {}", created.path, body["inputs"]);
+    }
+    let jobs = gitlab.jobs();
+    for played in gitlab.requests_to("POST", "/play") {
+        let job = jobs.iter().find(|j| played.path.contains(&format!("/jobs/{}/", j.id)));
+        if let Some(job) = job {
+            out!("  job played: `{}` #{}, now {}", job.name, job.id, job.status);
+        }
+    }
+    for deployment in gitlab.deployments() {
+        let users: Vec<String> = deployment.approvals.iter().map(|a| format!("@{}", a.user.username)).collect();
+        out!(
+            "  deployment #{} of the protected production environment approved by {}",
+            deployment.id,
+            users.join(", ")
+        );
+    }
+    for issue in gitlab.issues() {
+        let notes = gitlab.notes().iter().filter(|n| n.issue == issue.iid).count();
+        out!("  incident #{} `{}`: {notes} notes (the timeline and the report)", issue.iid, issue.title);
+    }
+    out!("  the sandbox stays in {}; the fake GitLab stopped with this process", sandbox.root.display());
+    Ok(())
+}
+
+/// The GitHub demo slots in here, as `forge_gitlab` does for GitLab.
+fn forge_github(_root: PathBuf) -> CommandResult {
+    Err(CommandError::usage(
+        "`demo --forge github` is not yet built",
+        "run `git hotfix demo --forge gitlab`, or `git hotfix demo` without a forge",
+    ))
+}
+
+fn fix_args(fix: &str) -> plan::FixArgs {
+    plan::FixArgs {
+        fixes: vec![short(fix).to_string()],
+        production: None,
+        product: None,
+        mainline: None,
+        allow_dependency: None,
+        production_override: None,
+    }
+}
+
+fn continue_args() -> continue_run::Args {
+    continue_run::Args {
+        run: None,
+        rebuild: false,
+        yes: true,
+        allow_dependency: None,
+        replan: false,
+        rerun: None,
+    }
 }
 
 fn from_tag(root: PathBuf) -> CommandResult {

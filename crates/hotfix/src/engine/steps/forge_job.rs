@@ -49,6 +49,26 @@ pub(super) fn forge_failed(cx: &Context<'_>, step: &StepName, e: &ForgeError) ->
     }
 }
 
+/// Returns the error of a play the forge refused. A 403 is most often a
+/// job deploying to a protected environment whose deployment waits for its
+/// approvals (a rollback's new deployment has none yet): the reason says
+/// where to give them.
+fn refused_play(cx: &Context<'_>, step: &StepName, job: &JobRef, e: ForgeError) -> WorkflowError {
+    match &e {
+        ForgeError::Status(refusal) if refusal.status == 403 => WorkflowError::ProductionStepFailed {
+            step: step.clone(),
+            reason: cx.redactor.redact(&format!(
+                "{e}; when `{}` #{} deploys to a protected environment, its deployment waits for approvals: \
+                 have them given on the forge ({}), or have someone allowed to run it play it",
+                job.name, job.id, job.web_url
+            )),
+            evidence: None,
+            rollback: false,
+        },
+        _ => forge_failed(cx, step, &e),
+    }
+}
+
 /// Returns the pipeline `step` created in the run's current phase and
 /// journaled, unless a failure or a decision to run it again came after.
 pub(crate) fn journaled_pipeline(run: &Run, step: &StepName) -> Option<PipelineRef> {
@@ -126,7 +146,7 @@ pub(super) fn play_and_follow(
     let mut played = false;
     if job.status == "manual" {
         stop_before_request(cx, step)?;
-        job = forge.play_job(&job).map_err(failed)?;
+        job = forge.play_job(&job).map_err(|e| refused_play(cx, step, &job, e))?;
         played = true;
         cx.progress
             .output(step, &format!("played `{}` #{}: {}", job.name, job.id, job.status));
