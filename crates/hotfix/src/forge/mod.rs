@@ -296,11 +296,22 @@ pub fn open(
             Client::new(&base, Auth::GitLab(token), options, clock)?,
             &config.project,
         )),
-        ForgeKind::Github => Box::new(github::GitHub::new(
-            Client::new(&base, Auth::GitHub(token), options, clock)?,
-            &config.project,
-        )?),
+        ForgeKind::Github => Box::new(open_github(config, token, options, clock)?),
     })
+}
+
+/// Returns the GitHub repository `config` names, for what only GitHub has
+/// (`doctor`'s workflow and environment checks); `config.kind` is not checked.
+pub fn open_github(
+    config: &config::Forge,
+    token: Token,
+    options: ClientOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<github::GitHub, ForgeError> {
+    github::GitHub::new(
+        Client::new(&config.api_url(), Auth::GitHub(token), options, clock)?,
+        &config.project,
+    )
 }
 
 /// Returns the incident number `reference` names on the forge `config`
