@@ -13,9 +13,11 @@
 //! ([`pipelines`]): a pipeline is a `workflow_dispatch` run, a job is a job
 //! of the run's latest attempt, and "playing" a manual job is approving the
 //! deployment it waits for on an environment with required reviewers (what
-//! the run page's "Review deployments" does).
+//! the run page's "Review deployments" does). Approvals of two roles ride on
+//! commit comments by the environment's reviewers ([`approvals`]).
 
 pub mod actions;
+mod approvals;
 pub mod collaboration;
 pub mod deployments;
 pub mod incident;
@@ -26,8 +28,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::{
-    encode_segment, Client, DeploymentRef, Forge, ForgeError, ForgeProject, ForgeUser, IncidentRef, JobRef,
-    PipelineRef, PipelineRequest,
+    encode_segment, Client, DeploymentApprovals, DeploymentRef, Forge, ForgeApproval, ForgeError, ForgeProject,
+    ForgeUser, IncidentRef, JobRef, PipelineRef, PipelineRequest,
 };
 use crate::config::ForgeKind;
 
@@ -186,6 +188,14 @@ impl Forge for GitHub {
     fn job_log_tail(&self, job: &JobRef, lines: usize) -> Result<String, ForgeError> {
         let tail = self.on(Some(&job.project))?.job_log_tail(job.id, lines)?;
         Ok(super::log_tail(&tail, lines))
+    }
+
+    // Deployment approvals: crate::forge::github::approvals.
+    fn job_deployment(&self, job: &JobRef, environment: &str) -> Result<Option<DeploymentApprovals>, ForgeError> {
+        approvals::job_deployment(self, job, environment)
+    }
+    fn approve_deployment(&self, deployment: &DeploymentApprovals, comment: &str) -> Result<ForgeApproval, ForgeError> {
+        approvals::approve_deployment(self, deployment, comment)
     }
 
     // Incidents and doctor: crate::forge::github::incident.
