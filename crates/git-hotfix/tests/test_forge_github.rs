@@ -9,11 +9,11 @@
 //! dispatch and following it (still one dispatch). Every request a run
 //! makes is checked against the OpenAPI subset, and the token is nowhere.
 
-use hotfix_testkit::forge_github::{FakeGitHub, FakeJob};
+use hotfix_testkit::forge_github::FakeJob;
 
 use super::test_github_openapi::assert_described;
 use crate::common::forge;
-use crate::common::github::{configure, env, fake, TOKEN};
+use crate::common::github::{configure, env, fake, requests_to, TOKEN};
 use crate::common::{Run, Scenario};
 
 fn start(s: &Scenario, extra: &[(&str, &str)]) -> Run {
@@ -23,14 +23,6 @@ fn start(s: &Scenario, extra: &[(&str, &str)]) -> Run {
 #[track_caller]
 fn assert_no_token(s: &Scenario, outputs: &[&Run]) {
     forge::assert_no_token(s, TOKEN, outputs);
-}
-
-fn requests_to(github: &FakeGitHub, method: &str, suffix: &str) -> usize {
-    github
-        .requests()
-        .iter()
-        .filter(|r| r.method == method && r.path.ends_with(suffix))
-        .count()
 }
 
 #[test]

@@ -17,7 +17,7 @@ use hotfix::forge::{Auth, Call, Client, ClientOptions, SystemClock, Token};
 use hotfix_testkit::forge_github::{FakeGitHub, FakeJob, FakeUser, HEAD_SHA};
 
 use super::test_github_openapi::assert_described;
-use crate::common::github::{configure as configure_runbook, fake as runbook, TOKEN as OPERATOR};
+use crate::common::github::{configure as configure_runbook, fake as runbook, requests_to, TOKEN as OPERATOR};
 use crate::common::{Run, Scenario};
 use crate::test_signed_approvals::forge_entries;
 
@@ -48,19 +48,11 @@ fn status(s: &Scenario) -> serde_json::Value {
 }
 
 fn comment_posts(github: &FakeGitHub) -> usize {
-    github
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/comments") && r.path.contains("/commits/"))
-        .count()
+    requests_to(github, "POST", &format!("/commits/{HEAD_SHA}/comments"))
 }
 
 fn reviews(github: &FakeGitHub) -> usize {
-    github
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/pending_deployments"))
-        .count()
+    requests_to(github, "POST", "/pending_deployments")
 }
 
 /// Starts the run: release pushed, `release billing` run, the run waiting
@@ -192,13 +184,7 @@ fn forged_approved_entries_of_a_reviewer_who_never_commented_and_a_commenter_who
     at_the_gate(&s, &github);
     as_user(&s, TESS, &["approve", "--role", "tech-lead"]).expect_code(0);
     let environment = github.add_environment("production");
-    let run_id = s
-        .git(
-            &s.work,
-            &["for-each-ref", "--format=%(refname:lstrip=3)", "refs/hotfix/runs/"],
-        )
-        .trim()
-        .to_string();
+    let run_id = crate::common::forge::run_id(&s);
     // Mallory, who reviews nothing, comments on the commit as an approval would.
     let mallory = Client::new(
         &github.api_url(),

@@ -15,38 +15,20 @@ use hotfix::forge::{Auth, Client, Forge, ForgeError, SystemClock, Token};
 use hotfix_testkit::forge_github::{FakeGitHub, FakeJob};
 
 use super::test_github_openapi::assert_described;
-use crate::common::github::{configure, env, fake, TOKEN};
+use crate::common::forge;
+use crate::common::github::{configure, env, fake, requests_to, TOKEN};
 use crate::common::{Run, Scenario};
 
 fn start(s: &Scenario, incident: &str, extra: &[(&str, &str)]) -> Run {
-    let mut vars: Vec<(&str, &str)> = env().to_vec();
-    vars.extend_from_slice(extra);
-    s.hotfix_env(
-        &s.work,
-        &["start", "--fix", &s.f, "--yes", "--incident", incident],
-        &vars,
-    )
+    forge::start_with_incident(s, &env(), incident, extra)
 }
 
-/// Finishes the run in `dir`, the two items this setup proves by hand attested.
 fn finish(s: &Scenario, dir: &std::path::Path) -> Run {
-    for item in ["production-reflects-fix", "smoke-passed"] {
-        let attested = s.hotfix_env(dir, &["attest", item, "--detail", "checked by hand"], &env());
-        assert!(
-            attested.code == 0 || attested.all().contains("already"),
-            "{}",
-            attested.all()
-        );
-    }
-    s.hotfix_env(dir, &["finish", "--force"], &env())
+    forge::finish_attested(s, dir, &env())
 }
 
 fn posts_to(github: &FakeGitHub, suffix: &str) -> usize {
-    github
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with(suffix))
-        .count()
+    requests_to(github, "POST", suffix)
 }
 
 #[test]
@@ -61,13 +43,7 @@ fn incident_new_is_one_issue_labelled_incident_with_milestone_comments_and_the_r
     assert_eq!(issues.len(), 1, "one incident: {issues:?}");
     let (number, labels) = &issues[0];
     assert_eq!(labels, &["incident".to_string()]);
-    let run_id = s
-        .git(
-            &s.work,
-            &["for-each-ref", "--format=%(refname:lstrip=3)", "refs/hotfix/runs/"],
-        )
-        .trim()
-        .to_string();
+    let run_id = forge::run_id(&s);
 
     // Another clone carries the run on: it writes on the same issue.
     let other = s.clone_as("other");

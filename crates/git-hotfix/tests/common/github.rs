@@ -35,3 +35,12 @@ pub fn configure(s: &Scenario, github: &FakeGitHub) {
         "",
     );
 }
+
+/// Returns how many `method` requests the fake received on a path ending in `suffix`.
+pub fn requests_to(github: &FakeGitHub, method: &str, suffix: &str) -> usize {
+    github
+        .requests()
+        .iter()
+        .filter(|r| r.method == method && r.path.ends_with(suffix))
+        .count()
+}
