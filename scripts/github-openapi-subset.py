@@ -26,7 +26,7 @@ OPERATIONS = [
     ("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", {"200": ["total_count", "workflow_runs.id", "workflow_runs.created_at", "workflow_runs.event"]}),
     ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}", {"200": ["id", "status", "conclusion", "html_url", "head_sha", "created_at"]}),
     ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs", {"200": ["total_count", "jobs.id", "jobs.name", "jobs.status", "jobs.conclusion", "jobs.html_url"]}),
-    ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments", {"200": ["environment.id", "environment.name", "wait_timer", "current_user_can_approve"]}),
+    ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments", {"200": ["environment.id", "environment.name", "wait_timer", "current_user_can_approve", "reviewers.type", "reviewers.reviewer.id", "reviewers.reviewer.login"]}),
     ("POST", "/repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments", {"200": ["id", "environment"]}),
     ("GET", "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs", {"302": []}),
     ("GET", "/repos/{owner}/{repo}/pulls", {"200": ["number", "html_url", "state", "draft", "head.ref"]}),
@@ -34,6 +34,11 @@ OPERATIONS = [
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", {"200": ["name"]}),
     ("POST", "/repos/{owner}/{repo}/issues", {"201": ["number", "html_url", "labels"]}),
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", {"201": ["id", "html_url"]}),
+    ("GET", "/repos/{owner}/{repo}/issues/{issue_number}", {"200": ["number", "html_url", "pull_request"]}),
+    ("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}", {"200": ["id", "path", "state"]}),
+    ("GET", "/repos/{owner}/{repo}/environments/{environment_name}", {"200": ["id", "name", "html_url"]}),
+    ("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/comments", {"200": ["id", "body", "user.id", "user.login", "created_at", "html_url"]}),
+    ("POST", "/repos/{owner}/{repo}/commits/{commit_sha}/comments", {"201": ["id", "body", "user.id", "user.login", "created_at", "html_url"]}),
     ("POST", "/repos/{owner}/{repo}/releases", {"201": ["id", "html_url", "tag_name"]}),
 ]
 

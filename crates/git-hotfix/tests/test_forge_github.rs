@@ -9,40 +9,12 @@
 //! dispatch and following it (still one dispatch). Every request a run
 //! makes is checked against the OpenAPI subset, and the token is nowhere.
 
-use hotfix_testkit::forge_github::{FakeGitHub, FakeJob};
+use hotfix_testkit::forge_github::FakeJob;
 
 use super::test_github_openapi::assert_described;
 use crate::common::forge;
+use crate::common::github::{configure, env, fake, requests_to, TOKEN};
 use crate::common::{Run, Scenario};
-
-const TOKEN: &str = "ghp_S3CRETforgegithube2e";
-
-fn env() -> [(&'static str, &'static str); 1] {
-    [("GITHUB_TOKEN", TOKEN)]
-}
-
-/// Seed 000/001 on GitHub: production deployed P (a newer deployment
-/// failed); `release.yml` releases the service, then deploys it to the
-/// `production` environment, which has required reviewers.
-fn fake(s: &Scenario, deploy: FakeJob) -> (FakeGitHub, u64) {
-    let github = FakeGitHub::start("fleet/billing", TOKEN);
-    let production = github.add_deployment("production", &s.p, &["in_progress", "success"]);
-    github.add_deployment("production", &s.release0, &["in_progress", "failure"]);
-    github.add_workflow(
-        "release.yml",
-        vec![FakeJob::passing("release billing"), deploy.deploying_to("production")],
-    );
-    (github, production)
-}
-
-fn configure(s: &Scenario, github: &FakeGitHub) {
-    forge::configure_runbook(
-        s,
-        &format!("[forge]\nkind = \"github\"\nurl = \"{}\"\nproject = \"fleet/billing\"\n", github.url()),
-        "{ workflow = \"release.yml\", ref = \"main\", inputs = { action = \"deploy-release-branch-to-staging\", project = \"fleet/billing\", confirm = true } }",
-        "",
-    );
-}
 
 fn start(s: &Scenario, extra: &[(&str, &str)]) -> Run {
     forge::start(s, &env(), extra)
@@ -51,14 +23,6 @@ fn start(s: &Scenario, extra: &[(&str, &str)]) -> Run {
 #[track_caller]
 fn assert_no_token(s: &Scenario, outputs: &[&Run]) {
     forge::assert_no_token(s, TOKEN, outputs);
-}
-
-fn requests_to(github: &FakeGitHub, method: &str, suffix: &str) -> usize {
-    github
-        .requests()
-        .iter()
-        .filter(|r| r.method == method && r.path.ends_with(suffix))
-        .count()
 }
 
 #[test]

@@ -6,30 +6,16 @@
 //! goes on; `--incident 7` adopts an existing one; without `[forge]`,
 //! `--incident TEXT` stays free text.
 
+use crate::common::forge;
 use crate::common::gitlab::{configure, env, fake, TOKEN};
 use crate::common::Scenario;
 
 fn start(s: &Scenario, incident: &str, extra: &[(&str, &str)]) -> crate::common::Run {
-    let mut vars: Vec<(&str, &str)> = env().to_vec();
-    vars.extend_from_slice(extra);
-    s.hotfix_env(
-        &s.work,
-        &["start", "--fix", &s.f, "--yes", "--incident", incident],
-        &vars,
-    )
+    forge::start_with_incident(s, &env(), incident, extra)
 }
 
-/// Finishes the run in `dir`, the two items this setup proves by hand attested.
 fn finish(s: &Scenario, dir: &std::path::Path) -> crate::common::Run {
-    for item in ["production-reflects-fix", "smoke-passed"] {
-        let attested = s.hotfix_env(dir, &["attest", item, "--detail", "checked by hand"], &env());
-        assert!(
-            attested.code == 0 || attested.all().contains("already"),
-            "{}",
-            attested.all()
-        );
-    }
-    s.hotfix_env(dir, &["finish", "--force"], &env())
+    forge::finish_attested(s, dir, &env())
 }
 
 #[test]
@@ -43,13 +29,7 @@ fn incident_new_is_opened_once_with_a_timeline_and_the_report() {
     let issues = gitlab.issues();
     assert_eq!(issues.len(), 1, "one incident: {issues:?}");
     assert_eq!(issues[0].issue_type, "incident");
-    let run_id = s
-        .git(
-            &s.work,
-            &["for-each-ref", "--format=%(refname:lstrip=3)", "refs/hotfix/runs/"],
-        )
-        .trim()
-        .to_string();
+    let run_id = forge::run_id(&s);
     assert!(issues[0].title.contains(&run_id), "{issues:?}");
 
     // Another clone carries the run on: it writes on the same incident.

@@ -4,7 +4,11 @@
 //! `in_progress` → `completed` as the run is polled, a job deploying to an
 //! environment with reviewers waiting in `pending_deployments` until
 //! approved, pull requests (a second one for the same head is refused with
-//! 422), issues with labels and comments, releases.
+//! 422), issues with labels and comments, releases, commit comments (the
+//! approvals of `[approvals] verify = "forge"`), and users: each token is a
+//! [`FakeUser`], with the `X-OAuth-Scopes` a classic token sends (none for
+//! a fine-grained one) and whether it is a required reviewer of the
+//! environments.
 //!
 //! It rejects what GitHub rejects: no `Authorization` → 401 "Requires
 //! authentication", a wrong token → 401 "Bad credentials", a request body
@@ -63,6 +67,38 @@ impl FakeJob {
         self
     }
 }
+
+/// The head commit of every run (the fake runs no git).
+pub const HEAD_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// A user of the fake GitHub, known by the token it is asked with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeUser {
+    pub token: String,
+    pub id: u64,
+    pub login: String,
+    /// What `GET /user` sends as `X-OAuth-Scopes` (a classic token,
+    /// `"repo, workflow"`); `None` for a fine-grained token, which sends none.
+    pub scopes: Option<String>,
+    /// Whether the user is one of the environments' required reviewers.
+    pub reviewer: bool,
+}
+
+impl FakeUser {
+    /// Returns a fine-grained token's user who reviews the environments.
+    pub fn reviewer(token: &str, id: u64, login: &str) -> FakeUser {
+        FakeUser {
+            token: token.to_string(),
+            id,
+            login: login.to_string(),
+            scopes: None,
+            reviewer: true,
+        }
+    }
+}
+
+/// A commit comment: (id, sha, author's user index, body, created_at).
+type CommitComment = (u64, String, usize, String, String);
 
 #[derive(Debug)]
 struct JobState {
@@ -135,13 +171,15 @@ struct State {
     base_url: String,
     owner: String,
     repo: String,
-    token: String,
     now: String,
     next_id: u64,
     next_number: u64,
     return_run_details: bool,
-    /// False when the token's user is not one of the environments' reviewers.
-    user_can_approve: bool,
+    /// The first is the token `start` names (`olly`).
+    users: Vec<FakeUser>,
+    /// The user of the request being answered.
+    current: usize,
+    commit_comments: Vec<CommitComment>,
     /// (id, environment, sha, statuses oldest first).
     deployments: Vec<(u64, String, String, Vec<String>)>,
     environments: BTreeMap<String, u64>,
@@ -252,12 +290,11 @@ impl FakeGitHub {
         let state: Shared = Arc::new(Mutex::new(State {
             owner: owner.to_string(),
             repo: repo.to_string(),
-            token: token.to_string(),
             now: "2026-12-01T09:00:00Z".to_string(),
             next_id: 1000,
             next_number: 40,
             return_run_details: true,
-            user_can_approve: true,
+            users: vec![FakeUser::reviewer(token, 583231, "olly")],
             ..State::default()
         }));
         let subset = Arc::new(Subset::github());
@@ -351,7 +388,62 @@ impl FakeGitHub {
     /// Makes the token's user no reviewer of any environment: pending
     /// deployments say `current_user_can_approve: false`.
     pub fn without_reviewer_rights(&self) {
-        lock(&self.state).user_can_approve = false;
+        lock(&self.state).users[0].reviewer = false;
+    }
+
+    /// Adds a user answering with its own token.
+    pub fn add_user(&self, user: FakeUser) {
+        lock(&self.state).users.push(user);
+    }
+
+    /// Sets what `GET /user` sends as `X-OAuth-Scopes` for `start`'s token
+    /// (`None`: a fine-grained token, which sends none).
+    pub fn set_scopes(&self, scopes: Option<&str>) {
+        lock(&self.state).users[0].scopes = scopes.map(str::to_string);
+    }
+
+    /// Adds an environment with no deployment yet; returns its id.
+    pub fn add_environment(&self, name: &str) -> u64 {
+        lock(&self.state).environment_id(name)
+    }
+
+    /// Adds an issue `number` someone opened, with `labels`.
+    pub fn add_issue(&self, number: u64, labels: &[&str]) {
+        let mut state = lock(&self.state);
+        state.issues.push(number);
+        state
+            .labels
+            .insert(number, labels.iter().map(|l| l.to_string()).collect());
+    }
+
+    /// Returns the issues opened or added: (number, labels).
+    pub fn issues(&self) -> Vec<(u64, Vec<String>)> {
+        let state = lock(&self.state);
+        state
+            .issues
+            .iter()
+            .map(|n| (*n, state.labels.get(n).cloned().unwrap_or_default()))
+            .collect()
+    }
+
+    /// Returns the commit comments: (sha, author's login, body).
+    pub fn commit_comments(&self) -> Vec<(String, String, String)> {
+        let state = lock(&self.state);
+        state
+            .commit_comments
+            .iter()
+            .map(|(_, sha, user, body, _)| (sha.clone(), state.users[*user].login.clone(), body.clone()))
+            .collect()
+    }
+
+    /// Returns the status of the job called `name` of the newest run, as GitHub words it.
+    pub fn job_status(&self, name: &str) -> Option<String> {
+        let state = lock(&self.state);
+        let run = state.runs.last()?;
+        run.jobs
+            .iter()
+            .find(|j| j.spec.name == name)
+            .map(|j| j.conclusion.unwrap_or(j.status).to_string())
     }
 
     /// Answers the next API requests with `statuses` in turn (a 502 from the
@@ -416,14 +508,16 @@ fn guarded(state: &Shared, subset: &Subset, req: &Request, handler: Handle) -> R
             status => error(status, "Server Error", "https://docs.github.com/rest"),
         };
     }
-    match req.header("authorization") {
-        None => {
-            return error(401, "Requires authentication", "https://docs.github.com/rest");
-        }
-        Some(value) if value != format!("Bearer {}", state.token) && value != format!("token {}", state.token) => {
-            return error(401, "Bad credentials", "https://docs.github.com/rest");
-        }
-        Some(_) => {}
+    let Some(value) = req.header("authorization") else {
+        return error(401, "Requires authentication", "https://docs.github.com/rest");
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("token "))
+        .unwrap_or_default();
+    match state.users.iter().position(|u| u.token == token) {
+        Some(user) => state.current = user,
+        None => return error(401, "Bad credentials", "https://docs.github.com/rest"),
     }
     if let Some(op) = req
         .path
@@ -465,11 +559,21 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
             "GET",
             "/user",
             "Get the authenticated user (docs.github.com/rest/users/users#get-the-authenticated-user)",
-            |_, _| {
-                Response::json(
+            |state, _| {
+                let user = &state.users[state.current];
+                let answer = Response::json(
                     200,
-                    r#"{"id":583231,"login":"olly","name":"Olly Ops","html_url":"https://github.com/olly"}"#,
-                )
+                    json!({
+                        "id": user.id, "login": user.login, "name": format!("{} (fake)", user.login),
+                        "html_url": format!("https://github.com/{}", user.login),
+                    })
+                    .to_string(),
+                );
+                // Classic tokens only: docs.github.com/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps.
+                match &user.scopes {
+                    Some(scopes) => answer.header("X-OAuth-Scopes", scopes),
+                    None => answer,
+                }
             },
         ),
         (
@@ -614,7 +718,7 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
                     200,
                     json!({
                         "id": run.id, "status": status, "conclusion": conclusion, "html_url": web,
-                        "head_sha": "0123456789abcdef0123456789abcdef01234567", "created_at": run.created_at,
+                        "head_sha": HEAD_SHA, "created_at": run.created_at,
                     })
                     .to_string(),
                 )
@@ -650,6 +754,13 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
             |state, req| {
                 let id = number(req, "run_id");
                 let environments = state.environments.clone();
+                let reviewers: Vec<Value> = state
+                    .users
+                    .iter()
+                    .filter(|u| u.reviewer)
+                    .map(|u| json!({ "type": "User", "reviewer": { "id": u.id, "login": u.login } }))
+                    .collect();
+                let can_approve = state.users[state.current].reviewer;
                 let Some(run) = state.runs.iter().find(|r| Some(r.id) == id) else {
                     return error(404, "Not Found", "https://docs.github.com/rest/actions/workflow-runs#get-pending-deployments-for-a-workflow-run");
                 };
@@ -662,8 +773,8 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
                         json!({
                             "environment": { "id": environments.get(env), "name": env },
                             "wait_timer": 0, "wait_timer_started_at": null,
-                            "current_user_can_approve": state.user_can_approve,
-                            "reviewers": [{ "type": "User", "reviewer": { "login": "olly" } }],
+                            "current_user_can_approve": can_approve,
+                            "reviewers": reviewers,
                         })
                     })
                     .collect();
@@ -833,6 +944,87 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
             },
         ),
         (
+            "GET",
+            "/repos/:owner/:repo/issues/:issue_number",
+            "Get an issue (docs.github.com/rest/issues/issues#get-an-issue): a pull request is an issue with `pull_request`",
+            |state, req| {
+                let n = number(req, "issue_number");
+                if let Some(n) = n.filter(|n| state.issues.contains(n)) {
+                    return Response::json(200, json!({ "number": n, "html_url": state.web(&format!("issues/{n}")) }).to_string());
+                }
+                let Some(n) = n.filter(|n| state.pulls.iter().any(|p| p.0 == *n)) else {
+                    return error(404, "Not Found", "https://docs.github.com/rest/issues/issues#get-an-issue");
+                };
+                let page = state.web(&format!("pull/{n}"));
+                Response::json(
+                    200,
+                    json!({ "number": n, "html_url": page, "pull_request": { "url": state.api(&format!("pulls/{n}")), "html_url": page } }).to_string(),
+                )
+            },
+        ),
+        (
+            "GET",
+            "/repos/:owner/:repo/actions/workflows/:workflow_id",
+            "Get a workflow (docs.github.com/rest/actions/workflows#get-a-workflow): `workflow_id` is the file name or the id",
+            |state, req| {
+                let workflow = req.param("workflow_id").unwrap_or_default();
+                let Some(index) = state.workflows.keys().position(|w| w == workflow) else {
+                    return error(404, "Not Found", "https://docs.github.com/rest/actions/workflows#get-a-workflow");
+                };
+                Response::json(
+                    200,
+                    json!({ "id": 161_335 + index, "name": workflow, "path": format!(".github/workflows/{workflow}"), "state": "active" }).to_string(),
+                )
+            },
+        ),
+        (
+            "GET",
+            "/repos/:owner/:repo/environments/:environment_name",
+            "Get an environment (docs.github.com/rest/deployments/environments#get-an-environment)",
+            |state, req| {
+                let name = percent_decode(req.param("environment_name").unwrap_or_default());
+                let Some(id) = state.environments.get(&name).copied() else {
+                    return error(404, "Not Found", "https://docs.github.com/rest/deployments/environments#get-an-environment");
+                };
+                Response::json(
+                    200,
+                    json!({ "id": id, "name": name, "html_url": state.web(&format!("deployments/activity_log?environments_filter={name}")) }).to_string(),
+                )
+            },
+        ),
+        (
+            "GET",
+            "/repos/:owner/:repo/commits/:commit_sha/comments",
+            "List commit comments (docs.github.com/rest/commits/comments#list-commit-comments), oldest first",
+            |state, req| {
+                let sha = req.param("commit_sha").unwrap_or_default();
+                let listed: Vec<Value> = state
+                    .commit_comments
+                    .iter()
+                    .filter(|c| c.1 == sha)
+                    .map(|c| commit_comment_json(state, c))
+                    .collect();
+                Response::json(200, Value::Array(listed).to_string())
+            },
+        ),
+        (
+            "POST",
+            "/repos/:owner/:repo/commits/:commit_sha/comments",
+            "Create a commit comment (docs.github.com/rest/commits/comments#create-a-commit-comment): 422 for a commit the repository does not have",
+            |state, req| {
+                let sha = req.param("commit_sha").unwrap_or_default().to_string();
+                if sha != HEAD_SHA {
+                    return error(422, "No commit found for SHA", "https://docs.github.com/rest/commits/comments#create-a-commit-comment");
+                }
+                let id = state.id();
+                let text = body(req)["body"].as_str().unwrap_or_default().to_string();
+                let comment = (id, sha, state.current, text, state.now.clone());
+                let answer = commit_comment_json(state, &comment);
+                state.commit_comments.push(comment);
+                Response::json(201, answer.to_string())
+            },
+        ),
+        (
             "POST",
             "/repos/:owner/:repo/releases",
             "Create a release (docs.github.com/rest/releases/releases#create-a-release): 422 for a tag that has one",
@@ -860,6 +1052,16 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
             },
         ),
     ]
+}
+
+/// A commit comment as "Create a commit comment" and "List commit comments" answer it.
+fn commit_comment_json(state: &State, (id, sha, user, body, created_at): &CommitComment) -> Value {
+    let user = &state.users[*user];
+    json!({
+        "id": id, "body": body, "created_at": created_at,
+        "html_url": state.web(&format!("commit/{sha}#commitcomment-{id}")),
+        "user": { "id": user.id, "login": user.login },
+    })
 }
 
 impl FakeGitHub {

@@ -27,6 +27,40 @@ pub fn start(s: &Scenario, env: &[(&str, &str)], extra: &[(&str, &str)]) -> Run 
     s.hotfix_env(&s.work, &["start", "--fix", &s.f, "--yes"], &vars)
 }
 
+/// Starts the hotfix of the scenario's fix with `--incident incident`.
+pub fn start_with_incident(s: &Scenario, env: &[(&str, &str)], incident: &str, extra: &[(&str, &str)]) -> Run {
+    let mut vars: Vec<(&str, &str)> = env.to_vec();
+    vars.extend_from_slice(extra);
+    s.hotfix_env(
+        &s.work,
+        &["start", "--fix", &s.f, "--yes", "--incident", incident],
+        &vars,
+    )
+}
+
+/// Finishes the run in `dir`, the two items this setup proves by hand attested.
+pub fn finish_attested(s: &Scenario, dir: &std::path::Path, env: &[(&str, &str)]) -> Run {
+    for item in ["production-reflects-fix", "smoke-passed"] {
+        let attested = s.hotfix_env(dir, &["attest", item, "--detail", "checked by hand"], env);
+        assert!(
+            attested.code == 0 || attested.all().contains("already"),
+            "{}",
+            attested.all()
+        );
+    }
+    s.hotfix_env(dir, &["finish", "--force"], env)
+}
+
+/// Returns the id of the one run this clone has.
+pub fn run_id(s: &Scenario) -> String {
+    s.git(
+        &s.work,
+        &["for-each-ref", "--format=%(refname:lstrip=3)", "refs/hotfix/runs/"],
+    )
+    .trim()
+    .to_string()
+}
+
 /// Runs `continue --yes` from a colleague's fresh clone with this clone's
 /// hotfix.toml: what the journal on the remote carries is all it knows.
 pub fn continue_from_another_clone(s: &Scenario, env: &[(&str, &str)]) -> Run {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod forge;
+pub mod github;
 pub mod gitlab;
 pub mod service;
 

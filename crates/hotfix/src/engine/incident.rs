@@ -1,5 +1,6 @@
 //! The run's incident on the forge: each journal milestone becomes a
-//! timeline event of it (GitLab: a note with the `/timeline` quick action).
+//! timeline event of it (GitLab: a note with the `/timeline` quick action;
+//! GitHub, which has none: a comment on the incident issue).
 //!
 //! The incident is in the run record (`incident`: its page, as the forge
 //! answered when `start` opened or adopted it), so every clone that
@@ -18,9 +19,9 @@ use super::execute::Context;
 /// Returns the forge incident `run` records, when its configuration has a
 /// `[forge]` and its `incident` is one of the forge's pages (free text is not).
 pub fn of_run(config: &Config, run: &Run) -> Option<IncidentRef> {
-    config.forge.as_ref()?;
+    let forge_config = config.forge.as_ref()?;
     let url = run.record.incident.as_deref()?;
-    let iid = forge::incident_number(url).filter(|_| url.contains("://"))?;
+    let iid = forge::incident_number(forge_config, url).filter(|_| url.contains("://"))?;
     Some(IncidentRef {
         iid,
         web_url: url.to_string(),

@@ -4,7 +4,8 @@
 //! Besides the [`Forge`] calls, inherent methods for the runbook, each naming
 //! its docs.github.com page: production from deployments ([`deployments`]),
 //! workflow runs, their jobs and environment reviewers ([`actions`]), pull
-//! requests, incident issues and releases ([`collaboration`]). The operations
+//! requests, incident issues and releases ([`collaboration`]), incidents
+//! and what `doctor` asks ([`incident`]). The operations
 //! and request fields they use are those of
 //! `crates/hotfix-testkit/openapi/github-subset.json`, which a test checks.
 //!
@@ -12,11 +13,14 @@
 //! ([`pipelines`]): a pipeline is a `workflow_dispatch` run, a job is a job
 //! of the run's latest attempt, and "playing" a manual job is approving the
 //! deployment it waits for on an environment with required reviewers (what
-//! the run page's "Review deployments" does).
+//! the run page's "Review deployments" does). Approvals of two roles ride on
+//! commit comments by the environment's reviewers ([`approvals`]).
 
 pub mod actions;
+mod approvals;
 pub mod collaboration;
 pub mod deployments;
+pub mod incident;
 pub mod pipelines;
 
 use std::sync::Arc;
@@ -24,8 +28,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::{
-    encode_segment, Client, DeploymentRef, Forge, ForgeError, ForgeProject, ForgeUser, JobRef, PipelineRef,
-    PipelineRequest,
+    encode_segment, Client, DeploymentApprovals, DeploymentRef, Forge, ForgeApproval, ForgeError, ForgeProject,
+    ForgeUser, IncidentRef, JobRef, PipelineRef, PipelineRequest,
 };
 use crate::config::ForgeKind;
 
@@ -184,5 +188,32 @@ impl Forge for GitHub {
     fn job_log_tail(&self, job: &JobRef, lines: usize) -> Result<String, ForgeError> {
         let tail = self.on(Some(&job.project))?.job_log_tail(job.id, lines)?;
         Ok(super::log_tail(&tail, lines))
+    }
+
+    // Deployment approvals: crate::forge::github::approvals.
+    fn job_deployment(&self, job: &JobRef, environment: &str) -> Result<Option<DeploymentApprovals>, ForgeError> {
+        approvals::job_deployment(self, job, environment)
+    }
+    fn approve_deployment(&self, deployment: &DeploymentApprovals, comment: &str) -> Result<ForgeApproval, ForgeError> {
+        approvals::approve_deployment(self, deployment, comment)
+    }
+
+    // Incidents and doctor: crate::forge::github::incident.
+    fn token_scopes(&self) -> Result<Option<Vec<String>>, ForgeError> {
+        self.github_token_scopes()
+    }
+    fn other_project(&self, project: &str) -> Result<ForgeProject, ForgeError> {
+        self.github_other_project(project)
+    }
+    fn open_incident(&self, title: &str, description: &str) -> Result<IncidentRef, ForgeError> {
+        self.github_open_incident(title, description)
+    }
+    fn incident(&self, reference: &str) -> Result<IncidentRef, ForgeError> {
+        self.github_incident(reference)
+    }
+    /// GitHub has no timeline: a timeline event is a comment like any other.
+    fn note_incident(&self, incident: &IncidentRef, body: &str, timeline: bool) -> Result<Option<u64>, ForgeError> {
+        let _ = timeline;
+        self.github_note_incident(incident, body)
     }
 }

@@ -83,6 +83,8 @@ pub(super) fn job_deployment(
         status: d.status,
         pending_approval_count: d.pending_approval_count,
         approvals: d.approvals.into_iter().map(|a| approval_of(d.id, a)).collect(),
+        pipeline: None,
+        sha: None,
     }))
 }
 

@@ -27,7 +27,6 @@ pub use crate::record::forge::{
     DeploymentApprovals, DeploymentRef, ForgeApproval, ForgeApprover, InputValue, JobRef, PipelineRef, PipelineRequest,
 };
 pub use client::{Auth, Call, Client, ClientOptions, Clock, Method, Reply, ScopeHint, SystemClock};
-pub use gitlab_incident::incident_iid as incident_number;
 pub use token::{resolve_token, Token, TokenSource};
 
 /// Errors talking to a forge; each names the request (method and path, never
@@ -299,11 +298,32 @@ pub fn open(
             Client::new(&base, Auth::GitLab(token), options, clock)?,
             &config.project,
         )),
-        ForgeKind::Github => Box::new(github::GitHub::new(
-            Client::new(&base, Auth::GitHub(token), options, clock)?,
-            &config.project,
-        )?),
+        ForgeKind::Github => Box::new(open_github(config, token, options, clock)?),
     })
+}
+
+/// Returns the GitHub repository `config` names, for what only GitHub has
+/// (`doctor`'s workflow and environment checks); `config.kind` is not checked.
+pub fn open_github(
+    config: &config::Forge,
+    token: Token,
+    options: ClientOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<github::GitHub, ForgeError> {
+    github::GitHub::new(
+        Client::new(&config.api_url(), Auth::GitHub(token), options, clock)?,
+        &config.project,
+    )
+}
+
+/// Returns the incident number `reference` names on the forge `config`
+/// names: `7`, `#7`, or the forge's own issue page (GitLab's
+/// `…/-/issues/7`, GitHub's `…/owner/repo/issues/7` of the configured repository).
+pub fn incident_number(config: &config::Forge, reference: &str) -> Option<u64> {
+    match config.kind {
+        ForgeKind::Gitlab => gitlab_incident::incident_iid(reference),
+        ForgeKind::Github => github::incident::issue_number(&config.project, reference),
+    }
 }
 
 /// The lines of a job log longer than this are cut: a log line is for a person.

@@ -2,7 +2,8 @@
 //! will reach: the configuration, the remote's release and main branches,
 //! and with `[forge]` the token (where it comes from, never its value), who
 //! it acts as, its scopes, the project, production's environment and its
-//! deployment, and the release pipeline's project; then that production's
+//! deployment, and the release pipeline's project (on GitHub also the
+//! release workflow and the deploy environment); then that production's
 //! sources agree on one commit. It changes nothing but remote-tracking refs
 //! and tags.
 
@@ -121,6 +122,14 @@ fn forge_checks(
             return;
         }
     };
+    let github = (config.kind == ForgeKind::Github).then(|| {
+        forge::open_github(
+            config,
+            token.clone(),
+            forge::options_from_env(config),
+            Arc::new(SystemClock),
+        )
+    });
     let opened = forge::open(config, token, forge::options_from_env(config), Arc::new(SystemClock));
     let forge = match opened {
         Ok(forge) => forge,
@@ -169,11 +178,59 @@ fn forge_checks(
                 .map_err(|e| e.to_string()),
         );
     }
+    if let Some(Ok(github)) = github {
+        github_checks(doctor, &github, cfg);
+    }
+}
+
+/// GitHub's own checks: the release workflow `workflow_dispatch` starts
+/// exists and is active, and the deploy job's environment exists (its
+/// required reviewers are the deploy's gate).
+fn github_checks(doctor: &mut Doctor, github: &forge::github::GitHub, cfg: &Config) {
+    if let Some(pipeline) = cfg.release.as_ref().and_then(|r| r.pipeline.as_ref()) {
+        if let Some(file) = pipeline.workflow.as_deref() {
+            let checked = github.on(pipeline.project.as_deref()).and_then(|repo| {
+                let found = repo.workflow(file)?;
+                Ok((repo.full_name(), found))
+            });
+            doctor.push(
+                "workflow",
+                match checked {
+                    Ok((repo, w)) if w.state == "active" => Ok(format!("`{file}` ({}) in {repo} is active", w.path)),
+                    Ok((repo, w)) => Err(format!(
+                        "`{file}` ({}) in {repo} is {}: a dispatch would be refused",
+                        w.path, w.state
+                    )),
+                    Err(e) if e.status() == Some(404) => Err(format!(
+                        "no workflow `{file}` in {} (or the token cannot see it): {e}",
+                        pipeline.project.as_deref().unwrap_or(&github.full_name())
+                    )),
+                    Err(e) => Err(e.to_string()),
+                },
+            );
+        }
+    }
+    if cfg.deploy.as_ref().is_some_and(|d| d.job.is_some()) {
+        let name = cfg.production.forge_environment.as_deref().unwrap_or("production");
+        doctor.push(
+            "deploy environment",
+            match github.environment(name) {
+                Ok(env) => Ok(format!("`{}` #{} ({})", env.name, env.id, env.html_url)),
+                Err(e) if e.status() == Some(404) => Err(format!(
+                    "no environment `{name}` in {}: the deploy job's reviewers gate it: {e}",
+                    github.full_name()
+                )),
+                Err(e) => Err(e.to_string()),
+            },
+        );
+    }
 }
 
 /// Returns the scope the configured steps need on `forge`: GitLab's `api`
 /// to create pipelines, play jobs and write incidents, `read_api` to read
-/// production only; GitHub's `repo` (classic tokens).
+/// production only; GitHub's `repo` (classic tokens), which every endpoint
+/// git-hotfix calls documents (issues, pull requests, releases, deployments,
+/// and `workflow_dispatch` itself: "need the `repo` scope to use this endpoint").
 fn needed_scope(kind: ForgeKind, cfg: &Config) -> &'static [&'static str] {
     let writes = cfg
         .release

@@ -100,10 +100,10 @@ pub fn start(
 /// page of the incident `new` opens or the one `given` (a number or a page)
 /// names, as the forge answered; otherwise, or for other text, `given`.
 fn incident_of(session: &Session, run_id: &str, plan: &Plan, given: &str) -> Result<String, Error> {
-    let Some(_) = &session.config.forge else {
+    let Some(forge_config) = &session.config.forge else {
         return Ok(given.to_string());
     };
-    if given != "new" && crate::forge::incident_number(given).is_none() {
+    if given != "new" && crate::forge::incident_number(forge_config, given).is_none() {
         return Ok(given.to_string());
     }
     let failed = |reason: String| Error::Incident {

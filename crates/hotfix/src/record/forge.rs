@@ -168,7 +168,8 @@ pub struct ForgeApprover {
 }
 
 /// A deployment approval as the forge recorded it (GitLab
-/// protected-environment approvals): who, how, when, with which comment.
+/// protected-environment approvals; GitHub: a required reviewer's commit
+/// comment on the waiting run's head): who, how, when, with which comment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForgeApproval {
     /// The deployment approved (GitLab deployment id).
@@ -192,6 +193,13 @@ pub struct DeploymentApprovals {
     /// How many approvals the protected environment still waits for.
     pub pending_approval_count: u64,
     pub approvals: Vec<ForgeApproval>,
+    /// GitHub: the workflow run that waits on the environment (`id` is the
+    /// environment's id: a pending deployment has none of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<u64>,
+    /// GitHub: the run's head commit, whose commit comments are the approvals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha: Option<String>,
 }
 
 /// Returns the comment `git hotfix approve` posts with a forge approval:

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::GitHub;
-use crate::forge::{encode_segment, Call, ForgeError};
+use crate::forge::{encode_segment, Call, ForgeApprover, ForgeError};
 
 /// What a dispatch came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +88,9 @@ pub struct PendingDeployment {
     pub wait_timer: u64,
     /// Whether the token's user is one of the environment's reviewers.
     pub current_user_can_approve: bool,
+    /// The environment's required reviewers that are users (a team is
+    /// left out: its members are not listed).
+    pub reviewers: Vec<ForgeApprover>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +98,22 @@ struct Pending {
     environment: PendingEnvironment,
     wait_timer: u64,
     current_user_can_approve: bool,
+    #[serde(default)]
+    reviewers: Vec<PendingReviewer>,
+}
+
+/// A required reviewer: a `User` or a `Team` (which has no `login`).
+#[derive(Deserialize)]
+struct PendingReviewer {
+    #[serde(rename = "type")]
+    kind: String,
+    reviewer: Option<ReviewerFields>,
+}
+
+#[derive(Deserialize)]
+struct ReviewerFields {
+    id: u64,
+    login: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -214,6 +233,18 @@ impl GitHub {
                 environment: p.environment.name.unwrap_or_default(),
                 wait_timer: p.wait_timer,
                 current_user_can_approve: p.current_user_can_approve,
+                reviewers: p
+                    .reviewers
+                    .into_iter()
+                    .filter(|r| r.kind == "User")
+                    .filter_map(|r| r.reviewer)
+                    .filter_map(|r| {
+                        Some(ForgeApprover {
+                            id: r.id,
+                            username: r.login?,
+                        })
+                    })
+                    .collect(),
             })
             .collect())
     }
