@@ -34,7 +34,8 @@ OPERATIONS = [
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", {"200": ["name"]}),
     ("POST", "/repos/{owner}/{repo}/issues", {"201": ["number", "html_url", "labels"]}),
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", {"201": ["id", "html_url"]}),
-    ("POST", "/repos/{owner}/{repo}/releases", {"201": ["id", "html_url", "tag_name"]}),
+    ("POST", "/repos/{owner}/{repo}/releases", {"201": ["id", "html_url", "tag_name"], "422": []}),
+    ("GET", "/repos/{owner}/{repo}/releases/tags/{tag}", {"200": ["id", "html_url", "tag_name"], "404": []}),
 ]
 
 

@@ -15,6 +15,7 @@ mod test_forge_client;
 mod test_forge_github;
 mod test_forge_gitlab;
 mod test_forge_incident;
+mod test_forge_requests;
 mod test_forged_journal;
 mod test_forged_plan;
 mod test_forged_steps;

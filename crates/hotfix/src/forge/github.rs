@@ -185,4 +185,13 @@ impl Forge for GitHub {
         let tail = self.on(Some(&job.project))?.job_log_tail(job.id, lines)?;
         Ok(super::log_tail(&tail, lines))
     }
+
+    // Review requests and releases: github::collaboration.
+    fn open_merge_request(&self, request: &super::NewMergeRequest) -> Result<super::MergeRequestRef, ForgeError> {
+        collaboration::open_merge_request(self, request)
+    }
+
+    fn create_release(&self, release: &super::NewRelease) -> Result<super::ReleaseRef, ForgeError> {
+        collaboration::create_release(self, release)
+    }
 }

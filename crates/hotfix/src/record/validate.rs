@@ -129,6 +129,22 @@ impl Step {
                 }
             }
             Action::ForgeJob(j) => forge_text_problem("action.job", &j.job).map_err(|why| format!("has {why}")),
+            Action::ReviewRequest(r) => {
+                branch("action.source_branch", &r.source_branch)?;
+                branch("action.target_branch", &r.target_branch)?;
+                r.labels.iter().try_for_each(|l| {
+                    forge_text_problem("action.labels", l).map_err(|why| format!("has {why}"))?;
+                    // GitLab takes the labels as one comma-separated list.
+                    match l.contains(',') {
+                        true => Err(bad("action.labels", l, "a label holding `,`")),
+                        false => Ok(()),
+                    }
+                })
+            }
+            Action::ForgeRelease(r) => match tag_name_problem(&r.tag) {
+                Some(why) => Err(bad("action.tag", &r.tag, &format!("no tag name ({why})"))),
+                None => Ok(()),
+            },
             Action::RecordProduction
             | Action::Build
             | Action::Approvals(_)

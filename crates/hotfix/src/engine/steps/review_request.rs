@@ -1,0 +1,54 @@
+//! Opens the review request of a branch on the forge (seed 003 step 6: the
+//! hotfix branch into main, labelled `URGENT`; the backport branch
+//! likewise), or adopts the one already open for the same branches.
+//!
+//! Opening a request is safe to ask again: the forge refuses a second open
+//! request for the same branches (GitLab 409, GitHub 422) and the forge
+//! implementation adopts the open one, so a `continue` after a crash between
+//! the forge's answer and the journal entry converges on the same request.
+
+use crate::engine::execute::{mirror, Context};
+use crate::engine::gates::conclude;
+use crate::engine::steps::forge_job::{forge_failed, open_forge, stop_before_request};
+use crate::engine::WorkflowError;
+use crate::forge::NewMergeRequest;
+use crate::journal::{Evidence, Journal};
+use crate::record::plan::Step;
+
+pub(super) fn review_request(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: &Step,
+    request: &NewMergeRequest,
+) -> Result<(), WorkflowError> {
+    let forge = open_forge(cx, &step.name)?;
+    stop_before_request(cx, &step.name)?;
+    let merge_request = forge
+        .open_merge_request(request)
+        .map_err(|e| forge_failed(cx, &step.name, &e))?;
+    cx.progress.output(
+        &step.name,
+        &format!(
+            "{} review request !{} of {} into {}: {}",
+            if merge_request.adopted {
+                "adopted the open"
+            } else {
+                "opened"
+            },
+            merge_request.iid,
+            request.source_branch,
+            request.target_branch,
+            merge_request.web_url
+        ),
+    );
+    // A crash here leaves the request on the forge and nothing journaled:
+    // `continue` asks again and adopts it.
+    cx.ambient.checkpoint(&format!("{}:requested", step.name))?;
+    let evidence = Evidence::ReviewRequested {
+        request: request.clone(),
+        merge_request,
+    };
+    conclude(cx, journal, step, Ok(()), evidence)?;
+    let _ = mirror(cx, journal);
+    Ok(())
+}
