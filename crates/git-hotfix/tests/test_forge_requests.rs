@@ -441,3 +441,110 @@ fn without_a_forge_the_from_tag_plan_has_no_forge_steps() {
         assert!(!names.iter().any(|n| n == forge_step), "{names:?}");
     }
 }
+
+/// Opens the library's GitLab on `gitlab`, as a run does.
+fn gitlab_client(gitlab: &FakeGitLab) -> (Box<dyn hotfix::forge::Forge>, hotfix::forge::Client) {
+    let config = hotfix::config::Forge {
+        kind: hotfix::config::ForgeKind::Gitlab,
+        url: gitlab.url(),
+        project: "fleet/worker".into(),
+        token_env: None,
+    };
+    let clock = || std::sync::Arc::new(super::test_forge_client::RecordingClock::default());
+    let forge = hotfix::forge::open(
+        &config,
+        hotfix::forge::Token::new(GITLAB_TOKEN),
+        super::test_forge_client::options(),
+        clock(),
+    )
+    .expect("opens");
+    let raw = hotfix::forge::Client::new(
+        &config.api_url(),
+        hotfix::forge::Auth::GitLab(hotfix::forge::Token::new(GITLAB_TOKEN)),
+        super::test_forge_client::options(),
+        clock(),
+    )
+    .expect("a client");
+    (forge, raw)
+}
+
+/// Sends `body` to `path` as is, and returns the status the fake answered.
+fn post(raw: &hotfix::forge::Client, path: &str, body: &str) -> (u16, String) {
+    let body: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    match raw.send(&hotfix::forge::Call::post(path, body)) {
+        Ok(reply) => (reply.status, reply.body),
+        Err(e) => (e.status().unwrap_or(0), e.to_string()),
+    }
+}
+
+fn new_request(source: &str) -> hotfix::forge::NewMergeRequest {
+    hotfix::forge::NewMergeRequest {
+        title: "HOTFIX: worker crash".into(),
+        description: "**URGENT PRODUCTION FIX**".into(),
+        source_branch: source.into(),
+        target_branch: "main".into(),
+        labels: vec!["URGENT".into()],
+        draft: true,
+        remove_source_branch: true,
+    }
+}
+
+#[test]
+fn gitlab_the_fake_refuses_what_gitlab_refuses_and_the_library_adopts_only_the_same_branches() {
+    let mut f = Fixture::new(false, false);
+    let gitlab = f.gitlab(|_| {});
+    let (forge, raw) = gitlab_client(&gitlab);
+    let mrs = "/projects/fleet%2Fworker/merge_requests";
+    // Create MR: `title` is required (400), and the same branches twice is 409.
+    let (status, body) = post(&raw, mrs, r#"{"source_branch":"a","target_branch":"main"}"#);
+    assert_eq!((status, body.contains("title is missing")), (400, true), "{body}");
+
+    let opened = forge
+        .open_merge_request(&new_request("hotfix/worker-v0.1.1"))
+        .expect("opened");
+    assert!(!opened.adopted);
+    let mr = &gitlab.merge_requests()[0];
+    assert_eq!(
+        mr.title, "Draft: HOTFIX: worker crash",
+        "GitLab's draft is the title prefix"
+    );
+    let second = r#"{"source_branch":"hotfix/worker-v0.1.1","target_branch":"main","title":"again"}"#;
+    let (status, body) = post(&raw, mrs, second);
+    assert_eq!(status, 409, "{body}");
+    let again = forge
+        .open_merge_request(&new_request("hotfix/worker-v0.1.1"))
+        .expect("adopted");
+    assert_eq!((again.iid, again.adopted), (opened.iid, true));
+    // Another source branch is another request, not the adopted one.
+    let other = forge
+        .open_merge_request(&new_request("backport/main-1234567"))
+        .expect("opened");
+    assert_ne!(other.iid, opened.iid);
+    assert_eq!(gitlab.merge_requests().len(), 2);
+
+    // Create a release: `tag_name` required (400); a tag the repository does not have,
+    // without `ref`, is 422 "Ref is not specified", and nothing is adopted for it.
+    let releases = "/projects/fleet%2Fworker/releases";
+    let (status, _) = post(&raw, releases, r#"{"name":"x"}"#);
+    assert_eq!(status, 400);
+    let missing = hotfix::forge::NewRelease {
+        tag: "worker/prod-v9.9.9".into(),
+        name: "worker 9.9.9".into(),
+        description: String::new(),
+        latest: true,
+    };
+    let err = forge.create_release(&missing).expect_err("no such tag");
+    assert_eq!(err.status(), Some(422), "{err}");
+    assert!(gitlab.releases().is_empty());
+    let existing = hotfix::forge::NewRelease {
+        tag: "worker/prod-v0.1.0".into(),
+        ..missing
+    };
+    let created = forge.create_release(&existing).expect("created");
+    let adopted = forge.create_release(&existing).expect("adopted");
+    assert_eq!((created.adopted, adopted.adopted), (false, true));
+    assert_eq!(created.web_url, adopted.web_url);
+    assert_eq!(gitlab.releases().len(), 1);
+    let (status, body) = post(&raw, releases, r#"{"tag_name":"worker/prod-v0.1.0"}"#);
+    assert_eq!((status, body.contains("Release already exists")), (409, true), "{body}");
+}

@@ -5,11 +5,10 @@
 //! the same release. On GitHub a tag below the product's highest version is
 //! released with `make_latest: "false"` (decided at plan time, in the step).
 
-use crate::engine::execute::{mirror, Context};
-use crate::engine::gates::conclude;
-use crate::engine::steps::forge_job::{forge_failed, open_forge, stop_before_request};
+use crate::engine::execute::Context;
+use crate::engine::steps::review_request::ask_forge;
 use crate::engine::WorkflowError;
-use crate::forge::{NewRelease, ReleaseRef};
+use crate::forge::NewRelease;
 use crate::journal::{Evidence, Journal};
 use crate::record::plan::Step;
 
@@ -19,27 +18,23 @@ pub(super) fn forge_release(
     step: &Step,
     release: &NewRelease,
 ) -> Result<(), WorkflowError> {
-    let forge = open_forge(cx, &step.name)?;
-    stop_before_request(cx, &step.name)?;
-    let created: ReleaseRef = forge
-        .create_release(release)
-        .map_err(|e| forge_failed(cx, &step.name, &e))?;
-    cx.progress.output(
-        &step.name,
-        &format!(
-            "{} the release of {}{}: {}",
-            if created.adopted { "adopted" } else { "created" },
-            created.tag,
-            if release.latest { "" } else { " (not marked latest)" },
-            created.web_url
-        ),
-    );
-    cx.ambient.checkpoint(&format!("{}:requested", step.name))?;
-    let evidence = Evidence::ForgeRelease {
-        release: release.clone(),
-        created,
-    };
-    conclude(cx, journal, step, Ok(()), evidence)?;
-    let _ = mirror(cx, journal);
-    Ok(())
+    ask_forge(
+        cx,
+        journal,
+        step,
+        |forge| forge.create_release(release),
+        |created| {
+            format!(
+                "{} the release of {}{}: {}",
+                if created.adopted { "adopted" } else { "created" },
+                created.tag,
+                if release.latest { "" } else { " (not marked latest)" },
+                created.web_url
+            )
+        },
+        |created| Evidence::ForgeRelease {
+            release: release.clone(),
+            created,
+        },
+    )
 }

@@ -11,7 +11,7 @@ use crate::engine::execute::{mirror, Context};
 use crate::engine::gates::conclude;
 use crate::engine::steps::forge_job::{forge_failed, open_forge, stop_before_request};
 use crate::engine::WorkflowError;
-use crate::forge::NewMergeRequest;
+use crate::forge::{Forge, ForgeError, NewMergeRequest};
 use crate::journal::{Evidence, Journal};
 use crate::record::plan::Step;
 
@@ -21,34 +21,47 @@ pub(super) fn review_request(
     step: &Step,
     request: &NewMergeRequest,
 ) -> Result<(), WorkflowError> {
+    ask_forge(
+        cx,
+        journal,
+        step,
+        |forge| forge.open_merge_request(request),
+        |mr| {
+            format!(
+                "{} review request !{} of {} into {}: {}",
+                if mr.adopted { "adopted the open" } else { "opened" },
+                mr.iid,
+                request.source_branch,
+                request.target_branch,
+                mr.web_url
+            )
+        },
+        |merge_request| Evidence::ReviewRequested {
+            request: request.clone(),
+            merge_request,
+        },
+    )
+}
+
+/// Asks the run's forge for what `ask` asks (a request the forge itself
+/// refuses to make twice, so asking again after a crash adopts the first),
+/// shows its answer as `said` words, and journals `evidence` of it.
+pub(super) fn ask_forge<T>(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    step: &Step,
+    ask: impl FnOnce(&dyn Forge) -> Result<T, ForgeError>,
+    said: impl FnOnce(&T) -> String,
+    evidence: impl FnOnce(T) -> Evidence,
+) -> Result<(), WorkflowError> {
     let forge = open_forge(cx, &step.name)?;
     stop_before_request(cx, &step.name)?;
-    let merge_request = forge
-        .open_merge_request(request)
-        .map_err(|e| forge_failed(cx, &step.name, &e))?;
-    cx.progress.output(
-        &step.name,
-        &format!(
-            "{} review request !{} of {} into {}: {}",
-            if merge_request.adopted {
-                "adopted the open"
-            } else {
-                "opened"
-            },
-            merge_request.iid,
-            request.source_branch,
-            request.target_branch,
-            merge_request.web_url
-        ),
-    );
-    // A crash here leaves the request on the forge and nothing journaled:
+    let answer = ask(&*forge).map_err(|e| forge_failed(cx, &step.name, &e))?;
+    cx.progress.output(&step.name, &said(&answer));
+    // A crash here leaves the answer on the forge and nothing journaled:
     // `continue` asks again and adopts it.
     cx.ambient.checkpoint(&format!("{}:requested", step.name))?;
-    let evidence = Evidence::ReviewRequested {
-        request: request.clone(),
-        merge_request,
-    };
-    conclude(cx, journal, step, Ok(()), evidence)?;
+    conclude(cx, journal, step, Ok(()), evidence(answer))?;
     let _ = mirror(cx, journal);
     Ok(())
 }
