@@ -3,12 +3,17 @@
 //! pipelines created on request whose manual jobs move
 //! `manual -> pending -> running -> success` (or `failed`) as they are
 //! polled, with a bridge to a downstream pipeline holding the manual
-//! production deploy.
+//! production deploy; merge requests and the releases of the tags of a
+//! bare repository (`Setup::repository`).
 //!
 //! Each route names the page of gitlabhq/gitlabhq `doc/api/` it stands for,
 //! and rejects what GitLab rejects: no `PRIVATE-TOKEN` (401), a pipeline
 //! without `ref` (400), the wrong method (405), playing a job that is not
-//! manual (400 "Unplayable Job").
+//! manual (400 "Unplayable Job"), a merge request without `title` or
+//! either branch (400) or a second open one of the same branches (409), a
+//! release without `tag_name` (400), of a tag that does not exist without
+//! `ref` (422 "Ref is not specified", Releases::CreateService) or of a tag
+//! that has one (409 "Release already exists").
 
 use std::sync::{Arc, Mutex};
 

@@ -35,3 +35,31 @@ impl Default for MergeRequests {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::Config;
+
+    const MINIMAL: &str = "strategy = \"from-tag\"\n[branches]\nmain = \"main\"\n\
+                           [products.worker]\ntag = \"worker/prod-v{version}\"\nversion_files = [\"VERSION\"]\n";
+
+    #[test]
+    fn the_table_has_seed_003s_defaults_and_refuses_unknown_keys() {
+        let none = Config::parse(MINIMAL, Path::new("hotfix.toml")).expect("parses");
+        assert_eq!(none.merge_requests, None);
+        let empty = Config::parse(&format!("{MINIMAL}[merge_requests]\n"), Path::new("hotfix.toml")).expect("parses");
+        let options = empty.merge_requests.expect("the table");
+        assert_eq!(
+            (options.labels, options.draft, options.remove_source_branch),
+            (vec!["URGENT".to_string()], false, true)
+        );
+        let typo = Config::parse(
+            &format!("{MINIMAL}[merge_requests]\nlabel = [\"x\"]\n"),
+            Path::new("hotfix.toml"),
+        )
+        .expect_err("a typo is refused");
+        assert!(typo.to_string().contains("label"), "{typo}");
+    }
+}

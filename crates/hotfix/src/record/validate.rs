@@ -189,4 +189,33 @@ mod tests {
              which is no branch ref (it starts with `-`)"
         );
     }
+
+    #[test]
+    fn a_review_request_needs_branch_names_and_labels_gitlab_can_list() {
+        let request = crate::record::forge::NewMergeRequest {
+            title: "HOTFIX: x".into(),
+            description: String::new(),
+            source_branch: "hotfix/worker-v0.1.1".into(),
+            target_branch: "main".into(),
+            labels: vec!["URGENT".into()],
+            draft: false,
+            remove_source_branch: true,
+        };
+        let step = |r: &crate::record::forge::NewMergeRequest| {
+            Step::new(StepName::known("review"), "review", Action::ReviewRequest(r.clone()))
+        };
+        assert_eq!(step(&request).validate(), Ok(()));
+        let comma = crate::record::forge::NewMergeRequest {
+            labels: vec!["URGENT,x".into()],
+            ..request.clone()
+        };
+        assert!(step(&comma).validate().is_err_and(|why| why.contains("action.labels")));
+        let option = crate::record::forge::NewMergeRequest {
+            source_branch: "--upload-pack=x".into(),
+            ..request
+        };
+        assert!(step(&option)
+            .validate()
+            .is_err_and(|why| why.contains("action.source_branch")));
+    }
 }
