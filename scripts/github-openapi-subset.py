@@ -39,7 +39,8 @@ OPERATIONS = [
     ("GET", "/repos/{owner}/{repo}/environments/{environment_name}", {"200": ["id", "name", "html_url"]}),
     ("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/comments", {"200": ["id", "body", "user.id", "user.login", "created_at", "html_url"]}),
     ("POST", "/repos/{owner}/{repo}/commits/{commit_sha}/comments", {"201": ["id", "body", "user.id", "user.login", "created_at", "html_url"]}),
-    ("POST", "/repos/{owner}/{repo}/releases", {"201": ["id", "html_url", "tag_name"]}),
+    ("POST", "/repos/{owner}/{repo}/releases", {"201": ["id", "html_url", "tag_name"], "422": []}),
+    ("GET", "/repos/{owner}/{repo}/releases/tags/{tag}", {"200": ["id", "html_url", "tag_name"], "404": []}),
 ]
 
 

@@ -289,6 +289,24 @@ fn parameter_lines(step: &Step) -> Vec<String> {
             }
             lines
         }
+        Action::ReviewRequest(r) => vec![
+            format!(
+                "opens `{}` from {} into {}{} (or adopts the one open for them)",
+                r.title,
+                r.source_branch,
+                r.target_branch,
+                if r.draft { " as a draft" } else { "" }
+            ),
+            format!(
+                "labels [{}]; remove_source_branch={}",
+                r.labels.join(", "),
+                r.remove_source_branch
+            ),
+        ],
+        Action::ForgeRelease(r) => vec![format!(
+            "creates release `{}` of tag {} (or adopts the tag's); latest={}",
+            r.name, r.tag, r.latest
+        )],
         Action::ForgeJob(j) => vec![format!(
             "plays manual job `{}` in {} pipeline of `{}` and follows it (timeout {})",
             j.job,
@@ -494,6 +512,21 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
         Evidence::Deployed { release_sha, outcome } => {
             vec![format!("deployed {}", release_sha.short()), command_line(outcome)]
         }
+        Evidence::ReviewRequested { request, merge_request } => vec![format!(
+            "review request !{} of {} into {}{}: {}",
+            merge_request.iid,
+            request.source_branch,
+            request.target_branch,
+            if merge_request.adopted { " (adopted)" } else { "" },
+            merge_request.web_url
+        )],
+        Evidence::ForgeRelease { release, created } => vec![format!(
+            "release of {}{}{}: {}",
+            created.tag,
+            if created.adopted { " (adopted)" } else { "" },
+            if release.latest { "" } else { ", not latest" },
+            created.web_url
+        )],
         Evidence::ForgePipeline {
             release_sha,
             request,

@@ -18,6 +18,7 @@ mod test_forge_github_approvals;
 mod test_forge_github_incident;
 mod test_forge_gitlab;
 mod test_forge_incident;
+mod test_forge_requests;
 mod test_forged_journal;
 mod test_forged_plan;
 mod test_forged_steps;

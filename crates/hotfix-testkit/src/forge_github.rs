@@ -1051,6 +1051,21 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
                 )
             },
         ),
+        (
+            "GET",
+            "/repos/:owner/:repo/releases/tags/:tag",
+            "Get a release by tag name (docs.github.com/rest/releases/releases#get-a-release-by-tag-name): 404 when the tag has none",
+            |state, req| {
+                let tag = percent_decode(req.param("tag").unwrap_or_default());
+                match state.releases.iter().find(|(_, t, _)| *t == tag) {
+                    Some((id, tag, _)) => Response::json(
+                        200,
+                        json!({ "id": id, "html_url": state.web(&format!("releases/tag/{tag}")), "tag_name": tag }).to_string(),
+                    ),
+                    None => error(404, "Not Found", "https://docs.github.com/rest/releases/releases#get-a-release-by-tag-name"),
+                }
+            },
+        ),
     ]
 }
 
@@ -1065,6 +1080,13 @@ fn commit_comment_json(state: &State, (id, sha, user, body, created_at): &Commit
 }
 
 impl FakeGitHub {
+    /// Adds a release of `tag` made before the run (by a person, or a run that crashed).
+    pub fn add_release(&self, tag: &str) {
+        let mut state = lock(&self.state);
+        let id = state.id();
+        state.releases.push((id, tag.to_string(), "true".to_string()));
+    }
+
     /// Returns the releases: (id, tag, `make_latest` as sent, `"true"` when absent).
     pub fn releases(&self) -> Vec<(u64, String, String)> {
         lock(&self.state).releases.clone()

@@ -3,12 +3,17 @@
 //! pipelines created on request whose manual jobs move
 //! `manual -> pending -> running -> success` (or `failed`) as they are
 //! polled, with a bridge to a downstream pipeline holding the manual
-//! production deploy.
+//! production deploy; merge requests and the releases of the tags of a
+//! bare repository (`Setup::repository`).
 //!
 //! Each route names the page of gitlabhq/gitlabhq `doc/api/` it stands for,
 //! and rejects what GitLab rejects: no `PRIVATE-TOKEN` (401), a pipeline
 //! without `ref` (400), the wrong method (405), playing a job that is not
-//! manual (400 "Unplayable Job").
+//! manual (400 "Unplayable Job"), a merge request without `title` or
+//! either branch (400) or a second open one of the same branches (409), a
+//! release without `tag_name` (400), of a tag that does not exist without
+//! `ref` (422 "Ref is not specified", Releases::CreateService) or of a tag
+//! that has one (409 "Release already exists").
 
 use std::sync::{Arc, Mutex};
 
@@ -54,6 +59,11 @@ pub struct Setup {
     pub slow_pipeline: Option<std::time::Duration>,
     /// What a deploy job's runner ships when it succeeds; `None`: nothing.
     pub deploys: Option<ReleaseDeploy>,
+    /// The bare repository the project's tags are read from (a release is
+    /// for an existing tag); `None`: the project has no tags.
+    pub repository: Option<std::path::PathBuf>,
+    /// Merge requests the project already has.
+    pub merge_requests: Vec<FakeMergeRequest>,
 }
 
 /// A deploy job that ships a branch of a git repository to production, as a
@@ -67,6 +77,29 @@ pub struct ReleaseDeploy {
     pub origin: std::path::PathBuf,
     pub branch: String,
     pub sha_file: std::path::PathBuf,
+}
+
+
+/// A merge request as the fake keeps it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FakeMergeRequest {
+    pub iid: u64,
+    pub title: String,
+    pub description: String,
+    pub source_branch: String,
+    pub target_branch: String,
+    pub labels: Vec<String>,
+    pub remove_source_branch: bool,
+    /// `opened`, `merged` or `closed`.
+    pub state: String,
+}
+
+/// A release as the fake keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeRelease {
+    pub tag_name: String,
+    pub name: String,
+    pub description: String,
 }
 
 /// A GitLab user and the token that acts as them.
@@ -113,6 +146,8 @@ impl Default for Setup {
             required_approvals: 0,
             slow_pipeline: None,
             deploys: None,
+            repository: None,
+            merge_requests: Vec::new(),
         }
     }
 }
@@ -167,6 +202,8 @@ struct State {
     deployments: Vec<FakeDeployment>,
     /// The user the current request's token acts as.
     caller: Option<FakeUser>,
+    merge_requests: Vec<FakeMergeRequest>,
+    releases: Vec<FakeRelease>,
 }
 
 impl State {
@@ -333,6 +370,104 @@ fn issue_json(req: &Request, issue: &FakeIssue) -> Value {
     })
 }
 
+fn merge_request_json(req: &Request, mr: &FakeMergeRequest) -> Value {
+    let project = decode(req.param("id").unwrap_or_default());
+    json!({
+        "id": 5000 + mr.iid,
+        "iid": mr.iid,
+        "title": mr.title,
+        "description": mr.description,
+        "state": mr.state,
+        "source_branch": mr.source_branch,
+        "target_branch": mr.target_branch,
+        "labels": mr.labels,
+        "force_remove_source_branch": mr.remove_source_branch,
+        "draft": mr.title.starts_with("Draft:"),
+        "web_url": format!("{WEB}/{project}/-/merge_requests/{}", mr.iid),
+    })
+}
+
+fn release_json(req: &Request, r: &FakeRelease) -> Value {
+    let project = decode(req.param("id").unwrap_or_default());
+    json!({
+        "tag_name": r.tag_name,
+        "name": r.name,
+        "description": r.description,
+        "_links": { "self": format!("{WEB}/{project}/-/releases/{}", r.tag_name.replace('/', "%2F")) },
+    })
+}
+
+/// Returns `text` with its `%XX` escapes decoded (query values, path segments).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Returns the value of `key` in the request's query string, decoded.
+fn query_value(req: &Request, key: &str) -> Option<String> {
+    req.query
+        .as_deref()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .map(percent_decode)
+}
+
+/// Returns true when the project's repository has `tag`.
+fn tag_exists(setup: &Setup, tag: &str) -> bool {
+    let Some(repo) = &setup.repository else {
+        return false;
+    };
+    std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(repo)
+        .args([
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &format!("refs/tags/{tag}"),
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Returns a string field of a JSON body, `None` when absent or empty.
+fn field<'a>(body: &'a Value, name: &str) -> Option<&'a str> {
+    body[name].as_str().filter(|v| !v.is_empty())
+}
+
+fn labels_of(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect(),
+        Value::Array(list) => list.iter().filter_map(Value::as_str).map(String::from).collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn user_json(u: &FakeUser) -> Value {
     json!({ "id": u.id, "username": u.username, "name": u.username, "state": "active",
             "web_url": format!("{WEB}/{}", u.username) })
@@ -410,9 +545,11 @@ impl FakeGitLab {
                 issue_type: "incident".into(),
             })
             .collect();
+        let merge_requests = setup.merge_requests.clone();
         let state: Shared = Arc::new(Mutex::new(State {
             setup,
             issues,
+            merge_requests,
             next_id: 100,
             downstream_project: 2,
             ..State::default()
@@ -744,6 +881,119 @@ impl FakeGitLab {
                     }
                 }),
             )
+            .route(
+                "POST",
+                "/api/v4/projects/:id/merge_requests",
+                "POST /projects/:id/merge_requests (doc/api/merge_requests.md, Create MR: `source_branch`, `target_branch`, `title` required; 409 when an open MR of the same branches exists)",
+                authed(&state, |s, req| {
+                    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+                    for required in ["source_branch", "target_branch", "title"] {
+                        if field(&body, required).is_none() {
+                            return Response::json(400, json!({ "error": format!("{required} is missing") }).to_string());
+                        }
+                    }
+                    let source = field(&body, "source_branch").unwrap_or_default().to_string();
+                    let target = field(&body, "target_branch").unwrap_or_default().to_string();
+                    if let Some(open) = s
+                        .merge_requests
+                        .iter()
+                        .find(|m| m.state == "opened" && m.source_branch == source && m.target_branch == target)
+                    {
+                        return Response::json(
+                            409,
+                            json!({ "message": [format!("Another open merge request already exists for this source branch: !{}", open.iid)] })
+                                .to_string(),
+                        );
+                    }
+                    let iid = s.merge_requests.iter().map(|m| m.iid).max().unwrap_or(0) + 1;
+                    let mr = FakeMergeRequest {
+                        iid,
+                        title: field(&body, "title").unwrap_or_default().to_string(),
+                        description: body["description"].as_str().unwrap_or_default().to_string(),
+                        source_branch: source,
+                        target_branch: target,
+                        labels: labels_of(&body["labels"]),
+                        remove_source_branch: body["remove_source_branch"].as_bool().unwrap_or(false),
+                        state: "opened".into(),
+                    };
+                    s.merge_requests.push(mr.clone());
+                    Response::json(201, merge_request_json(req, &mr).to_string())
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/merge_requests",
+                "GET /projects/:id/merge_requests (doc/api/merge_requests.md, List project merge requests: `state`, `source_branch`, `target_branch` filter)",
+                authed(&state, |s, req| {
+                    let state = query_value(req, "state");
+                    let source = query_value(req, "source_branch");
+                    let target = query_value(req, "target_branch");
+                    let list: Vec<Value> = s
+                        .merge_requests
+                        .iter()
+                        .filter(|m| state.as_deref().is_none_or(|v| v == "all" || m.state == v))
+                        .filter(|m| source.as_deref().is_none_or(|v| m.source_branch == v))
+                        .filter(|m| target.as_deref().is_none_or(|v| m.target_branch == v))
+                        .map(|m| merge_request_json(req, m))
+                        .collect();
+                    Response::json(200, Value::Array(list).to_string())
+                }),
+            )
+            .route(
+                "PUT",
+                "/api/v4/projects/:id/merge_requests/:merge_request_iid",
+                "PUT /projects/:id/merge_requests/:merge_request_iid (doc/api/merge_requests.md, Update MR: `add_labels` comma-separated)",
+                authed(&state, |s, req| {
+                    let iid = id_param(req, "merge_request_iid");
+                    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+                    let Some(mr) = s.merge_requests.iter_mut().find(|m| m.iid == iid) else {
+                        return not_found("Merge Request");
+                    };
+                    for label in labels_of(&body["add_labels"]) {
+                        if !mr.labels.contains(&label) {
+                            mr.labels.push(label);
+                        }
+                    }
+                    let mr = mr.clone();
+                    Response::json(200, merge_request_json(req, &mr).to_string())
+                }),
+            )
+            .route(
+                "POST",
+                "/api/v4/projects/:id/releases",
+                "POST /projects/:id/releases (doc/api/releases/index.md, Create a release: `tag_name` required; `ref` when the tag does not exist, else 422 \"Ref is not specified\"; 409 \"Release already exists\")",
+                authed(&state, |s, req| {
+                    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+                    let Some(tag) = field(&body, "tag_name").map(String::from) else {
+                        return Response::json(400, r#"{"error":"tag_name is missing"}"#);
+                    };
+                    if s.releases.iter().any(|r| r.tag_name == tag) {
+                        return Response::json(409, r#"{"message":"Release already exists"}"#);
+                    }
+                    if !tag_exists(&s.setup, &tag) && field(&body, "ref").is_none() {
+                        return Response::json(422, r#"{"message":"Ref is not specified"}"#);
+                    }
+                    let release = FakeRelease {
+                        name: field(&body, "name").unwrap_or(&tag).to_string(),
+                        description: body["description"].as_str().unwrap_or_default().to_string(),
+                        tag_name: tag,
+                    };
+                    s.releases.push(release.clone());
+                    Response::json(201, release_json(req, &release).to_string())
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/releases/:tag_name",
+                "GET /projects/:id/releases/:tag_name (doc/api/releases/index.md, Get a release by a tag name)",
+                authed(&state, |s, req| {
+                    let tag = percent_decode(req.param("tag_name").unwrap_or_default());
+                    match s.releases.iter().find(|r| r.tag_name == tag) {
+                        Some(r) => Response::json(200, release_json(req, r).to_string()),
+                        None => Response::json(404, r#"{"message":"404 Not Found"}"#),
+                    }
+                }),
+            )
             .start()?;
         Ok(FakeGitLab { server, state })
     }
@@ -798,6 +1048,16 @@ impl FakeGitLab {
     /// Returns the deployments the deploy jobs made, with their approvals.
     pub fn deployments(&self) -> Vec<FakeDeployment> {
         lock(&self.state).deployments.clone()
+    }
+
+    /// Returns the merge requests as they stand.
+    pub fn merge_requests(&self) -> Vec<FakeMergeRequest> {
+        lock(&self.state).merge_requests.clone()
+    }
+
+    /// Returns the releases as they stand.
+    pub fn releases(&self) -> Vec<FakeRelease> {
+        lock(&self.state).releases.clone()
     }
 
     /// Returns the requests with `method` whose path ends with `suffix`.

@@ -384,6 +384,49 @@ fn proven(run: &Run, id: &str, entry: &Entry, evidence: &Evidence) -> (ItemStatu
                 run.record.remote
             ),
         ),
+        Evidence::ReviewRequested { request, merge_request } => {
+            let labelled = request.labels.contains(&"URGENT".to_string());
+            (
+                // Seed 003's item is "marked URGENT": a request without the label does not prove it.
+                if labelled { ItemStatus::Ok } else { ItemStatus::Missing },
+                format!(
+                    "review request !{} of {} into {} ({}){}, labels [{}]{}, {when}",
+                    merge_request.iid,
+                    request.source_branch,
+                    request.target_branch,
+                    merge_request.web_url,
+                    if merge_request.adopted {
+                        ", adopted as already open"
+                    } else {
+                        ""
+                    },
+                    request.labels.join(", "),
+                    if labelled {
+                        ""
+                    } else {
+                        "; not labelled URGENT: record it with `git hotfix attest review-requested --detail \"...\"`"
+                    },
+                ),
+            )
+        }
+        Evidence::ForgeRelease { release, created } => (
+            ItemStatus::Ok,
+            format!(
+                "release of {} ({}){}{}, {when}",
+                created.tag,
+                created.web_url,
+                if created.adopted {
+                    ", adopted as the tag's own"
+                } else {
+                    ""
+                },
+                if release.latest {
+                    ", latest"
+                } else {
+                    ", not marked latest (a higher version is tagged)"
+                },
+            ),
+        ),
         _ => (ItemStatus::Ok, format!("done {when}")),
     }
 }

@@ -6,6 +6,7 @@
 pub(crate) mod duration;
 mod forge;
 mod gates;
+mod merge_requests;
 mod products;
 mod value;
 
@@ -15,6 +16,7 @@ pub use gates::{
     forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, InputValue, JobPipeline, Notify,
     PipelineRequest, ReleaseAction, Secrets, Smoke, Verify,
 };
+pub use merge_requests::MergeRequests;
 pub use products::Product;
 
 use std::path::{Path, PathBuf};
@@ -81,6 +83,10 @@ pub struct Config {
     /// that have none, so the recorded format is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forge: Option<Forge>,
+    /// How the review requests opened on the forge look; absent: the
+    /// defaults (`URGENT`), and the recorded format is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_requests: Option<MergeRequests>,
     /// The products released from this repository on their own, by name (`[products.<name>]`).
     #[serde(
         default,

@@ -216,4 +216,13 @@ impl Forge for GitHub {
         let _ = timeline;
         self.github_note_incident(incident, body)
     }
+
+    // Review requests and releases: github::collaboration.
+    fn open_merge_request(&self, request: &super::NewMergeRequest) -> Result<super::MergeRequestRef, ForgeError> {
+        collaboration::open_merge_request(self, request)
+    }
+
+    fn create_release(&self, release: &super::NewRelease) -> Result<super::ReleaseRef, ForgeError> {
+        collaboration::create_release(self, release)
+    }
 }

@@ -316,6 +316,14 @@ impl Forge for GitLab {
     ) -> Result<Option<u64>, ForgeError> {
         self.gitlab_note_incident(incident, body, timeline)
     }
+
+    // Merge requests and releases: crate::forge::gitlab_requests.
+    fn open_merge_request(&self, request: &super::NewMergeRequest) -> Result<super::MergeRequestRef, ForgeError> {
+        self.gitlab_open_merge_request(request)
+    }
+    fn create_release(&self, release: &super::NewRelease) -> Result<super::ReleaseRef, ForgeError> {
+        self.gitlab_create_release(release)
+    }
 }
 
 impl GitLab {
@@ -327,5 +335,10 @@ impl GitLab {
 
     fn project_id_path(&self) -> String {
         self.configured_project()
+    }
+
+    /// Returns the project's page (`https://gitlab.example.com/fleet/billing`).
+    pub(super) fn web_project_url(&self) -> String {
+        format!("{}/{}", self.web_base(), self.configured_project())
     }
 }

@@ -16,6 +16,7 @@ pub mod github;
 pub mod gitlab;
 pub mod gitlab_approvals;
 mod gitlab_incident;
+mod gitlab_requests;
 pub mod token;
 
 use std::sync::Arc;
@@ -24,7 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{self, ForgeKind};
 pub use crate::record::forge::{
-    DeploymentApprovals, DeploymentRef, ForgeApproval, ForgeApprover, InputValue, JobRef, PipelineRef, PipelineRequest,
+    DeploymentApprovals, DeploymentRef, ForgeApproval, ForgeApprover, InputValue, JobRef, MergeRequestRef,
+    NewMergeRequest, NewRelease, PipelineRef, PipelineRequest, ReleaseRef,
 };
 pub use client::{Auth, Call, Client, ClientOptions, Clock, Method, Reply, ScopeHint, SystemClock};
 pub use token::{resolve_token, Token, TokenSource};
@@ -251,6 +253,23 @@ pub trait Forge: Send + Sync {
     fn approve_deployment(&self, deployment: &DeploymentApprovals, comment: &str) -> Result<ForgeApproval, ForgeError> {
         let _ = (deployment, comment);
         Err(self.unsupported("approve a deployment"))
+    }
+
+    // Review requests and releases (issue 13).
+
+    /// Opens a merge request (GitLab) or pull request (GitHub), or adopts the
+    /// one already open for the same branches and adds the labels it lacks.
+    /// Never opens a second one.
+    fn open_merge_request(&self, request: &NewMergeRequest) -> Result<MergeRequestRef, ForgeError> {
+        let _ = request;
+        Err(self.unsupported("open a merge request"))
+    }
+
+    /// Creates the release of the existing tag `release.tag`, or adopts the
+    /// release the tag already has. Never creates a second one.
+    fn create_release(&self, release: &NewRelease) -> Result<ReleaseRef, ForgeError> {
+        let _ = release;
+        Err(self.unsupported("create a release"))
     }
 
     #[doc(hidden)]

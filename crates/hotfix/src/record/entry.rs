@@ -8,7 +8,9 @@ use crate::git::{CommitSummary, Oid};
 use crate::providers::command::CommandOutcome;
 use crate::providers::http::HttpVerdict;
 use crate::providers::production::ProductionSha;
-use crate::record::forge::{JobRef, PipelineRef, PipelineRequest};
+use crate::record::forge::{
+    JobRef, MergeRequestRef, NewMergeRequest, NewRelease, PipelineRef, PipelineRequest, ReleaseRef,
+};
 use crate::record::plan::{Check, PickStatus, Plan, Resolution, RestoreCommit, StepName};
 use crate::record::step::Steps;
 
@@ -385,6 +387,17 @@ pub enum Evidence {
         played: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         log_tail: Option<String>,
+    },
+    /// The review request the forge answered with: opened, or adopted as
+    /// the one already open for the same branches.
+    ReviewRequested {
+        request: NewMergeRequest,
+        merge_request: MergeRequestRef,
+    },
+    /// The forge's release of the tag: created, or adopted as the tag's own.
+    ForgeRelease {
+        release: NewRelease,
+        created: ReleaseRef,
     },
     ProductionVerified {
         release_sha: Oid,

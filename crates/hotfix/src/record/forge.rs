@@ -49,6 +49,59 @@ pub struct DeploymentRef {
     pub web_url: String,
 }
 
+/// A review request to open: a GitLab merge request or a GitHub pull
+/// request of `source_branch` into `target_branch` (seed 003 step 6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMergeRequest {
+    pub title: String,
+    pub description: String,
+    pub source_branch: String,
+    pub target_branch: String,
+    /// Added to a request already open for the branches too (`URGENT`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
+    /// GitLab deletes the source branch once merged; GitHub has no such
+    /// field on a pull request (a repository setting decides).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remove_source_branch: bool,
+}
+
+/// A review request on the forge, opened by the step or adopted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeRequestRef {
+    /// GitLab `iid`, GitHub `number`.
+    pub iid: u64,
+    pub web_url: String,
+    /// True when one was already open for the same branches and is reused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
+}
+
+/// A release to create on the forge for an existing tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRelease {
+    pub tag: String,
+    pub name: String,
+    pub description: String,
+    /// False for a tag below the product's highest version: GitHub is told
+    /// `make_latest: "false"`, so the newest line's release stays Latest
+    /// (GitLab orders releases by `released_at` and has no such flag).
+    pub latest: bool,
+}
+
+/// A release on the forge, created by the step or adopted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRef {
+    pub tag: String,
+    pub web_url: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
+}
+
 /// How a pipeline is asked for: where, on which ref, with which inputs.
 ///
 /// On GitHub a "pipeline" is a workflow run: `project` is the workflow's

@@ -361,6 +361,11 @@ pub struct TagRelease {
     /// made again from them: the version commit goes on top of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_tip: Option<Oid>,
+    /// True when the product has a tag of a higher version than the
+    /// hotfix's (an older line is hotfixed): the forge's release of the new
+    /// tag must not become the latest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub older_line: bool,
 }
 
 /// One version file raised by a from-tag hotfix.

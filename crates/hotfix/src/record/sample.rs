@@ -324,6 +324,7 @@ fn plan() -> Plan {
             }),
             awaiting_fix: false,
             branch_tip: None,
+            older_line: false,
         })),
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::config::{Approvals, Deploy, JobPipeline, ReleaseAction, Smoke, Verify};
 use crate::git::Oid;
-use crate::record::forge::PipelineRequest;
+use crate::record::forge::{NewMergeRequest, NewRelease, PipelineRequest};
 
 /// A step's name: unique within a run, and the key of its journal entries
 /// (`deploy`, `push-release`). Names are lowercase words joined by `-`.
@@ -325,6 +325,12 @@ pub enum Action {
     /// commits the fix there); then the plan is made again with those
     /// commits as the fixes, and the run follows it.
     WaitForFix { branch: String, base: Oid },
+    /// Opens the review request of a branch on the forge (a GitLab merge
+    /// request, a GitHub pull request), or adopts the one open for the same
+    /// branches: never a second one.
+    ReviewRequest(NewMergeRequest),
+    /// Creates the forge's release of a tag, or adopts the tag's release.
+    ForgeRelease(NewRelease),
     /// A step the run planned whose parameters this clone cannot give (a
     /// format-0 run whose configuration lacks `key`): it fails when reached.
     Unconfigured { key: String },
@@ -348,6 +354,8 @@ impl Action {
             Action::CreateTag { .. } => "create-tag",
             Action::RestoreRelease { .. } => "restore-release",
             Action::WaitForFix { .. } => "wait-for-fix",
+            Action::ReviewRequest(_) => "review-request",
+            Action::ForgeRelease(_) => "forge-release",
             Action::Unconfigured { .. } => "unconfigured",
         }
     }

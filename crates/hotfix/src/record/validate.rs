@@ -129,6 +129,22 @@ impl Step {
                 }
             }
             Action::ForgeJob(j) => forge_text_problem("action.job", &j.job).map_err(|why| format!("has {why}")),
+            Action::ReviewRequest(r) => {
+                branch("action.source_branch", &r.source_branch)?;
+                branch("action.target_branch", &r.target_branch)?;
+                r.labels.iter().try_for_each(|l| {
+                    forge_text_problem("action.labels", l).map_err(|why| format!("has {why}"))?;
+                    // GitLab takes the labels as one comma-separated list.
+                    match l.contains(',') {
+                        true => Err(bad("action.labels", l, "a label holding `,`")),
+                        false => Ok(()),
+                    }
+                })
+            }
+            Action::ForgeRelease(r) => match tag_name_problem(&r.tag) {
+                Some(why) => Err(bad("action.tag", &r.tag, &format!("no tag name ({why})"))),
+                None => Ok(()),
+            },
             Action::RecordProduction
             | Action::Build
             | Action::Approvals(_)
@@ -172,5 +188,34 @@ mod tests {
             "the plan's hotfix step `push-release` has action.name `refs/heads/-x\\n`, \
              which is no branch ref (it starts with `-`)"
         );
+    }
+
+    #[test]
+    fn a_review_request_needs_branch_names_and_labels_gitlab_can_list() {
+        let request = crate::record::forge::NewMergeRequest {
+            title: "HOTFIX: x".into(),
+            description: String::new(),
+            source_branch: "hotfix/worker-v0.1.1".into(),
+            target_branch: "main".into(),
+            labels: vec!["URGENT".into()],
+            draft: false,
+            remove_source_branch: true,
+        };
+        let step = |r: &crate::record::forge::NewMergeRequest| {
+            Step::new(StepName::known("review"), "review", Action::ReviewRequest(r.clone()))
+        };
+        assert_eq!(step(&request).validate(), Ok(()));
+        let comma = crate::record::forge::NewMergeRequest {
+            labels: vec!["URGENT,x".into()],
+            ..request.clone()
+        };
+        assert!(step(&comma).validate().is_err_and(|why| why.contains("action.labels")));
+        let option = crate::record::forge::NewMergeRequest {
+            source_branch: "--upload-pack=x".into(),
+            ..request
+        };
+        assert!(step(&option)
+            .validate()
+            .is_err_and(|why| why.contains("action.source_branch")));
     }
 }

@@ -10,10 +10,12 @@ mod command;
 mod create_tag;
 mod forge_job;
 mod forge_pipeline;
+mod forge_release;
 mod lock;
 mod push;
 mod record_production;
 mod restore_release;
+mod review_request;
 mod run_command;
 mod smoke;
 mod verify_http;
@@ -71,6 +73,8 @@ pub(crate) fn perform(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> R
         Action::CreateTag { tag, message } => create_tag::create_tag(cx, journal, step, tag, message),
         Action::RestoreRelease { branch } => restore_release::rollback_restore(cx, journal, step, branch),
         Action::WaitForFix { branch, base } => wait_for_fix::wait_for_fix(cx, journal, step, branch, base),
+        Action::ReviewRequest(request) => review_request::review_request(cx, journal, step, request),
+        Action::ForgeRelease(release) => forge_release::forge_release(cx, journal, step, release),
         Action::Unconfigured { key } => Err(WorkflowError::GateNotConfigured {
             step: step.name.clone(),
             key: key.clone(),

@@ -141,7 +141,8 @@ impl GitHub {
         ))
     }
 
-    /// Creates a published release of the existing tag `new.tag`.
+    /// Creates a published release of the existing tag `new.tag`; a tag
+    /// that has one already is GitHub's 422 (see [`GitHub::create_or_adopt_release`]).
     pub fn create_release(&self, new: &NewRelease) -> Result<Release, ForgeError> {
         // POST /repos/{owner}/{repo}/releases: docs.github.com/rest/releases/releases#create-a-release (201, 422).
         self.client.json(&Call::post(
@@ -154,4 +155,68 @@ impl GitHub {
             }),
         ))
     }
+
+    /// Creates the release of `new.tag`, or adopts the release the tag
+    /// already has (GitHub answers 422 `already_exists`); returns it and
+    /// whether it was adopted. Never creates a second one.
+    pub fn create_or_adopt_release(&self, new: &NewRelease) -> Result<(Release, bool), ForgeError> {
+        match self.create_release(new) {
+            Ok(release) => Ok((release, false)),
+            Err(e) if e.status() == Some(422) => {
+                // GET /repos/{owner}/{repo}/releases/tags/{tag}:
+                // docs.github.com/rest/releases/releases#get-a-release-by-tag-name (200, 404).
+                match self.client.get_json::<Release>(&format!(
+                    "{}/releases/tags/{}",
+                    self.repo_path(),
+                    encode_segment(&new.tag)
+                )) {
+                    Ok(release) if release.tag_name == new.tag => Ok((release, true)),
+                    // A 422 for another reason (a tag name GitHub refuses): its answer is the error.
+                    Ok(_) => Err(e),
+                    Err(found) if found.status() == Some(404) => Err(e),
+                    Err(found) => Err(found),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The forge-neutral review request as a pull request of `source_branch`
+/// into `target_branch` (GitHub has no per-request `remove_source_branch`).
+pub(super) fn open_merge_request(
+    github: &GitHub,
+    request: &crate::forge::NewMergeRequest,
+) -> Result<crate::forge::MergeRequestRef, ForgeError> {
+    let pull = github.open_pull_request(&NewPullRequest {
+        title: request.title.clone(),
+        body: request.description.clone(),
+        head: request.source_branch.clone(),
+        base: request.target_branch.clone(),
+        draft: request.draft,
+        labels: request.labels.clone(),
+    })?;
+    Ok(crate::forge::MergeRequestRef {
+        iid: pull.number,
+        web_url: pull.html_url,
+        adopted: pull.adopted,
+    })
+}
+
+/// The forge-neutral release as a GitHub release of the tag.
+pub(super) fn create_release(
+    github: &GitHub,
+    release: &crate::forge::NewRelease,
+) -> Result<crate::forge::ReleaseRef, ForgeError> {
+    let (created, adopted) = github.create_or_adopt_release(&NewRelease {
+        tag: release.tag.clone(),
+        name: release.name.clone(),
+        body: release.description.clone(),
+        latest: release.latest,
+    })?;
+    Ok(crate::forge::ReleaseRef {
+        tag: created.tag_name,
+        web_url: created.html_url,
+        adopted,
+    })
 }

@@ -52,7 +52,12 @@ pub const EVIDENCE: &[EvidenceSpec] = &[
     EvidenceSpec {
         id: "review-requested",
         item: "Code review requested (marked URGENT)",
-        proof: Proof::Person,
+        // The forge's answer when `[forge]` is set; a person's word otherwise.
+        proof: Proof::Steps {
+            steps: &[FromTag::REVIEW],
+            attestable: true,
+            only_if_planned: false,
+        },
     },
     EvidenceSpec {
         id: "approval-obtained",
@@ -125,7 +130,11 @@ pub const EVIDENCE: &[EvidenceSpec] = &[
     EvidenceSpec {
         id: "github-release",
         item: "GitHub Release created",
-        proof: Proof::Person,
+        proof: Proof::Steps {
+            steps: &[FromTag::FORGE_RELEASE],
+            attestable: true,
+            only_if_planned: false,
+        },
     },
     EvidenceSpec {
         id: "incident-documented",

@@ -22,6 +22,7 @@ use crate::pick::checks::{pick_checks, scope, scope_checks};
 use crate::pick::onto::{pending_pick, pick_one, Target};
 use crate::pick::RunTrailers;
 use crate::providers::production::{ProductionError, ProductionReading, ProductionSha};
+use crate::record::forge::{NewMergeRequest, NewRelease};
 use crate::record::plan::{
     Check, CheckStatus, Pick, PickStatus, Plan, RefMove, Scope, Step, StepName, Steps, TagRelease, VersionBump, WayBack,
 };
@@ -35,6 +36,9 @@ impl FromTag {
     pub const MERGE_MAIN: StepName = StepName::known("merge-main");
     pub const PUSH_BACKPORT: StepName = StepName::known("push-backport");
     pub const TAG: StepName = StepName::known("tag");
+    pub const REVIEW: StepName = StepName::known("review");
+    pub const REVIEW_BACKPORT: StepName = StepName::known("review-backport");
+    pub const FORGE_RELEASE: StepName = StepName::known("forge-release");
     pub const REDEPLOY: StepName = StepName::known("redeploy-production-tag");
     pub const CREATE_BRANCH: StepName = StepName::known("create-hotfix-branch");
     pub const WAIT_FOR_FIX: StepName = StepName::known("wait-for-fix");
@@ -135,6 +139,7 @@ impl Strategy for FromTag {
             way_back: None,
             awaiting_fix: input.fixes.is_empty(),
             branch_tip: input.branch_tip.clone(),
+            older_line: hv.tags.iter().any(|t| t.version.pre.is_empty() && t.version > version),
         };
         // What the branch holds before any fix: the tag's commit.
         let mut plan = Plan {
@@ -409,8 +414,19 @@ impl Strategy for FromTag {
                 },
                 Action::Push(push),
             ),
-            Step::verify_release(&release.branch, also),
         ];
+        let forge = config.forge.is_some();
+        if forge {
+            hotfix.push(Step::new(
+                Self::REVIEW,
+                format!(
+                    "open the review request of {} into {} on the forge",
+                    release.branch, plan.main_branch
+                ),
+                Action::ReviewRequest(review_request(plan, release, config, &release.branch)),
+            ));
+        }
+        hotfix.push(Step::verify_release(&release.branch, also));
         if !config.approvals.roles.is_empty() {
             hotfix.push(Step::approvals(&config.approvals));
         }
@@ -422,6 +438,21 @@ impl Strategy for FromTag {
                 message: format!("HOTFIX: {}", summary(&plan.picks)),
             },
         ));
+        if forge {
+            hotfix.push(Step::new(
+                Self::FORGE_RELEASE,
+                format!(
+                    "create the forge's release of {}{}",
+                    release.tag,
+                    if release.older_line {
+                        " (not marked latest: a higher version is tagged)"
+                    } else {
+                        ""
+                    }
+                ),
+                Action::ForgeRelease(forge_release(plan, release)),
+            ));
+        }
         match &release.way_back {
             Some(WayBack::FastForward { main }) => hotfix.push(Step::new(
                 Self::MERGE_MAIN,
@@ -438,6 +469,17 @@ impl Strategy for FromTag {
                 Action::Push(branch.clone()),
             )),
             Some(WayBack::OnMain | WayBack::ByHand { .. }) | None => {}
+        }
+        if let (true, Some(WayBack::Backport { branch, .. })) = (forge, &release.way_back) {
+            let name = branch.name.trim_start_matches("refs/heads/");
+            hotfix.push(Step::new(
+                Self::REVIEW_BACKPORT,
+                format!(
+                    "open the review request of {name} into {} on the forge",
+                    plan.main_branch
+                ),
+                Action::ReviewRequest(review_request(plan, release, config, name)),
+            ));
         }
         let tagged = |tag: &str, version: &str| {
             vec![
@@ -619,6 +661,43 @@ fn on_main_check(git: &Git, input: &PlanInput<'_>, fix: &CommitInfo) -> Result<C
 }
 
 /// Returns the hotfix's one-line summary: its fixes' subjects.
+/// Returns seed 003 step 6's review request of `branch` into main:
+/// `HOTFIX: <summary>`, the fixes, the production tag and the version.
+fn review_request(plan: &Plan, release: &TagRelease, config: &Config, branch: &str) -> NewMergeRequest {
+    let options = config.merge_requests.clone().unwrap_or_default();
+    NewMergeRequest {
+        title: format!("HOTFIX: {}", summary(&plan.picks)),
+        description: release_notes(plan, release),
+        source_branch: branch.to_string(),
+        target_branch: plan.main_branch.clone(),
+        labels: options.labels,
+        draft: options.draft,
+        remove_source_branch: options.remove_source_branch,
+    }
+}
+
+/// Returns the forge's release of the hotfix's tag.
+fn forge_release(plan: &Plan, release: &TagRelease) -> NewRelease {
+    NewRelease {
+        tag: release.tag.clone(),
+        name: format!("{} {}", release.product, release.version),
+        description: release_notes(plan, release),
+        latest: !release.older_line,
+    }
+}
+
+/// Returns what a review request and a release say of the hotfix.
+fn release_notes(plan: &Plan, release: &TagRelease) -> String {
+    let fixes: String = plan
+        .applied_picks()
+        .map(|p| format!("- {} {}\n", p.fix.short(), p.subject))
+        .collect();
+    format!(
+        "**URGENT PRODUCTION FIX**\n\nProduct: {}\nVersion: {} (production runs {}, {})\nProduction tag: {}\n\nFixes:\n{}",
+        release.product, release.version, release.production_tag, release.production_version, release.tag, fixes
+    )
+}
+
 fn summary(picks: &[Pick]) -> String {
     let subjects: Vec<&str> = picks.iter().map(|p| p.subject.as_str()).collect();
     let text = if subjects.is_empty() {
