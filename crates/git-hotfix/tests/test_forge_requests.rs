@@ -449,6 +449,7 @@ fn gitlab_client(gitlab: &FakeGitLab) -> (Box<dyn hotfix::forge::Forge>, hotfix:
         url: gitlab.url(),
         project: "fleet/worker".into(),
         token_env: None,
+        timeout: None,
     };
     let clock = || std::sync::Arc::new(super::test_forge_client::RecordingClock::default());
     let forge = hotfix::forge::open(
