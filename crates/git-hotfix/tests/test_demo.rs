@@ -116,7 +116,13 @@ fn the_gitlab_demo_carries_the_runbook_out_through_the_fake_gitlab() {
     let dir = s.root().join("demo");
     let demo = s.hotfix(
         s.root(),
-        &["demo", "--forge", "gitlab", "--dir", dir.to_str().expect("utf-8 temp path")],
+        &[
+            "demo",
+            "--forge",
+            "gitlab",
+            "--dir",
+            dir.to_str().expect("utf-8 temp path"),
+        ],
     );
     demo.expect_code(0);
     let lines: Vec<&str> = demo.stdout.lines().collect();
@@ -149,7 +155,11 @@ fn the_gitlab_demo_carries_the_runbook_out_through_the_fake_gitlab() {
             demo.stdout
         );
     }
-    assert!(!demo.stdout.contains("- [ ] **"), "every evidence item ok:\n{}", demo.stdout);
+    assert!(
+        !demo.stdout.contains("- [ ] **"),
+        "every evidence item ok:\n{}",
+        demo.stdout
+    );
     assert_eq!(demo.stdout.matches("- [x] **").count(), 9, "{}", demo.stdout);
     let deployed = std::fs::read_to_string(dir.join("service/deployed-sha")).expect("service state");
     let release = s.git(&dir.join("origin.git"), &["rev-parse", "refs/heads/release"]);
@@ -163,7 +173,13 @@ fn the_github_demo_is_a_usage_error_for_now() {
     let dir = s.root().join("demo");
     let demo = s.hotfix(
         s.root(),
-        &["demo", "--forge", "github", "--dir", dir.to_str().expect("utf-8 temp path")],
+        &[
+            "demo",
+            "--forge",
+            "github",
+            "--dir",
+            dir.to_str().expect("utf-8 temp path"),
+        ],
     );
     demo.expect_code(2);
     assert!(demo.stderr.contains("not yet"), "{}", demo.stderr);

@@ -789,3 +789,23 @@ fn rolling_back_deploys_the_production_tag_again() {
     assert_eq!(status["phase"], "rollback");
     assert_eq!(status["release_sha"], f.tagged.as_str());
 }
+
+#[test]
+fn doctor_checks_main_alone_when_the_strategy_has_no_release_branch() {
+    let f = Fixture::new(false);
+    let run = f.hotfix(&["doctor"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.lines().any(|l| l == "ok remote: origin has main"),
+        "{}",
+        run.stdout
+    );
+    let tagged = &f.tagged[..7];
+    assert!(
+        run.stdout.lines().any(
+            |l| l == format!("ok production: web web/prod-v2.3.4 ({tagged}), worker worker/prod-v0.1.0 ({tagged})")
+        ),
+        "each product's production tag, as plan takes it: {}",
+        run.stdout
+    );
+}

@@ -156,9 +156,21 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     run.expect_code(0);
     let release = s.origin_ref("refs/heads/release").expect("release");
     assert_eq!(status_of(&gitlab, "deploy-production").as_deref(), Some("success"));
-    assert_eq!(status_of(&gitlab, "cut-off").as_deref(), Some("manual"), "never cut-off");
-    assert_eq!(gitlab.requests_to("POST", "/play").len(), 2, "release billing, deploy-production");
-    assert!(run.all().contains("running -> success"), "progress lines: {}", run.all());
+    assert_eq!(
+        status_of(&gitlab, "cut-off").as_deref(),
+        Some("manual"),
+        "never cut-off"
+    );
+    assert_eq!(
+        gitlab.requests_to("POST", "/play").len(),
+        2,
+        "release billing, deploy-production"
+    );
+    assert!(
+        run.all().contains("running -> success"),
+        "progress lines: {}",
+        run.all()
+    );
     assert_eq!(service.reported(), release, "production runs the release commit");
     assert!(run.all().contains("verify-production"), "{}", run.all());
     outputs.push(run);
@@ -166,7 +178,11 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     let finish = as_user(&s, TOKEN, &["finish", "--force"]);
     finish.expect_code(0);
     outputs.push(finish);
-    assert_eq!(gitlab.deployments().len(), 1, "the downstream pipeline triggers nothing more");
+    assert_eq!(
+        gitlab.deployments().len(),
+        1,
+        "the downstream pipeline triggers nothing more"
+    );
 
     // The incident: each milestone a timeline note, in order, then the report.
     let notes = gitlab.notes();
@@ -187,7 +203,10 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     ];
     assert_eq!(timeline.len(), expected.len(), "{timeline:#?}");
     for (note, milestone) in timeline.iter().zip(&expected) {
-        assert!(note.starts_with(milestone.as_str()), "`{milestone}` expected, got {note}");
+        assert!(
+            note.starts_with(milestone.as_str()),
+            "`{milestone}` expected, got {note}"
+        );
     }
     let reports: Vec<&str> = notes
         .iter()
@@ -200,7 +219,11 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         "the report is a plain note naming the run: {}",
         reports[0]
     );
-    assert_eq!(notes.len(), expected.len() + 1, "the timeline and the report, nothing else");
+    assert_eq!(
+        notes.len(),
+        expected.len() + 1,
+        "the timeline and the report, nothing else"
+    );
 
     let report = as_user(&s, TOKEN, &["report", "--format", "json"]);
     report.expect_code(0);
@@ -219,7 +242,11 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         format!("/-/jobs/{}", deploy_job.id),
         format!("https://gitlab.fake/fleet/billing/-/issues/{}", gitlab.issues()[0].iid),
     ] {
-        assert!(report.stdout.contains(&url), "the report names {url}: {}", report.stdout);
+        assert!(
+            report.stdout.contains(&url),
+            "the report names {url}: {}",
+            report.stdout
+        );
     }
     assert!(
         report.stdout.contains(&format!("deployment #41 ({environment})")),
@@ -237,7 +264,10 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
             assert!(!out.all().contains(token), "a token leaked: {}", out.all());
         }
         assert!(!origin_journal.contains(token), "a token is in origin's journal");
-        assert!(!bodies.iter().any(|b| b.contains(token)), "a token is in a request body");
+        assert!(
+            !bodies.iter().any(|b| b.contains(token)),
+            "a token is in a request body"
+        );
         assert!(!notes.iter().any(|n| n.body.contains(token)), "a token is in a note");
     }
 }
@@ -260,7 +290,11 @@ fn seed_000_001_a_failing_deploy_job_stops_the_run_and_rollback_restores_release
     outputs.push(failed);
 
     gitlab.fail_job(None);
-    let back = as_user(&s, TOKEN, &["rollback", "--yes", "--reason", "deploy-production failed"]);
+    let back = as_user(
+        &s,
+        TOKEN,
+        &["rollback", "--yes", "--reason", "deploy-production failed"],
+    );
     // The rollback's deploy job makes a new deployment of the protected
     // environment: GitLab refuses to play it until it is approved.
     assert_ne!(back.code, 0, "{}", back.all());

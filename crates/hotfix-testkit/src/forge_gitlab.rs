@@ -79,7 +79,6 @@ pub struct ReleaseDeploy {
     pub sha_file: std::path::PathBuf,
 }
 
-
 /// A merge request as the fake keeps it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FakeMergeRequest {
@@ -254,7 +253,11 @@ impl State {
         };
         // A downstream pipeline has no bridge of its own.
         let is_downstream = self.pipelines[index].project == self.downstream_project.to_string();
-        if !ready || is_downstream || self.pipelines[index].downstream.is_some() || self.setup.downstream_jobs.is_empty() {
+        if !ready
+            || is_downstream
+            || self.pipelines[index].downstream.is_some()
+            || self.setup.downstream_jobs.is_empty()
+        {
             return;
         }
         let jobs = self.setup.downstream_jobs.clone();
@@ -293,7 +296,11 @@ impl State {
         let out = std::process::Command::new("git")
             .arg("--git-dir")
             .arg(&deploy.origin)
-            .args(["rev-parse", "--verify", &format!("refs/heads/{}^{{commit}}", deploy.branch)])
+            .args([
+                "rev-parse",
+                "--verify",
+                &format!("refs/heads/{}^{{commit}}", deploy.branch),
+            ])
             .output();
         let Some(sha) = out
             .ok()

@@ -206,7 +206,10 @@ fn forge_gitlab(root: PathBuf) -> CommandResult {
     let as_token = |token: &str| std::env::set_var("GITLAB_TOKEN", token);
     as_token(&sandbox.operator_token);
 
-    banner(&format!("GITLAB_TOKEN=<operator's> git hotfix plan --fix {}", short(&sandbox.shop.fix)));
+    banner(&format!(
+        "GITLAB_TOKEN=<operator's> git hotfix plan --fix {}",
+        short(&sandbox.shop.fix)
+    ));
     plan::run(
         &operator,
         plan::Args {
@@ -276,7 +279,11 @@ fn forge_gitlab(root: PathBuf) -> CommandResult {
         }
     }
     for deployment in gitlab.deployments() {
-        let users: Vec<String> = deployment.approvals.iter().map(|a| format!("@{}", a.user.username)).collect();
+        let users: Vec<String> = deployment
+            .approvals
+            .iter()
+            .map(|a| format!("@{}", a.user.username))
+            .collect();
         out!(
             "  deployment #{} of the protected production environment approved by {}",
             deployment.id,
@@ -285,9 +292,16 @@ fn forge_gitlab(root: PathBuf) -> CommandResult {
     }
     for issue in gitlab.issues() {
         let notes = gitlab.notes().iter().filter(|n| n.issue == issue.iid).count();
-        out!("  incident #{} `{}`: {notes} notes (the timeline and the report)", issue.iid, issue.title);
+        out!(
+            "  incident #{} `{}`: {notes} notes (the timeline and the report)",
+            issue.iid,
+            issue.title
+        );
     }
-    out!("  the sandbox stays in {}; the fake GitLab stopped with this process", sandbox.root.display());
+    out!(
+        "  the sandbox stays in {}; the fake GitLab stopped with this process",
+        sandbox.root.display()
+    );
     Ok(())
 }
 

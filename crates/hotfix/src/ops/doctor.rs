@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::config::{Config, ForgeKind};
 use crate::forge::{self, Forge, ForgeError, SystemClock};
 use crate::providers::production;
+use crate::strategy::from_tag::tags;
 
 use super::run::fetch_release_and_main;
 use super::Session;
@@ -76,13 +77,18 @@ pub fn doctor(dir: &Path, config_path: Option<&Path>, var: &dyn Fn(&str) -> Opti
         Ok(format!("{} (strategy {})", session.config_path.display(), cfg.strategy)),
     );
     let remote = fetch_release_and_main(&session)
-        .map(|()| format!("{} has {} and {}", cfg.remote, cfg.branches.release, cfg.branches.main))
+        .map(|()| match cfg.branches.release.as_str() {
+            "" => format!("{} has {}", cfg.remote, cfg.branches.main),
+            release => format!("{} has {release} and {}", cfg.remote, cfg.branches.main),
+        })
         .map_err(|e| e.to_string());
     let remote_ok = doctor.push("remote", remote);
     if let Some(forge) = &cfg.forge {
         forge_checks(&mut doctor, &mut session, &cfg, forge, var);
     }
-    if remote_ok {
+    if remote_ok && cfg.production.is_empty() && !cfg.products.is_empty() {
+        doctor.push("production", product_tags(&session, &cfg));
+    } else if remote_ok {
         let read = (|| {
             if cfg.production.tag.is_some() {
                 session.git.fetch_tags(&cfg.remote).map_err(|e| e.to_string())?;
@@ -97,6 +103,19 @@ pub fn doctor(dir: &Path, config_path: Option<&Path>, var: &dyn Fn(&str) -> Opti
         check.detail = session.redactor.redact(&check.detail);
     }
     doctor
+}
+
+/// from-tag without `[production]` sources: each product's production tag,
+/// its highest version without a pre-release part, as `plan` takes it.
+fn product_tags(session: &Session, cfg: &Config) -> Result<String, String> {
+    session.git.fetch_tags(&cfg.remote).map_err(|e| e.to_string())?;
+    let mut found = Vec::new();
+    for product in cfg.products.values() {
+        let tags = tags::product_tags(&session.git, product).map_err(|e| e.to_string())?;
+        let tag = tags::production_tag(&session.git, product, &tags, None).map_err(|e| e.to_string())?;
+        found.push(format!("{} {} ({})", product.name, tag.name, tag.commit.short()));
+    }
+    Ok(found.join(", "))
 }
 
 /// The forge's checks: token, user, scopes, project, environment, pipeline project.

@@ -20,13 +20,15 @@ use super::Session;
 /// run's own) into their remote-tracking refs.
 pub(super) fn fetch_release_and_main(session: &Session) -> Result<(), Error> {
     let branches = &session.config.branches;
-    fetch_branches(
-        session,
-        &[
-            ("branches.release", &branches.release),
-            ("branches.main", &branches.main),
-        ],
-    )
+    let named: Vec<(&'static str, &str)> = [
+        ("branches.release", branches.release.as_str()),
+        ("branches.main", branches.main.as_str()),
+    ]
+    .into_iter()
+    // A strategy without a release branch (from-tag) names none.
+    .filter(|(_, name)| !name.is_empty())
+    .collect();
+    fetch_branches(session, &named)
 }
 
 /// Fetches `branches` into their remote-tracking refs; a branch the remote
