@@ -726,6 +726,9 @@ pub fn print_status(status: &RunStatus) {
             "not held".to_string()
         }
     );
+    if let Some(why) = &status.offline {
+        out!("warning: {why}");
+    }
     if status.lock_lost {
         out!(
             "warning: run {} took {lock_ref} and never gave it back, but no longer holds it: someone removed \

@@ -363,3 +363,69 @@ fn continue_and_rollback_refuse_a_run_whose_decisions_no_allowed_signer_signed()
         assert_eq!(refs(s, &s.origin, "refs/"), before, "nothing changed on the origin");
     }
 }
+
+#[test]
+fn a_remote_that_does_not_answer_leaves_commits_not_checked_not_failed() {
+    let s = Scenario::new();
+    s.start_fix(&[]).expect_code(0);
+    let away = s.root().join("origin-away");
+    std::fs::rename(&s.origin, &away).expect("the remote goes away");
+
+    // verify, report and status read this clone's copy, and say so.
+    let v = verify_json(&s, &s.work, 1);
+    assert_eq!(v["ok"], false, "{v}");
+    assert!(
+        v["offline"].as_str().unwrap_or_default().contains("did not answer"),
+        "{v}"
+    );
+    let commits = check(&v, "commits");
+    assert_eq!(
+        (commits["ok"].clone(), commits["checked"].clone()),
+        (false.into(), false.into()),
+        "{v}"
+    );
+    assert!(
+        commits["failures"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("could not be fetched"),
+        "{v}"
+    );
+    assert_eq!(check(&v, "chain")["checked"], true, "{v}");
+    let human = s.hotfix(&s.work, &["verify"]);
+    human.expect_code(1);
+    assert!(
+        human
+            .stderr
+            .contains("could not be verified here: commits not checked; nothing checked failed")
+            && human.stdout.contains("commits    not checked"),
+        "{}",
+        human.all()
+    );
+    let report = s.hotfix(&s.work, &["report"]);
+    report.expect_code(0);
+    assert!(
+        report
+            .stdout
+            .contains("**Not the remote's record**: the remote `origin` did not answer")
+            && report.stdout.contains("NOT CHECKED: commits:")
+            && !report.stdout.contains("FAILED"),
+        "{}",
+        report.all()
+    );
+    let status = s.hotfix(&s.work, &["status"]);
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains("warning: the remote `origin` did not answer"),
+        "{}",
+        status.all()
+    );
+    // What changes anything still needs the remote.
+    let carry_on = s.hotfix(&s.work, &["continue", "--yes"]);
+    assert_eq!(carry_on.code, 1, "{}", carry_on.all());
+
+    std::fs::rename(&away, &s.origin).expect("the remote is back");
+    let v = verify_json(&s, &s.work, 0);
+    assert_eq!(check(&v, "commits")["checked"], true, "{v}");
+    assert!(v.get("offline").is_none(), "{v}");
+}

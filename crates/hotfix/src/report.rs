@@ -522,6 +522,9 @@ pub struct Communication {
 #[derive(Clone, Debug, Serialize)]
 pub struct IncidentReport {
     pub run_id: String,
+    /// Why the report is of this clone's copy of the run: the remote did not answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offline: Option<String>,
     pub summary: String,
     pub state: String,
     pub rolled_back: bool,
@@ -704,6 +707,7 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         approvals_not_counted: Vec::new(),
         decisions: decisions(run),
         verification: None,
+        offline: None,
         monitor_until,
         timeline,
         follow_ups: follow_ups(run, config, &evidence),
@@ -854,6 +858,9 @@ fn postmortem(started: i64) -> Vec<String> {
 pub struct Verification {
     pub run: String,
     pub ok: bool,
+    /// Why this is this clone's copy of the run: the remote did not answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offline: Option<String>,
     pub checks: Vec<VerificationCheck>,
 }
 
@@ -862,6 +869,9 @@ pub struct Verification {
 pub struct VerificationCheck {
     pub name: &'static str,
     pub ok: bool,
+    /// False when the check could not be made here (the remote unreachable,
+    /// the allowed signers file missing): not ok, and not a failure either.
+    pub checked: bool,
     /// What was found: "chain of 12 entries", "not configured: entries are not signed".
     pub detail: String,
     pub failures: Vec<VerificationFailure>,
@@ -897,12 +907,13 @@ impl std::fmt::Display for VerificationFailure {
 impl Verification {
     /// Returns the result in one line: "passed (chain of 9 entries, 4
     /// decisions signed by allowed signers, commits match inputs)", or
-    /// "FAILED: " and every failure.
+    /// "FAILED: " (or "NOT CHECKED: " when no check that was made failed) and every failure.
     pub fn headline(&self) -> String {
         if self.ok {
             let details: Vec<&str> = self.checks.iter().map(|c| c.detail.as_str()).collect();
             return format!("passed ({})", details.join(", "));
         }
+        let verdict = if self.failed() { "FAILED" } else { "NOT CHECKED" };
         let failures: Vec<String> = self
             .checks
             .iter()
@@ -916,6 +927,12 @@ impl Verification {
                 }
             })
             .collect();
-        format!("FAILED: {}", failures.join("; "))
+        format!("{verdict}: {}", failures.join("; "))
+    }
+
+    /// Returns true when a check was made and failed; a run whose checks
+    /// could only partly be made here is not ok, and has not failed.
+    pub fn failed(&self) -> bool {
+        self.checks.iter().any(|c| c.checked && !c.ok)
     }
 }

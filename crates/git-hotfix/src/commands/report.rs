@@ -63,6 +63,9 @@ fn markdown(r: &IncidentReport) -> String {
     let mut md = String::new();
     let w = &mut md;
     let _ = writeln!(w, "# Production hotfix {}", r.run_id);
+    if let Some(why) = &r.offline {
+        let _ = writeln!(w, "\n> **Not the remote's record**: {why}.");
+    }
     let _ = writeln!(w, "\n{}\n", r.summary);
     let _ = writeln!(w, "| | |\n|---|---|");
     let row = |w: &mut String, k: &str, v: &str| {

@@ -31,6 +31,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             "next_step": run.next_step().map(|s| &s.name),
             "holds_lock": status.holds_lock,
             "lock_lost": status.lock_lost,
+            "offline": status.offline,
             "elapsed_secs": status.elapsed(),
             "remaining_secs": status.remaining(),
             "phase": run.phase(),

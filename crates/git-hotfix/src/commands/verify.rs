@@ -28,6 +28,21 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     if verification.ok {
         return Ok(());
     }
+    if !verification.failed() {
+        let unchecked: Vec<&str> = verification.checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
+        return Err(CommandError {
+            kind: ExitKind::Error,
+            message: format!(
+                "run {} could not be verified here: {} not checked; nothing checked failed",
+                verification.run,
+                unchecked.join(", ")
+            ),
+            details: Vec::new(),
+            hints: vec![
+                "run `git hotfix verify` again where the remote answers and the allowed signers file is".into(),
+            ],
+        });
+    }
     Err(CommandError {
         kind: ExitKind::VerificationFailed,
         message: format!("run {} failed verification", verification.run),
@@ -43,11 +58,18 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
 /// One line per check, the failing entries, then what next.
 fn print(v: &Verification) {
     out!("verify run {}", v.run);
+    if let Some(why) = &v.offline {
+        out!("warning: {why}");
+    }
     for c in &v.checks {
         out!(
             "  {:<10} {}  {}",
             c.name,
-            if c.ok { "ok    " } else { "FAILED" },
+            match (c.ok, c.checked) {
+                (true, _) => "ok    ",
+                (false, true) => "FAILED",
+                (false, false) => "not checked",
+            },
             c.detail
         );
     }
@@ -58,6 +80,8 @@ fn print(v: &Verification) {
     }
     if v.ok {
         ui::next("the run is what its journal says; `git hotfix report` records the result");
+    } else if !v.failed() {
+        ui::next("nothing checked failed; run `git hotfix verify` again where every check can be made");
     } else {
         ui::next("stop: find who wrote the entries named above before trusting or continuing the run");
     }

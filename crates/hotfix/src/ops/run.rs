@@ -7,7 +7,7 @@ use crate::ambient::Ambient;
 use crate::config::{self, Config};
 use crate::engine::WorkflowError;
 use crate::git::{tracking_ref, GitError};
-use crate::journal::{Journal, JournalStore, Phase, Run};
+use crate::journal::{Journal, JournalError, JournalStore, Phase, Run};
 use crate::record::step::{Action, Step, Steps};
 use crate::record::v0;
 use crate::secrets::Redactor;
@@ -83,7 +83,29 @@ pub(super) fn pick_run(session: &Session, store: &JournalStore<'_>, id: Option<&
 pub fn load_run(session: &Session, id: Option<&str>) -> Result<Journal, Error> {
     let store = session.store();
     store.refresh()?;
-    let id = pick_run(session, &store, id)?;
+    load_fetched(session, &store, id)
+}
+
+/// Loads a run to read it (`status`, `report`, `verify`): after fetching
+/// the remote's journals when the remote answers, else from this clone's
+/// copy, with why in the second value. A command that changes anything
+/// uses [`load_run`], which refuses without the remote.
+pub fn load_run_to_read(session: &Session, id: Option<&str>) -> Result<(Journal, Option<String>), Error> {
+    let store = session.store();
+    let offline = match store.refresh() {
+        Ok(()) => None,
+        Err(JournalError::Git(e)) => Some(format!(
+            "the remote `{}` did not answer ({}): this is this clone's copy of the journal, as of its last fetch",
+            session.config.remote,
+            e.to_string().lines().next().unwrap_or_default()
+        )),
+        Err(e) => return Err(e.into()),
+    };
+    Ok((load_fetched(session, &store, id)?, offline))
+}
+
+fn load_fetched(session: &Session, store: &JournalStore<'_>, id: Option<&str>) -> Result<Journal, Error> {
+    let id = pick_run(session, store, id)?;
     let mut journal = store.load(&id)?;
     journal.run.give_v0_parameters(&session.config);
     // The record keeps secrets masked; the steps run with the values this

@@ -4,7 +4,7 @@ use crate::engine::approvals::{self, Review};
 use crate::journal::Run;
 use crate::Error;
 
-use super::run::{load_run, run_config};
+use super::run::{load_run_to_read, run_config};
 use super::Session;
 
 /// A run as `status` shows it.
@@ -19,6 +19,8 @@ pub struct RunStatus {
     /// The `[approvals]` roles, and those still without a valid approval.
     pub roles: Vec<String>,
     pub missing_roles: Vec<String>,
+    /// Why this is this clone's copy of the run, when the remote did not answer.
+    pub offline: Option<String>,
     /// The approvals given, sorted into those that count and those that do not.
     pub approvals: Review,
 }
@@ -37,7 +39,7 @@ impl RunStatus {
 
 /// Returns where a run stands.
 pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
-    let journal = load_run(session, id)?;
+    let (journal, offline) = load_run_to_read(session, id)?;
     let store = session.store();
     let holds_lock = store
         .lock_holder(&journal.run.record.release_branch)?
@@ -54,5 +56,6 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
         roles,
         missing_roles,
         approvals,
+        offline,
     })
 }

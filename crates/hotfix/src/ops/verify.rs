@@ -12,19 +12,21 @@ use crate::record::step::Action;
 use crate::report::{Verification, VerificationCheck, VerificationFailure};
 use crate::Error;
 
-use super::run::{fetch_release_and_main, load_run, session_for_run};
+use super::run::{fetch_release_and_main, load_run_to_read, session_for_run};
 use super::Session;
 
 /// Checks run `id` (default: the one `status` picks) and returns what each
 /// check found. A journal that does not load (rewritten on the remote,
 /// corrupt) fails the chain check instead of being an error.
 pub fn verify(session: &Session, id: Option<&str>) -> Result<Verification, Error> {
-    let journal = match load_run(session, id) {
-        Ok(journal) => journal,
+    let (journal, offline) = match load_run_to_read(session, id) {
+        Ok(read) => read,
         Err(Error::Journal(e)) => return unreadable(e),
         Err(e) => return Err(e),
     };
-    verify_journal(session, &journal)
+    let mut verification = verify_journal(session, &journal)?;
+    verification.offline = offline;
+    Ok(verification)
 }
 
 /// Checks a loaded run: the one function `verify` and `report` share.
@@ -38,6 +40,7 @@ pub(super) fn verify_journal(session: &Session, journal: &Journal) -> Result<Ver
         run: journal.id.clone(),
         ok: checks.iter().all(|c| c.ok),
         checks,
+        offline: None,
     })
 }
 
@@ -74,16 +77,19 @@ fn unreadable(e: JournalError) -> Result<Verification, Error> {
     let not_checked = |name| VerificationCheck {
         name,
         ok: false,
+        checked: false,
         detail: "not checked: the journal does not load".into(),
         failures: Vec::new(),
     };
     Ok(Verification {
         run,
+        offline: None,
         ok: false,
         checks: vec![
             VerificationCheck {
                 name: "chain",
                 ok: false,
+                checked: true,
                 detail: "the journal does not load".into(),
                 failures: vec![failure],
             },
@@ -125,8 +131,20 @@ fn check(name: &'static str, detail: String, failures: Vec<VerificationFailure>)
     VerificationCheck {
         name,
         ok: failures.is_empty(),
+        checked: true,
         detail,
         failures,
+    }
+}
+
+/// A check that could not be made here, and why.
+fn unchecked(name: &'static str, reason: String) -> VerificationCheck {
+    VerificationCheck {
+        name,
+        ok: false,
+        checked: false,
+        detail: "not checked".into(),
+        failures: vec![unplaced(None, reason)],
     }
 }
 
@@ -259,7 +277,7 @@ fn signatures(session: &Session, run: &Run) -> Result<VerificationCheck, Error> 
             "the allowed signers file {} (`[approvals] allowed_signers`) cannot be read",
             allowed.display()
         );
-        return Ok(check("signatures", "not checked".into(), vec![unplaced(None, reason)]));
+        return Ok(unchecked("signatures", reason));
     }
     let checks = run.signatures(&session.git, &allowed)?;
     let mut failures = Vec::new();
@@ -295,18 +313,17 @@ fn signatures(session: &Session, run: &Run) -> Result<VerificationCheck, Error> 
 fn commits(session: &Session, run: &Run) -> Result<VerificationCheck, Error> {
     let on_run = session_for_run(session, run);
     let mut failures = Vec::new();
-    let not_checked = |reason: String| {
-        let failure = unplaced(None, reason);
-        check("commits", "not checked".into(), vec![failure])
-    };
     if let Err(e) = fetch_release_and_main(&on_run) {
-        return Ok(not_checked(format!("the run's branches could not be fetched: {e}")));
+        return Ok(unchecked(
+            "commits",
+            format!("the run's branches could not be fetched: {e}"),
+        ));
     }
     // The plan is made again as this operator would make it (its commits
     // carry a committer); nothing is written but unreachable objects.
     let cx = match on_run.context(&Silent, false) {
         Ok(cx) => cx,
-        Err(e) => return Ok(not_checked(format!("the plan cannot be made again here: {e}"))),
+        Err(e) => return Ok(unchecked("commits", format!("the plan cannot be made again here: {e}"))),
     };
     // The entry whose plan is the recorded one: the newest replan, else run-created.
     let (plan_at, (plan_oid, plan_entry)) = run
