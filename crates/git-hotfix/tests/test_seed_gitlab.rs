@@ -12,7 +12,7 @@
 
 use hotfix_testkit::forge_gitlab::{FakeGitLab, FakeUser, ReleaseDeploy, Setup};
 
-use crate::common::forge::journal_text;
+use crate::common::forge::{self, journal_text};
 use crate::common::gitlab::TOKEN;
 use crate::common::service::Service;
 use crate::common::{Run, Scenario};
@@ -56,14 +56,7 @@ fn fake(s: &Scenario, service: &Service, tweak: impl FnOnce(&mut Setup)) -> Fake
 /// verified at the service's `/version`, one smoke check.
 fn configure(s: &Scenario, gitlab: &FakeGitLab, service: &Service) {
     crate::common::gitlab::configure(s, gitlab, "deploy-release-branch-to-staging");
-    s.configure(&format!(
-        "\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\nverify = \"forge\"\n\n\
-         [[verify.http]]\nurl = \"{}\"\nsha_pointer = \"/sha\"\ntimeout = \"5s\"\ninterval = \"20ms\"\n\n\
-         [[smoke]]\nname = \"the service reports the release\"\n\
-         command = \"test \\\"$(cat '{}')\\\" = \\\"$HOTFIX_RELEASE_SHA\\\"\"\n",
-        service.url,
-        service.sha_file.display()
-    ));
+    forge::configure_verified(s, service);
 }
 
 fn as_user(s: &Scenario, token: &str, args: &[&str]) -> Run {
@@ -101,16 +94,6 @@ fn start_and_approve(s: &Scenario, gitlab: &FakeGitLab) -> Vec<Run> {
     vec![plan, start, tess, pat]
 }
 
-/// Returns the run's id, the one run on the remote.
-fn run_id(s: &Scenario) -> String {
-    s.git(
-        &s.work,
-        &["for-each-ref", "--format=%(refname:lstrip=3)", "refs/hotfix/runs/"],
-    )
-    .trim()
-    .to_string()
-}
-
 #[test]
 fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     let s = Scenario::new();
@@ -119,7 +102,7 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     configure(&s, &gitlab, &service);
 
     let mut outputs = start_and_approve(&s, &gitlab);
-    let id = run_id(&s);
+    let id = forge::run_id(&s);
 
     // The orchestration pipeline, once, with exactly the three guided inputs.
     let created = gitlab.requests_to("POST", "/pipeline");
@@ -156,9 +139,21 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     run.expect_code(0);
     let release = s.origin_ref("refs/heads/release").expect("release");
     assert_eq!(status_of(&gitlab, "deploy-production").as_deref(), Some("success"));
-    assert_eq!(status_of(&gitlab, "cut-off").as_deref(), Some("manual"), "never cut-off");
-    assert_eq!(gitlab.requests_to("POST", "/play").len(), 2, "release billing, deploy-production");
-    assert!(run.all().contains("running -> success"), "progress lines: {}", run.all());
+    assert_eq!(
+        status_of(&gitlab, "cut-off").as_deref(),
+        Some("manual"),
+        "never cut-off"
+    );
+    assert_eq!(
+        gitlab.requests_to("POST", "/play").len(),
+        2,
+        "release billing, deploy-production"
+    );
+    assert!(
+        run.all().contains("running -> success"),
+        "progress lines: {}",
+        run.all()
+    );
     assert_eq!(service.reported(), release, "production runs the release commit");
     assert!(run.all().contains("verify-production"), "{}", run.all());
     outputs.push(run);
@@ -166,7 +161,11 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     let finish = as_user(&s, TOKEN, &["finish", "--force"]);
     finish.expect_code(0);
     outputs.push(finish);
-    assert_eq!(gitlab.deployments().len(), 1, "the downstream pipeline triggers nothing more");
+    assert_eq!(
+        gitlab.deployments().len(),
+        1,
+        "the downstream pipeline triggers nothing more"
+    );
 
     // The incident: each milestone a timeline note, in order, then the report.
     let notes = gitlab.notes();
@@ -187,7 +186,10 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     ];
     assert_eq!(timeline.len(), expected.len(), "{timeline:#?}");
     for (note, milestone) in timeline.iter().zip(&expected) {
-        assert!(note.starts_with(milestone.as_str()), "`{milestone}` expected, got {note}");
+        assert!(
+            note.starts_with(milestone.as_str()),
+            "`{milestone}` expected, got {note}"
+        );
     }
     let reports: Vec<&str> = notes
         .iter()
@@ -200,16 +202,13 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         "the report is a plain note naming the run: {}",
         reports[0]
     );
-    assert_eq!(notes.len(), expected.len() + 1, "the timeline and the report, nothing else");
+    assert_eq!(
+        notes.len(),
+        expected.len() + 1,
+        "the timeline and the report, nothing else"
+    );
 
-    let report = as_user(&s, TOKEN, &["report", "--format", "json"]);
-    report.expect_code(0);
-    let v: serde_json::Value = serde_json::from_str(&report.stdout).expect("report JSON");
-    let items = v["evidence"].as_array().expect("evidence items");
-    assert!(!items.is_empty());
-    for item in items {
-        assert_eq!(item["status"], "ok", "{item}");
-    }
+    let report = forge::report_all_ok(&s, &[("GITLAB_TOKEN", TOKEN)]);
     let jobs = gitlab.jobs();
     let job = |name: &str| jobs.iter().find(|j| j.name == name).expect("job").clone();
     let (release_job, deploy_job) = (job("release billing"), job("deploy-production"));
@@ -219,7 +218,11 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         format!("/-/jobs/{}", deploy_job.id),
         format!("https://gitlab.fake/fleet/billing/-/issues/{}", gitlab.issues()[0].iid),
     ] {
-        assert!(report.stdout.contains(&url), "the report names {url}: {}", report.stdout);
+        assert!(
+            report.stdout.contains(&url),
+            "the report names {url}: {}",
+            report.stdout
+        );
     }
     assert!(
         report.stdout.contains(&format!("deployment #41 ({environment})")),
@@ -229,15 +232,9 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
 
     // No token anywhere: outputs, the journal objects on origin, the report, the forge's bodies.
     outputs.push(report);
-    let origin_journal = s.git(&s.origin, &["log", "-p", "--glob=refs/hotfix/*"]);
-    assert!(origin_journal.contains(&id), "the journal is on origin");
     let bodies: Vec<String> = gitlab.server.requests().iter().map(|r| r.text()).collect();
+    forge::assert_no_token_anywhere(&s, &id, &TOKENS, &outputs, &bodies);
     for token in TOKENS {
-        for out in &outputs {
-            assert!(!out.all().contains(token), "a token leaked: {}", out.all());
-        }
-        assert!(!origin_journal.contains(token), "a token is in origin's journal");
-        assert!(!bodies.iter().any(|b| b.contains(token)), "a token is in a request body");
         assert!(!notes.iter().any(|n| n.body.contains(token)), "a token is in a note");
     }
 }
@@ -252,7 +249,7 @@ fn seed_000_001_a_failing_deploy_job_stops_the_run_and_rollback_restores_release
     let gitlab = fake(&s, &service, |g| g.failing_job = Some("deploy-production".into()));
     configure(&s, &gitlab, &service);
     let mut outputs = start_and_approve(&s, &gitlab);
-    let id = run_id(&s);
+    let id = forge::run_id(&s);
 
     let failed = as_user(&s, TOKEN, &["continue", "--yes"]);
     crate::common::forge::assert_deploy_failed_with_log_tail(&s, &failed, "\\\\u{1b}[0K");
@@ -260,7 +257,11 @@ fn seed_000_001_a_failing_deploy_job_stops_the_run_and_rollback_restores_release
     outputs.push(failed);
 
     gitlab.fail_job(None);
-    let back = as_user(&s, TOKEN, &["rollback", "--yes", "--reason", "deploy-production failed"]);
+    let back = as_user(
+        &s,
+        TOKEN,
+        &["rollback", "--yes", "--reason", "deploy-production failed"],
+    );
     // The rollback's deploy job makes a new deployment of the protected
     // environment: GitLab refuses to play it until it is approved.
     assert_ne!(back.code, 0, "{}", back.all());

@@ -1,0 +1,226 @@
+//! The whole seed 000/001 runbook in one run, against the test kit's fake
+//! GitHub and a local production service, the twin of test_seed_gitlab:
+//! production from the `production` environment's newest successful
+//! deployment ("List deployments", docs.github.com/rest/deployments/deployments#list-deployments),
+//! the incident opened as an issue labelled `incident` ("Create an issue",
+//! docs.github.com/rest/issues/issues#create-an-issue), `release.yml`
+//! dispatched once with the three guided inputs ("Create a workflow
+//! dispatch event", docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event),
+//! its `release billing` job followed, two reviewers approving as two roles
+//! with commit comments ("Create a commit comment",
+//! docs.github.com/rest/commits/comments#create-a-commit-comment), the
+//! waiting deploy job's pending deployment approved once ("Review pending
+//! deployments for a workflow run",
+//! docs.github.com/rest/actions/workflow-runs#review-pending-deployments-for-a-workflow-run)
+//! and followed to success, production verified over HTTP, a smoke check,
+//! `finish`, and the issue's comments in the order it happened. The pieces
+//! are tested one by one in test_forge_github, test_forge_github_approvals
+//! and test_forge_github_incident; this is them composed. Every request is
+//! checked against the OpenAPI subset.
+
+use hotfix_testkit::forge_github::{FakeGitHub, FakeJob, FakeUser, ReleaseDeploy};
+
+use super::test_github_openapi::assert_described;
+use crate::common::forge;
+use crate::common::github::{configure as configure_runbook, fake as runbook, requests_to, TOKEN};
+use crate::common::service::Service;
+use crate::common::{Run, Scenario};
+
+const TESS: &str = "ghp_tess_S3CRETseed";
+const PAT: &str = "ghp_pat_S3CRETseed";
+const TOKENS: [&str; 3] = [TOKEN, TESS, PAT];
+
+/// Seed 000/001's GitHub whose `deploy-production` deploys to `production`
+/// (reviewers Olly, Tess and Pat) and ships release to `service`; returns
+/// the fake and production's deployment id.
+fn fake(s: &Scenario, service: &Service) -> (FakeGitHub, u64) {
+    let (github, production) = runbook(s, FakeJob::passing("deploy-production"));
+    github.add_user(FakeUser::reviewer(TESS, 7, "tess"));
+    github.add_user(FakeUser::reviewer(PAT, 8, "pat"));
+    github.deploys(ReleaseDeploy {
+        job: "deploy-production".into(),
+        origin: s.origin.clone(),
+        branch: "release".into(),
+        sha_file: service.sha_file.clone(),
+    });
+    (github, production)
+}
+
+fn as_user(s: &Scenario, token: &str, args: &[&str]) -> Run {
+    s.hotfix_env(&s.work, args, &[("GITHUB_TOKEN", token)])
+}
+
+#[test]
+fn seed_000_001_the_whole_runbook_through_github_in_one_run() {
+    let s = Scenario::new();
+    let service = Service::start(s.root(), &s.p);
+    let (github, production) = fake(&s, &service);
+    configure_runbook(&s, &github);
+    forge::configure_verified(&s, &service);
+
+    let plan = as_user(&s, TOKEN, &["plan", "--fix", &s.f]);
+    plan.expect_code(0);
+    assert!(
+        plan.stdout
+            .contains(&format!("github environment `production` deployment #{production}")),
+        "the plan shows production from the environment's newest successful deployment: {}",
+        plan.stdout
+    );
+    let start = as_user(&s, TOKEN, &["start", "--fix", &s.f, "--yes", "--incident", "new"]);
+    assert!(
+        start.all().contains("tech-lead") && start.all().contains("pm"),
+        "start waits for the approvals: {}",
+        start.all()
+    );
+    s.assert_hotfixed(&s.release0, &[&s.f]);
+    let id = forge::run_id(&s);
+    let issues = github.issues();
+    assert_eq!(issues.len(), 1, "one incident opened: {issues:?}");
+    assert_eq!(issues[0].1, ["incident"]);
+    assert_eq!(requests_to(&github, "POST", "/fleet/billing/issues"), 1);
+
+    // The release workflow, dispatched once, with exactly the three guided inputs, as strings.
+    let dispatches: Vec<_> = github
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/dispatches"))
+        .collect();
+    assert_eq!(dispatches.len(), 1, "exactly one dispatch");
+    assert_eq!(
+        dispatches[0].path,
+        "/api/v3/repos/fleet/billing/actions/workflows/release.yml/dispatches"
+    );
+    let body: serde_json::Value = serde_json::from_slice(&dispatches[0].body).expect("JSON body");
+    assert_eq!(body["ref"], "main", "{body}");
+    assert_eq!(
+        body["inputs"],
+        serde_json::json!({
+            "action": "deploy-release-branch-to-staging",
+            "project": "fleet/billing",
+            "confirm": "true",
+        }),
+        "{body}"
+    );
+    assert_eq!(github.job_status("release billing").as_deref(), Some("success"));
+    // The fake moves the run on as it is read: the deploy job waits on
+    // `production` once reached, released by nothing yet.
+    let deploy = github.job_status("deploy-production");
+    assert!(matches!(deploy.as_deref(), Some("queued" | "waiting")), "{deploy:?}");
+    assert_eq!(service.reported(), s.p, "production still runs P");
+
+    let tess = as_user(&s, TESS, &["approve", "--role", "tech-lead"]);
+    tess.expect_code(0);
+    let pat = as_user(&s, PAT, &["approve", "--role", "pm"]);
+    pat.expect_code(0);
+    let who: Vec<String> = github.commit_comments().into_iter().map(|(_, user, _)| user).collect();
+    assert_eq!(who, ["tess", "pat"], "one commit comment each");
+    assert_eq!(
+        requests_to(&github, "POST", "/pending_deployments"),
+        0,
+        "a comment releases nothing"
+    );
+
+    let run = as_user(&s, TOKEN, &["continue", "--yes"]);
+    run.expect_code(0);
+    assert_eq!(
+        requests_to(&github, "POST", "/pending_deployments"),
+        1,
+        "the deploy step approved the pending deployment once"
+    );
+    assert_eq!(github.job_status("deploy-production").as_deref(), Some("success"));
+    assert!(
+        run.all().contains("running -> success"),
+        "progress lines: {}",
+        run.all()
+    );
+    let release = s.origin_ref("refs/heads/release").expect("release");
+    assert_eq!(service.reported(), release, "production runs the release commit");
+    assert!(run.all().contains("verify-production"), "{}", run.all());
+    let (deployed, environment, sha, statuses) = github.deployments().last().cloned().expect("deployments");
+    assert_eq!(
+        (environment.as_str(), sha.as_str(), statuses.last().map(String::as_str)),
+        ("production", release.as_str(), Some("success")),
+        "the deploy made production's newest successful deployment"
+    );
+    // The environment now reads the release: with the deploy tag still on
+    // P, a new plan sees the two sources disagree.
+    let replanned = as_user(&s, TOKEN, &["plan", "--fix", &s.f]);
+    assert_ne!(replanned.code, 0, "{}", replanned.all());
+    assert!(
+        replanned.stderr.contains(&format!(
+            "github environment `production` deployment #{deployed} ({}/fleet/billing/deployments/production) says {}",
+            github.url(),
+            &release[..7]
+        )),
+        "{}",
+        replanned.stderr
+    );
+
+    let finish = as_user(&s, TOKEN, &["finish", "--force"]);
+    finish.expect_code(0);
+
+    // The incident: each milestone a comment, in order; `finish` adds the
+    // report before its own milestone.
+    let comments: Vec<String> = github
+        .comments()
+        .into_iter()
+        .map(|(n, _, body)| {
+            assert_eq!(n, issues[0].0, "every comment on the incident");
+            body
+        })
+        .collect();
+    let short = &release[..7];
+    let expected = [
+        format!("hotfix {id} started"),
+        format!("hotfix {id}: release pushed at {short}"),
+        format!("hotfix {id}: approved as tech-lead by "),
+        format!("hotfix {id}: approved as pm by "),
+        format!("hotfix {id}: deploy job `deploy-production` success for {short}"),
+        format!("hotfix {id}: production verified on {short}"),
+        format!("## git-hotfix report: run {id}"),
+        format!("hotfix {id} finished"),
+    ];
+    assert_eq!(
+        comments.len(),
+        expected.len(),
+        "the milestones and the report: {comments:#?}"
+    );
+    for (comment, milestone) in comments.iter().zip(&expected) {
+        assert!(
+            comment.starts_with(milestone.as_str()),
+            "`{milestone}` expected, got {comment}"
+        );
+    }
+    assert!(
+        comments[6].contains("- [ok] every approval role signed off"),
+        "the report holds the evidence: {}",
+        comments[6]
+    );
+
+    let report = forge::report_all_ok(&s, &[("GITHUB_TOKEN", TOKEN)]);
+    let (run_id, ..) = github.runs()[0].clone();
+    let jobs = github.jobs();
+    let page = |name: &str| jobs.iter().find(|j| j.1 == name).expect("job").3.clone();
+    for url in [
+        format!("{}/fleet/billing/actions/runs/{run_id}", github.url()),
+        page("release billing"),
+        page("deploy-production"),
+        format!("{}/fleet/billing/issues/{}", github.url(), issues[0].0),
+    ] {
+        assert!(
+            report.stdout.contains(&url),
+            "the report names {url}: {}",
+            report.stdout
+        );
+    }
+    assert!(
+        report.stdout.contains(&format!("deployment #{production}")),
+        "the production evidence names the deployment: {}",
+        report.stdout
+    );
+
+    assert_described(&github);
+    let bodies: Vec<String> = github.requests().iter().map(|r| r.text()).collect();
+    let outputs = [plan, start, tess, pat, run, replanned, finish, report];
+    forge::assert_no_token_anywhere(&s, &id, &TOKENS, &outputs, &bodies);
+}
