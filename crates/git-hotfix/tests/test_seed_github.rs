@@ -170,16 +170,8 @@ fn seed_000_001_the_whole_runbook_through_github_in_one_run() {
         })
         .collect();
     let short = &release[..7];
-    let expected = [
-        format!("hotfix {id} started"),
-        format!("hotfix {id}: release pushed at {short}"),
-        format!("hotfix {id}: approved as tech-lead by "),
-        format!("hotfix {id}: approved as pm by "),
-        format!("hotfix {id}: deploy job `deploy-production` success for {short}"),
-        format!("hotfix {id}: production verified on {short}"),
-        format!("## git-hotfix report: run {id}"),
-        format!("hotfix {id} finished"),
-    ];
+    let mut expected = forge::milestones(&id, short);
+    expected.insert(6, format!("## git-hotfix report: run {id}"));
     assert_eq!(
         comments.len(),
         expected.len(),
@@ -201,18 +193,15 @@ fn seed_000_001_the_whole_runbook_through_github_in_one_run() {
     let (run_id, ..) = github.runs()[0].clone();
     let jobs = github.jobs();
     let page = |name: &str| jobs.iter().find(|j| j.1 == name).expect("job").3.clone();
-    for url in [
-        format!("{}/fleet/billing/actions/runs/{run_id}", github.url()),
-        page("release billing"),
-        page("deploy-production"),
-        format!("{}/fleet/billing/issues/{}", github.url(), issues[0].0),
-    ] {
-        assert!(
-            report.stdout.contains(&url),
-            "the report names {url}: {}",
-            report.stdout
-        );
-    }
+    forge::assert_names(
+        &report,
+        &[
+            format!("{}/fleet/billing/actions/runs/{run_id}", github.url()),
+            page("release billing"),
+            page("deploy-production"),
+            format!("{}/fleet/billing/issues/{}", github.url(), issues[0].0),
+        ],
+    );
     assert!(
         report.stdout.contains(&format!("deployment #{production}")),
         "the production evidence names the deployment: {}",
@@ -224,3 +213,4 @@ fn seed_000_001_the_whole_runbook_through_github_in_one_run() {
     let outputs = [plan, start, tess, pat, run, replanned, finish, report];
     forge::assert_no_token_anywhere(&s, &id, &TOKENS, &outputs, &bodies);
 }
+

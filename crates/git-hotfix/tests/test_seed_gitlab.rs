@@ -175,15 +175,7 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         .map(|n| n.body.as_str())
         .collect();
     let short = &release[..7];
-    let expected = [
-        format!("hotfix {id} started"),
-        format!("hotfix {id}: release pushed at {short}"),
-        format!("hotfix {id}: approved as tech-lead by "),
-        format!("hotfix {id}: approved as pm by "),
-        format!("hotfix {id}: deploy job `deploy-production` success for {short}"),
-        format!("hotfix {id}: production verified on {short}"),
-        format!("hotfix {id} finished"),
-    ];
+    let expected = forge::milestones(&id, short);
     assert_eq!(timeline.len(), expected.len(), "{timeline:#?}");
     for (note, milestone) in timeline.iter().zip(&expected) {
         assert!(
@@ -212,18 +204,15 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     let jobs = gitlab.jobs();
     let job = |name: &str| jobs.iter().find(|j| j.name == name).expect("job").clone();
     let (release_job, deploy_job) = (job("release billing"), job("deploy-production"));
-    for url in [
-        format!("https://gitlab.fake/fleet/develop/-/pipelines/{}", release_job.pipeline),
-        format!("https://gitlab.fake/fleet/develop/-/jobs/{}", release_job.id),
-        format!("/-/jobs/{}", deploy_job.id),
-        format!("https://gitlab.fake/fleet/billing/-/issues/{}", gitlab.issues()[0].iid),
-    ] {
-        assert!(
-            report.stdout.contains(&url),
-            "the report names {url}: {}",
-            report.stdout
-        );
-    }
+    forge::assert_names(
+        &report,
+        &[
+            format!("https://gitlab.fake/fleet/develop/-/pipelines/{}", release_job.pipeline),
+            format!("https://gitlab.fake/fleet/develop/-/jobs/{}", release_job.id),
+            format!("/-/jobs/{}", deploy_job.id),
+            format!("https://gitlab.fake/fleet/billing/-/issues/{}", gitlab.issues()[0].iid),
+        ],
+    );
     assert!(
         report.stdout.contains(&format!("deployment #41 ({environment})")),
         "{}",

@@ -150,3 +150,29 @@ pub fn report_all_ok(s: &Scenario, env: &[(&str, &str)]) -> Run {
     }
     report
 }
+
+/// Fails unless `report` names each of `urls`.
+#[track_caller]
+pub fn assert_names(report: &Run, urls: &[String]) {
+    for url in urls {
+        assert!(
+            report.stdout.contains(url.as_str()),
+            "the report names {url}: {}",
+            report.stdout
+        );
+    }
+}
+
+/// Returns how the incident's milestones of run `id` start, in order, for
+/// the release commit `short`.
+pub fn milestones(id: &str, short: &str) -> Vec<String> {
+    vec![
+        format!("hotfix {id} started"),
+        format!("hotfix {id}: release pushed at {short}"),
+        format!("hotfix {id}: approved as tech-lead by "),
+        format!("hotfix {id}: approved as pm by "),
+        format!("hotfix {id}: deploy job `deploy-production` success for {short}"),
+        format!("hotfix {id}: production verified on {short}"),
+        format!("hotfix {id} finished"),
+    ]
+}
