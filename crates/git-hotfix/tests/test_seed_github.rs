@@ -214,3 +214,163 @@ fn seed_000_001_the_whole_runbook_through_github_in_one_run() {
     forge::assert_no_token_anywhere(&s, &id, &TOKENS, &outputs, &bodies);
 }
 
+/// Seed 003 through GitHub in one run: the worker's hotfix branch from its
+/// production tag, the PATCH bump and the CHANGELOG row, the `review` pull
+/// request into main labelled URGENT ("Create a pull request",
+/// docs.github.com/rest/pulls/pulls#create-a-pull-request; "Add labels to an
+/// issue"), the tech-lead's approval, the annotated tag
+/// `worker/prod-v0.1.1`, its GitHub Release marked latest on the newest
+/// line ("Create a release",
+/// docs.github.com/rest/releases/releases#create-a-release), the deploy, a
+/// smoke check, and `finish` with every evidence item ok.
+#[test]
+fn seed_003_from_tag_through_github_in_one_run() {
+    use crate::test_forge_requests::{
+        assert_one_release, evidence_item, github_forge, step_names, Fixture, GITHUB_TOKEN,
+    };
+
+    let mut f = Fixture::new(false, false);
+    let github = FakeGitHub::start("fleet/worker", GITHUB_TOKEN);
+    f.env = vec![("GITHUB_TOKEN", GITHUB_TOKEN)];
+    f.configure(&format!(
+        "{}\n[approvals]\nroles = [\"tech-lead\"]\nverify = \"none\"\n\n\
+         [[smoke]]\nname = \"the release is the hotfix tag on origin\"\n\
+         command = 'test \"$(git ls-remote origin \"refs/tags/worker/prod-v0.1.1^{{}}\" | cut -f1)\" = \"$HOTFIX_RELEASE_SHA\"'\n",
+        github_forge(&github)
+    ));
+    let tag_before = f.origin_ref("refs/tags/worker/prod-v0.1.0").expect("production tag");
+
+    let plan = f.hotfix(&["plan", "--product", "worker", "--fix", &f.fix, "--json"], &[]);
+    plan.expect_code(0);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    let steps = step_names(&plan);
+    for step in [
+        "push-hotfix-branch",
+        "review",
+        "approvals",
+        "tag",
+        "forge-release",
+        "merge-main",
+        "deploy",
+    ] {
+        assert!(steps.iter().any(|s| s == step), "{step} in {steps:?}");
+    }
+
+    let start = f.hotfix(&["start", "--product", "worker", "--fix", &f.fix, "--yes"], &[]);
+    start.expect_code(0);
+    assert!(
+        start.all().contains("tech-lead"),
+        "start waits for the approval: {}",
+        start.all()
+    );
+    // The hotfix branch: from the production tag, the fix, the bump and the CHANGELOG row.
+    let branch = "refs/heads/hotfix/worker-v0.1.1";
+    let head = f.origin_ref(branch).expect("the hotfix branch is pushed");
+    let tagged = f.git(&f.origin, &["rev-parse", "worker/prod-v0.1.0^{commit}"]);
+    let base = f.git(&f.origin, &["merge-base", &tagged, &head]);
+    assert_eq!(base.trim(), tagged.trim(), "the branch starts at the production tag");
+    let pubspec = f.git(&f.origin, &["show", &format!("{head}:apps/worker/pubspec.yaml")]);
+    assert!(pubspec.contains("version: 0.1.1+"), "PATCH + 1: {pubspec}");
+    let changelog = f.git(&f.origin, &["show", &format!("{head}:apps/worker/CHANGELOG.md")]);
+    let rows: Vec<&str> = changelog.lines().filter(|l| l.starts_with("| 20")).collect();
+    assert!(
+        rows.len() == 2 && rows[0].contains("| 0.1.1 | HOTFIX: ") && rows[1].contains("| 0.1.0 |"),
+        "the hotfix's row on top: {changelog}"
+    );
+    // The review pull request, once, labelled URGENT; no tag before the approval.
+    let pulls = github.pulls();
+    assert_eq!(pulls.len(), 1, "{pulls:?}");
+    assert_eq!(
+        (pulls[0].1.as_str(), pulls[0].2.as_str()),
+        ("hotfix/worker-v0.1.1", "main")
+    );
+    assert_eq!(github.labels(pulls[0].0), ["URGENT"]);
+    let created: Vec<_> = github
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/pulls"))
+        .collect();
+    let body: serde_json::Value = serde_json::from_slice(&created[0].body).expect("JSON body");
+    assert_eq!(body["title"], "HOTFIX: fix(worker): do not crash at start", "{body}");
+    assert!(
+        f.origin_ref("refs/tags/worker/prod-v0.1.1").is_none(),
+        "no tag before the approval"
+    );
+    assert!(github.releases().is_empty());
+
+    let approve = f.hotfix(
+        &["approve", "--role", "tech-lead"],
+        &[
+            ("GIT_COMMITTER_NAME", "Tess Lead"),
+            ("GIT_COMMITTER_EMAIL", "tess@example.com"),
+        ],
+    );
+    approve.expect_code(0);
+    let run = f.hotfix(&["continue", "--yes"], &[]);
+    run.expect_code(0);
+
+    // The annotated tag, its release marked latest, main has the fix; the old tag stays.
+    let tag = f.git(&f.origin, &["cat-file", "-t", "refs/tags/worker/prod-v0.1.1"]);
+    assert_eq!(tag.trim(), "tag", "an annotated tag");
+    let tip = f.git(&f.origin, &["rev-parse", "worker/prod-v0.1.1^{commit}"]);
+    let on_main = f.git(
+        &f.origin,
+        &["merge-base", "--is-ancestor", tip.trim(), "refs/heads/main"],
+    );
+    assert_eq!(on_main.trim(), "", "the tagged commit is on main");
+    assert_eq!(f.origin_ref("refs/tags/worker/prod-v0.1.0"), Some(tag_before));
+    assert_one_release(&github, "true", "the newest line's release is the latest");
+    assert!(run.all().contains("smoke"), "{}", run.all());
+
+    let report = f.report();
+    let missing: Vec<String> = report["evidence"]
+        .as_array()
+        .expect("evidence items")
+        .iter()
+        .filter(|i| i["status"] != "ok")
+        .map(|i| i["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    // The steps proved the rest (review, approval, tag, release, merge,
+    // deploy, smoke); what no step proves, a person attests, then finish.
+    assert_eq!(
+        missing,
+        [
+            "fix-tested",
+            "commit-message",
+            "monitored",
+            "users-notified",
+            "incident-documented"
+        ],
+        "{report}"
+    );
+    for item in &missing {
+        let attested = f.hotfix(&["attest", item, "--detail", "checked by hand"], &[]);
+        attested.expect_code(0);
+    }
+    let finish = f.hotfix(&["finish", "--force"], &[]);
+    finish.expect_code(0);
+    let report = f.report();
+    for item in report["evidence"].as_array().expect("evidence items") {
+        assert_eq!(item["status"], "ok", "{item}");
+    }
+    for (id, shows) in [
+        (
+            "review-requested",
+            format!("{}/fleet/worker/pull/{}", github.url(), pulls[0].0),
+        ),
+        (
+            "github-release",
+            format!("{}/fleet/worker/releases/tag/worker/prod-v0.1.1", github.url()),
+        ),
+        ("approval-obtained", "tech-lead".to_string()),
+        ("tag-pushed", "annotated tag".to_string()),
+    ] {
+        let item = evidence_item(&report, id);
+        assert!(
+            item["detail"].as_str().is_some_and(|d| d.contains(&shows)),
+            "{id}: {item}"
+        );
+    }
+    assert_described(&github);
+    f.assert_no_token(GITHUB_TOKEN, &[&start, &approve, &run, &finish]);
+}

@@ -353,8 +353,7 @@ pub fn build_gitlab(root: &Path) -> Result<GitLabSandbox, DemoError> {
 
     let shop = shop(root)?;
     // Fixed demo tokens: they stand for secrets, and the demo shows they are never printed.
-    let operator_token = "glpat-demo-operator-S3CRET".to_string();
-    let approvers = forge_approvers(|username| format!("glpat-demo-{username}-S3CRET"));
+    let (operator_token, approvers) = forge_people(|username| format!("glpat-demo-{username}-S3CRET"));
     let gitlab = FakeGitLab::start(Setup {
         token: operator_token.clone(),
         deployed_sha: shop.production.clone(),
@@ -450,8 +449,7 @@ pub fn build_github(root: &Path) -> Result<GitHubSandbox, DemoError> {
 
     let shop = shop(root)?;
     // Fixed demo tokens: they stand for secrets, and the demo shows they are never printed.
-    let operator_token = "ghp_demo_operator_S3CRET".to_string();
-    let approvers = forge_approvers(|username| format!("ghp_demo_{username}_S3CRET"));
+    let (operator_token, approvers) = forge_people(|username| format!("ghp_demo_{username}_S3CRET"));
     let github = FakeGitHub::start("shop/checkout", &operator_token);
     github.add_deployment("production", &shop.production, &["in_progress", "success"]);
     github.add_workflow(
@@ -482,17 +480,19 @@ pub fn build_github(root: &Path) -> Result<GitHubSandbox, DemoError> {
     })
 }
 
-/// Returns the forge demos' approvers, Tess (tech-lead) and Pat (pm), each
-/// with the token `token` makes of their username.
-fn forge_approvers(token: impl Fn(&str) -> String) -> Vec<ForgeApprover> {
-    [("tech-lead", "tess"), ("pm", "pat")]
+/// Returns the forge demos' operator's token and approvers, Tess
+/// (tech-lead) and Pat (pm), each with the token `token` makes of their
+/// username (the operator's: of `operator`).
+fn forge_people(token: impl Fn(&str) -> String) -> (String, Vec<ForgeApprover>) {
+    let approvers = [("tech-lead", "tess"), ("pm", "pat")]
         .into_iter()
         .map(|(role, username)| ForgeApprover {
             role,
             username,
             token: token(username),
         })
-        .collect()
+        .collect();
+    (token("operator"), approvers)
 }
 
 /// Clones the origin for each approver. When `signed`, makes an SSH key for
