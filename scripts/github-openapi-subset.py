@@ -36,7 +36,7 @@ OPERATIONS = [
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", {"201": ["id", "html_url"]}),
     ("GET", "/repos/{owner}/{repo}/issues/{issue_number}", {"200": ["number", "html_url", "pull_request"]}),
     ("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}", {"200": ["id", "path", "state"]}),
-    ("GET", "/repos/{owner}/{repo}/environments/{environment_name}", {"200": ["id", "name", "html_url"]}),
+    ("GET", "/repos/{owner}/{repo}/environments/{environment_name}", {"200": ["id", "name", "html_url", "protection_rules.type", "protection_rules.reviewers.type", "protection_rules.reviewers.reviewer.id", "protection_rules.reviewers.reviewer.login"]}),
     ("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/comments", {"200": ["id", "body", "user.id", "user.login", "created_at", "html_url"]}),
     ("POST", "/repos/{owner}/{repo}/commits/{commit_sha}/comments", {"201": ["id", "body", "user.id", "user.login", "created_at", "html_url"]}),
     ("POST", "/repos/{owner}/{repo}/releases", {"201": ["id", "html_url", "tag_name"], "422": []}),

@@ -1,6 +1,6 @@
 //! `git hotfix demo`, the README's first command, runs the whole runbook.
 
-use crate::common::Scenario;
+use crate::common::{Run, Scenario};
 
 #[test]
 fn the_demo_runs_the_whole_runbook_and_writes_a_complete_incident_record() {
@@ -113,20 +113,11 @@ fn test_demo_from_tag_hotfixes_one_product_from_its_tag_and_leaves_the_other_alo
 #[test]
 fn the_gitlab_demo_carries_the_runbook_out_through_the_fake_gitlab() {
     let s = Scenario::new();
-    let dir = s.root().join("demo");
-    let demo = s.hotfix(
-        s.root(),
-        &[
-            "demo",
-            "--forge",
-            "gitlab",
-            "--dir",
-            dir.to_str().expect("utf-8 temp path"),
-        ],
-    );
-    demo.expect_code(0);
+    let (demo, dir) = forge_demo(&s, "gitlab");
     let lines: Vec<&str> = demo.stdout.lines().collect();
-    for line in [
+    assert_lines_start(
+        &demo,
+        &[
         "  production  142647b  (from gitlab environment `production` deployment #41 (",
         "  pipeline created on /api/v4/projects/shop%2Fdevelop/pipeline with inputs \
          {\"action\":\"deploy-release-branch-to-staging\",\"confirm\":true,\"project\":\"shop/checkout\"}",
@@ -139,13 +130,8 @@ fn the_gitlab_demo_carries_the_runbook_out_through_the_fake_gitlab() {
         "  ok       deploy-completed           job `deploy-production` #107 of pipeline #103 deployed ",
         "  ok       incident-record            incident #1 (https://gitlab.fake/shop/checkout/-/issues/1): the report is note #",
         "  incident #1 `hotfix ",
-    ] {
-        assert!(
-            lines.iter().any(|l| l.starts_with(line)),
-            "a line starting `{line}` in\n{}",
-            demo.stdout
-        );
-    }
+        ],
+    );
     for role in ["tech-lead", "pm"] {
         assert!(
             lines.iter().any(|l| l.starts_with("run 20")
@@ -155,6 +141,93 @@ fn the_gitlab_demo_carries_the_runbook_out_through_the_fake_gitlab() {
             demo.stdout
         );
     }
+    assert_all_ok_and_shipped(&s, &demo, &dir);
+    assert!(!demo.all().contains("S3CRET"), "a token in the output:\n{}", demo.all());
+}
+
+#[test]
+fn the_github_demo_carries_the_runbook_out_through_the_fake_github() {
+    let s = Scenario::new();
+    let (demo, dir) = forge_demo(&s, "github");
+    let lines: Vec<&str> = demo.stdout.lines().collect();
+    assert_lines_start(
+        &demo,
+        &[
+            "  production  142647b  (from github environment `production` deployment #1001 (",
+            "$ GITHUB_TOKEN=<tess's> git hotfix approve --role tech-lead      # approved on GitHub as @tess",
+            "$ GITHUB_TOKEN=<pat's> git hotfix approve --role pm      # approved on GitHub as @pat",
+            "        | job `deploy-production` #",
+            "[9/10] verify-production  done",
+            "  workflow `release.yml` dispatched on `main` with inputs \
+         {\"action\":\"deploy-release-branch-to-staging\",\"confirm\":\"true\",\"project\":\"shop/checkout\"}: run #",
+            "  job `release checkout` #",
+            "  pending deployment reviewed: \"approved\" for environments [",
+            "  ok       production-reflects-fix    http://127.0.0.1:",
+            "  ok       deploy-completed           job `deploy-production` #",
+            "  ok       incident-record            incident #41 (",
+            "  issue #41 labelled incident: 8 comments (the milestones and the report)",
+        ],
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("  job `deploy-production` #") && l.ends_with(": success")),
+        "the deploy job succeeded:\n{}",
+        demo.stdout
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("  pending deployment reviewed: "))
+            .count(),
+        1,
+        "one review of the pending deployment:\n{}",
+        demo.stdout
+    );
+    for (role, user) in [("tech-lead", "tess"), ("pm", "pat")] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("  commit comment by @{user} on "))
+                    && l.ends_with(&format!(": approved as {role}"))),
+            "{user}'s approval as a commit comment in\n{}",
+            demo.stdout
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with("run 20")
+                && l.contains(&format!("approved as {role} by "))
+                && l.contains(&format!("verified: recorded by GitHub (user @{user}"))),
+            "the {role} approval through GitHub in\n{}",
+            demo.stdout
+        );
+    }
+    let release = assert_all_ok_and_shipped(&s, &demo, &dir);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("  deployment #") && l.contains(&format!("of `production`: {}", &release[..7]))),
+        "the deploy is production's newest deployment:\n{}",
+        demo.stdout
+    );
+    assert!(!demo.all().contains("S3CRET"), "a token in the output:\n{}", demo.all());
+}
+
+/// Fails unless `demo`'s output has a line starting with each of `prefixes`.
+#[track_caller]
+fn assert_lines_start(demo: &Run, prefixes: &[&str]) {
+    for prefix in prefixes {
+        assert!(
+            demo.stdout.lines().any(|l| l.starts_with(prefix)),
+            "a line starting `{prefix}` in\n{}",
+            demo.stdout
+        );
+    }
+}
+
+/// Fails unless every evidence item of the forge demo's report is ok and
+/// deploy-production shipped release to the service; returns release's tip.
+#[track_caller]
+fn assert_all_ok_and_shipped(s: &Scenario, demo: &Run, dir: &std::path::Path) -> String {
     assert!(
         !demo.stdout.contains("- [ ] **"),
         "every evidence item ok:\n{}",
@@ -164,24 +237,22 @@ fn the_gitlab_demo_carries_the_runbook_out_through_the_fake_gitlab() {
     let deployed = std::fs::read_to_string(dir.join("service/deployed-sha")).expect("service state");
     let release = s.git(&dir.join("origin.git"), &["rev-parse", "refs/heads/release"]);
     assert_eq!(deployed.trim(), release, "deploy-production shipped the release commit");
-    assert!(!demo.all().contains("S3CRET"), "a token in the output:\n{}", demo.all());
+    release
 }
 
-#[test]
-fn the_github_demo_is_a_usage_error_for_now() {
-    let s = Scenario::new();
+/// Runs `git hotfix demo --forge forge` in a new directory; returns its output and the directory.
+fn forge_demo(s: &Scenario, forge: &str) -> (Run, std::path::PathBuf) {
     let dir = s.root().join("demo");
     let demo = s.hotfix(
         s.root(),
         &[
             "demo",
             "--forge",
-            "github",
+            forge,
             "--dir",
             dir.to_str().expect("utf-8 temp path"),
         ],
     );
-    demo.expect_code(2);
-    assert!(demo.stderr.contains("not yet"), "{}", demo.stderr);
-    assert!(!dir.exists(), "nothing built");
+    demo.expect_code(0);
+    (demo, dir)
 }

@@ -243,3 +243,38 @@ fn forged_approved_entries_of_a_reviewer_who_never_commented_and_a_commenter_who
     assert_eq!(reviews(&github), 0);
     assert_eq!(github.job_status("deploy-production").as_deref(), Some("waiting"));
 }
+
+/// Once the deploy job went past `production`, GitHub lists no pending
+/// deployment: the approvals are read against the environment's required
+/// reviewers ("Get an environment", its `required_reviewers` protection
+/// rule), so every later gate still counts them.
+#[test]
+fn approvals_still_count_once_the_deploy_job_went_past_the_environment() {
+    let s = Scenario::new();
+    let github = fake(&s);
+    at_the_gate(&s, &github);
+    as_user(&s, TESS, &["approve", "--role", "tech-lead"]).expect_code(0);
+    as_user(&s, PAT, &["approve", "--role", "pm"]).expect_code(0);
+    as_user(&s, OPERATOR, &["continue", "--yes"]).expect_code(0);
+    assert_eq!(github.job_status("deploy-production").as_deref(), Some("success"));
+
+    let st = status(&s);
+    assert_eq!(
+        st["missing_roles"],
+        serde_json::json!([]),
+        "{}",
+        st["approvals_not_counted"]
+    );
+    assert!(
+        requests_to(&github, "GET", "/environments/production") > 0,
+        "the reviewers are read from the environment"
+    );
+    let report = as_user(&s, OPERATOR, &["report"]);
+    assert!(
+        report.stdout.contains("verified: recorded by GitHub (user @tess")
+            && report.stdout.contains("verified: recorded by GitHub (user @pat"),
+        "{}",
+        report.stdout
+    );
+    assert_described(&github);
+}

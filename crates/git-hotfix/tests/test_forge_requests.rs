@@ -21,7 +21,7 @@ use super::test_github_openapi::assert_described;
 use crate::common::{Run, BIN};
 
 const GITLAB_TOKEN: &str = "glpat-S3CRET-forge-requests";
-const GITHUB_TOKEN: &str = "ghp_S3CRETforgerequests";
+pub(crate) const GITHUB_TOKEN: &str = "ghp_S3CRETforgerequests";
 
 const CONFIG: &str = r#"strategy = "from-tag"
 remote = "origin"
@@ -43,10 +43,10 @@ const CHANGELOG: &str =
 /// A worker tagged `worker/prod-v0.1.0` (and, with `newer_line`,
 /// `worker/prod-v0.2.0` after it), and a fix of its crash on main;
 /// with `main_moves`, an unrelated commit on main before the fix.
-struct Fixture {
+pub(crate) struct Fixture {
     repo: Project,
-    fix: String,
-    env: Vec<(&'static str, &'static str)>,
+    pub(crate) fix: String,
+    pub(crate) env: Vec<(&'static str, &'static str)>,
 }
 
 impl std::ops::Deref for Fixture {
@@ -58,7 +58,7 @@ impl std::ops::Deref for Fixture {
 }
 
 impl Fixture {
-    fn new(main_moves: bool, newer_line: bool) -> Fixture {
+    pub(crate) fn new(main_moves: bool, newer_line: bool) -> Fixture {
         let repo = project()
             .file("apps/worker/pubspec.yaml", "name: worker\nversion: 0.1.0+5\n")
             .file("apps/worker/CHANGELOG.md", CHANGELOG)
@@ -95,7 +95,7 @@ impl Fixture {
         }
     }
 
-    fn configure(&self, extra: &str) {
+    pub(crate) fn configure(&self, extra: &str) {
         std::fs::write(self.work.join("hotfix.toml"), format!("{CONFIG}\n{extra}")).expect("config");
     }
 
@@ -111,7 +111,7 @@ impl Fixture {
         gitlab
     }
 
-    fn hotfix(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
+    pub(crate) fn hotfix(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(BIN);
         pinned(&mut cmd, self.root());
         cmd.envs(self.env.iter().copied()).envs(extra.iter().copied());
@@ -131,7 +131,7 @@ impl Fixture {
         self.hotfix(&args, extra)
     }
 
-    fn report(&self) -> serde_json::Value {
+    pub(crate) fn report(&self) -> serde_json::Value {
         let report = self.hotfix(&["report", "--format", "json"], &[]);
         report.expect_code(0);
         serde_json::from_str(&report.stdout).expect("report JSON")
@@ -139,7 +139,7 @@ impl Fixture {
 
     /// Fails if `token` is in any of `outputs` or in the journal.
     #[track_caller]
-    fn assert_no_token(&self, token: &str, outputs: &[&Run]) {
+    pub(crate) fn assert_no_token(&self, token: &str, outputs: &[&Run]) {
         for run in outputs {
             assert!(!run.all().contains(token), "the token leaked: {}", run.all());
         }
@@ -155,14 +155,27 @@ fn gitlab_forge(gitlab: &FakeGitLab) -> String {
     )
 }
 
-fn github_forge(github: &FakeGitHub) -> String {
+pub(crate) fn github_forge(github: &FakeGitHub) -> String {
     format!(
         "[forge]\nkind = \"github\"\nurl = \"{}\"\nproject = \"fleet/worker\"\n",
         github.url()
     )
 }
 
-fn evidence_item<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+/// Fails unless the fake holds one release, of `worker/prod-v0.1.1`, with
+/// `make_latest` sent as `make_latest` (`why` says why).
+#[track_caller]
+pub(crate) fn assert_one_release(github: &FakeGitHub, make_latest: &str, why: &str) {
+    let releases = github.releases();
+    assert_eq!(releases.len(), 1, "{releases:?}");
+    assert_eq!(
+        (releases[0].1.as_str(), releases[0].2.as_str()),
+        ("worker/prod-v0.1.1", make_latest),
+        "{why}"
+    );
+}
+
+pub(crate) fn evidence_item<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     report["evidence"]
         .as_array()
         .expect("evidence items")
@@ -171,7 +184,7 @@ fn evidence_item<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json:
         .unwrap_or_else(|| panic!("no item {id}: {report}"))
 }
 
-fn step_names(plan: &serde_json::Value) -> Vec<String> {
+pub(crate) fn step_names(plan: &serde_json::Value) -> Vec<String> {
     plan["steps"]["hotfix"]
         .as_array()
         .expect("steps")
@@ -379,13 +392,7 @@ fn github_the_pull_request_is_labelled_urgent_and_an_open_one_adopted() {
     run.expect_code(0);
     assert_eq!(github.pulls().len(), 1, "no second pull request: {:?}", github.pulls());
     assert_eq!(github.labels(open), ["URGENT"]);
-    let releases = github.releases();
-    assert_eq!(releases.len(), 1, "{releases:?}");
-    assert_eq!(
-        (releases[0].1.as_str(), releases[0].2.as_str()),
-        ("worker/prod-v0.1.1", "true"),
-        "the newest line's release is the latest"
-    );
+    assert_one_release(&github, "true", "the newest line's release is the latest");
     assert_described(&github);
     let report = f.report();
     assert_eq!(evidence_item(&report, "review-requested")["status"], "ok");
@@ -404,13 +411,7 @@ fn github_an_older_line_is_released_not_latest_and_an_existing_release_adopted()
         &[("GIT_HOTFIX_INJECT_FAULT", "forge-release:requested")],
     );
     assert_ne!(run.code, 0, "{}", run.all());
-    let releases = github.releases();
-    assert_eq!(releases.len(), 1, "{releases:?}");
-    assert_eq!(
-        (releases[0].1.as_str(), releases[0].2.as_str()),
-        ("worker/prod-v0.1.1", "false"),
-        "0.2.0 stays the latest"
-    );
+    assert_one_release(&github, "false", "0.2.0 stays the latest");
     let resumed = f.hotfix(&["continue", "--yes"], &[]);
     resumed.expect_code(0);
     assert_eq!(github.releases().len(), 1, "adopted, not created twice");

@@ -12,7 +12,7 @@
 
 use hotfix_testkit::forge_gitlab::{FakeGitLab, FakeUser, ReleaseDeploy, Setup};
 
-use crate::common::forge::journal_text;
+use crate::common::forge::{self, journal_text};
 use crate::common::gitlab::TOKEN;
 use crate::common::service::Service;
 use crate::common::{Run, Scenario};
@@ -56,14 +56,7 @@ fn fake(s: &Scenario, service: &Service, tweak: impl FnOnce(&mut Setup)) -> Fake
 /// verified at the service's `/version`, one smoke check.
 fn configure(s: &Scenario, gitlab: &FakeGitLab, service: &Service) {
     crate::common::gitlab::configure(s, gitlab, "deploy-release-branch-to-staging");
-    s.configure(&format!(
-        "\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\nverify = \"forge\"\n\n\
-         [[verify.http]]\nurl = \"{}\"\nsha_pointer = \"/sha\"\ntimeout = \"5s\"\ninterval = \"20ms\"\n\n\
-         [[smoke]]\nname = \"the service reports the release\"\n\
-         command = \"test \\\"$(cat '{}')\\\" = \\\"$HOTFIX_RELEASE_SHA\\\"\"\n",
-        service.url,
-        service.sha_file.display()
-    ));
+    forge::configure_verified(s, service);
 }
 
 fn as_user(s: &Scenario, token: &str, args: &[&str]) -> Run {
@@ -101,16 +94,6 @@ fn start_and_approve(s: &Scenario, gitlab: &FakeGitLab) -> Vec<Run> {
     vec![plan, start, tess, pat]
 }
 
-/// Returns the run's id, the one run on the remote.
-fn run_id(s: &Scenario) -> String {
-    s.git(
-        &s.work,
-        &["for-each-ref", "--format=%(refname:lstrip=3)", "refs/hotfix/runs/"],
-    )
-    .trim()
-    .to_string()
-}
-
 #[test]
 fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     let s = Scenario::new();
@@ -119,7 +102,7 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     configure(&s, &gitlab, &service);
 
     let mut outputs = start_and_approve(&s, &gitlab);
-    let id = run_id(&s);
+    let id = forge::run_id(&s);
 
     // The orchestration pipeline, once, with exactly the three guided inputs.
     let created = gitlab.requests_to("POST", "/pipeline");
@@ -192,15 +175,7 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         .map(|n| n.body.as_str())
         .collect();
     let short = &release[..7];
-    let expected = [
-        format!("hotfix {id} started"),
-        format!("hotfix {id}: release pushed at {short}"),
-        format!("hotfix {id}: approved as tech-lead by "),
-        format!("hotfix {id}: approved as pm by "),
-        format!("hotfix {id}: deploy job `deploy-production` success for {short}"),
-        format!("hotfix {id}: production verified on {short}"),
-        format!("hotfix {id} finished"),
-    ];
+    let expected = forge::milestones(&id, short);
     assert_eq!(timeline.len(), expected.len(), "{timeline:#?}");
     for (note, milestone) in timeline.iter().zip(&expected) {
         assert!(
@@ -225,29 +200,19 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         "the timeline and the report, nothing else"
     );
 
-    let report = as_user(&s, TOKEN, &["report", "--format", "json"]);
-    report.expect_code(0);
-    let v: serde_json::Value = serde_json::from_str(&report.stdout).expect("report JSON");
-    let items = v["evidence"].as_array().expect("evidence items");
-    assert!(!items.is_empty());
-    for item in items {
-        assert_eq!(item["status"], "ok", "{item}");
-    }
+    let report = forge::report_all_ok(&s, &[("GITLAB_TOKEN", TOKEN)]);
     let jobs = gitlab.jobs();
     let job = |name: &str| jobs.iter().find(|j| j.name == name).expect("job").clone();
     let (release_job, deploy_job) = (job("release billing"), job("deploy-production"));
-    for url in [
-        format!("https://gitlab.fake/fleet/develop/-/pipelines/{}", release_job.pipeline),
-        format!("https://gitlab.fake/fleet/develop/-/jobs/{}", release_job.id),
-        format!("/-/jobs/{}", deploy_job.id),
-        format!("https://gitlab.fake/fleet/billing/-/issues/{}", gitlab.issues()[0].iid),
-    ] {
-        assert!(
-            report.stdout.contains(&url),
-            "the report names {url}: {}",
-            report.stdout
-        );
-    }
+    forge::assert_names(
+        &report,
+        &[
+            format!("https://gitlab.fake/fleet/develop/-/pipelines/{}", release_job.pipeline),
+            format!("https://gitlab.fake/fleet/develop/-/jobs/{}", release_job.id),
+            format!("/-/jobs/{}", deploy_job.id),
+            format!("https://gitlab.fake/fleet/billing/-/issues/{}", gitlab.issues()[0].iid),
+        ],
+    );
     assert!(
         report.stdout.contains(&format!("deployment #41 ({environment})")),
         "{}",
@@ -256,18 +221,9 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
 
     // No token anywhere: outputs, the journal objects on origin, the report, the forge's bodies.
     outputs.push(report);
-    let origin_journal = s.git(&s.origin, &["log", "-p", "--glob=refs/hotfix/*"]);
-    assert!(origin_journal.contains(&id), "the journal is on origin");
     let bodies: Vec<String> = gitlab.server.requests().iter().map(|r| r.text()).collect();
+    forge::assert_no_token_anywhere(&s, &id, &TOKENS, &outputs, &bodies);
     for token in TOKENS {
-        for out in &outputs {
-            assert!(!out.all().contains(token), "a token leaked: {}", out.all());
-        }
-        assert!(!origin_journal.contains(token), "a token is in origin's journal");
-        assert!(
-            !bodies.iter().any(|b| b.contains(token)),
-            "a token is in a request body"
-        );
         assert!(!notes.iter().any(|n| n.body.contains(token)), "a token is in a note");
     }
 }
@@ -282,7 +238,7 @@ fn seed_000_001_a_failing_deploy_job_stops_the_run_and_rollback_restores_release
     let gitlab = fake(&s, &service, |g| g.failing_job = Some("deploy-production".into()));
     configure(&s, &gitlab, &service);
     let mut outputs = start_and_approve(&s, &gitlab);
-    let id = run_id(&s);
+    let id = forge::run_id(&s);
 
     let failed = as_user(&s, TOKEN, &["continue", "--yes"]);
     crate::common::forge::assert_deploy_failed_with_log_tail(&s, &failed, "\\\\u{1b}[0K");

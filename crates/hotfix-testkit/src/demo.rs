@@ -281,8 +281,8 @@ pub struct ForgeApprover {
     pub token: String,
 }
 
-/// The GitLab demo's hotfix.toml; `{gitlab}`, `{url}` and `{sha_file}` are filled in.
-const GITLAB_CONFIG: &str = r#"strategy = "restore-release"
+/// What both forge demos' hotfix.toml start with.
+const FORGE_HEAD: &str = r#"strategy = "restore-release"
 remote = "origin"
 service = "checkout"
 
@@ -291,7 +291,33 @@ main = "main"
 release = "release"
 develop = "develop"
 
-[production]
+"#;
+
+/// What both forge demos' hotfix.toml end with: production verified at the
+/// service, one smoke check; `{url}` and `{sha_file}` are filled in.
+const FORGE_TAIL: &str = r#"
+[[verify.http]]
+url = "{url}"
+sha_pointer = "/sha"
+timeout = "30s"
+interval = "250ms"
+
+[[smoke]]
+name = "the service runs the release"
+command = "test \"$(cat '{sha_file}')\" = \"$HOTFIX_RELEASE_SHA\""
+"#;
+
+/// Returns a forge demo's hotfix.toml: `tables` between the shared head
+/// and tail, verified at `shop`'s service.
+fn forge_config(tables: &str, shop: &Shop) -> String {
+    format!("{FORGE_HEAD}{tables}{FORGE_TAIL}")
+        .replace("{url}", &shop.service_url)
+        .replace("{sha_file}", path_str(&shop.deployed_sha))
+}
+
+/// The GitLab demo's tables of hotfix.toml between [`FORGE_HEAD`] and
+/// [`FORGE_TAIL`]; `{gitlab}` is filled in.
+const GITLAB_CONFIG: &str = r#"[production]
 # Two sources that must agree: GitLab's production environment and the deploy tag.
 tag = "prod-*"
 forge_environment = "production"
@@ -319,16 +345,6 @@ job = "deploy-production"
 pipeline = "downstream"
 poll_interval = "200ms"
 timeout = "1m"
-
-[[verify.http]]
-url = "{url}"
-sha_pointer = "/sha"
-timeout = "30s"
-interval = "250ms"
-
-[[smoke]]
-name = "the service runs the release"
-command = "test \"$(cat '{sha_file}')\" = \"$HOTFIX_RELEASE_SHA\""
 "#;
 
 /// Builds the GitLab sandbox under `root` (which must not exist or be empty).
@@ -337,15 +353,7 @@ pub fn build_gitlab(root: &Path) -> Result<GitLabSandbox, DemoError> {
 
     let shop = shop(root)?;
     // Fixed demo tokens: they stand for secrets, and the demo shows they are never printed.
-    let operator_token = "glpat-demo-operator-S3CRET".to_string();
-    let approvers: Vec<ForgeApprover> = [("tech-lead", "tess"), ("pm", "pat")]
-        .into_iter()
-        .map(|(role, username)| ForgeApprover {
-            role,
-            username,
-            token: format!("glpat-demo-{username}-S3CRET"),
-        })
-        .collect();
+    let (operator_token, approvers) = forge_people(|username| format!("glpat-demo-{username}-S3CRET"));
     let gitlab = FakeGitLab::start(Setup {
         token: operator_token.clone(),
         deployed_sha: shop.production.clone(),
@@ -371,10 +379,7 @@ pub fn build_gitlab(root: &Path) -> Result<GitLabSandbox, DemoError> {
         ..Setup::default()
     })
     .map_err(|e| io_error("start the fake GitLab", e))?;
-    let config = GITLAB_CONFIG
-        .replace("{gitlab}", &gitlab.url())
-        .replace("{url}", &shop.service_url)
-        .replace("{sha_file}", path_str(&shop.deployed_sha));
+    let config = forge_config(&GITLAB_CONFIG.replace("{gitlab}", &gitlab.url()), &shop);
     let operator = clone_operator(root, &shop.origin, &config)?;
     Ok(GitLabSandbox {
         root: root.to_path_buf(),
@@ -384,6 +389,110 @@ pub fn build_gitlab(root: &Path) -> Result<GitLabSandbox, DemoError> {
         operator_token,
         approvers,
     })
+}
+
+/// The sandbox of `git hotfix demo --forge github`: the shop's origin and
+/// production service, and a fake GitHub (in this process, on 127.0.0.1;
+/// `[forge] url` as for GitHub Enterprise Server) set up as seed 000/001's:
+/// the `production` environment's newest successful deployment is the
+/// production commit; `release.yml` runs `release checkout`, then
+/// `deploy-production`, which waits on `production`'s required reviewers
+/// (the operator, Tess and Pat) and, when it succeeds, ships release to the
+/// production service as production's newest deployment.
+pub struct GitHubSandbox {
+    pub root: PathBuf,
+    /// The operator's clone, with hotfix.toml.
+    pub operator: PathBuf,
+    pub shop: Shop,
+    pub github: crate::forge_github::FakeGitHub,
+    /// The operator's token (GitHub user `olly`).
+    pub operator_token: String,
+    /// Who approves through GitHub, each with their own token.
+    pub approvers: Vec<ForgeApprover>,
+}
+
+/// The GitHub demo's tables of hotfix.toml (README's "Forge (GitHub)")
+/// between [`FORGE_HEAD`] and [`FORGE_TAIL`]; `{github}` is filled in.
+const GITHUB_CONFIG: &str = r#"[production]
+# Two sources that must agree: the newest successful deployment to `production` and the deploy tag.
+tag = "prod-*"
+forge_environment = "production"
+
+[forge]
+kind = "github"
+url = "{github}"
+project = "shop/checkout"
+token_env = "GITHUB_TOKEN"
+
+[approvals]
+roles = ["tech-lead", "pm"]
+# An approval is a commit comment by one of `production`'s required reviewers.
+verify = "forge"
+
+[release]
+# The release workflow, dispatched once with the runbook's guided inputs.
+pipeline = { workflow = "release.yml", ref = "main", inputs = { action = "deploy-release-branch-to-staging", project = "shop/checkout", confirm = true } }
+job = "release checkout"
+poll_interval = "200ms"
+timeout = "1m"
+
+[deploy]
+# The run's job with `environment: production`, waiting on its reviewers.
+job = "deploy-production"
+poll_interval = "200ms"
+timeout = "1m"
+"#;
+
+/// Builds the GitHub sandbox under `root` (which must not exist or be empty).
+pub fn build_github(root: &Path) -> Result<GitHubSandbox, DemoError> {
+    use crate::forge_github::{FakeGitHub, FakeJob, FakeUser, ReleaseDeploy};
+
+    let shop = shop(root)?;
+    // Fixed demo tokens: they stand for secrets, and the demo shows they are never printed.
+    let (operator_token, approvers) = forge_people(|username| format!("ghp_demo_{username}_S3CRET"));
+    let github = FakeGitHub::start("shop/checkout", &operator_token);
+    github.add_deployment("production", &shop.production, &["in_progress", "success"]);
+    github.add_workflow(
+        "release.yml",
+        vec![
+            FakeJob::passing("release checkout"),
+            FakeJob::passing("deploy-production").deploying_to("production"),
+        ],
+    );
+    for (approver, id) in approvers.iter().zip(7..) {
+        github.add_user(FakeUser::reviewer(&approver.token, id, approver.username));
+    }
+    github.deploys(ReleaseDeploy {
+        job: "deploy-production".into(),
+        origin: shop.origin.clone(),
+        branch: "release".into(),
+        sha_file: shop.deployed_sha.clone(),
+    });
+    let config = forge_config(&GITHUB_CONFIG.replace("{github}", &github.url()), &shop);
+    let operator = clone_operator(root, &shop.origin, &config)?;
+    Ok(GitHubSandbox {
+        root: root.to_path_buf(),
+        operator,
+        shop,
+        github,
+        operator_token,
+        approvers,
+    })
+}
+
+/// Returns the forge demos' operator's token and approvers, Tess
+/// (tech-lead) and Pat (pm), each with the token `token` makes of their
+/// username (the operator's: of `operator`).
+fn forge_people(token: impl Fn(&str) -> String) -> (String, Vec<ForgeApprover>) {
+    let approvers = [("tech-lead", "tess"), ("pm", "pat")]
+        .into_iter()
+        .map(|(role, username)| ForgeApprover {
+            role,
+            username,
+            token: token(username),
+        })
+        .collect();
+    (token("operator"), approvers)
 }
 
 /// Clones the origin for each approver. When `signed`, makes an SSH key for

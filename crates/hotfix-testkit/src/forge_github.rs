@@ -3,7 +3,8 @@
 //! statuses, a dispatched workflow whose run's jobs move `queued` →
 //! `in_progress` → `completed` as the run is polled, a job deploying to an
 //! environment with reviewers waiting in `pending_deployments` until
-//! approved, pull requests (a second one for the same head is refused with
+//! approved (and, with [`ReleaseDeploy`], shipping a branch to a local
+//! production service as a new deployment when it succeeds), pull requests (a second one for the same head is refused with
 //! 422), issues with labels and comments, releases, commit comments (the
 //! approvals of `[approvals] verify = "forge"`), and users: each token is a
 //! [`FakeUser`], with the `X-OAuth-Scopes` a classic token sends (none for
@@ -24,6 +25,7 @@ use serde_json::{json, Value};
 
 use crate::http::{Request, Response, Server};
 use crate::openapi::{body_violations, Subset};
+pub use crate::release_deploy::ReleaseDeploy;
 
 /// The API base under the server's URL.
 pub const API_PREFIX: &str = "/api/v3";
@@ -121,11 +123,10 @@ struct RunState {
 }
 
 impl RunState {
-    /// Moves the first unfinished job one step, as time passing between polls would.
-    fn advance(&mut self) {
-        let Some(job) = self.jobs.iter_mut().find(|j| j.status != "completed") else {
-            return;
-        };
+    /// Moves the first unfinished job one step, as time passing between
+    /// polls would; returns the job that has just succeeded, if one has.
+    fn advance(&mut self) -> Option<FakeJob> {
+        let job = self.jobs.iter_mut().find(|j| j.status != "completed")?;
         match job.status {
             "queued" if job.spec.environment.is_some() && job.review.is_none() => job.status = "waiting",
             "queued" => job.status = "in_progress",
@@ -143,12 +144,14 @@ impl RunState {
             }
             _ => {}
         }
+        let succeeded = (job.conclusion == Some("success")).then(|| job.spec.clone());
         if job.conclusion == Some("failure") {
             for later in self.jobs.iter_mut().filter(|j| j.status != "completed") {
                 later.status = "completed";
                 later.conclusion = Some("skipped");
             }
         }
+        succeeded
     }
 
     fn status(&self) -> (&'static str, Option<&'static str>) {
@@ -194,6 +197,8 @@ struct State {
     releases: Vec<(u64, String, String)>,
     /// Statuses the next API requests are answered with, before any route.
     faults: Vec<u16>,
+    /// What the deploy job's runner ships when it succeeds.
+    deploys: Option<ReleaseDeploy>,
 }
 
 impl State {
@@ -211,6 +216,29 @@ impl State {
             "{}{API_PREFIX}/repos/{}/{}/{rest}",
             self.base_url, self.owner, self.repo
         )
+    }
+
+    /// Returns the environments' required reviewers, as pending deployments
+    /// and an environment's `required_reviewers` protection rule list them.
+    fn reviewers(&self) -> Vec<Value> {
+        self.users
+            .iter()
+            .filter(|u| u.reviewer)
+            .map(|u| json!({ "type": "User", "reviewer": { "id": u.id, "login": u.login } }))
+            .collect()
+    }
+
+    /// Ships the release when `job` is the deploy job: the shipped tip is
+    /// a new deployment of the job's environment, its newest successful one.
+    fn ship(&mut self, job: &FakeJob) {
+        let Some(sha) = self.deploys.as_ref().and_then(|d| d.ship(&job.name)) else {
+            return;
+        };
+        let environment = job.environment.clone().unwrap_or_else(|| "production".to_string());
+        let id = self.id();
+        self.environment_id(&environment);
+        let statuses = vec!["in_progress".to_string(), "success".to_string()];
+        self.deployments.push((id, environment, sha, statuses));
     }
 
     fn environment_id(&mut self, name: &str) -> u64 {
@@ -379,6 +407,11 @@ impl FakeGitHub {
         state.workflows.insert(name.to_string(), jobs);
     }
 
+    /// Makes the deploy job's runner ship `deploy` when the job succeeds.
+    pub fn deploys(&self, deploy: ReleaseDeploy) {
+        lock(&self.state).deploys = Some(deploy);
+    }
+
     /// Makes a dispatch answer 204 without the run, as a server without
     /// `return_run_details` does.
     pub fn without_run_details(&self) {
@@ -434,6 +467,32 @@ impl FakeGitHub {
             .iter()
             .map(|(_, sha, user, body, _)| (sha.clone(), state.users[*user].login.clone(), body.clone()))
             .collect()
+    }
+
+    /// Returns the jobs of the newest run: (id, name, status as
+    /// [`FakeGitHub::job_status`] words it, page).
+    pub fn jobs(&self) -> Vec<(u64, String, String, String)> {
+        let state = lock(&self.state);
+        let Some(run) = state.runs.last() else {
+            return Vec::new();
+        };
+        run.jobs
+            .iter()
+            .map(|j| {
+                let page = state.web(&format!("actions/runs/{}/job/{}", run.id, j.id));
+                (
+                    j.id,
+                    j.spec.name.clone(),
+                    j.conclusion.unwrap_or(j.status).to_string(),
+                    page,
+                )
+            })
+            .collect()
+    }
+
+    /// Returns the deployments, oldest first: (id, environment, sha, statuses oldest first).
+    pub fn deployments(&self) -> Vec<(u64, String, String, Vec<String>)> {
+        lock(&self.state).deployments.clone()
     }
 
     /// Returns the status of the job called `name` of the newest run, as GitHub words it.
@@ -712,16 +771,16 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
                 let Some(run) = state.runs.iter_mut().find(|r| Some(r.id) == id) else {
                     return error(404, "Not Found", "https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run");
                 };
-                run.advance();
+                let succeeded = run.advance();
                 let (status, conclusion) = run.status();
-                Response::json(
-                    200,
-                    json!({
-                        "id": run.id, "status": status, "conclusion": conclusion, "html_url": web,
-                        "head_sha": HEAD_SHA, "created_at": run.created_at,
-                    })
-                    .to_string(),
-                )
+                let answer = json!({
+                    "id": run.id, "status": status, "conclusion": conclusion, "html_url": web,
+                    "head_sha": HEAD_SHA, "created_at": run.created_at,
+                });
+                if let Some(job) = succeeded {
+                    state.ship(&job);
+                }
+                Response::json(200, answer.to_string())
             },
         ),
         (
@@ -754,12 +813,7 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
             |state, req| {
                 let id = number(req, "run_id");
                 let environments = state.environments.clone();
-                let reviewers: Vec<Value> = state
-                    .users
-                    .iter()
-                    .filter(|u| u.reviewer)
-                    .map(|u| json!({ "type": "User", "reviewer": { "id": u.id, "login": u.login } }))
-                    .collect();
+                let reviewers = state.reviewers();
                 let can_approve = state.users[state.current].reviewer;
                 let Some(run) = state.runs.iter().find(|r| Some(r.id) == id) else {
                     return error(404, "Not Found", "https://docs.github.com/rest/actions/workflow-runs#get-pending-deployments-for-a-workflow-run");
@@ -986,9 +1040,10 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
                 let Some(id) = state.environments.get(&name).copied() else {
                     return error(404, "Not Found", "https://docs.github.com/rest/deployments/environments#get-an-environment");
                 };
+                let rules = json!([{ "id": 3755, "node_id": "MDQ6R2F0ZTM3NTU=", "type": "required_reviewers", "reviewers": state.reviewers() }]);
                 Response::json(
                     200,
-                    json!({ "id": id, "name": name, "html_url": state.web(&format!("deployments/activity_log?environments_filter={name}")) }).to_string(),
+                    json!({ "id": id, "name": name, "html_url": state.web(&format!("deployments/activity_log?environments_filter={name}")), "protection_rules": rules }).to_string(),
                 )
             },
         ),

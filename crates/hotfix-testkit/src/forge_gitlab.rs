@@ -66,18 +66,7 @@ pub struct Setup {
     pub merge_requests: Vec<FakeMergeRequest>,
 }
 
-/// A deploy job that ships a branch of a git repository to production, as a
-/// runner checking out `release` and deploying it would: when `job`
-/// succeeds, the branch's tip is written to `sha_file` (the file a local
-/// production service reports) and becomes the environment's last deployment.
-#[derive(Clone, Debug)]
-pub struct ReleaseDeploy {
-    pub job: String,
-    /// The repository (a bare origin) and the branch it deploys.
-    pub origin: std::path::PathBuf,
-    pub branch: String,
-    pub sha_file: std::path::PathBuf,
-}
+pub use crate::release_deploy::ReleaseDeploy;
 
 /// A merge request as the fake keeps it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -290,27 +279,7 @@ impl State {
 
     /// Ships the release when `job` is the deploy job of `setup.deploys`.
     fn ship(&mut self, job: &str) {
-        let Some(deploy) = self.setup.deploys.clone().filter(|d| d.job == job) else {
-            return;
-        };
-        let out = std::process::Command::new("git")
-            .arg("--git-dir")
-            .arg(&deploy.origin)
-            .args([
-                "rev-parse",
-                "--verify",
-                &format!("refs/heads/{}^{{commit}}", deploy.branch),
-            ])
-            .output();
-        let Some(sha) = out
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        else {
-            return;
-        };
-        // A runner that cannot write the file ships nothing: verification then fails, as it should.
-        if std::fs::write(&deploy.sha_file, &sha).is_ok() {
+        if let Some(sha) = self.setup.deploys.as_ref().and_then(|d| d.ship(job)) {
             self.setup.deployed_sha = sha;
         }
     }

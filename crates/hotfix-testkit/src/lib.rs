@@ -9,6 +9,8 @@
 //!   a work clone), with pinned identities and dates.
 //! - [`demo`]: the sandboxes behind `git hotfix demo` (restore-release) and
 //!   `git hotfix demo --strategy from-tag`, built from both.
+//! - [`release_deploy`]: what a fake forge's deploy job ships to a local
+//!   production service.
 //! - [`signing`]: SSH signing keys of people and the team's allowed signers.
 //! - [`forge_github`]: a fake GitHub, stateful as the runbook drives it.
 //! - [`openapi`]: the subset of GitHub's OpenAPI description git-hotfix
@@ -26,6 +28,7 @@ pub mod forge_github;
 pub mod forge_gitlab;
 pub mod http;
 pub mod openapi;
+pub mod release_deploy;
 pub mod repo;
 pub mod signing;
 pub mod toy_strategy;

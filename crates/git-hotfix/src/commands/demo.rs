@@ -7,6 +7,10 @@
 //! released by tagging (seed 003): plan, start, status, report, then what
 //! it left on the origin (the hotfix branch, the bumped version, the
 //! CHANGELOG row, the tag and what changed between the two tags).
+//!
+//! `git hotfix demo --forge gitlab|github`: the restore-release runbook
+//! through the test kit's fake forge, started in this process: each person
+//! approves with their own token, then what the fake forge received.
 
 use std::path::PathBuf;
 
@@ -36,7 +40,7 @@ pub struct Args {
 pub enum DemoForge {
     /// GitLab: environment, orchestration pipeline, manual jobs, approvals, incident
     Gitlab,
-    /// GitHub (not yet)
+    /// GitHub: deployments, workflow_dispatch, environment reviewers, approvals, issue
     Github,
 }
 
@@ -178,90 +182,18 @@ fn restore_release(root: PathBuf) -> CommandResult {
 /// two approvals each with its own token, continue, finish, report.
 fn forge_gitlab(root: PathBuf) -> CommandResult {
     let sandbox = hotfix_testkit::demo::build_gitlab(&root)?;
-    out!("demo: sandbox in {}", sandbox.root.display());
-    out!(
-        "  origin.git  the team's remote: production runs {} (GitLab's production environment, tag prod-2026.11.20)",
-        short(&sandbox.shop.production)
-    );
-    out!(
-        "              release has {} unreleased commits; main has the approved fix {}",
-        sandbox.shop.unreleased.len(),
-        short(&sandbox.shop.fix)
-    );
-    out!(
+    let forge = format!(
         "  gitlab      a fake GitLab at {}: pipelines, manual jobs, protected-environment approvals, incidents",
         sandbox.gitlab.url()
     );
-    out!(
-        "  production  a local service at {} that deploy-production ships release to",
-        sandbox.shop.service_url
-    );
-    let operator = Globals {
-        dir: sandbox.operator.clone(),
-        config: None,
-        operator: None,
-    };
-    let fix = fix_args(&sandbox.shop.fix);
-    // Each person's commands read their own token, as each would in their own shell.
-    let as_token = |token: &str| std::env::set_var("GITLAB_TOKEN", token);
-    as_token(&sandbox.operator_token);
-
-    banner(&format!(
-        "GITLAB_TOKEN=<operator's> git hotfix plan --fix {}",
-        short(&sandbox.shop.fix)
-    ));
-    plan::run(
-        &operator,
-        plan::Args {
-            fix: fix.clone(),
-            json: false,
-        },
-    )?;
-    banner(&format!(
-        "git hotfix start --fix {} --severity critical --incident new --yes",
-        short(&sandbox.shop.fix)
-    ));
-    start::run(
-        &operator,
-        start::Args {
-            fix,
-            severity: Severity::Critical,
-            incident: Some("new".into()),
-            yes: true,
-            force: false,
-        },
-    )?;
-    for approver in &sandbox.approvers {
-        banner(&format!(
-            "GITLAB_TOKEN=<{}'s> git hotfix approve --role {}      # approved on GitLab as @{}",
-            approver.username, approver.role, approver.username
-        ));
-        as_token(&approver.token);
-        approve::run(
-            &Globals {
-                dir: sandbox.operator.clone(),
-                config: None,
-                operator: Some((approver.username.into(), format!("{}@example.com", approver.username))),
-            },
-            approve::Args {
-                run: None,
-                role: approver.role.into(),
-            },
-        )?;
-    }
-    as_token(&sandbox.operator_token);
-    banner("git hotfix continue --yes      # plays deploy-production, follows it, verifies production, smoke");
-    continue_run::run(&operator, continue_args())?;
-    banner("git hotfix finish --force      # a real run waits out any monitoring window first");
-    finish::run(&operator, finish::Args { run: None, force: true })?;
-    banner("git hotfix report");
-    report::run(
-        &operator,
-        report::Args {
-            run: None,
-            format: report::Format::Md,
-            output: None,
-        },
+    forge_sandbox_intro(&sandbox.root, &sandbox.shop, "GitLab", &forge);
+    run_forge_runbook(
+        "GITLAB_TOKEN",
+        "GitLab",
+        &sandbox.operator,
+        &sandbox.operator_token,
+        &sandbox.shop.fix,
+        &sandbox.approvers,
     )?;
 
     let gitlab = &sandbox.gitlab;
@@ -305,12 +237,164 @@ fn forge_gitlab(root: PathBuf) -> CommandResult {
     Ok(())
 }
 
-/// The GitHub demo slots in here, as `forge_gitlab` does for GitLab.
-fn forge_github(_root: PathBuf) -> CommandResult {
-    Err(CommandError::usage(
-        "`demo --forge github` is not yet built",
-        "run `git hotfix demo --forge gitlab`, or `git hotfix demo` without a forge",
-    ))
+/// The runbook through the fake GitHub: plan, start with a new incident,
+/// two approvals each with its own token, continue, finish, report.
+fn forge_github(root: PathBuf) -> CommandResult {
+    let sandbox = hotfix_testkit::demo::build_github(&root)?;
+    let github = &sandbox.github;
+    let forge = format!(
+        "  github      a fake GitHub at {}: deployments, workflow_dispatch, environment reviewers, issues",
+        github.url()
+    );
+    forge_sandbox_intro(&sandbox.root, &sandbox.shop, "GitHub", &forge);
+    run_forge_runbook(
+        "GITHUB_TOKEN",
+        "GitHub",
+        &sandbox.operator,
+        &sandbox.operator_token,
+        &sandbox.shop.fix,
+        &sandbox.approvers,
+    )?;
+
+    out!("");
+    out!("demo: done; what the fake GitHub received:");
+    for (run, workflow, git_ref, inputs) in github.runs() {
+        out!("  workflow `{workflow}` dispatched on `{git_ref}` with inputs {inputs}: run #{run}");
+    }
+    for (id, name, status, _) in github.jobs() {
+        out!("  job `{name}` #{id}: {status}");
+    }
+    let reviews = github
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/pending_deployments"));
+    for review in reviews {
+        let body: serde_json::Value = serde_json::from_slice(&review.body).unwrap_or_default();
+        out!(
+            "  pending deployment reviewed: {} for environments {}",
+            body["state"],
+            body["environment_ids"]
+        );
+    }
+    for (sha, user, body) in github.commit_comments() {
+        out!("  commit comment by @{user} on {}: {body}", short(&sha));
+    }
+    for (number, labels) in github.issues() {
+        let comments = github.comments().iter().filter(|c| c.0 == number).count();
+        out!(
+            "  issue #{number} labelled {}: {comments} comments (the milestones and the report)",
+            labels.join(", ")
+        );
+    }
+    if let Some((id, environment, sha, _)) = github.deployments().last() {
+        out!(
+            "  deployment #{id} of `{environment}`: {} (production's newest successful one)",
+            short(sha)
+        );
+    }
+    out!(
+        "  the sandbox stays in {}; the fake GitHub stopped with this process",
+        sandbox.root.display()
+    );
+    Ok(())
+}
+
+/// Says what a forge demo's sandbox holds: the shop's origin, `forge_line`
+/// (the fake forge), the production service.
+fn forge_sandbox_intro(root: &std::path::Path, shop: &hotfix_testkit::demo::Shop, forge: &str, forge_line: &str) {
+    out!("demo: sandbox in {}", root.display());
+    out!(
+        "  origin.git  the team's remote: production runs {} ({forge}'s production environment, tag prod-2026.11.20)",
+        short(&shop.production)
+    );
+    out!(
+        "              release has {} unreleased commits; main has the approved fix {}",
+        shop.unreleased.len(),
+        short(&shop.fix)
+    );
+    out!("{forge_line}");
+    out!(
+        "  production  a local service at {} that deploy-production ships release to",
+        shop.service_url
+    );
+}
+
+/// Runs the runbook through a fake forge as its people would, each command
+/// with its person's token in `token_env`: plan, start with a new incident,
+/// the approvals of `approvers`, each with their own token, continue,
+/// finish, report.
+fn run_forge_runbook(
+    token_env: &str,
+    forge: &str,
+    dir: &std::path::Path,
+    operator_token: &str,
+    fix: &str,
+    approvers: &[hotfix_testkit::demo::ForgeApprover],
+) -> CommandResult {
+    let operator = Globals {
+        dir: dir.to_path_buf(),
+        config: None,
+        operator: None,
+    };
+    let fix_short = short(fix);
+    let fix = fix_args(fix);
+    // Each person's commands read their own token, as each would in their own shell.
+    let as_token = |token: &str| std::env::set_var(token_env, token);
+    as_token(operator_token);
+
+    banner(&format!("{token_env}=<operator's> git hotfix plan --fix {fix_short}"));
+    plan::run(
+        &operator,
+        plan::Args {
+            fix: fix.clone(),
+            json: false,
+        },
+    )?;
+    banner(&format!(
+        "git hotfix start --fix {fix_short} --severity critical --incident new --yes"
+    ));
+    start::run(
+        &operator,
+        start::Args {
+            fix,
+            severity: Severity::Critical,
+            incident: Some("new".into()),
+            yes: true,
+            force: false,
+        },
+    )?;
+    for approver in approvers {
+        let (role, username) = (approver.role, approver.username);
+        banner(&format!(
+            "{token_env}=<{username}'s> git hotfix approve --role {role}      # approved on {forge} as @{username}"
+        ));
+        as_token(&approver.token);
+        approve::run(
+            &Globals {
+                dir: dir.to_path_buf(),
+                config: None,
+                operator: Some((username.to_string(), format!("{username}@example.com"))),
+            },
+            approve::Args {
+                run: None,
+                role: role.to_string(),
+            },
+        )?;
+    }
+    as_token(operator_token);
+    banner("git hotfix continue --yes      # runs deploy-production, follows it, verifies production, smoke");
+    continue_run::run(&operator, continue_args())?;
+    banner("git hotfix finish --force      # a real run waits out any monitoring window first");
+    finish::run(&operator, finish::Args { run: None, force: true })?;
+    banner("git hotfix report");
+    report::run(
+        &operator,
+        report::Args {
+            run: None,
+            format: report::Format::Md,
+            output: None,
+        },
+    )
 }
 
 fn fix_args(fix: &str) -> plan::FixArgs {

@@ -104,3 +104,75 @@ pub fn assert_deploy_failed_with_log_tail(s: &Scenario, run: &Run, escaped: &str
     );
     assert!(journal.contains(escaped), "control bytes escaped: {journal}");
 }
+
+/// Appends the whole runbook's tail: the two roles approved through the
+/// forge, production verified at `service`'s `/version`, one smoke check
+/// that the service reports the release.
+pub fn configure_verified(s: &Scenario, service: &super::service::Service) {
+    s.configure(&format!(
+        "\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\nverify = \"forge\"\n\n\
+         [[verify.http]]\nurl = \"{}\"\nsha_pointer = \"/sha\"\ntimeout = \"5s\"\ninterval = \"20ms\"\n\n\
+         [[smoke]]\nname = \"the service reports the release\"\n\
+         command = \"test \\\"$(cat '{}')\\\" = \\\"$HOTFIX_RELEASE_SHA\\\"\"\n",
+        service.url,
+        service.sha_file.display()
+    ));
+}
+
+/// Fails if any of `tokens` is in `outputs`, in origin's `refs/hotfix/*`
+/// objects (which must hold run `id`), or in a body the forge received.
+#[track_caller]
+pub fn assert_no_token_anywhere(s: &Scenario, id: &str, tokens: &[&str], outputs: &[Run], bodies: &[String]) {
+    let origin_journal = s.git(&s.origin, &["log", "-p", "--glob=refs/hotfix/*"]);
+    assert!(origin_journal.contains(id), "the journal is on origin");
+    for token in tokens {
+        for out in outputs {
+            assert!(!out.all().contains(token), "a token leaked: {}", out.all());
+        }
+        assert!(!origin_journal.contains(token), "a token is in origin's journal");
+        assert!(
+            !bodies.iter().any(|b| b.contains(token)),
+            "a token is in a request body"
+        );
+    }
+}
+
+/// Runs `report --format json` with `env`; fails unless every evidence item is ok.
+#[track_caller]
+pub fn report_all_ok(s: &Scenario, env: &[(&str, &str)]) -> Run {
+    let report = s.hotfix_env(&s.work, &["report", "--format", "json"], env);
+    report.expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&report.stdout).expect("report JSON");
+    let items = v["evidence"].as_array().expect("evidence items");
+    assert!(!items.is_empty());
+    for item in items {
+        assert_eq!(item["status"], "ok", "{item}");
+    }
+    report
+}
+
+/// Fails unless `report` names each of `urls`.
+#[track_caller]
+pub fn assert_names(report: &Run, urls: &[String]) {
+    for url in urls {
+        assert!(
+            report.stdout.contains(url.as_str()),
+            "the report names {url}: {}",
+            report.stdout
+        );
+    }
+}
+
+/// Returns how the incident's milestones of run `id` start, in order, for
+/// the release commit `short`.
+pub fn milestones(id: &str, short: &str) -> Vec<String> {
+    vec![
+        format!("hotfix {id} started"),
+        format!("hotfix {id}: release pushed at {short}"),
+        format!("hotfix {id}: approved as tech-lead by "),
+        format!("hotfix {id}: approved as pm by "),
+        format!("hotfix {id}: deploy job `deploy-production` success for {short}"),
+        format!("hotfix {id}: production verified on {short}"),
+        format!("hotfix {id} finished"),
+    ]
+}

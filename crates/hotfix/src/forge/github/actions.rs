@@ -102,18 +102,34 @@ struct Pending {
     reviewers: Vec<PendingReviewer>,
 }
 
-/// A required reviewer: a `User` or a `Team` (which has no `login`).
-#[derive(Deserialize)]
-struct PendingReviewer {
+/// A required reviewer: a `User` or a `Team` (which has no `login`), as
+/// pending deployments and an environment's protection rules list them.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub(super) struct PendingReviewer {
     #[serde(rename = "type")]
     kind: String,
     reviewer: Option<ReviewerFields>,
 }
 
-#[derive(Deserialize)]
-struct ReviewerFields {
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub(super) struct ReviewerFields {
     id: u64,
     login: Option<String>,
+}
+
+/// Returns the reviewers that are users (a team is left out: its members are not listed).
+pub(super) fn users(reviewers: Vec<PendingReviewer>) -> Vec<ForgeApprover> {
+    reviewers
+        .into_iter()
+        .filter(|r| r.kind == "User")
+        .filter_map(|r| r.reviewer)
+        .filter_map(|r| {
+            Some(ForgeApprover {
+                id: r.id,
+                username: r.login?,
+            })
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -233,18 +249,7 @@ impl GitHub {
                 environment: p.environment.name.unwrap_or_default(),
                 wait_timer: p.wait_timer,
                 current_user_can_approve: p.current_user_can_approve,
-                reviewers: p
-                    .reviewers
-                    .into_iter()
-                    .filter(|r| r.kind == "User")
-                    .filter_map(|r| r.reviewer)
-                    .filter_map(|r| {
-                        Some(ForgeApprover {
-                            id: r.id,
-                            username: r.login?,
-                        })
-                    })
-                    .collect(),
+                reviewers: users(p.reviewers),
             })
             .collect())
     }

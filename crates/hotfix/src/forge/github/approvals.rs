@@ -8,6 +8,9 @@
 //! - the deployment is the run's pending deployment to the environment
 //!   ("Get pending deployments for a workflow run"); its `id` is the
 //!   environment's id, and it exists only while the deploy job waits;
+//!   once the job went past the environment, the environment's required
+//!   reviewers are read from its protection rules ("Get an environment"),
+//!   so the gates after the deploy still count the same approvals;
 //! - an approval is a commit comment on the run's head commit ("Create a
 //!   commit comment") whose body is [`approval_comment`](crate::record::forge::approval_comment)
 //!   (run and role), by a user the pending deployment lists as a required
@@ -71,27 +74,42 @@ pub(super) fn job_deployment(
     environment: &str,
 ) -> Result<Option<DeploymentApprovals>, ForgeError> {
     let repo = github.on(Some(&job.project))?;
-    let Some(pending) = repo
+    let pending = repo
         .pending_deployments(job.pipeline)?
         .into_iter()
-        .find(|p| p.environment == environment)
-    else {
-        return Ok(None);
+        .find(|p| p.environment == environment);
+    let (environment_id, reviewers, status, pending_approval_count) = match pending {
+        // GitHub releases the job on one reviewer's review.
+        Some(p) => (p.environment_id, p.reviewers, "waiting", 1),
+        None => {
+            // Before the job reaches the environment there is nothing to
+            // approve; once it went past, its pending deployment is gone and
+            // the approvals are still the comments of the environment's
+            // required reviewers, which "Get an environment" lists.
+            let past = repo
+                .run_jobs(job.pipeline)?
+                .into_iter()
+                .any(|j| j.id == job.id && !matches!(j.status.as_str(), "queued" | "waiting"));
+            if !past {
+                return Ok(None);
+            }
+            let env = repo.environment(environment)?;
+            (env.id, env.required_reviewers(), "approved", 0)
+        }
     };
     let sha = repo.workflow_run(job.pipeline)?.head_sha;
     let approvals = repo
         .commit_comments(&sha)?
         .into_iter()
         .filter(|c| c.body.starts_with(APPROVAL_PREFIX))
-        .filter_map(|c| approval_of(pending.environment_id, c))
-        .filter(|a| pending.reviewers.iter().any(|r| r.id == a.user.id))
+        .filter_map(|c| approval_of(environment_id, c))
+        .filter(|a| reviewers.iter().any(|r| r.id == a.user.id))
         .collect();
     Ok(Some(DeploymentApprovals {
         project: job.project.clone(),
-        id: pending.environment_id,
-        status: "waiting".into(),
-        // GitHub releases the job on one reviewer's review.
-        pending_approval_count: 1,
+        id: environment_id,
+        status: status.into(),
+        pending_approval_count,
         approvals,
         pipeline: Some(job.pipeline),
         sha: Some(sha),

@@ -38,6 +38,26 @@ pub struct Environment {
     pub id: u64,
     pub name: String,
     pub html_url: String,
+    #[serde(default)]
+    pub protection_rules: Vec<ProtectionRule>,
+}
+
+/// A deployment protection rule of an environment: `required_reviewers`
+/// lists `reviewers`; `wait_timer` and `branch_policy` list none.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ProtectionRule {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    reviewers: Vec<super::actions::PendingReviewer>,
+}
+
+impl Environment {
+    /// Returns the environment's required reviewers that are users.
+    pub fn required_reviewers(&self) -> Vec<crate::forge::ForgeApprover> {
+        let rules = self.protection_rules.iter().filter(|r| r.kind == "required_reviewers");
+        super::actions::users(rules.flat_map(|r| r.reviewers.clone()).collect())
+    }
 }
 
 impl GitHub {
