@@ -17,9 +17,9 @@ use crate::common::gitlab::TOKEN;
 use crate::common::service::Service;
 use crate::common::{Run, Scenario};
 
-const TESS: &str = "glpat-tess-S3CRET";
-const PAT: &str = "glpat-pat-S3CRET";
-const TOKENS: [&str; 3] = [TOKEN, TESS, PAT];
+pub(crate) const TESS: &str = "glpat-tess-S3CRET";
+pub(crate) const PAT: &str = "glpat-pat-S3CRET";
+pub(crate) const TOKENS: [&str; 3] = [TOKEN, TESS, PAT];
 
 fn user(token: &str, id: u64, username: &str) -> FakeUser {
     FakeUser {
@@ -31,7 +31,7 @@ fn user(token: &str, id: u64, username: &str) -> FakeUser {
 
 /// Seed 000/001's GitLab whose `deploy-production` deploys to the protected
 /// production environment (two approvals) and ships release to `service`.
-fn fake(s: &Scenario, service: &Service, tweak: impl FnOnce(&mut Setup)) -> FakeGitLab {
+pub(crate) fn fake(s: &Scenario, service: &Service, tweak: impl FnOnce(&mut Setup)) -> FakeGitLab {
     let mut setup = Setup {
         token: TOKEN.into(),
         deployed_sha: s.p.clone(),
@@ -54,7 +54,7 @@ fn fake(s: &Scenario, service: &Service, tweak: impl FnOnce(&mut Setup)) -> Fake
 
 /// The runbook's hotfix.toml: GitLab, approvals through it, production
 /// verified at the service's `/version`, one smoke check.
-fn configure(s: &Scenario, gitlab: &FakeGitLab, service: &Service) {
+pub(crate) fn configure(s: &Scenario, gitlab: &FakeGitLab, service: &Service) {
     crate::common::gitlab::configure(s, gitlab, "deploy-release-branch-to-staging");
     s.configure(&format!(
         "\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\nverify = \"forge\"\n\n\
@@ -66,7 +66,7 @@ fn configure(s: &Scenario, gitlab: &FakeGitLab, service: &Service) {
     ));
 }
 
-fn as_user(s: &Scenario, token: &str, args: &[&str]) -> Run {
+pub(crate) fn as_user(s: &Scenario, token: &str, args: &[&str]) -> Run {
     s.hotfix_env(&s.work, args, &[("GITLAB_TOKEN", token)])
 }
 
@@ -76,7 +76,7 @@ fn status_of(gitlab: &FakeGitLab, name: &str) -> Option<String> {
 
 /// Starts the runbook with `--incident new` and gives both approvals;
 /// returns the outputs so far.
-fn start_and_approve(s: &Scenario, gitlab: &FakeGitLab) -> Vec<Run> {
+pub(crate) fn start_and_approve(s: &Scenario, gitlab: &FakeGitLab) -> Vec<Run> {
     let plan = as_user(s, TOKEN, &["plan", "--fix", &s.f]);
     plan.expect_code(0);
     assert!(
@@ -102,7 +102,7 @@ fn start_and_approve(s: &Scenario, gitlab: &FakeGitLab) -> Vec<Run> {
 }
 
 /// Returns the run's id, the one run on the remote.
-fn run_id(s: &Scenario) -> String {
+pub(crate) fn run_id(s: &Scenario) -> String {
     s.git(
         &s.work,
         &["for-each-ref", "--format=%(refname:lstrip=3)", "refs/hotfix/runs/"],
@@ -156,9 +156,21 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     run.expect_code(0);
     let release = s.origin_ref("refs/heads/release").expect("release");
     assert_eq!(status_of(&gitlab, "deploy-production").as_deref(), Some("success"));
-    assert_eq!(status_of(&gitlab, "cut-off").as_deref(), Some("manual"), "never cut-off");
-    assert_eq!(gitlab.requests_to("POST", "/play").len(), 2, "release billing, deploy-production");
-    assert!(run.all().contains("running -> success"), "progress lines: {}", run.all());
+    assert_eq!(
+        status_of(&gitlab, "cut-off").as_deref(),
+        Some("manual"),
+        "never cut-off"
+    );
+    assert_eq!(
+        gitlab.requests_to("POST", "/play").len(),
+        2,
+        "release billing, deploy-production"
+    );
+    assert!(
+        run.all().contains("running -> success"),
+        "progress lines: {}",
+        run.all()
+    );
     assert_eq!(service.reported(), release, "production runs the release commit");
     assert!(run.all().contains("verify-production"), "{}", run.all());
     outputs.push(run);
@@ -166,7 +178,11 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     let finish = as_user(&s, TOKEN, &["finish", "--force"]);
     finish.expect_code(0);
     outputs.push(finish);
-    assert_eq!(gitlab.deployments().len(), 1, "the downstream pipeline triggers nothing more");
+    assert_eq!(
+        gitlab.deployments().len(),
+        1,
+        "the downstream pipeline triggers nothing more"
+    );
 
     // The incident: each milestone a timeline note, in order, then the report.
     let notes = gitlab.notes();
@@ -187,7 +203,10 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
     ];
     assert_eq!(timeline.len(), expected.len(), "{timeline:#?}");
     for (note, milestone) in timeline.iter().zip(&expected) {
-        assert!(note.starts_with(milestone.as_str()), "`{milestone}` expected, got {note}");
+        assert!(
+            note.starts_with(milestone.as_str()),
+            "`{milestone}` expected, got {note}"
+        );
     }
     let reports: Vec<&str> = notes
         .iter()
@@ -200,7 +219,11 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         "the report is a plain note naming the run: {}",
         reports[0]
     );
-    assert_eq!(notes.len(), expected.len() + 1, "the timeline and the report, nothing else");
+    assert_eq!(
+        notes.len(),
+        expected.len() + 1,
+        "the timeline and the report, nothing else"
+    );
 
     let report = as_user(&s, TOKEN, &["report", "--format", "json"]);
     report.expect_code(0);
@@ -219,7 +242,11 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
         format!("/-/jobs/{}", deploy_job.id),
         format!("https://gitlab.fake/fleet/billing/-/issues/{}", gitlab.issues()[0].iid),
     ] {
-        assert!(report.stdout.contains(&url), "the report names {url}: {}", report.stdout);
+        assert!(
+            report.stdout.contains(&url),
+            "the report names {url}: {}",
+            report.stdout
+        );
     }
     assert!(
         report.stdout.contains(&format!("deployment #41 ({environment})")),
@@ -237,7 +264,10 @@ fn seed_000_001_the_whole_runbook_through_gitlab_in_one_run() {
             assert!(!out.all().contains(token), "a token leaked: {}", out.all());
         }
         assert!(!origin_journal.contains(token), "a token is in origin's journal");
-        assert!(!bodies.iter().any(|b| b.contains(token)), "a token is in a request body");
+        assert!(
+            !bodies.iter().any(|b| b.contains(token)),
+            "a token is in a request body"
+        );
         assert!(!notes.iter().any(|n| n.body.contains(token)), "a token is in a note");
     }
 }
@@ -260,22 +290,40 @@ fn seed_000_001_a_failing_deploy_job_stops_the_run_and_rollback_restores_release
     outputs.push(failed);
 
     gitlab.fail_job(None);
-    let back = as_user(&s, TOKEN, &["rollback", "--yes", "--reason", "deploy-production failed"]);
+    let back = as_user(
+        &s,
+        TOKEN,
+        &["rollback", "--yes", "--reason", "deploy-production failed"],
+    );
     // The rollback's deploy job makes a new deployment of the protected
-    // environment: GitLab refuses to play it until it is approved.
-    assert_ne!(back.code, 0, "{}", back.all());
+    // environment: the rollback waits for its approvals before playing it.
+    back.expect_code(0);
+    assert!(
+        back.all().contains("tech-lead") && back.all().contains("pm"),
+        "the rollback waits for its approvals: {}",
+        back.all()
+    );
     let rollback_deployment = gitlab.deployments().last().expect("deployments").id;
     assert_ne!(rollback_deployment, gitlab.deployments()[0].id, "a new deployment");
-    assert!(
-        back.stderr.contains("403") && back.stderr.contains("its deployment waits for approvals"),
-        "{}",
-        back.stderr
-    );
     assert_eq!(service.reported(), s.p, "nothing shipped");
     outputs.push(back);
-    // Both approve it on GitLab's page, then the rollback goes on.
-    gitlab.approve_on_page(rollback_deployment, TESS);
-    gitlab.approve_on_page(rollback_deployment, PAT);
+    // Both approve it through git-hotfix, each with their own token, then
+    // the rollback goes on.
+    for (token, role) in [(TESS, "tech-lead"), (PAT, "pm")] {
+        let approved = as_user(&s, token, &["approve", "--role", role]);
+        approved.expect_code(0);
+        outputs.push(approved);
+    }
+    let approvers: Vec<String> = gitlab
+        .deployments()
+        .iter()
+        .find(|d| d.id == rollback_deployment)
+        .expect("the rollback's deployment")
+        .approvals
+        .iter()
+        .map(|a| a.user.username.clone())
+        .collect();
+    assert_eq!(approvers, ["tess", "pat"], "the rollback's deployment approved by both");
     let back = as_user(&s, TOKEN, &["continue", "--yes"]);
     back.expect_code(0);
     let release = s.origin_ref("refs/heads/release").expect("release");
@@ -301,4 +349,43 @@ fn seed_000_001_a_failing_deploy_job_stops_the_run_and_rollback_restores_release
             assert!(!out.all().contains(token), "a token leaked: {}", out.all());
         }
     }
+}
+
+/// Without `[approvals] verify = "forge"` nothing of git-hotfix approves the
+/// protected environment's deployments: GitLab refuses to play a deploy job
+/// whose deployment nobody approved (403), and the step says where to give
+/// the approvals. Here the hotfix's deployment is approved on GitLab's
+/// page; the rollback's is approved nowhere.
+#[test]
+fn seed_000_001_a_deploy_approved_nowhere_stops_with_the_protected_environment_hint() {
+    let s = Scenario::new();
+    let service = Service::start(s.root(), &s.p);
+    let gitlab = fake(&s, &service, |_| {});
+    crate::common::gitlab::configure(&s, &gitlab, "deploy-release-branch-to-staging");
+    let refused = |run: &Run| {
+        assert_ne!(run.code, 0, "{}", run.all());
+        assert!(
+            run.stderr.contains("403") && run.stderr.contains("its deployment waits for approvals"),
+            "{}",
+            run.stderr
+        );
+    };
+    let start = as_user(&s, TOKEN, &["start", "--fix", &s.f, "--yes"]);
+    refused(&start);
+    let hotfix_deployment = gitlab.deployments()[0].id;
+    gitlab.approve_on_page(hotfix_deployment, TESS);
+    gitlab.approve_on_page(hotfix_deployment, PAT);
+    let deployed = as_user(&s, TOKEN, &["continue", "--yes"]);
+    deployed.expect_code(0);
+    let release = s.origin_ref("refs/heads/release").expect("release");
+    assert_eq!(service.reported(), release, "production runs the release");
+
+    let back = as_user(&s, TOKEN, &["rollback", "--yes", "--reason", "errors up"]);
+    refused(&back);
+    assert_eq!(
+        gitlab.deployments().len(),
+        2,
+        "the rollback's deployment, approved by nobody"
+    );
+    assert_eq!(service.reported(), release, "the rollback deployed nothing");
 }
