@@ -25,6 +25,26 @@ fn status(s: &Scenario) -> serde_json::Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("JSON ({e}): {}", run.all()))
 }
 
+/// Returns what release holds on the remote, once it holds production's tree again.
+fn release_holds_production(s: &Scenario) -> String {
+    let release = s.origin_ref("refs/heads/release").expect("release");
+    assert_eq!(
+        s.rev(&s.origin, &format!("{release}^{{tree}}")),
+        s.rev(&s.origin, &format!("{}^{{tree}}", s.p)),
+        "release holds production's tree again"
+    );
+    release
+}
+
+/// Returns the report's "Rollback approvals" part and what follows it.
+fn rollback_approvals(report: &Run) -> &str {
+    report
+        .stdout
+        .split("## Rollback approvals")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the report lists the rollback's approvals: {}", report.stdout))
+}
+
 fn plays(gitlab: &FakeGitLab) -> usize {
     gitlab.requests_to("POST", "/play").len()
 }
@@ -69,12 +89,7 @@ fn a_gitlab_rollback_waits_at_its_approvals_gate_naming_the_missing_roles() {
     assert!(deployments[1].approvals.is_empty(), "{deployments:#?}");
     // release billing, the hotfix's deploy-production, the rollback's release billing.
     assert_eq!(plays(&gitlab), 3, "the rollback's deploy job was not played");
-    let release = s.origin_ref("refs/heads/release").expect("release");
-    assert_eq!(
-        s.rev(&s.origin, &format!("{release}^{{tree}}")),
-        s.rev(&s.origin, &format!("{}^{{tree}}", s.p)),
-        "the restore came before the gate"
-    );
+    release_holds_production(&s);
     assert_eq!(service.reported(), s.p, "nothing shipped");
 
     let st = status(&s);
@@ -185,21 +200,12 @@ fn two_approvers_approve_the_gitlab_rollback_and_its_deploy_restores_release() {
     let run = as_user(&s, OPERATOR, &["continue", "--yes"]);
     run.expect_code(0);
     assert_eq!(plays(&gitlab), 4, "the rollback's deploy job played");
-    let release = s.origin_ref("refs/heads/release").expect("release");
-    assert_eq!(
-        s.rev(&s.origin, &format!("{release}^{{tree}}")),
-        s.rev(&s.origin, &format!("{}^{{tree}}", s.p)),
-        "release holds production's tree again"
-    );
+    let release = release_holds_production(&s);
     assert_eq!(service.reported(), release, "production runs the restored release");
 
     let report = as_user(&s, OPERATOR, &["report"]);
     report.expect_code(0);
-    let rollback_part = report
-        .stdout
-        .split("## Rollback approvals")
-        .nth(1)
-        .unwrap_or_else(|| panic!("the report lists the rollback's approvals: {}", report.stdout));
+    let rollback_part = rollback_approvals(&report);
     for who in ["tech-lead", "user @tess", "pm", "user @pat"] {
         assert!(rollback_part.contains(who), "{who}: {}", report.stdout);
     }
@@ -272,7 +278,47 @@ fn a_github_rollback_waits_for_its_own_reviews_and_two_reviewers_release_its_dep
         "the hotfix's reviews do not approve the rollback"
     );
     assert_eq!(reviews(&github), 1, "the rollback's deployment is not approved");
-    gh(&s, GH_OPERATOR, &["continue", "--yes"]).expect_code(3);
+    // Someone who can push refs/hotfix/* claims the hotfix's comments, which
+    // GitHub holds on that same commit and environment, for the rollback.
+    let id = crate::common::forge::run_id(&s);
+    let environment = github.add_environment("production");
+    forge_entries(&s, |release| {
+        [("tech-lead", 7, "tess"), ("pm", 8, "pat")]
+            .into_iter()
+            .map(|(role, user, username)| {
+                serde_json::json!({
+                    "event": "approved",
+                    "approval": {
+                        "role": role,
+                        "ident": format!("{username} <{username}@example.com>"),
+                        "at": 1_800_000_000,
+                        "release_tip": release,
+                        "rollback": true,
+                        "forge": {
+                            "deployment": environment,
+                            "user": { "id": user, "username": username },
+                            "status": "approved",
+                            "created_at": "2026-12-01T09:00:00Z",
+                            "comment": format!("git-hotfix run {id}: approved as {role}"),
+                        },
+                    },
+                })
+            })
+            .collect()
+    });
+    assert_eq!(
+        gh_missing(&s),
+        serde_json::json!(["tech-lead", "pm"]),
+        "the hotfix's comments do not approve the rollback"
+    );
+    let refused = gh(&s, GH_OPERATOR, &["continue", "--yes"]);
+    refused.expect_code(3);
+    assert!(
+        refused.all().contains("the forge holds no approval") && refused.all().contains("for this run's rollback"),
+        "{}",
+        refused.all()
+    );
+    assert_eq!(reviews(&github), 1, "the rollback's deployment is not approved");
 
     gh(&s, GH_TESS, &["approve", "--role", "tech-lead"]).expect_code(0);
     gh(&s, GH_PAT, &["approve", "--role", "pm"]).expect_code(0);
@@ -293,11 +339,7 @@ fn a_github_rollback_waits_for_its_own_reviews_and_two_reviewers_release_its_dep
     // report lists the rollback's approvals, read from GitHub, before the deploy.
     let report = gh(&s, GH_OPERATOR, &["report"]);
     report.expect_code(0);
-    let rollback_part = report
-        .stdout
-        .split("## Rollback approvals")
-        .nth(1)
-        .unwrap_or_else(|| panic!("the report lists the rollback's approvals: {}", report.stdout));
+    let rollback_part = rollback_approvals(&report);
     assert!(
         rollback_part.contains("verified: recorded by GitHub (user @tess")
             && rollback_part.contains("verified: recorded by GitHub (user @pat"),
@@ -312,12 +354,7 @@ fn a_github_rollback_waits_for_its_own_reviews_and_two_reviewers_release_its_dep
         "the deploy step approved the rollback's deployment"
     );
     assert_eq!(github.job_status("deploy-production").as_deref(), Some("success"));
-    let release = s.origin_ref("refs/heads/release").expect("release");
-    assert_eq!(
-        s.rev(&s.origin, &format!("{release}^{{tree}}")),
-        s.rev(&s.origin, &format!("{}^{{tree}}", s.p)),
-        "release holds production's tree again"
-    );
+    release_holds_production(&s);
     for out in [&back, &run, &report] {
         for token in [GH_OPERATOR, GH_TESS, GH_PAT] {
             assert!(!out.all().contains(token), "a token leaked: {}", out.all());

@@ -414,6 +414,14 @@ fn approve_on_forge(
     let oid = journal.run.entries.last().map(|(oid, _)| oid.clone());
     let review = approvals::review(cx.git, &journal.run, cx.config)?;
     if let Some(not) = review.refused.iter().find(|r| Some(&r.entry) == oid.as_ref()) {
+        // An earlier entry claiming this forge user in this role (a crash
+        // before this one, or someone else's record of it) is backed by the
+        // same forge approval now: that one counts, as the forge holds it.
+        if let Refusal::Repeat { .. } = not.refusal {
+            if let Some(first) = review.counted.iter().find(|c| c.approval.role == role) {
+                return Ok(first.approval.clone());
+            }
+        }
         return Err(refused(not.refusal.clone()));
     }
     review
