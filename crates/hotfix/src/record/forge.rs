@@ -278,3 +278,23 @@ pub fn approval_comment_phase(run: &str, comment: &str) -> Option<bool> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rollback_approval_comment_differs_from_the_hotfix_one_and_says_which_it_is() {
+        let hotfix = approval_comment("r1", "pm", false);
+        let rollback = approval_comment("r1", "pm", true);
+        assert_eq!(
+            hotfix, "git-hotfix run r1: approved as pm",
+            "old runs' comments unchanged"
+        );
+        assert_eq!(rollback, "git-hotfix run r1: approved rollback as pm");
+        assert_eq!(approval_comment_phase("r1", &hotfix), Some(false));
+        assert_eq!(approval_comment_phase("r1", &rollback), Some(true));
+        assert_eq!(approval_comment_phase("r2", &rollback), None, "another run's");
+        assert_eq!(approval_comment_phase("r1", "looks good"), None);
+    }
+}
