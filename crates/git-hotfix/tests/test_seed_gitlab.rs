@@ -17,9 +17,9 @@ use crate::common::gitlab::TOKEN;
 use crate::common::service::Service;
 use crate::common::{Run, Scenario};
 
-const TESS: &str = "glpat-tess-S3CRET";
-const PAT: &str = "glpat-pat-S3CRET";
-const TOKENS: [&str; 3] = [TOKEN, TESS, PAT];
+pub(crate) const TESS: &str = "glpat-tess-S3CRET";
+pub(crate) const PAT: &str = "glpat-pat-S3CRET";
+pub(crate) const TOKENS: [&str; 3] = [TOKEN, TESS, PAT];
 
 fn user(token: &str, id: u64, username: &str) -> FakeUser {
     FakeUser {
@@ -31,7 +31,7 @@ fn user(token: &str, id: u64, username: &str) -> FakeUser {
 
 /// Seed 000/001's GitLab whose `deploy-production` deploys to the protected
 /// production environment (two approvals) and ships release to `service`.
-fn fake(s: &Scenario, service: &Service, tweak: impl FnOnce(&mut Setup)) -> FakeGitLab {
+pub(crate) fn fake(s: &Scenario, service: &Service, tweak: impl FnOnce(&mut Setup)) -> FakeGitLab {
     let mut setup = Setup {
         token: TOKEN.into(),
         deployed_sha: s.p.clone(),
@@ -54,12 +54,12 @@ fn fake(s: &Scenario, service: &Service, tweak: impl FnOnce(&mut Setup)) -> Fake
 
 /// The runbook's hotfix.toml: GitLab, approvals through it, production
 /// verified at the service's `/version`, one smoke check.
-fn configure(s: &Scenario, gitlab: &FakeGitLab, service: &Service) {
+pub(crate) fn configure(s: &Scenario, gitlab: &FakeGitLab, service: &Service) {
     crate::common::gitlab::configure(s, gitlab, "deploy-release-branch-to-staging");
     forge::configure_verified(s, service);
 }
 
-fn as_user(s: &Scenario, token: &str, args: &[&str]) -> Run {
+pub(crate) fn as_user(s: &Scenario, token: &str, args: &[&str]) -> Run {
     s.hotfix_env(&s.work, args, &[("GITLAB_TOKEN", token)])
 }
 
@@ -69,7 +69,7 @@ fn status_of(gitlab: &FakeGitLab, name: &str) -> Option<String> {
 
 /// Starts the runbook with `--incident new` and gives both approvals;
 /// returns the outputs so far.
-fn start_and_approve(s: &Scenario, gitlab: &FakeGitLab) -> Vec<Run> {
+pub(crate) fn start_and_approve(s: &Scenario, gitlab: &FakeGitLab) -> Vec<Run> {
     let plan = as_user(s, TOKEN, &["plan", "--fix", &s.f]);
     plan.expect_code(0);
     assert!(
@@ -252,20 +252,34 @@ fn seed_000_001_a_failing_deploy_job_stops_the_run_and_rollback_restores_release
         &["rollback", "--yes", "--reason", "deploy-production failed"],
     );
     // The rollback's deploy job makes a new deployment of the protected
-    // environment: GitLab refuses to play it until it is approved.
-    assert_ne!(back.code, 0, "{}", back.all());
+    // environment: the rollback waits for its approvals before playing it.
+    back.expect_code(0);
+    assert!(
+        back.all().contains("tech-lead") && back.all().contains("pm"),
+        "the rollback waits for its approvals: {}",
+        back.all()
+    );
     let rollback_deployment = gitlab.deployments().last().expect("deployments").id;
     assert_ne!(rollback_deployment, gitlab.deployments()[0].id, "a new deployment");
-    assert!(
-        back.stderr.contains("403") && back.stderr.contains("its deployment waits for approvals"),
-        "{}",
-        back.stderr
-    );
     assert_eq!(service.reported(), s.p, "nothing shipped");
     outputs.push(back);
-    // Both approve it on GitLab's page, then the rollback goes on.
-    gitlab.approve_on_page(rollback_deployment, TESS);
-    gitlab.approve_on_page(rollback_deployment, PAT);
+    // Both approve it through git-hotfix, each with their own token, then
+    // the rollback goes on.
+    for (token, role) in [(TESS, "tech-lead"), (PAT, "pm")] {
+        let approved = as_user(&s, token, &["approve", "--role", role]);
+        approved.expect_code(0);
+        outputs.push(approved);
+    }
+    let approvers: Vec<String> = gitlab
+        .deployments()
+        .iter()
+        .find(|d| d.id == rollback_deployment)
+        .expect("the rollback's deployment")
+        .approvals
+        .iter()
+        .map(|a| a.user.username.clone())
+        .collect();
+    assert_eq!(approvers, ["tess", "pat"], "the rollback's deployment approved by both");
     let back = as_user(&s, TOKEN, &["continue", "--yes"]);
     back.expect_code(0);
     let release = s.origin_ref("refs/heads/release").expect("release");
@@ -291,4 +305,43 @@ fn seed_000_001_a_failing_deploy_job_stops_the_run_and_rollback_restores_release
             assert!(!out.all().contains(token), "a token leaked: {}", out.all());
         }
     }
+}
+
+/// Without `[approvals] verify = "forge"` nothing of git-hotfix approves the
+/// protected environment's deployments: GitLab refuses to play a deploy job
+/// whose deployment nobody approved (403), and the step says where to give
+/// the approvals. Here the hotfix's deployment is approved on GitLab's
+/// page; the rollback's is approved nowhere.
+#[test]
+fn seed_000_001_a_deploy_approved_nowhere_stops_with_the_protected_environment_hint() {
+    let s = Scenario::new();
+    let service = Service::start(s.root(), &s.p);
+    let gitlab = fake(&s, &service, |_| {});
+    crate::common::gitlab::configure(&s, &gitlab, "deploy-release-branch-to-staging");
+    let refused = |run: &Run| {
+        assert_ne!(run.code, 0, "{}", run.all());
+        assert!(
+            run.stderr.contains("403") && run.stderr.contains("its deployment waits for approvals"),
+            "{}",
+            run.stderr
+        );
+    };
+    let start = as_user(&s, TOKEN, &["start", "--fix", &s.f, "--yes"]);
+    refused(&start);
+    let hotfix_deployment = gitlab.deployments()[0].id;
+    gitlab.approve_on_page(hotfix_deployment, TESS);
+    gitlab.approve_on_page(hotfix_deployment, PAT);
+    let deployed = as_user(&s, TOKEN, &["continue", "--yes"]);
+    deployed.expect_code(0);
+    let release = s.origin_ref("refs/heads/release").expect("release");
+    assert_eq!(service.reported(), release, "production runs the release");
+
+    let back = as_user(&s, TOKEN, &["rollback", "--yes", "--reason", "errors up"]);
+    refused(&back);
+    assert_eq!(
+        gitlab.deployments().len(),
+        2,
+        "the rollback's deployment, approved by nobody"
+    );
+    assert_eq!(service.reported(), release, "the rollback deployed nothing");
 }

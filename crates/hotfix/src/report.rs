@@ -550,6 +550,10 @@ pub struct IncidentReport {
     /// The approvals that count, each with how it was verified
     /// (`ops::report` checks them; `build` alone does not).
     pub approvals: Vec<Approval>,
+    /// The approvals of the rollback's own deployment that count (`verify =
+    /// "forge"`), each with how it was verified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollback_approvals: Vec<Approval>,
     /// The approvals given that do not count, with why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub approvals_not_counted: Vec<crate::engine::approvals::NotCounted>,
@@ -704,6 +708,7 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         release_sha,
         fixes,
         approvals: run.approvals().into_iter().cloned().collect(),
+        rollback_approvals: Vec::new(),
         approvals_not_counted: Vec::new(),
         decisions: decisions(run),
         verification: None,

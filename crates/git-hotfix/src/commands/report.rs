@@ -116,9 +116,15 @@ fn markdown(r: &IncidentReport) -> String {
             }
         }
     }
-    if !r.approvals.is_empty() {
-        let _ = writeln!(w, "\n## Approvals\n");
-        for a in &r.approvals {
+    for (title, approvals) in [
+        ("Approvals", &r.approvals),
+        ("Rollback approvals", &r.rollback_approvals),
+    ] {
+        if approvals.is_empty() {
+            continue;
+        }
+        let _ = writeln!(w, "\n## {title}\n");
+        for a in approvals {
             let _ = writeln!(
                 w,
                 "- {}: {} at {}, {}",

@@ -41,9 +41,17 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     }
     crate::stop::on_signals(&session.stop);
     let printer = ui::StepPrinter::default();
-    let (journal, _) = ops::rollback(&session, Some(&preview.run_id), &args.reason, &printer)?;
-    out!("run {}: {}", journal.id, journal.run.state().as_str());
-    ui::next(&ui::next_for(&journal.run, &[]));
+    let (journal, outcome) = ops::rollback(&session, Some(&preview.run_id), &args.reason, &printer)?;
+    // A rollback under `[approvals] verify = "forge"` waits for the
+    // approvals of its own deployment.
+    match &outcome.gate {
+        Some(gate) => out!("run {}: {}", journal.id, ui::describe_gate(gate)),
+        None => out!("run {}: {}", journal.id, journal.run.state().as_str()),
+    }
+    ui::next(&ui::next_for(
+        &journal.run,
+        &ui::missing_roles_of(outcome.gate.as_ref()),
+    ));
     Ok(())
 }
 

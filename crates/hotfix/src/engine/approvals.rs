@@ -252,9 +252,10 @@ fn review_on_forge(git: &Git, run: &Run, config: &Config, approvals: &Approvals)
             return refuse_all(run, &Refusal::NotOnForge { reason });
         }
     };
+    let rollback = run.phase() == crate::journal::Phase::Rollback;
     let mut review = Review::default();
     for (entry, _, approval) in run.approval_entries() {
-        let outcome = forge_approvals::backing(&deployment, &run.id, &approval.role, approval.forge.as_ref())
+        let outcome = forge_approvals::backing(&deployment, &run.id, &approval.role, rollback, approval.forge.as_ref())
             .map_err(|reason| Refusal::NotOnForge { reason })
             .and_then(|found| {
                 let verification = Verification::Forge {
@@ -359,6 +360,7 @@ pub fn check_forge_approver(
         release_tip: run.record.plan.production.commit.clone(),
         verified: None,
         forge: None,
+        rollback: run.phase() == crate::journal::Phase::Rollback,
     };
     judge(review, &approvals, &excluded, &claim, &who)
 }

@@ -4,6 +4,10 @@
 //! user it claims; it counts only when the forge, read again, holds an
 //! approval of that deployment by that user, with status `approved` and the
 //! comment `git hotfix approve` posts naming this run and the role.
+//!
+//! A rollback's deploy job makes a deployment of its own, approved anew:
+//! the phase's own deploy step and the pipeline its own release step
+//! journaled name it, and the comment says it approves the rollback.
 
 use crate::config::Config;
 use crate::forge::{DeploymentApprovals, Forge, ForgeApproval};
@@ -29,8 +33,9 @@ fn environment(config: &Config) -> String {
         .unwrap_or_else(|| "production".into())
 }
 
-/// Opens `config`'s forge and finds the deployment of the run's deploy job,
-/// in the pipeline its release step journaled. Errors are for people, secrets masked.
+/// Opens `config`'s forge and finds the deployment of the deploy job of
+/// the run's current phase, in the pipeline that phase's release step
+/// journaled (a rollback's, once it rolls back). Errors are for people, secrets masked.
 pub fn target(config: &Config, git_dir: &std::path::Path, run: &Run) -> Result<ForgeTarget, String> {
     let Some(forge_config) = &config.forge else {
         return Err("[approvals] verify = \"forge\" and no [forge] is configured".into());
@@ -64,17 +69,19 @@ pub fn target(config: &Config, git_dir: &std::path::Path, run: &Run) -> Result<F
 }
 
 /// Returns the forge's approval of `deployment` that backs the claim
-/// `claimed` for `role` in run `run`, or why there is none.
+/// `claimed` for `role` in run `run` (of its rollback when `rollback`), or
+/// why there is none.
 pub fn backing<'a>(
     deployment: &'a DeploymentApprovals,
     run: &str,
     role: &str,
+    rollback: bool,
     claimed: Option<&ForgeApproval>,
 ) -> Result<&'a ForgeApproval, String> {
     let Some(claimed) = claimed else {
         return Err("its entry names no forge approval".into());
     };
-    let comment = approval_comment(run, role);
+    let comment = approval_comment(run, role, rollback);
     deployment
         .approvals
         .iter()
@@ -83,8 +90,11 @@ pub fn backing<'a>(
         })
         .ok_or_else(|| {
             format!(
-                "the forge holds no approval of deployment {} by @{} (user {}) as {role} for this run",
-                deployment.id, claimed.user.username, claimed.user.id
+                "the forge holds no approval of deployment {} by @{} (user {}) as {role} for this run{}",
+                deployment.id,
+                claimed.user.username,
+                claimed.user.id,
+                if rollback { "'s rollback" } else { "" }
             )
         })
 }

@@ -59,9 +59,10 @@ pub fn gate_before(cx: &Context<'_>, run: &Run, step: &Step) -> Option<Gate> {
     if let Action::Approvals(approvals) = &step.action {
         return approvals_gate(cx, run, &approvals.roles);
     }
-    if step.touches_production() && run.phase() == Phase::Hotfix {
+    if step.touches_production() {
         // The approvals step's `done` entry is as forgeable as an approval:
-        // every production step checks the approvals again.
+        // every production step checks the approvals again (a rollback's
+        // too, when it has an approvals step of its own).
         let passed = run
             .steps()
             .iter()
@@ -248,12 +249,16 @@ pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Ap
             roles: roles.clone(),
         });
     }
-    if journal.run.phase() != Phase::Hotfix || journal.run.release_sha().is_none() {
+    // A rollback is approved only when its steps have an approvals step
+    // (`verify = "forge"`; `approval_roles` reads the current phase's
+    // steps), once its restore put the commit to approve on release.
+    if journal.run.release_sha().is_none() {
         return Err(WorkflowError::NotPushed {
             id: journal.id.clone(),
             what: "approve",
         });
     }
+    let rollback = journal.run.phase() == Phase::Rollback;
     let release_tip = release_unmoved(cx, &journal.run)?;
     let ident = cx.actor.ident.clone();
     let review = approvals::review(cx.git, &journal.run, cx.config)?;
@@ -274,6 +279,7 @@ pub fn approve(cx: &Context<'_>, journal: &mut Journal, role: &str) -> Result<Ap
         release_tip,
         verified: None,
         forge: None,
+        rollback,
     };
     if approvals.verify == ApprovalCheck::Forge {
         return approve_on_forge(cx, journal, &review, approval);
@@ -367,8 +373,19 @@ fn approve_on_forge(
         Err(refusal) => return Err(refused(refusal)),
     }
     let who = format!("@{} (forge user {})", me.username, me.id);
-    let comment = crate::record::forge::approval_comment(&journal.id, &role);
-    let mine = deployment.approvals.iter().find(|a| a.user.id == me.id);
+    let comment = crate::record::forge::approval_comment(&journal.id, &role, approval.rollback);
+    // GitHub keeps the hotfix's approvals and its rollback's on the same
+    // head commit and environment: the other phase's answer is not this one's.
+    let other_phase = |a: &crate::record::forge::ForgeApproval| {
+        a.comment
+            .as_deref()
+            .and_then(|c| crate::record::forge::approval_comment_phase(&journal.id, c))
+            == Some(!approval.rollback)
+    };
+    let mine = deployment
+        .approvals
+        .iter()
+        .find(|a| a.user.id == me.id && !other_phase(a));
     let given = match mine {
         Some(a) if a.comment.as_deref() == Some(comment.as_str()) && a.status == "approved" => a.clone(),
         Some(a) => {
@@ -397,6 +414,14 @@ fn approve_on_forge(
     let oid = journal.run.entries.last().map(|(oid, _)| oid.clone());
     let review = approvals::review(cx.git, &journal.run, cx.config)?;
     if let Some(not) = review.refused.iter().find(|r| Some(&r.entry) == oid.as_ref()) {
+        // An earlier entry claiming this forge user in this role (a crash
+        // before this one, or someone else's record of it) is backed by the
+        // same forge approval now: that one counts, as the forge holds it.
+        if let Refusal::Repeat { .. } = not.refusal {
+            if let Some(first) = review.counted.iter().find(|c| c.approval.role == role) {
+                return Ok(first.approval.clone());
+            }
+        }
         return Err(refused(not.refusal.clone()));
     }
     review

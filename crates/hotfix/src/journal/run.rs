@@ -411,16 +411,21 @@ impl Run {
         self.approval_entries().into_iter().map(|(_, _, a)| a).collect()
     }
 
-    /// Returns the approvals given for the release commit this run pushed,
-    /// oldest first, each with its entry's commit and the entry.
+    /// Returns the approvals given for the release commit this run's
+    /// current phase put on release, oldest first, each with its entry's
+    /// commit and the entry. While rolling back these are the rollback's
+    /// own, given after it started: the hotfix's approved another
+    /// deployment.
     pub fn approval_entries(&self) -> Vec<(&Oid, &Entry, &Approval)> {
-        let Some(tip) = self.release_sha().filter(|_| self.phase() == Phase::Hotfix) else {
+        let Some(tip) = self.release_sha() else {
             return Vec::new();
         };
-        self.entries
+        let rollback = self.phase() == Phase::Rollback;
+        let from = if rollback { self.rollback_at().unwrap_or(0) } else { 0 };
+        self.entries[from..]
             .iter()
             .filter_map(|(oid, e)| match &e.event {
-                Event::Approved { approval: a } if &a.release_tip == tip => Some((oid, e, a)),
+                Event::Approved { approval: a } if &a.release_tip == tip && a.rollback == rollback => Some((oid, e, a)),
                 _ => None,
             })
             .collect()

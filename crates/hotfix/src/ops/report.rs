@@ -1,6 +1,8 @@
 //! The `report` operation: the incident record of a run.
 
 use crate::engine::approvals;
+use crate::journal::{Evidence, Phase};
+use crate::record::plan::StepName;
 use crate::report::{self, IncidentReport};
 use crate::Error;
 
@@ -13,8 +15,19 @@ pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Err
     let (journal, offline) = load_run_to_read(session, id)?;
     let config = run_config(session, &journal.run);
     let mut report = report::build(&journal.run, &config, session.ambient.now());
-    let review = approvals::review(&session.git, &journal.run, &session.config)?;
-    report.approvals = review.approvals();
+    let run = &journal.run;
+    let review = approvals::review(&session.git, run, &session.config)?;
+    if run.phase() == Phase::Rollback {
+        // The gate reads the current phase's approvals: the rollback's. The
+        // hotfix's are those its approvals step counted when it passed.
+        report.approvals = match run.done_entry_in(Phase::Hotfix, &StepName::APPROVALS) {
+            Some((_, Evidence::Approvals { approvals })) => approvals.clone(),
+            _ => Vec::new(),
+        };
+        report.rollback_approvals = review.approvals();
+    } else {
+        report.approvals = review.approvals();
+    }
     report.approvals_not_counted = review.objections().cloned().collect();
     report.verification = Some(verify_journal(session, &journal)?);
     report.offline = offline;

@@ -1,7 +1,7 @@
 //! The `status` operation: where a run stands.
 
 use crate::engine::approvals::{self, Review};
-use crate::journal::Run;
+use crate::journal::{Phase, Run};
 use crate::Error;
 
 use super::run::{load_run_to_read, run_config};
@@ -45,7 +45,13 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
         .lock_holder(&journal.run.record.release_branch)?
         .is_some_and(|(value, _)| &value == journal.lock_value());
     let lock_lost = journal.run.owns_lock() && !holds_lock;
-    let roles = run_config(session, &journal.run).approvals.roles;
+    // A rollback waits for the roles of its own approvals step, if it has one.
+    let roles = match journal.run.phase() {
+        Phase::Hotfix => run_config(session, &journal.run).approvals.roles,
+        Phase::Rollback => crate::engine::gates::approval_roles(&journal.run)
+            .map(|a| a.roles.clone())
+            .unwrap_or_default(),
+    };
     let approvals = approvals::review(&session.git, &journal.run, &session.config)?;
     let missing_roles = approvals.missing(&roles);
     Ok(RunStatus {

@@ -441,6 +441,12 @@ pub struct Approval {
     /// read again before it counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forge: Option<crate::record::forge::ForgeApproval>,
+    /// True for an approval of the rollback's deployment (`verify =
+    /// "forge"`): a rollback deploys anew and is approved anew. Absent in
+    /// the records of runs before rollbacks were approved, all of whose
+    /// approvals are the hotfix's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rollback: bool,
 }
 
 /// How an approval's approver was established.

@@ -256,7 +256,45 @@ pub struct DeploymentApprovals {
 }
 
 /// Returns the comment `git hotfix approve` posts with a forge approval:
-/// it names the run and the role, so the role is the forge's record too.
-pub fn approval_comment(run: &str, role: &str) -> String {
-    format!("git-hotfix run {run}: approved as {role}")
+/// it names the run, the role and, for a rollback's deployment, that it
+/// approves the rollback, so the role is the forge's record too and an
+/// approval of the hotfix cannot stand for one of its rollback (GitHub
+/// keeps both on the same head commit and environment).
+pub fn approval_comment(run: &str, role: &str, rollback: bool) -> String {
+    let what = if rollback { "approved rollback" } else { "approved" };
+    format!("git-hotfix run {run}: {what} as {role}")
+}
+
+/// Returns whether `comment` is an approval comment of run `run`'s
+/// rollback (`Some(true)`) or of its hotfix (`Some(false)`), or `None` when
+/// it is neither.
+pub fn approval_comment_phase(run: &str, comment: &str) -> Option<bool> {
+    let rest = comment.strip_prefix(&format!("git-hotfix run {run}: "))?;
+    if rest.starts_with("approved rollback as ") {
+        Some(true)
+    } else if rest.starts_with("approved as ") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rollback_approval_comment_differs_from_the_hotfix_one_and_says_which_it_is() {
+        let hotfix = approval_comment("r1", "pm", false);
+        let rollback = approval_comment("r1", "pm", true);
+        assert_eq!(
+            hotfix, "git-hotfix run r1: approved as pm",
+            "old runs' comments unchanged"
+        );
+        assert_eq!(rollback, "git-hotfix run r1: approved rollback as pm");
+        assert_eq!(approval_comment_phase("r1", &hotfix), Some(false));
+        assert_eq!(approval_comment_phase("r1", &rollback), Some(true));
+        assert_eq!(approval_comment_phase("r2", &rollback), None, "another run's");
+        assert_eq!(approval_comment_phase("r1", "looks good"), None);
+    }
 }

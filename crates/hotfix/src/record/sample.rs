@@ -371,6 +371,7 @@ fn approval(role: &str, ident: &str) -> Approval {
         release_tip: oid('5'),
         verified: None,
         forge: None,
+        rollback: false,
     }
 }
 

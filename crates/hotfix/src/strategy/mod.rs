@@ -142,6 +142,24 @@ pub fn gate_steps(config: &Config) -> Vec<Step> {
     steps
 }
 
+/// Returns a rollback's `steps` with, under `[approvals] verify = "forge"`,
+/// the approvals step just before the forge deploy job: the rollback's
+/// deploy makes a new deployment of the protected environment, which the
+/// forge holds until it is approved. Under `verify = "signature"` or
+/// `"none"` a rollback needs no approvals: the way back waits for nobody.
+pub fn with_rollback_approvals(config: &Config, mut steps: Vec<Step>) -> Vec<Step> {
+    if config.approvals.roles.is_empty() || config.approvals.verify != crate::config::ApprovalCheck::Forge {
+        return steps;
+    }
+    if let Some(at) = steps
+        .iter()
+        .position(|s| matches!(s.action, crate::record::plan::Action::ForgeJob(_)))
+    {
+        steps.insert(at, Step::approvals(&config.approvals));
+    }
+    steps
+}
+
 /// Returns the steps that act on production that `config` configures, in
 /// order: the release job, the deploy, the verification, the smoke checks.
 pub fn production_steps(config: &Config) -> Vec<Step> {

@@ -209,6 +209,7 @@ impl Strategy for RestoreRelease {
         let rollback = std::iter::once(Step::rollback_restore(release))
             .chain(strategy::production_steps(config))
             .collect();
+        let rollback = strategy::with_rollback_approvals(config, rollback);
         Steps {
             hotfix,
             rollback,

@@ -513,7 +513,7 @@ impl Strategy for FromTag {
         );
         Steps {
             hotfix,
-            rollback,
+            rollback: strategies::with_rollback_approvals(config, rollback),
             v0_names: Vec::new(),
         }
     }
