@@ -4,6 +4,7 @@
 //! the keys that are accepted, never a silently ignored setting.
 
 pub(crate) mod duration;
+mod backport;
 mod forge;
 mod gates;
 mod merge_requests;
@@ -11,6 +12,7 @@ mod products;
 mod value;
 
 pub use duration::{format_duration, parse_duration};
+pub use backport::Backport;
 pub use forge::{Forge, ForgeKind};
 pub use gates::{
     forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, InputValue, JobPipeline, Notify,
@@ -94,6 +96,10 @@ pub struct Config {
         skip_serializing_if = "std::collections::BTreeMap::is_empty"
     )]
     pub products: std::collections::BTreeMap<String, Product>,
+    /// Where fixes are backported once production has them (`[backport]`);
+    /// absent from records that have none, so the recorded format is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backport: Option<Backport>,
 }
 
 /// The branch names of the team's flow.
@@ -296,6 +302,9 @@ impl Config {
                 ));
             }
             crate::record::forge::forge_text_problem("`production.forge_environment`", env).map_err(invalid)?;
+        }
+        if let Some(backport) = &config.backport {
+            backport.check().map_err(invalid)?;
         }
         value::check(&config).map_err(invalid)?;
         Ok(config)
