@@ -488,3 +488,77 @@ fn without_a_forge_any_other_remote_gets_the_url_to_open_the_request() {
         run.all()
     );
 }
+
+#[test]
+fn a_restore_release_run_ends_with_the_backport_and_reports_it_until_merged() {
+    let s = crate::common::Scenario::new();
+    // develop was cut where release was, before the fix.
+    s.git(
+        &s.work,
+        &["push", "-q", "origin", &format!("{}:refs/heads/develop", s.u2)],
+    );
+    s.configure("\n[backport]\nto = [\"develop\"]\n");
+
+    let plan = s.hotfix(&s.work, &["plan", "--fix", &s.f, "--production", &s.p, "--json"]);
+    plan.expect_code(0);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    let steps = plan["steps"]["hotfix"].as_array().expect("steps");
+    let last = steps.last().expect("a step");
+    assert_eq!(
+        (last["name"].as_str(), last["action"]["kind"].as_str()),
+        (Some("backport"), Some("backport")),
+        "{last}"
+    );
+
+    let run = s.start_fix(&[]);
+    run.expect_code(0);
+    let branch = format!("refs/heads/backport/develop-{}", &s.f[..7]);
+    let head = s
+        .origin_ref(&branch)
+        .unwrap_or_else(|| panic!("the run pushed {branch}: {}", run.all()));
+    assert_eq!(s.rev(&s.origin, &format!("{head}^")), s.u2, "on develop's tip");
+    let message = s.git(&s.origin, &["log", "-1", "--format=%B", &head]);
+    assert!(
+        message.contains(&format!("(cherry picked from commit {})", s.f)),
+        "{message}"
+    );
+
+    let status = s.hotfix(&s.work, &["status"]);
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains(&format!(
+            "backport {} to develop: clean, branch backport/develop-{}",
+            &s.f[..7],
+            &s.f[..7]
+        )),
+        "{}",
+        status.all()
+    );
+    let report = s.hotfix(&s.work, &["report", "--format", "json"]);
+    report.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&report.stdout).expect("report JSON");
+    let follow_ups: Vec<&str> = report["follow_ups"]
+        .as_array()
+        .expect("follow-ups")
+        .iter()
+        .filter_map(|f| f.as_str())
+        .collect();
+    assert!(
+        follow_ups
+            .iter()
+            .any(|f| f.starts_with(&format!("review and merge the backport of {} to `develop`", &s.f[..7]))),
+        "{follow_ups:?}"
+    );
+    assert!(
+        !follow_ups
+            .iter()
+            .any(|f| f.starts_with("make sure the fix is on `develop`")),
+        "{follow_ups:?}"
+    );
+
+    // The step again (as `continue` after a crash would): the branch is adopted, nothing moves.
+    let again = s.hotfix(&s.work, &["backport", "--json"]);
+    again.expect_code(0);
+    assert!(again.stdout.contains("\"adopted\": true"), "{}", again.all());
+    assert_eq!(s.origin_ref(&branch).as_deref(), Some(head.as_str()));
+}

@@ -56,7 +56,7 @@ impl Backport {
     }
 
     /// Returns what is wrong with the table, in words for the operator.
-    pub(super) fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), String> {
         if !self.branch.contains("{short_sha}") {
             return Err(format!(
                 "`backport.branch` is `{}`: it needs `{{short_sha}}`, so each fix gets a branch of its own",

@@ -200,8 +200,7 @@ fn conflict_description(prepared: &Prepared, remote: &str, branch: &str) -> Stri
          git add -- {}\n\
          git cherry-pick --continue\n\
          git push {remote} {branch}\n\
-         ```\n\n\
-         Or `git hotfix backport resolve` lays the conflict out in a worktree and pushes the resolution onto `{branch}`.\n",
+         ```\n",
         b.fix,
         add.join(" ")
     ));
