@@ -562,3 +562,34 @@ fn a_restore_release_run_ends_with_the_backport_and_reports_it_until_merged() {
     assert!(again.stdout.contains("\"adopted\": true"), "{}", again.all());
     assert_eq!(s.origin_ref(&branch).as_deref(), Some(head.as_str()));
 }
+
+#[test]
+fn github_the_pull_request_gets_the_labels_and_one_already_open_is_adopted() {
+    const GITHUB_TOKEN: &str = "ghp_S3CRETbackport";
+    let mut f = Fixture::new();
+    let github = hotfix_testkit::forge_github::FakeGitHub::start("fleet/worker", GITHUB_TOKEN);
+    let branch = format!("backport/release/1.x-{}", f.short());
+    // "Create a pull request" answers 422 for a second one of the same head and base.
+    let open = github.add_open_pull(&branch, "release/1.x");
+    f.env = vec![("GITHUB_TOKEN", GITHUB_TOKEN)];
+    f.configure(&format!(
+        "[forge]\nkind = \"github\"\nurl = \"{}\"\nproject = \"fleet/worker\"\n[backport]\nto = [\"develop\", \"release/*\"]\n",
+        github.url()
+    ));
+    let run = f.backport(&["--json"]);
+    run.expect_code(0);
+    let out = json(&run);
+    assert_eq!(out[1]["request"]["merge_request"]["iid"], open, "{out:?}");
+    assert_eq!(out[1]["request"]["merge_request"]["adopted"], true, "{out:?}");
+    let pulls = github.pulls();
+    assert_eq!(pulls.len(), 2, "one new (develop), one adopted: {pulls:?}");
+    let develop = pulls.iter().find(|p| p.2 == "develop").expect("develop's pull request");
+    assert_eq!(develop.1, format!("backport/develop-{}", f.short()));
+    assert_eq!(github.labels(develop.0), ["backport", "auto-backport"]);
+    assert_eq!(
+        github.labels(open),
+        ["backport", "auto-backport"],
+        "labels added to the adopted one"
+    );
+    assert!(!run.all().contains(GITHUB_TOKEN));
+}

@@ -44,6 +44,8 @@ pub fn backport(session: &Session, options: &BackportOptions) -> Result<Vec<Back
         None => {
             let journal = load_run(session, options.run.as_deref())?;
             let config = journal.run.config(&session.config);
+            // A clone other than the run's may lack the fixes: main has them.
+            git.fetch_branches(&config.remote, &[&config.branches.main])?;
             let mut fixes = Vec::new();
             for pick in &journal.run.plan().picks {
                 fixes.push(BackportFix {
