@@ -53,6 +53,8 @@ pub enum Command {
     Approve(commands::approve::Args),
     /// Record evidence for an item no step of the run proves
     Attest(commands::attest::Args),
+    /// Bring a run's fixes, or one fix, to the backport branches and open their requests
+    Backport(commands::backport::Args),
     /// Restore release to the last good production commit and redeploy it
     Rollback(commands::rollback::Args),
     /// Close a run whose evidence is complete and release the lock
@@ -111,6 +113,7 @@ pub fn run() -> ExitCode {
         Command::Resolve(a) => commands::resolve::run(&globals, a),
         Command::Approve(a) => commands::approve::run(&globals, a),
         Command::Attest(a) => commands::attest::run(&globals, a),
+        Command::Backport(a) => commands::backport::run(&globals, a),
         Command::Rollback(a) => commands::rollback::run(&globals, a),
         Command::Finish(a) => commands::finish::run(&globals, a),
         Command::Guard(a) => commands::guard::run(&globals, a),

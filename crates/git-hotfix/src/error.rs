@@ -183,8 +183,10 @@ fn exit_kind(e: &Error) -> ExitKind {
             | WorkflowError::ResolutionOutOfScope { .. }
             | WorkflowError::WorktreeInTheWay { .. }
             | WorkflowError::StepStillRunning { .. }
-            | WorkflowError::RerunUndecided { .. },
+            | WorkflowError::RerunUndecided { .. }
+            | WorkflowError::BackportBranchMoved { .. },
         ) => ExitKind::Blocked,
+        Error::Workflow(WorkflowError::NoBackportTarget { .. }) => ExitKind::Usage,
         _ => ExitKind::Error,
     }
 }

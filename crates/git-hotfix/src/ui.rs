@@ -303,6 +303,18 @@ fn parameter_lines(step: &Step) -> Vec<String> {
                 r.remove_source_branch
             ),
         ],
+        Action::Backport(b) => vec![
+            format!(
+                "backports each fix to {} as `{}`, once production has it (a target that has the fix gets no branch)",
+                b.to.join(", "),
+                b.branch
+            ),
+            format!(
+                "labels [{}], on a conflict [{}] with an empty commit",
+                b.labels.join(", "),
+                b.conflict_labels.join(", ")
+            ),
+        ],
         Action::ForgeRelease(r) => vec![format!(
             "creates release `{}` of tag {} (or adopts the tag's); latest={}",
             r.name, r.tag, r.latest
@@ -520,6 +532,7 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
             if merge_request.adopted { " (adopted)" } else { "" },
             merge_request.web_url
         )],
+        Evidence::Backported { backports } => backports.iter().map(backport_line).collect(),
         Evidence::ForgeRelease { release, created } => vec![format!(
             "release of {}{}{}: {}",
             created.tag,
@@ -1075,4 +1088,25 @@ pub fn pass_gate(
             caught_up: outcome.caught_up + more.caught_up,
         },
     ))
+}
+
+/// One backport as `status` and the report show it: target, state, branch, request.
+pub fn backport_line(b: &hotfix::record::backport::Backport) -> String {
+    use hotfix::record::backport::BackportRequest;
+    let request = match &b.request {
+        Some(BackportRequest::Forge { merge_request }) => {
+            format!(", request !{} {}", merge_request.iid, merge_request.web_url)
+        }
+        Some(BackportRequest::PushOptions { .. }) => ", request asked of GitLab by push options".into(),
+        Some(BackportRequest::OpenAt { url }) => format!(", open the request at {url}"),
+        Some(BackportRequest::BranchOnly) | None => String::new(),
+    };
+    format!(
+        "backport {} to {}: {}{}{}",
+        b.fix.short(),
+        b.target,
+        b.state.as_str(),
+        b.branch.as_deref().map_or(String::new(), |br| format!(", branch {br}")),
+        request
+    )
 }

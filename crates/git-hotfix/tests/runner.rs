@@ -3,6 +3,7 @@
 mod common;
 
 mod test_attacks;
+mod test_backport;
 mod test_bad_input;
 mod test_cherry_pick;
 mod test_concurrency;

@@ -834,16 +834,51 @@ fn follow_ups(run: &Run, config: &Config, evidence: &[EvidenceItem]) -> Vec<Stri
             ));
         }
     }
+    let backports = match run.done(&crate::record::step::StepName::BACKPORT) {
+        Some(Evidence::Backported { backports }) => backports.as_slice(),
+        _ => &[],
+    };
+    out.extend(backports.iter().filter_map(backport_follow_up));
     if let Some(develop) = &config.branches.develop {
-        out.push(format!(
-            "make sure the fix is on `{develop}` too (backport), so the next release keeps it"
-        ));
+        if !backports.iter().any(|b| &b.target == develop) {
+            out.push(format!(
+                "make sure the fix is on `{develop}` too (backport), so the next release keeps it"
+            ));
+        }
     }
     for check in run.record.plan.checks.iter().filter(|c| c.status == CheckStatus::Warn) {
         out.push(format!("plan warning `{}`: {}", check.name, check.detail));
     }
     out.push("hold the postmortem within 24 hours".into());
     out
+}
+
+/// Returns what is left of a backport the run opened: its request is
+/// reviewed and merged (after its conflicts are resolved); none when the
+/// target already had the fix.
+fn backport_follow_up(b: &crate::record::backport::Backport) -> Option<String> {
+    use crate::record::backport::{BackportRequest, BackportState};
+    let branch = b.branch.as_deref()?;
+    let request = match &b.request {
+        Some(BackportRequest::Forge { merge_request }) => {
+            format!("request !{} ({})", merge_request.iid, merge_request.web_url)
+        }
+        Some(BackportRequest::OpenAt { url }) => format!("the request to open at {url}"),
+        _ => format!("the request of `{branch}`"),
+    };
+    Some(match b.state {
+        BackportState::Conflicted => format!(
+            "backport of {} to `{}` conflicted ({}): resolve it on `{branch}` as its request says, then review and merge {request}",
+            b.fix.short(),
+            b.target,
+            b.conflicts.join(", ")
+        ),
+        _ => format!(
+            "review and merge the backport of {} to `{}`: {request}",
+            b.fix.short(),
+            b.target
+        ),
+    })
 }
 
 fn postmortem(started: i64) -> Vec<String> {

@@ -3,6 +3,7 @@
 pub mod abort;
 pub mod approve;
 pub mod attest;
+pub mod backport;
 pub mod continue_run;
 pub mod demo;
 pub mod doctor;

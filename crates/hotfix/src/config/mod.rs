@@ -3,6 +3,7 @@
 //! Every table refuses unknown keys, so a typo is an error naming the key and
 //! the keys that are accepted, never a silently ignored setting.
 
+mod backport;
 pub(crate) mod duration;
 mod forge;
 mod gates;
@@ -10,6 +11,7 @@ mod merge_requests;
 mod products;
 mod value;
 
+pub use backport::Backport;
 pub use duration::{format_duration, parse_duration};
 pub use forge::{Forge, ForgeKind};
 pub use gates::{
@@ -94,6 +96,10 @@ pub struct Config {
         skip_serializing_if = "std::collections::BTreeMap::is_empty"
     )]
     pub products: std::collections::BTreeMap<String, Product>,
+    /// Where fixes are backported once production has them (`[backport]`);
+    /// absent from records that have none, so the recorded format is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backport: Option<Backport>,
 }
 
 /// The branch names of the team's flow.
@@ -296,6 +302,9 @@ impl Config {
                 ));
             }
             crate::record::forge::forge_text_problem("`production.forge_environment`", env).map_err(invalid)?;
+        }
+        if let Some(backport) = &config.backport {
+            backport.check().map_err(invalid)?;
         }
         value::check(&config).map_err(invalid)?;
         Ok(config)

@@ -3,6 +3,7 @@
 //! handler per step kind ([`steps`]).
 
 pub mod approvals;
+pub mod backport;
 pub mod execute;
 pub mod forge_approvals;
 pub mod gates;
@@ -177,6 +178,18 @@ pub enum WorkflowError {
     },
     #[error("`--rerun {step}`: {step} has no interrupted or unfinished attempt in run {id}")]
     NothingToRerun { id: String, step: StepName },
+    // Backport (`git hotfix backport`, the backport step).
+    #[error("backport branch {branch} on the remote is at {}, not the backport of {} to {target}; nothing was pushed", .found.short(), .fix.short())]
+    BackportBranchMoved {
+        branch: String,
+        target: String,
+        fix: Oid,
+        found: Oid,
+    },
+    #[error("no backport target: {detail}")]
+    NoBackportTarget { detail: String },
+    #[error("the request of backport branch {branch} was not opened: {detail}")]
+    BackportRequestFailed { branch: String, detail: String },
     #[error(transparent)]
     Git(#[from] GitError),
     #[error(transparent)]

@@ -77,6 +77,8 @@ pub enum GitError {
     NotARepository { path: PathBuf },
     #[error("git does not know who you are: no committer name and email are configured")]
     NoIdentity,
+    #[error("the push option `{}` is refused: it is empty, starts with `-` or holds a control character", .option.escape_debug())]
+    BadPushOption { option: String },
 }
 
 impl GitError {

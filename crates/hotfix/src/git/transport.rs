@@ -134,7 +134,25 @@ impl Git {
     /// Pushes all `updates` in one atomic, leased push: either every ref moves
     /// or none does. A refusal is returned as an outcome, not an error.
     pub fn push_atomic(&self, remote: &str, updates: &[RefUpdate]) -> Result<PushOutcome> {
+        self.push_atomic_with_options(remote, updates, &[])
+    }
+
+    /// Pushes as [`Git::push_atomic`] does, sending each of `options` as a
+    /// push option (`-o`, read by the remote's hooks: GitLab's
+    /// `merge_request.create`). An option that is empty, starts with `-` or
+    /// holds a control character is refused before git runs.
+    pub fn push_atomic_with_options(
+        &self,
+        remote: &str,
+        updates: &[RefUpdate],
+        options: &[String],
+    ) -> Result<PushOutcome> {
+        check_push_options(options)?;
         let mut args: Vec<String> = vec!["push".into(), "--porcelain".into(), "--atomic".into()];
+        for o in options {
+            // `--push-option=<value>` in one word: git never reads the value as an option.
+            args.push(format!("--push-option={o}"));
+        }
         for u in updates {
             let expected = u.expected.as_ref().map(Oid::to_string).unwrap_or_default();
             args.push(format!("--force-with-lease={}:{}", u.name, expected));
@@ -163,6 +181,17 @@ impl Git {
     }
 }
 
+/// Refuses an option that is empty, starts with `-` or holds a control character.
+fn check_push_options(options: &[String]) -> Result<()> {
+    match options
+        .iter()
+        .find(|o| o.is_empty() || o.starts_with('-') || o.chars().any(char::is_control))
+    {
+        Some(bad) => Err(GitError::BadPushOption { option: bad.clone() }),
+        None => Ok(()),
+    }
+}
+
 fn parse_push_porcelain(text: &str) -> Vec<PushRefStatus> {
     text.lines()
         .filter_map(|line| {
@@ -183,6 +212,15 @@ fn parse_push_porcelain(text: &str) -> Vec<PushRefStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_options_that_git_could_read_as_options_are_refused_before_git_runs() {
+        for bad in ["", "-o", "--mirror", "a\nb"] {
+            let e = check_push_options(&["merge_request.create".into(), bad.to_string()]).expect_err(bad);
+            assert!(matches!(e, GitError::BadPushOption { .. }), "{bad}: {e}");
+        }
+        check_push_options(&["merge_request.label=backport".into()]).expect("a plain option passes");
+    }
 
     #[test]
     fn porcelain_reads_accepted_and_rejected_refs() {

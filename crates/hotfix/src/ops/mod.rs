@@ -5,6 +5,7 @@
 mod abort;
 mod approve;
 mod attest;
+mod backport;
 mod doctor;
 mod finish;
 mod guard;
@@ -24,6 +25,7 @@ mod verify;
 pub use self::abort::abort;
 pub use self::approve::{approve, Approved};
 pub use self::attest::attest;
+pub use self::backport::{backport, BackportOptions};
 pub use self::doctor::{doctor, Doctor, DoctorCheck};
 pub use self::finish::finish;
 pub use self::guard::{guard, GuardVerdict};

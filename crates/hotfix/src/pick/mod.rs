@@ -2,6 +2,7 @@
 //! (`merge-tree --write-tree --merge-base=<fix's parent> <onto> <fix>`), then a
 //! commit written with `commit-tree`, message and author as `cherry-pick -x` gives.
 
+pub mod backport;
 pub mod checks;
 pub mod dependency;
 pub mod glob;
@@ -196,6 +197,12 @@ fn write_tree_on(git: &Git, tree: &Oid, tip: &Oid, operator: &Signature, message
 }
 
 fn pick_message(original: &str, fix: &Oid, trailers: &RunTrailers<'_>) -> String {
+    format!("{}{}", cherry_pick_x_message(original, fix), trailers.lines())
+}
+
+/// Returns `original` with `(cherry picked from commit <fix>)` added as
+/// `git cherry-pick -x` adds it.
+pub fn cherry_pick_x_message(original: &str, fix: &Oid) -> String {
     let body = original.trim_end();
     let cherry = format!("(cherry picked from commit {fix})");
     // Like `-x`: join an existing trailer block, else start a new paragraph.
@@ -206,7 +213,7 @@ fn pick_message(original: &str, fix: &Oid, trailers: &RunTrailers<'_>) -> String
     } else {
         "\n\n"
     };
-    format!("{body}{sep}{cherry}\n{}", trailers.lines())
+    format!("{body}{sep}{cherry}\n")
 }
 
 fn is_trailer_block(paragraph: &str) -> bool {

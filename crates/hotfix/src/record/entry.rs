@@ -394,6 +394,10 @@ pub enum Evidence {
         request: NewMergeRequest,
         merge_request: MergeRequestRef,
     },
+    /// What the backport step did for each fix and target.
+    Backported {
+        backports: Vec<crate::record::backport::Backport>,
+    },
     /// The forge's release of the tag: created, or adopted as the tag's own.
     ForgeRelease {
         release: NewRelease,

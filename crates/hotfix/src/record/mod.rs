@@ -1,6 +1,7 @@
 //! The run record: the plan, its steps, the journal's entries and their
 //! evidence, as they are stored on the remote.
 
+pub mod backport;
 pub mod entry;
 pub mod forge;
 pub mod plan;

@@ -33,6 +33,7 @@ impl StepName {
     pub const VERIFY_PRODUCTION: StepName = StepName::known("verify-production");
     pub const SMOKE: StepName = StepName::known("smoke");
     pub const ROLLBACK_RESTORE: StepName = StepName::known("rollback-restore");
+    pub const BACKPORT: StepName = StepName::known("backport");
 
     /// The longest name a step may have.
     pub const MAX_LEN: usize = 64;
@@ -331,6 +332,10 @@ pub enum Action {
     ReviewRequest(NewMergeRequest),
     /// Creates the forge's release of a tag, or adopts the tag's release.
     ForgeRelease(NewRelease),
+    // Backport (issue 14).
+    /// Backports the run's fixes to the `to` branches once production has
+    /// them: a branch and request per target, or word that it has the fix.
+    Backport(crate::config::Backport),
     /// A step the run planned whose parameters this clone cannot give (a
     /// format-0 run whose configuration lacks `key`): it fails when reached.
     Unconfigured { key: String },
@@ -356,6 +361,7 @@ impl Action {
             Action::WaitForFix { .. } => "wait-for-fix",
             Action::ReviewRequest(_) => "review-request",
             Action::ForgeRelease(_) => "forge-release",
+            Action::Backport(_) => "backport",
             Action::Unconfigured { .. } => "unconfigured",
         }
     }

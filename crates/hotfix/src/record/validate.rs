@@ -141,6 +141,7 @@ impl Step {
                     }
                 })
             }
+            Action::Backport(b) => b.check().map_err(|why| format!("has {why}")),
             Action::ForgeRelease(r) => match tag_name_problem(&r.tag) {
                 Some(why) => Err(bad("action.tag", &r.tag, &format!("no tag name ({why})"))),
                 None => Ok(()),

@@ -162,6 +162,17 @@ pub fn with_rollback_approvals(config: &Config, mut steps: Vec<Step>) -> Vec<Ste
 
 /// Returns the steps that act on production that `config` configures, in
 /// order: the release job, the deploy, the verification, the smoke checks.
+/// Returns the backport step a run ends with once production has the fix,
+/// when `[backport] to` names a branch.
+pub fn backport_step(config: &Config) -> Option<Step> {
+    let options = config.backport.as_ref().filter(|b| !b.to.is_empty())?;
+    Some(Step::new(
+        crate::record::step::StepName::BACKPORT,
+        "backport the fixes",
+        crate::record::plan::Action::Backport(options.clone()),
+    ))
+}
+
 pub fn production_steps(config: &Config) -> Vec<Step> {
     let release = config.release.as_ref().map(Step::release_action);
     let forbidden = config

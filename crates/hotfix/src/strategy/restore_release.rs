@@ -206,6 +206,7 @@ impl Strategy for RestoreRelease {
             Step::verify_release(release, Vec::new()),
         ];
         hotfix.extend(strategy::gate_steps(config));
+        hotfix.extend(strategy::backport_step(config));
         let rollback = std::iter::once(Step::rollback_restore(release))
             .chain(strategy::production_steps(config))
             .collect();

@@ -3,6 +3,7 @@
 //! crash converges on the same state; each journals its own evidence.
 
 mod approvals;
+mod backport;
 mod build;
 
 pub(crate) use build::rederive;
@@ -75,6 +76,7 @@ pub(crate) fn perform(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> R
         Action::WaitForFix { branch, base } => wait_for_fix::wait_for_fix(cx, journal, step, branch, base),
         Action::ReviewRequest(request) => review_request::review_request(cx, journal, step, request),
         Action::ForgeRelease(release) => forge_release::forge_release(cx, journal, step, release),
+        Action::Backport(options) => backport::backport(cx, journal, step, options),
         Action::Unconfigured { key } => Err(WorkflowError::GateNotConfigured {
             step: step.name.clone(),
             key: key.clone(),
