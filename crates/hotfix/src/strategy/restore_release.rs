@@ -115,7 +115,7 @@ impl Strategy for RestoreRelease {
         if let Some(r) = &restore {
             checks.push(restore_check(git, production, &production_tree, r)?);
         }
-        let scope = scope(git, &production_tree, &release_tree, &input.config.checks.migrations)?;
+        let scope = scope(git, &production_tree, &release_tree, input.config.migration_paths())?;
         checks.push(only_fixes_check(&picks, &scope));
         checks.extend(patch_id_checks(
             git,
@@ -165,6 +165,7 @@ impl Strategy for RestoreRelease {
             extra_commits: Vec::new(),
             steps: Steps::default(),
             from_tag: None,
+            merge_main: None,
         };
         plan.steps = self.steps(&plan, input.config);
         Ok(plan)

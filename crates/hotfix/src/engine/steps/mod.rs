@@ -12,6 +12,7 @@ mod forge_job;
 mod forge_pipeline;
 mod forge_release;
 mod lock;
+mod main_pipeline;
 mod push;
 mod record_production;
 mod restore_release;
@@ -75,6 +76,8 @@ pub(crate) fn perform(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> R
         Action::WaitForFix { branch, base } => wait_for_fix::wait_for_fix(cx, journal, step, branch, base),
         Action::ReviewRequest(request) => review_request::review_request(cx, journal, step, request),
         Action::ForgeRelease(release) => forge_release::forge_release(cx, journal, step, release),
+        // merge-main (issue 14).
+        Action::MainPipeline { branch, commit } => main_pipeline::main_pipeline(cx, journal, step, branch, commit),
         Action::Unconfigured { key } => Err(WorkflowError::GateNotConfigured {
             step: step.name.clone(),
             key: key.clone(),
