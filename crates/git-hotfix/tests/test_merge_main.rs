@@ -578,3 +578,51 @@ fn gitlab_a_failed_main_pipeline_or_an_unmerged_request_refuses_the_hotfix() {
     assert!(run.stderr.contains("is `opened`, not merged"), "{}", run.all());
     assert!(open.requests_to("POST", "/play").is_empty(), "nothing was played");
 }
+
+// --- GitHub: `--fix !7` and the merge commit's checks -----------------------
+
+const GH_TOKEN: &str = "ghp_S3CRETmergemaingithub";
+
+#[test]
+fn github_fix_by_pull_request_is_its_merge_commit_and_failing_checks_refuse_it() {
+    let m = Main::new();
+    let service = Service::start(m.root(), &m.production);
+    let merge = m.merge_to_main("hotfix/other", "other.txt", "other, fixed\n");
+    let github = hotfix_testkit::forge_github::FakeGitHub::start("fleet/portal", GH_TOKEN);
+    github.add_merged_pull(7, "main", &merge);
+    github.add_check_run(&merge, "completed", Some("success"));
+    let forge = format!(
+        "\n[forge]\nkind = \"github\"\nurl = \"{}\"\nproject = \"fleet/portal\"\n",
+        github.url()
+    );
+    m.configure(&config(&m, &service, &forge));
+    let env = [("GITHUB_TOKEN", GH_TOKEN)];
+
+    // GET /repos/{owner}/{repo}/pulls/{pull_number}, then the merge commit's
+    // check runs and combined status (/commits/{ref}/check-runs, /status).
+    let plan = m.plan_json("!7", &env);
+    assert_eq!(plan["merge_main"]["target"], merge.as_str());
+    assert_eq!(plan["merge_main"]["request"]["state"], "merged");
+    assert_eq!(check(&plan, "main-pipeline-passed")["status"], "pass");
+    m.hotfix(&["start", "--fix", "!7", "--production", &m.production, "--yes"], &env)
+        .expect_code(0);
+    assert_eq!(m.log("deploy.log"), [merge.as_str()]);
+
+    let m = Main::new();
+    let service = Service::start(m.root(), &m.production);
+    let merge = m.merge_to_main("hotfix/other", "other.txt", "other, fixed\n");
+    let github = hotfix_testkit::forge_github::FakeGitHub::start("fleet/portal", GH_TOKEN);
+    github.add_merged_pull(7, "main", &merge);
+    github.add_check_run(&merge, "completed", Some("success"));
+    github.add_check_run(&merge, "completed", Some("failure"));
+    let forge = format!(
+        "\n[forge]\nkind = \"github\"\nurl = \"{}\"\nproject = \"fleet/portal\"\n",
+        github.url()
+    );
+    m.configure(&config(&m, &service, &forge));
+    let run = m.hotfix(&["start", "--fix", "!7", "--production", &m.production, "--yes"], &env);
+    run.expect_code(3);
+    assert!(run.stdout.contains("is `failed`, not `success`"), "{}", run.all());
+    assert!(m.log("deploy.log").is_empty(), "nothing was deployed");
+    assert!(!run.all().contains(GH_TOKEN), "the token is masked");
+}

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::engine::WorkflowError;
 use crate::git::{CommitInfo, CommitSummary, Git, Oid};
 use crate::pick::checks::{scope, scope_checks};
-use crate::providers::production::{self, ProductionError, ProductionReading};
+use crate::providers::production::{ProductionError, ProductionReading};
 use crate::record::plan::{self, Action, Check, CheckStatus, MainDeploy, MergedRequest, Plan, Step, StepName, Steps};
 use crate::strategy::evidence::{EvidenceSpec, Proof};
 use crate::strategy::{inputs, Inputs, PlanInput, Strategy};
@@ -256,14 +256,7 @@ impl Strategy for MergeMain {
         config: &Config,
         _plan: &Plan,
     ) -> Result<Vec<ProductionReading>, ProductionError> {
-        if config.production.tag.is_some() {
-            git.fetch_tags(&config.remote)?;
-        }
-        match production::resolve(git, &config.production, config.forge.as_ref(), None) {
-            Ok(found) => Ok(found.readings),
-            Err(ProductionError::NoSource) => Ok(Vec::new()),
-            Err(e) => Err(e),
-        }
+        inputs::read_production_sources(git, config)
     }
 }
 

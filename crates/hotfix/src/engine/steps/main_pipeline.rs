@@ -12,6 +12,13 @@ use crate::git::Oid;
 use crate::journal::{Event, Evidence, Journal, JournalError};
 use crate::record::plan::Step;
 
+/// Returns true when a step of the run plays a job in this step's pipeline.
+fn step_plays_jobs(journal: &Journal) -> bool {
+    journal.run.steps().iter().any(|s| {
+        matches!(&s.action, crate::record::plan::Action::ForgeJob(j) if j.pipeline_of == crate::record::plan::StepName::MAIN_PIPELINE)
+    })
+}
+
 /// The pipeline statuses that mean main's pipeline broke: nothing is
 /// deployed from it.
 const BROKEN: &[&str] = &["failed", "canceled", "skipped"];
@@ -49,6 +56,18 @@ pub(super) fn main_pipeline(
         ),
     );
     let pipeline = found.pipeline;
+    if pipeline.id == 0 && (step_plays_jobs(journal)) {
+        return Err(WorkflowError::ProductionStepFailed {
+            step: step.name.clone(),
+            reason: format!(
+                "the forge gives {}'s checks, not a pipeline whose jobs can be played: on GitHub, deploy and \
+                 migrate with `command`",
+                commit.short()
+            ),
+            evidence: None,
+            rollback: false,
+        });
+    }
     if journaled_pipeline(&journal.run, &step.name).as_ref() != Some(&pipeline) {
         let created = Event::PipelineCreated {
             step: step.name.clone(),
