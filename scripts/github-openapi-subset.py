@@ -41,6 +41,10 @@ OPERATIONS = [
     ("POST", "/repos/{owner}/{repo}/commits/{commit_sha}/comments", {"201": ["id", "body", "user.id", "user.login", "created_at", "html_url"]}),
     ("POST", "/repos/{owner}/{repo}/releases", {"201": ["id", "html_url", "tag_name"], "422": []}),
     ("GET", "/repos/{owner}/{repo}/releases/tags/{tag}", {"200": ["id", "html_url", "tag_name"], "404": []}),
+    # merge-main (issue 14): the pull request that holds the fix, and the checks of its merge commit.
+    ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", {"200": ["number", "html_url", "state", "merged", "merge_commit_sha", "base.ref"]}),
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", {"200": ["total_count", "check_runs.status", "check_runs.conclusion", "check_runs.html_url"]}),
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}/status", {"200": ["state", "total_count", "statuses.state"]}),
 ]
 
 

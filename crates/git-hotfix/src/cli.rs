@@ -44,7 +44,7 @@ pub enum Command {
     /// Show what a hotfix would do and whether it is safe; changes nothing
     Plan(commands::plan::Args),
     /// Create a run and carry out the plan
-    Start(commands::start::Args),
+    Start(commands::start::CliArgs),
     /// Carry on a run from where it stopped, from any clone
     Continue(commands::continue_run::Args),
     /// Open a conflicting pick in a separate worktree to resolve it by hand
@@ -108,7 +108,7 @@ pub fn run() -> ExitCode {
     };
     let result = match cli.command {
         Command::Plan(a) => commands::plan::run(&globals, a),
-        Command::Start(a) => commands::start::run(&globals, a),
+        Command::Start(a) => commands::start::run_cli(&globals, a),
         Command::Continue(a) => commands::continue_run::run(&globals, a),
         Command::Resolve(a) => commands::resolve::run(&globals, a),
         Command::Approve(a) => commands::approve::run(&globals, a),

@@ -150,7 +150,7 @@ fn exit_kind(e: &Error) -> ExitKind {
             | WorkflowError::NotAttestable { .. }
             | WorkflowError::UnknownProduct { .. },
         ) => ExitKind::Usage,
-        Error::Blocked { .. } => ExitKind::Blocked,
+        Error::Blocked { .. } | Error::ExtraCommits { .. } | Error::FixRequest { .. } => ExitKind::Blocked,
         Error::Workflow(WorkflowError::Interrupted { .. }) => ExitKind::Interrupted,
         Error::Workflow(WorkflowError::NothingToRerun { .. }) => ExitKind::Usage,
         Error::Workflow(
@@ -253,6 +253,15 @@ fn hint(e: &Error) -> Option<String> {
         }
         Error::Blocked { .. } => "nothing was changed; `git hotfix plan` lists every reason".into(),
         Error::ConfigExists { .. } => "edit it, or pass --force to overwrite it".into(),
+        Error::FixRequest { .. } => {
+            "merge-main deploys a fix merged to main: check the merge request on the forge, or pass the merge commit"
+                .into()
+        }
+        Error::ExtraCommits { .. } => {
+            "nothing was changed; `git hotfix plan` lists them: ship them knowingly with --yes --allow-extra, \
+             or deploy a commit that holds only the fix"
+                .into()
+        }
         Error::Production(ProductionError::NoSource) => "pass --production <sha> from the environment page".into(),
         Error::Production(ProductionError::NothingFound { .. } | ProductionError::NotInRepository { .. }) => {
             "stop: gather the deployed SHA from deploy logs, release records or the last successful production \

@@ -80,6 +80,81 @@ fn fit(line: String) -> String {
     }
 }
 
+/// Prints what a merge-main plan deploys: the fix, the commit, and every
+/// commit shipped beyond the fix.
+fn print_main_deploy(plan: &Plan, deploy: &hotfix::record::plan::MainDeploy) {
+    if let Some(r) = &deploy.request {
+        out!(
+            "{}",
+            fit(format!("  request     {} `{}`: {}", r.reference, r.state, r.web_url))
+        );
+        if let Some(p) = &r.pipeline {
+            out!(
+                "{}",
+                fit(format!(
+                    "              {}'s pipeline #{} `{}`: {}",
+                    plan.main_branch, p.id, p.status, p.web_url
+                ))
+            );
+        }
+    }
+    out!(
+        "{}",
+        fit(format!(
+            "  fix         {}  {}",
+            deploy.fix.id.short(),
+            deploy.fix.subject
+        ))
+    );
+    out!(
+        "  deploy      {}  ({}), {} tip {} read from {}",
+        deploy.target.short(),
+        if deploy.target_is_fix {
+            "the fix commit itself".to_string()
+        } else {
+            format!("the first {} commit containing the fix", plan.main_branch)
+        },
+        plan.main_branch,
+        plan.main_tip.short(),
+        plan.remote
+    );
+    out!(
+        "  ships       production..{}: {} commit(s) without merges, {} on {}'s first-parent line",
+        deploy.target.short(),
+        deploy.ships_total,
+        deploy.first_parent.len(),
+        plan.main_branch
+    );
+    for c in &deploy.first_parent {
+        out!(
+            "{}",
+            fit(format!("                first-parent {}  {}", c.id.short(), c.subject))
+        );
+    }
+    for c in &deploy.ships {
+        out!(
+            "{}",
+            fit(format!("                commit       {}  {}", c.id.short(), c.subject))
+        );
+    }
+    if deploy.beyond_fix.is_empty() {
+        out!("  beyond fix  none: the deploy ships only the fix");
+    } else {
+        out!(
+            "  beyond fix  {} commit(s) that are not the fix (start needs --allow-extra):",
+            deploy.beyond_fix.len()
+        );
+        for c in &deploy.beyond_fix {
+            out!("{}", fit(format!("                {}  {}", c.id.short(), c.subject)));
+        }
+    }
+    if deploy.migrations.is_empty() {
+        out!("  migrations  none touched: no migration step");
+    } else {
+        out!("{}", fit(format!("  migrations  {}", deploy.migrations.join(", "))));
+    }
+}
+
 pub fn print_plan(plan: &Plan) {
     let production = &plan.production;
     let source = production.sources();
@@ -92,7 +167,9 @@ pub fn print_plan(plan: &Plan) {
         if picks == 1 { "" } else { "s" }
     );
     out!("  production  {}  (from {source})", production.commit.short());
-    if let Some(release) = plan.from_tag.as_deref() {
+    if let Some(deploy) = plan.merge_main.as_deref() {
+        print_main_deploy(plan, deploy);
+    } else if let Some(release) = plan.from_tag.as_deref() {
         print_tag_release(plan, release);
     } else {
         out!(
@@ -102,7 +179,7 @@ pub fn print_plan(plan: &Plan) {
         );
     }
     match &plan.restore {
-        _ if plan.from_tag.is_some() => {}
+        _ if plan.from_tag.is_some() || plan.merge_main.is_some() => {}
         Some(r) => {
             out!(
                 "  restore     {}  tree {} = production's tree, parent {}",
@@ -122,17 +199,19 @@ pub fn print_plan(plan: &Plan) {
         out!("{}", fit(format!("  pick {:<6} {}", i + 1, describe_pick(pick))));
     }
     let gained = plan.new_commits().len();
-    out!(
-        "  result      tree {}, {} -> {} (+{gained} commit{})",
-        plan.release_tree.short(),
-        if plan.from_tag.is_some() {
-            plan.release_branch.as_str()
-        } else {
-            "release"
-        },
-        plan.new_tip.short(),
-        if gained == 1 { "" } else { "s" }
-    );
+    if plan.merge_main.is_none() {
+        out!(
+            "  result      tree {}, {} -> {} (+{gained} commit{})",
+            plan.release_tree.short(),
+            if plan.from_tag.is_some() {
+                plan.release_branch.as_str()
+            } else {
+                "release"
+            },
+            plan.new_tip.short(),
+            if gained == 1 { "" } else { "s" }
+        );
+    }
     let s = &plan.scope;
     out!(
         "  scope       {} file(s), +{} -{} lines",
@@ -318,6 +397,10 @@ fn parameter_lines(step: &Step) -> Vec<String> {
         Action::ForgeRelease(r) => vec![format!(
             "creates release `{}` of tag {} (or adopts the tag's); latest={}",
             r.name, r.tag, r.latest
+        )],
+        Action::MainPipeline { branch, commit } => vec![format!(
+            "finds {branch}'s newest pipeline for {} on the forge (it must not have failed)",
+            commit.short()
         )],
         Action::ForgeJob(j) => vec![format!(
             "plays manual job `{}` in {} pipeline of `{}` and follows it (timeout {})",
@@ -524,6 +607,17 @@ pub fn evidence_lines(evidence: &Evidence) -> Vec<String> {
         Evidence::Deployed { release_sha, outcome } => {
             vec![format!("deployed {}", release_sha.short()), command_line(outcome)]
         }
+        Evidence::MainPipeline {
+            branch,
+            commit,
+            pipeline,
+            status,
+        } => vec![format!(
+            "{branch}'s pipeline #{} for {} is `{status}`: {}",
+            pipeline.id,
+            commit.short(),
+            pipeline.web_url
+        )],
         Evidence::ReviewRequested { request, merge_request } => vec![format!(
             "review request !{} of {} into {}{}: {}",
             merge_request.iid,

@@ -199,6 +199,10 @@ struct State {
     faults: Vec<u16>,
     /// What the deploy job's runner ships when it succeeds.
     deploys: Option<ReleaseDeploy>,
+    /// Merged pull requests: (number, base, merge_commit_sha).
+    merged_pulls: Vec<(u64, String, String)>,
+    /// Check runs by commit: (sha, status, conclusion).
+    check_runs: Vec<(String, String, Option<String>)>,
 }
 
 impl State {
@@ -514,6 +518,20 @@ impl FakeGitHub {
     /// Sets the time new runs are created at (`2026-12-01T09:00:00Z`).
     pub fn set_now(&self, now: &str) {
         lock(&self.state).now = now.to_string();
+    }
+
+    /// Adds pull request `number`, merged into `base` as `sha`.
+    pub fn add_merged_pull(&self, number: u64, base: &str, sha: &str) {
+        lock(&self.state)
+            .merged_pulls
+            .push((number, base.to_string(), sha.to_string()));
+    }
+
+    /// Adds a check run of commit `sha` (`completed`, `success` / `failure`).
+    pub fn add_check_run(&self, sha: &str, status: &str, conclusion: Option<&str>) {
+        lock(&self.state)
+            .check_runs
+            .push((sha.to_string(), status.to_string(), conclusion.map(str::to_string)));
     }
 
     /// Opens a pull request from `head` into `base` as someone else did; returns its number.
@@ -1119,6 +1137,53 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
                     ),
                     None => error(404, "Not Found", "https://docs.github.com/rest/releases/releases#get-a-release-by-tag-name"),
                 }
+            },
+        ),
+        // merge-main (issue 14).
+        (
+            "GET",
+            "/repos/:owner/:repo/pulls/:pull_number",
+            "Get a pull request (docs.github.com/rest/pulls/pulls#get-a-pull-request): `merged`, `merge_commit_sha`",
+            |state, req| {
+                let n = number(req, "pull_number");
+                match state.merged_pulls.iter().find(|(number, _, _)| Some(*number) == n) {
+                    Some((number, base, sha)) => Response::json(
+                        200,
+                        json!({
+                            "number": number, "html_url": state.web(&format!("pull/{number}")),
+                            "state": "closed", "merged": true, "merge_commit_sha": sha,
+                            "base": { "ref": base },
+                        })
+                        .to_string(),
+                    ),
+                    None => error(404, "Not Found", "https://docs.github.com/rest/pulls/pulls#get-a-pull-request"),
+                }
+            },
+        ),
+        (
+            "GET",
+            "/repos/:owner/:repo/commits/:ref/check-runs",
+            "List check runs for a Git reference (docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference)",
+            |state, req| {
+                let sha = percent_decode(req.param("ref").unwrap_or_default());
+                let runs: Vec<Value> = state
+                    .check_runs
+                    .iter()
+                    .filter(|(s, _, _)| *s == sha)
+                    .map(|(_, status, conclusion)| {
+                        json!({ "status": status, "conclusion": conclusion, "html_url": state.web(&format!("commit/{sha}/checks")) })
+                    })
+                    .collect();
+                Response::json(200, json!({ "total_count": runs.len(), "check_runs": runs }).to_string())
+            },
+        ),
+        (
+            "GET",
+            "/repos/:owner/:repo/commits/:ref/status",
+            "Get the combined status for a specific reference (docs.github.com/rest/commits/statuses#get-the-combined-status-for-a-specific-reference)",
+            |_, _| {
+                // No commit statuses: `pending` with none, as GitHub answers.
+                Response::json(200, json!({ "state": "pending", "total_count": 0, "statuses": [] }).to_string())
             },
         ),
     ]

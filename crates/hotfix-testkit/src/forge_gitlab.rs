@@ -64,6 +64,8 @@ pub struct Setup {
     pub repository: Option<std::path::PathBuf>,
     /// Merge requests the project already has.
     pub merge_requests: Vec<FakeMergeRequest>,
+    /// Pipelines the project already ran for commits (`GET /pipelines?sha=`).
+    pub commit_pipelines: Vec<CommitPipeline>,
 }
 
 pub use crate::release_deploy::ReleaseDeploy;
@@ -80,6 +82,20 @@ pub struct FakeMergeRequest {
     pub remove_source_branch: bool,
     /// `opened`, `merged` or `closed`.
     pub state: String,
+    /// The commit the merge made on the target branch, once `merged`.
+    pub merge_commit_sha: Option<String>,
+}
+
+/// A pipeline the project ran for a commit of a branch (main's pipeline of
+/// a merged hotfix, seed 002), with its manual jobs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitPipeline {
+    pub sha: String,
+    pub git_ref: String,
+    /// `success`, `failed`, `manual`, ...
+    pub status: String,
+    /// Its manual jobs (`deploy-prod-hotfix`, `run-migrations-prod`).
+    pub jobs: Vec<String>,
 }
 
 /// A release as the fake keeps it.
@@ -136,6 +152,7 @@ impl Default for Setup {
             deploys: None,
             repository: None,
             merge_requests: Vec::new(),
+            commit_pipelines: Vec::new(),
         }
     }
 }
@@ -158,6 +175,8 @@ struct FakePipeline {
     id: u64,
     project: String,
     downstream: Option<u64>,
+    /// The commit and branch of a pipeline of `Setup::commit_pipelines`, and its status.
+    commit: Option<CommitPipeline>,
 }
 
 /// An issue as the fake keeps it.
@@ -206,6 +225,7 @@ impl State {
             id,
             project: project.to_string(),
             downstream: None,
+            commit: None,
         });
         for name in jobs {
             let job = FakeJob {
@@ -289,8 +309,9 @@ impl State {
             "id": p.id,
             "iid": p.id,
             "project_id": p.project.parse::<u64>().unwrap_or(1),
-            "status": "manual",
-            "ref": "main",
+            "status": p.commit.as_ref().map_or("manual", |c| c.status.as_str()),
+            "ref": p.commit.as_ref().map_or("main", |c| c.git_ref.as_str()),
+            "sha": p.commit.as_ref().map(|c| c.sha.clone()),
             "web_url": format!("{WEB}/{}/-/pipelines/{}", decode(&p.project), p.id),
         })
     }
@@ -359,6 +380,8 @@ fn merge_request_json(req: &Request, mr: &FakeMergeRequest) -> Value {
         "labels": mr.labels,
         "force_remove_source_branch": mr.remove_source_branch,
         "draft": mr.title.starts_with("Draft:"),
+        "merge_commit_sha": mr.merge_commit_sha,
+        "squash_commit_sha": null,
         "web_url": format!("{WEB}/{project}/-/merge_requests/{}", mr.iid),
     })
 }
@@ -522,6 +545,7 @@ impl FakeGitLab {
             })
             .collect();
         let merge_requests = setup.merge_requests.clone();
+        let commit_pipelines = setup.commit_pipelines.clone();
         let state: Shared = Arc::new(Mutex::new(State {
             setup,
             issues,
@@ -530,6 +554,15 @@ impl FakeGitLab {
             downstream_project: 2,
             ..State::default()
         }));
+        {
+            let mut s = lock(&state);
+            for c in commit_pipelines {
+                let id = s.add_pipeline("1", &c.jobs);
+                if let Some(p) = s.pipelines.iter_mut().find(|p| p.id == id) {
+                    p.commit = Some(c);
+                }
+            }
+        }
         let server = Server::builder()
             .route(
                 "GET",
@@ -891,6 +924,7 @@ impl FakeGitLab {
                         labels: labels_of(&body["labels"]),
                         remove_source_branch: body["remove_source_branch"].as_bool().unwrap_or(false),
                         state: "opened".into(),
+                        merge_commit_sha: None,
                     };
                     s.merge_requests.push(mr.clone());
                     Response::json(201, merge_request_json(req, &mr).to_string())
@@ -912,6 +946,44 @@ impl FakeGitLab {
                         .filter(|m| target.as_deref().is_none_or(|v| m.target_branch == v))
                         .map(|m| merge_request_json(req, m))
                         .collect();
+                    Response::json(200, Value::Array(list).to_string())
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/merge_requests/:merge_request_iid",
+                "GET /projects/:id/merge_requests/:merge_request_iid (doc/api/merge_requests.md, Get single MR: `state`, `merge_commit_sha`, `squash_commit_sha`)",
+                authed(&state, |s, req| {
+                    let iid = id_param(req, "merge_request_iid");
+                    match s.merge_requests.iter().find(|m| m.iid == iid) {
+                        Some(mr) => Response::json(200, merge_request_json(req, mr).to_string()),
+                        None => not_found("Merge Request"),
+                    }
+                }),
+            )
+            .route(
+                "GET",
+                "/api/v4/projects/:id/pipelines",
+                "GET /projects/:id/pipelines (doc/api/pipelines.md, List project pipelines: `sha`, `ref`, `order_by`, `sort`)",
+                authed(&state, |s, req| {
+                    let sha = query_value(req, "sha");
+                    let git_ref = query_value(req, "ref");
+                    let ascending = query_value(req, "sort").as_deref() == Some("asc");
+                    let mut listed: Vec<&FakePipeline> = s
+                        .pipelines
+                        .iter()
+                        .filter(|p| {
+                            let c = p.commit.as_ref();
+                            sha.as_ref().is_none_or(|sha| c.is_some_and(|c| &c.sha == sha))
+                                && git_ref.as_ref().is_none_or(|r| c.is_some_and(|c| &c.git_ref == r))
+                        })
+                        .collect();
+                    // GitLab's default order is `id` descending.
+                    listed.sort_by_key(|p| std::cmp::Reverse(p.id));
+                    if ascending {
+                        listed.reverse();
+                    }
+                    let list: Vec<Value> = listed.into_iter().map(|p| s.pipeline_json(p)).collect();
                     Response::json(200, Value::Array(list).to_string())
                 }),
             )

@@ -118,6 +118,7 @@ impl Strategy for ToyAnnounce {
             checks,
             steps: Steps::default(),
             from_tag: None,
+            merge_main: None,
         };
         plan.steps = self.steps(&plan, input.config);
         Ok(plan)

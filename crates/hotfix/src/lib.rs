@@ -64,4 +64,8 @@ pub enum Error {
     ConfigExists { path: PathBuf },
     #[error("incident `{reference}`: {reason}")]
     Incident { reference: String, reason: String },
+    #[error("fix {reference}: {reason}")]
+    FixRequest { reference: String, reason: String },
+    #[error("the deploy ships {count} commit(s) beyond the fix")]
+    ExtraCommits { count: usize },
 }

@@ -43,6 +43,7 @@ impl FixArgs {
             mainline: self.mainline,
             allow_dependency: self.allow_dependency.clone(),
             production_override: self.production_override.clone(),
+            allow_extra: false,
         }
     }
 }

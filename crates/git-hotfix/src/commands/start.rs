@@ -29,11 +29,35 @@ pub struct Args {
     pub force: bool,
 }
 
+/// `start`'s arguments on the command line: [`Args`] and the decisions
+/// only some strategies ask for (kept apart so `Args` stays what `demo` builds).
+#[derive(clap::Args)]
+pub struct CliArgs {
+    #[command(flatten)]
+    pub args: Args,
+    /// Strategy merge-main: deploy main's commit although it ships commits beyond the fix (the plan
+    /// lists them); without a terminal, only with --yes
+    #[arg(long)]
+    pub allow_extra: bool,
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
+    run_cli(
+        globals,
+        CliArgs {
+            args,
+            allow_extra: false,
+        },
+    )
+}
+
+/// Runs `start` as the command line asked.
+pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
+    let CliArgs { args, allow_extra } = cli;
     let session = globals.session()?;
     let options = StartOptions {
         severity: args.severity,
@@ -43,7 +67,8 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     };
     ops::check_severity(&options)?;
     let run_id = session.new_run_id();
-    let request = args.fix.request();
+    let mut request = args.fix.request();
+    request.allow_extra = allow_extra;
     let plan = ops::prepare(&session, &request, &run_id)?;
     ui::print_plan(&plan);
     if !plan.is_safe() {
@@ -56,16 +81,30 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
                 "review `git hotfix plan`, then pass --yes",
             ));
         }
-        let question = format!(
-            "Push {} commit(s) to {}/{} as run {run_id}?",
-            plan.new_commits().len(),
-            plan.remote,
-            plan.release_branch
-        );
+        let question = match &plan.merge_main {
+            Some(deploy) => format!(
+                "Deploy {} from {}/{} to production as run {run_id}{}?",
+                deploy.target.short(),
+                plan.remote,
+                plan.main_branch,
+                match deploy.beyond_fix.len() {
+                    0 => String::new(),
+                    n => format!(", with the {n} commit(s) beyond the fix listed above"),
+                }
+            ),
+            None => format!(
+                "Push {} commit(s) to {}/{} as run {run_id}?",
+                plan.new_commits().len(),
+                plan.remote,
+                plan.release_branch
+            ),
+        };
         if !ui::confirm(&question) {
             out!("not started; nothing was changed");
             return Ok(());
         }
+        // The question named the commits beyond the fix: a yes is the decision.
+        request.allow_extra = true;
     }
     crate::stop::on_signals(&session.stop);
     out!("run {run_id}: starting");

@@ -339,7 +339,7 @@ fn yes() -> bool {
 fn default_forbidden() -> Vec<String> {
     vec!["bring-all-code-to-release-branch".into(), "cut-off".into()]
 }
-fn default_command_timeout() -> Duration {
+pub(super) fn default_command_timeout() -> Duration {
     Duration::from_secs(30 * 60)
 }
 fn default_smoke_timeout() -> Duration {
@@ -348,10 +348,10 @@ fn default_smoke_timeout() -> Duration {
 fn default_verify_timeout() -> Duration {
     Duration::from_secs(10 * 60)
 }
-fn default_interval() -> Duration {
+pub(super) fn default_interval() -> Duration {
     Duration::from_secs(5)
 }
-fn default_start_timeout() -> Duration {
+pub(super) fn default_start_timeout() -> Duration {
     Duration::from_secs(10 * 60)
 }
 fn default_status() -> u16 {

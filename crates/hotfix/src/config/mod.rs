@@ -8,6 +8,7 @@ pub(crate) mod duration;
 mod forge;
 mod gates;
 mod merge_requests;
+mod migrations;
 mod products;
 mod value;
 
@@ -19,6 +20,7 @@ pub use gates::{
     PipelineRequest, ReleaseAction, Secrets, Smoke, Verify,
 };
 pub use merge_requests::MergeRequests;
+pub use migrations::Migrations;
 pub use products::Product;
 
 use std::path::{Path, PathBuf};
@@ -89,6 +91,10 @@ pub struct Config {
     /// defaults (`URGENT`), and the recorded format is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge_requests: Option<MergeRequests>,
+    /// The production migrations and the job that runs them (merge-main);
+    /// absent from records that have none, so the recorded format is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrations: Option<Migrations>,
     /// The products released from this repository on their own, by name (`[products.<name>]`).
     #[serde(
         default,
@@ -249,6 +255,15 @@ fn default_high() -> Duration {
 }
 
 impl Config {
+    /// Returns the globs of the paths that are migrations: `[migrations]
+    /// paths` when given, else `[checks] migrations`.
+    pub fn migration_paths(&self) -> &[String] {
+        match &self.migrations {
+            Some(m) if !m.paths.is_empty() => &m.paths,
+            _ => &self.checks.migrations,
+        }
+    }
+
     /// Parses and validates the text of a `hotfix.toml` read from `path`.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let invalid = |message: String| ConfigError::Invalid {
@@ -281,12 +296,21 @@ impl Config {
             }
         }
         gates::check_approvals(&config.approvals, config.forge.is_some()).map_err(invalid)?;
-        for pattern in &config.checks.migrations {
+        if let Some(migrations) = &config.migrations {
+            migrations.check(config.forge.is_some()).map_err(invalid)?;
+        }
+        let own_paths = config.migrations.as_ref().filter(|m| !m.paths.is_empty()).is_some();
+        let key = if own_paths {
+            "migrations.paths"
+        } else {
+            "checks.migrations"
+        };
+        for pattern in config.migration_paths() {
             // The same grammar pick::glob matches with; checked here so a typo fails
             // at load, not by silently flagging nothing.
             if let Err(e) = glob::Pattern::new(pattern) {
                 return Err(invalid(format!(
-                    "`checks.migrations` has `{pattern}`, which is not a glob: {} (at character {})",
+                    "`{key}` has `{pattern}`, which is not a glob: {} (at character {})",
                     e.msg,
                     e.pos + 1
                 )));

@@ -132,7 +132,9 @@ pub(super) fn check(config: &Config) -> Result<(), String> {
         match &d.job {
             Some(job) => {
                 check_forge_job("deploy", config, &d.command, Some(job))?;
-                if config.release.as_ref().and_then(|r| r.pipeline.as_ref()).is_none() {
+                // merge-main finds the deploy job in main's pipeline for the commit it deploys.
+                let from_main = config.strategy == "merge-main";
+                if !from_main && config.release.as_ref().and_then(|r| r.pipeline.as_ref()).is_none() {
                     return Err(
                         "key `deploy.job` needs `release.pipeline`: the deploy job is found in the release pipeline"
                             .into(),

@@ -23,6 +23,26 @@ pub struct BackportFix {
     pub mainline: Option<u32>,
 }
 
+/// Returns the fixes `plan` backports: its picks (restore-release,
+/// from-tag), else merge-main's fix as it was merged to main (a merge
+/// commit taken against its first parent, as seed 002's `cherry-pick -m 1`).
+pub fn fixes_of(git: &Git, plan: &crate::record::plan::Plan) -> Result<Vec<BackportFix>, WorkflowError> {
+    if let Some(main) = plan.merge_main.as_ref().filter(|_| plan.picks.is_empty()) {
+        let commit = git.commit(&main.fix.id)?;
+        let mainline = (commit.parents.len() > 1).then_some(1);
+        return Ok(vec![BackportFix { commit, mainline }]);
+    }
+    plan.picks
+        .iter()
+        .map(|pick| {
+            Ok(BackportFix {
+                commit: git.commit(&pick.fix)?,
+                mainline: pick.mainline,
+            })
+        })
+        .collect()
+}
+
 /// What carrying backports out takes.
 pub struct BackportContext<'a> {
     pub git: &'a Git,

@@ -428,6 +428,7 @@ pub(crate) fn replan_with(
         resolutions: run.resolutions(),
         allow_dependency: run.allowed_dependency().map(str::to_string),
         production_override: record.production_override.clone(),
+        fix_requests: run.plan().merge_main.iter().filter_map(|m| m.request.clone()).collect(),
     };
     strategy.plan(&input)
 }

@@ -118,6 +118,23 @@ pub(super) fn release_unmoved(cx: &Context<'_>, run: &Run) -> Result<Oid, Workfl
     }
     cx.git.fetch_branches(&record.remote, &[&record.release_branch])?;
     let found = cx.git.read_ref(&tracking_ref(&record.remote, &record.release_branch))?;
+    if run.plan().merge_main.is_some() {
+        // merge-main deploys a commit of main, which goes on growing: main must
+        // still hold it (never rewritten away), not stand still at it.
+        let held = match &found {
+            Some(tip) => cx.git.is_ancestor(&expected, tip)?,
+            None => false,
+        };
+        if !held {
+            return Err(WorkflowError::ReleaseMovedAfterPush {
+                branch: record.release_branch.clone(),
+                expected,
+                found,
+                production_touched: production_touched(run),
+            });
+        }
+        return Ok(expected);
+    }
     if found.as_ref() != Some(&expected) {
         return Err(WorkflowError::ReleaseMovedAfterPush {
             branch: record.release_branch.clone(),

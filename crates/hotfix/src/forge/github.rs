@@ -21,6 +21,7 @@ mod approvals;
 pub mod collaboration;
 pub mod deployments;
 pub mod incident;
+mod merged;
 pub mod pipelines;
 
 use std::sync::Arc;
@@ -215,6 +216,15 @@ impl Forge for GitHub {
     fn note_incident(&self, incident: &IncidentRef, body: &str, timeline: bool) -> Result<Option<u64>, ForgeError> {
         let _ = timeline;
         self.github_note_incident(incident, body)
+    }
+
+    // merge-main: github::merged. A commit's checks stand for its pipeline.
+    fn merge_request(&self, iid: u64) -> Result<super::MergeRequestState, ForgeError> {
+        self.github_pull(iid)
+    }
+    fn commit_pipeline(&self, sha: &str, branch: &str) -> Result<Option<super::CommitPipelineRef>, ForgeError> {
+        let _ = branch;
+        self.github_commit_checks(sha)
     }
 
     // Review requests and releases: github::collaboration.

@@ -317,6 +317,14 @@ impl Forge for GitLab {
         self.gitlab_note_incident(incident, body, timeline)
     }
 
+    // merge-main: crate::forge::gitlab_merged.
+    fn merge_request(&self, iid: u64) -> Result<super::MergeRequestState, ForgeError> {
+        self.gitlab_merge_request(iid)
+    }
+    fn commit_pipeline(&self, sha: &str, branch: &str) -> Result<Option<super::CommitPipelineRef>, ForgeError> {
+        self.gitlab_commit_pipeline(sha, branch)
+    }
+
     // Merge requests and releases: crate::forge::gitlab_requests.
     fn open_merge_request(&self, request: &super::NewMergeRequest) -> Result<super::MergeRequestRef, ForgeError> {
         self.gitlab_open_merge_request(request)
@@ -328,7 +336,7 @@ impl Forge for GitLab {
 
 impl GitLab {
     /// Returns the configured project as hotfix.toml gives it.
-    fn configured_project(&self) -> String {
+    pub(super) fn configured_project(&self) -> String {
         // `project_id` is the encoded form; decoding `%2F` is enough for a path.
         self.project_id.replace("%2F", "/")
     }

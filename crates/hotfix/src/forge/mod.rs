@@ -16,6 +16,7 @@ pub mod github;
 pub mod gitlab;
 pub mod gitlab_approvals;
 mod gitlab_incident;
+mod gitlab_merged;
 mod gitlab_requests;
 pub mod token;
 
@@ -153,6 +154,29 @@ pub struct IncidentRef {
     pub web_url: String,
 }
 
+/// A merge request (GitLab) or pull request (GitHub) as the forge has it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergeRequestState {
+    pub iid: u64,
+    /// `merged`, `opened`, `closed`, ... (GitHub: `merged` once `merged` is true).
+    pub state: String,
+    pub web_url: String,
+    pub target_branch: String,
+    /// The commit the merge made, once merged.
+    pub merge_commit_sha: Option<String>,
+    /// The squashed commit, when the request was squashed.
+    pub squash_commit_sha: Option<String>,
+}
+
+/// A commit's pipeline (GitLab) or its checks (GitHub), with its status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitPipelineRef {
+    /// GitHub's checks have no pipeline: id 0, the commit's page.
+    pub pipeline: PipelineRef,
+    /// `success`, `failed`, `running`, `manual`, ... as the forge says.
+    pub status: String,
+}
+
 /// What git-hotfix asks of a forge. Each implementation names, on each call,
 /// the documented endpoint it uses.
 pub trait Forge: Send + Sync {
@@ -270,6 +294,24 @@ pub trait Forge: Send + Sync {
     fn create_release(&self, release: &NewRelease) -> Result<ReleaseRef, ForgeError> {
         let _ = release;
         Err(self.unsupported("create a release"))
+    }
+
+    // merge-main (issue 14): the merge request that holds a fix, and main's
+    // pipeline for a commit. Kept in one block beside the backport's.
+
+    /// Returns merge request (GitLab) or pull request (GitHub) `iid` as the
+    /// forge has it now.
+    fn merge_request(&self, iid: u64) -> Result<MergeRequestState, ForgeError> {
+        let _ = iid;
+        Err(self.unsupported("read a merge request"))
+    }
+
+    /// Returns the newest pipeline for commit `sha` on `branch` (GitHub: the
+    /// commit's check runs and combined status, as one), or `None` when the
+    /// forge has none for it.
+    fn commit_pipeline(&self, sha: &str, branch: &str) -> Result<Option<CommitPipelineRef>, ForgeError> {
+        let _ = (sha, branch);
+        Err(self.unsupported("read a commit's pipeline"))
     }
 
     #[doc(hidden)]

@@ -3,7 +3,7 @@
 //! target gets its branch and request, or is reported as already having the
 //! fix; the operator's checkout, index and HEAD are never touched.
 
-use crate::engine::backport::{carry_out, resolve_targets, BackportContext, BackportFix};
+use crate::engine::backport::{carry_out, fixes_of, resolve_targets, BackportContext, BackportFix};
 use crate::engine::WorkflowError;
 use crate::record::backport::Backport;
 use crate::secrets::Redactor;
@@ -46,14 +46,7 @@ pub fn backport(session: &Session, options: &BackportOptions) -> Result<Vec<Back
             let config = journal.run.config(&session.config);
             // A clone other than the run's may lack the fixes: main has them.
             git.fetch_branches(&config.remote, &[&config.branches.main])?;
-            let mut fixes = Vec::new();
-            for pick in &journal.run.plan().picks {
-                fixes.push(BackportFix {
-                    commit: git.commit(&pick.fix)?,
-                    mainline: pick.mainline,
-                });
-            }
-            (config, fixes)
+            (config, fixes_of(git, journal.run.plan())?)
         }
     };
     let table = config.backport.clone().unwrap_or_default();

@@ -2,7 +2,7 @@
 
 use crate::git::{tracking_ref, Git, Oid};
 use crate::providers::production::{self, ProductionError};
-use crate::record::plan::Plan;
+use crate::record::plan::{CommitPipeline, MergedRequest, Plan};
 use crate::strategy::restore_release::read_fixes;
 use crate::strategy::{self, PlanInput};
 use crate::Error;
@@ -27,6 +27,9 @@ pub struct HotfixRequest {
     /// Go on with a production commit the sources contradict or release
     /// never held: the reason, recorded in the journal and the report.
     pub production_override: Option<String>,
+    /// merge-main: go on although main's commit that holds the fix ships
+    /// other commits too (the plan lists them).
+    pub allow_extra: bool,
 }
 
 /// Fetches what the plan needs and computes it; moves no ref but the
@@ -88,7 +91,8 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     } else {
         main_tip.clone()
     };
-    let fixes = expand_fixes(git, &request.fixes)?;
+    let (given, fix_requests) = merged_requests(session, &request.fixes)?;
+    let fixes = expand_fixes(git, &given)?;
     let input = PlanInput {
         git,
         config: cfg,
@@ -108,8 +112,73 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
             .production_override
             .as_deref()
             .map(|r| session.redactor.redact(r)),
+        fix_requests,
     };
     Ok(strategy.plan(&input)?)
+}
+
+/// Returns the fixes with each merge request (`!42`) replaced by the commit
+/// its merge made, and those requests as the forge has them: a request that
+/// is not merged into main is refused. Main's pipeline for the commit is
+/// read too, for the plan to check it passed.
+fn merged_requests(session: &Session, given: &[String]) -> Result<(Vec<String>, Vec<MergedRequest>), Error> {
+    let cfg = &session.config;
+    let mut fixes = Vec::new();
+    let mut requests = Vec::new();
+    for rev in given {
+        let Some(iid) = rev.strip_prefix('!').and_then(|n| n.parse::<u64>().ok()) else {
+            fixes.push(rev.clone());
+            continue;
+        };
+        let refused = |reason: String| Error::FixRequest {
+            reference: rev.clone(),
+            reason: session.redactor.redact(&reason),
+        };
+        if cfg.forge.is_none() {
+            return Err(refused(
+                "a merge request is read from the forge, and hotfix.toml has no [forge]".into(),
+            ));
+        }
+        let forge = crate::engine::incident::open(cfg, session.git.git_dir(), &session.redactor).map_err(refused)?;
+        let mr = forge.merge_request(iid).map_err(|e| refused(e.to_string()))?;
+        if mr.state != "merged" {
+            return Err(refused(format!(
+                "{} is `{}`, not merged: merge it to {} first ({})",
+                rev, mr.state, cfg.branches.main, mr.web_url
+            )));
+        }
+        if mr.target_branch != cfg.branches.main {
+            return Err(refused(format!(
+                "{} was merged into `{}`, not {} ({})",
+                rev, mr.target_branch, cfg.branches.main, mr.web_url
+            )));
+        }
+        let sha = mr.merge_commit_sha.as_deref().or(mr.squash_commit_sha.as_deref());
+        let Some(commit) = sha.and_then(Oid::parse) else {
+            return Err(refused(format!(
+                "the forge gives no merge_commit_sha or squash_commit_sha for {rev} ({})",
+                mr.web_url
+            )));
+        };
+        let pipeline = forge
+            .commit_pipeline(commit.as_str(), &cfg.branches.main)
+            .map_err(|e| refused(e.to_string()))?
+            .map(|p| CommitPipeline {
+                id: p.pipeline.id,
+                status: p.status,
+                web_url: p.pipeline.web_url,
+            });
+        fixes.push(commit.to_string());
+        requests.push(MergedRequest {
+            reference: rev.clone(),
+            iid: mr.iid,
+            web_url: mr.web_url,
+            state: mr.state,
+            commit,
+            pipeline,
+        });
+    }
+    Ok((fixes, requests))
 }
 
 /// Turns the fixes as given into the commits to pick, in order: a revision

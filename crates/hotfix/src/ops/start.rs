@@ -43,6 +43,14 @@ pub fn start(
             checks: plan.blocking().count(),
         });
     }
+    if let Some(deploy) = &plan.merge_main {
+        // Seed 002: "the fix is scoped and low-risk"; more is a decision.
+        if !deploy.beyond_fix.is_empty() && !request.allow_extra {
+            return Err(Error::ExtraCommits {
+                count: deploy.beyond_fix.len(),
+            });
+        }
+    }
     let store = session.store();
     store.refresh()?;
     if let Some((_, holder)) = store.lock_holder(&plan.release_branch)? {
@@ -69,7 +77,10 @@ pub fn start(
         remote: session.config.remote.clone(),
         release_branch: plan.release_branch.clone(),
         main_branch: plan.main_branch.clone(),
-        fixes: plan.picks.iter().map(|p| p.fix.clone()).collect(),
+        fixes: match &plan.merge_main {
+            Some(deploy) => vec![deploy.fix.id.clone()],
+            None => plan.picks.iter().map(|p| p.fix.clone()).collect(),
+        },
         mainline: request.mainline,
         severity: options.severity,
         incident,

@@ -388,6 +388,14 @@ pub enum Evidence {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         log_tail: Option<String>,
     },
+    /// Main's pipeline for the commit a merge-main run deploys, as the
+    /// forge had it when the step found it.
+    MainPipeline {
+        branch: String,
+        commit: Oid,
+        pipeline: PipelineRef,
+        status: String,
+    },
     /// The review request the forge answered with: opened, or adopted as
     /// the one already open for the same branches.
     ReviewRequested {

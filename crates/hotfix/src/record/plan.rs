@@ -324,6 +324,71 @@ pub struct Plan {
     /// version and the way the fix reaches main.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_tag: Option<Box<TagRelease>>,
+    /// What a merge-main plan decided: the fix on main, the commit deployed
+    /// and every commit it ships beyond the fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_main: Option<Box<MainDeploy>>,
+}
+
+/// A merge-main hotfix (seed 002): production goes from the production
+/// commit to main's commit that holds the fix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MainDeploy {
+    /// The fix as given: a commit on main (a merge commit for a merge request).
+    pub fix: CommitSummary,
+    /// The merge request the fix was named by (`--fix !42`), as the forge has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<MergedRequest>,
+    /// The commit production is deployed to.
+    pub target: Oid,
+    /// Why that commit: the fix itself (it is on main's first-parent line),
+    /// or the first commit of main's first-parent line that contains it.
+    pub target_is_fix: bool,
+    /// Every commit `production..target` holds, newest first (at most
+    /// [`MainDeploy::LISTED`]), and how many there are.
+    pub ships: Vec<CommitSummary>,
+    pub ships_total: usize,
+    /// Main's first-parent commits `production..target`, oldest first.
+    pub first_parent: Vec<CommitSummary>,
+    /// The commits shipped that are not the fix's own (`fix^1..fix`): the
+    /// deploy carries them too. `start` refuses them without `--allow-extra`.
+    pub beyond_fix: Vec<CommitSummary>,
+    /// The changed paths that are migrations (`[migrations] paths`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub migrations: Vec<String>,
+}
+
+impl MainDeploy {
+    /// At most this many shipped commits are kept in the plan.
+    pub const LISTED: usize = 200;
+}
+
+/// A merge request (GitLab) or pull request (GitHub) that holds the fix,
+/// and main's pipeline for its merge commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedRequest {
+    /// As the operator gave it (`!42`).
+    pub reference: String,
+    pub iid: u64,
+    pub web_url: String,
+    /// The forge's state word (`merged`, `opened`, ...).
+    pub state: String,
+    /// The commit the merge made on main (`merge_commit_sha`, or
+    /// `squash_commit_sha` when the request was squashed without a merge commit).
+    pub commit: Oid,
+    /// Main's newest pipeline for that commit, if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<CommitPipeline>,
+}
+
+/// A pipeline (GitLab) or the commit's checks (GitHub) for one commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitPipeline {
+    /// GitLab's pipeline id; 0 for GitHub's combined checks.
+    pub id: u64,
+    /// `success`, `failed`, `running`, ... as the forge says.
+    pub status: String,
+    pub web_url: String,
 }
 
 /// A from-tag hotfix (seed 003): a product's production tag, the PATCH

@@ -326,6 +326,7 @@ fn plan() -> Plan {
             branch_tip: None,
             older_line: false,
         })),
+        merge_main: None,
     }
 }
 

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::config::{Approvals, Deploy, JobPipeline, ReleaseAction, Smoke, Verify};
+use crate::config::{Approvals, Deploy, JobPipeline, Migrations, ReleaseAction, Smoke, Verify};
 use crate::git::Oid;
 use crate::record::forge::{NewMergeRequest, NewRelease, PipelineRequest};
 
@@ -34,6 +34,9 @@ impl StepName {
     pub const SMOKE: StepName = StepName::known("smoke");
     pub const ROLLBACK_RESTORE: StepName = StepName::known("rollback-restore");
     pub const BACKPORT: StepName = StepName::known("backport");
+    // merge-main (issue 14).
+    pub const MAIN_PIPELINE: StepName = StepName::known("main-pipeline");
+    pub const MIGRATIONS: StepName = StepName::known("migrations");
 
     /// The longest name a step may have.
     pub const MAX_LEN: usize = 64;
@@ -81,6 +84,8 @@ impl StepName {
             "verify-production" => "poll production until it reports the release and is healthy",
             "smoke" => "run the smoke checks",
             "rollback-restore" => "restore release to production's tree again (compare-and-swap)",
+            "main-pipeline" => "find main's pipeline for the commit deployed (it must not have failed)",
+            "migrations" => "run the production migrations and prove they completed",
             _ => "",
         }
     }
@@ -215,6 +220,58 @@ impl Step {
         )
     }
 
+    // merge-main (issue 14): main's pipeline and the migrations.
+
+    /// Returns the step finding `branch`'s pipeline for `commit`, whose jobs
+    /// the deploy and migration steps play.
+    pub fn main_pipeline(branch: &str, commit: &Oid) -> Step {
+        Step::known(
+            StepName::MAIN_PIPELINE,
+            Action::MainPipeline {
+                branch: branch.to_string(),
+                commit: commit.clone(),
+            },
+        )
+    }
+
+    /// Returns the step running `[migrations]`: its command, or its job in
+    /// the pipeline the `main-pipeline` step found.
+    pub fn migrations(migrations: &Migrations) -> Step {
+        let action = match &migrations.job {
+            Some(job) => Action::ForgeJob(ForgeJobStep {
+                job: job.clone(),
+                pipeline_of: StepName::MAIN_PIPELINE,
+                downstream: false,
+                forbidden_actions: Vec::new(),
+                wait: JobWait::of(migrations.timeout, migrations.poll_interval, migrations.start_timeout),
+            }),
+            None => Action::Command(CommandStep {
+                command: migrations.command.clone(),
+                timeout: migrations.timeout,
+                changes_production: true,
+                release_job: None,
+                env: Vec::new(),
+            }),
+        };
+        Step::known(StepName::MIGRATIONS, action)
+    }
+
+    /// Returns `[deploy]`'s step for a deploy from main: its command, or its
+    /// job in the pipeline the `main-pipeline` step found.
+    pub fn deploy_from_main(deploy: &Deploy) -> Step {
+        let action = match &deploy.job {
+            Some(job) => Action::ForgeJob(ForgeJobStep {
+                job: job.clone(),
+                pipeline_of: StepName::MAIN_PIPELINE,
+                downstream: deploy.pipeline == Some(JobPipeline::Downstream),
+                forbidden_actions: Vec::new(),
+                wait: JobWait::of(deploy.timeout, deploy.poll_interval, deploy.start_timeout),
+            }),
+            None => Action::Command(CommandStep::deploy(deploy)),
+        };
+        Step::known(StepName::DEPLOY, action)
+    }
+
     /// Returns the rollback step putting production's tree on `branch` again.
     pub fn rollback_restore(branch: &str) -> Step {
         Step::known(
@@ -336,6 +393,11 @@ pub enum Action {
     /// Backports the run's fixes to the `to` branches once production has
     /// them: a branch and request per target, or word that it has the fix.
     Backport(crate::config::Backport),
+    // merge-main (issue 14).
+    /// Finds `branch`'s newest pipeline for `commit` on the forge and
+    /// journals it, for the deploy and migration jobs to be played in; a
+    /// failed or canceled pipeline stops the run.
+    MainPipeline { branch: String, commit: Oid },
     /// A step the run planned whose parameters this clone cannot give (a
     /// format-0 run whose configuration lacks `key`): it fails when reached.
     Unconfigured { key: String },
@@ -362,6 +424,7 @@ impl Action {
             Action::ReviewRequest(_) => "review-request",
             Action::ForgeRelease(_) => "forge-release",
             Action::Backport(_) => "backport",
+            Action::MainPipeline { .. } => "main-pipeline",
             Action::Unconfigured { .. } => "unconfigured",
         }
     }

@@ -92,7 +92,8 @@ impl Step {
         match &self.action {
             Action::Lock { branch: b }
             | Action::RestoreRelease { branch: b }
-            | Action::WaitForFix { branch: b, .. } => branch("action.branch", b),
+            | Action::WaitForFix { branch: b, .. }
+            | Action::MainPipeline { branch: b, .. } => branch("action.branch", b),
             Action::VerifyRelease { branch: b, .. } => branch("action.branch", b),
             Action::Push(push) => match push.name.strip_prefix("refs/heads/") {
                 Some(b) => branch_name_problem(b).map_or(Ok(()), |why| {

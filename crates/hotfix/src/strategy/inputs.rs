@@ -88,6 +88,23 @@ pub fn sources_agree(production: &ProductionSha, override_reason: Option<&str>) 
     }
 }
 
+/// Reads the `[production]` sources as `start` does, every one of which
+/// must agree; none configured: no reading.
+pub fn read_production_sources(
+    git: &Git,
+    config: &crate::config::Config,
+) -> Result<Vec<crate::providers::production::ProductionReading>, crate::providers::production::ProductionError> {
+    use crate::providers::production::{self, ProductionError};
+    if config.production.tag.is_some() {
+        git.fetch_tags(&config.remote)?;
+    }
+    match production::resolve(git, &config.production, config.forge.as_ref(), None) {
+        Ok(found) => Ok(found.readings),
+        Err(ProductionError::NoSource) => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Returns a check that blocks unless the operator gave a reason to go on.
 fn overridable(name: &str, found: String, override_reason: Option<&str>) -> Check {
     match override_reason {

@@ -7,6 +7,7 @@
 pub mod evidence;
 pub mod from_tag;
 pub mod inputs;
+pub mod merge_main;
 pub mod restore_release;
 
 use crate::config::Config;
@@ -51,6 +52,9 @@ pub struct PlanInput<'a> {
     /// The reason the operator gave to go on with a production commit the
     /// sources contradict or release never held (`--production-override`).
     pub production_override: Option<String>,
+    /// The merge requests fixes were named by (`--fix !42`), as the forge
+    /// had them: merged, by which commit, and main's pipeline for it.
+    pub fix_requests: Vec<crate::record::plan::MergedRequest>,
 }
 
 impl PlanInput<'_> {
@@ -187,7 +191,11 @@ pub fn production_steps(config: &Config) -> Vec<Step> {
 }
 
 /// The strategies git-hotfix ships.
-pub static BUILT_IN: &[&dyn Strategy] = &[&restore_release::RestoreRelease, &from_tag::FromTag];
+pub static BUILT_IN: &[&dyn Strategy] = &[
+    &restore_release::RestoreRelease,
+    &from_tag::FromTag,
+    &merge_main::MergeMain,
+];
 
 /// Strategies registered at run time, after the built-in ones.
 static REGISTERED: std::sync::RwLock<Vec<&'static dyn Strategy>> = std::sync::RwLock::new(Vec::new());

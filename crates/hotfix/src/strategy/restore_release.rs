@@ -10,7 +10,7 @@ use crate::engine::WorkflowError;
 use crate::pick::checks::{merged_check, patch_id_checks, pick_checks, scope, scope_checks};
 use crate::pick::onto::{pending_pick, pick_one, Target};
 use crate::pick::{self, RunTrailers};
-use crate::providers::production::{self, ProductionError, ProductionReading};
+use crate::providers::production::{ProductionError, ProductionReading};
 use crate::record::plan::StepName;
 use crate::record::plan::{self, Check, CheckStatus, Pick, PickStatus, Plan, RestoreCommit, Scope, TakenOut};
 use crate::record::plan::{Step, Steps};
@@ -115,7 +115,7 @@ impl Strategy for RestoreRelease {
         if let Some(r) = &restore {
             checks.push(restore_check(git, production, &production_tree, r)?);
         }
-        let scope = scope(git, &production_tree, &release_tree, &input.config.checks.migrations)?;
+        let scope = scope(git, &production_tree, &release_tree, input.config.migration_paths())?;
         checks.push(only_fixes_check(&picks, &scope));
         checks.extend(patch_id_checks(
             git,
@@ -165,6 +165,7 @@ impl Strategy for RestoreRelease {
             extra_commits: Vec::new(),
             steps: Steps::default(),
             from_tag: None,
+            merge_main: None,
         };
         plan.steps = self.steps(&plan, input.config);
         Ok(plan)
@@ -181,14 +182,7 @@ impl Strategy for RestoreRelease {
         config: &Config,
         _plan: &Plan,
     ) -> Result<Vec<ProductionReading>, ProductionError> {
-        if config.production.tag.is_some() {
-            git.fetch_tags(&config.remote)?;
-        }
-        match production::resolve(git, &config.production, config.forge.as_ref(), None) {
-            Ok(found) => Ok(found.readings),
-            Err(ProductionError::NoSource) => Ok(Vec::new()),
-            Err(e) => Err(e),
-        }
+        inputs::read_production_sources(git, config)
     }
 
     fn steps(&self, plan: &Plan, config: &Config) -> Steps {

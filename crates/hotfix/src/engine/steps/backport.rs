@@ -7,7 +7,7 @@
 //! pick is adopted, and the forge adopts the request open for it; a branch
 //! someone else moved stops the step, and nothing is pushed over it.
 
-use crate::engine::backport::{carry_out, resolve_targets, BackportContext, BackportFix};
+use crate::engine::backport::{carry_out, fixes_of, resolve_targets, BackportContext};
 use crate::engine::execute::{mirror, Context};
 use crate::engine::gates::conclude;
 use crate::engine::steps::forge_job::open_forge;
@@ -23,12 +23,9 @@ pub(super) fn backport(
     options: &crate::config::Backport,
 ) -> Result<(), WorkflowError> {
     let run = &journal.run;
-    let mut fixes = Vec::new();
-    for pick in &run.plan().picks {
-        fixes.push(BackportFix {
-            commit: cx.git.commit(&pick.fix)?,
-            mainline: pick.mainline,
-        });
+    let fixes = fixes_of(cx.git, run.plan())?;
+    if fixes.is_empty() {
+        cx.progress.output(&step.name, "the run has no fix to backport");
     }
     let remote = &run.record.remote;
     let targets = resolve_targets(cx.git, remote, &options.to)?;

@@ -13,6 +13,7 @@ mod forge_job;
 mod forge_pipeline;
 mod forge_release;
 mod lock;
+mod main_pipeline;
 mod push;
 mod record_production;
 mod restore_release;
@@ -77,6 +78,8 @@ pub(crate) fn perform(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> R
         Action::ReviewRequest(request) => review_request::review_request(cx, journal, step, request),
         Action::ForgeRelease(release) => forge_release::forge_release(cx, journal, step, release),
         Action::Backport(options) => backport::backport(cx, journal, step, options),
+        // merge-main (issue 14).
+        Action::MainPipeline { branch, commit } => main_pipeline::main_pipeline(cx, journal, step, branch, commit),
         Action::Unconfigured { key } => Err(WorkflowError::GateNotConfigured {
             step: step.name.clone(),
             key: key.clone(),

@@ -160,6 +160,7 @@ impl Strategy for FromTag {
             checks: Vec::new(),
             steps: Steps::default(),
             from_tag: None,
+            merge_main: None,
         };
         if release.awaiting_fix {
             checks.push(tag_free_check(git, &tag)?);
@@ -291,7 +292,7 @@ impl Strategy for FromTag {
                 ));
             }
         }
-        let scope = scope(git, &base.tree, &release_tree, &input.config.checks.migrations)?;
+        let scope = scope(git, &base.tree, &release_tree, input.config.migration_paths())?;
         checks.extend(scope_checks(&scope, picks.len(), &input.config.checks));
 
         plan.extra_commits = bumped.as_ref().map(|_| version_commit.clone()).into_iter().collect();
