@@ -628,17 +628,24 @@ fn github_fix_by_pull_request_is_its_merge_commit_and_failing_checks_refuse_it()
 }
 
 #[test]
-fn after_production_is_checked_the_fix_is_backported_to_develop_with_its_request_as_evidence() {
+fn after_production_is_checked_the_fix_is_backported_to_develop_and_release_lines_with_its_request_as_evidence() {
     let m = Main::new();
     // develop moved on from production on its own paths; the fix applies cleanly.
     m.git(&m.work, &["checkout", "-q", "-b", "develop", &m.production]);
     m.write("feature.txt", "next release\n");
     m.commit("feat: next release's work");
     m.push(&["develop"]);
+    // A maintenance line from before production, by pattern.
+    m.git(&m.work, &["branch", "release/1.x", &m.production]);
+    m.push(&["release/1.x"]);
     m.checkout("main");
     let service = Service::start(m.root(), &m.production);
     let fix = m.on_main("other.txt", "other, fixed\n", "fix: repair other.txt");
-    m.configure(&config(&m, &service, "\n[backport]\nto = [\"develop\"]\n"));
+    m.configure(&config(
+        &m,
+        &service,
+        "\n[backport]\nto = [\"develop\", \"release/*\"]\n",
+    ));
 
     let plan = m.plan_json(&fix, &[]);
     assert_eq!(
@@ -669,6 +676,19 @@ fn after_production_is_checked_the_fix_is_backported_to_develop_with_its_request
         parent.trim(),
         m.origin_ref("refs/heads/develop").expect("develop"),
         "onto develop's tip"
+    );
+    // The second target, in the same run and the same step.
+    let maintenance = format!("refs/heads/backport/release/1.x-{}", &fix[..7]);
+    let picked = m
+        .origin_ref(&maintenance)
+        .unwrap_or_else(|| panic!("{maintenance} pushed: {}", start.all()));
+    let parent = m.git(&m.origin, &["rev-parse", &format!("{picked}^")]);
+    assert_eq!(parent.trim(), m.production, "onto release/1.x's tip");
+    let status = m.hotfix(&["status"], &[]);
+    assert!(
+        status.stdout.contains("backport/develop-") && status.stdout.contains("backport/release/1.x-"),
+        "status lists both backports: {}",
+        status.stdout
     );
 
     let report = m.hotfix(&["report", "--format", "json"], &[]);
