@@ -152,3 +152,29 @@ fn a_deploy_the_token_user_may_not_approve_is_left_to_the_reviewers() {
     assert_described(&github);
     assert_no_token(&s, &[&run]);
 }
+
+#[test]
+fn an_enterprise_server_that_answers_the_dispatch_without_its_run_has_the_run_found_by_listing() {
+    let s = Scenario::new();
+    let (github, _) = fake(&s, FakeJob::passing("deploy-production"));
+    github.without_run_details();
+    configure(&s, &github);
+
+    let run = start(&s, &[]);
+    run.expect_code(0);
+    let runs = github.runs();
+    assert_eq!(runs.len(), 1, "one dispatch: {}", run.all());
+    assert!(
+        requests_to(&github, "GET", "/actions/workflows/release.yml/runs") >= 1,
+        "the run was looked up among the workflow's runs"
+    );
+    let status = s.hotfix_env(&s.work, &["status", "--json"], &env());
+    let v: serde_json::Value = serde_json::from_str(&status.stdout).expect("status JSON");
+    assert!(
+        v.to_string().contains(&format!("/actions/runs/{}", runs[0].0)),
+        "the journal names the run found: {v}"
+    );
+    assert_eq!(v["state"], "released", "{v}");
+    assert_described(&github);
+    assert_no_token(&s, &[&run, &status]);
+}

@@ -197,13 +197,23 @@ fn a_dispatched_workflow_is_followed_to_success_and_sent_once() {
         dispatched_at, "1994-11-06T08:49:37Z",
         "the dispatch time is the injected clock's"
     );
+    // By id, after the newest run listed before the dispatch, whatever the clocks say.
     let found = github
-        .find_dispatched_run("release.yml", "release", &dispatched_at)
+        .find_dispatched_run("release.yml", "release", &dispatched_at, Some(fake.runs()[0].0))
         .expect("lists");
     assert_eq!(found, Some(fake.runs()[1].0));
+    // By time alone, a run up to ten minutes older than this clock's dispatch counts.
+    let by_time = github
+        .find_dispatched_run("release.yml", "release", &dispatched_at, None)
+        .expect("lists");
+    assert_eq!(
+        by_time,
+        Some(fake.runs()[0].0),
+        "the first dispatch is within the skew too"
+    );
     assert_eq!(
         github
-            .find_dispatched_run("release.yml", "other", &dispatched_at)
+            .find_dispatched_run("release.yml", "other", &dispatched_at, None)
             .expect("lists"),
         None
     );

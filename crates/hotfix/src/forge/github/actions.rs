@@ -197,22 +197,52 @@ impl GitHub {
         })
     }
 
-    /// Returns the id of the oldest `workflow_dispatch` run of `workflow` on
-    /// `branch` created at or after `since` (what [`Dispatch::Accepted`]
-    /// carries), or `None` while GitHub lists none yet.
-    pub fn find_dispatched_run(&self, workflow: &str, branch: &str, since: &str) -> Result<Option<u64>, ForgeError> {
+    /// Returns the id of the newest `workflow_dispatch` run of `workflow` on
+    /// `branch`, or `None` when it has none: read before a dispatch, so the
+    /// run a 204 dispatch started is told apart from older ones by its id,
+    /// whatever this machine's clock says.
+    pub fn newest_dispatched_run(&self, workflow: &str, branch: &str) -> Result<Option<u64>, ForgeError> {
+        // GET .../actions/workflows/{workflow_id}/runs: docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow (newest first).
+        let runs: Runs = self.client.get_json(&format!(
+            "{}/actions/workflows/{}/runs?event=workflow_dispatch&branch={}&per_page=1",
+            self.repo_path(),
+            encode_segment(workflow),
+            encode_segment(branch),
+        ))?;
+        Ok(runs.workflow_runs.iter().map(|r| r.id).max())
+    }
+
+    /// Returns the id of the first `workflow_dispatch` run of `workflow` on
+    /// `branch` after run `after` (what [`GitHub::newest_dispatched_run`]
+    /// said before the dispatch), or without it the oldest created at or
+    /// after `since` less [`CLOCK_SKEW`]; `None` while GitHub lists none yet.
+    pub fn find_dispatched_run(
+        &self,
+        workflow: &str,
+        branch: &str,
+        since: &str,
+        after: Option<u64>,
+    ) -> Result<Option<u64>, ForgeError> {
+        let not_before = humantime::parse_rfc3339(since)
+            .ok()
+            .and_then(|t| t.checked_sub(CLOCK_SKEW))
+            .map(rfc3339)
+            .unwrap_or_else(|| since.to_string());
         // GET .../actions/workflows/{workflow_id}/runs: docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow.
         let runs: Runs = self.client.get_json(&format!(
             "{}/actions/workflows/{}/runs?event=workflow_dispatch&branch={}&created=%3E%3D{}&per_page=100",
             self.repo_path(),
             encode_segment(workflow),
             encode_segment(branch),
-            encode_segment(since)
+            encode_segment(&not_before)
         ))?;
         Ok(runs
             .workflow_runs
             .into_iter()
-            .filter(|r| r.created_at.as_str() >= since)
+            .filter(|r| match after {
+                Some(after) => r.id > after,
+                None => r.created_at.as_str() >= not_before.as_str(),
+            })
             .min_by(|a, b| (&a.created_at, a.id).cmp(&(&b.created_at, b.id)))
             .map(|r| r.id))
     }
@@ -295,6 +325,10 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 /// Returns `at` as GitHub writes times, `2026-12-01T14:00:00Z`.
+/// How far this machine's clock may be ahead of GitHub's when a run is
+/// looked for by its creation time.
+const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(600);
+
 fn rfc3339(at: SystemTime) -> String {
     humantime::format_rfc3339_seconds(at).to_string()
 }

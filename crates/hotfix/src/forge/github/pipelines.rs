@@ -43,9 +43,14 @@ pub(super) fn start(github: &GitHub, request: &PipelineRequest) -> Result<Pipeli
         .iter()
         .map(|(name, value)| (name.clone(), value.to_string()))
         .collect();
+    // Read before asking: a server that answers 204 names no run, and ids
+    // (not this machine's clock) tell the new run from the older ones.
+    let before = repo.newest_dispatched_run(workflow, &request.git_ref)?.unwrap_or(0);
     let run_id = match repo.dispatch_workflow(workflow, &request.git_ref, &inputs)? {
         Dispatch::Run { run_id, .. } => run_id,
-        Dispatch::Accepted { dispatched_at } => find_run(&repo, workflow, &request.git_ref, &dispatched_at)?,
+        Dispatch::Accepted { dispatched_at } => {
+            find_run(&repo, workflow, &request.git_ref, &dispatched_at, Some(before))?
+        }
     };
     // The run's page, as GitHub gives it (the dispatch's `html_url` is the same page).
     let run = repo.workflow_run(run_id)?;
@@ -59,12 +64,12 @@ pub(super) fn start(github: &GitHub, request: &PipelineRequest) -> Result<Pipeli
 /// Returns the run a 204 dispatch started, looked for among the runs created
 /// since; one never listed is a transport failure, so the engine keeps the
 /// attempt open (it may have started) for the operator's decision.
-fn find_run(repo: &GitHub, workflow: &str, branch: &str, since: &str) -> Result<u64, ForgeError> {
+fn find_run(repo: &GitHub, workflow: &str, branch: &str, since: &str, after: Option<u64>) -> Result<u64, ForgeError> {
     for read in 0..FIND_RUN_READS {
         if read > 0 {
             repo.client().clock().sleep(FIND_RUN_WAIT);
         }
-        if let Some(id) = repo.find_dispatched_run(workflow, branch, since)? {
+        if let Some(id) = repo.find_dispatched_run(workflow, branch, since, after)? {
             return Ok(id);
         }
     }
