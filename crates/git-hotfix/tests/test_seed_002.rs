@@ -26,55 +26,49 @@ const TOKENS: [&str; 3] = [OPERATOR, TESS, PAT];
 const DEPLOY_JOB: &str = "deploy-prod-hotfix";
 const MIGRATION_JOB: &str = "run-migrations-prod";
 
-/// The merge-main hotfix.toml of the README's "Forge setups, seed by seed"
-/// (Seed 002), with the fake's URL and the service's `/version` in it.
-pub(crate) const CONFIG: &str = r#"strategy = "merge-main"
-remote = "origin"
+/// Returns the merge-main hotfix.toml of the README's "Forge setups, seed
+/// by seed" (its Seed 002 item), which these tests run.
+fn readme_config() -> String {
+    let readme = include_str!("../../../README.md");
+    let item = readme
+        .split("- **Seed 002**")
+        .nth(1)
+        .expect("the README has a Seed 002 item");
+    let block = item
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|b| b.split("  ```").next())
+        .expect("the Seed 002 item has a toml block");
+    block
+        .lines()
+        .map(|l| l.strip_prefix("  ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
-[branches]
-main = "main"
-develop = "develop"
-
-[forge]
-kind = "gitlab"
-url = "https://gitlab.example.com"
-project = "fleet/portal"
-
-[deploy]
-job = "deploy-prod-hotfix"
-timeout = "30m"
-
-[approvals]
-roles = ["tech-lead", "pm"]
-verify = "forge"
-
-[[verify.http]]
-url = "https://portal.example.com/version"
-expect_status = 200
-sha_pointer = "/sha"
-timeout = "10m"
-
-[migrations]
-paths = ["db/migrations/**"]
-job = "run-migrations-prod"
-
-[backport]
-to = ["develop"]
-labels = ["backport", "auto-backport"]
-conflict_labels = ["backport", "conflicts"]
-"#;
-
-/// [`CONFIG`] pointed at `gitlab` and `service`, polling fast.
+/// The README's Seed 002 hotfix.toml pointed at `gitlab` and `service`,
+/// polling fast.
 fn configure(m: &Main, gitlab: &FakeGitLab, service: &Service) {
-    let text = CONFIG
-        .replace("https://gitlab.example.com", &gitlab.url())
-        .replace("https://portal.example.com/version", &service.url)
-        .replace("timeout = \"30m\"", "timeout = \"20s\"\npoll_interval = \"50ms\"")
-        .replace("timeout = \"10m\"", "timeout = \"10s\"\ninterval = \"100ms\"")
-        .replace(
+    let mut text = readme_config();
+    for (from, to) in [
+        ("https://gitlab.example.com", gitlab.url()),
+        ("https://portal.example.com/version", service.url.clone()),
+        (
+            "timeout = \"30m\"",
+            "timeout = \"20s\"\npoll_interval = \"50ms\"".into(),
+        ),
+        ("timeout = \"10m\"", "timeout = \"10s\"\ninterval = \"100ms\"".into()),
+        (
             "job = \"run-migrations-prod\"",
-            "job = \"run-migrations-prod\"\npoll_interval = \"50ms\"",
+            "job = \"run-migrations-prod\"\npoll_interval = \"50ms\"".into(),
+        ),
+    ] {
+        assert!(
+            text.contains(from),
+            "the README's Seed 002 hotfix.toml has {from}:\n{text}"
         );
+        text = text.replace(from, &to);
+    }
     m.configure(&text);
 }
 
@@ -91,7 +85,19 @@ fn user(token: &str, id: u64, username: &str) -> FakeUser {
 /// production deployed `production`, the deploy job protected by two
 /// approvals and shipping its pipeline's commit to `service`.
 fn gitlab(m: &Main, service: &Service, iid: u64, merge: &str, production: &str, pipelines: &[&str]) -> FakeGitLab {
-    FakeGitLab::start(Setup {
+    gitlab_with(m, service, iid, merge, production, pipelines, |_| {})
+}
+
+fn gitlab_with(
+    m: &Main,
+    service: &Service,
+    iid: u64,
+    merge: &str,
+    production: &str,
+    pipelines: &[&str],
+    tweak: impl FnOnce(&mut Setup),
+) -> FakeGitLab {
+    let mut setup = Setup {
         token: OPERATOR.into(),
         deployed_sha: production.into(),
         users: vec![user(TESS, 7, "tess"), user(PAT, 8, "pat")],
@@ -122,8 +128,9 @@ fn gitlab(m: &Main, service: &Service, iid: u64, merge: &str, production: &str, 
             })
             .collect(),
         ..Setup::default()
-    })
-    .expect("the fake GitLab starts")
+    };
+    tweak(&mut setup);
+    FakeGitLab::start(setup).expect("the fake GitLab starts")
 }
 
 fn as_user(m: &Main, token: &str, args: &[&str]) -> Run {
@@ -430,5 +437,105 @@ fn seed_002_the_whole_merge_main_runbook_through_gitlab_in_one_run() {
             !bodies.iter().any(|b| b.contains(token)),
             "a token is in a request body"
         );
+    }
+}
+
+/// merge-main's rollback under forge approvals: the deploy job fails after
+/// the runner had switched production, and `rollback` re-plays the deploy
+/// job of main's pipeline for the production commit, behind approvals of
+/// the deployment it makes, then health-checks production.
+#[test]
+fn seed_002_a_failed_deploy_rolls_back_to_the_production_commit_behind_its_own_approvals() {
+    let m = Main::new();
+    let service = Service::start(m.root(), &m.production);
+    let merge = merge_mr(&m, "hotfix/other", &[("other.txt", "other, fixed\n")]);
+    let gitlab = gitlab_with(&m, &service, 42, &merge, &m.production, &[&merge, &m.production], |g| {
+        g.failing_job = Some(DEPLOY_JOB.into())
+    });
+    configure(&m, &gitlab, &service);
+    let plan = m.plan_json("!42", &[("GITLAB_TOKEN", OPERATOR)]);
+    let rollback: Vec<&str> = plan["steps"]["rollback"]
+        .as_array()
+        .expect("rollback steps")
+        .iter()
+        .map(|s| s["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(rollback, ["main-pipeline", "approvals", "deploy", "verify-production"]);
+
+    as_user(
+        &m,
+        OPERATOR,
+        &["start", "--fix", "!42", "--production", &m.production, "--yes"],
+    );
+    as_user(&m, TESS, &["approve", "--role", "tech-lead"]).expect_code(0);
+    as_user(&m, PAT, &["approve", "--role", "pm"]).expect_code(0);
+    let failed = as_user(&m, OPERATOR, &["continue", "--yes"]);
+    assert_ne!(failed.code, 0, "{}", failed.all());
+    assert!(failed.all().contains(DEPLOY_JOB), "{}", failed.all());
+    // The runner had switched production to the merge before the job failed.
+    std::fs::write(&service.sha_file, &merge).expect("sha file");
+    gitlab.fail_job(None);
+
+    let back = as_user(
+        &m,
+        OPERATOR,
+        &["rollback", "--yes", "--reason", "deploy-prod-hotfix failed"],
+    );
+    back.expect_code(0);
+    assert!(
+        back.all().contains("tech-lead") && back.all().contains("pm"),
+        "the rollback waits for its approvals: {}",
+        back.all()
+    );
+    let plays = || gitlab.requests_to("POST", "/play").len();
+    assert_eq!(plays(), 1, "the rollback's deploy job waits for its approvals");
+    let deployments = gitlab.deployments();
+    assert_eq!(
+        deployments.len(),
+        2,
+        "main's pipeline for production has a deploy of its own"
+    );
+    assert!(deployments[1].approvals.is_empty(), "{deployments:#?}");
+    as_user(&m, OPERATOR, &["continue", "--yes"]).expect_code(3);
+    assert_eq!(plays(), 1, "continue at the gate plays nothing");
+
+    as_user(&m, TESS, &["approve", "--role", "tech-lead"]).expect_code(0);
+    as_user(&m, PAT, &["approve", "--role", "pm"]).expect_code(0);
+    let approved: Vec<String> = gitlab.deployments()[1]
+        .approvals
+        .iter()
+        .map(|a| format!("{} {}", a.user.username, a.comment.as_deref().unwrap_or_default()))
+        .collect();
+    assert_eq!(approved.len(), 2, "{approved:?}");
+    assert!(
+        approved[0].starts_with("tess ") && approved[0].ends_with("approved rollback as tech-lead"),
+        "{approved:?}"
+    );
+    assert!(
+        approved[1].starts_with("pat ") && approved[1].ends_with("approved rollback as pm"),
+        "{approved:?}"
+    );
+
+    let run = as_user(&m, OPERATOR, &["continue", "--yes"]);
+    run.expect_code(0);
+    assert_eq!(plays(), 2, "the rollback's deploy job played");
+    let deploys: Vec<_> = gitlab.jobs().into_iter().filter(|j| j.name == DEPLOY_JOB).collect();
+    assert_eq!(deploys[0].status, "failed");
+    assert_eq!(deploys[1].status, "success", "{deploys:?}");
+    assert_ne!(
+        deploys[0].pipeline, deploys[1].pipeline,
+        "the production commit's pipeline"
+    );
+    assert_eq!(
+        service.reported(),
+        m.production,
+        "production runs the production commit again"
+    );
+    let status = json(&as_user(&m, OPERATOR, &["status", "--json"]));
+    assert!(status.to_string().contains("rolled"), "{status}");
+    for out in [&back, &run] {
+        for token in TOKENS {
+            assert!(!out.all().contains(token), "a token leaked: {}", out.all());
+        }
     }
 }
