@@ -54,8 +54,16 @@ impl Main {
     /// Merges a branch holding one commit (`path` = `content`) into main
     /// with a merge commit, as merging the hotfix MR does; returns the merge.
     pub(crate) fn merge_to_main(&self, branch: &str, path: &str, content: &str) -> String {
+        self.merge_files_to_main(branch, &[(path, content)])
+    }
+
+    /// Merges a branch holding one commit of `files` (path, content) into
+    /// main with a merge commit; returns the merge.
+    pub(crate) fn merge_files_to_main(&self, branch: &str, files: &[(&str, &str)]) -> String {
         self.git(&self.work, &["checkout", "-q", "-b", branch]);
-        self.write(path, content);
+        for (path, content) in files {
+            self.write(path, content);
+        }
         self.commit(&format!("fix: {branch}"));
         self.checkout("main");
         self.git(

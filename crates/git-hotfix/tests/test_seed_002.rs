@@ -160,28 +160,13 @@ fn job_of(gitlab: &FakeGitLab, name: &str) -> Option<String> {
     gitlab.jobs().into_iter().find(|j| j.name == name).map(|j| j.status)
 }
 
-/// Merges a branch committing `files` into main with a merge commit, as
-/// merging the hotfix MR does; returns the merge.
-fn merge_mr(m: &Main, branch: &str, files: &[(&str, &str)]) -> String {
-    m.git(&m.work, &["checkout", "-q", "-b", branch]);
-    for (path, content) in files {
-        m.write(path, content);
-    }
-    m.commit(&format!("fix: {branch}"));
-    m.checkout("main");
-    m.git(
-        &m.work,
-        &[
-            "merge",
-            "-q",
-            "--no-ff",
-            "-m",
-            &format!("Merge branch '{branch}' into 'main'"),
-            branch,
-        ],
-    );
-    m.push(&["main"]);
-    m.rev(&m.work, "HEAD")
+/// Returns the merge request the backport opened from `branch`.
+fn backport_request(gitlab: &FakeGitLab, branch: &str) -> FakeMergeRequest {
+    let mrs = gitlab.merge_requests();
+    mrs.iter()
+        .find(|r| r.source_branch == branch)
+        .cloned()
+        .unwrap_or_else(|| panic!("a backport request from {branch}: {mrs:#?}"))
 }
 
 /// Commits `content` to `path` on develop (from production at first) and pushes it.
@@ -258,8 +243,7 @@ fn seed_002_the_whole_merge_main_runbook_through_gitlab_in_one_run() {
     let m = Main::new();
     on_develop(&m, "feature.txt", "next release\n", "feat: next release's work");
     let service = Service::start(m.root(), &m.production);
-    let merge = merge_mr(
-        &m,
+    let merge = m.merge_files_to_main(
         "hotfix/other",
         &[
             ("other.txt", "other, fixed\n"),
@@ -319,11 +303,7 @@ fn seed_002_the_whole_merge_main_runbook_through_gitlab_in_one_run() {
         "other, fixed",
         "the fix is on the backport branch"
     );
-    let mrs = gitlab.merge_requests();
-    let backport = mrs
-        .iter()
-        .find(|r| r.source_branch == branch)
-        .unwrap_or_else(|| panic!("a backport request: {mrs:#?}"));
+    let backport = backport_request(&gitlab, &branch);
     assert_eq!(backport.target_branch, "develop");
     assert_eq!(backport.labels, ["backport", "auto-backport"]);
 
@@ -379,7 +359,7 @@ fn seed_002_the_whole_merge_main_runbook_through_gitlab_in_one_run() {
     // A second hotfix, from what production runs now: develop changed
     // app.txt its own way, so the backport conflicts.
     on_develop(&m, "app.txt", "app two (develop)\n", "feat: develop's app");
-    let second = merge_mr(&m, "hotfix/app", &[("app.txt", "app one (fixed)\n")]);
+    let second = m.merge_files_to_main("hotfix/app", &[("app.txt", "app one (fixed)\n")]);
     let gitlab2 = self::gitlab(&m, &service, 43, &second, &merge, &[&second]);
     configure(&m, &gitlab2, &service);
     outputs.extend(start_approve_continue(&m, &gitlab2, "!43", &merge));
@@ -400,11 +380,7 @@ fn seed_002_the_whole_merge_main_runbook_through_gitlab_in_one_run() {
         m.rev(&m.origin, &format!("{develop}^{{tree}}")),
         "an empty commit: develop's tree"
     );
-    let mrs = gitlab2.merge_requests();
-    let backport = mrs
-        .iter()
-        .find(|r| r.source_branch == branch)
-        .unwrap_or_else(|| panic!("a backport request: {mrs:#?}"));
+    let backport = backport_request(&gitlab2, &branch);
     assert_eq!(backport.labels, ["backport", "conflicts"]);
     assert!(
         backport.description.contains("manual resolution is needed") && backport.description.contains("- `app.txt`"),
@@ -448,7 +424,7 @@ fn seed_002_the_whole_merge_main_runbook_through_gitlab_in_one_run() {
 fn seed_002_a_failed_deploy_rolls_back_to_the_production_commit_behind_its_own_approvals() {
     let m = Main::new();
     let service = Service::start(m.root(), &m.production);
-    let merge = merge_mr(&m, "hotfix/other", &[("other.txt", "other, fixed\n")]);
+    let merge = m.merge_files_to_main("hotfix/other", &[("other.txt", "other, fixed\n")]);
     let gitlab = gitlab_with(&m, &service, 42, &merge, &m.production, &[&merge, &m.production], |g| {
         g.failing_job = Some(DEPLOY_JOB.into())
     });
