@@ -37,6 +37,7 @@ mod test_replan;
 mod test_restore_release;
 mod test_resume;
 mod test_rollback_approvals;
+mod test_seed_002;
 mod test_seed_github;
 mod test_seed_gitlab;
 mod test_signed_approvals;

@@ -16,9 +16,9 @@ use crate::common::{Run, BIN};
 use crate::test_gates::{ALICE, BOB};
 
 /// A repository whose origin's main is `base - P`, production running P.
-struct Main {
-    repo: Project,
-    production: String,
+pub(crate) struct Main {
+    pub(crate) repo: Project,
+    pub(crate) production: String,
 }
 
 impl std::ops::Deref for Main {
@@ -30,7 +30,7 @@ impl std::ops::Deref for Main {
 }
 
 impl Main {
-    fn new() -> Main {
+    pub(crate) fn new() -> Main {
         let repo = project()
             .file("app.txt", "app one\n")
             .file("other.txt", "other\n")
@@ -44,7 +44,7 @@ impl Main {
     }
 
     /// Commits `content` to `path` on main and pushes it; returns the commit.
-    fn on_main(&self, path: &str, content: &str, message: &str) -> String {
+    pub(crate) fn on_main(&self, path: &str, content: &str, message: &str) -> String {
         self.write(path, content);
         let c = self.commit(message);
         self.push(&["main"]);
@@ -53,9 +53,17 @@ impl Main {
 
     /// Merges a branch holding one commit (`path` = `content`) into main
     /// with a merge commit, as merging the hotfix MR does; returns the merge.
-    fn merge_to_main(&self, branch: &str, path: &str, content: &str) -> String {
+    pub(crate) fn merge_to_main(&self, branch: &str, path: &str, content: &str) -> String {
+        self.merge_files_to_main(branch, &[(path, content)])
+    }
+
+    /// Merges a branch holding one commit of `files` (path, content) into
+    /// main with a merge commit; returns the merge.
+    pub(crate) fn merge_files_to_main(&self, branch: &str, files: &[(&str, &str)]) -> String {
         self.git(&self.work, &["checkout", "-q", "-b", branch]);
-        self.write(path, content);
+        for (path, content) in files {
+            self.write(path, content);
+        }
         self.commit(&format!("fix: {branch}"));
         self.checkout("main");
         self.git(
@@ -73,11 +81,11 @@ impl Main {
         self.rev(&self.work, "HEAD")
     }
 
-    fn configure(&self, text: &str) {
+    pub(crate) fn configure(&self, text: &str) {
         std::fs::write(self.work.join("hotfix.toml"), text).expect("config");
     }
 
-    fn hotfix(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub(crate) fn hotfix(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(BIN);
         pinned(&mut cmd, self.root());
         for (k, v) in env {
@@ -91,7 +99,7 @@ impl Main {
         )
     }
 
-    fn plan_json(&self, fix: &str, env: &[(&str, &str)]) -> serde_json::Value {
+    pub(crate) fn plan_json(&self, fix: &str, env: &[(&str, &str)]) -> serde_json::Value {
         let run = self.hotfix(&["plan", "--json", "--fix", fix, "--production", &self.production], env);
         run.expect_code(0);
         serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("plan JSON ({e}): {}", run.stdout))
@@ -107,7 +115,7 @@ impl Main {
 }
 
 /// The hotfix steps' names in a plan's JSON.
-fn step_names(plan: &serde_json::Value) -> Vec<String> {
+pub(crate) fn step_names(plan: &serde_json::Value) -> Vec<String> {
     plan["steps"]["hotfix"]
         .as_array()
         .expect("steps")
@@ -116,7 +124,7 @@ fn step_names(plan: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-fn check<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+pub(crate) fn check<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     plan["checks"]
         .as_array()
         .expect("checks")

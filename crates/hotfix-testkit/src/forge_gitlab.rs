@@ -292,14 +292,27 @@ impl State {
         job.status = next;
         let (pipeline, name) = (job.pipeline, job.name.clone());
         if shipped {
-            self.ship(&name);
+            self.ship(&name, pipeline);
         }
         self.maybe_trigger(pipeline);
     }
 
-    /// Ships the release when `job` is the deploy job of `setup.deploys`.
-    fn ship(&mut self, job: &str) {
-        if let Some(sha) = self.setup.deploys.as_ref().and_then(|d| d.ship(job)) {
+    /// Ships the release when `job` is the deploy job of `setup.deploys`:
+    /// the commit of a pipeline run for one (main's pipeline of seed 002's
+    /// merge, or of the production commit a rollback deploys again), else
+    /// the branch's tip.
+    fn ship(&mut self, job: &str, pipeline: u64) {
+        let commit = self
+            .pipelines
+            .iter()
+            .find(|p| p.id == pipeline)
+            .and_then(|p| p.commit.as_ref())
+            .map(|c| c.sha.clone());
+        let shipped = self.setup.deploys.as_ref().and_then(|d| match &commit {
+            Some(sha) => d.ship_commit(job, sha),
+            None => d.ship(job),
+        });
+        if let Some(sha) = shipped {
             self.setup.deployed_sha = sha;
         }
     }

@@ -39,4 +39,14 @@ impl ReleaseDeploy {
         std::fs::write(&self.sha_file, &sha).ok()?;
         Some(sha)
     }
+
+    /// Ships `sha` when `job` is this deploy's job: a runner of a pipeline
+    /// made for that commit deploys it, whatever the branch's tip is now.
+    pub fn ship_commit(&self, job: &str, sha: &str) -> Option<String> {
+        if job != self.job {
+            return None;
+        }
+        std::fs::write(&self.sha_file, sha).ok()?;
+        Some(sha.to_string())
+    }
 }

@@ -199,7 +199,8 @@ impl Strategy for MergeMain {
     /// Record production, lock main, find main's pipeline when a job runs in
     /// it, the approvals, the deploy of the target commit, the migrations
     /// when the change carries any, the health check, the smoke checks; the
-    /// rollback deploys production's commit again.
+    /// rollback deploys production's commit again (behind approvals of its
+    /// own under `[approvals] verify = "forge"`).
     fn steps(&self, plan: &Plan, config: &Config) -> Steps {
         let main = &plan.main_branch;
         let deploy_job = config.deploy.as_ref().is_some_and(|d| d.job.is_some());
@@ -242,6 +243,9 @@ impl Strategy for MergeMain {
         }
         rollback.extend(deploy_step(config));
         rollback.extend(checks_of_production(config));
+        // The deploy job of main's pipeline for the production commit makes
+        // a deployment of the protected environment of its own.
+        let rollback = strategy::with_rollback_approvals(config, rollback);
         Steps {
             hotfix,
             rollback,
