@@ -994,6 +994,12 @@ pub fn print_status(status: &RunStatus) {
                 entry.actor.ident,
                 format_utc(entry.at)
             ),
+            Event::BackportResolved { backport } => out!(
+                "  {} (by {} at {})",
+                backport_line(backport),
+                entry.actor.ident,
+                format_utc(entry.at)
+            ),
             _ => {}
         }
     }

@@ -834,10 +834,7 @@ fn follow_ups(run: &Run, config: &Config, evidence: &[EvidenceItem]) -> Vec<Stri
             ));
         }
     }
-    let backports = match run.done(&crate::record::step::StepName::BACKPORT) {
-        Some(Evidence::Backported { backports }) => backports.as_slice(),
-        _ => &[],
-    };
+    let backports = run.backports();
     out.extend(backports.iter().filter_map(backport_follow_up));
     if let Some(develop) = &config.branches.develop {
         if !backports.iter().any(|b| &b.target == develop) {

@@ -178,6 +178,7 @@ fn markdown(r: &IncidentReport) -> String {
                 .chain(evidence.iter().flat_map(|e| ui::evidence_lines(e)))
                 .collect(),
             Event::Attested { detail, .. } => vec![detail.clone()],
+            Event::BackportResolved { backport } => vec![ui::backport_line(backport)],
             Event::RollbackStarted { reason } | Event::Aborted { reason } | Event::DependencyAllowed { reason } => {
                 vec![reason.clone()]
             }

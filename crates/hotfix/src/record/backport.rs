@@ -17,6 +17,9 @@ pub enum BackportState {
     Conflicted,
     /// The target already has the fix: no branch.
     AlreadyApplied,
+    /// The pick conflicted and a person resolved it (`git hotfix backport
+    /// resolve`): the branch holds the resolution on top of the empty commit.
+    Resolved,
 }
 
 impl BackportState {
@@ -25,6 +28,7 @@ impl BackportState {
             BackportState::Clean => "clean",
             BackportState::Conflicted => "conflicted",
             BackportState::AlreadyApplied => "already-applied",
+            BackportState::Resolved => "resolved",
         }
     }
 }
