@@ -836,6 +836,22 @@ pub fn print_status(status: &RunStatus) {
     if let Some(why) = &status.offline {
         out!("warning: {why}");
     }
+    for l in &status.backport_landings {
+        let by = if l.by == "forge" {
+            "its request on the forge"
+        } else {
+            "reachable from the target"
+        };
+        out!(
+            "  backport   {} to {}: {} ({by})",
+            l.fix.short(),
+            l.target,
+            l.landing.as_str()
+        );
+    }
+    for notice in &status.notices {
+        out!("note: {notice}");
+    }
     if status.lock_lost {
         out!(
             "warning: run {} took {lock_ref} and never gave it back, but no longer holds it: someone removed \

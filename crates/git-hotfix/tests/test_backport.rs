@@ -812,3 +812,57 @@ fn a_runs_conflicted_backport_resolved_is_journaled_and_shown_resolved() {
     // Resolved once: a second resolve finds nothing conflicted.
     s.hotfix(&s.work, &["backport", "resolve"]).expect_code(2);
 }
+
+#[test]
+fn without_a_forge_a_backport_is_merged_once_its_commit_is_reachable_from_the_target() {
+    let s = crate::common::Scenario::new();
+    s.git(
+        &s.work,
+        &["push", "-q", "origin", &format!("{}:refs/heads/develop", s.u2)],
+    );
+    s.configure("\n[backport]\nto = [\"develop\"]\n");
+    s.start_fix(&[]).expect_code(0);
+    let short = &s.f[..7];
+    let branch = format!("refs/heads/backport/develop-{short}");
+    let head = s.origin_ref(&branch).expect("the backport branch");
+    let follow_up = format!("review and merge the backport of {short} to `develop`");
+    let follow_ups = |s: &crate::common::Scenario| -> Vec<String> {
+        let report = s.hotfix(&s.work, &["report", "--format", "json"]);
+        report.expect_code(0);
+        let report: serde_json::Value = serde_json::from_str(&report.stdout).expect("report JSON");
+        report["follow_ups"]
+            .as_array()
+            .expect("follow-ups")
+            .iter()
+            .filter_map(|f| f.as_str().map(String::from))
+            .collect()
+    };
+
+    let status = s.hotfix(&s.work, &["status"]);
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains(&format!(
+            "backport   {short} to develop: opened (reachable from the target)"
+        )),
+        "{}",
+        status.all()
+    );
+    assert!(follow_ups(&s).iter().any(|f| f.starts_with(&follow_up)));
+
+    // A person merges the request: develop fast-forwards to the backport.
+    s.git(
+        &s.work,
+        &["push", "-q", "origin", &format!("{head}:refs/heads/develop")],
+    );
+    let status = s.hotfix(&s.work, &["status"]);
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains(&format!(
+            "backport   {short} to develop: merged (reachable from the target)"
+        )),
+        "{}",
+        status.all()
+    );
+    let left = follow_ups(&s);
+    assert!(!left.iter().any(|f| f.starts_with(&follow_up)), "{left:?}");
+}

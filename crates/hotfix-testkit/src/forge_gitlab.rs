@@ -1100,6 +1100,13 @@ impl FakeGitLab {
         lock(&self.state).deployments.clone()
     }
 
+    /// Sets merge request `iid`'s `state` (`merged`, `closed`), as a person on GitLab would.
+    pub fn set_merge_request_state(&self, iid: u64, state: &str) {
+        if let Some(mr) = lock(&self.state).merge_requests.iter_mut().find(|m| m.iid == iid) {
+            mr.state = state.to_string();
+        }
+    }
+
     /// Returns the merge requests as they stand.
     pub fn merge_requests(&self) -> Vec<FakeMergeRequest> {
         lock(&self.state).merge_requests.clone()

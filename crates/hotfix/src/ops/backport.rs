@@ -223,3 +223,36 @@ fn open_forge(
             detail: redactor.redact(&e.to_string()),
         })
 }
+
+/// Returns where each of the run's backports stands (see
+/// [`crate::engine::backport::landings`]), with what could not be learnt.
+/// Only `status` and `report` ask: `plan` never reads the forge for it.
+pub(super) fn run_landings(
+    session: &Session,
+    run: &crate::journal::Run,
+    config: &crate::config::Config,
+) -> (Vec<crate::record::backport::BackportLanding>, Vec<String>) {
+    let backports = run.backports();
+    let mut notices = Vec::new();
+    if backports.iter().all(|b| b.commit.is_none()) {
+        return (Vec::new(), notices);
+    }
+    let mut redactor = Redactor::from_env(&config.secrets);
+    let table = config.backport.clone().unwrap_or_default();
+    let forge = match open_forge(config, &session.git, &table, &mut redactor) {
+        Ok(forge) => forge,
+        Err(e) => {
+            notices.push(redactor.redact(&e.to_string()));
+            None
+        }
+    };
+    let found = crate::engine::backport::landings(
+        &session.git,
+        &run.record.remote,
+        forge.as_deref(),
+        &backports,
+        &mut notices,
+    );
+    let notices = notices.iter().map(|n| redactor.redact(n)).collect();
+    (found, notices)
+}

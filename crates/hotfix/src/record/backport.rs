@@ -75,3 +75,32 @@ pub struct Backport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<BackportRequest>,
 }
+
+/// Where a backport's request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Landing {
+    Opened,
+    Merged,
+    Closed,
+}
+
+impl Landing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Landing::Opened => "opened",
+            Landing::Merged => "merged",
+            Landing::Closed => "closed",
+        }
+    }
+}
+
+/// A backport's landing, and how it was learnt (`forge`: the request's
+/// state; `reachable`: the branch's commit is on the target, or not yet).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BackportLanding {
+    pub fix: Oid,
+    pub target: String,
+    pub landing: Landing,
+    pub by: &'static str,
+}
