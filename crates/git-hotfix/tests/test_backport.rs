@@ -793,15 +793,7 @@ fn a_runs_conflicted_backport_resolved_is_journaled_and_shown_resolved() {
         "{}",
         status.all()
     );
-    let report = s.hotfix(&s.work, &["report", "--format", "json"]);
-    report.expect_code(0);
-    let report: serde_json::Value = serde_json::from_str(&report.stdout).expect("report JSON");
-    let follow_ups: Vec<&str> = report["follow_ups"]
-        .as_array()
-        .expect("follow-ups")
-        .iter()
-        .filter_map(|f| f.as_str())
-        .collect();
+    let follow_ups = report_follow_ups(&s);
     assert!(
         follow_ups
             .iter()
@@ -826,17 +818,6 @@ fn without_a_forge_a_backport_is_merged_once_its_commit_is_reachable_from_the_ta
     let branch = format!("refs/heads/backport/develop-{short}");
     let head = s.origin_ref(&branch).expect("the backport branch");
     let follow_up = format!("review and merge the backport of {short} to `develop`");
-    let follow_ups = |s: &crate::common::Scenario| -> Vec<String> {
-        let report = s.hotfix(&s.work, &["report", "--format", "json"]);
-        report.expect_code(0);
-        let report: serde_json::Value = serde_json::from_str(&report.stdout).expect("report JSON");
-        report["follow_ups"]
-            .as_array()
-            .expect("follow-ups")
-            .iter()
-            .filter_map(|f| f.as_str().map(String::from))
-            .collect()
-    };
 
     let status = s.hotfix(&s.work, &["status"]);
     status.expect_code(0);
@@ -847,7 +828,7 @@ fn without_a_forge_a_backport_is_merged_once_its_commit_is_reachable_from_the_ta
         "{}",
         status.all()
     );
-    assert!(follow_ups(&s).iter().any(|f| f.starts_with(&follow_up)));
+    assert!(report_follow_ups(&s).iter().any(|f| f.starts_with(&follow_up)));
 
     // A person merges the request: develop fast-forwards to the backport.
     s.git(
@@ -863,6 +844,19 @@ fn without_a_forge_a_backport_is_merged_once_its_commit_is_reachable_from_the_ta
         "{}",
         status.all()
     );
-    let left = follow_ups(&s);
+    let left = report_follow_ups(&s);
     assert!(!left.iter().any(|f| f.starts_with(&follow_up)), "{left:?}");
+}
+
+/// Returns the follow-ups of `git hotfix report --format json`.
+fn report_follow_ups(s: &crate::common::Scenario) -> Vec<String> {
+    let report = s.hotfix(&s.work, &["report", "--format", "json"]);
+    report.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&report.stdout).expect("report JSON");
+    report["follow_ups"]
+        .as_array()
+        .expect("follow-ups")
+        .iter()
+        .filter_map(|f| f.as_str().map(String::from))
+        .collect()
 }
