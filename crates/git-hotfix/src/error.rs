@@ -178,6 +178,7 @@ fn exit_kind(e: &Error) -> ExitKind {
             | WorkflowError::ProductionChanged { .. }
             | WorkflowError::PickConflict { .. }
             | WorkflowError::NothingToResolve { .. }
+            | WorkflowError::NotAConflictedBackport { .. }
             | WorkflowError::UnresolvedMarkers { .. }
             | WorkflowError::ResolutionEmpty { .. }
             | WorkflowError::ResolutionOutOfScope { .. }

@@ -836,6 +836,22 @@ pub fn print_status(status: &RunStatus) {
     if let Some(why) = &status.offline {
         out!("warning: {why}");
     }
+    for l in &status.backport_landings {
+        let by = if l.by == "forge" {
+            "its request on the forge"
+        } else {
+            "reachable from the target"
+        };
+        out!(
+            "  backport   {} to {}: {} ({by})",
+            l.fix.short(),
+            l.target,
+            l.landing.as_str()
+        );
+    }
+    for notice in &status.notices {
+        out!("note: {notice}");
+    }
     if status.lock_lost {
         out!(
             "warning: run {} took {lock_ref} and never gave it back, but no longer holds it: someone removed \
@@ -991,6 +1007,12 @@ pub fn print_status(status: &RunStatus) {
             ),
             Event::RerunAllowed { step } => out!(
                 "  decided to run {step} again: {} at {}",
+                entry.actor.ident,
+                format_utc(entry.at)
+            ),
+            Event::BackportResolved { backport } => out!(
+                "  {} (by {} at {})",
+                backport_line(backport),
                 entry.actor.ident,
                 format_utc(entry.at)
             ),

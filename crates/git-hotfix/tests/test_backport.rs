@@ -593,3 +593,270 @@ fn github_the_pull_request_gets_the_labels_and_one_already_open_is_adopted() {
     );
     assert!(!run.all().contains(GITHUB_TOKEN));
 }
+
+// `git hotfix backport resolve`: the conflict laid out in a worktree of its
+// own, as `git hotfix resolve` does; `--push` takes the resolution, commits
+// it on the empty commit (`-x` trailer, the fix's author), pushes it by
+// compare-and-swap and relabels the request. The fake GitLab's PUT stands
+// for doc/api/merge_requests.md "Update MR" (`remove_labels`, `add_labels`).
+
+/// develop changed the line the fix removes: the backport conflicts in `src/app.rs`.
+fn conflicted_fixture() -> Fixture {
+    Fixture::with(|repo| {
+        repo.write("src/app.rs", &APP.replace("    crash();\n", "    crash_softly();\n"));
+        repo.commit("feat: crash softly on develop");
+    })
+}
+
+/// Lays the conflict out and returns its worktree.
+fn lay_out_conflict(f: &Fixture, extra: &[&str]) -> std::path::PathBuf {
+    let mut args = vec!["backport", "resolve", "--json"];
+    args.extend_from_slice(extra);
+    let opened = f.hotfix(&args);
+    opened.expect_code(0);
+    let opened: serde_json::Value = serde_json::from_str(&opened.stdout).expect("resolve JSON");
+    assert_eq!(opened["conflicts"], serde_json::json!(["src/app.rs"]), "{opened}");
+    assert_eq!(opened["created"], true, "{opened}");
+    std::path::PathBuf::from(opened["worktree"].as_str().expect("a worktree"))
+}
+
+/// develop's app.rs with the fix's change: the crash line gone.
+const RESOLVED: &str = "fn main() {\n    start();\n    work();\n    work();\n    work();\n    stop();\n}\n";
+
+#[test]
+fn a_conflicted_backport_is_resolved_in_its_worktree_pushed_on_the_empty_commit_and_relabelled() {
+    let mut f = conflicted_fixture();
+    let gitlab = f.gitlab("[backport]\nto = [\"develop\"]\n");
+    f.backport(&[]).expect_code(0);
+    let branch = format!("backport/develop-{}", f.short());
+    let empty = f.origin_ref(&format!("refs/heads/{branch}")).expect("the branch");
+    assert_eq!(gitlab.merge_requests()[0].labels, ["backport", "conflicts"]);
+    let operator_head = f.rev(&f.work, "HEAD");
+
+    let fix = f.fix.clone();
+    let worktree = lay_out_conflict(&f, &["--fix", &fix, "--to", "develop"]);
+    let laid = std::fs::read_to_string(worktree.join("src/app.rs")).expect("the conflicted file");
+    assert!(laid.contains("<<<<<<< ") && laid.contains("crash_softly()"), "{laid}");
+    assert_eq!(f.rev(&worktree, "HEAD"), empty, "laid out on the empty commit");
+    assert_eq!(
+        f.rev(&f.work, "HEAD"),
+        operator_head,
+        "the operator's checkout is untouched"
+    );
+
+    std::fs::write(worktree.join("src/app.rs"), RESOLVED).expect("resolve");
+    let pushed = f.hotfix(&[
+        "backport", "resolve", "--fix", &fix, "--to", "develop", "--push", "--json",
+    ]);
+    pushed.expect_code(0);
+    let out: serde_json::Value = serde_json::from_str(&pushed.stdout).expect("JSON");
+    assert_eq!(out["backport"]["state"], "resolved", "{out}");
+
+    let head = f.origin_ref(&format!("refs/heads/{branch}")).expect("the branch");
+    assert_eq!(out["backport"]["commit"], head.as_str());
+    assert_eq!(
+        f.rev(&f.origin, &format!("{head}^")),
+        empty,
+        "a new commit on the empty one"
+    );
+    assert_eq!(
+        f.git(&f.origin, &["show", &format!("{head}:src/app.rs")]),
+        RESOLVED.trim_end(),
+        "the person's resolution"
+    );
+    let message = f.git(&f.origin, &["log", "-1", "--format=%B", &head]);
+    assert!(message.starts_with("fix: do not crash at start"), "{message}");
+    assert!(
+        message.contains(&format!("(cherry picked from commit {fix})")),
+        "{message}"
+    );
+    assert_eq!(
+        f.git(&f.origin, &["log", "-1", "--format=%an <%ae> %at", &head]),
+        f.git(&f.origin, &["log", "-1", "--format=%an <%ae> %at", &fix]),
+        "the fix's author"
+    );
+    let mrs = gitlab.merge_requests();
+    assert_eq!(mrs.len(), 1, "the request is relabelled, not opened again");
+    assert_eq!(mrs[0].labels, ["backport", "auto-backport"]);
+    assert!(!worktree.exists(), "the worktree is removed once pushed");
+    assert_eq!(f.rev(&f.work, "HEAD"), operator_head);
+}
+
+#[test]
+fn a_backport_resolution_with_markers_left_or_other_paths_changed_is_refused() {
+    let mut f = conflicted_fixture();
+    let gitlab = f.gitlab("[backport]\nto = [\"develop\"]\n");
+    f.backport(&[]).expect_code(0);
+    let branch = format!("backport/develop-{}", f.short());
+    let empty = f.origin_ref(&format!("refs/heads/{branch}")).expect("the branch");
+    let fix = f.fix.clone();
+    let worktree = lay_out_conflict(&f, &["--fix", &fix, "--to", "develop"]);
+    let push = || f.hotfix(&["backport", "resolve", "--fix", &fix, "--to", "develop", "--push"]);
+
+    let markers = push();
+    markers.expect_code(3);
+    assert!(
+        markers.stderr.contains("src/app.rs still has a conflict marker"),
+        "{}",
+        markers.all()
+    );
+
+    std::fs::write(worktree.join("src/app.rs"), RESOLVED).expect("resolve");
+    std::fs::write(worktree.join("README"), "worker, and more\n").expect("an extra change");
+    let extra = push();
+    extra.expect_code(3);
+    assert!(extra.stderr.contains("also changes README"), "{}", extra.all());
+
+    assert_eq!(
+        f.origin_ref(&format!("refs/heads/{branch}")),
+        Some(empty),
+        "nothing was pushed"
+    );
+    assert_eq!(gitlab.merge_requests()[0].labels, ["backport", "conflicts"]);
+    assert!(worktree.exists(), "the worktree stays for the person to finish");
+}
+
+#[test]
+fn a_backport_branch_moved_while_it_was_resolved_is_not_pushed_over() {
+    let mut f = conflicted_fixture();
+    let gitlab = f.gitlab("[backport]\nto = [\"develop\"]\n");
+    f.backport(&[]).expect_code(0);
+    let branch = format!("backport/develop-{}", f.short());
+    let fix = f.fix.clone();
+    let worktree = lay_out_conflict(&f, &["--fix", &fix, "--to", "develop"]);
+    std::fs::write(worktree.join("src/app.rs"), RESOLVED).expect("resolve");
+
+    // A colleague resolved it their own way meanwhile.
+    f.git(&f.work, &["fetch", "-q", "origin", &branch]);
+    f.git(&f.work, &["checkout", "-q", "FETCH_HEAD"]);
+    f.write("src/app.rs", "fn main() {}\n");
+    let theirs = f.commit("resolve it my way");
+    f.repo.push(&[&format!("HEAD:refs/heads/{branch}")]);
+    f.checkout("main");
+
+    let run = f.hotfix(&["backport", "resolve", "--fix", &fix, "--to", "develop", "--push"]);
+    run.expect_code(3);
+    assert!(
+        run.stderr.contains(&format!(
+            "backport branch {branch} on the remote is at {}",
+            &theirs[..7]
+        )),
+        "{}",
+        run.all()
+    );
+    assert_eq!(f.origin_ref(&format!("refs/heads/{branch}")), Some(theirs));
+    assert_eq!(
+        gitlab.merge_requests()[0].labels,
+        ["backport", "conflicts"],
+        "not relabelled"
+    );
+}
+
+#[test]
+fn a_runs_conflicted_backport_resolved_is_journaled_and_shown_resolved() {
+    let s = crate::common::Scenario::new();
+    // develop changed other.txt where F changes it: the backport conflicts.
+    s.git(&s.work, &["checkout", "-q", "-b", "develop", &s.u2]);
+    s.write("other.txt", "other\ndevelop\n");
+    s.commit("develop: its own other.txt");
+    s.git(&s.work, &["push", "-q", "origin", "develop"]);
+    s.git(&s.work, &["checkout", "-q", "main"]);
+    s.configure("\n[backport]\nto = [\"develop\"]\n");
+    let run = s.start_fix(&[]);
+    run.expect_code(0);
+    let short = &s.f[..7];
+    let status = s.hotfix(&s.work, &["status"]);
+    assert!(
+        status
+            .stdout
+            .contains(&format!("backport {short} to develop: conflicted")),
+        "{}",
+        status.all()
+    );
+
+    let opened = s.hotfix(&s.work, &["backport", "resolve", "--json"]);
+    opened.expect_code(0);
+    let opened: serde_json::Value = serde_json::from_str(&opened.stdout).expect("JSON");
+    assert_eq!(opened["conflicts"], serde_json::json!(["other.txt"]), "{opened}");
+    let worktree = std::path::PathBuf::from(opened["worktree"].as_str().expect("a worktree"));
+    std::fs::write(worktree.join("other.txt"), "other\ndevelop\nfixed\n").expect("resolve");
+    let pushed = s.hotfix(&s.work, &["backport", "resolve", "--push"]);
+    pushed.expect_code(0);
+    assert!(pushed.stdout.contains("resolved by hand"), "{}", pushed.all());
+
+    let status = s.hotfix(&s.work, &["status"]);
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains(&format!(
+            "backport {short} to develop: resolved, branch backport/develop-{short}"
+        )),
+        "{}",
+        status.all()
+    );
+    let follow_ups = report_follow_ups(&s);
+    assert!(
+        follow_ups
+            .iter()
+            .any(|f| f.starts_with(&format!("review and merge the backport of {short} to `develop`"))),
+        "{follow_ups:?}"
+    );
+    assert!(!follow_ups.iter().any(|f| f.contains("conflicted")), "{follow_ups:?}");
+    // Resolved once: a second resolve finds nothing conflicted.
+    s.hotfix(&s.work, &["backport", "resolve"]).expect_code(2);
+}
+
+#[test]
+fn without_a_forge_a_backport_is_merged_once_its_commit_is_reachable_from_the_target() {
+    let s = crate::common::Scenario::new();
+    s.git(
+        &s.work,
+        &["push", "-q", "origin", &format!("{}:refs/heads/develop", s.u2)],
+    );
+    s.configure("\n[backport]\nto = [\"develop\"]\n");
+    s.start_fix(&[]).expect_code(0);
+    let short = &s.f[..7];
+    let branch = format!("refs/heads/backport/develop-{short}");
+    let head = s.origin_ref(&branch).expect("the backport branch");
+    let follow_up = format!("review and merge the backport of {short} to `develop`");
+
+    let status = s.hotfix(&s.work, &["status"]);
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains(&format!(
+            "backport   {short} to develop: opened (reachable from the target)"
+        )),
+        "{}",
+        status.all()
+    );
+    assert!(report_follow_ups(&s).iter().any(|f| f.starts_with(&follow_up)));
+
+    // A person merges the request: develop fast-forwards to the backport.
+    s.git(
+        &s.work,
+        &["push", "-q", "origin", &format!("{head}:refs/heads/develop")],
+    );
+    let status = s.hotfix(&s.work, &["status"]);
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains(&format!(
+            "backport   {short} to develop: merged (reachable from the target)"
+        )),
+        "{}",
+        status.all()
+    );
+    let left = report_follow_ups(&s);
+    assert!(!left.iter().any(|f| f.starts_with(&follow_up)), "{left:?}");
+}
+
+/// Returns the follow-ups of `git hotfix report --format json`.
+fn report_follow_ups(s: &crate::common::Scenario) -> Vec<String> {
+    let report = s.hotfix(&s.work, &["report", "--format", "json"]);
+    report.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&report.stdout).expect("report JSON");
+    report["follow_ups"]
+        .as_array()
+        .expect("follow-ups")
+        .iter()
+        .filter_map(|f| f.as_str().map(String::from))
+        .collect()
+}

@@ -1003,13 +1003,15 @@ impl FakeGitLab {
             .route(
                 "PUT",
                 "/api/v4/projects/:id/merge_requests/:merge_request_iid",
-                "PUT /projects/:id/merge_requests/:merge_request_iid (doc/api/merge_requests.md, Update MR: `add_labels` comma-separated)",
+                "PUT /projects/:id/merge_requests/:merge_request_iid (doc/api/merge_requests.md, Update MR: `remove_labels`, `add_labels` comma-separated)",
                 authed(&state, |s, req| {
                     let iid = id_param(req, "merge_request_iid");
                     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
                     let Some(mr) = s.merge_requests.iter_mut().find(|m| m.iid == iid) else {
                         return not_found("Merge Request");
                     };
+                    let removed = labels_of(&body["remove_labels"]);
+                    mr.labels.retain(|l| !removed.contains(l));
                     for label in labels_of(&body["add_labels"]) {
                         if !mr.labels.contains(&label) {
                             mr.labels.push(label);
@@ -1109,6 +1111,13 @@ impl FakeGitLab {
     /// Returns the deployments the deploy jobs made, with their approvals.
     pub fn deployments(&self) -> Vec<FakeDeployment> {
         lock(&self.state).deployments.clone()
+    }
+
+    /// Sets merge request `iid`'s `state` (`merged`, `closed`), as a person on GitLab would.
+    pub fn set_merge_request_state(&self, iid: u64, state: &str) {
+        if let Some(mr) = lock(&self.state).merge_requests.iter_mut().find(|m| m.iid == iid) {
+            mr.state = state.to_string();
+        }
     }
 
     /// Returns the merge requests as they stand.

@@ -569,6 +569,12 @@ pub struct IncidentReport {
     /// What `git hotfix verify` finds of the run; set by `ops::report`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
+    /// Where each backport's request stands; set by `ops::report`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backport_landings: Vec<crate::record::backport::BackportLanding>,
+    /// What the report could not learn (a forge that did not answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 /// Builds the incident record of `run` as of `now`.
@@ -716,6 +722,8 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         monitor_until,
         timeline,
         follow_ups: follow_ups(run, config, &evidence),
+        backport_landings: Vec::new(),
+        notices: Vec::new(),
         evidence,
         postmortem: postmortem(run.started_at()),
         communication,
@@ -834,10 +842,7 @@ fn follow_ups(run: &Run, config: &Config, evidence: &[EvidenceItem]) -> Vec<Stri
             ));
         }
     }
-    let backports = match run.done(&crate::record::step::StepName::BACKPORT) {
-        Some(Evidence::Backported { backports }) => backports.as_slice(),
-        _ => &[],
-    };
+    let backports = run.backports();
     out.extend(backports.iter().filter_map(backport_follow_up));
     if let Some(develop) = &config.branches.develop {
         if !backports.iter().any(|b| &b.target == develop) {
@@ -856,7 +861,7 @@ fn follow_ups(run: &Run, config: &Config, evidence: &[EvidenceItem]) -> Vec<Stri
 /// Returns what is left of a backport the run opened: its request is
 /// reviewed and merged (after its conflicts are resolved); none when the
 /// target already had the fix.
-fn backport_follow_up(b: &crate::record::backport::Backport) -> Option<String> {
+pub fn backport_follow_up(b: &crate::record::backport::Backport) -> Option<String> {
     use crate::record::backport::{BackportRequest, BackportState};
     let branch = b.branch.as_deref()?;
     let request = match &b.request {

@@ -10,7 +10,10 @@ use crate::error::CommandResult;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Subcommand>,
     /// The run whose fixes to backport (default: the one holding the release lock, else the newest unfinished)
     #[arg(conflicts_with = "fix")]
     pub run: Option<String>,
@@ -28,7 +31,38 @@ pub struct Args {
     pub json: bool,
 }
 
+#[derive(clap::Subcommand)]
+pub enum Subcommand {
+    /// Lay a conflicted backport out in a worktree of its own; with --push, push its resolution
+    Resolve(ResolveArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ResolveArgs {
+    /// The run whose conflicted backport to resolve (default: the one holding the release lock, else the newest unfinished)
+    #[arg(conflicts_with = "fix")]
+    pub run: Option<String>,
+    /// Resolve the backport of this commit, made outside any run (with --to)
+    #[arg(long, value_name = "REV")]
+    pub fix: Option<String>,
+    /// The backport's target branch
+    #[arg(long = "to", value_name = "BRANCH")]
+    pub to: Option<String>,
+    /// Take a merge fix's change against this parent (with --fix)
+    #[arg(long, short = 'm', value_name = "PARENT")]
+    pub mainline: Option<u32>,
+    /// Take the resolution from the worktree, commit it on the branch, push it and relabel the request
+    #[arg(long)]
+    pub push: bool,
+    /// Print the outcome as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
+    if let Some(Subcommand::Resolve(resolve)) = args.command {
+        return run_resolve(globals, resolve);
+    }
     let session = globals.session()?;
     let backports = ops::backport(
         &session,
@@ -91,9 +125,80 @@ fn state_words(b: &Backport) -> String {
     match (b.state, &b.applied_as) {
         (BackportState::Clean, _) => format!("clean{}", if b.mainline.is_some() { " (-m 1)" } else { "" }),
         (BackportState::Conflicted, _) => "conflicted: manual resolution needed".into(),
+        (BackportState::Resolved, _) => "resolved by hand".into(),
         (BackportState::AlreadyApplied, Some(c)) => {
             format!("already applied as {} {}; no branch", c.id.short(), c.subject)
         }
         (BackportState::AlreadyApplied, None) => "already applied (the pick changes nothing); no branch".into(),
     }
+}
+
+fn run_resolve(globals: &Globals, args: ResolveArgs) -> CommandResult {
+    let session = globals.session()?;
+    let printer = ui::StepPrinter::default();
+    let outcome = ops::backport_resolve(
+        &session,
+        &ops::BackportResolveOptions {
+            run: args.run,
+            fix: args.fix,
+            mainline: args.mainline,
+            to: args.to,
+            push: args.push,
+        },
+        &printer,
+    )?;
+    match outcome {
+        ops::BackportResolveOutcome::Opened {
+            run,
+            conflict,
+            worktree,
+            created,
+        } => {
+            let path = worktree.display().to_string();
+            if args.json {
+                ui::print_json(&serde_json::json!({
+                    "run": run,
+                    "branch": conflict.branch,
+                    "target": conflict.target,
+                    "fix": conflict.fix.id,
+                    "worktree": path,
+                    "conflicts": conflict.conflicts,
+                    "created": created,
+                }));
+                return Ok(());
+            }
+            let verb = if created { "opened" } else { "is still open" };
+            out!(
+                "backport {} to {}: the conflict on {} {verb} in {path}",
+                conflict.fix.id.short(),
+                conflict.target,
+                conflict.branch
+            );
+            for c in &conflict.conflicts {
+                out!("  conflict    {c}");
+            }
+            out!("your own checkout, index and HEAD are untouched");
+            let again = match &run {
+                Some(id) => format!("git hotfix backport resolve {id} --to {} --push", conflict.target),
+                None => format!(
+                    "git hotfix backport resolve --fix {} --to {} --push",
+                    conflict.fix.id, conflict.target
+                ),
+            };
+            ui::next(&format!(
+                "edit the files in {path} (change only what the fix changes), then `{again}`"
+            ));
+        }
+        ops::BackportResolveOutcome::Pushed { run, pushed } => {
+            for notice in &pushed.notices {
+                hotfix::engine::execute::Progress::notice(&printer, notice);
+            }
+            if args.json {
+                ui::print_json(&serde_json::json!({ "run": run, "backport": pushed.backport }));
+                return Ok(());
+            }
+            print(std::slice::from_ref(&pushed.backport));
+        }
+    }
+    Ok(())
 }

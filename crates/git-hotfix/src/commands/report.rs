@@ -66,6 +66,9 @@ fn markdown(r: &IncidentReport) -> String {
     if let Some(why) = &r.offline {
         let _ = writeln!(w, "\n> **Not the remote's record**: {why}.");
     }
+    for notice in &r.notices {
+        let _ = writeln!(w, "\n> note: {notice}");
+    }
     let _ = writeln!(w, "\n{}\n", r.summary);
     let _ = writeln!(w, "| | |\n|---|---|");
     let row = |w: &mut String, k: &str, v: &str| {
@@ -178,6 +181,7 @@ fn markdown(r: &IncidentReport) -> String {
                 .chain(evidence.iter().flat_map(|e| ui::evidence_lines(e)))
                 .collect(),
             Event::Attested { detail, .. } => vec![detail.clone()],
+            Event::BackportResolved { backport } => vec![ui::backport_line(backport)],
             Event::RollbackStarted { reason } | Event::Aborted { reason } | Event::DependencyAllowed { reason } => {
                 vec![reason.clone()]
             }

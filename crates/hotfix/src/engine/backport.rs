@@ -13,7 +13,7 @@ use crate::forge::{Forge, NewMergeRequest};
 use crate::git::{tracking_ref, CommitInfo, Git, Oid, RefUpdate, Signature};
 use crate::pick::backport::{prepare, request_text, same_commit, BackportTarget, Prepared};
 use crate::pick::glob;
-use crate::record::backport::{Backport, BackportRequest, BackportState};
+use crate::record::backport::{Backport, BackportLanding, BackportRequest, BackportState, Landing};
 use crate::secrets::Redactor;
 
 /// One fix to backport, with the parent its change is taken against.
@@ -168,6 +168,70 @@ fn backport_one(
     };
     prepared.backport.request = Some(request);
     Ok(prepared.backport)
+}
+
+/// Returns where each backport with a branch stands: its request's state on
+/// the forge when it has one there, else merged once its commit is
+/// reachable from the target on the remote. What cannot be learnt (a forge
+/// or remote that does not answer) is a notice, and the backport is left out.
+pub fn landings(
+    git: &Git,
+    remote: &str,
+    forge: Option<&dyn Forge>,
+    backports: &[Backport],
+    notices: &mut Vec<String>,
+) -> Vec<BackportLanding> {
+    let mut found = Vec::new();
+    let mut fetched: Vec<String> = Vec::new();
+    for b in backports {
+        let Some(commit) = &b.commit else { continue };
+        let landing = |landing, by| BackportLanding {
+            fix: b.fix.clone(),
+            target: b.target.clone(),
+            landing,
+            by,
+        };
+        if let (Some(forge), Some(BackportRequest::Forge { merge_request })) = (forge, &b.request) {
+            match forge.merge_request(merge_request.iid) {
+                Ok(state) => {
+                    let l = match state.state.as_str() {
+                        "merged" => Landing::Merged,
+                        "closed" | "locked" => Landing::Closed,
+                        _ => Landing::Opened,
+                    };
+                    found.push(landing(l, "forge"));
+                }
+                Err(e) => notices.push(format!(
+                    "the state of backport request !{} was not read: {e}",
+                    merge_request.iid
+                )),
+            }
+            continue;
+        }
+        if !fetched.contains(&b.target) {
+            if let Err(e) = git.fetch_branches(remote, &[&b.target]) {
+                notices.push(format!("`{}` was not fetched from {remote}: {e}", b.target));
+                continue;
+            }
+            fetched.push(b.target.clone());
+        }
+        let reachable = git
+            .read_ref(&tracking_ref(remote, &b.target))
+            .and_then(|tip| match tip {
+                Some(tip) => git.is_ancestor(commit, &tip),
+                None => Ok(false),
+            });
+        match reachable {
+            Ok(true) => found.push(landing(Landing::Merged, "reachable")),
+            Ok(false) => found.push(landing(Landing::Opened, "reachable")),
+            Err(e) => notices.push(format!(
+                "whether `{}` has {} was not learnt: {e}",
+                b.target,
+                commit.short()
+            )),
+        }
+    }
+    found
 }
 
 /// Pushes `commit` as `branch`, which must not exist, or adopts the branch

@@ -4,6 +4,7 @@
 
 pub mod approvals;
 pub mod backport;
+pub mod backport_resolve;
 pub mod execute;
 pub mod forge_approvals;
 pub mod gates;
@@ -186,6 +187,8 @@ pub enum WorkflowError {
         fix: Oid,
         found: Oid,
     },
+    #[error("backport branch {branch} has no conflict to resolve: {detail}")]
+    NotAConflictedBackport { branch: String, detail: String },
     #[error("no backport target: {detail}")]
     NoBackportTarget { detail: String },
     #[error("the request of backport branch {branch} was not opened: {detail}")]

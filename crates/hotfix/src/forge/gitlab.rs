@@ -329,6 +329,9 @@ impl Forge for GitLab {
     fn open_merge_request(&self, request: &super::NewMergeRequest) -> Result<super::MergeRequestRef, ForgeError> {
         self.gitlab_open_merge_request(request)
     }
+    fn relabel_merge_request(&self, iid: u64, remove: &[String], add: &[String]) -> Result<(), ForgeError> {
+        self.gitlab_relabel_merge_request(iid, remove, add)
+    }
     fn create_release(&self, release: &super::NewRelease) -> Result<super::ReleaseRef, ForgeError> {
         self.gitlab_create_release(release)
     }

@@ -111,6 +111,23 @@ impl GitLab {
         })
     }
 
+    pub(super) fn gitlab_relabel_merge_request(
+        &self,
+        iid: u64,
+        remove: &[String],
+        add: &[String],
+    ) -> Result<(), ForgeError> {
+        // PUT /projects/:id/merge_requests/:merge_request_iid: doc/api/merge_requests.md,
+        // "Update MR": `remove_labels` and `add_labels` (comma-separated) leave the others.
+        self.client().send(&Call {
+            method: Method::Put,
+            path: format!("{}/merge_requests/{iid}", self.project_path()),
+            body: Some(json!({ "remove_labels": remove.join(","), "add_labels": add.join(",") })),
+            idempotent: true,
+        })?;
+        Ok(())
+    }
+
     pub(super) fn gitlab_create_release(&self, new: &NewRelease) -> Result<ReleaseRef, ForgeError> {
         // POST /projects/:id/releases: doc/api/releases/index.md, "Create a release":
         // `tag_name` (required), `name`, `description`; no `ref`, so a tag that is not

@@ -314,6 +314,14 @@ pub trait Forge: Send + Sync {
         Err(self.unsupported("read a commit's pipeline"))
     }
 
+    /// Takes the labels `remove` off merge request (GitLab) or pull request
+    /// (GitHub) `iid` and puts `add` on it, keeping its other labels
+    /// (`backport resolve`: the conflict labels give way to the clean ones).
+    fn relabel_merge_request(&self, iid: u64, remove: &[String], add: &[String]) -> Result<(), ForgeError> {
+        let _ = (iid, remove, add);
+        Err(self.unsupported("relabel a merge request"))
+    }
+
     #[doc(hidden)]
     fn unsupported(&self, what: &'static str) -> ForgeError {
         ForgeError::Unsupported {

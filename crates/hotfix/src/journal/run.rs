@@ -275,6 +275,27 @@ impl Run {
         self.done_entry_in(phase, step).map(|(_, ev)| ev)
     }
 
+    /// Returns the run's backports as they are now: the backport step's,
+    /// each replaced by the newest `backport resolve` of the same fix and target.
+    pub fn backports(&self) -> Vec<crate::record::backport::Backport> {
+        let mut backports = match self.done(&StepName::BACKPORT) {
+            Some(Evidence::Backported { backports }) => backports.clone(),
+            _ => Vec::new(),
+        };
+        for (_, entry) in &self.entries {
+            if let Event::BackportResolved { backport } = &entry.event {
+                match backports
+                    .iter_mut()
+                    .find(|b| b.fix == backport.fix && b.target == backport.target)
+                {
+                    Some(b) => *b = backport.clone(),
+                    None => backports.push(backport.clone()),
+                }
+            }
+        }
+        backports
+    }
+
     /// Returns the evidence of `step` if it is done: in the rollback phase,
     /// the rollback's own steps, and the hotfix's for the rest.
     pub fn done(&self, step: &StepName) -> Option<&Evidence> {

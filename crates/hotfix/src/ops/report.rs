@@ -31,5 +31,17 @@ pub fn report(session: &Session, id: Option<&str>) -> Result<IncidentReport, Err
     report.approvals_not_counted = review.objections().cloned().collect();
     report.verification = Some(verify_journal(session, &journal)?);
     report.offline = offline;
+    let (landings, notices) = super::backport::run_landings(session, &journal.run, &config);
+    // The follow-ups list only the backports not merged yet.
+    for b in journal.run.backports() {
+        let merged = landings
+            .iter()
+            .any(|l| l.fix == b.fix && l.target == b.target && l.landing == crate::record::backport::Landing::Merged);
+        if let (true, Some(line)) = (merged, report::backport_follow_up(&b)) {
+            report.follow_ups.retain(|f| f != &line);
+        }
+    }
+    report.backport_landings = landings;
+    report.notices.extend(notices);
     Ok(report)
 }

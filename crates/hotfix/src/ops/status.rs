@@ -23,6 +23,10 @@ pub struct RunStatus {
     pub offline: Option<String>,
     /// The approvals given, sorted into those that count and those that do not.
     pub approvals: Review,
+    /// Where each backport's request stands (opened, merged, closed).
+    pub backport_landings: Vec<crate::record::backport::BackportLanding>,
+    /// What could not be learnt of them (a forge that did not answer).
+    pub notices: Vec<String>,
 }
 
 impl RunStatus {
@@ -54,7 +58,11 @@ pub fn status(session: &Session, id: Option<&str>) -> Result<RunStatus, Error> {
     };
     let approvals = approvals::review(&session.git, &journal.run, &session.config)?;
     let missing_roles = approvals.missing(&roles);
+    let config = run_config(session, &journal.run);
+    let (backport_landings, notices) = super::backport::run_landings(session, &journal.run, &config);
     Ok(RunStatus {
+        backport_landings,
+        notices,
         run: journal.run,
         holds_lock,
         lock_lost,

@@ -79,7 +79,8 @@ pub fn prepare(
             message: &pick::cherry_pick_x_message(&fix.message, &fix.id),
             sign: false,
         })?),
-        BackportState::Conflicted => Some(git.commit_tree(&NewCommit {
+        // A pick is never resolved yet: only `backport resolve` resolves.
+        BackportState::Conflicted | BackportState::Resolved => Some(git.commit_tree(&NewCommit {
             tree: &tip.tree,
             parents: std::slice::from_ref(&tip.id),
             author: committer,
@@ -109,7 +110,7 @@ pub fn prepare(
 }
 
 /// The message of the empty commit a conflicted backport branch gets.
-fn conflict_message(fix: &CommitInfo, target: &BackportTarget<'_>, conflicts: &[String]) -> String {
+pub fn conflict_message(fix: &CommitInfo, target: &BackportTarget<'_>, conflicts: &[String]) -> String {
     let paths: String = conflicts.iter().map(|p| format!("  {p}\n")).collect();
     format!(
         "backport: {} (conflicts, resolve by hand)\n\n\

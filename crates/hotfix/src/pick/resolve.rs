@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::git::{CommitSummary, Git};
+use crate::git::{CommitSummary, Git, Oid};
 use crate::journal::{Event, Journal, Run};
 
 use crate::engine::execute::{self, Context};
@@ -32,8 +32,12 @@ pub struct Opened {
 
 /// Returns the registered worktree of `run_id` in this repository, if any.
 pub fn existing_worktree(git: &Git, run_id: &str) -> Result<Option<PathBuf>, WorkflowError> {
-    let wanted = worktree_path(run_id);
-    let wanted = wanted.canonicalize().unwrap_or(wanted);
+    registered_worktree(git, &worktree_path(run_id))
+}
+
+/// Returns `wanted` as this repository's worktree list has it, if it is one.
+pub fn registered_worktree(git: &Git, wanted: &Path) -> Result<Option<PathBuf>, WorkflowError> {
+    let wanted = wanted.canonicalize().unwrap_or_else(|_| wanted.to_path_buf());
     Ok(git
         .worktrees()?
         .into_iter()
@@ -64,11 +68,7 @@ pub fn open(cx: &Context<'_>, run: &Run) -> Result<Opened, WorkflowError> {
         id: run.id.clone(),
         why: "the conflicting pick has no target commit".into(),
     })?;
-    cx.git.worktree_add(&path, &onto)?;
-    let worktree = Git::open(&path)?;
-    if !worktree.cherry_pick_no_commit(&pick.fix, pick.mainline)? {
-        // git's own cherry-pick applied it: the engine and git disagree.
-        let _ = cx.git.worktree_remove(&path);
+    if !lay_out(cx.git, &path, &onto, &pick.fix, pick.mainline)? {
         return Err(WorkflowError::NothingToResolve {
             id: run.id.clone(),
             why: format!("`git cherry-pick` applies {} cleanly here", pick.fix.short()),
@@ -101,38 +101,16 @@ pub fn take(cx: &Context<'_>, journal: &mut Journal) -> Result<Option<Resolution
         id: journal.id.clone(),
         why: "the conflicting pick has no target tree".into(),
     })?;
-    for conflict in &pick.conflicts {
-        if let Some(line) = marker_line(&path.join(conflict)) {
-            return Err(WorkflowError::UnresolvedMarkers {
-                path: conflict.clone(),
-                line,
-                worktree: path,
-            });
-        }
-    }
-    let worktree = Git::open(&path)?;
-    let tree = worktree.stage_all_as_tree()?;
-    if tree == onto_tree {
-        return Err(WorkflowError::ResolutionEmpty {
-            fix: pick.fix.clone(),
-            worktree: path,
-        });
-    }
-    // "Inspect the final tree carefully": the resolution may change only
-    // what the fix changes.
-    let extra: Vec<String> = cx
-        .git
-        .changed_paths(&onto_tree, &tree)?
-        .into_iter()
-        .filter(|p| !pick.touched.contains(p))
-        .collect();
-    if !extra.is_empty() {
-        return Err(WorkflowError::ResolutionOutOfScope {
-            fix: pick.fix.clone(),
-            paths: extra,
-            worktree: path,
-        });
-    }
+    let tree = resolved_tree(
+        cx.git,
+        &path,
+        &Laid {
+            fix: &pick.fix,
+            onto_tree: &onto_tree,
+            conflicts: &pick.conflicts,
+            touched: &pick.touched,
+        },
+    )?;
     let resolution = Resolution {
         fix: pick.fix.clone(),
         onto_tree,
@@ -147,6 +125,68 @@ pub fn take(cx: &Context<'_>, journal: &mut Journal) -> Result<Option<Resolution
         }],
     )?;
     Ok(Some(resolution))
+}
+
+/// Checks `onto` out in a new linked worktree at `path` and lets
+/// `git cherry-pick --no-commit` lay the conflict of `fix` out there.
+/// Returns false (and removes the worktree) when git applies it cleanly.
+/// Shared by the hotfix's own conflicts and a backport's.
+pub fn lay_out(git: &Git, path: &Path, onto: &Oid, fix: &Oid, mainline: Option<u32>) -> Result<bool, WorkflowError> {
+    git.worktree_add(path, onto)?;
+    let worktree = Git::open(path)?;
+    if !worktree.cherry_pick_no_commit(fix, mainline)? {
+        // git's own cherry-pick applied it: the engine and git disagree.
+        let _ = git.worktree_remove(path);
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// A conflict laid out in a worktree, as the checks of its resolution see it.
+pub struct Laid<'a> {
+    pub fix: &'a Oid,
+    /// The tree the pick was made onto.
+    pub onto_tree: &'a Oid,
+    pub conflicts: &'a [String],
+    /// The paths the fix changes: the only ones a resolution may change.
+    pub touched: &'a [String],
+}
+
+/// Returns the tree a person resolved in `worktree`, after proving it has
+/// no conflict marker left, changes something, and changes only what the
+/// fix changes.
+pub fn resolved_tree(git: &Git, worktree: &Path, laid: &Laid<'_>) -> Result<Oid, WorkflowError> {
+    for conflict in laid.conflicts {
+        if let Some(line) = marker_line(&worktree.join(conflict)) {
+            return Err(WorkflowError::UnresolvedMarkers {
+                path: conflict.clone(),
+                line,
+                worktree: worktree.to_path_buf(),
+            });
+        }
+    }
+    let tree = Git::open(worktree)?.stage_all_as_tree()?;
+    if &tree == laid.onto_tree {
+        return Err(WorkflowError::ResolutionEmpty {
+            fix: laid.fix.clone(),
+            worktree: worktree.to_path_buf(),
+        });
+    }
+    // "Inspect the final tree carefully": the resolution may change only
+    // what the fix changes.
+    let extra: Vec<String> = git
+        .changed_paths(laid.onto_tree, &tree)?
+        .into_iter()
+        .filter(|p| !laid.touched.contains(p))
+        .collect();
+    if !extra.is_empty() {
+        return Err(WorkflowError::ResolutionOutOfScope {
+            fix: laid.fix.clone(),
+            paths: extra,
+            worktree: worktree.to_path_buf(),
+        });
+    }
+    Ok(tree)
 }
 
 /// Removes run `run_id`'s worktree, if this repository has one. A worktree

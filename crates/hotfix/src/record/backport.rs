@@ -17,6 +17,9 @@ pub enum BackportState {
     Conflicted,
     /// The target already has the fix: no branch.
     AlreadyApplied,
+    /// The pick conflicted and a person resolved it (`git hotfix backport
+    /// resolve`): the branch holds the resolution on top of the empty commit.
+    Resolved,
 }
 
 impl BackportState {
@@ -25,6 +28,7 @@ impl BackportState {
             BackportState::Clean => "clean",
             BackportState::Conflicted => "conflicted",
             BackportState::AlreadyApplied => "already-applied",
+            BackportState::Resolved => "resolved",
         }
     }
 }
@@ -70,4 +74,33 @@ pub struct Backport {
     pub applied_as: Option<CommitSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<BackportRequest>,
+}
+
+/// Where a backport's request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Landing {
+    Opened,
+    Merged,
+    Closed,
+}
+
+impl Landing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Landing::Opened => "opened",
+            Landing::Merged => "merged",
+            Landing::Closed => "closed",
+        }
+    }
+}
+
+/// A backport's landing, and how it was learnt (`forge`: the request's
+/// state; `reachable`: the branch's commit is on the target, or not yet).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BackportLanding {
+    pub fix: Oid,
+    pub target: String,
+    pub landing: Landing,
+    pub by: &'static str,
 }

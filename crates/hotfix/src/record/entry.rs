@@ -152,6 +152,12 @@ pub enum Event {
     RerunAllowed {
         step: StepName,
     },
+    /// A person resolved a conflicted backport (`git hotfix backport
+    /// resolve`): the backport as its branch and request are now. It
+    /// replaces the backport step's word for the same fix and target.
+    BackportResolved {
+        backport: crate::record::backport::Backport,
+    },
 }
 
 impl Event {
@@ -208,6 +214,9 @@ impl Event {
             Event::Aborted { .. } => "aborted".into(),
             Event::Resolved { resolution } => format!("conflict of {} resolved", resolution.fix.short()),
             Event::DependencyAllowed { reason } => format!("dependency allowed: {reason}"),
+            Event::BackportResolved { backport } => {
+                format!("backport of {} to {} resolved", backport.fix.short(), backport.target)
+            }
             Event::Finished { .. } => "finished".into(),
             Event::ConfigReplaced {
                 changed, changed_steps, ..

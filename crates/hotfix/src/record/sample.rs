@@ -504,6 +504,28 @@ pub fn events() -> Vec<Event> {
                 ..outcome("./deploy.sh --key ***")
             }),
         },
+        Event::BackportResolved {
+            backport: crate::record::backport::Backport {
+                fix: oid('f'),
+                subject: "fix: handle empty invoice".into(),
+                target: "develop".into(),
+                target_tip: oid('d'),
+                mainline: None,
+                state: crate::record::backport::BackportState::Resolved,
+                branch: Some("backport/develop-fffffff".into()),
+                commit: Some(oid('e')),
+                adopted: false,
+                conflicts: vec!["src/invoice.rs".into()],
+                applied_as: None,
+                request: Some(crate::record::backport::BackportRequest::Forge {
+                    merge_request: crate::record::forge::MergeRequestRef {
+                        iid: 12,
+                        web_url: "https://gitlab.example.com/fleet/billing/-/merge_requests/12".into(),
+                        adopted: true,
+                    },
+                }),
+            },
+        },
         Event::RerunAllowed { step: StepName::DEPLOY },
         done(
             StepName::DEPLOY,

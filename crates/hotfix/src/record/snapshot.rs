@@ -61,6 +61,7 @@ fn kind(event: &Event) -> &'static str {
         Event::Interrupted { .. } => "interrupted",
         Event::RerunAllowed { .. } => "rerun-allowed",
         Event::PipelineCreated { .. } => "pipeline-created",
+        Event::BackportResolved { .. } => "backport-resolved",
     }
 }
 
@@ -68,7 +69,7 @@ fn kind(event: &Event) -> &'static str {
 fn the_sample_has_every_event_evidence_and_action() {
     let snapshot = sample();
     let events: BTreeSet<&str> = snapshot.entries.iter().map(|e| kind(&e.event)).collect();
-    assert_eq!(events.len(), 18, "{events:?}");
+    assert_eq!(events.len(), 19, "{events:?}");
     let json = serde_json::to_value(&snapshot.entries).expect("entries serialize");
     let evidence: BTreeSet<&str> = json
         .as_array()
