@@ -125,8 +125,16 @@ fn main() {
                 "VERDICT {fix_short} onto {onto_short} (backport {}): ours {}{}{}, git {git_word}",
                 &c.backport.as_str()[..12],
                 ours.state,
-                if ours.applied_as.is_some() { " (applied as a target commit)" } else { "" },
-                if ours.conflicts.is_empty() { String::new() } else { format!(" in {}", ours.conflicts.join(" ")) },
+                if ours.applied_as.is_some() {
+                    " (applied as a target commit)"
+                } else {
+                    ""
+                },
+                if ours.conflicts.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", ours.conflicts.join(" "))
+                },
             ));
         }
         match ours.state.as_str() {
@@ -138,16 +146,24 @@ fn main() {
                 if tree == shipped_tree {
                     as_shipped += 1;
                 }
-                if let GitPick::Clean { tree: git_tree, message: git_message } = &git_pick {
+                if let GitPick::Clean {
+                    tree: git_tree,
+                    message: git_message,
+                } = &git_pick
+                {
                     if &tree == git_tree {
                         same_tree += 1;
                     } else {
-                        disagreements.push(format!("TREE {fix_short} onto {onto_short}: ours {tree}, git {git_tree}"));
+                        disagreements.push(format!(
+                            "TREE {fix_short} onto {onto_short}: ours {tree}, git {git_tree}"
+                        ));
                     }
                     if message.trim_end() == git_message.trim_end() {
                         same_message += 1;
                     } else {
-                        disagreements.push(format!("MESSAGE {fix_short} onto {onto_short}: differs from git's -x message"));
+                        disagreements.push(format!(
+                            "MESSAGE {fix_short} onto {onto_short}: differs from git's -x message"
+                        ));
                     }
                 }
             }
