@@ -306,6 +306,20 @@ fn seed_002_the_whole_merge_main_runbook_through_gitlab_in_one_run() {
     let backport = backport_request(&gitlab, &branch);
     assert_eq!(backport.target_branch, "develop");
     assert_eq!(backport.labels, ["backport", "auto-backport"]);
+    // Status reads the request's state from the forge: opened, then merged.
+    let opened = as_user(&m, OPERATOR, &["status"]);
+    assert!(
+        opened.stdout.contains("to develop: opened (its request on the forge)"),
+        "{}",
+        opened.stdout
+    );
+    gitlab.set_merge_request_state(backport.iid, "merged");
+    let merged = as_user(&m, OPERATOR, &["status"]);
+    assert!(
+        merged.stdout.contains("to develop: merged (its request on the forge)"),
+        "{}",
+        merged.stdout
+    );
 
     // The report: seed 002's checklist, the proven items ok, the person's missing.
     let report = as_user(&m, OPERATOR, &["report", "--format", "json"]);
