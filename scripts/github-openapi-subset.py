@@ -32,6 +32,7 @@ OPERATIONS = [
     ("GET", "/repos/{owner}/{repo}/pulls", {"200": ["number", "html_url", "state", "draft", "head.ref"]}),
     ("POST", "/repos/{owner}/{repo}/pulls", {"201": ["number", "html_url", "state", "draft", "head.ref"], "422": []}),
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", {"200": ["name"]}),
+    ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", {"200": ["name"], "404": []}),
     ("POST", "/repos/{owner}/{repo}/issues", {"201": ["number", "html_url", "labels"]}),
     ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", {"201": ["id", "html_url"]}),
     ("GET", "/repos/{owner}/{repo}/issues/{issue_number}", {"200": ["number", "html_url", "pull_request"]}),

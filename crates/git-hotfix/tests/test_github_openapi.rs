@@ -326,6 +326,19 @@ fn a_pull_request_already_open_for_the_branch_is_adopted_and_labelled() {
         .html_url
         .ends_with(&format!("/fleet/billing/pull/{}", fresh.number)));
     assert_eq!(fake.labels(fresh.number), ["URGENT"]);
+
+    // A resolved backport: the conflict labels off, the clean ones on; again changes nothing.
+    let (backport, conflicts) = ("backport".to_string(), "conflicts".to_string());
+    github
+        .add_labels(fresh.number, &[backport.clone(), conflicts.clone()])
+        .expect("labelled");
+    let forge: &dyn hotfix::forge::Forge = &github;
+    for _ in 0..2 {
+        forge
+            .relabel_merge_request(fresh.number, &[conflicts.clone()], &["auto-backport".to_string()])
+            .expect("relabelled");
+        assert_eq!(fake.labels(fresh.number), ["URGENT", "backport", "auto-backport"]);
+    }
     assert_described(&fake);
 }
 

@@ -981,6 +981,23 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str, Handle)> {
             },
         ),
         (
+            "DELETE",
+            "/repos/:owner/:repo/issues/:issue_number/labels/:name",
+            "Remove a label from an issue (docs.github.com/rest/issues/labels#remove-a-label-from-an-issue): 404 when the issue does not have it",
+            |state, req| {
+                let name = req.param("name").unwrap_or_default().replace("%20", " ");
+                let Some(labels) = number(req, "issue_number").and_then(|n| state.labels.get_mut(&n)) else {
+                    return error(404, "Not Found", "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue");
+                };
+                let Some(at) = labels.iter().position(|l| *l == name) else {
+                    return error(404, "Label does not exist", "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue");
+                };
+                labels.remove(at);
+                let listed: Vec<Value> = labels.iter().map(|l| json!({ "name": l })).collect();
+                Response::json(200, Value::Array(listed).to_string())
+            },
+        ),
+        (
             "POST",
             "/repos/:owner/:repo/issues",
             "Create an issue (docs.github.com/rest/issues/issues#create-an-issue)",

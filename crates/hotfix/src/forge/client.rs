@@ -168,6 +168,15 @@ impl Call {
         }
     }
 
+    pub fn delete(path: impl Into<String>) -> Call {
+        Call {
+            method: Method::Delete,
+            path: path.into(),
+            body: None,
+            idempotent: false,
+        }
+    }
+
     /// Returns the call marked safe to send again.
     pub fn idempotent(mut self) -> Call {
         self.idempotent = true;

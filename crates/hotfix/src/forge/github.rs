@@ -235,4 +235,9 @@ impl Forge for GitHub {
     fn create_release(&self, release: &super::NewRelease) -> Result<super::ReleaseRef, ForgeError> {
         collaboration::create_release(self, release)
     }
+
+    /// A pull request's labels are its issue's.
+    fn relabel_merge_request(&self, iid: u64, remove: &[String], add: &[String]) -> Result<(), ForgeError> {
+        self.relabel(iid, remove, add)
+    }
 }

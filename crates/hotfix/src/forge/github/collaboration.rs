@@ -123,6 +123,29 @@ impl GitHub {
         Ok(())
     }
 
+    /// Takes `remove` off issue or pull request `number` and adds `add`: a
+    /// resolved backport loses its conflict labels. A label it does not
+    /// have (GitHub answers 404) is already off, so both may be sent again.
+    pub fn relabel(&self, number: u64, remove: &[String], add: &[String]) -> Result<(), ForgeError> {
+        for label in remove {
+            // DELETE .../issues/{issue_number}/labels/{name}: docs.github.com/rest/issues/labels#remove-a-label-from-an-issue (200, 404).
+            let call = Call::delete(format!(
+                "{}/issues/{number}/labels/{}",
+                self.repo_path(),
+                encode_segment(label)
+            ));
+            match self.client.send(&call) {
+                Ok(_) => {}
+                Err(e) if e.status() == Some(404) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !add.is_empty() {
+            self.add_labels(number, add)?;
+        }
+        Ok(())
+    }
+
     /// Creates an issue with `labels` (`incident` for a hotfix's incident).
     pub fn create_issue(&self, title: &str, body: &str, labels: &[String]) -> Result<Issue, ForgeError> {
         // POST /repos/{owner}/{repo}/issues: docs.github.com/rest/issues/issues#create-an-issue (201).
