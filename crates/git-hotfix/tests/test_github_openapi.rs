@@ -335,7 +335,11 @@ fn a_pull_request_already_open_for_the_branch_is_adopted_and_labelled() {
     let forge: &dyn hotfix::forge::Forge = &github;
     for _ in 0..2 {
         forge
-            .relabel_merge_request(fresh.number, &[conflicts.clone()], &["auto-backport".to_string()])
+            .relabel_merge_request(
+                fresh.number,
+                std::slice::from_ref(&conflicts),
+                &["auto-backport".to_string()],
+            )
             .expect("relabelled");
         assert_eq!(fake.labels(fresh.number), ["URGENT", "backport", "auto-backport"]);
     }
