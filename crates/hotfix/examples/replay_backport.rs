@@ -19,6 +19,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+mod cherry_picked;
+
 use hotfix::git::{Git, Oid};
 use serde::Deserialize;
 
@@ -235,37 +237,12 @@ fn collect(git: &Git, main: &str, max: usize) -> Vec<Candidate> {
         .lines()
         .map(str::to_string)
         .collect();
-    let out = git
-        .run(&[
-            "log",
-            "--branches",
-            "-z",
-            "--no-merges",
-            "--grep=(cherry picked from commit ",
-            "--format=%H %P%n%B",
-        ])
-        .expect("git log");
     let mut found: Vec<Candidate> = Vec::new();
-    for record in out.split('\0') {
-        let record = record.trim_start_matches('\n');
-        let Some((header, body)) = record.split_once('\n') else {
-            continue;
-        };
-        let mut ids = header.split(' ').filter_map(Oid::parse);
-        let (Some(backport), Some(onto)) = (ids.next(), ids.next()) else {
-            continue;
-        };
+    for record in cherry_picked::records(git, &["--branches", "--no-merges"]) {
+        let (backport, onto, source) = (record.backport, record.onto, &record.source);
         if on_main.contains(backport.as_str()) {
             continue;
         }
-        let sources: Vec<Oid> = body
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("(cherry picked from commit "))
-            .filter_map(|rest| Oid::parse(rest.trim_end_matches(')')))
-            .collect();
-        let [source] = sources.as_slice() else {
-            continue;
-        };
         if !on_main.contains(source.as_str()) || found.iter().any(|b| &b.source == source && b.onto == onto) {
             continue;
         }

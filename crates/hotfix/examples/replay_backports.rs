@@ -14,6 +14,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod cherry_picked;
+
 use hotfix::git::{Git, Oid};
 use hotfix::pick;
 use hotfix::record::plan::PickStatus;
@@ -103,34 +105,9 @@ fn main() {
 /// The newest `max` backports whose source commit is in the repository,
 /// each (source, onto) pair once.
 fn collect(git: &Git, max: usize) -> Vec<Backport> {
-    let out = git
-        .run(&[
-            "log",
-            "--all",
-            "-z",
-            "--grep=(cherry picked from commit ",
-            "--format=%H %P%n%B",
-        ])
-        .expect("git log");
     let mut found: Vec<Backport> = Vec::new();
-    for record in out.split('\0') {
-        let record = record.trim_start_matches('\n');
-        let Some((header, body)) = record.split_once('\n') else {
-            continue;
-        };
-        let mut ids = header.split(' ').filter_map(Oid::parse);
-        let (Some(backport), Some(onto)) = (ids.next(), ids.next()) else {
-            continue;
-        };
-        let sources: Vec<Oid> = body
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("(cherry picked from commit "))
-            .filter_map(|rest| Oid::parse(rest.trim_end_matches(')')))
-            .collect();
-        // A backport squashing several sources is no single pick.
-        let [source] = sources.as_slice() else {
-            continue;
-        };
+    for record in cherry_picked::records(git, &["--all"]) {
+        let (backport, onto, source) = (record.backport, record.onto, &record.source);
         if found.iter().any(|b| &b.source == source && b.onto == onto) {
             continue;
         }

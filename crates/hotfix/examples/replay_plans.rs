@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+mod cherry_picked;
+
 use hotfix::git::{Git, Oid};
 use hotfix::pick;
 use hotfix::record::plan::PickStatus;
@@ -144,34 +146,9 @@ fn main() {
 /// The newest `max` backports (one source each, newest first) whose clean
 /// cherry-pick gives the shipped tree.
 fn collect(git: &Git, max: usize) -> Vec<Backport> {
-    let out = git
-        .run(&[
-            "log",
-            "--all",
-            "-z",
-            "--no-merges",
-            "--grep=(cherry picked from commit ",
-            "--format=%H %P%n%B",
-        ])
-        .expect("git log");
     let mut found: Vec<Backport> = Vec::new();
-    for record in out.split('\0') {
-        let record = record.trim_start_matches('\n');
-        let Some((header, body)) = record.split_once('\n') else {
-            continue;
-        };
-        let mut ids = header.split(' ').filter_map(Oid::parse);
-        let (Some(backport), Some(onto)) = (ids.next(), ids.next()) else {
-            continue;
-        };
-        let sources: Vec<Oid> = body
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("(cherry picked from commit "))
-            .filter_map(|rest| Oid::parse(rest.trim_end_matches(')')))
-            .collect();
-        let [source] = sources.as_slice() else {
-            continue;
-        };
+    for record in cherry_picked::records(git, &["--all", "--no-merges"]) {
+        let (backport, onto, source) = (record.backport, record.onto, &record.source);
         if found.iter().any(|b| &b.source == source && b.onto == onto) {
             continue;
         }
