@@ -144,6 +144,7 @@ fn exit_kind(e: &Error) -> ExitKind {
         Error::UnknownFix { .. }
         | Error::EmptyRange { .. }
         | Error::NoFix
+        | Error::UnknownService(_)
         | Error::MediumSeverity
         | Error::Workflow(
             WorkflowError::UnknownRole { .. }
@@ -246,6 +247,7 @@ fn hint(e: &Error) -> Option<String> {
                 .into()
         }
         Error::NoFix => "name the approved fix with --fix <rev>".into(),
+        Error::UnknownService(_) => "name a service of [[services]] in hotfix.toml with --service".into(),
         Error::EmptyRange { .. } => {
             "A..B picks the commits B has and A lacks (along B's first parents); check the order".into()
         }

@@ -226,6 +226,21 @@ pub fn print_plan(plan: &Plan) {
         };
         out!("{}", fit(format!("                {}  {counts}", change.path)));
     }
+    if !plan.services.is_empty() {
+        out!("services");
+        for t in &plan.services {
+            let tag = match (t.ships, t.own_run) {
+                (true, _) => "ships",
+                (false, true) => "later",
+                (false, false) => "skip ",
+            };
+            let production = t
+                .production
+                .as_ref()
+                .map_or(String::new(), |p| format!(" (production {})", p.commit.short()));
+            out!("{}", fit(format!("  {tag} {:<16} {}{production}", t.name, t.why)));
+        }
+    }
     out!("checks");
     for c in &plan.checks {
         let tag = match c.status {
@@ -237,7 +252,7 @@ pub fn print_plan(plan: &Plan) {
     }
     out!("steps");
     for (i, step) in plan.steps.hotfix.iter().enumerate() {
-        out!("  {}. {:<18} {}", i + 1, step.name.as_str(), step.about);
+        out!("  {}. {:<22} {}", i + 1, step.name.as_str(), step.about);
         for line in parameter_lines(step) {
             out!("{}", fit(format!("       {line}")));
         }
@@ -965,7 +980,7 @@ pub fn print_status(status: &RunStatus) {
                 entry.actor.ident,
                 format_utc(entry.at)
             ),
-            Event::RollbackStarted { reason } => out!(
+            Event::RollbackStarted { reason, .. } => out!(
                 "  rollback started at {} by {}: {reason}",
                 format_utc(entry.at),
                 entry.actor.ident

@@ -192,13 +192,13 @@ fn a_registered_strategy_runs_its_own_steps_and_moves_no_branch() {
     // The colleague's clone has no hotfix.toml, and main's has not the
     // recorded commands: it runs none of them.
     assert!(matches!(
-        ops::rollback(&colleague, Some(&journal.id), "toy test", &Silent),
+        ops::rollback(&colleague, Some(&journal.id), "toy test", &[], &Silent),
         Err(hotfix::Error::Workflow(WorkflowError::UntrustedSteps { .. }))
     ));
 
     // The way back is the toy's own step, with its own variable, and it
     // moves no branch either.
-    let (back, _) = ops::rollback(&session, Some(&journal.id), "toy test", &Silent).expect("the rollback runs");
+    let (back, _) = ops::rollback(&session, Some(&journal.id), "toy test", &[], &Silent).expect("the rollback runs");
     let names: Vec<String> = done_steps(&back.run).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names.last().map(String::as_str), Some("retract"));
     assert_eq!(

@@ -119,6 +119,7 @@ impl Strategy for ToyAnnounce {
             steps: Steps::default(),
             from_tag: None,
             merge_main: None,
+            services: Vec::new(),
         };
         plan.steps = self.steps(&plan, input.config);
         Ok(plan)

@@ -54,6 +54,8 @@ pub enum Error {
     UnknownFix { rev: String },
     #[error("no fix given")]
     NoFix,
+    #[error(transparent)]
+    UnknownService(#[from] crate::strategy::services::UnknownService),
     #[error("range `{range}` names no commit")]
     EmptyRange { range: String },
     #[error("severity medium has no hotfix path: the runbooks send it to the normal release")]

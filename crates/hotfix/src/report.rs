@@ -38,6 +38,20 @@ fn proving_step<'a>(run: &Run, spec: &'a EvidenceSpec) -> Option<&'a StepName> {
     }
 }
 
+/// Returns the steps of the services the run ships that prove `spec`
+/// (`deploy-portal`, `deploy-admin` for `deploy`), each with its service;
+/// empty for a run of no `[[services]]`.
+fn service_steps(run: &Run, spec: &EvidenceSpec) -> Vec<(String, StepName)> {
+    let Some(base) = proving_step(run, spec) else {
+        return Vec::new();
+    };
+    run.steps_of(Phase::Hotfix)
+        .iter()
+        .filter(|s| s.base_name() == *base)
+        .filter_map(|s| Some((s.service.clone()?, s.name.clone())))
+        .collect()
+}
+
 /// Returns every evidence item of `run`, each ok, missing or failed.
 pub fn evidence_items(run: &Run, config: &Config) -> Vec<EvidenceItem> {
     let _ = config;
@@ -80,12 +94,14 @@ pub fn check_attestable(run: &Run, config: &Config, item: &str) -> Result<(), St
     if !spec.proof.attestable() {
         return Err("git-hotfix proves it from git itself; `git hotfix continue` records it".into());
     }
-    if let Some(step) = proving_step(run, spec) {
-        if run.done_in(Phase::Hotfix, step).is_none() {
-            return Err(format!(
-                "the run's {step} step proves it; `git hotfix continue` runs that step"
-            ));
-        }
+    let steps: Vec<StepName> = match service_steps(run, spec) {
+        each if each.is_empty() => proving_step(run, spec).into_iter().cloned().collect(),
+        each => each.into_iter().map(|(_, step)| step).collect(),
+    };
+    if let Some(step) = steps.iter().find(|s| run.done_in(Phase::Hotfix, s).is_none()) {
+        return Err(format!(
+            "the run's {step} step proves it; `git hotfix continue` runs that step"
+        ));
     }
     let current = evidence_items(run, config)
         .into_iter()
@@ -99,8 +115,29 @@ pub fn check_attestable(run: &Run, config: &Config, item: &str) -> Result<(), St
 }
 
 fn assess(run: &Run, spec: &EvidenceSpec) -> (ItemStatus, String) {
+    let per_service = service_steps(run, spec);
+    if per_service.is_empty() {
+        return assess_at(run, spec, proving_step(run, spec));
+    }
+    // One item for all the services shipped: it holds when it holds for each.
+    let each: Vec<(String, (ItemStatus, String))> = per_service
+        .into_iter()
+        .map(|(service, step)| (service, assess_at(run, spec, Some(&step))))
+        .collect();
+    let status = [ItemStatus::Failed, ItemStatus::Missing]
+        .into_iter()
+        .find(|worst| each.iter().any(|(_, (s, _))| s == worst))
+        .unwrap_or(ItemStatus::Ok);
+    let detail = each
+        .iter()
+        .map(|(service, (_, detail))| format!("{service}: {detail}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    (status, detail)
+}
+
+fn assess_at(run: &Run, spec: &EvidenceSpec, step: Option<&StepName>) -> (ItemStatus, String) {
     let id = spec.id;
-    let step = proving_step(run, spec);
     if let Some(step) = step {
         if let Some((entry, evidence)) = run.done_entry_in(Phase::Hotfix, step) {
             let proven = proven(run, id, entry, evidence);
@@ -575,6 +612,103 @@ pub struct IncidentReport {
     /// What the report could not learn (a forge that did not answer).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
+    /// Every service of `[[services]]`, changed or not, and what the run
+    /// did to it; empty for a run of no `[[services]]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Target>,
+}
+
+/// One service in the report's table of targets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub service: String,
+    /// True when this run shipped the fix to it.
+    pub changed: bool,
+    /// Why it was shipped, or not.
+    pub why: String,
+    pub release_branch: String,
+    /// The commit it ran before the hotfix.
+    pub production_before: Option<String>,
+    /// The commit the run put on its release branch, for a changed service.
+    pub release_commit: Option<String>,
+    /// How its release job and deploy went: `ok <time>`, `failed`, `pending`,
+    /// `-` (none configured), `not changed`.
+    pub release_job: String,
+    pub deploy: String,
+    pub verification: String,
+    pub smoke: String,
+    /// `yes <time>`, `no`, `pending` (the rollback has not reached it).
+    pub rolled_back: String,
+}
+
+/// Returns the table of targets of `run`: every service of its plan.
+pub fn targets(run: &Run) -> Vec<Target> {
+    let plan = run.plan();
+    let rollback_of = run.entries.iter().find_map(|(_, e)| match &e.event {
+        Event::RollbackStarted { services, .. } => Some(services.clone()),
+        _ => None,
+    });
+    let word = |phase: Phase, base: &StepName, service: &str| {
+        let Some(step) = run
+            .steps_of(phase)
+            .iter()
+            .find(|s| s.service.as_deref() == Some(service) && s.base_name() == *base)
+        else {
+            return "-".to_string();
+        };
+        if let Some((entry, _)) = run.done_entry_in(phase, &step.name) {
+            return format!("ok {}", format_utc(entry.at));
+        }
+        if run.failure_in(phase, &step.name).is_some() {
+            return "failed".into();
+        }
+        "pending".into()
+    };
+    plan.services
+        .iter()
+        .map(|t| {
+            let s = t.name.as_str();
+            let shipped = |base: &StepName| {
+                if t.ships {
+                    word(Phase::Hotfix, base, s)
+                } else {
+                    "not changed".into()
+                }
+            };
+            let rolled_back = match &rollback_of {
+                _ if !t.ships => "-".to_string(),
+                None => "no".into(),
+                Some(only) if !only.is_empty() && !only.iter().any(|o| o == s) => "no".into(),
+                Some(_) => {
+                    let deploy = word(Phase::Rollback, &StepName::DEPLOY, s);
+                    match deploy.as_str() {
+                        "-" if run.rollback_restores() => "yes (release restored)".into(),
+                        "-" => "yes".into(),
+                        other if other.starts_with("ok ") => format!("yes {}", &other[3..]),
+                        other => other.to_string(),
+                    }
+                }
+            };
+            Target {
+                service: t.name.clone(),
+                changed: t.ships,
+                why: t.why.clone(),
+                release_branch: t.release_branch.clone(),
+                production_before: Some(
+                    t.production
+                        .as_ref()
+                        .map_or(&plan.production.commit, |p| &p.commit)
+                        .to_string(),
+                ),
+                release_commit: t.ships.then(|| run.release_sha().map(|c| c.to_string())).flatten(),
+                release_job: shipped(&StepName::RELEASE_ACTION),
+                deploy: shipped(&StepName::DEPLOY),
+                verification: shipped(&StepName::VERIFY_PRODUCTION),
+                smoke: shipped(&StepName::SMOKE),
+                rolled_back,
+            }
+        })
+        .collect()
 }
 
 /// Builds the incident record of `run` as of `now`.
@@ -630,7 +764,7 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         .map(|(e, _)| format_utc(e.at));
     let monitor_until = run.monitor_until().map(format_utc);
     let rollback = run.entries.iter().find_map(|(_, e)| match &e.event {
-        Event::RollbackStarted { reason } => Some((e.at, reason.as_str())),
+        Event::RollbackStarted { reason, .. } => Some((e.at, reason.as_str())),
         _ => None,
     });
     let fill = |template: &str| {
@@ -724,6 +858,7 @@ pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
         follow_ups: follow_ups(run, config, &evidence),
         backport_landings: Vec::new(),
         notices: Vec::new(),
+        targets: targets(run),
         evidence,
         postmortem: postmortem(run.started_at()),
         communication,
@@ -811,7 +946,7 @@ fn follow_ups(run: &Run, config: &Config, evidence: &[EvidenceItem]) -> Vec<Stri
     }
     if run.phase() == Phase::Rollback {
         let reason = run.entries.iter().find_map(|(_, e)| match &e.event {
-            Event::RollbackStarted { reason } => Some(reason.clone()),
+            Event::RollbackStarted { reason, .. } => Some(reason.clone()),
             _ => None,
         });
         out.push(format!(

@@ -405,6 +405,7 @@ fn fix_args(fix: &str) -> plan::FixArgs {
         mainline: None,
         allow_dependency: None,
         production_override: None,
+        services: Vec::new(),
     }
 }
 
@@ -448,6 +449,7 @@ fn from_tag(root: PathBuf) -> CommandResult {
         mainline: None,
         allow_dependency: None,
         production_override: None,
+        services: Vec::new(),
     };
 
     banner(&format!(

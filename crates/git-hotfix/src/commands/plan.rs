@@ -32,6 +32,10 @@ pub struct FixArgs {
     /// (neither in its history nor tagged): the reason, kept in the journal and the report
     #[arg(long, value_name = "REASON")]
     pub production_override: Option<String>,
+    /// A service of [[services]] to ship (repeat for several); without it, the services whose paths
+    /// the fixes touch, or all under deploy_all_services
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
 }
 
 impl FixArgs {
@@ -44,6 +48,8 @@ impl FixArgs {
             allow_dependency: self.allow_dependency.clone(),
             production_override: self.production_override.clone(),
             allow_extra: false,
+            services: self.services.clone(),
+            release_branch: None,
         }
     }
 }
@@ -117,6 +123,11 @@ fn hint(check: &str) -> &'static str {
              hotfix.toml if this many commits really are one fix"
         }
         "release-action-allowed" => "set [release] action to the service's release job, never a forbidden one",
+        "services-share-production" => {
+            "one restore cannot put two production commits on one branch: give the services their own \
+             `release_branch` in [[services]], or ship them one at a time with --service"
+        }
+        "services-selected" => "name the services to ship with --service NAME (repeatable)",
         "restore-equals-production" => "the restore commit is wrong: report this as a bug, nothing was changed",
         _ => "inspect the check above; nothing was changed",
     }
@@ -125,6 +136,7 @@ fn hint(check: &str) -> &'static str {
 /// Renders the fix flags back as the operator would type them.
 pub fn fix_flags(fix: &FixArgs) -> String {
     let mut parts: Vec<String> = fix.product.iter().map(|p| format!("--product {p}")).collect();
+    parts.extend(fix.services.iter().map(|s| format!("--service {s}")));
     parts.extend(fix.fixes.iter().map(|f| format!("--fix {f}")));
     if let Some(p) = &fix.production {
         parts.push(format!("--production {p}"));

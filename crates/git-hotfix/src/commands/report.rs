@@ -58,6 +58,45 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     Ok(())
 }
 
+/// Writes the table of targets: every service, changed or not, with what the
+/// run did to it; `repository` heads a first column when the table spans several.
+pub fn targets_table(w: &mut String, targets: &[hotfix::report::Target], repository: Option<&str>) {
+    let short = |sha: &Option<String>| {
+        sha.as_deref()
+            .map_or("-".to_string(), |s| format!("`{}`", &s[..12.min(s.len())]))
+    };
+    let (head, rule) = match repository {
+        Some(_) => ("| Repository ", "|---"),
+        None => ("", ""),
+    };
+    let _ = writeln!(
+        w,
+        "{head}| Service | Changed | Production before | Release commit | Release job | Deploy | Verification | Smoke | Rolled back |"
+    );
+    let _ = writeln!(w, "{rule}|---|---|---|---|---|---|---|---|---|");
+    for t in targets {
+        let cell = |v: &str| v.replace('|', "\\|");
+        let _ = writeln!(
+            w,
+            "{}| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            repository.map_or(String::new(), |r| format!("| {} ", cell(r))),
+            cell(&t.service),
+            if t.changed { "yes" } else { "no" },
+            short(&t.production_before),
+            if t.changed {
+                short(&t.release_commit)
+            } else {
+                "-".into()
+            },
+            cell(&t.release_job),
+            cell(&t.deploy),
+            cell(&t.verification),
+            cell(&t.smoke),
+            cell(&t.rolled_back)
+        );
+    }
+}
+
 /// Renders the incident record as Markdown for the incident tracker.
 fn markdown(r: &IncidentReport) -> String {
     let mut md = String::new();
@@ -94,6 +133,11 @@ fn markdown(r: &IncidentReport) -> String {
     row(w, "Release commit", r.release_sha.as_deref().unwrap_or("(not pushed)"));
     if let Some(m) = &r.monitor_until {
         row(w, "Monitoring until", m);
+    }
+
+    if !r.targets.is_empty() {
+        let _ = writeln!(w, "\n## Targets\n");
+        targets_table(w, &r.targets, None);
     }
 
     let _ = writeln!(w, "\n## Fix\n");
@@ -182,7 +226,7 @@ fn markdown(r: &IncidentReport) -> String {
                 .collect(),
             Event::Attested { detail, .. } => vec![detail.clone()],
             Event::BackportResolved { backport } => vec![ui::backport_line(backport)],
-            Event::RollbackStarted { reason } | Event::Aborted { reason } | Event::DependencyAllowed { reason } => {
+            Event::RollbackStarted { reason, .. } | Event::Aborted { reason } | Event::DependencyAllowed { reason } => {
                 vec![reason.clone()]
             }
             _ => Vec::new(),

@@ -20,12 +20,15 @@ pub struct Args {
     /// Roll back without asking (required when stdin is not a terminal)
     #[arg(long)]
     pub yes: bool,
+    /// Roll back only this service of the run's [[services]] (repeatable; default: every service it changed)
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
     // Everything that could refuse is checked before anyone is asked.
-    let (_, preview) = ops::rollback_preview(&session, args.run.as_deref())?;
+    let (_, preview) = ops::rollback_preview(&session, args.run.as_deref(), &args.services)?;
     let question = question(&preview);
     if !args.yes {
         if !std::io::stdin().is_terminal() {
@@ -41,7 +44,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     }
     crate::stop::on_signals(&session.stop);
     let printer = ui::StepPrinter::default();
-    let (journal, outcome) = ops::rollback(&session, Some(&preview.run_id), &args.reason, &printer)?;
+    let (journal, outcome) = ops::rollback(&session, Some(&preview.run_id), &args.reason, &args.services, &printer)?;
     // A rollback under `[approvals] verify = "forge"` waits for the
     // approvals of its own deployment.
     match &outcome.gate {

@@ -10,6 +10,7 @@ mod gates;
 mod merge_requests;
 mod migrations;
 mod products;
+mod services;
 mod value;
 
 pub use backport::Backport;
@@ -22,6 +23,7 @@ pub use gates::{
 pub use merge_requests::MergeRequests;
 pub use migrations::Migrations;
 pub use products::Product;
+pub use services::Service;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -106,6 +108,14 @@ pub struct Config {
     /// absent from records that have none, so the recorded format is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backport: Option<Backport>,
+    /// The services a hotfix may ship (`[[services]]`); absent: one service,
+    /// the top-level tables', and the recorded format is unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<Service>,
+    /// Every service ships with every hotfix (seed 002: "all 3 production
+    /// apps are deployed every time").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deploy_all_services: bool,
 }
 
 /// The branch names of the team's flow.
@@ -331,6 +341,7 @@ impl Config {
             backport.check().map_err(invalid)?;
         }
         value::check(&config).map_err(invalid)?;
+        services::check(&config).map_err(invalid)?;
         Ok(config)
     }
 

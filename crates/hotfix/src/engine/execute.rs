@@ -429,6 +429,8 @@ pub(crate) fn replan_with(
         allow_dependency: run.allowed_dependency().map(str::to_string),
         production_override: record.production_override.clone(),
         fix_requests: run.plan().merge_main.iter().filter_map(|m| m.request.clone()).collect(),
+        // Which services ship is the plan's decision, made at start.
+        services: run.plan().services.clone(),
     };
     strategy.plan(&input)
 }

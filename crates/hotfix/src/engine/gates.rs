@@ -223,9 +223,15 @@ pub(super) fn conclude(
 /// Records that the rollback begins; its steps follow with `run_steps`.
 /// A finished or aborted run gave its lock back: the rollback takes it again
 /// in the same push (it must not exist), so no other hotfix moves release meanwhile.
-pub fn start_rollback(cx: &Context<'_>, journal: &mut Journal, reason: &str) -> Result<(), WorkflowError> {
+pub fn start_rollback(
+    cx: &Context<'_>,
+    journal: &mut Journal,
+    reason: &str,
+    services: &[String],
+) -> Result<(), WorkflowError> {
     let event = Event::RollbackStarted {
         reason: cx.redactor.redact(reason),
+        services: services.to_vec(),
     };
     let branch = journal.run.record.release_branch.clone();
     let relock = journal.run.state().is_finished();
@@ -553,7 +559,7 @@ fn announcement(cx: &Context<'_>, run: &Run, event: &Event) -> Option<String> {
             evidence: Evidence::ProductionVerified { release_sha, .. },
             ..
         } => format!("hotfix {id}: production {service} verified on {}", sha(release_sha)),
-        Event::RollbackStarted { reason } => format!(
+        Event::RollbackStarted { reason, .. } => format!(
             ":warning: hotfix {id}: rolling {service} back to {}: {reason}",
             sha(&run.record.plan.production.commit)
         ),

@@ -100,7 +100,7 @@ pub fn milestone(run: &Run, event: &Event) -> Option<String> {
             format!("hotfix {id}: {step} failed: {error}")
         }
         Event::Approved { approval } => format!("hotfix {id}: approved as {} by {}", approval.role, approval.ident),
-        Event::RollbackStarted { reason } => format!(
+        Event::RollbackStarted { reason, .. } => format!(
             "hotfix {id}: rollback started to {}: {reason}",
             short(&run.record.plan.production.commit)
         ),

@@ -79,6 +79,12 @@ pub enum WorkflowError {
     },
     #[error("unknown approval role `{role}`; [approvals] roles are: {}", .roles.join(", "))]
     UnknownRole { role: String, roles: Vec<String> },
+    #[error("run {id} did not change service `{service}`; {}", if .changed.is_empty() { "it ships no [[services]]: roll it back without --service".to_string() } else { format!("it changed: {}", .changed.join(", ")) })]
+    NotAChangedService {
+        id: String,
+        service: String,
+        changed: Vec<String>,
+    },
     #[error("run {id} has nothing to {what} yet: release is not pushed")]
     NotPushed { id: String, what: &'static str },
     #[error("{ident} already approved as {other_role}; each role needs a different person")]

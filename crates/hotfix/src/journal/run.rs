@@ -224,8 +224,11 @@ impl Run {
     }
 
     /// Returns true when the hotfix's steps include one called `name`.
+    /// A service's step counts as its kind (`deploy-portal` as `deploy`).
     pub fn plans(&self, name: &StepName) -> bool {
-        self.steps_of(Phase::Hotfix).iter().any(|s| &s.name == name)
+        self.steps_of(Phase::Hotfix)
+            .iter()
+            .any(|s| &s.name == name || s.base_name() == *name)
     }
 
     /// Returns the step called `name` in the current phase.
@@ -363,7 +366,27 @@ impl Run {
 
     /// Returns the first step of the current phase not done yet.
     pub fn next_step(&self) -> Option<&Step> {
-        self.steps().iter().find(|s| self.done(&s.name).is_none())
+        self.steps()
+            .iter()
+            .find(|s| self.runs_step(s) && self.done(&s.name).is_none())
+    }
+
+    /// Returns the services a rollback of only some (`rollback --service`)
+    /// rolls back; `None` when it rolls back every service, or has not begun.
+    pub fn rolled_back_services(&self) -> Option<&[String]> {
+        self.entries.iter().find_map(|(_, e)| match &e.event {
+            Event::RollbackStarted { services, .. } if !services.is_empty() => Some(services.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// Returns false for a step of a service the current rollback leaves as
+    /// it is: it is not run.
+    pub fn runs_step(&self, step: &Step) -> bool {
+        match (self.phase(), self.rolled_back_services(), &step.service) {
+            (Phase::Rollback, Some(only), Some(service)) => only.contains(service),
+            _ => true,
+        }
     }
 
     /// Returns the release tip the run expects to replace.

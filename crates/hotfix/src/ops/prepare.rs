@@ -30,6 +30,11 @@ pub struct HotfixRequest {
     /// merge-main: go on although main's commit that holds the fix ships
     /// other commits too (the plan lists them).
     pub allow_extra: bool,
+    /// `--service`: the `[[services]]` to ship (else those the fixes touch).
+    pub services: Vec<String>,
+    /// The release branch whose services this run ships, when the hotfix's
+    /// services are deployed from several (each branch is a run of its own).
+    pub release_branch: Option<String>,
 }
 
 /// Fetches what the plan needs and computes it; moves no ref but the
@@ -52,21 +57,66 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     if request.fixes.is_empty() && !needs.fixes_later {
         return Err(Error::NoFix);
     }
+    if !request.services.is_empty() && cfg.services.is_empty() {
+        return Err(Error::UnknownService(strategy::services::UnknownService {
+            name: request.services[0].clone(),
+            known: "none (hotfix.toml has no [[services]])".into(),
+        }));
+    }
+    // Which services ship is known once the fixes are: fetch main (and the
+    // configured release branch) first.
     if needs.release_branch {
         fetch_release_and_main(session)?;
     } else {
         fetch_branches(session, &[("branches.main", &cfg.branches.main)])?;
     }
-    if needs.tags || (cfg.production.tag.is_some() && request.production.is_none()) {
+    let (given, fix_requests) = merged_requests(session, &request.fixes)?;
+    let fixes = read_fixes(git, &expand_fixes(git, &given)?)?;
+    let mut services = strategy::services::select(cfg, &request.services, &touched_by(git, &fixes, request.mainline)?)
+        .map_err(Error::UnknownService)?;
+    // The run ships the services of one release branch: the one asked for,
+    // else the first shipped service's.
+    let branch = request
+        .release_branch
+        .clone()
+        .or_else(|| strategy::services::branches(&services).into_iter().next())
+        .unwrap_or_else(|| cfg.branches.release.clone());
+    strategy::services::on_branch(&mut services, &branch);
+    let mut run_cfg = cfg.clone();
+    run_cfg.branches.release = branch.clone();
+    let cfg = &run_cfg;
+    if needs.release_branch && branch != session.config.branches.release {
+        fetch_branches(session, &[("release_branch", &branch)])?;
+    }
+    let shipped: Vec<String> = services.iter().filter(|t| t.ships).map(|t| t.name.clone()).collect();
+    let sources_tag = shipped
+        .iter()
+        .map(|name| cfg.for_service(name).production)
+        .chain(std::iter::once(cfg.production.clone()))
+        .any(|p| p.tag.is_some());
+    if needs.tags || (sources_tag && request.production.is_none()) {
         git.fetch_tags(&cfg.remote)?;
     }
     // Source names are URLs and commands; what they said came from outside.
-    let production = match production::resolve(git, &cfg.production, cfg.forge.as_ref(), request.production.as_deref())
-    {
-        Ok(p) => Some(p.redacted(&session.redactor)),
-        // A tagging strategy finds production among its tags when no source says.
-        Err(ProductionError::NoSource) if !needs.release_branch => None,
-        Err(e) => return Err(e.redacted(&session.redactor).into()),
+    let read = |sources: &crate::config::ProductionSources| {
+        production::resolve(git, sources, cfg.forge.as_ref(), request.production.as_deref())
+            .map(|p| p.redacted(&session.redactor))
+            .map_err(|e| e.redacted(&session.redactor))
+    };
+    let production = match shipped.first() {
+        // Each service shipped reads its own sources; the plan builds on the first's.
+        Some(_) if request.production.is_none() => {
+            for target in services.iter_mut().filter(|t| t.ships) {
+                target.production = Some(read(&cfg.for_service(&target.name).production)?);
+            }
+            services.iter().find_map(|t| t.production.clone())
+        }
+        _ => match read(&cfg.production) {
+            Ok(p) => Some(p),
+            // A tagging strategy finds production among its tags when no source says.
+            Err(ProductionError::NoSource) if !needs.release_branch => None,
+            Err(e) => return Err(e.into()),
+        },
     };
     let main_ref = tracking_ref(&cfg.remote, &cfg.branches.main);
     let release_ref = tracking_ref(&cfg.remote, &cfg.branches.release);
@@ -91,8 +141,6 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     } else {
         main_tip.clone()
     };
-    let (given, fix_requests) = merged_requests(session, &request.fixes)?;
-    let fixes = expand_fixes(git, &given)?;
     let input = PlanInput {
         git,
         config: cfg,
@@ -102,7 +150,7 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
         branch_tip: None,
         release_tip,
         main_tip,
-        fixes: read_fixes(git, &fixes)?,
+        fixes,
         mainline: request.mainline,
         operator: session.operator()?,
         run_id: run_id.to_string(),
@@ -113,6 +161,7 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
             .as_deref()
             .map(|r| session.redactor.redact(r)),
         fix_requests,
+        services,
     };
     Ok(strategy.plan(&input)?)
 }
@@ -215,6 +264,24 @@ fn expand_fixes(git: &Git, given: &[String]) -> Result<Vec<Oid>, Error> {
         }
     }
     Ok(fixes)
+}
+
+/// Returns the paths the fixes change, each against the parent it is picked
+/// against (`mainline`, else the first, for a merge).
+fn touched_by(
+    git: &Git,
+    fixes: &[crate::git::CommitInfo],
+    mainline: Option<u32>,
+) -> Result<std::collections::BTreeSet<String>, Error> {
+    let mut touched = std::collections::BTreeSet::new();
+    for fix in fixes {
+        let at = mainline.map_or(0, |m| m.saturating_sub(1) as usize);
+        if let Some(parent) = fix.parents.get(at).or(fix.parents.first()) {
+            let parent_tree = crate::engine::execute::read_tree(git, parent)?;
+            touched.extend(git.changed_paths(&parent_tree, &fix.tree)?);
+        }
+    }
+    Ok(touched)
 }
 
 /// `A..` means `A..HEAD`, as in git.

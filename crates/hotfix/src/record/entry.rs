@@ -62,6 +62,10 @@ pub enum Event {
     /// The operator rolled production back: the rollback steps follow.
     RollbackStarted {
         reason: String,
+        /// The services rolled back (`rollback --service`); empty: every
+        /// service the run changed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        services: Vec<String>,
     },
     /// Release moved under the run and the operator chose to rebuild on the new tip.
     Rebuilt {

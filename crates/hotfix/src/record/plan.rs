@@ -328,6 +328,30 @@ pub struct Plan {
     /// and every commit it ships beyond the fix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge_main: Option<Box<MainDeploy>>,
+    /// Every service of `[[services]]`, whether the run ships it and why;
+    /// empty without `[[services]]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceTarget>,
+}
+
+/// A service of `[[services]]` and what a plan does with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceTarget {
+    pub name: String,
+    /// True when the run ships it: its steps are in the plan.
+    pub ships: bool,
+    /// Why it ships, or why not (`--service portal`, `the fixes touch
+    /// portal/app.js`, `deploy_all_services`).
+    pub why: String,
+    /// The branch it is deployed from.
+    pub release_branch: String,
+    /// The commit it runs in production, as its sources said, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production: Option<ProductionSha>,
+    /// True when the hotfix ships it in a run of its own: it is deployed
+    /// from another release branch than this run's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_run: bool,
 }
 
 /// A merge-main hotfix (seed 002): production goes from the production
@@ -465,6 +489,11 @@ impl Plan {
 
     pub fn blocking(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.status == CheckStatus::Block)
+    }
+
+    /// Returns the names of the services the run ships, in order.
+    pub fn shipped_services(&self) -> impl Iterator<Item = &str> {
+        self.services.iter().filter(|s| s.ships).map(|s| s.name.as_str())
     }
 
     /// Returns the picks that become commits, in order.

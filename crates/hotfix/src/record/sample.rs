@@ -327,6 +327,7 @@ fn plan() -> Plan {
             older_line: false,
         })),
         merge_main: None,
+        services: Vec::new(),
     }
 }
 
@@ -621,6 +622,7 @@ pub fn events() -> Vec<Event> {
         },
         Event::RollbackStarted {
             reason: "totals still wrong".into(),
+            services: Vec::new(),
         },
         done(
             StepName::ROLLBACK_RESTORE,

@@ -128,6 +128,10 @@ pub struct Step {
     /// What the step does, for the plan and `status`.
     pub about: String,
     pub action: Action,
+    /// The `[[services]]` service the step acts on, in a run that ships
+    /// several; its name then ends in `-<service>` (`deploy-portal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 impl Step {
@@ -292,6 +296,41 @@ impl Step {
             name,
             about: about.into(),
             action,
+            service: None,
+        }
+    }
+
+    /// Returns this step as service `service`'s: named `<name>-<service>`,
+    /// its command told which service (`HOTFIX_SERVICE`), and a forge job
+    /// played in the pipeline of the service's own release step.
+    pub fn for_service(mut self, service: &str) -> Step {
+        let named = |name: &StepName| {
+            StepName::new(&format!("{name}-{service}")).expect("service names are checked step-name words")
+        };
+        self.name = named(&self.name);
+        self.about = format!("{}: {}", service, self.about);
+        match &mut self.action {
+            Action::Command(c) => c.env.push(("HOTFIX_SERVICE".into(), service.to_string())),
+            Action::ForgeJob(job) if job.pipeline_of == StepName::RELEASE_ACTION => {
+                job.pipeline_of = named(&job.pipeline_of)
+            }
+            _ => {}
+        }
+        self.service = Some(service.to_string());
+        self
+    }
+
+    /// Returns the step's name without its service: `deploy` for
+    /// `deploy-portal`; the name itself for a step of no service.
+    pub fn base_name(&self) -> StepName {
+        let base = self
+            .service
+            .as_deref()
+            .and_then(|s| self.name.as_str().strip_suffix(s))
+            .and_then(|rest| rest.strip_suffix('-'));
+        match base {
+            Some(base) => StepName::new(base).unwrap_or_else(|_| self.name.clone()),
+            None => self.name.clone(),
         }
     }
 

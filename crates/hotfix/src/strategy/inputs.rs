@@ -105,6 +105,25 @@ pub fn read_production_sources(
     }
 }
 
+/// Reads the production sources of every service `plan` ships (each
+/// service's own, as `plan` read them), or the `[production]` sources for a
+/// plan of no `[[services]]`.
+pub fn read_production_of(
+    git: &Git,
+    config: &crate::config::Config,
+    plan: &crate::record::plan::Plan,
+) -> Result<Vec<crate::providers::production::ProductionReading>, crate::providers::production::ProductionError> {
+    let shipped: Vec<&str> = plan.shipped_services().collect();
+    if shipped.is_empty() {
+        return read_production_sources(git, config);
+    }
+    let mut readings = Vec::new();
+    for service in shipped {
+        readings.extend(read_production_sources(git, &config.for_service(service))?);
+    }
+    Ok(readings)
+}
+
 /// Returns a check that blocks unless the operator gave a reason to go on.
 fn overridable(name: &str, found: String, override_reason: Option<&str>) -> Check {
     match override_reason {

@@ -68,6 +68,7 @@ impl Strategy for MergeMain {
             production_sha,
             input.production_override.as_deref(),
         )];
+        checks.extend(strategy::services::production_check(&input.services, production_sha));
         let [fix] = input.fixes.as_slice() else {
             return Err(WorkflowError::BlockedOnResume {
                 reasons: format!(
@@ -180,6 +181,7 @@ impl Strategy for MergeMain {
             checks,
             steps: Steps::default(),
             from_tag: None,
+            services: input.services.clone(),
             merge_main: Some(Box::new(MainDeploy {
                 fix: summary(fix),
                 request,
@@ -230,9 +232,16 @@ impl Strategy for MergeMain {
         if !config.approvals.roles.is_empty() {
             hotfix.push(Step::approvals(&config.approvals));
         }
-        hotfix.extend(deploy_step(config));
-        hotfix.extend(migration_step);
-        hotfix.extend(checks_of_production(config));
+        if plan.services.is_empty() {
+            hotfix.extend(deploy_step(config));
+            hotfix.extend(migration_step);
+            hotfix.extend(checks_of_production(config));
+        } else {
+            // Seed 002: each app is deployed and health-checked in turn; the
+            // migrations run once, after the apps.
+            hotfix.extend(strategy::services::per_service(plan, config, deploy_and_checks));
+            hotfix.extend(migration_step);
+        }
         // Seed 002 backports to develop once the production deploy succeeded
         // and production was checked.
         hotfix.extend(strategy::backport_step(config));
@@ -241,8 +250,7 @@ impl Strategy for MergeMain {
         if deploy_job {
             rollback.push(Step::main_pipeline(main, &plan.production.commit));
         }
-        rollback.extend(deploy_step(config));
-        rollback.extend(checks_of_production(config));
+        rollback.extend(strategy::services::per_service(plan, config, deploy_and_checks));
         // The deploy job of main's pipeline for the production commit makes
         // a deployment of the protected environment of its own.
         let rollback = strategy::with_rollback_approvals(config, rollback);
@@ -258,15 +266,24 @@ impl Strategy for MergeMain {
         &self,
         git: &Git,
         config: &Config,
-        _plan: &Plan,
+        plan: &Plan,
     ) -> Result<Vec<ProductionReading>, ProductionError> {
-        inputs::read_production_sources(git, config)
+        inputs::read_production_of(git, config, plan)
     }
 }
 
 /// Returns `[deploy]`'s step, deploying from main.
 fn deploy_step(config: &Config) -> Option<Step> {
     config.deploy.as_ref().map(Step::deploy_from_main)
+}
+
+/// Returns the deploy, then the health check and the smoke checks, that
+/// `config` configures.
+fn deploy_and_checks(config: &Config) -> Vec<Step> {
+    deploy_step(config)
+        .into_iter()
+        .chain(checks_of_production(config))
+        .collect()
 }
 
 /// Returns the health check and the smoke checks `config` configures.

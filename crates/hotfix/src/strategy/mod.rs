@@ -9,6 +9,7 @@ pub mod from_tag;
 pub mod inputs;
 pub mod merge_main;
 pub mod restore_release;
+pub mod services;
 
 use crate::config::Config;
 use crate::git::{CommitInfo, Git, Oid, Signature};
@@ -55,6 +56,9 @@ pub struct PlanInput<'a> {
     /// The merge requests fixes were named by (`--fix !42`), as the forge
     /// had them: merged, by which commit, and main's pipeline for it.
     pub fix_requests: Vec<crate::record::plan::MergedRequest>,
+    /// Every service of `[[services]]`, with whether the run ships it
+    /// (empty without `[[services]]`).
+    pub services: Vec<crate::record::plan::ServiceTarget>,
 }
 
 impl PlanInput<'_> {
@@ -132,9 +136,9 @@ pub struct Inputs {
 /// `[approvals] verify = "forge"` with a forge deploy job, the approvals
 /// come just before the deploy: they are the approvals of the deploy job's
 /// deployment, which exists once the release job made its pipeline.
-pub fn gate_steps(config: &Config) -> Vec<Step> {
+pub fn gate_steps(plan: &Plan, config: &Config) -> Vec<Step> {
     let approvals = (!config.approvals.roles.is_empty()).then(|| Step::approvals(&config.approvals));
-    let mut steps = production_steps(config);
+    let mut steps = services::per_service(plan, config, production_steps);
     let at = match config.approvals.verify {
         crate::config::ApprovalCheck::Forge => steps
             .iter()

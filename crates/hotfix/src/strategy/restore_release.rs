@@ -83,6 +83,7 @@ impl Strategy for RestoreRelease {
             &input.release_tip,
             input.production_override.as_deref(),
         )?;
+        checks.extend(strategy::services::production_check(&input.services, production_sha));
         let mut onto = restore.as_ref().map_or(release.id.clone(), |r| r.commit.clone());
         let mut onto_tree = production_tree.clone();
         if restore.is_none() {
@@ -166,6 +167,7 @@ impl Strategy for RestoreRelease {
             steps: Steps::default(),
             from_tag: None,
             merge_main: None,
+            services: input.services.clone(),
         };
         plan.steps = self.steps(&plan, input.config);
         Ok(plan)
@@ -180,9 +182,9 @@ impl Strategy for RestoreRelease {
         &self,
         git: &Git,
         config: &Config,
-        _plan: &Plan,
+        plan: &Plan,
     ) -> Result<Vec<ProductionReading>, ProductionError> {
-        inputs::read_production_sources(git, config)
+        inputs::read_production_of(git, config, plan)
     }
 
     fn steps(&self, plan: &Plan, config: &Config) -> Steps {
@@ -199,10 +201,14 @@ impl Strategy for RestoreRelease {
             Step::push_release(push),
             Step::verify_release(release, Vec::new()),
         ];
-        hotfix.extend(strategy::gate_steps(config));
+        hotfix.extend(strategy::gate_steps(plan, config));
         hotfix.extend(strategy::backport_step(config));
         let rollback = std::iter::once(Step::rollback_restore(release))
-            .chain(strategy::production_steps(config))
+            .chain(strategy::services::per_service(
+                plan,
+                config,
+                strategy::production_steps,
+            ))
             .collect();
         let rollback = strategy::with_rollback_approvals(config, rollback);
         Steps {

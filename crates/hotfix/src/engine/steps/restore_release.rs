@@ -61,7 +61,7 @@ pub(super) fn rollback_restore(
         .iter()
         .rev()
         .find_map(|(_, e)| match &e.event {
-            Event::RollbackStarted { reason } => Some(reason.clone()),
+            Event::RollbackStarted { reason, .. } => Some(reason.clone()),
             _ => None,
         })
         .unwrap_or_default();

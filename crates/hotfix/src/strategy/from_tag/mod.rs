@@ -161,6 +161,7 @@ impl Strategy for FromTag {
             steps: Steps::default(),
             from_tag: None,
             merge_main: None,
+            services: Vec::new(),
         };
         if release.awaiting_fix {
             checks.push(tag_free_check(git, &tag)?);
