@@ -389,7 +389,7 @@ fn workflow_hint(e: &WorkflowError) -> Option<String> {
         }
         WorkflowError::ProductionStepFailed { rollback: true, .. } => {
             return Some(
-                "production may be half-changed: `git hotfix rollback` restores release to the last good production commit and redeploys it; or fix the cause and `git hotfix continue --yes` to retry the step"
+                "production may be half-changed: `git hotfix rollback` restores release to the last good production commit and redeploys it (`--service NAME`: only that service); or fix the cause and `git hotfix continue --yes` to retry the step"
                     .into(),
             )
         }

@@ -40,6 +40,7 @@ mod test_rollback_approvals;
 mod test_seed_002;
 mod test_seed_github;
 mod test_seed_gitlab;
+mod test_services;
 mod test_signed_approvals;
 mod test_toy_strategy;
 mod test_verify;

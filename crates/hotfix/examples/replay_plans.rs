@@ -12,7 +12,10 @@
 //! `origin` is the clone).
 //!
 //! Usage: `replay_plans <git-dir> <git-hotfix binary> [max-picks]`;
-//! `bench/replay_plans.sh` wraps it on a shared clone.
+//! `bench/replay_plans.sh` wraps it on a shared clone. With
+//! `REPLAY_SERVICES=top-level`, hotfix.toml has one `[[services]]` per
+//! top-level directory (and `root` for the files at the top), and the row
+//! also gives how many services each plan ships.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,12 +51,18 @@ fn main() {
     let max: usize = args.next().map_or(150, |n| n.parse().expect("max-picks is a number"));
     let git = Git::open(Path::new(&repo)).expect("a git repository");
     let config = Path::new(&repo).join("replay-hotfix.toml");
-    std::fs::write(&config, CONFIG).expect("write config");
     let _ = git.run(&["remote", "remove", "origin"]);
     git.run(&["remote", "add", "origin", &repo])
         .expect("remote origin = the clone");
 
     let backports = collect(&git, max);
+    let services = std::env::var("REPLAY_SERVICES").is_ok_and(|v| v == "top-level");
+    let text = match backports.first() {
+        Some(newest) if services => format!("{CONFIG}{}", top_level_services(&git, &newest.source)),
+        _ => CONFIG.to_string(),
+    };
+    std::fs::write(&config, text).expect("write config");
+    let mut shipped_per_plan: BTreeMap<usize, usize> = BTreeMap::new();
     let (mut blocked, mut longest, mut over_400) = (0usize, 0usize, 0usize);
     let mut by_check: BTreeMap<String, usize> = BTreeMap::new();
     let mut longest_at = String::new();
@@ -77,6 +86,10 @@ fn main() {
             .expect("git-hotfix runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
+        if services {
+            let ships = stdout.lines().filter(|l| l.starts_with("  ships ")).count();
+            *shipped_per_plan.entry(ships).or_default() += 1;
+        }
         for line in stdout.lines().chain(stderr.lines()) {
             let n = line.chars().count();
             if n > 400 {
@@ -138,9 +151,48 @@ fn main() {
         }
     );
     println!("longest line in the plan of {longest_at}");
+    if services {
+        let each: Vec<String> = shipped_per_plan
+            .iter()
+            .map(|(n, plans)| format!("{n} service(s): {plans} plan(s)"))
+            .collect();
+        println!("services shipped per plan: {}", each.join(", "));
+    }
     for b in &blocks {
         println!("{b}");
     }
+}
+
+/// Returns one `[[services]]` table per top-level directory of `commit`'s
+/// tree, and `root` for the files at the top.
+fn top_level_services(git: &Git, commit: &Oid) -> String {
+    let listing = git
+        .run(&["ls-tree", "-z", commit.as_str()])
+        .expect("the newest fix's tree");
+    let mut tables = String::from("\n[[services]]\nname = \"root\"\npaths = [\"*\"]\n");
+    let mut names = vec!["root".to_string()];
+    for entry in listing.split('\0').filter(|e| e.contains(" tree ")) {
+        let Some((_, dir)) = entry.split_once('\t') else {
+            continue;
+        };
+        let name: String = dir
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+            .trim_matches('-')
+            .chars()
+            .take(32)
+            .collect::<String>()
+            .trim_end_matches('-')
+            .to_string();
+        if name.is_empty() || names.contains(&name) || dir.contains(['"', '\\', '[', '*', '?']) {
+            continue;
+        }
+        tables.push_str(&format!("\n[[services]]\nname = \"{name}\"\npaths = [\"{dir}/**\"]\n"));
+        names.push(name);
+    }
+    tables
 }
 
 /// The newest `max` backports (one source each, newest first) whose clean

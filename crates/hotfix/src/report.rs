@@ -700,7 +700,7 @@ pub fn targets(run: &Run) -> Vec<Target> {
                         .map_or(&plan.production.commit, |p| &p.commit)
                         .to_string(),
                 ),
-                release_commit: t.ships.then(|| run.release_sha().map(|c| c.to_string())).flatten(),
+                release_commit: t.ships.then(|| run.hotfix_tip().map(|c| c.to_string())).flatten(),
                 release_job: shipped(&StepName::RELEASE_ACTION),
                 deploy: shipped(&StepName::DEPLOY),
                 verification: shipped(&StepName::VERIFY_PRODUCTION),

@@ -65,15 +65,22 @@ pub struct Args {
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
-    let run_id = session.new_run_id();
-    let plan = ops::prepare(&session, &args.fix.request(), &run_id)?;
-    if args.json {
-        ui::print_json(&plan);
-    } else {
-        ui::print_plan(&plan);
+    let plans = ops::prepare_all(&session, &args.fix.request(), || session.new_run_id())?;
+    match plans.as_slice() {
+        // Services deployed from several release branches: a run, and a plan, per branch.
+        [(_, plan)] if args.json => ui::print_json(plan),
+        _ if args.json => ui::print_json(&plans.iter().map(|(_, p)| p).collect::<Vec<_>>()),
+        _ => {
+            for (_, plan) in &plans {
+                if plans.len() > 1 {
+                    out!("run on {}/{}:", plan.remote, plan.release_branch);
+                }
+                ui::print_plan(plan);
+            }
+        }
     }
-    if !plan.is_safe() {
-        return Err(blocked(&plan));
+    if let Some((_, plan)) = plans.iter().find(|(_, p)| !p.is_safe()) {
+        return Err(blocked(plan));
     }
     if !args.json {
         out!("nothing was changed (the commits above exist only as objects)");

@@ -29,7 +29,13 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
     // Everything that could refuse is checked before anyone is asked.
     let (_, preview) = ops::rollback_preview(&session, args.run.as_deref(), &args.services)?;
-    let question = question(&preview);
+    let mut question = question(&preview);
+    if !args.services.is_empty() {
+        question.push_str(&format!(
+            "; only {} is redeployed, the other services keep running the fix until their next deploy",
+            args.services.join(", ")
+        ));
+    }
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(CommandError::usage(

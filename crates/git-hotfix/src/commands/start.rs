@@ -55,24 +55,30 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     )
 }
 
-/// Runs `start` as the command line asked.
+/// Runs `start` as the command line asked: one run, or one per release
+/// branch when the services shipped are deployed from several.
 pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
     let CliArgs { args, allow_extra } = cli;
     let session = globals.session()?;
-    let options = StartOptions {
+    let mut options = StartOptions {
         severity: args.severity,
         incident: args.incident.clone(),
         force: args.force,
         confirmed: args.yes,
     };
     ops::check_severity(&options)?;
-    let run_id = session.new_run_id();
     let mut request = args.fix.request();
     request.allow_extra = allow_extra;
-    let plan = ops::prepare(&session, &request, &run_id)?;
-    ui::print_plan(&plan);
-    if !plan.is_safe() {
-        return Err(blocked(&plan));
+    // Every run is planned before any starts: a blocked one stops them all.
+    let plans = ops::prepare_all(&session, &request, || session.new_run_id())?;
+    for (run_id, plan) in &plans {
+        if plans.len() > 1 {
+            out!("run {run_id}: {}/{}", plan.remote, plan.release_branch);
+        }
+        ui::print_plan(plan);
+    }
+    if let Some((_, plan)) = plans.iter().find(|(_, p)| !p.is_safe()) {
+        return Err(blocked(plan));
     }
     if !args.yes {
         if !std::io::stdin().is_terminal() {
@@ -81,25 +87,8 @@ pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
                 "review `git hotfix plan`, then pass --yes",
             ));
         }
-        let question = match &plan.merge_main {
-            Some(deploy) => format!(
-                "Deploy {} from {}/{} to production as run {run_id}{}?",
-                deploy.target.short(),
-                plan.remote,
-                plan.main_branch,
-                match deploy.beyond_fix.len() {
-                    0 => String::new(),
-                    n => format!(", with the {n} commit(s) beyond the fix listed above"),
-                }
-            ),
-            None => format!(
-                "Push {} commit(s) to {}/{} as run {run_id}?",
-                plan.new_commits().len(),
-                plan.remote,
-                plan.release_branch
-            ),
-        };
-        if !ui::confirm(&question) {
+        let questions: Vec<String> = plans.iter().map(|(id, plan)| question(id, plan)).collect();
+        if !ui::confirm(&format!("{}?", questions.join("; then "))) {
             out!("not started; nothing was changed");
             return Ok(());
         }
@@ -107,6 +96,54 @@ pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
         request.allow_extra = true;
     }
     crate::stop::on_signals(&session.stop);
+    let count = plans.len();
+    for (i, (run_id, plan)) in plans.into_iter().enumerate() {
+        let journal = start_one(&session, &run_id, &request, plan, &options, args.yes).map_err(|mut e| {
+            if i + 1 < count {
+                e.details.push(format!(
+                    "{} more run(s) of this hotfix were not started: `git hotfix start` them with --service once this one is done",
+                    count - i - 1
+                ));
+            }
+            e
+        })?;
+        // The runs of one hotfix share its incident: the first opened or adopted it.
+        options.incident = journal.run.record.incident.clone().or(options.incident);
+    }
+    Ok(())
+}
+
+/// Asks whether to carry out `plan` as run `run_id`.
+fn question(run_id: &str, plan: &hotfix::record::plan::Plan) -> String {
+    match &plan.merge_main {
+        Some(deploy) => format!(
+            "Deploy {} from {}/{} to production as run {run_id}{}",
+            deploy.target.short(),
+            plan.remote,
+            plan.main_branch,
+            match deploy.beyond_fix.len() {
+                0 => String::new(),
+                n => format!(", with the {n} commit(s) beyond the fix listed above"),
+            }
+        ),
+        None => format!(
+            "Push {} commit(s) to {}/{} as run {run_id}",
+            plan.new_commits().len(),
+            plan.remote,
+            plan.release_branch
+        ),
+    }
+}
+
+/// Starts run `run_id` of `plan` and carries it as far as it goes.
+fn start_one(
+    session: &hotfix::ops::Session,
+    run_id: &str,
+    request: &hotfix::ops::HotfixRequest,
+    plan: hotfix::record::plan::Plan,
+    options: &StartOptions,
+    yes: bool,
+) -> Result<hotfix::journal::Journal, CommandError> {
     out!("run {run_id}: starting");
     let printer = ui::StepPrinter::default();
     let with_run = |e: CommandError| {
@@ -115,7 +152,7 @@ pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
             .push(format!("run {run_id}; `git hotfix status {run_id}` shows its steps"));
         e
     };
-    let (journal, outcome) = ops::start(&session, &run_id, &request, plan, &options, &printer).map_err(|e| {
+    let (journal, outcome) = ops::start(session, run_id, request, plan, options, &printer).map_err(|e| {
         // A run that lost the lock was discarded: naming it would send the
         // operator to a run `status` cannot find.
         let discarded = matches!(e, hotfix::Error::Workflow(WorkflowError::ReleaseLocked { .. }));
@@ -126,7 +163,7 @@ pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
             with_run(e)
         }
     })?;
-    let (journal, outcome) = ui::pass_gate(&session, journal, outcome, args.yes, &printer).map_err(with_run)?;
+    let (journal, outcome) = ui::pass_gate(session, journal, outcome, yes, &printer).map_err(with_run)?;
     match &outcome.gate {
         Some(gate) => out!("run {run_id}: {}", ui::describe_gate(gate)),
         None => out!("run {run_id}: {}", journal.run.state().as_str()),
@@ -135,5 +172,5 @@ pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
         &journal.run,
         &ui::missing_roles_of(outcome.gate.as_ref()),
     ));
-    Ok(())
+    Ok(journal)
 }

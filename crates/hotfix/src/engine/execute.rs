@@ -146,6 +146,7 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
                 return Err(stop_at(cx, journal, name, signal));
             }
             Err(e) => {
+                let e = with_services(&journal.run, &step, e);
                 record_failure(cx, journal, name, &e);
                 return Err(e);
             }
@@ -163,6 +164,56 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
         gate: None,
         caught_up: 0,
     })
+}
+
+/// Returns a production step's failure with, for a step of one of several
+/// services, which services already run the fix (their release job and
+/// deploy are done) and which do not: the operator decides what to roll back.
+fn with_services(run: &Run, step: &Step, e: WorkflowError) -> WorkflowError {
+    let WorkflowError::ProductionStepFailed {
+        step: failed,
+        reason,
+        evidence,
+        rollback,
+    } = e
+    else {
+        return e;
+    };
+    let reason = match &step.service {
+        Some(_) => format!("{reason}; {}", services_running_fix(run)),
+        None => reason,
+    };
+    WorkflowError::ProductionStepFailed {
+        step: failed,
+        reason,
+        evidence,
+        rollback,
+    }
+}
+
+/// Says which services the run ships already run the fix, and which not yet.
+pub fn services_running_fix(run: &Run) -> String {
+    let steps = run.steps_of(crate::journal::Phase::Hotfix);
+    let (mut running, mut not_yet) = (Vec::new(), Vec::new());
+    for service in run.plan().shipped_services() {
+        let mut changing = steps
+            .iter()
+            .filter(|s| s.service.as_deref() == Some(service) && s.is_unrepeatable())
+            .peekable();
+        let deployed = changing.peek().is_some()
+            && changing.all(|s| run.done_in(crate::journal::Phase::Hotfix, &s.name).is_some());
+        if deployed {
+            running.push(service);
+        } else {
+            not_yet.push(service);
+        }
+    }
+    let list = |names: &[&str]| if names.is_empty() { "none".to_string() } else { names.join(", ") };
+    format!(
+        "services already running the fix: {}; not yet: {}",
+        list(&running),
+        list(&not_yet)
+    )
 }
 
 /// Appends events to this clone's journal only.

@@ -420,6 +420,12 @@ impl Run {
                 _ => None,
             });
         }
+        self.hotfix_tip()
+    }
+
+    /// Returns the commit the hotfix put on release (rolled back or not),
+    /// once it is pushed.
+    pub fn hotfix_tip(&self) -> Option<&Oid> {
         if !self.moves_release(Phase::Hotfix) {
             return Some(&self.plan().new_tip);
         }

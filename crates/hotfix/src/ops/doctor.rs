@@ -86,9 +86,15 @@ pub fn doctor(dir: &Path, config_path: Option<&Path>, var: &dyn Fn(&str) -> Opti
     if let Some(forge) = &cfg.forge {
         forge_checks(&mut doctor, &mut session, &cfg, forge, var);
     }
+    // Services with sources of their own need none at the top.
+    let services_own_production =
+        !cfg.services.is_empty() && cfg.services.iter().all(|s| s.production.is_some());
+    if remote_ok && !cfg.services.is_empty() {
+        doctor.push("services", services_check(&session, &cfg));
+    }
     if remote_ok && cfg.production.is_empty() && !cfg.products.is_empty() {
         doctor.push("production", product_tags(&session, &cfg));
-    } else if remote_ok {
+    } else if remote_ok && !(services_own_production && cfg.production.is_empty()) {
         let read = (|| {
             if cfg.production.tag.is_some() {
                 session.git.fetch_tags(&cfg.remote).map_err(|e| e.to_string())?;
@@ -103,6 +109,36 @@ pub fn doctor(dir: &Path, config_path: Option<&Path>, var: &dyn Fn(&str) -> Opti
         check.detail = session.redactor.redact(&check.detail);
     }
     doctor
+}
+
+/// Returns each service's release branch on the remote and the commit its
+/// production sources name: `portal: release, production abc1234 (tag prod-*)`.
+fn services_check(session: &Session, cfg: &Config) -> Result<String, String> {
+    let mut seen = Vec::new();
+    for service in &cfg.services {
+        let branch = cfg.service_branch(&service.name);
+        if !seen.contains(&branch) {
+            super::run::fetch_branches(session, &[("services.release_branch", branch)]).map_err(|e| e.to_string())?;
+            seen.push(branch);
+        }
+    }
+    let mut each = Vec::new();
+    for service in &cfg.services {
+        let own = cfg.for_service(&service.name);
+        if own.production.tag.is_some() {
+            session.git.fetch_tags(&cfg.remote).map_err(|e| e.to_string())?;
+        }
+        let read = production::resolve(&session.git, &own.production, cfg.forge.as_ref(), None)
+            .map_err(|e| format!("{}: {}", service.name, e.redacted(&session.redactor)))?;
+        each.push(format!(
+            "{}: {}, production {} ({})",
+            service.name,
+            own.branches.release,
+            read.commit.short(),
+            read.sources()
+        ));
+    }
+    Ok(each.join("; "))
 }
 
 /// from-tag without `[production]` sources: each product's production tag,

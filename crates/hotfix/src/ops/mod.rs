@@ -31,7 +31,7 @@ pub use self::finish::finish;
 pub use self::guard::{guard, GuardVerdict};
 pub use self::init::init;
 pub use self::log::{runs, RunSummary};
-pub use self::prepare::{prepare, HotfixRequest};
+pub use self::prepare::{prepare, prepare_all, HotfixRequest};
 pub use self::report::report;
 pub use self::resolve::resolve;
 pub use self::resume::{resume, ResumeOptions};

@@ -166,6 +166,31 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     Ok(strategy.plan(&input)?)
 }
 
+/// Plans a hotfix as one run per release branch its services are deployed
+/// from (one run for a hotfix of no `[[services]]`, or of services sharing a
+/// branch): each its own restore, lock and push. The first plan is the one
+/// [`prepare`] gives; `new_id` names each run.
+pub fn prepare_all(
+    session: &Session,
+    request: &HotfixRequest,
+    mut new_id: impl FnMut() -> String,
+) -> Result<Vec<(String, Plan)>, Error> {
+    let id = new_id();
+    let first = prepare(session, request, &id)?;
+    let others = strategy::services::branches(&first.services);
+    let mut plans = vec![(id, first)];
+    for branch in others.into_iter().skip(1) {
+        let request = HotfixRequest {
+            release_branch: Some(branch),
+            ..request.clone()
+        };
+        let id = new_id();
+        let plan = prepare(session, &request, &id)?;
+        plans.push((id, plan));
+    }
+    Ok(plans)
+}
+
 /// Returns the fixes with each merge request (`!42`) replaced by the commit
 /// its merge made, and those requests as the forge has them: a request that
 /// is not merged into main is refused. Main's pipeline for the commit is
