@@ -94,7 +94,10 @@ command = "test -s '{sha}'"
     }
 
     fn configure(&self, top: &str, tables: &[String]) {
-        let text = format!("{top}\n{MINIMAL_CONFIG}\n[production]\ntag = \"prod-*\"\n{}", tables.concat());
+        let text = format!(
+            "{top}\n{MINIMAL_CONFIG}\n[production]\ntag = \"prod-*\"\n{}",
+            tables.concat()
+        );
         std::fs::write(self.repo.work.join("hotfix.toml"), text).expect("config");
     }
 
@@ -174,8 +177,16 @@ fn the_services_whose_paths_the_fix_touches_ship_and_the_others_stay() {
     assert!(plan.stdout.contains("ships portal"), "{}", plan.stdout);
     assert!(plan.stdout.contains("ships admin"), "{}", plan.stdout);
     assert!(plan.stdout.contains("skip  api"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("the fixes touch portal/app.txt"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("the fixes touch none of api/**"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("the fixes touch portal/app.txt"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("the fixes touch none of api/**"),
+        "{}",
+        plan.stdout
+    );
 
     let json = s.hotfix(&["plan", "--fix", &s.f, "--json"]);
     let plan: serde_json::Value = serde_json::from_str(&json.stdout).expect("a plan");
@@ -237,7 +248,10 @@ fn the_services_whose_paths_the_fix_touches_ship_and_the_others_stay() {
         .expect("the deploy item");
     assert_eq!(deploy_item["status"], "ok");
     let detail = deploy_item["detail"].as_str().expect("detail");
-    assert!(detail.starts_with("portal: ") && detail.contains("; admin: "), "{detail}");
+    assert!(
+        detail.starts_with("portal: ") && detail.contains("; admin: "),
+        "{detail}"
+    );
 
     let md = s.hotfix(&["report"]);
     assert!(md.stdout.contains("## Targets"), "{}", md.stdout);
@@ -286,7 +300,9 @@ fn deploy_all_services_ships_every_service_and_service_names_one() {
     let unknown = t.hotfix(&["plan", "--fix", &t.f, "--service", "portl"]);
     unknown.expect_code(2);
     assert!(
-        unknown.stderr.contains("no service `portl`; its [[services]] are: portal, admin, api"),
+        unknown
+            .stderr
+            .contains("no service `portl`; its [[services]] are: portal, admin, api"),
         "{}",
         unknown.stderr
     );
@@ -334,8 +350,10 @@ fn services_on_two_release_branches_get_two_restores_two_locks_and_two_pushes() 
     let s = Services::new(&["portal", "admin"]);
     s.tag_production();
     // admin is deployed from a branch of its own, cut at the same point.
-    s.repo
-        .git(&s.repo.work, &["push", "-q", "origin", "release:refs/heads/release-admin"]);
+    s.repo.git(
+        &s.repo.work,
+        &["push", "-q", "origin", "release:refs/heads/release-admin"],
+    );
     let admin_before = s.origin_ref("refs/heads/release-admin").expect("release-admin");
     let release_before = s.origin_ref("refs/heads/release").expect("release");
     let tables = [
@@ -348,7 +366,8 @@ fn services_on_two_release_branches_get_two_restores_two_locks_and_two_pushes() 
     plan.expect_code(0);
     assert!(plan.stdout.contains("run on origin/release-admin:"), "{}", plan.stdout);
     assert!(
-        plan.stdout.contains("deployed from release-admin, it ships in a run of its own"),
+        plan.stdout
+            .contains("deployed from release-admin, it ships in a run of its own"),
         "{}",
         plan.stdout
     );
@@ -368,7 +387,10 @@ fn services_on_two_release_branches_get_two_restores_two_locks_and_two_pushes() 
     ] {
         let tip = s.origin_ref(&format!("refs/heads/{branch}")).expect("pushed");
         // restore + the fix, on the tip that was read.
-        let chain = s.repo.git(&s.repo.origin, &["rev-list", "--first-parent", &format!("{before}..{tip}")]);
+        let chain = s.repo.git(
+            &s.repo.origin,
+            &["rev-list", "--first-parent", &format!("{before}..{tip}")],
+        );
         assert_eq!(chain.lines().count(), 2, "{branch}: {chain}");
         let restore = chain.lines().last().expect("the restore");
         assert_eq!(
@@ -376,7 +398,11 @@ fn services_on_two_release_branches_get_two_restores_two_locks_and_two_pushes() 
             s.repo.rev(&s.repo.origin, &format!("{}^{{tree}}", s.p)),
             "{branch}: the restore has production's tree"
         );
-        assert_eq!(s.service(service).reported(), tip, "{service} runs its branch's release");
+        assert_eq!(
+            s.service(service).reported(),
+            tip,
+            "{service} runs its branch's release"
+        );
         assert!(
             s.origin_ref(&format!("refs/hotfix/locks/{branch}")).is_some(),
             "{branch} is locked by its run"
@@ -435,7 +461,9 @@ fn a_failure_in_the_second_service_says_which_already_run_the_fix_and_one_servic
     let wrong = s.hotfix(&["rollback", "--service", "api", "--yes"]);
     wrong.expect_code(1);
     assert!(
-        wrong.stderr.contains("did not change service `api`; it changed: portal, admin"),
+        wrong
+            .stderr
+            .contains("did not change service `api`; it changed: portal, admin"),
         "{}",
         wrong.stderr
     );
@@ -451,7 +479,11 @@ fn a_failure_in_the_second_service_says_which_already_run_the_fix_and_one_servic
         s.repo.rev(&s.repo.origin, &format!("{}^{{tree}}", s.p)),
         "release has production's tree again"
     );
-    assert_eq!(s.service("portal").reported(), restored, "portal runs production's tree again");
+    assert_eq!(
+        s.service("portal").reported(),
+        restored,
+        "portal runs production's tree again"
+    );
     assert_eq!(s.service("admin").reported(), s.p, "admin was left as it was");
     let report = s.report(None);
     let rows = targets(&report);
@@ -467,11 +499,17 @@ fn a_failure_in_the_second_service_says_which_already_run_the_fix_and_one_servic
 #[test]
 fn doctor_reads_each_services_branch_and_production() {
     let s = Services::new(&["portal", "admin"]);
-    s.repo
-        .git(&s.repo.work, &["push", "-q", "origin", "release:refs/heads/release-admin"]);
+    s.repo.git(
+        &s.repo.work,
+        &["push", "-q", "origin", "release:refs/heads/release-admin"],
+    );
     let release = s.origin_ref("refs/heads/release").expect("release");
     let tables = [
-        s.table("portal", &format!("[services.production]\ncommand = \"echo {}\"", s.p), false),
+        s.table(
+            "portal",
+            &format!("[services.production]\ncommand = \"echo {}\"", s.p),
+            false,
+        ),
         s.table(
             "admin",
             &format!("release_branch = \"release-admin\"\n[services.production]\ncommand = \"echo {release}\""),
@@ -499,4 +537,79 @@ fn doctor_reads_each_services_branch_and_production() {
     doctor.expect_code(1);
     assert!(doctor.stdout.contains("FAIL services:"), "{}", doctor.stdout);
     assert!(doctor.stdout.contains("release-admin"), "{}", doctor.stdout);
+}
+
+/// Seed 002: "All 3 production apps (portal, admin, api-gateway) are
+/// deployed every time" from main, each health-checked, then the migrations.
+#[test]
+fn merge_main_deploys_every_app_in_turn_then_the_migrations() {
+    use crate::test_merge_main::{step_names, Main};
+    let m = Main::new();
+    let names = ["portal", "admin", "api-gateway"];
+    let services: Vec<Service> = names
+        .iter()
+        .map(|n| {
+            let dir = m.root().join(format!("svc-{n}"));
+            std::fs::create_dir_all(&dir).expect("service dir");
+            Service::start(&dir, &m.production)
+        })
+        .collect();
+    let fix = m.on_main("db/migrations/002.sql", "alter table x;\n", "fix: add the column");
+    let log = m.root().join("deploy.log");
+    let mut text = format!(
+        r#"strategy = "merge-main"
+remote = "origin"
+deploy_all_services = true
+[branches]
+main = "main"
+[migrations]
+paths = ["db/migrations/**"]
+command = "echo migrated >> '{log}'"
+timeout = "20s"
+"#,
+        log = log.display()
+    );
+    for (name, service) in names.iter().zip(&services) {
+        text.push_str(&format!(
+            r#"
+[[services]]
+name = "{name}"
+[services.deploy]
+command = "echo $HOTFIX_SERVICE >> '{log}'; printf %s \"$HOTFIX_RELEASE_SHA\" > '{sha}'"
+timeout = "20s"
+[services.verify]
+[[services.verify.http]]
+url = "{url}"
+sha_pointer = "/sha"
+timeout = "5s"
+interval = "100ms"
+"#,
+            log = log.display(),
+            sha = service.sha_file.display(),
+            url = service.url
+        ));
+    }
+    m.configure(&text);
+    let plan = m.plan_json(&fix, &[]);
+    assert_eq!(
+        step_names(&plan),
+        [
+            "record-production",
+            "lock",
+            "deploy-portal",
+            "verify-production-portal",
+            "deploy-admin",
+            "verify-production-admin",
+            "deploy-api-gateway",
+            "verify-production-api-gateway",
+            "migrations",
+        ]
+    );
+    let start = m.hotfix(&["start", "--fix", &fix, "--production", &m.production, "--yes"], &[]);
+    start.expect_code(0);
+    for service in &services {
+        assert_eq!(service.reported(), fix, "every app runs main's commit");
+    }
+    let deployed = std::fs::read_to_string(&log).expect("deploy log");
+    assert_eq!(deployed, "portal\nadmin\napi-gateway\nmigrated\n");
 }

@@ -208,7 +208,13 @@ pub fn services_running_fix(run: &Run) -> String {
             not_yet.push(service);
         }
     }
-    let list = |names: &[&str]| if names.is_empty() { "none".to_string() } else { names.join(", ") };
+    let list = |names: &[&str]| {
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    };
     format!(
         "services already running the fix: {}; not yet: {}",
         list(&running),

@@ -87,8 +87,7 @@ pub fn doctor(dir: &Path, config_path: Option<&Path>, var: &dyn Fn(&str) -> Opti
         forge_checks(&mut doctor, &mut session, &cfg, forge, var);
     }
     // Services with sources of their own need none at the top.
-    let services_own_production =
-        !cfg.services.is_empty() && cfg.services.iter().all(|s| s.production.is_some());
+    let services_own_production = !cfg.services.is_empty() && cfg.services.iter().all(|s| s.production.is_some());
     if remote_ok && !cfg.services.is_empty() {
         doctor.push("services", services_check(&session, &cfg));
     }

@@ -43,9 +43,15 @@ impl Strategy for MergeMain {
     }
 
     fn check_config(&self, config: &Config) -> Result<(), String> {
-        if config.deploy.is_none() {
+        // Each service may carry its own deploy; one without falls back to the top-level one.
+        let undeployed = match config.services.as_slice() {
+            [] => config.deploy.is_none(),
+            services => config.deploy.is_none() && services.iter().any(|s| s.deploy.is_none()),
+        };
+        if undeployed {
             return Err(
-                "merge-main needs `[deploy]`: the production deploy job (`job = \"deploy-prod-hotfix\"`) or `command`"
+                "merge-main needs `[deploy]` (or a `[services.deploy]` in every `[[services]]`): the production \
+                 deploy job (`job = \"deploy-prod-hotfix\"`) or `command`"
                     .into(),
             );
         }

@@ -153,10 +153,15 @@ pub fn production_check(targets: &[ServiceTarget], plan_production: &ProductionS
 /// named for its service and made from its own configuration; `make(config)`
 /// itself for a plan that ships no `[[services]]`.
 pub fn per_service(plan: &Plan, config: &Config, make: impl Fn(&Config) -> Vec<Step>) -> Vec<Step> {
-    let shipped: Vec<&str> = plan.shipped_services().collect();
-    if shipped.is_empty() {
+    if plan.services.is_empty() {
         return make(config);
     }
+    // The plan may come from a journal on the remote: only services this
+    // configuration has get steps (their names are checked step-name words).
+    let shipped: Vec<&str> = plan
+        .shipped_services()
+        .filter(|name| config.service(name).is_some())
+        .collect();
     shipped
         .into_iter()
         .flat_map(|name| {
@@ -214,6 +219,31 @@ mod tests {
         assert_eq!(targets.iter().map(|t| t.ships).collect::<Vec<_>>(), [true, false, true]);
         assert!(targets[1].own_run);
         assert_eq!(branches(&targets), ["release", "release-admin"]);
+    }
+
+    #[test]
+    fn a_recorded_plan_naming_a_service_the_config_lacks_gets_no_steps_for_it() {
+        let c = config("");
+        let mut plan = crate::record::sample::record().plan;
+        let mut targets = select(&c, &["portal".into()], &touched(&[])).expect("known names");
+        // A journal on the remote may say anything: a name no config has, not even a step word.
+        targets.push(ServiceTarget {
+            name: "Not A Word".into(),
+            ships: true,
+            ..targets[0].clone()
+        });
+        plan.services = targets;
+        let steps = per_service(&plan, &c, crate::strategy::production_steps);
+        let c_with_deploy = Config {
+            deploy: crate::record::sample::config().deploy,
+            ..c.clone()
+        };
+        let with_deploy = per_service(&plan, &c_with_deploy, crate::strategy::production_steps);
+        assert!(steps.is_empty(), "no production table configured");
+        let names: Vec<&str> = with_deploy.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["deploy-portal"]);
+        assert_eq!(with_deploy[0].service.as_deref(), Some("portal"));
+        assert_eq!(with_deploy[0].base_name(), crate::record::plan::StepName::DEPLOY);
     }
 
     #[test]

@@ -82,6 +82,13 @@ impl Strategy for FromTag {
                     .into(),
             );
         }
+        if !config.services.is_empty() {
+            return Err(
+                "strategy `from-tag` releases `[products.<name>]`, each from its own tag; `[[services]]` is for \
+                 restore-release and merge-main: give each service a product"
+                    .into(),
+            );
+        }
         // Its rollback redeploys the production tag with the deploy command;
         // a forge pipeline for from-tag is not built yet.
         if config.deploy.as_ref().is_some_and(|d| d.job.is_some())
