@@ -2,6 +2,9 @@
 
 use crate::common::{Run, Scenario};
 
+/// The demo's two services, in the order of its hotfix.toml's `[[services]]`.
+const SERVICES: [&str; 2] = ["checkout", "billing"];
+
 #[test]
 fn the_demo_runs_the_whole_runbook_and_writes_a_complete_incident_record() {
     let s = Scenario::new();
@@ -11,10 +14,6 @@ fn the_demo_runs_the_whole_runbook_and_writes_a_complete_incident_record() {
     for line in [
         "approved as tech-lead by Tess Lead",
         "approved as pm by Pat Product",
-        "| pipeline: running job 'release checkout'",
-        "| deploying ",
-        "verify-production  done",
-        "smoke              done",
         "refs/hotfix/locks/release released",
         "verified: signed by tess@example.com (SHA256:",
         "verified: signed by pat@example.com (SHA256:",
@@ -33,9 +32,118 @@ fn the_demo_runs_the_whole_runbook_and_writes_a_complete_incident_record() {
             && record.contains("verified: signed by tess@example.com (SHA256:"),
         "the record says how each approval was verified:\n{record}"
     );
-    let deployed = std::fs::read_to_string(dir.join("service/deployed-sha")).expect("service state");
+    assert_ships_both_services(&s, &demo, &dir);
+}
+
+/// Fails unless the demo shipped its one fix to both services it touches,
+/// each with its own steps, and its record's table of targets says so.
+#[track_caller]
+fn assert_ships_both_services(s: &Scenario, demo: &Run, dir: &std::path::Path) {
+    let lines: Vec<&str> = demo.stdout.lines().collect();
     let release = s.git(&dir.join("origin.git"), &["rev-parse", "refs/heads/release"]);
-    assert_eq!(deployed.trim(), release, "the service runs the release commit");
+    let production = s.git(&dir.join("origin.git"), &["rev-parse", "prod-2026.11.20^{commit}"]);
+    assert_ne!(release, production);
+
+    // The plan's services section: the fix touches both services' paths.
+    assert_lines_start(
+        demo,
+        &[
+            "services",
+            "  ships checkout         the fixes touch checkout/payment.py (production ",
+            "  ships billing          the fixes touch billing/invoice.py (production ",
+            "  ok    services-share-production          every service shipped runs production ",
+            "  ok    release-action-allowed             the release jobs are checkout's `release checkout`, \
+             billing's `release billing`, none a forbidden action",
+        ],
+    );
+
+    // Each service's steps ran, checkout's before billing's, each deploy told its service.
+    let done_at = |step: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with('[') && l.contains(&format!("] {step} ")) && l.ends_with(" done"))
+            .unwrap_or_else(|| panic!("`{step}` done in\n{}", demo.stdout))
+    };
+    let order: Vec<usize> = SERVICES
+        .iter()
+        .flat_map(|service| {
+            ["release-action", "deploy", "verify-production", "smoke"].map(|step| done_at(&format!("{step}-{service}")))
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in\n{}", demo.stdout);
+    for service in SERVICES {
+        assert_lines_start(
+            demo,
+            &[
+                &format!("        | pipeline: running job 'release {service}' in shop/orchestration for {release}"),
+                &format!("        | deploying {release} to {service} in production"),
+            ],
+        );
+    }
+    // Each service's /version reported the release to its own verification.
+    let verified: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains("/version reports: ") && l.ends_with(" after 1 poll(s)"))
+        .filter(|l| l.contains(&format!("reports: {}", &release[..7])))
+        .copied()
+        .collect();
+    assert_eq!(
+        verified.len(),
+        4,
+        "two services, each in continue and status:\n{}",
+        demo.stdout
+    );
+    assert_ne!(verified[0], verified[1], "two endpoints:\n{}", demo.stdout);
+
+    // The report's table of targets, shown by the demo and written to the record.
+    let record = std::fs::read_to_string(dir.join("incident.md")).expect("incident record written");
+    let rows: Vec<Vec<&str>> = record
+        .lines()
+        .skip_while(|l| *l != "## Targets")
+        .skip(4)
+        .take_while(|l| l.starts_with("| "))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{record}");
+    for (row, service) in rows.iter().zip(SERVICES) {
+        assert_eq!(
+            row[..4],
+            [
+                service,
+                "yes",
+                &format!("`{}`", &production[..12]),
+                &format!("`{}`", &release[..12])
+            ],
+            "{record}"
+        );
+        for cell in &row[4..8] {
+            assert!(cell.starts_with("ok 20"), "{service}: `{cell}` in\n{record}");
+        }
+        assert_eq!(row[8], "no", "{record}");
+        let shown = record.lines().find(|l| l.starts_with(&format!("| {service} | ")));
+        assert!(
+            shown.is_some_and(|row| lines.contains(&row)),
+            "the demo shows {service}'s row:\n{}",
+            demo.stdout
+        );
+    }
+
+    // Both services run the release: what their /version reports.
+    for service in SERVICES {
+        let deployed =
+            std::fs::read_to_string(dir.join(format!("services/{service}/deployed-sha"))).expect("service state");
+        assert_eq!(deployed.trim(), release, "{service} runs the release commit");
+    }
+    let short = &release[..7];
+    assert_eq!(
+        lines[lines.len() - 3..lines.len() - 1],
+        [
+            format!("  one fix, one release, two services: checkout runs {short}, billing runs {short} (the release commit)"),
+            format!("  the incident record is {}", dir.join("incident.md").display())
+        ],
+        "{}",
+        demo.stdout
+    );
 }
 
 #[test]
@@ -118,7 +226,7 @@ fn the_gitlab_demo_carries_the_runbook_out_through_the_fake_gitlab() {
     assert_lines_start(
         &demo,
         &[
-        "  production  142647b  (from gitlab environment `production` deployment #41 (",
+        "  production  50ba3f6  (from gitlab environment `production` deployment #41 (",
         "  pipeline created on /api/v4/projects/shop%2Fdevelop/pipeline with inputs \
          {\"action\":\"deploy-release-branch-to-staging\",\"confirm\":true,\"project\":\"shop/checkout\"}",
         "run 20",
@@ -153,7 +261,7 @@ fn the_github_demo_carries_the_runbook_out_through_the_fake_github() {
     assert_lines_start(
         &demo,
         &[
-            "  production  142647b  (from github environment `production` deployment #1001 (",
+            "  production  50ba3f6  (from github environment `production` deployment #1001 (",
             "$ GITHUB_TOKEN=<tess's> git hotfix approve --role tech-lead      # approved on GitHub as @tess",
             "$ GITHUB_TOKEN=<pat's> git hotfix approve --role pm      # approved on GitHub as @pat",
             "        | job `deploy-production` #",
@@ -234,7 +342,7 @@ fn assert_all_ok_and_shipped(s: &Scenario, demo: &Run, dir: &std::path::Path) ->
         demo.stdout
     );
     assert_eq!(demo.stdout.matches("- [x] **").count(), 9, "{}", demo.stdout);
-    let deployed = std::fs::read_to_string(dir.join("service/deployed-sha")).expect("service state");
+    let deployed = std::fs::read_to_string(dir.join("services/checkout/deployed-sha")).expect("service state");
     let release = s.git(&dir.join("origin.git"), &["rev-parse", "refs/heads/release"]);
     assert_eq!(deployed.trim(), release, "deploy-production shipped the release commit");
     release

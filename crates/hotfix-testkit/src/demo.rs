@@ -7,11 +7,15 @@
 //! release: base - P - U1 - U2              (cut off from main, not yet deployed)
 //! tag prod-2026.11.20 -> P                 (what production runs)
 //! ```
-//! F touches a file U1 and U2 did not, so a selective hotfix is possible.
+//! F touches files U1 and U2 did not, so a selective hotfix is possible,
+//! and it touches the code of two services, `checkout` and `billing`, so
+//! it ships to both (`[[services]]` with their `paths`).
 //!
-//! Production is a local HTTP service reporting the SHA it runs at
-//! `/version`; the demo's deploy command switches it by writing that SHA to a
-//! file, as a real deploy would switch the running build.
+//! Production is two local HTTP services, each reporting the SHA it runs
+//! at `/version`; the demo's deploy command switches the service it is told
+//! (`HOTFIX_SERVICE`) by writing that SHA to the service's file, as a real
+//! deploy would switch the running build. The forge variants ship to
+//! `checkout` alone: their fake forge's deploy job switches one service.
 //!
 //! [`build_from_tag`] builds the sandbox of `git hotfix demo --strategy
 //! from-tag`: one repository with two products released by tagging (seed
@@ -51,12 +55,10 @@ pub struct Sandbox {
     pub fix: String,
     /// The commits on release that production does not run.
     pub unreleased: Vec<String>,
-    /// The production service's `/version` URL.
-    pub service_url: String,
-    /// The file holding the SHA the service reports.
-    pub deployed_sha: PathBuf,
-    /// The production service; it answers until the sandbox is dropped.
-    pub service: Server,
+    /// The production services, `checkout` and `billing`, in the order
+    /// hotfix.toml's `[[services]]` has them; they answer until the sandbox
+    /// is dropped.
+    pub services: Vec<ShopService>,
     /// Who approves, each from their own clone.
     pub approvers: Vec<Approver>,
     /// True when approvals are signed with the approvers' SSH keys and
@@ -90,6 +92,10 @@ pub fn short(sha: &str) -> &str {
 
 const FILES: &[(&str, &str)] = &[
     (
+        "billing/invoice.py",
+        "def invoice(customer, amount):\n    return customer.bill(amount)\n",
+    ),
+    (
         "checkout/cart.py",
         "def total(items):\n    return sum(i.price for i in items)\n",
     ),
@@ -100,10 +106,14 @@ const FILES: &[(&str, &str)] = &[
     ("README.md", "# shop\n"),
 ];
 
-/// The demo's hotfix.toml; `{url}` and `{sha_file}` are filled in.
+/// The shop's services, each deployed from release: (name, the glob of its code).
+const SERVICES: [(&str, &str); 2] = [("checkout", "checkout/**"), ("billing", "billing/**")];
+
+/// The demo's hotfix.toml; `{services_dir}` is filled in, and
+/// `{services}` with a [`SERVICE_CONFIG`] for each service.
 const CONFIG: &str = r#"strategy = "restore-release"
 remote = "origin"
-service = "checkout"
+service = "shop"
 
 [branches]
 main = "main"
@@ -111,38 +121,49 @@ release = "release"
 develop = "develop"
 
 [production]
-# Two sources that must agree: the deploy tag and the service itself.
+# The deploy tag: both services run the commit it names, so they share release.
 tag = "prod-*"
-http = { url = "{url}", pointer = "/sha" }
 
 [approvals]
 roles = ["tech-lead", "pm"]
 {approvals_check}
 
-[release]
-command = "echo \"pipeline: running job '$HOTFIX_ACTION' in $HOTFIX_PROJECT for $HOTFIX_RELEASE_SHA (confirm=$HOTFIX_CONFIRM)\""
-action = "release checkout"
-project = "shop/orchestration"
-
+# Every service's deploy and smoke check; each is told its service in HOTFIX_SERVICE.
 [deploy]
-command = "echo \"deploying $HOTFIX_RELEASE_SHA to production\"; sleep 1; printf %s \"$HOTFIX_RELEASE_SHA\" > '{sha_file}'; echo 'deploy finished'"
+command = "echo \"deploying $HOTFIX_RELEASE_SHA to $HOTFIX_SERVICE in production\"; sleep 1; printf %s \"$HOTFIX_RELEASE_SHA\" > \"{services_dir}/$HOTFIX_SERVICE/deployed-sha\"; echo 'deploy finished'"
 timeout = "2m"
 
-[verify]
+[[smoke]]
+name = "the service runs the release"
+command = "test \"$(cat \"{services_dir}/$HOTFIX_SERVICE/deployed-sha\")\" = \"$HOTFIX_RELEASE_SHA\""
+
+# A fix touching a service's paths ships it: its own release job, then the
+# deploy, its own verification and the smoke check above.
+{services}"#;
+
+/// One service's `[[services]]` table; `{name}`, `{paths}` and `{url}`
+/// are filled in.
+const SERVICE_CONFIG: &str = r#"
+[[services]]
+name = "{name}"
+paths = ["{paths}"]
+
+[services.release]
+command = "echo \"pipeline: running job '$HOTFIX_ACTION' in $HOTFIX_PROJECT for $HOTFIX_RELEASE_SHA (confirm=$HOTFIX_CONFIRM)\""
+action = "release {name}"
+project = "shop/orchestration"
+
+[services.verify]
 monitor = "2h"
 
-[[verify.http]]
+[[services.verify.http]]
 url = "{url}"
 sha_pointer = "/sha"
 timeout = "30s"
 interval = "250ms"
-
-[[smoke]]
-name = "the service runs the release"
-command = "test \"$(cat '{sha_file}')\" = \"$HOTFIX_RELEASE_SHA\""
 "#;
 
-/// The shop's origin and production service, shared by the sandboxes of
+/// The shop's origin and production services, shared by the sandboxes of
 /// the restore-release demo and its forge variants.
 pub struct Shop {
     pub origin: PathBuf,
@@ -152,17 +173,44 @@ pub struct Shop {
     pub fix: String,
     /// The commits on release that production does not run.
     pub unreleased: Vec<String>,
-    /// The file holding the SHA the service reports.
-    pub deployed_sha: PathBuf,
-    /// The production service; it answers until the shop is dropped.
-    pub service: Server,
-    /// The production service's `/version` URL.
-    pub service_url: String,
+    /// The production services; they answer until the shop is dropped.
+    pub services: Vec<ShopService>,
 }
 
-/// Writes the shop's history to a new origin under `root` and starts its
-/// production service reporting the production commit.
-fn shop(root: &Path) -> Result<Shop, DemoError> {
+impl Shop {
+    /// Returns the `checkout` service, which every shop runs.
+    pub fn checkout(&self) -> &ShopService {
+        self.services
+            .iter()
+            .find(|s| s.name == "checkout")
+            .expect("every shop starts checkout's service")
+    }
+}
+
+/// One of the shop's production services.
+pub struct ShopService {
+    pub name: &'static str,
+    /// Its `/version` URL.
+    pub url: String,
+    /// The file holding the SHA it reports (`services/<name>/deployed-sha`).
+    pub deployed_sha: PathBuf,
+    /// The service; it answers until dropped.
+    pub server: Server,
+}
+
+impl ShopService {
+    /// Returns the SHA the service runs, as its `/version` reports it.
+    pub fn running(&self) -> String {
+        std::fs::read_to_string(&self.deployed_sha)
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+}
+
+/// Writes the shop's history to a new origin under `root` and starts the
+/// production services `names`, each reporting the production commit.
+fn shop(root: &Path, names: &[&'static str]) -> Result<Shop, DemoError> {
     let (origin, seed) = init_repos(root)?;
 
     for (path, content) in FILES {
@@ -187,7 +235,15 @@ fn shop(root: &Path) -> Result<Shop, DemoError> {
         &seed.join("checkout/payment.py"),
         "def charge(card, amount):\n    if amount <= 0:\n        raise ValueError(\"refusing to charge a non-positive amount\")\n    return card.charge(amount)\n",
     )?;
-    let fix = commit_all(&seed, "fix: never charge a non-positive amount", 1_795_200_000)?;
+    write(
+        &seed.join("billing/invoice.py"),
+        "def invoice(customer, amount):\n    if amount <= 0:\n        raise ValueError(\"refusing to invoice a non-positive amount\")\n    return customer.bill(amount)\n",
+    )?;
+    let fix = commit_all(
+        &seed,
+        "fix: never charge or invoice a non-positive amount",
+        1_795_200_000,
+    )?;
     git_in(&seed, &["branch", "develop"])?;
     git_in(
         &seed,
@@ -203,38 +259,59 @@ fn shop(root: &Path) -> Result<Shop, DemoError> {
     )?;
     std::fs::remove_dir_all(&seed).map_err(|e| io_error("remove the seed clone", e))?;
 
-    let deployed_sha = root.join("service").join("deployed-sha");
-    write(&deployed_sha, &production)?;
-    let service = production_service(
-        "the checkout service's /version: the SHA the running build was made from",
-        deployed_sha.clone(),
-        |sha| format!("{{\"service\":\"checkout\",\"sha\":\"{sha}\"}}"),
-    )?;
-    let service_url = service.url_for("/version");
+    let mut services = Vec::new();
+    for &name in names {
+        let deployed_sha = services_dir(root).join(name).join("deployed-sha");
+        write(&deployed_sha, &production)?;
+        let server = production_service(
+            &format!("the {name} service's /version: the SHA the running build was made from"),
+            deployed_sha.clone(),
+            move |sha| format!("{{\"service\":\"{name}\",\"sha\":\"{sha}\"}}"),
+        )?;
+        services.push(ShopService {
+            name,
+            url: server.url_for("/version"),
+            deployed_sha,
+            server,
+        });
+    }
     Ok(Shop {
         origin,
         production,
         fix,
         unreleased: vec![u1, u2],
-        deployed_sha,
-        service,
-        service_url,
+        services,
     })
+}
+
+/// Returns the directory of the services' deployed-SHA files.
+fn services_dir(root: &Path) -> PathBuf {
+    root.join("services")
 }
 
 /// Builds the sandbox under `root` (which must not exist or be empty).
 pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
-    let shop = shop(root)?;
+    let shop = shop(root, &SERVICES.map(|(name, _)| name))?;
     let signed = crate::signing::available();
     let check = if signed {
         format!("allowed_signers = \"{ALLOWED_SIGNERS}\"")
     } else {
         "verify = \"none\"   # no ssh-keygen here: approvals are self-declared".to_string()
     };
+    let services: String = SERVICES
+        .iter()
+        .zip(&shop.services)
+        .map(|((name, paths), service)| {
+            SERVICE_CONFIG
+                .replace("{name}", name)
+                .replace("{paths}", paths)
+                .replace("{url}", &service.url)
+        })
+        .collect();
     let config = CONFIG
-        .replace("{url}", &shop.service_url)
-        .replace("{sha_file}", path_str(&shop.deployed_sha))
-        .replace("{approvals_check}", &check);
+        .replace("{services_dir}", path_str(&services_dir(root)))
+        .replace("{approvals_check}", &check)
+        .replace("{services}", &services);
     let operator = clone_operator(root, &shop.origin, &config)?;
     let approvers = clone_approvers(root, &shop.origin, &config, &operator, signed)?;
     // The operator was mid-way through something: git-hotfix must not care.
@@ -246,16 +323,14 @@ pub fn build(root: &Path) -> Result<Sandbox, DemoError> {
         production: shop.production,
         fix: shop.fix,
         unreleased: shop.unreleased,
-        service_url: shop.service_url,
-        deployed_sha: shop.deployed_sha,
-        service: shop.service,
+        services: shop.services,
         approvers,
         signed,
     })
 }
 
 /// The sandbox of `git hotfix demo --forge gitlab`: the shop's origin and
-/// production service, and a fake GitLab (in this process, on 127.0.0.1)
+/// its checkout service, and a fake GitLab (in this process, on 127.0.0.1)
 /// set up as seed 000/001's: the production environment's last deployment
 /// is the production commit; the orchestration pipeline `shop/develop` has
 /// `release checkout` (and `cut-off`, never played); its bridge triggers the
@@ -308,11 +383,11 @@ command = "test \"$(cat '{sha_file}')\" = \"$HOTFIX_RELEASE_SHA\""
 "#;
 
 /// Returns a forge demo's hotfix.toml: `tables` between the shared head
-/// and tail, verified at `shop`'s service.
+/// and tail, verified at `shop`'s checkout service.
 fn forge_config(tables: &str, shop: &Shop) -> String {
     format!("{FORGE_HEAD}{tables}{FORGE_TAIL}")
-        .replace("{url}", &shop.service_url)
-        .replace("{sha_file}", path_str(&shop.deployed_sha))
+        .replace("{url}", &shop.checkout().url)
+        .replace("{sha_file}", path_str(&shop.checkout().deployed_sha))
 }
 
 /// The GitLab demo's tables of hotfix.toml between [`FORGE_HEAD`] and
@@ -351,7 +426,7 @@ timeout = "1m"
 pub fn build_gitlab(root: &Path) -> Result<GitLabSandbox, DemoError> {
     use crate::forge_gitlab::{FakeGitLab, FakeUser, ReleaseDeploy, Setup};
 
-    let shop = shop(root)?;
+    let shop = shop(root, &["checkout"])?;
     // Fixed demo tokens: they stand for secrets, and the demo shows they are never printed.
     let (operator_token, approvers) = forge_people(|username| format!("glpat-demo-{username}-S3CRET"));
     let gitlab = FakeGitLab::start(Setup {
@@ -374,7 +449,7 @@ pub fn build_gitlab(root: &Path) -> Result<GitLabSandbox, DemoError> {
             job: "deploy-production".into(),
             origin: shop.origin.clone(),
             branch: "release".into(),
-            sha_file: shop.deployed_sha.clone(),
+            sha_file: shop.checkout().deployed_sha.clone(),
         }),
         ..Setup::default()
     })
@@ -392,7 +467,7 @@ pub fn build_gitlab(root: &Path) -> Result<GitLabSandbox, DemoError> {
 }
 
 /// The sandbox of `git hotfix demo --forge github`: the shop's origin and
-/// production service, and a fake GitHub (in this process, on 127.0.0.1;
+/// its checkout service, and a fake GitHub (in this process, on 127.0.0.1;
 /// `[forge] url` as for GitHub Enterprise Server) set up as seed 000/001's:
 /// the `production` environment's newest successful deployment is the
 /// production commit; `release.yml` runs `release checkout`, then
@@ -447,7 +522,7 @@ timeout = "1m"
 pub fn build_github(root: &Path) -> Result<GitHubSandbox, DemoError> {
     use crate::forge_github::{FakeGitHub, FakeJob, FakeUser, ReleaseDeploy};
 
-    let shop = shop(root)?;
+    let shop = shop(root, &["checkout"])?;
     // Fixed demo tokens: they stand for secrets, and the demo shows they are never printed.
     let (operator_token, approvers) = forge_people(|username| format!("ghp_demo_{username}_S3CRET"));
     let github = FakeGitHub::start("shop/checkout", &operator_token);
@@ -466,7 +541,7 @@ pub fn build_github(root: &Path) -> Result<GitHubSandbox, DemoError> {
         job: "deploy-production".into(),
         origin: shop.origin.clone(),
         branch: "release".into(),
-        sha_file: shop.deployed_sha.clone(),
+        sha_file: shop.checkout().deployed_sha.clone(),
     });
     let config = forge_config(&GITHUB_CONFIG.replace("{github}", &github.url()), &shop);
     let operator = clone_operator(root, &shop.origin, &config)?;
@@ -721,7 +796,11 @@ fn clone_operator(root: &Path, origin: &Path, config: &str) -> Result<PathBuf, D
 /// Starts a demo production service: `GET /version` answers `render` of
 /// the trimmed contents of `state`, read on every request so the deploy
 /// command switches it by writing the file.
-fn production_service(doc: &str, state: PathBuf, render: fn(&str) -> String) -> Result<Server, DemoError> {
+fn production_service(
+    doc: &str,
+    state: PathBuf,
+    render: impl Fn(&str) -> String + Send + Sync + 'static,
+) -> Result<Server, DemoError> {
     Server::builder()
         .route("GET", "/version", doc, move |_: &Request| {
             let text = std::fs::read_to_string(&state).unwrap_or_default();
@@ -815,23 +894,52 @@ mod tests {
     use crate::http::client::call;
 
     #[test]
-    fn the_sandbox_runs_production_at_the_tag_and_its_service_follows_the_deployed_file() {
+    fn the_sandbox_runs_production_at_the_tag_and_each_service_follows_its_deployed_file() {
         let tmp = tempfile::tempdir().expect("temp dir");
         let sandbox = build(&tmp.path().join("demo")).expect("sandbox builds");
         let tagged = git_in(&sandbox.origin, &["rev-parse", "prod-2026.11.20^{commit}"]).expect("tag");
         assert_eq!(tagged.trim(), sandbox.production);
-        let (status, body) = call(&sandbox.service.url(), "GET", "/version", &[], "");
-        assert_eq!(
-            (status, body),
-            (
-                200,
-                format!("{{\"service\":\"checkout\",\"sha\":\"{}\"}}", sandbox.production)
-            )
-        );
-        std::fs::write(&sandbox.deployed_sha, &sandbox.fix).expect("deploy");
-        let (_, body) = call(&sandbox.service.url(), "GET", "/version", &[], "");
+        let names: Vec<&str> = sandbox.services.iter().map(|s| s.name).collect();
+        assert_eq!(names, ["checkout", "billing"]);
+        for service in &sandbox.services {
+            let (status, body) = call(&service.server.url(), "GET", "/version", &[], "");
+            assert_eq!(
+                (status, body),
+                (
+                    200,
+                    format!(
+                        "{{\"service\":\"{}\",\"sha\":\"{}\"}}",
+                        service.name, sandbox.production
+                    )
+                )
+            );
+            assert_eq!(service.url, service.server.url_for("/version"));
+        }
+        let (checkout, billing) = (&sandbox.services[0], &sandbox.services[1]);
+        std::fs::write(&checkout.deployed_sha, &sandbox.fix).expect("deploy");
+        let (_, body) = call(&checkout.server.url(), "GET", "/version", &[], "");
         assert!(body.contains(&sandbox.fix), "{body}");
-        assert_eq!(sandbox.service_url, sandbox.service.url_for("/version"));
+        let (_, body) = call(&billing.server.url(), "GET", "/version", &[], "");
+        assert!(
+            body.contains(&sandbox.production),
+            "billing is switched by its own file: {body}"
+        );
+
+        let fixed = git_in(
+            &sandbox.origin,
+            &["diff", "--name-only", &format!("{}^", sandbox.fix), &sandbox.fix],
+        )
+        .expect("the fix's paths");
+        assert_eq!(
+            fixed.lines().collect::<Vec<_>>(),
+            ["billing/invoice.py", "checkout/payment.py"],
+            "the fix touches both services"
+        );
+        let config = std::fs::read_to_string(sandbox.operator.join("hotfix.toml")).expect("config");
+        assert!(
+            config.contains(&checkout.url) && config.contains(&billing.url) && !config.contains("{"),
+            "{config}"
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! `git hotfix demo`: a full restore-release hotfix in a sandbox it creates,
 //! run through the same commands an operator types: plan, start, two
-//! approvals, the release job, deploy, verification against a local
-//! production service, smoke checks, the incident record and finish.
+//! approvals, then for each of the two services the fix touches (`checkout`
+//! and `billing`) its release job, deploy, verification against its local
+//! production service and smoke check; the incident record with its table
+//! of targets, and finish.
 //!
 //! `git hotfix demo --strategy from-tag`: a hotfix of one of two products
 //! released by tagging (seed 003): plan, start, status, report, then what
@@ -87,11 +89,15 @@ fn restore_release(root: PathBuf) -> CommandResult {
         sandbox.unreleased.len(),
         short(&sandbox.fix)
     );
-    out!(
-        "  production  a local service at {} reporting the SHA it runs",
-        sandbox.service_url
-    );
+    for service in &sandbox.services {
+        out!(
+            "  {:<10}  a production service at {} reporting the SHA it runs",
+            service.name,
+            service.url
+        );
+    }
     out!("  operator/   the operator's clone, with uncommitted work that git-hotfix leaves alone");
+    out!("              its hotfix.toml has [[services]] checkout (checkout/**) and billing (billing/**)");
     let operator = Globals {
         dir: sandbox.operator.clone(),
         config: None,
@@ -148,7 +154,7 @@ fn restore_release(root: PathBuf) -> CommandResult {
         )?;
     }
 
-    banner("git hotfix continue --yes      # the release job, the deploy, verification, smoke checks");
+    banner("git hotfix continue --yes      # each service's release job, deploy, verification, smoke check");
     continue_run::run(&operator, continue_args())?;
 
     banner("git hotfix status");
@@ -163,6 +169,7 @@ fn restore_release(root: PathBuf) -> CommandResult {
             output: Some(record.clone()),
         },
     )?;
+    print_targets(&record)?;
     banner("git hotfix finish --force      # a real run waits out the 2h monitoring window first");
     finish::run(&operator, finish::Args { run: None, force: true })?;
     banner("git hotfix log");
@@ -170,11 +177,40 @@ fn restore_release(root: PathBuf) -> CommandResult {
 
     out!("");
     out!("demo: done; the sandbox stays in {}", sandbox.root.display());
+    let running: Vec<String> = sandbox
+        .services
+        .iter()
+        .map(|s| format!("{} runs {}", s.name, short(&s.running())))
+        .collect();
+    out!(
+        "  one fix, one release, two services: {} (the release commit)",
+        running.join(", ")
+    );
     out!("  the incident record is {}", record.display());
     out!(
         "next: cd {} and try `git hotfix status` or `git hotfix report`, or `git log --oneline origin/release`",
         sandbox.operator.display()
     );
+    Ok(())
+}
+
+/// Shows the incident record's table of targets, `record`'s `## Targets`
+/// section: what the run did to each service.
+fn print_targets(record: &std::path::Path) -> CommandResult {
+    let text = std::fs::read_to_string(record).map_err(|e| CommandError {
+        kind: crate::error::ExitKind::Error,
+        message: format!("failed to read the incident record {}: {e}", record.display()),
+        details: Vec::new(),
+        hints: Vec::new(),
+    })?;
+    banner(&format!("sed -n '/^## Targets/,/^## Fix/p' {}", record.display()));
+    let section = text
+        .lines()
+        .skip_while(|l| *l != "## Targets")
+        .take_while(|l| *l != "## Fix");
+    for line in section {
+        out!("{line}");
+    }
     Ok(())
 }
 
@@ -314,8 +350,8 @@ fn forge_sandbox_intro(root: &std::path::Path, shop: &hotfix_testkit::demo::Shop
     );
     out!("{forge_line}");
     out!(
-        "  production  a local service at {} that deploy-production ships release to",
-        shop.service_url
+        "  production  a local checkout service at {} that deploy-production ships release to",
+        shop.checkout().url
     );
 }
 

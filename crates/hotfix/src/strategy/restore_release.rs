@@ -124,22 +124,7 @@ impl Strategy for RestoreRelease {
             restore.as_ref().map_or(&release.id, |r| &r.commit),
         )?);
         checks.extend(scope_checks(&scope, picks.len(), &input.config.checks));
-        if let Some(release) = &input.config.release {
-            checks.push(match release.offending() {
-                Some((what, f)) => Check::new(
-                    "release-action-allowed",
-                    CheckStatus::Block,
-                    format!(
-                        "[release] action `{what}` is forbidden (forbidden_actions has `{f}`): it would drag unreleased work into release"
-                    ),
-                ),
-                None => Check::new(
-                    "release-action-allowed",
-                    CheckStatus::Pass,
-                    format!("the release job is `{}`, not a forbidden action", release.label()),
-                ),
-            });
-        }
+        checks.extend(release_action_check(input.config, &input.services));
         if !picks.iter().any(|p| p.status.is_applied()) && !stopped {
             checks.push(Check::new(
                 "something-to-release",
@@ -217,6 +202,52 @@ impl Strategy for RestoreRelease {
             v0_names: Vec::new(),
         }
     }
+}
+
+/// Returns the check that the release job is no forbidden action: the
+/// release job of each service shipped, each service's own `[release]` or
+/// the top-level one; the top-level `[release]`'s for a run of no
+/// `[[services]]`. None when no release job is configured.
+fn release_action_check(config: &Config, services: &[plan::ServiceTarget]) -> Option<Check> {
+    let shipped: Vec<&plan::ServiceTarget> = services.iter().filter(|t| t.ships).collect();
+    let releases: Vec<(Option<&str>, crate::config::ReleaseAction)> = if shipped.is_empty() {
+        config.release.iter().map(|r| (None, r.clone())).collect()
+    } else {
+        shipped
+            .into_iter()
+            .filter_map(|t| Some((Some(t.name.as_str()), config.for_service(&t.name).release?)))
+            .collect()
+    };
+    let of = |name: Option<&str>| name.map_or(String::new(), |n| format!("{n}'s "));
+    if let Some((name, what, f)) = releases
+        .iter()
+        .find_map(|(name, r)| r.offending().map(|(what, f)| (*name, what, f.to_string())))
+    {
+        return Some(Check::new(
+            "release-action-allowed",
+            CheckStatus::Block,
+            format!(
+                "{}[release] action `{what}` is forbidden (forbidden_actions has `{f}`): it would drag unreleased work into release",
+                of(name)
+            ),
+        ));
+    }
+    let jobs: Vec<String> = releases
+        .iter()
+        .map(|(name, r)| format!("{}`{}`", of(*name), r.label()))
+        .collect();
+    (!jobs.is_empty()).then(|| {
+        let (job, is) = if jobs.len() == 1 {
+            ("the release job is", "not a forbidden action")
+        } else {
+            ("the release jobs are", "none a forbidden action")
+        };
+        Check::new(
+            "release-action-allowed",
+            CheckStatus::Pass,
+            format!("{job} {}, {is}", jobs.join(", ")),
+        )
+    })
 }
 
 /// What the restore takes out of release: the files and lines release
@@ -400,3 +431,48 @@ pub const EVIDENCE: &[EvidenceSpec] = &[
         },
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(name: &str, ships: bool) -> plan::ServiceTarget {
+        plan::ServiceTarget {
+            name: name.into(),
+            ships,
+            why: String::new(),
+            release_branch: "release".into(),
+            production: None,
+            own_run: false,
+        }
+    }
+
+    #[test]
+    fn each_shipped_services_release_job_is_checked_against_the_forbidden_actions() {
+        let config = Config::parse(
+            "strategy = \"restore-release\"\n[branches]\nmain = \"main\"\nrelease = \"release\"\n\
+             [release]\ncommand = \"true\"\naction = \"release shop\"\n\
+             [[services]]\nname = \"portal\"\n[services.release]\ncommand = \"true\"\naction = \"release portal\"\n\
+             [[services]]\nname = \"admin\"\n[services.release]\ncommand = \"true\"\naction = \"cut-off\"\n",
+            std::path::Path::new("hotfix.toml"),
+        )
+        .expect("a valid config");
+        let check = |targets: &[plan::ServiceTarget]| {
+            let c = release_action_check(&config, targets).expect("a release job is configured");
+            (c.status, c.detail)
+        };
+        let (status, detail) = check(&[target("portal", true), target("admin", true)]);
+        assert_eq!(status, CheckStatus::Block, "{detail}");
+        assert!(detail.starts_with("admin's [release] action `cut-off`"), "{detail}");
+        let (status, detail) = check(&[target("portal", true), target("admin", false)]);
+        assert_eq!(
+            (status, detail.as_str()),
+            (
+                CheckStatus::Pass,
+                "the release job is portal's `release portal`, not a forbidden action"
+            )
+        );
+        let (_, detail) = check(&[]);
+        assert_eq!(detail, "the release job is `release shop`, not a forbidden action");
+    }
+}

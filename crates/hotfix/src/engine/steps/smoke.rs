@@ -16,7 +16,14 @@ pub(super) fn smoke(
     checks: &[Smoke],
 ) -> Result<(), WorkflowError> {
     let release_sha = pushed_sha(&journal.run, "smoke-test")?;
-    let env = command_env(cx, &journal.run, &release_sha);
+    let mut env = command_env(cx, &journal.run, &release_sha);
+    // A service's smoke checks are told which service they check, as its
+    // command steps are (`Step::for_service`).
+    if let Some(service) = &step.service {
+        env.iter_mut()
+            .filter(|(key, _)| key == "HOTFIX_SERVICE")
+            .for_each(|(_, value)| *value = service.clone());
+    }
     let mut results = Vec::new();
     for check in checks {
         let outcome = run_command(cx, journal, &step.name, &check.command, check.timeout, &env)?;
