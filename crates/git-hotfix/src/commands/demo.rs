@@ -159,6 +159,7 @@ fn restore_release(root: PathBuf) -> CommandResult {
         &operator,
         report::Args {
             run: None,
+            across: Default::default(),
             format: report::Format::Md,
             output: Some(record.clone()),
         },
@@ -391,6 +392,7 @@ fn run_forge_runbook(
         &operator,
         report::Args {
             run: None,
+            across: Default::default(),
             format: report::Format::Md,
             output: None,
         },
@@ -487,6 +489,7 @@ fn from_tag(root: PathBuf) -> CommandResult {
         &operator,
         report::Args {
             run: None,
+            across: Default::default(),
             format: report::Format::Md,
             output: Some(record.clone()),
         },
