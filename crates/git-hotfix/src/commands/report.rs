@@ -151,8 +151,12 @@ fn incident_next(r: &ops::CombinedReport) -> String {
             r.incident
         ),
         (_, Some((repo, run))) => format!(
-            "`git hotfix -C {} status {}` shows what the open run still needs",
-            repo.path, run.run_id
+            "`git hotfix {}status {}` shows what the open run still needs",
+            match repo.path.as_str() {
+                "." => String::new(),
+                other => format!("-C {other} "),
+            },
+            run.run_id
         ),
         _ => "attach it to the incident record".into(),
     }

@@ -431,7 +431,11 @@ fn incident_run(run: &Run, matched: Match, targets: &[Target]) -> IncidentRun {
         release_branch: record.release_branch.clone(),
         production_before: record.plan.production.commit.to_string(),
         release_commit: pushed.then(|| run.release_sha().map(|c| c.to_string())).flatten(),
-        services_changed: targets.iter().filter(|t| t.changed).map(|t| t.service.clone()).collect(),
+        services_changed: targets
+            .iter()
+            .filter(|t| t.changed)
+            .map(|t| t.service.clone())
+            .collect(),
         started_at: crate::ambient::format_utc(run.started_at()),
         started_by: run.entries[0].1.actor.ident.clone(),
         ended_at: run.ended_at().map(crate::ambient::format_utc),
