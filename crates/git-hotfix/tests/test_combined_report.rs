@@ -201,8 +201,13 @@ fn the_combined_report_over_two_repositories() {
             .map(|r| r["run_id"].as_str().expect("id").to_string())
             .collect()
     };
-    assert_eq!(runs(0), [i.checkout_run.clone()], "not the unrelated {}", i.unrelated);
-    assert_eq!(runs(1), [i.admin_run.clone()]);
+    assert_eq!(
+        runs(0),
+        std::slice::from_ref(&i.checkout_run),
+        "not the unrelated {}",
+        i.unrelated
+    );
+    assert_eq!(runs(1), std::slice::from_ref(&i.admin_run));
     assert_eq!(repos[1]["remote"], "origin");
     assert_eq!(repos[1]["remote_url"], "../origin.git", "as the clone names it");
     let checkout_run = &repos[0]["runs"][0];
@@ -405,7 +410,7 @@ fn incident_repositories_in_hotfix_toml_give_the_same_record() {
 }
 
 #[test]
-fn a_repo_that_is_not_a_repository_is_a_usage_error_naming_it() {
+fn a_repository_without_runs_is_listed_and_a_path_that_is_not_one_is_a_usage_error() {
     let s = Scenario::new();
     configure(&s, "checkout", "");
     let not_a_repo = s.root().join("not-a-repository");
@@ -420,6 +425,34 @@ fn a_repo_that_is_not_a_repository_is_a_usage_error_naming_it() {
         run.stderr
     );
     assert_eq!(run.stdout, "", "no record is written");
+
+    // A repository with no run of the incident is listed with none, not an error.
+    let other = Scenario::new();
+    let other_work = other.work.display().to_string();
+    let none = s.hotfix(
+        &s.work,
+        &[
+            "report",
+            "--incident",
+            "INC-42",
+            "--repo",
+            &other_work,
+            "--format",
+            "json",
+        ],
+    );
+    none.expect_code(0);
+    let r = json(&none);
+    assert_eq!(r["state"], "no-runs");
+    assert_eq!(r["repositories"][1]["path"], other_work.as_str());
+    assert_eq!(r["repositories"][1]["runs"], serde_json::json!([]));
+    assert_eq!(
+        r["notices"],
+        serde_json::json!([
+            "`.` has no run of incident `INC-42`",
+            format!("`{other_work}` has no run of incident `INC-42`")
+        ])
+    );
 
     let both = s.hotfix(&s.work, &["report", "some-run", "--incident", "INC-42"]);
     both.expect_code(2);

@@ -131,7 +131,7 @@ fn incident_error(e: ops::IncidentReportError) -> CommandError {
              read from this repository's root)",
         ),
         ops::IncidentReportError::Repository { path, source } => {
-            let mut error = CommandError::from(source);
+            let mut error = CommandError::from(*source);
             error.message = format!("repository `{}`: {}", path.display(), error.message);
             error
         }

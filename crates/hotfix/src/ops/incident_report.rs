@@ -40,7 +40,7 @@ pub enum IncidentReportError {
     Repository {
         path: PathBuf,
         #[source]
-        source: Error,
+        source: Box<Error>,
     },
 }
 
@@ -82,9 +82,7 @@ impl IncidentId {
             let s = s.split(['#', '?']).next().unwrap_or(s);
             (s.starts_with("https://") || s.starts_with("http://")).then(|| s.trim_end_matches('/').to_string())
         };
-        let Some(recorded_page) = page(recorded) else {
-            return None;
-        };
+        let recorded_page = page(recorded)?;
         if id.bytes().all(|b| b.is_ascii_digit()) {
             let last = recorded_page.rsplit('/').next().unwrap_or_default();
             return (last.trim_start_matches('0') == id.trim_start_matches('0')).then_some(Match::PageNumber);
@@ -263,7 +261,7 @@ pub fn incident_report(
             },
             source => IncidentReportError::Repository {
                 path: PathBuf::from(given),
-                source,
+                source: Box::new(source),
             },
         })?;
         opened.push((given.clone(), session));
@@ -296,7 +294,7 @@ pub fn incident_report(
         roots.push(root);
         let gathered = gather(session, &id).map_err(|source| IncidentReportError::Repository {
             path: PathBuf::from(&given),
-            source,
+            source: Box::new(source),
         })?;
         notices.extend(gathered.notices.iter().map(|n| format!("`{given}`: {n}")));
         if gathered.runs.is_empty() {
