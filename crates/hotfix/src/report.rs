@@ -711,6 +711,73 @@ pub fn targets(run: &Run) -> Vec<Target> {
         .collect()
 }
 
+/// Returns the run's one row of the table of targets, for a run of no
+/// `[[services]]`: the service is `config.service`, else the release branch,
+/// and it changed when the run pushed its release.
+pub fn run_target(run: &Run, config: &Config) -> Target {
+    let pushed = run
+        .steps_of(Phase::Hotfix)
+        .iter()
+        .filter(|s| s.service.is_none())
+        .any(|s| {
+            matches!(
+                run.done_in(Phase::Hotfix, &s.name),
+                Some(Evidence::Pushed { .. } | Evidence::Tagged { .. })
+            )
+        });
+    let word = |phase: Phase, base: &StepName| {
+        if !run.steps_of(phase).iter().any(|s| s.name == *base) {
+            return "-".to_string();
+        }
+        if let Some((entry, _)) = run.done_entry_in(phase, base) {
+            return format!("ok {}", format_utc(entry.at));
+        }
+        if run.failure_in(phase, base).is_some() {
+            return "failed".into();
+        }
+        "pending".into()
+    };
+    let rolled_back = match run.phase() {
+        _ if !pushed => "-".to_string(),
+        Phase::Hotfix => "no".into(),
+        Phase::Rollback => match word(Phase::Rollback, &StepName::DEPLOY) {
+            none if none == "-" && run.rollback_restores() => "yes (release restored)".into(),
+            none if none == "-" => "yes".into(),
+            ok if ok.starts_with("ok ") => format!("yes {}", &ok[3..]),
+            other => other,
+        },
+    };
+    Target {
+        service: config
+            .service
+            .clone()
+            .unwrap_or_else(|| run.record.release_branch.clone()),
+        changed: pushed,
+        why: if pushed {
+            "the run pushed its release".into()
+        } else {
+            "the run has not pushed its release".into()
+        },
+        release_branch: run.record.release_branch.clone(),
+        production_before: Some(run.record.plan.production.commit.to_string()),
+        release_commit: pushed.then(|| run.release_sha().map(|c| c.to_string())).flatten(),
+        release_job: word(Phase::Hotfix, &StepName::RELEASE_ACTION),
+        deploy: word(Phase::Hotfix, &StepName::DEPLOY),
+        verification: word(Phase::Hotfix, &StepName::VERIFY_PRODUCTION),
+        smoke: word(Phase::Hotfix, &StepName::SMOKE),
+        rolled_back,
+    }
+}
+
+/// Returns the table of targets of `run` for a record across runs: every
+/// service of its `[[services]]`, else its one [`run_target`].
+pub fn targets_or_run(run: &Run, config: &Config) -> Vec<Target> {
+    match targets(run) {
+        none if none.is_empty() => vec![run_target(run, config)],
+        each => each,
+    }
+}
+
 /// Builds the incident record of `run` as of `now`.
 pub fn build(run: &Run, config: &Config, now: i64) -> IncidentReport {
     let record = &run.record;

@@ -165,6 +165,7 @@ fn restore_release(root: PathBuf) -> CommandResult {
         &operator,
         report::Args {
             run: None,
+            across: Default::default(),
             format: report::Format::Md,
             output: Some(record.clone()),
         },
@@ -427,6 +428,7 @@ fn run_forge_runbook(
         &operator,
         report::Args {
             run: None,
+            across: Default::default(),
             format: report::Format::Md,
             output: None,
         },
@@ -523,6 +525,7 @@ fn from_tag(root: PathBuf) -> CommandResult {
         &operator,
         report::Args {
             run: None,
+            across: Default::default(),
             format: report::Format::Md,
             output: Some(record.clone()),
         },

@@ -21,6 +21,8 @@ pub enum Format {
 pub struct Args {
     /// The run (default: the one holding the release lock, else the newest unfinished)
     pub run: Option<String>,
+    #[command(flatten)]
+    pub across: AcrossArgs,
     #[arg(long, value_enum, default_value = "md")]
     pub format: Format,
     /// Write the report to FILE instead of stdout
@@ -28,8 +30,22 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
+/// `--incident` and `--repo`: one record of an incident across repositories.
+#[derive(clap::Args, Default)]
+pub struct AcrossArgs {
+    /// Report every run of incident ID, in this repository and the others, as one record
+    #[arg(long, value_name = "ID", conflicts_with = "run")]
+    pub incident: Option<String>,
+    /// Read this repository's runs of the incident too (repeatable; replaces `[incident] repositories`)
+    #[arg(long = "repo", value_name = "PATH", requires = "incident")]
+    pub repos: Vec<PathBuf>,
+}
+
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
+    if let Some(incident) = &args.across.incident {
+        return incident_run(globals, &session, incident, &args);
+    }
     let report = ops::report(&session, args.run.as_deref())?;
     let text = match args.format {
         Format::Md => markdown(&report),
@@ -58,28 +74,240 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     Ok(())
 }
 
+/// Runs `report --incident`: the record of every run of the incident across
+/// this repository and the others, as Markdown or JSON.
+fn incident_run(globals: &Globals, session: &hotfix::ops::Session, incident: &str, args: &Args) -> CommandResult {
+    // `--repo` paths are read as git reads paths after `-C`: from that directory.
+    let others: Vec<(String, PathBuf)> = if args.across.repos.is_empty() {
+        ops::incident_repositories(session)
+    } else {
+        args.across
+            .repos
+            .iter()
+            .map(|p| (p.display().to_string(), globals.dir.join(p)))
+            .collect()
+    };
+    let report = ops::incident_report(session, incident, &others).map_err(incident_error)?;
+    let text = match args.format {
+        Format::Md => incident_markdown(&report),
+        Format::Json => {
+            serde_json::to_string_pretty(&report).expect("reports serialize: plain data with string keys") + "\n"
+        }
+    };
+    let text = session.redactor.redact(&text);
+    let next = incident_next(&report);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|e| CommandError {
+                kind: ExitKind::Error,
+                message: format!("failed to write {}: {e}", path.display()),
+                details: Vec::new(),
+                hints: vec!["check the directory exists and is writable".into()],
+            })?;
+            out!(
+                "report of incident {} ({} run(s)) written to {}",
+                report.incident,
+                report.run_count(),
+                path.display()
+            );
+            ui::next(&next);
+        }
+        None => {
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), ui::mask(&text).as_bytes());
+            // JSON stays one document that parses.
+            if let Format::Md = args.format {
+                ui::next(&next);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn incident_error(e: ops::IncidentReportError) -> CommandError {
+    match e {
+        ops::IncidentReportError::NotARepository { .. } => CommandError::usage(
+            e.to_string(),
+            "`--repo` and `[incident] repositories` name a repository's checkout (relative paths in hotfix.toml are \
+             read from this repository's root)",
+        ),
+        ops::IncidentReportError::Repository { path, source } => {
+            let mut error = CommandError::from(*source);
+            error.message = format!("repository `{}`: {}", path.display(), error.message);
+            error
+        }
+    }
+}
+
+/// Returns what to do next with the record: carry on the first open run, else file it.
+fn incident_next(r: &ops::CombinedReport) -> String {
+    let open = r
+        .repositories
+        .iter()
+        .flat_map(|repo| repo.runs.iter().map(move |run| (repo, run)))
+        .find(|(_, run)| !run.state.is_finished());
+    match (r.state, open) {
+        (ops::IncidentState::NoRuns, _) => format!(
+            "no run of incident `{}` was found; `git hotfix log` lists each repository's runs",
+            r.incident
+        ),
+        (_, Some((repo, run))) => format!(
+            "`git hotfix {}status {}` shows what the open run still needs",
+            match repo.path.as_str() {
+                "." => String::new(),
+                other => format!("-C {other} "),
+            },
+            run.run_id
+        ),
+        _ => "attach it to the incident record".into(),
+    }
+}
+
+/// Renders the record of an incident across repositories as Markdown.
+fn incident_markdown(r: &ops::CombinedReport) -> String {
+    let mut md = String::new();
+    let w = &mut md;
+    let cell = |v: &str| v.replace('|', "\\|");
+    let _ = writeln!(w, "# Incident {}", r.incident);
+    for repo in &r.repositories {
+        if let Some(why) = &repo.offline {
+            let _ = writeln!(w, "\n> **Not the remote's record** of `{}`: {why}.", repo.path);
+        }
+    }
+    for notice in &r.notices {
+        let _ = writeln!(w, "\n> note: {notice}");
+    }
+    let _ = writeln!(
+        w,
+        "\n{} repositories, {} runs, {} services changed; {}",
+        r.repositories.len(),
+        r.run_count(),
+        r.services_changed(),
+        r.state.as_str()
+    );
+
+    let _ = writeln!(w, "\n## Repositories and runs\n");
+    let _ = writeln!(
+        w,
+        "| Repository | Remote | Run | State | Strategy | Release branch | Production before | Release commit | Services changed |"
+    );
+    let _ = writeln!(w, "|---|---|---|---|---|---|---|---|---|");
+    let short = |sha: &str| format!("`{}`", &sha[..12.min(sha.len())]);
+    for repo in &r.repositories {
+        let remote = match &repo.remote_url {
+            Some(url) => format!("{} ({url})", repo.remote),
+            None => repo.remote.clone(),
+        };
+        if repo.runs.is_empty() {
+            let _ = writeln!(
+                w,
+                "| {} | {} | (no run of this incident) | - | - | - | - | - | - |",
+                cell(&repo.path),
+                cell(&remote)
+            );
+        }
+        for run in &repo.runs {
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                cell(&repo.path),
+                cell(&remote),
+                run.run_id,
+                run.state.as_str(),
+                cell(&run.strategy),
+                cell(&run.release_branch),
+                short(&run.production_before),
+                run.release_commit.as_deref().map_or("-".to_string(), short),
+                match run.services_changed.as_slice() {
+                    [] => "-".to_string(),
+                    each => cell(&each.join(", ")),
+                }
+            );
+        }
+    }
+
+    if !r.targets.is_empty() {
+        let _ = writeln!(w, "\n## Targets\n");
+        let rows: Vec<(Vec<String>, &hotfix::report::Target)> = r
+            .targets
+            .iter()
+            .map(|t| (vec![t.repository.clone(), t.run_id.clone()], &t.target))
+            .collect();
+        labelled_targets_table(w, &["Repository", "Run"], &rows);
+    }
+
+    let _ = writeln!(w, "\n## Timeline (UTC)\n");
+    let _ = writeln!(w, "| Time | Repository | Run | Actor | What |");
+    let _ = writeln!(w, "|---|---|---|---|---|");
+    for t in &r.timeline {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} |",
+            t.entry.time,
+            cell(&t.repository),
+            t.run_id,
+            cell(&t.entry.actor),
+            cell(&t.entry.what)
+        );
+    }
+
+    let _ = writeln!(w, "\n## Evidence\n");
+    for e in &r.evidence {
+        let ids = |ids: &[String]| match ids {
+            [] => String::new(),
+            each => format!(" ({})", each.join(", ")),
+        };
+        let _ = writeln!(
+            w,
+            "- `{}` run {}: {} ok, {} missing{}, {} failed{}",
+            e.repository,
+            e.run_id,
+            e.ok,
+            e.missing,
+            ids(&e.missing_ids),
+            e.failed,
+            ids(&e.failed_ids)
+        );
+    }
+    if r.evidence.is_empty() {
+        let _ = writeln!(w, "- no run, no evidence");
+    }
+    md
+}
+
 /// Writes the table of targets: every service, changed or not, with what the
 /// run did to it; `repository` heads a first column when the table spans several.
 pub fn targets_table(w: &mut String, targets: &[hotfix::report::Target], repository: Option<&str>) {
+    let heads: &[&str] = match repository {
+        Some(_) => &["Repository"],
+        None => &[],
+    };
+    let rows: Vec<(Vec<String>, &hotfix::report::Target)> = targets
+        .iter()
+        .map(|t| (repository.map(str::to_string).into_iter().collect(), t))
+        .collect();
+    labelled_targets_table(w, heads, &rows);
+}
+
+/// Writes the table of targets with a first column for each of `heads`,
+/// each row's cells of them given with it.
+fn labelled_targets_table(w: &mut String, heads: &[&str], rows: &[(Vec<String>, &hotfix::report::Target)]) {
     let short = |sha: &Option<String>| {
         sha.as_deref()
             .map_or("-".to_string(), |s| format!("`{}`", &s[..12.min(s.len())]))
     };
-    let (head, rule) = match repository {
-        Some(_) => ("| Repository ", "|---"),
-        None => ("", ""),
-    };
+    let head: String = heads.iter().map(|h| format!("| {h} ")).collect();
+    let rule = "|---".repeat(heads.len());
     let _ = writeln!(
         w,
         "{head}| Service | Changed | Production before | Release commit | Release job | Deploy | Verification | Smoke | Rolled back |"
     );
     let _ = writeln!(w, "{rule}|---|---|---|---|---|---|---|---|---|");
-    for t in targets {
+    for (labels, t) in rows {
         let cell = |v: &str| v.replace('|', "\\|");
         let _ = writeln!(
             w,
             "{}| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            repository.map_or(String::new(), |r| format!("| {} ", cell(r))),
+            labels.iter().map(|l| format!("| {} ", cell(l))).collect::<String>(),
             cell(&t.service),
             if t.changed { "yes" } else { "no" },
             short(&t.production_before),

@@ -7,6 +7,7 @@ mod backport;
 pub(crate) mod duration;
 mod forge;
 mod gates;
+mod incident;
 mod merge_requests;
 mod migrations;
 mod products;
@@ -20,6 +21,7 @@ pub use gates::{
     forbidden_action, ApprovalCheck, Approvals, Communication, Deploy, HttpCheck, InputValue, JobPipeline, Notify,
     PipelineRequest, ReleaseAction, Secrets, Smoke, Verify,
 };
+pub use incident::Incident;
 pub use merge_requests::MergeRequests;
 pub use migrations::Migrations;
 pub use products::Product;
@@ -116,6 +118,10 @@ pub struct Config {
     /// apps are deployed every time").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deploy_all_services: bool,
+    /// The other repositories one incident's hotfixes span (`[incident]`);
+    /// absent from records that have none, so the recorded format is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<Incident>,
 }
 
 /// The branch names of the team's flow.

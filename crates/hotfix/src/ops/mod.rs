@@ -1,6 +1,7 @@
 //! Every operation of git-hotfix, each a function the CLI calls: open a
 //! session, plan, start, continue, approve, attest, rollback, finish, abort,
-//! guard, status, report, verify, log, init, doctor.
+//! guard, status, report (of one run, or of an incident across repositories),
+//! verify, log, init, doctor.
 
 mod abort;
 mod approve;
@@ -9,6 +10,7 @@ mod backport;
 mod doctor;
 mod finish;
 mod guard;
+mod incident_report;
 mod init;
 mod log;
 mod prepare;
@@ -29,6 +31,10 @@ pub use self::backport::{backport, backport_resolve, BackportOptions, BackportRe
 pub use self::doctor::{doctor, Doctor, DoctorCheck};
 pub use self::finish::finish;
 pub use self::guard::{guard, GuardVerdict};
+pub use self::incident_report::{
+    incident_report, incident_repositories, CombinedReport, CombinedTarget, CombinedTimelineEntry, IncidentId,
+    IncidentReportError, IncidentRun, IncidentState, Match, RepositoryRuns, RunEvidence,
+};
 pub use self::init::init;
 pub use self::log::{runs, RunSummary};
 pub use self::prepare::{prepare, prepare_all, HotfixRequest};
