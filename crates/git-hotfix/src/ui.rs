@@ -445,6 +445,31 @@ fn parameter_lines(step: &Step) -> Vec<String> {
             }
             lines
         }
+        Action::VerifyContains(v) => {
+            let fixes: Vec<&str> = v.contains.iter().map(|c| c.short()).collect();
+            let mut lines: Vec<String> = v
+                .verify
+                .http
+                .iter()
+                .map(|c| {
+                    format!(
+                        "GET {} until HTTP {}{} (within {})",
+                        c.url,
+                        c.expect_status,
+                        c.sha_pointer.as_ref().map_or(String::new(), |p| format!(
+                            " and {p} names a commit of {} that contains {}",
+                            v.branch,
+                            fixes.join(", ")
+                        )),
+                        format_duration(c.timeout)
+                    )
+                })
+                .collect();
+            if let Some(m) = v.verify.monitor {
+                lines.push(format!("then watch production for {}", format_duration(m)));
+            }
+            lines
+        }
         Action::Smoke { checks } => checks
             .iter()
             .map(|c| format!("$ {}  (timeout {})", c.command, format_duration(c.timeout)))

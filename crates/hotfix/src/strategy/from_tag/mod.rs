@@ -169,6 +169,7 @@ impl Strategy for FromTag {
             from_tag: None,
             merge_main: None,
             services: Vec::new(),
+            trunk: None,
         };
         if release.awaiting_fix {
             checks.push(tag_free_check(git, &tag)?);
