@@ -644,6 +644,24 @@ impl Git {
         Ok(peeled.or(direct).map(|oid| (name, oid)))
     }
 
+    /// Returns the newest tag (creation date, then version order) matching
+    /// `glob` that names `commit` (directly or peeled).
+    pub fn newest_tag_at(&self, glob: &str, commit: &Oid) -> Result<Option<String>> {
+        let pattern = format!("refs/tags/{glob}");
+        let points_at = format!("--points-at={commit}");
+        let out = self.run(&[
+            "for-each-ref",
+            &points_at,
+            "--sort=-v:refname",
+            "--sort=-creatordate",
+            "--count=1",
+            "--format=%(refname:strip=2)",
+            &pattern,
+        ])?;
+        let name = out.trim_end_matches('\n');
+        Ok((!name.is_empty()).then(|| name.to_string()))
+    }
+
     /// Returns the local tags that name `commit` (directly or peeled).
     pub fn tags_pointing_at(&self, commit: &Oid) -> Result<Vec<String>> {
         let points_at = format!("--points-at={commit}");
