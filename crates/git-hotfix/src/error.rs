@@ -151,10 +151,9 @@ fn exit_kind(e: &Error) -> ExitKind {
             | WorkflowError::NotAttestable { .. }
             | WorkflowError::UnknownProduct { .. },
         ) => ExitKind::Usage,
-        Error::Blocked { .. }
-        | Error::ExtraCommits { .. }
-        | Error::FixRequest { .. }
-        | Error::MainVerdict { .. } => ExitKind::Blocked,
+        Error::Blocked { .. } | Error::ExtraCommits { .. } | Error::FixRequest { .. } | Error::MainVerdict { .. } => {
+            ExitKind::Blocked
+        }
         Error::Workflow(WorkflowError::Interrupted { .. }) => ExitKind::Interrupted,
         Error::Workflow(WorkflowError::NothingToRerun { .. }) => ExitKind::Usage,
         Error::Workflow(

@@ -75,7 +75,9 @@ impl Trunk {
     pub(super) fn check(&self, has_forge: bool) -> Result<(), String> {
         match &self.releasable {
             Releasable::Command(c) if c.command.trim().is_empty() => {
-                return Err("`trunk.releasable.command` is empty: give the command that exits 0 when main is releasable".into())
+                return Err(
+                    "`trunk.releasable.command` is empty: give the command that exits 0 when main is releasable".into(),
+                )
             }
             Releasable::Forge(_) if !has_forge => {
                 return Err("`trunk.releasable = \"forge\"` needs `[forge]`, whose pipeline of main decides".into())
@@ -86,11 +88,15 @@ impl Trunk {
             return Err("`trunk.production_tag` is empty: give the glob of production's version tags (`v*`)".into());
         }
         if glob::Pattern::new(&self.production_tag).is_err() {
-            return Err(format!("`trunk.production_tag` has `{}`, which is not a glob", self.production_tag));
-        }
-        if !self.tag.contains("{version}") || !self.tag.contains("{n}") {
             return Err(format!(
-                "`trunk.tag` is `{}`: it needs `{{version}}` and `{{n}}` (default `v{{version}}-hotfix.{{n}}`)",
+                "`trunk.production_tag` has `{}`, which is not a glob",
+                self.production_tag
+            ));
+        }
+        let order = self.tag.find("{version}").zip(self.tag.find("{n}"));
+        if order.is_none_or(|(version, n)| version > n) {
+            return Err(format!(
+                "`trunk.tag` is `{}`: it needs `{{version}}`, then `{{n}}` (default `v{{version}}-hotfix.{{n}}`)",
                 self.tag
             ));
         }
@@ -100,6 +106,15 @@ impl Trunk {
     /// Returns the hotfix tag of `version` numbered `n`.
     pub fn tag_for(&self, version: &str, n: u64) -> String {
         self.tag.replace("{version}", version).replace("{n}", &n.to_string())
+    }
+
+    /// Returns the version `tag` is a hotfix of, when it is a hotfix tag.
+    pub fn hotfix_version_of(&self, tag: &str) -> Option<String> {
+        let (prefix, rest) = self.tag.split_once("{version}")?;
+        let (middle, suffix) = rest.split_once("{n}")?;
+        let inner = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
+        let (version, n) = inner.rsplit_once(middle)?;
+        (!version.is_empty() && !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())).then(|| version.to_string())
     }
 
     /// Returns `n` when `tag` is the hotfix tag of `version` numbered `n`.
@@ -160,6 +175,8 @@ mod tests {
         assert_eq!(t.number_of("1.4.0", "v1.4.1-hotfix.1"), None);
         assert_eq!(t.number_of("1.4.0", "v1.4.0-hotfix."), None);
         assert_eq!(t.number_of("1.4.0", "v1.4.0-hotfix.1x"), None);
+        assert_eq!(t.hotfix_version_of("v1.4.0-hotfix.3").as_deref(), Some("1.4.0"));
+        assert_eq!(t.hotfix_version_of("v1.4.0"), None);
     }
 
     #[test]

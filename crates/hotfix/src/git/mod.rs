@@ -644,9 +644,9 @@ impl Git {
         Ok(peeled.or(direct).map(|oid| (name, oid)))
     }
 
-    /// Returns the newest tag (creation date, then version order) matching
-    /// `glob` that names `commit` (directly or peeled).
-    pub fn newest_tag_at(&self, glob: &str, commit: &Oid) -> Result<Option<String>> {
+    /// Returns the tags matching `glob` that name `commit` (directly or
+    /// peeled), newest first (creation date, then version order).
+    pub fn tags_at(&self, glob: &str, commit: &Oid) -> Result<Vec<String>> {
         let pattern = format!("refs/tags/{glob}");
         let points_at = format!("--points-at={commit}");
         let out = self.run(&[
@@ -654,12 +654,10 @@ impl Git {
             &points_at,
             "--sort=-v:refname",
             "--sort=-creatordate",
-            "--count=1",
             "--format=%(refname:strip=2)",
             &pattern,
         ])?;
-        let name = out.trim_end_matches('\n');
-        Ok((!name.is_empty()).then(|| name.to_string()))
+        Ok(out.lines().filter(|l| !l.is_empty()).map(str::to_string).collect())
     }
 
     /// Returns the local tags that name `commit` (directly or peeled).

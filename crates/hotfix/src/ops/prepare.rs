@@ -210,7 +210,11 @@ fn main_releasable(
                 Ok(o) => {
                     let tail: Vec<&str> = o.output.iter().rev().take(3).rev().map(|l| l.trim()).collect();
                     let tail = tail.join(" / ");
-                    let said = if tail.is_empty() { String::new() } else { format!(": {tail}") };
+                    let said = if tail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {tail}")
+                    };
                     let how = match (o.timed_out, o.exit_code) {
                         (true, _) => format!("timed out after {}", crate::config::format_duration(c.timeout)),
                         (false, Some(code)) => format!("exited {code}"),
@@ -227,7 +231,8 @@ fn main_releasable(
                 main: main.clone(),
                 reason: session.redactor.redact(&reason),
             };
-            let forge = crate::engine::incident::open(cfg, session.git.git_dir(), &session.redactor).map_err(refused)?;
+            let forge =
+                crate::engine::incident::open(cfg, session.git.git_dir(), &session.redactor).map_err(refused)?;
             let pipeline = forge
                 .commit_pipeline(main_tip.as_str(), main)
                 .map_err(|e| refused(e.to_string()))?;

@@ -89,7 +89,9 @@ impl Strategy for Trunk {
             );
         }
         if !config.services.is_empty() || !config.products.is_empty() {
-            return Err("strategy `trunk` ships one service from main; `[[services]]` and `[products]` do not apply".into());
+            return Err(
+                "strategy `trunk` ships one service from main; `[[services]]` and `[products]` do not apply".into(),
+            );
         }
         if !config.verify.http.is_empty() && config.verify.http.iter().all(|c| c.sha_pointer.is_none()) {
             return Err(
@@ -263,7 +265,11 @@ impl Strategy for Trunk {
                 Action::Command(command),
             ));
         }
-        rollback.extend(production.into_iter().filter(|s| !matches!(s.action, Action::Command(_))));
+        rollback.extend(
+            production
+                .into_iter()
+                .filter(|s| !matches!(s.action, Action::Command(_))),
+        );
         Steps {
             hotfix,
             rollback: strategies::with_rollback_approvals(config, rollback),
@@ -363,7 +369,10 @@ fn standard(
         checks.push(Check::new(
             "something-to-release",
             CheckStatus::Block,
-            format!("production {} already holds every fix; there is nothing to hotfix", production.short()),
+            format!(
+                "production {} already holds every fix; there is nothing to hotfix",
+                production.short()
+            ),
         ));
     }
     let (ships, total) = git.commits_only_in(production, &input.main_tip, 200)?;
@@ -378,7 +387,12 @@ fn standard(
     let [production_commit, main_commit] =
         <[_; 2]>::try_from(git.commits(&[production.clone(), input.main_tip.clone()])?)
             .expect("git reads one commit per id asked for");
-    let scope = scope(git, &production_commit.tree, &main_commit.tree, config.migration_paths())?;
+    let scope = scope(
+        git,
+        &production_commit.tree,
+        &main_commit.tree,
+        config.migration_paths(),
+    )?;
     checks.extend(scope_checks(&scope, input.fixes.len(), &config.checks));
     Ok(Plan {
         strategy: NAME.to_string(),
@@ -425,19 +439,15 @@ fn exceptional(
 ) -> Result<Plan, WorkflowError> {
     let git = input.git;
     let config = input.config;
-    let trunk = config
-        .trunk
-        .as_ref()
-        .ok_or_else(|| WorkflowError::BlockedOnResume {
-            reasons: "hotfix.toml has no [trunk]".into(),
-        })?;
+    let trunk = config.trunk.as_ref().ok_or_else(|| WorkflowError::BlockedOnResume {
+        reasons: "hotfix.toml has no [trunk]".into(),
+    })?;
     let base: CommitInfo = git.commit(&production_sha.commit)?;
     let production = base.id.clone();
 
-    let production_tag = git.newest_tag_at(&trunk.production_tag, &production)?;
+    let production_tag = production_version_tag(git, trunk, &production)?;
     let tag = match &production_tag {
-        Some(name) => {
-            let version = name.strip_prefix('v').unwrap_or(name).to_string();
+        Some((name, version)) => {
             let n = git
                 .list_refs("refs/tags/")?
                 .iter()
@@ -455,7 +465,7 @@ fn exceptional(
                 ),
             ));
             checks.push(from_tag::tag_free_check(git, &tag)?);
-            release.production_version = Some(version);
+            release.production_version = Some(version.clone());
             Some(tag)
         }
         None => {
@@ -487,14 +497,17 @@ fn exceptional(
         checks.push(Check::new(
             "something-to-release",
             CheckStatus::Block,
-            format!("production {} already holds every fix; there is nothing to hotfix", production.short()),
+            format!(
+                "production {} already holds every fix; there is nothing to hotfix",
+                production.short()
+            ),
         ));
     }
     let way_back = from_tag::way_back(git, input, &picks, &onto, &trailers, &mut checks)?;
     let scope: Scope = scope(git, &base.tree, &onto_tree, config.migration_paths())?;
     checks.extend(scope_checks(&scope, picks.len(), &config.checks));
 
-    release.production_tag = production_tag;
+    release.production_tag = production_tag.map(|(name, _)| name);
     release.tag = tag;
     release.branch = Some(branch.clone());
     release.way_back = way_back;
@@ -520,6 +533,29 @@ fn exceptional(
         services: Vec::new(),
         trunk: Some(Box::new(release)),
     })
+}
+
+/// Returns production's version tag and its version: the newest tag of
+/// `[trunk] production_tag` on production's commit, `v` stripped. A
+/// release tag is preferred to a hotfix tag on the same commit; production
+/// running a hotfix tag has the version that tag is a hotfix of.
+fn production_version_tag(
+    git: &Git,
+    trunk: &crate::config::Trunk,
+    production: &Oid,
+) -> Result<Option<(String, String)>, WorkflowError> {
+    let tags = git.tags_at(&trunk.production_tag, production)?;
+    let release = tags.iter().find(|t| trunk.hotfix_version_of(t).is_none()).map(|t| {
+        let version = t.strip_prefix('v').unwrap_or(t).to_string();
+        (t.clone(), version)
+    });
+    Ok(release.or_else(|| {
+        tags.iter().find_map(|t| {
+            trunk
+                .hotfix_version_of(t)
+                .map(|v| (t.clone(), v.strip_prefix('v').unwrap_or(&v).to_string()))
+        })
+    }))
 }
 
 /// Seed 004's process steps, its "Updates Needed" for the exceptional path,

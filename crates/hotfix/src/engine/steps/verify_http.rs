@@ -6,9 +6,9 @@ use crate::config::Verify;
 use crate::engine::execute::Context;
 use crate::engine::gates::{conclude, pushed_sha};
 use crate::engine::WorkflowError;
+use crate::git::{tracking_ref, Git, Oid};
 use crate::journal::{Evidence, Journal};
 use crate::providers::http;
-use crate::git::{tracking_ref, Git, Oid};
 use crate::record::plan::Step;
 use crate::record::step::VerifyContains;
 
