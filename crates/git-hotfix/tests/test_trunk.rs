@@ -374,3 +374,100 @@ fn test_trunk_config_missing_staging_is_refused_naming_the_key() {
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("[staging]"), "{}", run.stderr);
 }
+
+// --- `releasable = "forge"`: main's latest pipeline for main's tip ---------
+
+const TOKEN: &str = "glpat-S3CRET-trunk";
+
+/// The fake GitLab with main's pipeline for `sha` (GET
+/// /projects/:id/pipelines?sha=&ref=, then the pipeline's status).
+fn gitlab(sha: &str, status: &str) -> hotfix_testkit::forge_gitlab::FakeGitLab {
+    use hotfix_testkit::forge_gitlab::{CommitPipeline, FakeGitLab, Setup};
+    FakeGitLab::start(Setup {
+        token: TOKEN.into(),
+        commit_pipelines: vec![CommitPipeline {
+            sha: sha.to_string(),
+            git_ref: "main".into(),
+            status: status.into(),
+            jobs: Vec::new(),
+        }],
+        ..Setup::default()
+    })
+    .expect("the fake GitLab starts")
+}
+
+/// The test's config with `releasable = "forge"` and `[forge]`.
+fn forge_config(
+    m: &Main,
+    production: &Service,
+    staging: &Service,
+    gitlab: &hotfix_testkit::forge_gitlab::FakeGitLab,
+) -> String {
+    let text = config(m, production, staging, 0, "");
+    let releasable: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("releasable = ") {
+                "releasable = \"forge\""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "{releasable}\n[forge]\nkind = \"gitlab\"\nurl = \"{}\"\nproject = \"fleet/portal\"\n",
+        gitlab.url()
+    )
+}
+
+#[test]
+fn test_trunk_forge_verdict_picks_the_path_from_mains_pipeline() {
+    let env = [("GITLAB_TOKEN", TOKEN)];
+    for (status, path, said) in [
+        ("success", "standard", "passed"),
+        ("failed", "exceptional", "is `failed`, not `success`"),
+    ] {
+        let m = Main::new();
+        let (production, staging) = services(&m);
+        let (_, fix) = trunk_with_fix(&m);
+        let gitlab = gitlab(&fix, status);
+        m.configure(&forge_config(&m, &production, &staging, &gitlab));
+        let plan = m.plan_json(&fix, &env);
+        assert_eq!(plan["trunk"]["path"], path, "{status}: {plan}");
+        assert_eq!(plan["trunk"]["releasable"]["source"], "forge");
+        let why = check(&plan, "path")["detail"].as_str().unwrap_or_default().to_string();
+        assert!(why.contains("main's pipeline #"), "{why}");
+        assert!(why.contains(said), "{why}");
+        assert!(
+            !read_lines(&Logs::of(&m).releasable).iter().any(|l| !l.is_empty()),
+            "no command ran"
+        );
+    }
+}
+
+#[test]
+fn test_trunk_exceptional_rollback_redeploys_production() {
+    let m = Main::new();
+    let (production, staging) = services(&m);
+    let (_, fix) = trunk_with_fix(&m);
+    m.configure(&config(&m, &production, &staging, 1, ""));
+    start(&m, &fix).expect_code(0);
+    let branch = m.origin_ref("refs/heads/hotfix/v1.4.0-hotfix.1").expect("branch");
+    assert_eq!(production.reported(), branch);
+
+    let args = ["rollback", "--reason", "the fix broke checkout", "--yes"];
+    let run = m.hotfix(&args, &[]);
+    run.expect_code(0);
+    assert_eq!(production.reported(), m.production, "production runs its commit again");
+    let last = Logs::of(&m)
+        .order()
+        .into_iter()
+        .rev()
+        .find(|l| l.starts_with("deploy "));
+    assert_eq!(
+        last,
+        Some(format!("deploy {} v1.4.0", m.production)),
+        "with its version tag"
+    );
+}

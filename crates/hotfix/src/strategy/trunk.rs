@@ -451,11 +451,11 @@ fn exceptional(
             let n = git
                 .list_refs("refs/tags/")?
                 .iter()
-                .filter_map(|(r, _)| trunk.number_of(&version, r.strip_prefix("refs/tags/").unwrap_or(r)))
+                .filter_map(|(r, _)| trunk.number_of(version, r.strip_prefix("refs/tags/").unwrap_or(r)))
                 .max()
                 .unwrap_or(0)
                 + 1;
-            let tag = trunk.tag_for(&version, n);
+            let tag = trunk.tag_for(version, n);
             checks.push(Check::new(
                 "production-version",
                 CheckStatus::Pass,
@@ -484,7 +484,7 @@ fn exceptional(
     };
     let branch = format!(
         "hotfix/{}",
-        tag.clone().unwrap_or_else(|| format!("{}", production.short()))
+        tag.clone().unwrap_or_else(|| production.short().to_string())
     );
     let trailers = RunTrailers {
         run_id: &input.run_id,
