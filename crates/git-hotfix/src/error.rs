@@ -151,7 +151,9 @@ fn exit_kind(e: &Error) -> ExitKind {
             | WorkflowError::NotAttestable { .. }
             | WorkflowError::UnknownProduct { .. },
         ) => ExitKind::Usage,
-        Error::Blocked { .. } | Error::ExtraCommits { .. } | Error::FixRequest { .. } => ExitKind::Blocked,
+        Error::Blocked { .. } | Error::ExtraCommits { .. } | Error::FixRequest { .. } | Error::MainVerdict { .. } => {
+            ExitKind::Blocked
+        }
         Error::Workflow(WorkflowError::Interrupted { .. }) => ExitKind::Interrupted,
         Error::Workflow(WorkflowError::NothingToRerun { .. }) => ExitKind::Usage,
         Error::Workflow(
@@ -259,6 +261,9 @@ fn hint(e: &Error) -> Option<String> {
         Error::FixRequest { .. } => {
             "merge-main deploys a fix merged to main: check the merge request on the forge, or pass the merge commit"
                 .into()
+        }
+        Error::MainVerdict { .. } => {
+            "nothing was changed; check `[trunk] releasable` and the forge, then plan again".into()
         }
         Error::ExtraCommits { .. } => {
             "nothing was changed; `git hotfix plan` lists them: ship them knowingly with --yes --allow-extra, \

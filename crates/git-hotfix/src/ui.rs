@@ -155,6 +155,41 @@ fn print_main_deploy(plan: &Plan, deploy: &hotfix::record::plan::MainDeploy) {
     }
 }
 
+/// Prints which of seed 004's paths a trunk plan takes and why, and what it ships.
+fn print_trunk_release(plan: &Plan, trunk: &hotfix::record::plan::TrunkRelease) {
+    out!(
+        "{}",
+        fit(format!("  path        {} — {}", trunk.path.as_str(), trunk.why))
+    );
+    let fixes: Vec<&str> = trunk.fixes.iter().map(|f| f.short()).collect();
+    match trunk.path {
+        hotfix::record::plan::TrunkPath::Standard => {
+            out!(
+                "  release     {} {}  (the standard release ships main's tip; production must contain {})",
+                plan.main_branch,
+                plan.new_tip.short(),
+                fixes.join(", ")
+            );
+        }
+        hotfix::record::plan::TrunkPath::Exceptional => {
+            if let Some(t) = &trunk.production_tag {
+                out!(
+                    "  version     {t} ({})",
+                    trunk.production_version.as_deref().unwrap_or("?")
+                );
+            }
+            out!(
+                "  branch      {} from production {}",
+                trunk.branch.as_deref().unwrap_or(&plan.release_branch),
+                plan.production.commit.short()
+            );
+            if let Some(t) = &trunk.tag {
+                out!("  tag         {t}  (staging first, then the production release of the tag)");
+            }
+        }
+    }
+}
+
 pub fn print_plan(plan: &Plan) {
     let production = &plan.production;
     let source = production.sources();
@@ -171,6 +206,8 @@ pub fn print_plan(plan: &Plan) {
         print_main_deploy(plan, deploy);
     } else if let Some(release) = plan.from_tag.as_deref() {
         print_tag_release(plan, release);
+    } else if let Some(trunk) = plan.trunk.as_deref() {
+        print_trunk_release(plan, trunk);
     } else {
         out!(
             "  release     {}  (tip read from {}; the push expects it unchanged)",
@@ -179,7 +216,7 @@ pub fn print_plan(plan: &Plan) {
         );
     }
     match &plan.restore {
-        _ if plan.from_tag.is_some() || plan.merge_main.is_some() => {}
+        _ if plan.from_tag.is_some() || plan.merge_main.is_some() || plan.trunk.is_some() => {}
         Some(r) => {
             out!(
                 "  restore     {}  tree {} = production's tree, parent {}",
@@ -199,11 +236,11 @@ pub fn print_plan(plan: &Plan) {
         out!("{}", fit(format!("  pick {:<6} {}", i + 1, describe_pick(pick))));
     }
     let gained = plan.new_commits().len();
-    if plan.merge_main.is_none() {
+    if !plan.ships_from_main() {
         out!(
             "  result      tree {}, {} -> {} (+{gained} commit{})",
             plan.release_tree.short(),
-            if plan.from_tag.is_some() {
+            if plan.from_tag.is_some() || plan.trunk.is_some() {
                 plan.release_branch.as_str()
             } else {
                 "release"
@@ -441,6 +478,31 @@ fn parameter_lines(step: &Step) -> Vec<String> {
                 })
                 .collect();
             if let Some(m) = v.monitor {
+                lines.push(format!("then watch production for {}", format_duration(m)));
+            }
+            lines
+        }
+        Action::VerifyContains(v) => {
+            let fixes: Vec<&str> = v.contains.iter().map(|c| c.short()).collect();
+            let mut lines: Vec<String> = v
+                .verify
+                .http
+                .iter()
+                .map(|c| {
+                    format!(
+                        "GET {} until HTTP {}{} (within {})",
+                        c.url,
+                        c.expect_status,
+                        c.sha_pointer.as_ref().map_or(String::new(), |p| format!(
+                            " and {p} names a commit of {} that contains {}",
+                            v.branch,
+                            fixes.join(", ")
+                        )),
+                        format_duration(c.timeout)
+                    )
+                })
+                .collect();
+            if let Some(m) = v.verify.monitor {
                 lines.push(format!("then watch production for {}", format_duration(m)));
             }
             lines

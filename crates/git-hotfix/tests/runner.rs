@@ -44,5 +44,6 @@ mod test_seed_gitlab;
 mod test_services;
 mod test_signed_approvals;
 mod test_toy_strategy;
+mod test_trunk;
 mod test_verify;
 mod test_way_back;

@@ -120,6 +120,7 @@ impl Strategy for ToyAnnounce {
             from_tag: None,
             merge_main: None,
             services: Vec::new(),
+            trunk: None,
         };
         plan.steps = self.steps(&plan, input.config);
         Ok(plan)

@@ -70,4 +70,6 @@ pub enum Error {
     FixRequest { reference: String, reason: String },
     #[error("the deploy ships {count} commit(s) beyond the fix")]
     ExtraCommits { count: usize },
+    #[error("could not learn whether {main} is releasable: {reason}")]
+    MainVerdict { main: String, reason: String },
 }

@@ -12,6 +12,7 @@ mod merge_requests;
 mod migrations;
 mod products;
 mod services;
+mod trunk;
 mod value;
 
 pub use backport::Backport;
@@ -26,6 +27,7 @@ pub use merge_requests::MergeRequests;
 pub use migrations::Migrations;
 pub use products::Product;
 pub use services::Service;
+pub use trunk::{ForgeWord, Releasable, ReleasableCommand, Staging, Trunk};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -122,6 +124,15 @@ pub struct Config {
     /// absent from records that have none, so the recorded format is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incident: Option<Incident>,
+    /// How a trunk team decides main is releasable and names its
+    /// exceptional hotfix tags (`[trunk]`, seed 004); absent from records
+    /// that have none, so the recorded format is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trunk: Option<Trunk>,
+    /// The hotfix staging environment a trunk hotfix branch is deployed to
+    /// before production (`[staging]`); absent from records that have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staging: Option<Staging>,
 }
 
 /// The branch names of the team's flow.
@@ -314,6 +325,12 @@ impl Config {
         gates::check_approvals(&config.approvals, config.forge.is_some()).map_err(invalid)?;
         if let Some(migrations) = &config.migrations {
             migrations.check(config.forge.is_some()).map_err(invalid)?;
+        }
+        if let Some(trunk) = &config.trunk {
+            trunk.check(config.forge.is_some()).map_err(invalid)?;
+        }
+        if let Some(staging) = &config.staging {
+            staging.check().map_err(invalid)?;
         }
         let own_paths = config.migrations.as_ref().filter(|m| !m.paths.is_empty()).is_some();
         let key = if own_paths {

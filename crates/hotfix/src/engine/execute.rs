@@ -447,7 +447,11 @@ pub(super) fn is_stale(outcome: &PushOutcome, name: &str) -> bool {
 /// expects, with the conflicts resolved so far.
 pub(crate) fn replan(cx: &Context<'_>, run: &Run) -> Result<Plan, WorkflowError> {
     let plan = run.plan();
-    let fixes: Vec<Oid> = plan.picks.iter().map(|p| p.fix.clone()).collect();
+    let fixes: Vec<Oid> = match plan.trunk.as_deref() {
+        // A standard trunk plan picks nothing: its fixes are on main.
+        Some(t) if plan.picks.is_empty() => t.fixes.clone(),
+        _ => plan.picks.iter().map(|p| p.fix.clone()).collect(),
+    };
     let branch_tip = plan.from_tag.as_deref().and_then(|t| t.branch_tip.clone());
     replan_with(cx, run, &fixes, branch_tip)
 }
@@ -488,6 +492,8 @@ pub(crate) fn replan_with(
         fix_requests: run.plan().merge_main.iter().filter_map(|m| m.request.clone()).collect(),
         // Which services ship is the plan's decision, made at start.
         services: run.plan().services.clone(),
+        // Which path a trunk run takes is the plan's decision, made at start.
+        main_releasable: run.plan().trunk.as_deref().map(|t| t.releasable.clone()),
     };
     strategy.plan(&input)
 }

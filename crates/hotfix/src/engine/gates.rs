@@ -118,7 +118,7 @@ pub(super) fn release_unmoved(cx: &Context<'_>, run: &Run) -> Result<Oid, Workfl
     }
     cx.git.fetch_branches(&record.remote, &[&record.release_branch])?;
     let found = cx.git.read_ref(&tracking_ref(&record.remote, &record.release_branch))?;
-    if run.plan().merge_main.is_some() {
+    if run.plan().ships_from_main() {
         // merge-main deploys a commit of main, which goes on growing: main must
         // still hold it (never rewritten away), not stand still at it.
         let held = match &found {

@@ -644,6 +644,22 @@ impl Git {
         Ok(peeled.or(direct).map(|oid| (name, oid)))
     }
 
+    /// Returns the tags matching `glob` that name `commit` (directly or
+    /// peeled), newest first (creation date, then version order).
+    pub fn tags_at(&self, glob: &str, commit: &Oid) -> Result<Vec<String>> {
+        let pattern = format!("refs/tags/{glob}");
+        let points_at = format!("--points-at={commit}");
+        let out = self.run(&[
+            "for-each-ref",
+            &points_at,
+            "--sort=-v:refname",
+            "--sort=-creatordate",
+            "--format=%(refname:strip=2)",
+            &pattern,
+        ])?;
+        Ok(out.lines().filter(|l| !l.is_empty()).map(str::to_string).collect())
+    }
+
     /// Returns the local tags that name `commit` (directly or peeled).
     pub fn tags_pointing_at(&self, commit: &Oid) -> Result<Vec<String>> {
         let points_at = format!("--points-at={commit}");

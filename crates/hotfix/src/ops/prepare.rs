@@ -162,8 +162,110 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
             .map(|r| session.redactor.redact(r)),
         fix_requests,
         services,
+        main_releasable: None,
+    };
+    let input = match &cfg.trunk {
+        Some(trunk) if strategy.name() == crate::strategy::trunk::NAME => PlanInput {
+            main_releasable: Some(main_releasable(session, trunk, &input.main_tip)?),
+            ..input
+        },
+        _ => input,
     };
     Ok(strategy.plan(&input)?)
+}
+
+/// Asks `[trunk] releasable` whether main's tip is releasable: the team's
+/// command (exit 0: releasable; its output's tail is kept), or main's
+/// latest pipeline for the tip on the forge.
+fn main_releasable(
+    session: &Session,
+    trunk: &crate::config::Trunk,
+    main_tip: &Oid,
+) -> Result<crate::record::plan::MainReleasable, Error> {
+    use crate::config::Releasable;
+    let cfg = &session.config;
+    let verdict = |releasable: bool, source: String, detail: String| crate::record::plan::MainReleasable {
+        main: main_tip.clone(),
+        releasable,
+        source: session.redactor.redact(&source),
+        detail: session.redactor.redact(&crate::record::plan::shorten(&detail, 300)),
+    };
+    match &trunk.releasable {
+        Releasable::Command(c) => {
+            let env = [("HOTFIX_MAIN_SHA".to_string(), main_tip.to_string())];
+            let git = &session.git;
+            let job = crate::providers::command::Job {
+                command: &c.command,
+                dir: git.work_tree().unwrap_or(git.git_dir()),
+                env: &env,
+                timeout: c.timeout,
+            };
+            let outcome = crate::providers::command::run(
+                &job,
+                &session.redactor,
+                &crate::interrupt::StopRequest::default(),
+                &mut |_, _| {},
+            );
+            Ok(match outcome {
+                Ok(o) => {
+                    let tail: Vec<&str> = o.output.iter().rev().take(3).rev().map(|l| l.trim()).collect();
+                    let tail = tail.join(" / ");
+                    let said = if tail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {tail}")
+                    };
+                    let how = match (o.timed_out, o.exit_code) {
+                        (true, _) => format!("timed out after {}", crate::config::format_duration(c.timeout)),
+                        (false, Some(code)) => format!("exited {code}"),
+                        (false, None) => "was killed".to_string(),
+                    };
+                    verdict(o.succeeded(), c.command.clone(), format!("{} {how}{said}", c.command))
+                }
+                Err(e) => verdict(false, c.command.clone(), format!("{} could not start: {e}", c.command)),
+            })
+        }
+        Releasable::Forge(_) => {
+            let main = &cfg.branches.main;
+            let refused = |reason: String| Error::MainVerdict {
+                main: main.clone(),
+                reason: session.redactor.redact(&reason),
+            };
+            let forge =
+                crate::engine::incident::open(cfg, session.git.git_dir(), &session.redactor).map_err(refused)?;
+            let pipeline = forge
+                .commit_pipeline(main_tip.as_str(), main)
+                .map_err(|e| refused(e.to_string()))?;
+            Ok(match pipeline {
+                Some(p) if p.status == "success" => verdict(
+                    true,
+                    "forge".into(),
+                    format!(
+                        "{main}'s pipeline #{} for {} passed: {}",
+                        p.pipeline.id,
+                        main_tip.short(),
+                        p.pipeline.web_url
+                    ),
+                ),
+                Some(p) => verdict(
+                    false,
+                    "forge".into(),
+                    format!(
+                        "{main}'s pipeline #{} for {} is `{}`, not `success`: {}",
+                        p.pipeline.id,
+                        main_tip.short(),
+                        p.status,
+                        p.pipeline.web_url
+                    ),
+                ),
+                None => verdict(
+                    false,
+                    "forge".into(),
+                    format!("the forge has no pipeline of {main} for {}", main_tip.short()),
+                ),
+            })
+        }
+    }
 }
 
 /// Plans a hotfix as one run per release branch its services are deployed

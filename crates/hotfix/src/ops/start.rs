@@ -77,9 +77,10 @@ pub fn start(
         remote: session.config.remote.clone(),
         release_branch: plan.release_branch.clone(),
         main_branch: plan.main_branch.clone(),
-        fixes: match &plan.merge_main {
-            Some(deploy) => vec![deploy.fix.id.clone()],
-            None => plan.picks.iter().map(|p| p.fix.clone()).collect(),
+        fixes: match (&plan.merge_main, plan.trunk.as_deref()) {
+            (Some(deploy), _) => vec![deploy.fix.id.clone()],
+            (None, Some(trunk)) if plan.picks.is_empty() => trunk.fixes.clone(),
+            (None, _) => plan.picks.iter().map(|p| p.fix.clone()).collect(),
         },
         mainline: request.mainline,
         severity: options.severity,

@@ -43,6 +43,10 @@ pub struct HttpVerdict {
     pub expect_status: u16,
     pub sha_pointer: Option<String>,
     pub expected_sha: String,
+    /// The commits the reported one had to contain, when containing them
+    /// was the test (a standard release ships main's newest commit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contains: Vec<String>,
     pub attempts: u32,
     pub duration_ms: u64,
     pub last: Observation,
@@ -59,6 +63,26 @@ pub fn poll(
     stop: &StopRequest,
     on_attempt: &mut dyn FnMut(u32, Duration, &Observation),
 ) -> HttpVerdict {
+    poll_until(
+        check,
+        expected_sha,
+        &mut |reported| same_commit(reported, expected_sha),
+        redactor,
+        stop,
+        on_attempt,
+    )
+}
+
+/// Polls `check` as [`poll`] does, with `accept` saying whether the
+/// commit the endpoint reports is the one looked for.
+pub fn poll_until(
+    check: &HttpCheck,
+    expected_sha: &str,
+    accept: &mut dyn FnMut(&str) -> bool,
+    redactor: &Redactor,
+    stop: &StopRequest,
+    on_attempt: &mut dyn FnMut(u32, Duration, &Observation),
+) -> HttpVerdict {
     let started = Instant::now();
     let agent = ureq::AgentBuilder::new()
         .timeout(check.interval.max(Duration::from_secs(5)))
@@ -68,7 +92,7 @@ pub fn poll(
         attempts += 1;
         let last = observe(&agent, check, redactor);
         let ok = last.status == Some(check.expect_status)
-            && (check.sha_pointer.is_none() || last.sha.as_deref().is_some_and(|s| same_commit(s, expected_sha)));
+            && (check.sha_pointer.is_none() || last.sha.as_deref().is_some_and(&mut *accept));
         on_attempt(attempts, started.elapsed(), &last);
         let out_of_time = started.elapsed() + check.interval > check.timeout;
         if ok || out_of_time || stop.raised().is_some() {
@@ -77,6 +101,7 @@ pub fn poll(
                 expect_status: check.expect_status,
                 sha_pointer: check.sha_pointer.clone(),
                 expected_sha: expected_sha.to_string(),
+                contains: Vec::new(),
                 attempts,
                 duration_ms: started.elapsed().as_millis() as u64,
                 last,

@@ -332,6 +332,67 @@ pub struct Plan {
     /// empty without `[[services]]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<ServiceTarget>,
+    /// What a trunk plan decided (seed 004): the standard path or the
+    /// exceptional one, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trunk: Option<Box<TrunkRelease>>,
+}
+
+/// Which of seed 004's two ways a trunk hotfix takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrunkPath {
+    /// Main since production is releasable: the fix merged to main ships
+    /// with the team's standard release.
+    Standard,
+    /// Main is not releasable: a hotfix branch from production's commit,
+    /// the hotfix staging environment, a hotfix tag.
+    Exceptional,
+}
+
+impl TrunkPath {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrunkPath::Standard => "standard",
+            TrunkPath::Exceptional => "exceptional",
+        }
+    }
+}
+
+/// Whether main was releasable when the plan was made, and who said so.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MainReleasable {
+    /// Main's tip the verdict is about.
+    pub main: Oid,
+    pub releasable: bool,
+    /// Who decided: the command as configured, or `forge`.
+    pub source: String,
+    /// What it said: `exited 1: <output tail>`, `pipeline #12 is failed: <url>`.
+    pub detail: String,
+}
+
+/// A trunk hotfix (seed 004).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrunkRelease {
+    pub path: TrunkPath,
+    /// Why that path, in one line.
+    pub why: String,
+    pub releasable: MainReleasable,
+    /// The fixes production must contain once the hotfix is out.
+    pub fixes: Vec<Oid>,
+    /// Exceptional path: production's version tag, its version, the
+    /// hotfix tag and the hotfix branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// Exceptional path: how the fix reaches main.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub way_back: Option<WayBack>,
 }
 
 /// A service of `[[services]]` and what a plan does with it.
@@ -489,6 +550,23 @@ impl Plan {
 
     pub fn blocking(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.status == CheckStatus::Block)
+    }
+
+    /// Returns how the fix reaches main, for a strategy that builds a
+    /// branch of its own (from-tag, trunk's exceptional path).
+    pub fn way_back(&self) -> Option<&WayBack> {
+        match (&self.from_tag, &self.trunk) {
+            (Some(t), _) => t.way_back.as_ref(),
+            (None, Some(t)) => t.way_back.as_ref(),
+            (None, None) => None,
+        }
+    }
+
+    /// Returns true when the run ships a commit of main, which goes on
+    /// growing (merge-main, trunk's standard path): main must still hold it,
+    /// not stand still at it.
+    pub fn ships_from_main(&self) -> bool {
+        self.merge_main.is_some() || self.trunk.as_ref().is_some_and(|t| t.path == TrunkPath::Standard)
     }
 
     /// Returns the names of the services the run ships, in order.

@@ -328,6 +328,7 @@ fn plan() -> Plan {
         })),
         merge_main: None,
         services: Vec::new(),
+        trunk: None,
     }
 }
 
@@ -655,6 +656,7 @@ fn verdict(ok: bool) -> HttpVerdict {
         url: "https://billing.example.com/version".into(),
         expect_status: 200,
         sha_pointer: Some("/sha".into()),
+        contains: Vec::new(),
         expected_sha: oid('5').to_string(),
         attempts: if ok { 1 } else { 10 },
         duration_ms: 300,

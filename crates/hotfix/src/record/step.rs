@@ -342,6 +342,7 @@ impl Step {
             self.action,
             Action::Command(_)
                 | Action::VerifyHttp(_)
+                | Action::VerifyContains(_)
                 | Action::Smoke { .. }
                 | Action::ForgePipeline(_)
                 | Action::ForgeJob(_)
@@ -411,6 +412,10 @@ pub enum Action {
     ForgeJob(ForgeJobStep),
     /// Polls production until it reports the release and is healthy.
     VerifyHttp(Verify),
+    /// Polls production until it reports a commit that contains every
+    /// commit of `contains` (in `branch`'s history) and is healthy: a
+    /// standard release may ship a newer commit than the one planned.
+    VerifyContains(VerifyContains),
     /// Runs the smoke checks.
     Smoke { checks: Vec<Smoke> },
     /// Creates an annotated tag on the build's commit by compare-and-swap
@@ -456,6 +461,7 @@ impl Action {
             Action::ForgePipeline(_) => "forge-pipeline",
             Action::ForgeJob(_) => "forge-job",
             Action::VerifyHttp(_) => "verify-http",
+            Action::VerifyContains(_) => "verify-contains",
             Action::Smoke { .. } => "smoke",
             Action::CreateTag { .. } => "create-tag",
             Action::RestoreRelease { .. } => "restore-release",
@@ -467,6 +473,16 @@ impl Action {
             Action::Unconfigured { .. } => "unconfigured",
         }
     }
+}
+
+/// What [`Action::VerifyContains`] polls, and the commits production must contain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyContains {
+    pub verify: Verify,
+    /// The fixes: the commit production reports must contain each.
+    pub contains: Vec<Oid>,
+    /// The branch fetched to know the commit production reports.
+    pub branch: String,
 }
 
 /// A ref moved by compare-and-swap: `name` goes from `expected` (`None`:

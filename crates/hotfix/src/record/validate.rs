@@ -95,6 +95,7 @@ impl Step {
             | Action::WaitForFix { branch: b, .. }
             | Action::MainPipeline { branch: b, .. } => branch("action.branch", b),
             Action::VerifyRelease { branch: b, .. } => branch("action.branch", b),
+            Action::VerifyContains(v) => branch("action.branch", &v.branch),
             Action::Push(push) => match push.name.strip_prefix("refs/heads/") {
                 Some(b) => branch_name_problem(b).map_or(Ok(()), |why| {
                     Err(bad("action.name", &push.name, &format!("no branch ref ({why})")))

@@ -188,6 +188,7 @@ impl Strategy for MergeMain {
             steps: Steps::default(),
             from_tag: None,
             services: input.services.clone(),
+            trunk: None,
             merge_main: Some(Box::new(MainDeploy {
                 fix: summary(fix),
                 request,

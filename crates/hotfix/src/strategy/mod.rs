@@ -10,6 +10,7 @@ pub mod inputs;
 pub mod merge_main;
 pub mod restore_release;
 pub mod services;
+pub mod trunk;
 
 use crate::config::Config;
 use crate::git::{CommitInfo, Git, Oid, Signature};
@@ -59,6 +60,9 @@ pub struct PlanInput<'a> {
     /// Every service of `[[services]]`, with whether the run ships it
     /// (empty without `[[services]]`).
     pub services: Vec<crate::record::plan::ServiceTarget>,
+    /// Trunk (seed 004): whether main was releasable, as `[trunk]
+    /// releasable` said when the run was planned.
+    pub main_releasable: Option<crate::record::plan::MainReleasable>,
 }
 
 impl PlanInput<'_> {
@@ -199,6 +203,7 @@ pub static BUILT_IN: &[&dyn Strategy] = &[
     &restore_release::RestoreRelease,
     &from_tag::FromTag,
     &merge_main::MergeMain,
+    &trunk::Trunk,
 ];
 
 /// Strategies registered at run time, after the built-in ones.

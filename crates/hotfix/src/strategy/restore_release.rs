@@ -153,6 +153,7 @@ impl Strategy for RestoreRelease {
             from_tag: None,
             merge_main: None,
             services: input.services.clone(),
+            trunk: None,
         };
         plan.steps = self.steps(&plan, input.config);
         Ok(plan)

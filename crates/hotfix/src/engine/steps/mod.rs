@@ -71,6 +71,7 @@ pub(crate) fn perform(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> R
         Action::ForgePipeline(action) => forge_pipeline::forge_pipeline(cx, journal, step, action),
         Action::ForgeJob(action) => forge_job::forge_job(cx, journal, step, action),
         Action::VerifyHttp(verify) => verify_http::verify_production(cx, journal, step, verify),
+        Action::VerifyContains(verify) => verify_http::verify_contains(cx, journal, step, verify),
         Action::Smoke { checks } => smoke::smoke(cx, journal, step, checks),
         Action::CreateTag { tag, message } => create_tag::create_tag(cx, journal, step, tag, message),
         Action::RestoreRelease { branch } => restore_release::rollback_restore(cx, journal, step, branch),

@@ -154,7 +154,7 @@ fn derived_for<'p>(plan: &'p Plan, release_ref: &str, name: &str) -> Option<&'p 
     if name == release_ref {
         return Some(&plan.new_tip);
     }
-    match plan.from_tag.as_deref()?.way_back.as_ref()? {
+    match plan.way_back()? {
         WayBack::FastForward { main: to } | WayBack::Backport { branch: to, .. } if to.name == name => Some(&to.new),
         _ => None,
     }

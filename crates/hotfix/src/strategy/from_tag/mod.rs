@@ -169,6 +169,7 @@ impl Strategy for FromTag {
             from_tag: None,
             merge_main: None,
             services: Vec::new(),
+            trunk: None,
         };
         if release.awaiting_fix {
             checks.push(tag_free_check(git, &tag)?);
@@ -615,7 +616,7 @@ fn version_check(production: &semver::Version, next: &tags::NextVersion) -> Chec
 
 /// Picks every fix onto the production tag's commit, each onto the one
 /// before, with restore-release's checks.
-fn pick_all(
+pub(crate) fn pick_all(
     git: &Git,
     input: &PlanInput<'_>,
     base: &CommitInfo,
@@ -707,7 +708,7 @@ fn release_notes(plan: &Plan, release: &TagRelease) -> String {
     )
 }
 
-fn summary(picks: &[Pick]) -> String {
+pub(crate) fn summary(picks: &[Pick]) -> String {
     let subjects: Vec<&str> = picks.iter().map(|p| p.subject.as_str()).collect();
     let text = if subjects.is_empty() {
         "production hotfix".to_string()
@@ -757,7 +758,7 @@ fn write_version_commit(
 
 /// Blocks when the hotfix's tag already exists here (the tags were just
 /// fetched): the version is taken.
-fn tag_free_check(git: &Git, tag: &str) -> Result<Check, WorkflowError> {
+pub(crate) fn tag_free_check(git: &Git, tag: &str) -> Result<Check, WorkflowError> {
     Ok(match git.read_ref(&format!("refs/tags/{tag}"))? {
         None => Check::new("tag-free", CheckStatus::Pass, format!("{tag} does not exist yet")),
         Some(found) => Check::new(
@@ -772,7 +773,7 @@ fn tag_free_check(git: &Git, tag: &str) -> Result<Check, WorkflowError> {
 /// moved past the tag; otherwise the fixes (not the version bump) are picked
 /// onto main, on a backport branch. A pick that conflicts on main leaves the
 /// way back to a person, and the plan says so.
-fn way_back(
+pub(crate) fn way_back(
     git: &Git,
     input: &PlanInput<'_>,
     picks: &[Pick],
