@@ -1221,8 +1221,25 @@ pub fn describe_gate(gate: &Gate) -> String {
 }
 
 /// Asks a yes/no question on the terminal; false unless the answer is yes.
+/// Returns true when a person can be asked: stdin is a terminal and the
+/// process is not a CI job (`CI=true`, which some runners set beside a
+/// pseudo-terminal). In CI nothing is ever asked.
+pub fn interactive() -> bool {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    !ci && std::io::stdin().is_terminal()
+}
+
+/// Returns why nobody can be asked, for the refusal: no terminal, or a CI job.
+pub fn not_interactive_reason() -> &'static str {
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        "this is a CI job (CI=true)"
+    } else {
+        "stdin is not a terminal"
+    }
+}
+
 pub fn confirm(question: &str) -> bool {
-    if !std::io::stdin().is_terminal() {
+    if !interactive() {
         return false;
     }
     let mut stdout = std::io::stdout().lock();
@@ -1258,7 +1275,7 @@ pub fn pass_gate(
     let Some(Gate::Confirmation { step }) = &outcome.gate else {
         return Ok((journal, outcome));
     };
-    if yes || !std::io::stdin().is_terminal() {
+    if yes || !interactive() {
         return Ok((journal, outcome));
     }
     let release = journal.run.release_sha().map_or("?", |s| s.short()).to_string();

@@ -122,3 +122,76 @@ fn a_clone_without_the_built_commits_builds_them_again() {
     });
     assert!(rebuilt, "{}", status.stdout);
 }
+
+/// Two CI jobs (`CI=true`, no terminal) start a hotfix of one release at
+/// once: one runs, the other exits 3 naming the run that holds the lock,
+/// and a third job's `status` sees what the first did: the lock and the
+/// journal live on the remote.
+#[test]
+fn two_ci_jobs_at_once_one_runs_and_the_other_names_the_run_holding_the_lock() {
+    let s = Scenario::new();
+    let ci: &[(&str, &str)] = &[("CI", "true"), ("GITLAB_CI", "true")];
+    let (a, b, c) = (s.clone_as("job-a"), s.clone_as("job-b"), s.clone_as("job-c"));
+    let start = [
+        "start",
+        "--fix",
+        &s.f,
+        "--production",
+        &s.p,
+        "--yes",
+        "--incident",
+        "INC-9",
+    ];
+    let (ra, rb) = std::thread::scope(|scope| {
+        let ha = scope.spawn(|| s.hotfix_env(&a, &start, ci));
+        let hb = scope.spawn(|| s.hotfix_env(&b, &start, ci));
+        (ha.join().expect("a"), hb.join().expect("b"))
+    });
+    let (winner, loser) = match (ra.code, rb.code) {
+        (0, 3) => (&ra, &rb),
+        (3, 0) => (&rb, &ra),
+        codes => panic!(
+            "one job runs, one is blocked: {codes:?}\n--- a\n{}\n--- b\n{}",
+            ra.all(),
+            rb.all()
+        ),
+    };
+    let id = winner
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("run ")?.strip_suffix(": starting"))
+        .expect("the winner names its run");
+    assert!(
+        loser.stderr.contains(&format!("release is locked by hotfix run {id}")),
+        "{}",
+        loser.stderr
+    );
+    assert!(!loser.all().contains("[y/N]"), "no prompt in CI: {}", loser.all());
+    let status = s.hotfix_env(&c, &["status", "--json"], ci);
+    status.expect_code(0);
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).expect("status JSON");
+    assert_eq!(status["id"], id);
+    assert_eq!(status["holds_lock"], true);
+    assert_eq!(status["record"]["incident"], "INC-9");
+}
+
+/// In a CI job nothing is asked, even without `--yes`: the job is refused,
+/// saying why, and nothing moves.
+#[test]
+fn a_ci_job_without_yes_is_refused_not_prompted() {
+    let s = Scenario::new();
+    let run = s.hotfix_env(
+        &s.work,
+        &["start", "--fix", &s.f, "--production", &s.p],
+        &[("CI", "true")],
+    );
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("refusing to start without confirmation: this is a CI job (CI=true)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.origin_ref("refs/heads/release").as_deref(), Some(s.release0.as_str()));
+    assert_eq!(s.origin_ref("refs/hotfix/locks/release"), None);
+}

@@ -666,3 +666,66 @@ fn the_proxy_from_the_environment_receives_the_absolute_form_request() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].header("host"), Some("gitlab.forge.invalid"));
 }
+
+/// Inside a GitLab CI job without `GITLAB_TOKEN`, the job's own
+/// `CI_JOB_TOKEN` is sent as `JOB-TOKEN` (never as `PRIVATE-TOKEN`), masked
+/// like any token; an endpoint that refuses it says which variable to set.
+#[test]
+fn a_gitlab_ci_job_uses_its_own_job_token_and_a_refusal_names_the_variable_to_set() {
+    const JOB: &str = "glcbt-64_job-token-value";
+    let server = Server::builder()
+        .route("GET", "/api/v4/projects/:id", "GET /projects/:id (GitLab doc/api/projects.md)", |req: &Request| {
+            match req.header("job-token") {
+                Some(_) => Response::json(
+                    200,
+                    r#"{"id":42,"path_with_namespace":"fleet/billing","default_branch":"main","web_url":"https://gitlab.example.com/fleet/billing"}"#,
+                ),
+                None => Response::json(401, r#"{"message":"401 Unauthorized"}"#),
+            }
+        })
+        .route("GET", "/api/v4/user", "GET /user (GitLab doc/api/users.md): refuses job tokens", |_: &Request| {
+            Response::json(403, r#"{"message":"403 Forbidden"}"#)
+        })
+        .start()
+        .expect("server starts");
+    let config = ForgeConfig {
+        kind: ForgeKind::Gitlab,
+        url: server.url(),
+        project: "fleet/billing".into(),
+        token_env: None,
+        timeout: None,
+    };
+    let mut redactor = hotfix::secrets::Redactor::default();
+    let env = |name: &str| match name {
+        "GITLAB_CI" => Some("true".to_string()),
+        "CI_JOB_TOKEN" => Some(JOB.to_string()),
+        _ => None,
+    };
+    let (token, source) =
+        forge::resolve_token(&config, &env, std::path::Path::new("."), &mut redactor).expect("the job's token");
+    assert_eq!(source, forge::TokenSource::JobToken);
+    assert!(token.is_job_token());
+    assert_eq!(redactor.redact(&format!("x {JOB} y")), "x [redacted CI_JOB_TOKEN] y");
+
+    // Outside a GitLab job, CI_JOB_TOKEN alone is not taken.
+    let not_a_job = |name: &str| (name == "CI_JOB_TOKEN").then(|| JOB.to_string());
+    let outside = forge::resolve_token(&config, &not_a_job, std::path::Path::new("/nonexistent"), &mut redactor);
+    assert!(!matches!(outside, Ok((_, forge::TokenSource::JobToken))));
+
+    let gitlab = forge::open(&config, token, options(), Arc::new(RecordingClock::default())).expect("opens");
+    let project = gitlab.project().expect("the project accepts the job token");
+    assert_eq!(project.id, 42);
+    let refused = gitlab.whoami().expect_err("/user refuses job tokens").to_string();
+    assert!(refused.contains("HTTP 403"), "{refused}");
+    assert!(
+        refused.contains(
+            "CI_JOB_TOKEN is not accepted here: set the variable `[forge] token_env` names (default GITLAB_TOKEN)"
+        ),
+        "{refused}"
+    );
+    assert!(!refused.contains(JOB), "{refused}");
+    for req in server.requests() {
+        assert_eq!(req.header("job-token"), Some(JOB));
+        assert_eq!(req.header("private-token"), None);
+    }
+}

@@ -2,8 +2,6 @@
 //! production commit, then run the release job, deploy, verification and
 //! smoke checks again.
 
-use std::io::IsTerminal;
-
 use hotfix::ops;
 
 use crate::cli::Globals;
@@ -37,9 +35,12 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         ));
     }
     if !args.yes {
-        if !std::io::stdin().is_terminal() {
+        if !ui::interactive() {
             return Err(CommandError::usage(
-                "refusing to roll back without confirmation: stdin is not a terminal",
+                format!(
+                    "refusing to roll back without confirmation: {}",
+                    ui::not_interactive_reason()
+                ),
                 format!("{question}: pass --yes to do it"),
             ));
         }

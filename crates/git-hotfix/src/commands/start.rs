@@ -1,7 +1,5 @@
 //! `git hotfix start`: create a run and carry out the plan.
 
-use std::io::IsTerminal;
-
 use hotfix::config::Severity;
 use hotfix::engine::WorkflowError;
 use hotfix::ops::{self, StartOptions};
@@ -81,9 +79,12 @@ pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
         return Err(blocked(plan));
     }
     if !args.yes {
-        if !std::io::stdin().is_terminal() {
+        if !ui::interactive() {
             return Err(CommandError::usage(
-                "refusing to start without confirmation: stdin is not a terminal",
+                format!(
+                    "refusing to start without confirmation: {}",
+                    ui::not_interactive_reason()
+                ),
                 "review `git hotfix plan`, then pass --yes",
             ));
         }

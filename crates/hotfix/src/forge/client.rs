@@ -33,6 +33,8 @@ impl Auth {
     /// Returns the headers every request carries, the secret one included.
     fn headers(&self) -> Vec<(&'static str, String)> {
         match self {
+            // A CI job's own token goes in `JOB-TOKEN` (doc/ci/jobs/ci_job_token.md).
+            Auth::GitLab(t) if t.is_job_token() => vec![("JOB-TOKEN", t.expose().to_string())],
             Auth::GitLab(t) => vec![("PRIVATE-TOKEN", t.expose().to_string())],
             Auth::GitHub(t) => vec![
                 ("Authorization", format!("Bearer {}", t.expose())),
@@ -509,7 +511,8 @@ impl Client {
                     status,
                     message: said.message.map(|m| self.clean(&m)),
                     documentation_url: said.documentation_url.map(|m| self.clean(&m)),
-                    scopes: ScopeHint::from_headers(status, &headers).map(|s| s.cleaned(|t| self.clean(t))),
+                    scopes: ScopeHint::from_headers(status, &headers, self.auth.token().is_job_token())
+                        .map(|s| s.cleaned(|t| self.clean(t))),
                     location: (300..400)
                         .contains(&status)
                         .then(|| header(&headers, "location").map(|l| self.clean(l)))
@@ -611,10 +614,13 @@ pub struct ScopeHint {
     pub needed: Option<String>,
     /// The scopes the token has (GitHub `X-OAuth-Scopes`).
     pub token_has: Option<String>,
+    /// The token is a CI job's own (`CI_JOB_TOKEN`), which GitLab accepts
+    /// on a few endpoints only.
+    pub job_token: bool,
 }
 
 impl ScopeHint {
-    fn from_headers(status: u16, headers: &[(String, String)]) -> Option<ScopeHint> {
+    fn from_headers(status: u16, headers: &[(String, String)], job_token: bool) -> Option<ScopeHint> {
         if !matches!(status, 401 | 403) {
             return None;
         }
@@ -625,13 +631,18 @@ impl ScopeHint {
             .filter(|v| v.contains("insufficient_scope"))
             .map(|v| auth_param(v, "scope").unwrap_or_else(|| "a wider scope".to_string()));
         let needed = github_needed.map(str::to_string).or(gitlab_needed);
-        (needed.is_some() || token_has.is_some()).then_some(ScopeHint { needed, token_has })
+        (needed.is_some() || token_has.is_some() || job_token).then_some(ScopeHint {
+            needed,
+            token_has,
+            job_token,
+        })
     }
 
     fn cleaned(self, clean: impl Fn(&str) -> String) -> ScopeHint {
         ScopeHint {
             needed: self.needed.as_deref().map(&clean),
             token_has: self.token_has.as_deref().map(&clean),
+            job_token: self.job_token,
         }
     }
 }
@@ -643,7 +654,20 @@ impl std::fmt::Display for ScopeHint {
             (Some(n), None) => write!(f, "the token needs scope `{n}`"),
             (None, Some(h)) => write!(f, "the token has scopes `{h}`"),
             (None, None) => Ok(()),
+        }?;
+        if self.job_token {
+            let sep = if self.needed.is_some() || self.token_has.is_some() {
+                "; "
+            } else {
+                ""
+            };
+            write!(
+                f,
+                "{sep}CI_JOB_TOKEN is not accepted here: set the variable `[forge] token_env` names (default \
+                 GITLAB_TOKEN) as a masked CI/CD variable holding a project access token with scope `api`"
+            )?;
         }
+        Ok(())
     }
 }
 
@@ -893,6 +917,7 @@ mod tests {
                 "www-authenticate",
                 r#"Bearer realm="", error="insufficient_scope", error_description="The request requires higher privileges than provided by the access token.", scope="api""#,
             )]),
+            false,
         );
         assert_eq!(
             gitlab.map(|h| h.to_string()).as_deref(),
@@ -901,13 +926,14 @@ mod tests {
         let github = ScopeHint::from_headers(
             403,
             &headers(&[("x-accepted-oauth-scopes", "repo"), ("x-oauth-scopes", "read:user")]),
+            false,
         );
         assert_eq!(
             github.map(|h| h.to_string()).as_deref(),
             Some("the token needs scope `repo`; it has `read:user`")
         );
         assert_eq!(
-            ScopeHint::from_headers(404, &headers(&[("x-oauth-scopes", "repo")])),
+            ScopeHint::from_headers(404, &headers(&[("x-oauth-scopes", "repo")]), false),
             None
         );
     }

@@ -460,6 +460,7 @@ mod tests {
             scopes: Some(ScopeHint {
                 needed: Some("api".into()),
                 token_has: None,
+                job_token: false,
             }),
             location: None,
             attempts: 1,

@@ -13,16 +13,36 @@ use crate::secrets::Redactor;
 
 /// A forge token. Its `Debug` never shows the value.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
+pub struct Token {
+    value: String,
+    /// A GitLab CI job's own token (`CI_JOB_TOKEN`), sent as `JOB-TOKEN`.
+    job: bool,
+}
 
 impl Token {
     pub fn new(value: impl Into<String>) -> Token {
-        Token(value.into())
+        Token {
+            value: value.into(),
+            job: false,
+        }
+    }
+
+    /// Returns a GitLab CI job's own token (`CI_JOB_TOKEN`).
+    pub fn job(value: impl Into<String>) -> Token {
+        Token {
+            value: value.into(),
+            job: true,
+        }
+    }
+
+    /// Returns true for a CI job's own token.
+    pub fn is_job_token(&self) -> bool {
+        self.job
     }
 
     /// Returns the value, for the request header only.
     pub(crate) fn expose(&self) -> &str {
-        &self.0
+        &self.value
     }
 }
 
@@ -39,6 +59,9 @@ pub enum TokenSource {
     Env(String),
     /// `git credential fill` for this host.
     Credential { host: String },
+    /// The GitLab CI job's own token, `CI_JOB_TOKEN`, when `token_env` is
+    /// not set in the job: accepted by some endpoints only.
+    JobToken,
 }
 
 impl TokenSource {
@@ -47,12 +70,18 @@ impl TokenSource {
         match self {
             TokenSource::Env(name) => name.clone(),
             TokenSource::Credential { host } => format!("git credential for {host}"),
+            TokenSource::JobToken => JOB_TOKEN.to_string(),
         }
     }
 }
 
+/// The variable a GitLab CI job's own token is in.
+pub const JOB_TOKEN: &str = "CI_JOB_TOKEN";
+
 /// Returns the token for `forge`: the variable `token_env` names, read with
-/// `var`, else `git credential fill` run in `cwd`; and registers it with `redactor`.
+/// `var`, else inside a GitLab CI job (`GITLAB_CI=true`) on a GitLab forge
+/// the job's own `CI_JOB_TOKEN`, else `git credential fill` run in `cwd`;
+/// and registers it with `redactor`.
 pub fn resolve_token(
     forge: &config::Forge,
     var: &dyn Fn(&str) -> Option<String>,
@@ -60,8 +89,15 @@ pub fn resolve_token(
     redactor: &mut Redactor,
 ) -> Result<(Token, TokenSource), ForgeError> {
     let env_name = forge.token_env_name();
-    let (token, source) = match var(env_name).filter(|v| !v.trim().is_empty()) {
+    let present = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    let in_gitlab_job = forge.kind == config::ForgeKind::Gitlab && present("GITLAB_CI").as_deref() == Some("true");
+    let (token, source) = match present(env_name) {
         Some(value) => (value.trim().to_string(), TokenSource::Env(env_name.to_string())),
+        None if in_gitlab_job && present(JOB_TOKEN).is_some() => {
+            let value = present(JOB_TOKEN).unwrap_or_default().trim().to_string();
+            redactor.add_secret(JOB_TOKEN, &value);
+            return Ok((Token::job(value), TokenSource::JobToken));
+        }
         None => {
             let (protocol, host) = forge.protocol_and_host().ok_or_else(|| ForgeError::BadUrl {
                 url: forge.url.clone(),

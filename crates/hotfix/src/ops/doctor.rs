@@ -167,6 +167,11 @@ fn forge_checks(
             let from = match source {
                 forge::TokenSource::Env(name) => format!("from `{name}`"),
                 forge::TokenSource::Credential { host } => format!("from `git credential fill` for {host}"),
+                forge::TokenSource::JobToken => format!(
+                    "the CI job's own `{}` (`{}` is not set): GitLab accepts it on some endpoints only",
+                    forge::token::JOB_TOKEN,
+                    config.token_env_name()
+                ),
             };
             doctor.push("token", Ok(from));
             token
