@@ -326,6 +326,33 @@ fn test_trunk_exceptional_path_branches_from_production_stages_tags_and_deploys(
         m.git(&m.work, &["merge-base", "--is-ancestor", &fix, &main]).is_empty(),
         "the fix is on main"
     );
+
+    // The record proves seed 004's exceptional path item by item from the steps.
+    let report = m.hotfix(&["report", "--format", "json"], &[]);
+    report.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&report.stdout).expect("report JSON");
+    let item = |id: &str| {
+        report["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap_or_else(|| panic!("no item {id}: {report:#}"))
+            .clone()
+    };
+    for id in ["production-recorded", "hotfix-branch", "hotfix-staging", "hotfix-tag", "released"] {
+        assert_eq!(item(id)["status"], "ok", "{id}: {:#}", item(id));
+    }
+    let tag = item("hotfix-tag");
+    assert!(
+        tag["detail"].as_str().is_some_and(|d| d.contains("v1.4.0-hotfix.1")),
+        "{tag:#}"
+    );
+    let staged = item("hotfix-staging");
+    assert!(
+        staged["detail"].as_str().is_some_and(|d| d.contains(&branch[..7])),
+        "{staged:#}"
+    );
 }
 
 #[test]
