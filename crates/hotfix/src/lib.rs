@@ -7,6 +7,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod ambient;
+pub mod ci;
 pub mod config;
 pub mod engine;
 pub mod forge;
