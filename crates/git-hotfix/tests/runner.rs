@@ -5,6 +5,7 @@ mod common;
 mod test_attacks;
 mod test_backport;
 mod test_bad_input;
+mod test_ci;
 mod test_cherry_pick;
 mod test_combined_report;
 mod test_concurrency;

@@ -38,6 +38,8 @@ pub enum Error {
     #[error(transparent)]
     Git(#[from] GitError),
     #[error(transparent)]
+    Ci(#[from] crate::ci::CiError),
+    #[error(transparent)]
     Production(#[from] ProductionError),
     #[error(transparent)]
     Workflow(#[from] WorkflowError),

@@ -7,6 +7,7 @@ mod abort;
 mod approve;
 mod attest;
 mod backport;
+mod ci;
 mod doctor;
 mod finish;
 mod guard;
@@ -29,6 +30,7 @@ pub use self::approve::{approve, Approved};
 pub use self::attest::attest;
 pub use self::backport::{backport, backport_resolve, BackportOptions, BackportResolveOptions, BackportResolveOutcome};
 pub use self::doctor::{doctor, Doctor, DoctorCheck};
+pub use self::ci::write_ci;
 pub use self::finish::finish;
 pub use self::guard::{guard, GuardVerdict};
 pub use self::incident_report::{
