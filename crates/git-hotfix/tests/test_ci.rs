@@ -88,7 +88,10 @@ fn test_ci_every_strategy_and_forge_is_valid_against_the_schema() {
         ("merge-main", MERGE_MAIN),
         ("from-tag", FROM_TAG),
     ] {
-        for (forge, schema) in [("--gitlab", "vendor.gitlab-ci"), ("--github", "vendor.github-workflows")] {
+        for (forge, schema) in [
+            ("--gitlab", "vendor.gitlab-ci"),
+            ("--github", "vendor.github-workflows"),
+        ] {
             let text = template(config, forge);
             let file = dir.path().join(format!("{strategy}{forge}.yml"));
             std::fs::write(&file, &text).expect("write the template");
@@ -124,14 +127,19 @@ fn test_ci_writes_the_default_paths_and_refuses_to_overwrite() {
     std::fs::write(&path, "ours\n").expect("edit");
     let run = s.hotfix(&s.work, &["ci", "--gitlab"]);
     run.expect_code(1);
-    assert!(run.stderr.contains("already exists") && run.stderr.contains("--force"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("already exists") && run.stderr.contains("--force"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(std::fs::read_to_string(&path).expect("kept"), "ours\n");
     s.hotfix(&s.work, &["ci", "--gitlab", "--force"]).expect_code(0);
     assert_eq!(std::fs::read_to_string(&path).expect("rewritten"), first);
 
     s.hotfix(&s.work, &["ci", "--github"]).expect_code(0);
     assert!(s.work.join(".github/workflows/hotfix.yml").is_file());
-    s.hotfix(&s.work, &["ci", "--github", "--output", "ci/h.yml"]).expect_code(0);
+    s.hotfix(&s.work, &["ci", "--github", "--output", "ci/h.yml"])
+        .expect_code(0);
     assert!(s.work.join("ci/h.yml").is_file());
     s.hotfix(&s.work, &["ci"]).expect_code(2);
     s.hotfix(&s.work, &["ci", "--gitlab", "--github"]).expect_code(2);

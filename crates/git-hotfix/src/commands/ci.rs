@@ -34,7 +34,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let forge = if args.gitlab { CiForge::Gitlab } else { CiForge::Github };
     let session = globals.session()?;
     if args.stdout {
-        session.require_config().map_err(hotfix::Error::from)?;
+        session.require_config()?;
         let text = ci::template(&session.config, forge).map_err(hotfix::Error::from)?;
         let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
         return Ok(());

@@ -19,13 +19,40 @@ pub fn render(pipeline: &Pipeline) -> String {
     let token = &pipeline.token_env;
     let mut out = String::new();
     let w = &mut out;
-    line(w, 0, &format!("# The hotfix workflow (strategy `{}`), written by `git hotfix ci --github`.", pipeline.strategy));
-    line(w, 0, "# Run it from Actions > hotfix > Run workflow on the main branch. The inputs are untrusted");
-    line(w, 0, "# text: every step reads them from `env:` and passes them to git-hotfix as single");
-    line(w, 0, "# \"$VARIABLE\" arguments; no `${{ inputs.* }}` is ever written into a `run:` script.");
+    line(
+        w,
+        0,
+        &format!(
+            "# The hotfix workflow (strategy `{}`), written by `git hotfix ci --github`.",
+            pipeline.strategy
+        ),
+    );
+    line(
+        w,
+        0,
+        "# Run it from Actions > hotfix > Run workflow on the main branch. The inputs are untrusted",
+    );
+    line(
+        w,
+        0,
+        "# text: every step reads them from `env:` and passes them to git-hotfix as single",
+    );
+    line(
+        w,
+        0,
+        "# \"$VARIABLE\" arguments; no `${{ inputs.* }}` is ever written into a `run:` script.",
+    );
     line(w, 0, "#");
-    line(w, 0, "# Required reviewers are set on the `production` environment in the repository's settings");
-    line(w, 0, "# (Settings > Environments > production > Required reviewers): the production job waits there.");
+    line(
+        w,
+        0,
+        "# Required reviewers are set on the `production` environment in the repository's settings",
+    );
+    line(
+        w,
+        0,
+        "# (Settings > Environments > production > Required reviewers): the production job waits there.",
+    );
     line(w, 0, "name: hotfix");
     line(w, 0, "");
     line(w, 0, "on:");
@@ -64,19 +91,42 @@ pub fn render(pipeline: &Pipeline) -> String {
             all
         });
     if tags.is_empty() {
-        line(w, 2, &format!("# No `push: tags:`: strategy `{}` makes no hotfix tag, so production", pipeline.strategy));
+        line(
+            w,
+            2,
+            &format!(
+                "# No `push: tags:`: strategy `{}` makes no hotfix tag, so production",
+                pipeline.strategy
+            ),
+        );
         line(w, 2, "# is the hotfix-production job of the run started by hand.");
     } else {
-        line(w, 2, "# The hotfix tags: their run holds the production job. A tag pushed with GITHUB_TOKEN starts");
-        line(w, 2, "# no workflow (GitHub's rule), so give the checkout of hotfix-start a token of a GitHub App or");
-        line(w, 2, "# a fine-grained token (contents: write) when the tag's run is to start by itself.");
+        line(
+            w,
+            2,
+            "# The hotfix tags: their run holds the production job. A tag pushed with GITHUB_TOKEN starts",
+        );
+        line(
+            w,
+            2,
+            "# no workflow (GitHub's rule), so give the checkout of hotfix-start a token of a GitHub App or",
+        );
+        line(
+            w,
+            2,
+            "# a fine-grained token (contents: write) when the tag's run is to start by itself.",
+        );
         line(w, 2, "push:");
         line(w, 4, "tags:");
         for t in &tags {
             line(w, 6, &format!("- {}", scalar(t)));
         }
     }
-    line(w, 2, "# The guard, called from the team's cut-off workflow (see hotfix-guard below).");
+    line(
+        w,
+        2,
+        "# The guard, called from the team's cut-off workflow (see hotfix-guard below).",
+    );
     line(w, 2, "workflow_call:");
     line(w, 4, "inputs:");
     line(w, 6, "guard_action:");
@@ -84,9 +134,21 @@ pub fn render(pipeline: &Pipeline) -> String {
     line(w, 8, "required: true");
     line(w, 8, "type: string");
     line(w, 0, "");
-    line(w, 0, "# What git-hotfix does with GITHUB_TOKEN: push release, the journal and tags (contents),");
-    line(w, 0, "# deployments and their statuses, the incident issue and its comments, review and backport");
-    line(w, 0, "# pull requests, and workflow dispatches and pending deployments (actions).");
+    line(
+        w,
+        0,
+        "# What git-hotfix does with GITHUB_TOKEN: push release, the journal and tags (contents),",
+    );
+    line(
+        w,
+        0,
+        "# deployments and their statuses, the incident issue and its comments, review and backport",
+    );
+    line(
+        w,
+        0,
+        "# pull requests, and workflow dispatches and pending deployments (actions).",
+    );
     line(w, 0, "permissions:");
     for p in ["contents", "deployments", "issues", "pull-requests", "actions"] {
         line(w, 2, &format!("{p}: write"));
@@ -118,7 +180,9 @@ fn render_job(w: &mut String, job: &Job, pipeline: &Pipeline, token: &str) {
     line(w, 2, &format!("{}:", job.name));
     let condition = match &job.trigger {
         Trigger::Dispatch | Trigger::DispatchManual => DISPATCHED.to_string(),
-        Trigger::Tag { .. } => "github.event_name == 'push' && startsWith(github.ref, 'refs/tags/') && !inputs.guard_action".into(),
+        Trigger::Tag { .. } => {
+            "github.event_name == 'push' && startsWith(github.ref, 'refs/tags/') && !inputs.guard_action".into()
+        }
         Trigger::Guard => "inputs.guard_action != ''".into(),
     };
     line(w, 4, &format!("if: {}", scalar(&condition)));
@@ -131,7 +195,11 @@ fn render_job(w: &mut String, job: &Job, pipeline: &Pipeline, token: &str) {
         line(w, 6, "contents: read");
     }
     if let Some(env) = &job.environment {
-        line(w, 4, "# Waits for the environment's required reviewers (repository settings).");
+        line(
+            w,
+            4,
+            "# Waits for the environment's required reviewers (repository settings).",
+        );
         line(w, 4, &format!("environment: {}", scalar(&env.name)));
         line(w, 4, "concurrency:");
         line(w, 6, &format!("group: {}", scalar(&format!("hotfix-{}", env.name))));
@@ -150,13 +218,25 @@ fn render_job(w: &mut String, job: &Job, pipeline: &Pipeline, token: &str) {
     line(w, 4, "steps:");
     line(w, 6, "- uses: actions/checkout@v4");
     line(w, 8, "with:");
-    line(w, 10, "fetch-depth: 0                # the whole history: plans read main, release and tags");
-    line(w, 6, "# INSTALL git-hotfix: adapt this one step (a release download, a cached binary).");
+    line(
+        w,
+        10,
+        "fetch-depth: 0                # the whole history: plans read main, release and tags",
+    );
+    line(
+        w,
+        6,
+        "# INSTALL git-hotfix: adapt this one step (a release download, a cached binary).",
+    );
     line(w, 6, "- run: cargo install --locked git-hotfix");
     line(w, 6, "- name: the journal names the person who ran the workflow");
     line(w, 8, "run: |");
     line(w, 10, "git config user.name \"$GITHUB_ACTOR\"");
-    line(w, 10, "git config user.email \"$GITHUB_ACTOR_ID+$GITHUB_ACTOR@users.noreply.github.com\"");
+    line(
+        w,
+        10,
+        "git config user.email \"$GITHUB_ACTOR_ID+$GITHUB_ACTOR@users.noreply.github.com\"",
+    );
     line(w, 6, &format!("- name: {}", job.name));
     line(w, 8, "run: |");
     for s in &job.script {

@@ -17,21 +17,60 @@ pub fn render(pipeline: &Pipeline) -> String {
     let token = &pipeline.token_env;
     let mut out = String::new();
     let w = &mut out;
-    line(w, 0, &format!("# The hotfix pipeline (strategy `{}`), written by `git hotfix ci --gitlab`.", pipeline.strategy));
+    line(
+        w,
+        0,
+        &format!(
+            "# The hotfix pipeline (strategy `{}`), written by `git hotfix ci --gitlab`.",
+            pipeline.strategy
+        ),
+    );
     line(w, 0, "# Include it from .gitlab-ci.yml:");
     line(w, 0, "#   include:");
     line(w, 0, "#     - local: .gitlab/hotfix.gitlab-ci.yml");
     line(w, 0, "#");
-    line(w, 0, "# Run it from Build > Pipelines > Run pipeline on the main branch, HOTFIX_FIXES filled in.");
-    line(w, 0, "# The inputs are the variables below (prefilled in that form), not `spec: inputs:`, which an");
-    line(w, 0, "# included file takes from its `include:`; jobs have `rules:`, not a `workflow:` block, which");
-    line(w, 0, "# would rule every pipeline of .gitlab-ci.yml. The inputs are untrusted text: scripts pass");
-    line(w, 0, "# them to git-hotfix as single \"$VARIABLE\" arguments, and `expand: false` keeps GitLab from");
+    line(
+        w,
+        0,
+        "# Run it from Build > Pipelines > Run pipeline on the main branch, HOTFIX_FIXES filled in.",
+    );
+    line(
+        w,
+        0,
+        "# The inputs are the variables below (prefilled in that form), not `spec: inputs:`, which an",
+    );
+    line(
+        w,
+        0,
+        "# included file takes from its `include:`; jobs have `rules:`, not a `workflow:` block, which",
+    );
+    line(
+        w,
+        0,
+        "# would rule every pipeline of .gitlab-ci.yml. The inputs are untrusted text: scripts pass",
+    );
+    line(
+        w,
+        0,
+        "# them to git-hotfix as single \"$VARIABLE\" arguments, and `expand: false` keeps GitLab from",
+    );
     line(w, 0, "# expanding a `$NAME` typed into them.");
     line(w, 0, "#");
-    line(w, 0, &format!("# The forge token: a masked, protected CI/CD variable `{token}` (Settings > CI/CD > Variables)"));
-    line(w, 0, "# holding a token with scope `api`; masked in git-hotfix's output and journal too.");
-    line(w, 0, "# The jobs use the default stage; set `stage:` when .gitlab-ci.yml lists its own `stages:`.");
+    line(
+        w,
+        0,
+        &format!("# The forge token: a masked, protected CI/CD variable `{token}` (Settings > CI/CD > Variables)"),
+    );
+    line(
+        w,
+        0,
+        "# holding a token with scope `api`; masked in git-hotfix's output and journal too.",
+    );
+    line(
+        w,
+        0,
+        "# The jobs use the default stage; set `stage:` when .gitlab-ci.yml lists its own `stages:`.",
+    );
     line(w, 0, "");
     line(w, 0, "variables:");
     for input in &pipeline.inputs {
@@ -47,16 +86,40 @@ pub fn render(pipeline: &Pipeline) -> String {
     line(w, 0, "");
     line(w, 0, "# Shared by every job below.");
     line(w, 0, ".hotfix:");
-    line(w, 2, "image: rust:1                   # any image with git 2.40+ and a POSIX shell");
+    line(
+        w,
+        2,
+        "image: rust:1                   # any image with git 2.40+ and a POSIX shell",
+    );
     line(w, 2, "variables:");
-    line(w, 4, "GIT_DEPTH: \"0\"                 # the whole history: plans read main, release and tags");
+    line(
+        w,
+        4,
+        "GIT_DEPTH: \"0\"                 # the whole history: plans read main, release and tags",
+    );
     line(w, 2, "before_script:");
-    line(w, 4, "# INSTALL git-hotfix: adapt this one line (a release download, an image that has it).");
+    line(
+        w,
+        4,
+        "# INSTALL git-hotfix: adapt this one line (a release download, an image that has it).",
+    );
     line(w, 4, "- cargo install --locked git-hotfix");
     line(w, 4, "# The journal names the person who ran the pipeline.");
-    line(w, 4, &format!("- {}", scalar("git config user.name \"$GITLAB_USER_NAME\"")));
-    line(w, 4, &format!("- {}", scalar("git config user.email \"$GITLAB_USER_EMAIL\"")));
-    line(w, 4, "# The job token cannot push: git-hotfix pushes (release, journal, lock) with the forge token.");
+    line(
+        w,
+        4,
+        &format!("- {}", scalar("git config user.name \"$GITLAB_USER_NAME\"")),
+    );
+    line(
+        w,
+        4,
+        &format!("- {}", scalar("git config user.email \"$GITLAB_USER_EMAIL\"")),
+    );
+    line(
+        w,
+        4,
+        "# The job token cannot push: git-hotfix pushes (release, journal, lock) with the forge token.",
+    );
     line(
         w,
         4,
@@ -74,7 +137,14 @@ pub fn render(pipeline: &Pipeline) -> String {
     }
     if !pipeline.jobs.iter().any(|j| matches!(j.trigger, Trigger::Tag { .. })) {
         line(w, 0, "");
-        line(w, 0, &format!("# No tag pipeline: strategy `{}` makes no hotfix tag, so production", pipeline.strategy));
+        line(
+            w,
+            0,
+            &format!(
+                "# No tag pipeline: strategy `{}` makes no hotfix tag, so production",
+                pipeline.strategy
+            ),
+        );
         line(w, 0, "# is the manual hotfix-production job of the hotfix pipeline.");
     }
     out
@@ -88,8 +158,16 @@ fn render_job(w: &mut String, job: &Job) {
         line(w, 0, "# Make the team's cut-off job need it, in .gitlab-ci.yml:");
         line(w, 0, "#   cut-off:");
         line(w, 0, "#     needs: [hotfix-guard]");
-        line(w, 0, "# It runs in web and scheduled pipelines that are not the hotfix pipeline; give it the");
-        line(w, 0, "# rules of your cut-off job so that only the pipelines cut-off runs in have it.");
+        line(
+            w,
+            0,
+            "# It runs in web and scheduled pipelines that are not the hotfix pipeline; give it the",
+        );
+        line(
+            w,
+            0,
+            "# rules of your cut-off job so that only the pipelines cut-off runs in have it.",
+        );
     }
     line(w, 0, &format!("{}:", job.name));
     line(w, 2, "extends: .hotfix");
@@ -102,12 +180,20 @@ fn render_job(w: &mut String, job: &Job) {
             line(w, 2, "rules:");
             line(w, 4, &format!("- if: {}", scalar(HOTFIX_PIPELINE)));
             line(w, 6, "when: manual");
-            line(w, 2, "allow_failure: false           # the pipeline waits for it, blocked, not passed");
+            line(
+                w,
+                2,
+                "allow_failure: false           # the pipeline waits for it, blocked, not passed",
+            );
         }
         Trigger::Tag { tags } => {
             line(w, 2, "rules:");
             for tag in tags {
-                line(w, 4, &format!("- if: {}", scalar(&format!("$CI_COMMIT_TAG =~ {}", tag.regex()))));
+                line(
+                    w,
+                    4,
+                    &format!("- if: {}", scalar(&format!("$CI_COMMIT_TAG =~ {}", tag.regex()))),
+                );
                 if job.environment.is_some() {
                     line(w, 6, "when: manual");
                 }
@@ -120,7 +206,14 @@ fn render_job(w: &mut String, job: &Job) {
             line(w, 2, "rules:");
             line(w, 4, "- if: $HOTFIX_FIXES");
             line(w, 6, "when: never");
-            line(w, 4, &format!("- if: {}", scalar("$CI_PIPELINE_SOURCE == \"web\" || $CI_PIPELINE_SOURCE == \"schedule\"")));
+            line(
+                w,
+                4,
+                &format!(
+                    "- if: {}",
+                    scalar("$CI_PIPELINE_SOURCE == \"web\" || $CI_PIPELINE_SOURCE == \"schedule\"")
+                ),
+            );
             line(w, 2, "needs: []");
             line(w, 2, "variables:");
             line(w, 4, "HOTFIX_GUARD_ACTION: cut-off");
@@ -131,13 +224,21 @@ fn render_job(w: &mut String, job: &Job) {
     }
     if let Some(env) = &job.environment {
         if env.tier == super::Tier::Production {
-            line(w, 2, "# A protected environment: its approval rules (Settings > CI/CD > Protected");
+            line(
+                w,
+                2,
+                "# A protected environment: its approval rules (Settings > CI/CD > Protected",
+            );
             line(w, 2, "# environments) decide who may run this job.");
         }
         line(w, 2, "environment:");
         line(w, 4, &format!("name: {}", scalar(&env.name)));
         line(w, 4, &format!("deployment_tier: {}", env.tier.as_str()));
-        line(w, 2, &format!("resource_group: {}", scalar(&format!("hotfix-{}", env.name))));
+        line(
+            w,
+            2,
+            &format!("resource_group: {}", scalar(&format!("hotfix-{}", env.name))),
+        );
     }
     line(w, 2, "script:");
     for s in &job.script {

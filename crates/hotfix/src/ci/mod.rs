@@ -225,7 +225,10 @@ fn token_env(config: &Config) -> String {
 /// Restore-release (seed 000): start restores release and picks the fixes,
 /// the production job carries on past the approvals, backport last.
 fn restore_release(config: &Config) -> Vec<Job> {
-    let mut jobs = vec![start_job(), production_job(Trigger::DispatchManual, Some("hotfix-start"))];
+    let mut jobs = vec![
+        start_job(),
+        production_job(Trigger::DispatchManual, Some("hotfix-start")),
+    ];
     jobs.extend(backport_job(config, &Trigger::Dispatch));
     jobs.push(guard_job(config));
     jobs
@@ -235,7 +238,10 @@ fn restore_release(config: &Config) -> Vec<Job> {
 /// it, the production job deploys behind the environment's approvals, then
 /// the backport to develop (`hotfix-backport`).
 fn merge_main(config: &Config) -> Vec<Job> {
-    let mut jobs = vec![start_job(), production_job(Trigger::DispatchManual, Some("hotfix-start"))];
+    let mut jobs = vec![
+        start_job(),
+        production_job(Trigger::DispatchManual, Some("hotfix-start")),
+    ];
     jobs.extend(backport_job(config, &Trigger::Dispatch));
     jobs.push(guard_job(config));
     jobs
@@ -404,7 +410,10 @@ fn backport_job(config: &Config, trigger: &Trigger) -> Option<Job> {
     Some(Job {
         name: "hotfix-backport",
         comment: vec![
-            format!("After production: the fixes to {} as branches and merge requests;", targets.join(", ")),
+            format!(
+                "After production: the fixes to {} as branches and merge requests;",
+                targets.join(", ")
+            ),
             "a target that has them already gets none, and a run's own backport step is adopted, not doubled.".into(),
         ],
         trigger,

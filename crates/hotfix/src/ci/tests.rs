@@ -66,14 +66,26 @@ fn every_strategy_parses_back_on_both_forges_with_the_script_lines_as_generated(
         let gitlab = parsed(&template(&config, CiForge::Gitlab).expect("gitlab"));
         let github = parsed(&template(&config, CiForge::Github).expect("github"));
         for job in &pipeline.jobs {
-            assert_eq!(script(&gitlab[job.name]), job.script, "{}: gitlab {}", config.strategy, job.name);
+            assert_eq!(
+                script(&gitlab[job.name]),
+                job.script,
+                "{}: gitlab {}",
+                config.strategy,
+                job.name
+            );
             let steps = github["jobs"][job.name]["steps"].as_sequence().expect("steps");
             let run = steps
                 .iter()
                 .find(|s| s["name"].as_str() == Some(job.name))
                 .and_then(|s| s["run"].as_str())
                 .expect("the job's own step");
-            assert_eq!(run, job.script.join("\n") + "\n", "{}: github {}", config.strategy, job.name);
+            assert_eq!(
+                run,
+                job.script.join("\n") + "\n",
+                "{}: github {}",
+                config.strategy,
+                job.name
+            );
         }
     }
 }
@@ -90,7 +102,9 @@ fn restore_release_has_no_tag_job_and_no_backport_without_targets() {
     assert_eq!(production["environment"]["deployment_tier"], "production");
     assert_eq!(production["rules"][0]["when"], "manual");
     assert_eq!(production["needs"][0], "hotfix-start");
-    assert!(script(production).iter().any(|l| l.contains("git hotfix continue --yes")));
+    assert!(script(production)
+        .iter()
+        .any(|l| l.contains("git hotfix continue --yes")));
     assert_eq!(yaml["variables"]["HOTFIX_SEVERITY"]["options"][0], "critical");
     assert!(text.contains("GITLAB_TOKEN") && text.contains("scope `api`"), "{text}");
     assert!(text.contains("needs: [hotfix-guard]"), "the cut-off hint: {text}");
@@ -161,7 +175,9 @@ fn the_inputs_reach_the_scripts_only_through_the_environment() {
 fn an_unknown_strategy_names_the_supported_ones() {
     let mut config = config(RESTORE_RELEASE);
     config.strategy = "trunk".into();
-    let err = template(&config, CiForge::Gitlab).expect_err("no pipeline for trunk yet").to_string();
+    let err = template(&config, CiForge::Gitlab)
+        .expect_err("no pipeline for trunk yet")
+        .to_string();
     assert!(err.contains("`trunk`"), "{err}");
     for s in STRATEGIES {
         assert!(err.contains(s), "{err}");

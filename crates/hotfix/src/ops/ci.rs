@@ -9,7 +9,12 @@ use crate::ops::Session;
 /// `output` (relative to the repository root; default
 /// [`CiForge::default_path`]), refusing to replace a file unless `force`.
 /// Returns where it was written.
-pub fn write_ci(session: &Session, forge: CiForge, output: Option<&Path>, force: bool) -> Result<PathBuf, crate::Error> {
+pub fn write_ci(
+    session: &Session,
+    forge: CiForge,
+    output: Option<&Path>,
+    force: bool,
+) -> Result<PathBuf, crate::Error> {
     session.require_config()?;
     let text = ci::template(&session.config, forge)?;
     let root = session.git.work_tree().unwrap_or(session.git.git_dir());
@@ -17,7 +22,10 @@ pub fn write_ci(session: &Session, forge: CiForge, output: Option<&Path>, force:
     if path.exists() && !force {
         return Err(CiError::Exists { path }.into());
     }
-    let write = |source| CiError::Write { path: path.clone(), source };
+    let write = |source| CiError::Write {
+        path: path.clone(),
+        source,
+    };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(write)?;
     }

@@ -29,8 +29,8 @@ pub use self::abort::abort;
 pub use self::approve::{approve, Approved};
 pub use self::attest::attest;
 pub use self::backport::{backport, backport_resolve, BackportOptions, BackportResolveOptions, BackportResolveOutcome};
-pub use self::doctor::{doctor, Doctor, DoctorCheck};
 pub use self::ci::write_ci;
+pub use self::doctor::{doctor, Doctor, DoctorCheck};
 pub use self::finish::finish;
 pub use self::guard::{guard, GuardVerdict};
 pub use self::incident_report::{
