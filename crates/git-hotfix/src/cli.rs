@@ -77,6 +77,8 @@ pub enum Command {
     Demo(commands::demo::Args),
     /// Check before an incident that the config, the remote and the forge are ready
     Doctor(commands::doctor::Args),
+    /// Write the hotfix pipeline for GitLab CI or GitHub Actions
+    Ci(commands::ci::Args),
 }
 
 /// Shared by every command: where the repository is and which config to read.
@@ -122,6 +124,7 @@ pub fn run() -> ExitCode {
         Command::Status(a) => commands::status::run(&globals, a),
         Command::Verify(a) => commands::verify::run(&globals, a),
         Command::Doctor(a) => commands::doctor::run(&globals, a),
+        Command::Ci(a) => commands::ci::run(&globals, a),
         Command::Log(a) => commands::log::run(&globals, a),
         Command::Init(a) => commands::init::run(&globals, a),
         Command::Demo(a) => commands::demo::run(a),

@@ -258,6 +258,12 @@ fn hint(e: &Error) -> Option<String> {
         }
         Error::Blocked { .. } => "nothing was changed; `git hotfix plan` lists every reason".into(),
         Error::ConfigExists { .. } => "edit it, or pass --force to overwrite it".into(),
+        Error::Ci(hotfix::ci::CiError::Exists { .. }) => {
+            "compare it with `git hotfix ci --stdout`, or pass --force to overwrite it".into()
+        }
+        Error::Ci(hotfix::ci::CiError::UnknownStrategy { .. }) => {
+            "write the pipeline by hand for now, from the README's Running in CI".into()
+        }
         Error::FixRequest { .. } => {
             "merge-main deploys a fix merged to main: check the merge request on the forge, or pass the merge commit"
                 .into()

@@ -6,6 +6,7 @@ mod test_attacks;
 mod test_backport;
 mod test_bad_input;
 mod test_cherry_pick;
+mod test_ci;
 mod test_combined_report;
 mod test_concurrency;
 mod test_conflicts;

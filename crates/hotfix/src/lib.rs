@@ -7,6 +7,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod ambient;
+pub mod ci;
 pub mod config;
 pub mod engine;
 pub mod forge;
@@ -36,6 +37,8 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error(transparent)]
+    Ci(#[from] crate::ci::CiError),
     #[error(transparent)]
     Production(#[from] ProductionError),
     #[error(transparent)]

@@ -4,6 +4,7 @@ pub mod abort;
 pub mod approve;
 pub mod attest;
 pub mod backport;
+pub mod ci;
 pub mod continue_run;
 pub mod demo;
 pub mod doctor;
