@@ -39,6 +39,20 @@ changelog = "apps/mobile/CHANGELOG.md"
 to = ["develop"]
 "#;
 
+const TRUNK: &str = r#"strategy = "trunk"
+remote = "origin"
+[branches]
+main = "main"
+[trunk]
+releasable = { command = "./ci/main-releasable.sh" }
+tag = "v{version}-hotfix.{n}"
+[release]
+command = "./ci/release.sh"
+action = "release main"
+[staging.deploy]
+command = "./ci/deploy-staging.sh"
+"#;
+
 /// Returns check-jsonschema: `HOTFIX_CHECK_JSONSCHEMA`, the one `.ci/run`
 /// installs, else the one on PATH. A machine without it fails the test:
 /// templates nobody validated must not pass for valid ones.
@@ -87,6 +101,7 @@ fn test_ci_every_strategy_and_forge_is_valid_against_the_schema() {
         ("restore-release", MINIMAL_CONFIG),
         ("merge-main", MERGE_MAIN),
         ("from-tag", FROM_TAG),
+        ("trunk", TRUNK),
     ] {
         for (forge, schema) in [
             ("--gitlab", "vendor.gitlab-ci"),

@@ -15,7 +15,10 @@
 //! `bench/replay_plans.sh` wraps it on a shared clone. With
 //! `REPLAY_SERVICES=top-level`, hotfix.toml has one `[[services]]` per
 //! top-level directory (and `root` for the files at the top), and the row
-//! also gives how many services each plan ships.
+//! also gives how many services each plan ships. With
+//! `REPLAY_STRATEGY=trunk`, each backport is planned as trunk's exceptional
+//! path: main unreleasable, production tagged `v1.0.0`, the fix picked onto
+//! it on a hotfix branch.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,6 +35,18 @@ struct Backport {
     onto: Oid,
     source: Oid,
 }
+
+const TRUNK_CONFIG: &str = r#"strategy = "trunk"
+remote = "origin"
+[branches]
+main = "replay/main"
+[trunk]
+releasable = { command = "exit 1" }
+[release]
+command = "true"
+[staging.deploy]
+command = "true"
+"#;
 
 const CONFIG: &str = r#"strategy = "restore-release"
 remote = "origin"
@@ -57,7 +72,9 @@ fn main() {
 
     let backports = collect(&git, max);
     let services = std::env::var("REPLAY_SERVICES").is_ok_and(|v| v == "top-level");
+    let trunk = std::env::var("REPLAY_STRATEGY").is_ok_and(|v| v == "trunk");
     let text = match backports.first() {
+        _ if trunk => TRUNK_CONFIG.to_string(),
         Some(newest) if services => format!("{CONFIG}{}", top_level_services(&git, &newest.source)),
         _ => CONFIG.to_string(),
     };
@@ -72,6 +89,11 @@ fn main() {
             .expect("release ref");
         git.run(&["update-ref", "refs/heads/replay/main", b.source.as_str()])
             .expect("main ref");
+        if trunk {
+            // Production's version tag, on the commit the backport was made onto.
+            git.run(&["update-ref", "refs/tags/v1.0.0", b.onto.as_str()])
+                .expect("production tag");
+        }
         let out = Command::new(&bin)
             .arg("-C")
             .arg(&repo)

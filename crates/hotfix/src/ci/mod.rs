@@ -22,7 +22,7 @@ pub mod gitlab;
 use crate::config::Config;
 
 /// The strategies `git hotfix ci` writes a pipeline for.
-pub const STRATEGIES: &[&str] = &["restore-release", "merge-main", "from-tag"];
+pub const STRATEGIES: &[&str] = &["restore-release", "merge-main", "from-tag", "trunk"];
 
 /// The file the status of a run is written to, as a job artifact.
 pub const STATUS_ARTIFACT: &str = "hotfix-status.json";
@@ -104,27 +104,52 @@ pub enum Trigger {
     Guard,
 }
 
-/// A family of hotfix tags: a literal prefix, a semver version, a literal suffix.
+/// A family of hotfix tags: a literal prefix, a semver version, a literal
+/// suffix, and for a counted tag (trunk's `v{version}-hotfix.{n}`) a number
+/// and a literal tail after it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TagMatch {
     pub prefix: String,
     pub suffix: String,
+    /// `Some(tail)` when a number follows the suffix, then `tail`.
+    pub counted: Option<String>,
 }
 
 impl TagMatch {
     /// Returns the glob GitHub's `on: push: tags:` filters with.
     pub fn glob(&self) -> String {
-        format!("{}*{}", self.prefix, self.suffix)
+        match &self.counted {
+            Some(tail) => format!("{}*{}*{}", self.prefix, self.suffix, tail),
+            None => format!("{}*{}", self.prefix, self.suffix),
+        }
     }
 
     /// Returns the regular expression (RE2, between slashes) GitLab's
     /// `$CI_COMMIT_TAG =~` matches with.
     pub fn regex(&self) -> String {
+        let counted = self
+            .counted
+            .as_ref()
+            .map_or(String::new(), |tail| format!("[0-9]+{}", regex_escape(tail)));
         format!(
-            "/^{}[0-9]+\\.[0-9]+\\.[0-9]+{}$/",
+            "/^{}[0-9]+\\.[0-9]+\\.[0-9]+{}{counted}$/",
             regex_escape(&self.prefix),
             regex_escape(&self.suffix)
         )
+    }
+
+    /// Returns the family of tags `pattern` makes (`{version}` once, `{n}` at most once after it).
+    fn of_pattern(pattern: &str) -> Option<TagMatch> {
+        let (prefix, rest) = pattern.split_once("{version}")?;
+        let (suffix, counted) = match rest.split_once("{n}") {
+            Some((suffix, tail)) => (suffix, Some(tail.to_string())),
+            None => (rest, None),
+        };
+        Some(TagMatch {
+            prefix: prefix.to_string(),
+            suffix: suffix.to_string(),
+            counted,
+        })
     }
 }
 
@@ -187,6 +212,7 @@ pub fn pipeline(config: &Config) -> Result<Pipeline, CiError> {
         "restore-release" => restore_release(config),
         "merge-main" => merge_main(config),
         "from-tag" => from_tag(config),
+        "trunk" => trunk(config),
         other => {
             return Err(CiError::UnknownStrategy {
                 strategy: other.to_string(),
@@ -261,12 +287,45 @@ fn from_tag(config: &Config) -> Vec<Job> {
             TagMatch {
                 prefix: prefix.to_string(),
                 suffix: suffix.to_string(),
+                counted: None,
             }
         })
         .collect();
     let production = Trigger::Tag { tags };
     let mut jobs = vec![start_job(), production_job(production.clone(), None)];
     jobs.extend(backport_job(config, &production));
+    jobs.push(guard_job(config));
+    jobs
+}
+
+/// Trunk (seed 004): start asks whether main is releasable and, on the
+/// exceptional path, builds the hotfix branch and deploys it to the hotfix
+/// staging environment before anything reaches production; the production
+/// job carries the run on: in the hotfix tag's pipeline on the exceptional
+/// path, in the hotfix pipeline by hand on the standard one.
+fn trunk(config: &Config) -> Vec<Job> {
+    let pattern = config
+        .trunk
+        .as_ref()
+        .map_or("v{version}-hotfix.{n}", |t| t.tag.as_str());
+    let mut start = start_job();
+    start.environment = Some(Environment {
+        name: "hotfix-staging".into(),
+        tier: Tier::Staging,
+    });
+    start.comment.push(
+        "Trunk's exceptional path deploys the hotfix branch to the hotfix staging environment here, first.".into(),
+    );
+    let mut jobs = vec![start, production_job(Trigger::DispatchManual, Some("hotfix-start"))];
+    if let Some(tags) = TagMatch::of_pattern(pattern) {
+        let mut tagged = production_job(Trigger::Tag { tags: vec![tags] }, None);
+        tagged.name = "hotfix-production-tag";
+        tagged.comment.push(format!(
+            "Trunk's exceptional path: the production workflow of the hotfix tag (`{pattern}`)."
+        ));
+        jobs.push(tagged);
+    }
+    jobs.extend(backport_job(config, &Trigger::Dispatch));
     jobs.push(guard_job(config));
     jobs
 }

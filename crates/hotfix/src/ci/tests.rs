@@ -41,6 +41,20 @@ version_files = ["apps/web/package.json"]
 to = ["develop"]
 "#;
 
+const TRUNK: &str = r#"strategy = "trunk"
+remote = "origin"
+[branches]
+main = "main"
+[trunk]
+releasable = { command = "./ci/main-releasable.sh" }
+tag = "v{version}-hotfix.{n}"
+[release]
+command = "./ci/release.sh"
+action = "release main"
+[staging.deploy]
+command = "./ci/deploy-staging.sh"
+"#;
+
 fn config(text: &str) -> Config {
     Config::parse(text, Path::new("hotfix.toml")).expect("the sample config is valid")
 }
@@ -60,7 +74,7 @@ fn script(job: &Value) -> Vec<String> {
 
 #[test]
 fn every_strategy_parses_back_on_both_forges_with_the_script_lines_as_generated() {
-    for text in [RESTORE_RELEASE, MERGE_MAIN, FROM_TAG] {
+    for text in [RESTORE_RELEASE, MERGE_MAIN, FROM_TAG, TRUNK] {
         let config = config(text);
         let pipeline = pipeline(&config).expect("a supported strategy");
         let gitlab = parsed(&template(&config, CiForge::Gitlab).expect("gitlab"));
@@ -156,7 +170,7 @@ fn from_tag_production_runs_in_the_pipeline_of_each_products_tag() {
 
 #[test]
 fn the_inputs_reach_the_scripts_only_through_the_environment() {
-    for text in [RESTORE_RELEASE, MERGE_MAIN, FROM_TAG] {
+    for text in [RESTORE_RELEASE, MERGE_MAIN, FROM_TAG, TRUNK] {
         let github = template(&config(text), CiForge::Github).expect("github");
         let yaml = parsed(&github);
         for (name, job) in yaml["jobs"].as_mapping().expect("jobs") {
@@ -174,11 +188,11 @@ fn the_inputs_reach_the_scripts_only_through_the_environment() {
 #[test]
 fn an_unknown_strategy_names_the_supported_ones() {
     let mut config = config(RESTORE_RELEASE);
-    config.strategy = "trunk".into();
+    config.strategy = "toy".into();
     let err = template(&config, CiForge::Gitlab)
-        .expect_err("no pipeline for trunk yet")
+        .expect_err("no pipeline for a strategy git hotfix ci does not know")
         .to_string();
-    assert!(err.contains("`trunk`"), "{err}");
+    assert!(err.contains("`toy`"), "{err}");
     for s in STRATEGIES {
         assert!(err.contains(s), "{err}");
     }
@@ -219,4 +233,31 @@ fn scalars_read_back_as_the_same_string() {
         let value: Value = serde_norway::from_str(&yaml).expect("parses");
         assert_eq!(value["k"].as_str(), Some(text), "{yaml}");
     }
+}
+
+#[test]
+fn trunk_stages_in_the_start_job_and_releases_hotfix_tags_in_their_pipeline() {
+    let config = config(TRUNK);
+    let pipeline = pipeline(&config).expect("trunk has a pipeline");
+    let names: Vec<&str> = pipeline.jobs.iter().map(|j| j.name).collect();
+    assert_eq!(
+        names,
+        [
+            "hotfix-start",
+            "hotfix-production",
+            "hotfix-production-tag",
+            "hotfix-guard"
+        ]
+    );
+    assert_eq!(
+        pipeline.jobs[0].environment.as_ref().map(|e| e.tier),
+        Some(Tier::Staging)
+    );
+    let Trigger::Tag { tags } = &pipeline.jobs[2].trigger else {
+        panic!("the tag job runs in the tag's pipeline");
+    };
+    assert_eq!(tags[0].regex(), "/^v[0-9]+\\.[0-9]+\\.[0-9]+-hotfix\\.[0-9]+$/");
+    assert_eq!(tags[0].glob(), "v*-hotfix.*");
+    let gitlab = template(&config, CiForge::Gitlab).expect("gitlab");
+    assert!(gitlab.contains("deployment_tier: staging"), "{gitlab}");
 }
