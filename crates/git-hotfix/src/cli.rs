@@ -1,6 +1,5 @@
 //! Argument parsing and dispatch; each command lives in `commands/<name>.rs`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,6 +34,15 @@ pub struct Cli {
     /// Read the configuration from PATH instead of hotfix.toml at the repository root
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// When to color the output (NO_COLOR and CLICOLOR_FORCE are read under auto)
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: crate::output::ColorWhen,
+    /// Print only errors, JSON asked for, and the final `next:` line
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also show every git and HTTP call made and every team command started (on stderr)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -102,7 +110,13 @@ impl Globals {
 }
 
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => crate::output::Level::Quiet,
+        (_, true) => crate::output::Level::Verbose,
+        _ => crate::output::Level::Normal,
+    };
+    crate::output::configure(cli.color, level);
     let globals = Globals {
         dir: cli.dir.unwrap_or_else(|| PathBuf::from(".")),
         config: cli.config,
@@ -138,13 +152,38 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Parses the command line; its own help and errors in the colors
+/// `--color` asks for (clap reads the choice before the rest).
+fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let when = args
+        .iter()
+        .zip(args.iter().skip(1).map(Some).chain(std::iter::once(None)))
+        .find_map(|(a, next)| {
+            let a = a.to_str()?;
+            match a.strip_prefix("--color") {
+                Some(rest) if rest.starts_with('=') => Some(rest[1..].to_string()),
+                Some("") => next.and_then(|n| n.to_str()).map(str::to_string),
+                _ => None,
+            }
+        });
+    let color = match when.as_deref() {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    };
+    let matches = Cli::command().color(color).get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 fn report(e: &CommandError) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {}", ui::mask(&e.message));
+    use crate::output::{err_line, paint, BAD, HINT};
+    err_line(&format!("{} {}", paint(BAD, "error:"), ui::mask(&e.message)));
     for d in &e.details {
-        let _ = writeln!(err, "  {}", ui::mask(d));
+        err_line(&format!("  {}", ui::mask(d)));
     }
     for h in &e.hints {
-        let _ = writeln!(err, "hint: {}", ui::mask(h));
+        err_line(&format!("{} {}", paint(HINT, "hint:"), ui::mask(h)));
     }
 }

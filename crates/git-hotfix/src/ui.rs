@@ -14,12 +14,17 @@ use hotfix::providers::command::CommandOutcome;
 use hotfix::providers::http::Observation;
 use hotfix::record::plan::{self, Action, CheckStatus, Pick, PickStatus, Plan, Step, StepName, TakenOut};
 
+use crate::output;
+
 /// Prints a line to stdout, masked (see [`mask`]); a closed pipe (`| head`)
 /// is not an error worth a panic.
+/// Nothing is printed under `--quiet`: only errors, JSON and the `next:`
+/// line are.
 macro_rules! out {
     ($($arg:tt)*) => {{
-        let line = $crate::ui::mask(&format!($($arg)*));
-        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), format!("{line}\n").as_bytes());
+        if !$crate::output::quiet() {
+            $crate::output::out_line(&$crate::ui::mask(&format!($($arg)*)));
+        }
     }};
 }
 pub(crate) use out;
@@ -58,14 +63,23 @@ pub fn mask(text: &str) -> String {
         .collect()
 }
 
-/// Prints the one line saying what happens next.
+/// Prints the one line saying what happens next (under `--quiet` too).
 pub fn next(text: &str) {
-    out!("next: {text}");
+    output::out_line(&format!("{} {}", output::paint(output::NEXT, "next:"), mask(text)));
 }
 
+/// Prints `value` as JSON (under `--quiet` too: it is what was asked for).
 pub fn print_json(value: &impl serde::Serialize) {
     let text = serde_json::to_string_pretty(value).expect("plans and runs serialize: plain data with string keys");
-    out!("{text}");
+    output::out_line(&mask(&text));
+}
+
+/// Prints `tag` in `style` (words git-hotfix writes itself) and then `rest`,
+/// masked; nothing under `--quiet`.
+pub fn styled(style: anstyle::Style, tag: &str, rest: &str) {
+    if !output::quiet() {
+        output::out_line(&format!("{}{}", output::paint(style, tag), mask(rest)));
+    }
 }
 
 /// The longest line `print_plan` writes; longer ones are cut (the JSON plan keeps everything).
@@ -280,12 +294,16 @@ pub fn print_plan(plan: &Plan) {
     }
     out!("checks");
     for c in &plan.checks {
-        let tag = match c.status {
-            CheckStatus::Pass => "ok   ",
-            CheckStatus::Warn => "warn ",
-            CheckStatus::Block => "BLOCK",
+        let (style, tag) = match c.status {
+            CheckStatus::Pass => (output::OK, "ok   "),
+            CheckStatus::Warn => (output::WARN, "warn "),
+            CheckStatus::Block => (output::BAD, "BLOCK"),
         };
-        out!("{}", fit(format!("  {tag} {:<34} {}", c.name, c.detail)));
+        styled(
+            style,
+            &format!("  {tag}"),
+            &fit(format!(" {:<34} {}", c.name, c.detail)),
+        );
     }
     out!("steps");
     for (i, step) in plan.steps.hotfix.iter().enumerate() {
@@ -805,12 +823,65 @@ fn command_line(outcome: &CommandOutcome) -> String {
     format!("`{}` {}", outcome.command, outcome.describe())
 }
 
-/// Prints steps as they run, command output as it comes, and a live line
-/// while production is polled.
+/// Prints steps as they run and command output as it comes. On a terminal
+/// a step that takes longer than [`SPINNER_AFTER`] gets a spinner on stderr
+/// with its elapsed time and what it waits for (the endpoint polled, the
+/// command running); piped, a poll is one line per change.
 #[derive(Default)]
 pub struct StepPrinter {
     /// The last poll shown, so a pipe gets one line per change, not per poll.
     last_poll: RefCell<String>,
+    /// The running step's spinner, hidden until the step has taken a while.
+    spinner: RefCell<Option<indicatif::ProgressBar>>,
+}
+
+/// Waits shorter than this show no spinner.
+pub const SPINNER_AFTER: Duration = Duration::from_millis(250);
+
+impl StepPrinter {
+    /// Starts the spinner of `step`: drawn only once the step has run for
+    /// [`SPINNER_AFTER`], only on a terminal, never under `--quiet`.
+    fn spin(&self, step: &Step) {
+        self.stop_spinner();
+        if output::quiet() || !std::io::stderr().is_terminal() {
+            return;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {prefix} {elapsed} {wide_msg}") {
+            bar.set_style(style);
+        }
+        bar.set_prefix(step.name.to_string());
+        bar.set_message(mask(&step.about));
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let later = bar.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(SPINNER_AFTER);
+            if !later.is_finished() {
+                later.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+        });
+        *self.spinner.borrow_mut() = Some(bar);
+    }
+
+    fn stop_spinner(&self) {
+        if let Some(bar) = self.spinner.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// Prints with the spinner out of the way.
+    fn above_spinner(&self, print: impl FnOnce()) {
+        match self.spinner.borrow().as_ref() {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
+    }
+}
+
+impl Drop for StepPrinter {
+    fn drop(&mut self) {
+        self.stop_spinner();
+    }
 }
 
 impl Progress for StepPrinter {
@@ -818,29 +889,31 @@ impl Progress for StepPrinter {
         if step.touches_production() || matches!(step.action, Action::RestoreRelease { .. }) {
             out!("[{}/{}] {:<18} {}", at.index, at.total, step.name.as_str(), step.about);
         }
+        self.spin(step);
     }
 
     fn step_done(&self, step: &Step, at: StepPosition, evidence: &Evidence) {
+        self.stop_spinner();
         let step = &step.name;
-        if std::io::stderr().is_terminal() && !self.last_poll.borrow().is_empty() {
-            let _ = writeln!(std::io::stderr());
-        }
         self.last_poll.borrow_mut().clear();
-        out!("[{}/{}] {:<18} done", at.index, at.total, step.as_str());
+        if !output::quiet() {
+            let head = mask(&format!("[{}/{}] {:<18} ", at.index, at.total, step.as_str()));
+            output::out_line(&format!("{head}{}", output::paint(output::OK, "done")));
+        }
         for line in evidence_lines(evidence) {
             out!("        {line}");
         }
     }
 
     fn output(&self, _step: &StepName, line: &str) {
-        out!("        | {line}");
+        self.above_spinner(|| out!("        | {line}"));
     }
 
     fn polling(&self, url: &str, attempt: u32, elapsed: Duration, seen: &Observation) {
         let what = seen.describe();
         // Masked like every other line: the URL may carry a secret, the body control bytes.
         let line = mask(&format!(
-            "        polling {url}: {} (attempt {attempt}, {})",
+            "polling {url}: {} (attempt {attempt}, {})",
             if what.is_empty() {
                 "no answer".into()
             } else {
@@ -848,19 +921,18 @@ impl Progress for StepPrinter {
             },
             format_duration(elapsed)
         ));
-        let mut err = std::io::stderr().lock();
-        if err.is_terminal() {
-            let _ = write!(err, "\r\x1b[2K{line}");
-            let _ = err.flush();
-            *self.last_poll.borrow_mut() = line;
-        } else if *self.last_poll.borrow() != what {
-            let _ = writeln!(err, "{line}");
+        if let Some(bar) = self.spinner.borrow().as_ref() {
+            bar.set_message(line);
+            return;
+        }
+        if !output::quiet() && *self.last_poll.borrow() != what {
+            output::err_line(&format!("        {line}"));
             *self.last_poll.borrow_mut() = what;
         }
     }
 
     fn notice(&self, text: &str) {
-        out!("note: {text}");
+        self.above_spinner(|| out!("note: {text}"));
     }
 }
 

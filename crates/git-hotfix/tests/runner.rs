@@ -34,6 +34,7 @@ mod test_journal_history;
 mod test_lost_lock;
 mod test_merge_main;
 mod test_old_journal;
+mod test_output;
 mod test_production;
 mod test_replan;
 mod test_restore_release;

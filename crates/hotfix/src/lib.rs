@@ -21,6 +21,7 @@ pub mod record;
 pub mod report;
 pub mod secrets;
 pub mod strategy;
+pub mod trace;
 
 use std::path::PathBuf;
 

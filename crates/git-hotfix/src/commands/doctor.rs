@@ -5,7 +5,7 @@ use hotfix::ops::{self, Doctor};
 
 use crate::cli::Globals;
 use crate::error::{CommandError, CommandResult, ExitKind};
-use crate::ui::{self, out};
+use crate::ui;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -38,7 +38,12 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
 /// One line per check, then what next.
 fn print(doctor: &Doctor) {
     for c in &doctor.checks {
-        out!("{} {}: {}", if c.ok { "ok" } else { "FAIL" }, c.name, c.detail);
+        let (style, word) = if c.ok {
+            (crate::output::OK, "ok")
+        } else {
+            (crate::output::BAD, "FAIL")
+        };
+        ui::styled(style, word, &format!(" {}: {}", c.name, c.detail));
     }
     if doctor.ok {
         ui::next("ready: `git hotfix plan --fix <rev>` shows what a hotfix would do");

@@ -401,7 +401,20 @@ impl Client {
         let mut attempts = 0;
         loop {
             attempts += 1;
+            let began = std::time::Instant::now();
             let attempt = self.attempt(call, url);
+            crate::trace::emit(|| {
+                let answer = match &attempt {
+                    Attempt::Answer { status, .. } => format!("HTTP {status}"),
+                    Attempt::Fault { reason, .. } => self.clean(reason),
+                };
+                format!(
+                    "{} {} -> {answer} in {} ms",
+                    call.method.as_str(),
+                    self.clean(url),
+                    began.elapsed().as_millis()
+                )
+            });
             let retryable = match &attempt {
                 Attempt::Answer { status, .. } => matches!(status, 429 | 502 | 503 | 504),
                 Attempt::Fault { .. } => true,

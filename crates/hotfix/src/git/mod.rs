@@ -354,6 +354,7 @@ impl Git {
         stdin: Option<&[u8]>,
         env: &[(&str, &str)],
     ) -> Result<(std::process::ExitStatus, Vec<u8>, String)> {
+        crate::trace::emit(|| format!("git {}", args.join(" ")));
         let mut cmd = self.command();
         cmd.args(args)
             .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })

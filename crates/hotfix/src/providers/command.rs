@@ -171,6 +171,13 @@ pub fn run(
 
 /// Sets up the job's directory, environment, pipes and process group.
 fn shell<'c>(cmd: &'c mut Command, job: &Job<'_>) -> &'c mut Command {
+    crate::trace::emit(|| {
+        format!(
+            "sh -c {} (timeout {})",
+            job.command,
+            crate::config::format_duration(job.timeout)
+        )
+    });
     cmd.current_dir(job.dir).stdout(Stdio::piped()).stderr(Stdio::piped());
     for (k, v) in job.env {
         cmd.env(k, v);
