@@ -25,8 +25,10 @@ pub fn run(args: Args) -> CommandResult {
         out!("wrote {}", path.display());
     }
     let dir = args.output.display();
+    // man-db looks in ~/.local/share/man by itself when ~/.local/bin is on PATH.
     ui::next(&format!(
-        "`MANPATH={dir}:$MANPATH man git-hotfix` shows them; with DIR ~/.local/share/man, `man` finds them unset"
+        "`export MANPATH={dir}:$MANPATH` makes `git hotfix --help` show them \
+         (pages under ~/.local/share/man need no MANPATH while ~/.local/bin is on PATH)"
     ));
     Ok(())
 }
