@@ -87,6 +87,12 @@ pub enum Command {
     Doctor(commands::doctor::Args),
     /// Write the hotfix pipeline for GitLab CI or GitHub Actions
     Ci(commands::ci::Args),
+    /// Write the manual pages, which `git hotfix --help` and `git help hotfix` show
+    Man(commands::man::Args),
+    /// Print a shell's completion script, which completes through `git hotfix` too
+    Completions(commands::completions::Args),
+    #[command(name = "__complete", hide = true)]
+    Complete(commands::complete::Args),
 }
 
 /// Shared by every command: where the repository is and which config to read.
@@ -142,6 +148,9 @@ pub fn run() -> ExitCode {
         Command::Log(a) => commands::log::run(&globals, a),
         Command::Init(a) => commands::init::run(&globals, a),
         Command::Demo(a) => commands::demo::run(a),
+        Command::Man(a) => commands::man::run(a),
+        Command::Completions(a) => commands::completions::run(a),
+        Command::Complete(a) => commands::complete::run(&globals, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

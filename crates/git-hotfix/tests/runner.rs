@@ -32,6 +32,7 @@ mod test_inputs;
 mod test_interrupt;
 mod test_journal_history;
 mod test_lost_lock;
+mod test_man_completions;
 mod test_merge_main;
 mod test_old_journal;
 mod test_output;
