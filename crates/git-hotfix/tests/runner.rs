@@ -46,6 +46,7 @@ mod test_seed_github;
 mod test_seed_gitlab;
 mod test_services;
 mod test_signed_approvals;
+mod test_snapshots;
 mod test_toy_strategy;
 mod test_trunk;
 mod test_verify;
