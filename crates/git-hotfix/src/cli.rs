@@ -99,8 +99,40 @@ impl Globals {
     }
 }
 
+impl Command {
+    /// Returns whether the command was asked for `--json` (`report --format json` too).
+    fn json(&self) -> bool {
+        match self {
+            Command::Plan(a) => a.json,
+            Command::Start(a) => a.json,
+            Command::Continue(a) => a.json,
+            Command::Resolve(a) => a.json,
+            Command::Approve(a) => a.json,
+            Command::Attest(a) => a.json,
+            Command::Backport(a) => a.wants_json(),
+            Command::Rollback(a) => a.json,
+            Command::Finish(a) => a.json,
+            Command::Guard(a) => a.json,
+            Command::Report(a) => a.wants_json(),
+            Command::Abort(a) => a.json,
+            Command::Status(a) => a.json,
+            Command::Verify(a) => a.json,
+            Command::Log(a) => a.json,
+            Command::Init(a) => a.json,
+            Command::Doctor(a) => a.json,
+            Command::Demo(_) => false,
+        }
+    }
+}
+
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    if cli.command.json() {
+        crate::json::enable();
+    }
     let globals = Globals {
         dir: cli.dir.unwrap_or_else(|| PathBuf::from(".")),
         config: cli.config,
@@ -130,9 +162,41 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             report(&e);
+            if crate::json::enabled() && !crate::json::printed() {
+                ui::print_json(&crate::json::error_object(&e));
+            }
             ExitCode::from(e.kind.code() as u8)
         }
     }
+}
+
+/// Ends a command line clap refuses; with `--json` among the arguments, the
+/// error object goes to stdout too, so a script never reads an empty stdout.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let json = std::env::args_os().skip(1).any(|a| a == "--json");
+    if !json || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines().filter(|l| !l.trim().is_empty());
+    let message = lines
+        .next()
+        .unwrap_or("the command line is wrong")
+        .trim_start_matches("error: ")
+        .to_string();
+    let error = CommandError {
+        kind: crate::error::ExitKind::Usage,
+        message,
+        details: lines
+            .filter(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+            .map(|l| l.trim().to_string())
+            .collect(),
+        hints: vec!["`git hotfix help` lists the commands and their flags".into()],
+    };
+    let _ = std::io::stderr().lock().write_all(rendered.as_bytes());
+    ui::print_json(&crate::json::error_object(&error));
+    ExitCode::from(error.kind.code() as u8)
 }
 
 fn report(e: &CommandError) {

@@ -14,12 +14,17 @@ use hotfix::providers::command::CommandOutcome;
 use hotfix::providers::http::Observation;
 use hotfix::record::plan::{self, Action, CheckStatus, Pick, PickStatus, Plan, Step, StepName, TakenOut};
 
-/// Prints a line to stdout, masked (see [`mask`]); a closed pipe (`| head`)
+/// Prints a line to stdout, masked (see [`mask`]), or to stderr under
+/// `--json` (stdout is the JSON document's); a closed pipe (`| head`)
 /// is not an error worth a panic.
 macro_rules! out {
     ($($arg:tt)*) => {{
-        let line = $crate::ui::mask(&format!($($arg)*));
-        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), format!("{line}\n").as_bytes());
+        let line = format!("{}\n", $crate::ui::mask(&format!($($arg)*)));
+        let _ = if $crate::json::enabled() {
+            std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes())
+        } else {
+            std::io::Write::write_all(&mut std::io::stdout().lock(), line.as_bytes())
+        };
     }};
 }
 pub(crate) use out;
@@ -60,12 +65,15 @@ pub fn mask(text: &str) -> String {
 
 /// Prints the one line saying what happens next.
 pub fn next(text: &str) {
+    crate::json::remember_next(text);
     out!("next: {text}");
 }
 
+/// Prints `value` on stdout, always: it is the command's one JSON document.
 pub fn print_json(value: &impl serde::Serialize) {
     let text = serde_json::to_string_pretty(value).expect("plans and runs serialize: plain data with string keys");
-    out!("{text}");
+    let _ = std::io::stdout().lock().write_all(format!("{}\n", mask(&text)).as_bytes());
+    crate::json::mark_printed();
 }
 
 /// The longest line `print_plan` writes; longer ones are cut (the JSON plan keeps everything).
@@ -1242,9 +1250,15 @@ pub fn confirm(question: &str) -> bool {
     if !interactive() {
         return false;
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = write!(stdout, "{question} [y/N] ");
-    let _ = stdout.flush();
+    // Under --json, stdout is the document's.
+    let mut prompt: Box<dyn Write> = if crate::json::enabled() {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    };
+    let _ = write!(prompt, "{question} [y/N] ");
+    let _ = prompt.flush();
+    drop(prompt);
     let mut answer = String::new();
     crate::stop::prompting(true);
     let read = std::io::stdin().read_line(&mut answer);

@@ -4,6 +4,7 @@ use hotfix::ops;
 
 use crate::cli::Globals;
 use crate::error::CommandResult;
+use crate::json;
 use crate::ui;
 
 #[derive(clap::Args)]
@@ -25,7 +26,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             .iter()
             .map(|(commit, entry)| serde_json::json!({ "commit": commit, "entry": entry }))
             .collect();
-        ui::print_json(&serde_json::json!({
+        json::print("status", serde_json::json!({
             "id": run.id,
             "state": run.state(),
             "next_step": run.next_step().map(|s| &s.name),
