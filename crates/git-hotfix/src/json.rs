@@ -61,7 +61,7 @@ pub fn schema_id(command: &str) -> String {
     format!("git-hotfix/{command}/v1")
 }
 
-/// Returns `value` with `"schema"` added first, when it is an object
+/// Returns `value` with `"schema"` added, when it is an object
 /// (arrays, as `log --json` prints, keep their shape: their schema file names the id).
 pub fn with_schema(command: &str, value: impl serde::Serialize) -> Value {
     let value = serde_json::to_value(value).expect("command results serialize: plain data with string keys");

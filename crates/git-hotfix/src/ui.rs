@@ -72,7 +72,9 @@ pub fn next(text: &str) {
 /// Prints `value` on stdout, always: it is the command's one JSON document.
 pub fn print_json(value: &impl serde::Serialize) {
     let text = serde_json::to_string_pretty(value).expect("plans and runs serialize: plain data with string keys");
-    let _ = std::io::stdout().lock().write_all(format!("{}\n", mask(&text)).as_bytes());
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(format!("{}\n", mask(&text)).as_bytes());
     crate::json::mark_printed();
 }
 

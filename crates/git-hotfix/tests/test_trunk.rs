@@ -340,7 +340,13 @@ fn test_trunk_exceptional_path_branches_from_production_stages_tags_and_deploys(
             .unwrap_or_else(|| panic!("no item {id}: {report:#}"))
             .clone()
     };
-    for id in ["production-recorded", "hotfix-branch", "hotfix-staging", "hotfix-tag", "released"] {
+    for id in [
+        "production-recorded",
+        "hotfix-branch",
+        "hotfix-staging",
+        "hotfix-tag",
+        "released",
+    ] {
         assert_eq!(item(id)["status"], "ok", "{id}: {:#}", item(id));
     }
     let tag = item("hotfix-tag");

@@ -167,15 +167,18 @@ fn run_resolve(globals: &Globals, args: ResolveArgs) -> CommandResult {
         } => {
             let path = worktree.display().to_string();
             if args.json {
-                json::print("backport-resolve", serde_json::json!({
-                    "run": run,
-                    "branch": conflict.branch,
-                    "target": conflict.target,
-                    "fix": conflict.fix.id,
-                    "worktree": path,
-                    "conflicts": conflict.conflicts,
-                    "created": created,
-                }));
+                json::print(
+                    "backport-resolve",
+                    serde_json::json!({
+                        "run": run,
+                        "branch": conflict.branch,
+                        "target": conflict.target,
+                        "fix": conflict.fix.id,
+                        "worktree": path,
+                        "conflicts": conflict.conflicts,
+                        "created": created,
+                    }),
+                );
                 return Ok(());
             }
             let verb = if created { "opened" } else { "is still open" };
@@ -205,7 +208,10 @@ fn run_resolve(globals: &Globals, args: ResolveArgs) -> CommandResult {
                 hotfix::engine::execute::Progress::notice(&printer, notice);
             }
             if args.json {
-                json::print("backport-resolve", serde_json::json!({ "run": run, "backport": pushed.backport }));
+                json::print(
+                    "backport-resolve",
+                    serde_json::json!({ "run": run, "backport": pushed.backport }),
+                );
                 return Ok(());
             }
             print(std::slice::from_ref(&pushed.backport));

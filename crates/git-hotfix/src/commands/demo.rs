@@ -174,11 +174,14 @@ fn restore_release(root: PathBuf) -> CommandResult {
     )?;
     print_targets(&record)?;
     banner("git hotfix finish --force      # a real run waits out the 2h monitoring window first");
-    finish::run(&operator, finish::Args {
+    finish::run(
+        &operator,
+        finish::Args {
             run: None,
             force: true,
             json: false,
-        })?;
+        },
+    )?;
     banner("git hotfix log");
     log::run(&operator, log::Args { json: false })?;
 
@@ -429,11 +432,14 @@ fn run_forge_runbook(
     banner("git hotfix continue --yes      # runs deploy-production, follows it, verifies production, smoke");
     continue_run::run(&operator, continue_args())?;
     banner("git hotfix finish --force      # a real run waits out any monitoring window first");
-    finish::run(&operator, finish::Args {
+    finish::run(
+        &operator,
+        finish::Args {
             run: None,
             force: true,
             json: false,
-        })?;
+        },
+    )?;
     banner("git hotfix report");
     report::run(
         &operator,

@@ -102,7 +102,10 @@ pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
         if !ui::confirm(&format!("{}?", questions.join("; then "))) {
             out!("not started; nothing was changed");
             if json {
-                json::print("start", serde_json::json!({ "run": null, "started": false, "runs": [], "next": null }));
+                json::print(
+                    "start",
+                    serde_json::json!({ "run": null, "started": false, "runs": [], "next": null }),
+                );
             }
             return Ok(());
         }
@@ -198,6 +201,11 @@ fn start_one(
         &journal.run,
         &ui::missing_roles_of(outcome.gate.as_ref()),
     ));
-    let doc = json::run_outcome(&journal, outcome.gate.as_ref(), outcome.steps_done, serde_json::json!({}));
+    let doc = json::run_outcome(
+        &journal,
+        outcome.gate.as_ref(),
+        outcome.steps_done,
+        serde_json::json!({}),
+    );
     Ok((journal, doc))
 }
