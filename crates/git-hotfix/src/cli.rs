@@ -115,8 +115,43 @@ impl Globals {
     }
 }
 
+impl Command {
+    /// Returns whether the command was asked for `--json` (`report --format json` too).
+    fn json(&self) -> bool {
+        match self {
+            Command::Plan(a) => a.json,
+            Command::Start(a) => a.json,
+            Command::Continue(a) => a.json,
+            Command::Resolve(a) => a.json,
+            Command::Approve(a) => a.json,
+            Command::Attest(a) => a.json,
+            Command::Backport(a) => a.wants_json(),
+            Command::Rollback(a) => a.json,
+            Command::Finish(a) => a.json,
+            Command::Guard(a) => a.json,
+            Command::Report(a) => a.wants_json(),
+            Command::Abort(a) => a.json,
+            Command::Status(a) => a.json,
+            Command::Verify(a) => a.json,
+            Command::Log(a) => a.json,
+            Command::Init(a) => a.json,
+            Command::Doctor(a) => a.json,
+            // What these print is the product itself (a template, pages, a script) or a sandbox tour.
+            Command::Demo(_) | Command::Ci(_) | Command::Man(_) | Command::Completions(_) | Command::Complete(_) => {
+                false
+            }
+        }
+    }
+}
+
 pub fn run() -> ExitCode {
-    let cli = parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    if cli.command.json() {
+        crate::json::enable();
+    }
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => crate::output::Level::Quiet,
         (_, true) => crate::output::Level::Verbose,
@@ -156,6 +191,9 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             report(&e);
+            if crate::json::enabled() && !crate::json::printed() {
+                ui::print_json(&crate::json::error_object(&e));
+            }
             ExitCode::from(e.kind.code() as u8)
         }
     }
@@ -163,7 +201,7 @@ pub fn run() -> ExitCode {
 
 /// Parses the command line; its own help and errors in the colors
 /// `--color` asks for (clap reads the choice before the rest).
-fn parse() -> Cli {
+fn parse() -> Result<Cli, clap::Error> {
     use clap::{CommandFactory, FromArgMatches};
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let when = args
@@ -182,8 +220,37 @@ fn parse() -> Cli {
         Some("never") => clap::ColorChoice::Never,
         _ => clap::ColorChoice::Auto,
     };
-    let matches = Cli::command().color(color).get_matches_from(args);
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let matches = Cli::command().color(color).try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// Ends a command line clap refuses; with `--json` among the arguments, the
+/// error object goes to stdout too, so a script never reads an empty stdout.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let json = std::env::args_os().skip(1).any(|a| a == "--json");
+    if !json || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines().filter(|l| !l.trim().is_empty());
+    let message = lines
+        .next()
+        .unwrap_or("the command line is wrong")
+        .trim_start_matches("error: ")
+        .to_string();
+    let error = CommandError {
+        kind: crate::error::ExitKind::Usage,
+        message,
+        details: lines
+            .filter(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+            .map(|l| l.trim().to_string())
+            .collect(),
+        hints: vec!["`git hotfix help` lists the commands and their flags".into()],
+    };
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), rendered.as_bytes());
+    ui::print_json(&crate::json::error_object(&error));
+    ExitCode::from(error.kind.code() as u8)
 }
 
 fn report(e: &CommandError) {

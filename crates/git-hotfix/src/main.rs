@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod error;
+mod json;
 mod output;
 mod stop;
 mod ui;

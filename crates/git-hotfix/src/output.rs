@@ -82,6 +82,16 @@ pub fn out_line(line: &str) {
     let _ = out.write_all(b"\n");
 }
 
+/// Writes a line meant for a person: to stdout, or to stderr under
+/// `--json`, where stdout is the JSON document's.
+pub fn human_line(line: &str) {
+    if crate::json::enabled() {
+        err_line(line);
+    } else {
+        out_line(line);
+    }
+}
+
 /// Writes `line` and a newline to stderr.
 pub fn err_line(line: &str) {
     let mut err = anstream::stderr().lock();

@@ -16,14 +16,15 @@ use hotfix::record::plan::{self, Action, CheckStatus, Pick, PickStatus, Plan, St
 
 use crate::output;
 
-/// Prints a line to stdout, masked (see [`mask`]); a closed pipe (`| head`)
+/// Prints a line to stdout, masked (see [`mask`]), or to stderr under
+/// `--json` (stdout is the JSON document's); a closed pipe (`| head`)
 /// is not an error worth a panic.
 /// Nothing is printed under `--quiet`: only errors, JSON and the `next:`
 /// line are.
 macro_rules! out {
     ($($arg:tt)*) => {{
         if !$crate::output::quiet() {
-            $crate::output::out_line(&$crate::ui::mask(&format!($($arg)*)));
+            $crate::output::human_line(&$crate::ui::mask(&format!($($arg)*)));
         }
     }};
 }
@@ -65,20 +66,23 @@ pub fn mask(text: &str) -> String {
 
 /// Prints the one line saying what happens next (under `--quiet` too).
 pub fn next(text: &str) {
-    output::out_line(&format!("{} {}", output::paint(output::NEXT, "next:"), mask(text)));
+    crate::json::remember_next(text);
+    output::human_line(&format!("{} {}", output::paint(output::NEXT, "next:"), mask(text)));
 }
 
-/// Prints `value` as JSON (under `--quiet` too: it is what was asked for).
+/// Prints `value` on stdout, always (under `--quiet` too): it is the
+/// command's one JSON document.
 pub fn print_json(value: &impl serde::Serialize) {
     let text = serde_json::to_string_pretty(value).expect("plans and runs serialize: plain data with string keys");
     output::out_line(&mask(&text));
+    crate::json::mark_printed();
 }
 
 /// Prints `tag` in `style` (words git-hotfix writes itself) and then `rest`,
 /// masked; nothing under `--quiet`.
 pub fn styled(style: anstyle::Style, tag: &str, rest: &str) {
     if !output::quiet() {
-        output::out_line(&format!("{}{}", output::paint(style, tag), mask(rest)));
+        output::human_line(&format!("{}{}", output::paint(style, tag), mask(rest)));
     }
 }
 
@@ -1314,9 +1318,15 @@ pub fn confirm(question: &str) -> bool {
     if !interactive() {
         return false;
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = write!(stdout, "{question} [y/N] ");
-    let _ = stdout.flush();
+    // Under --json, stdout is the document's.
+    let mut prompt: Box<dyn Write> = if crate::json::enabled() {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    };
+    let _ = write!(prompt, "{question} [y/N] ");
+    let _ = prompt.flush();
+    drop(prompt);
     let mut answer = String::new();
     crate::stop::prompting(true);
     let read = std::io::stdin().read_line(&mut answer);

@@ -31,6 +31,7 @@ mod test_github_openapi;
 mod test_inputs;
 mod test_interrupt;
 mod test_journal_history;
+mod test_json_schemas;
 mod test_lost_lock;
 mod test_man_completions;
 mod test_merge_main;

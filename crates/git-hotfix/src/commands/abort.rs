@@ -5,6 +5,7 @@ use hotfix::ops;
 
 use crate::cli::Globals;
 use crate::error::CommandResult;
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -14,6 +15,9 @@ pub struct Args {
     /// Why, for the journal
     #[arg(long, default_value = "aborted by the operator")]
     pub reason: String,
+    /// Print what happened as one JSON object at the end (schemas/abort.v1.json); the progress goes to stderr
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
@@ -22,11 +26,12 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let run = &journal.run;
     out!("run {}: aborted; the release lock is released", journal.id);
     let production = run.record.plan.production.commit.short();
+    let production_touched = gates::production_touched(run);
     let pushed = run
         .release_sha()
         .map(|new| (format!("refs/heads/{}", run.record.release_branch), new.clone()));
     match pushed {
-        Some((_, new)) if gates::production_touched(run) => {
+        Some((_, new)) if production_touched => {
             out!(
                 "warning: this run's release job or deploy ran: production may run {} of this aborted run",
                 new.short()
@@ -47,6 +52,17 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             ));
         }
         None => ui::next("release was not changed by this run; start again with `git hotfix start` when ready"),
+    }
+    if args.json {
+        json::print(
+            "abort",
+            json::run_outcome(
+                &journal,
+                None,
+                0,
+                serde_json::json!({ "reason": args.reason, "production_touched": production_touched }),
+            ),
+        );
     }
     Ok(())
 }

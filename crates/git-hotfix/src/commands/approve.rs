@@ -5,6 +5,7 @@ use hotfix::ops;
 
 use crate::cli::Globals;
 use crate::error::CommandResult;
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -14,6 +15,9 @@ pub struct Args {
     /// The role you approve in, one of [approvals] roles
     #[arg(long)]
     pub role: String,
+    /// Print what happened as one JSON object at the end (schemas/approve.v1.json)
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
@@ -38,5 +42,17 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         out!("still missing: {}", missing.join(", "));
     }
     ui::next(&ui::next_for(&journal.run, &missing));
+    if args.json {
+        let verification = ui::verification(&approval);
+        json::print(
+            "approve",
+            json::run_outcome(
+                &journal,
+                None,
+                0,
+                serde_json::json!({ "approval": approval, "verification": verification, "missing": missing }),
+            ),
+        );
+    }
     Ok(())
 }

@@ -5,6 +5,7 @@ use hotfix::ops;
 
 use crate::cli::Globals;
 use crate::error::CommandResult;
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -17,6 +18,9 @@ pub struct Args {
     /// The run (default: the one holding the release lock, else the newest unfinished)
     #[arg(long)]
     pub run: Option<String>,
+    /// Print what happened as one JSON object at the end (schemas/attest.v1.json)
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
@@ -24,5 +28,16 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let journal = ops::attest(&session, args.run.as_deref(), &args.item, &args.detail)?;
     out!("run {}: {} attested", journal.id, args.item);
     ui::next(&ui::next_for(&journal.run, &[]));
+    if args.json {
+        json::print(
+            "attest",
+            json::run_outcome(
+                &journal,
+                None,
+                0,
+                serde_json::json!({ "item": args.item, "detail": args.detail }),
+            ),
+        );
+    }
     Ok(())
 }

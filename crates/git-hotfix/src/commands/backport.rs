@@ -7,6 +7,7 @@ use hotfix::record::backport::{Backport, BackportRequest, BackportState};
 
 use crate::cli::Globals;
 use crate::error::CommandResult;
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -26,7 +27,7 @@ pub struct Args {
     /// Take a merge fix's change against this parent (default 1, as `cherry-pick -m 1`)
     #[arg(long, short = 'm', value_name = "PARENT")]
     pub mainline: Option<u32>,
-    /// Print each backport as JSON
+    /// Print the backports as a JSON array (schemas/backport.v1.json)
     #[arg(long)]
     pub json: bool,
 }
@@ -57,6 +58,16 @@ pub struct ResolveArgs {
     /// Print the outcome as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+impl Args {
+    /// Returns whether `backport` or `backport resolve` was asked for `--json`.
+    pub fn wants_json(&self) -> bool {
+        match &self.command {
+            Some(Subcommand::Resolve(r)) => r.json,
+            None => self.json,
+        }
+    }
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
@@ -156,15 +167,18 @@ fn run_resolve(globals: &Globals, args: ResolveArgs) -> CommandResult {
         } => {
             let path = worktree.display().to_string();
             if args.json {
-                ui::print_json(&serde_json::json!({
-                    "run": run,
-                    "branch": conflict.branch,
-                    "target": conflict.target,
-                    "fix": conflict.fix.id,
-                    "worktree": path,
-                    "conflicts": conflict.conflicts,
-                    "created": created,
-                }));
+                json::print(
+                    "backport-resolve",
+                    serde_json::json!({
+                        "run": run,
+                        "branch": conflict.branch,
+                        "target": conflict.target,
+                        "fix": conflict.fix.id,
+                        "worktree": path,
+                        "conflicts": conflict.conflicts,
+                        "created": created,
+                    }),
+                );
                 return Ok(());
             }
             let verb = if created { "opened" } else { "is still open" };
@@ -194,7 +208,10 @@ fn run_resolve(globals: &Globals, args: ResolveArgs) -> CommandResult {
                 hotfix::engine::execute::Progress::notice(&printer, notice);
             }
             if args.json {
-                ui::print_json(&serde_json::json!({ "run": run, "backport": pushed.backport }));
+                json::print(
+                    "backport-resolve",
+                    serde_json::json!({ "run": run, "backport": pushed.backport }),
+                );
                 return Ok(());
             }
             print(std::slice::from_ref(&pushed.backport));

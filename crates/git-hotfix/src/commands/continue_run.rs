@@ -5,6 +5,7 @@ use hotfix::record::plan::StepName;
 
 use crate::cli::Globals;
 use crate::error::{CommandError, CommandResult};
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -27,6 +28,9 @@ pub struct Args {
     /// Run STEP again although its last attempt was interrupted or never ended (it may have run): the decision is journaled
     #[arg(long, value_name = "STEP", value_parser = ["release-action", "deploy"])]
     pub rerun: Option<String>,
+    /// Print what happened as one JSON object at the end (schemas/continue.v1.json); the progress goes to stderr
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
@@ -83,5 +87,16 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         &journal.run,
         &ui::missing_roles_of(outcome.gate.as_ref()),
     ));
+    if args.json {
+        json::print(
+            "continue",
+            json::run_outcome(
+                &journal,
+                outcome.gate.as_ref(),
+                outcome.steps_done,
+                serde_json::json!({ "caught_up": outcome.caught_up, "discarded": journal.discarded }),
+            ),
+        );
+    }
     Ok(())
 }

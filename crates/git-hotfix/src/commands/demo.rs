@@ -150,6 +150,7 @@ fn restore_release(root: PathBuf) -> CommandResult {
             approve::Args {
                 run: None,
                 role: approver.role.into(),
+                json: false,
             },
         )?;
     }
@@ -168,11 +169,19 @@ fn restore_release(root: PathBuf) -> CommandResult {
             across: Default::default(),
             format: report::Format::Md,
             output: Some(record.clone()),
+            json: false,
         },
     )?;
     print_targets(&record)?;
     banner("git hotfix finish --force      # a real run waits out the 2h monitoring window first");
-    finish::run(&operator, finish::Args { run: None, force: true })?;
+    finish::run(
+        &operator,
+        finish::Args {
+            run: None,
+            force: true,
+            json: false,
+        },
+    )?;
     banner("git hotfix log");
     log::run(&operator, log::Args { json: false })?;
 
@@ -415,6 +424,7 @@ fn run_forge_runbook(
             approve::Args {
                 run: None,
                 role: role.to_string(),
+                json: false,
             },
         )?;
     }
@@ -422,7 +432,14 @@ fn run_forge_runbook(
     banner("git hotfix continue --yes      # runs deploy-production, follows it, verifies production, smoke");
     continue_run::run(&operator, continue_args())?;
     banner("git hotfix finish --force      # a real run waits out any monitoring window first");
-    finish::run(&operator, finish::Args { run: None, force: true })?;
+    finish::run(
+        &operator,
+        finish::Args {
+            run: None,
+            force: true,
+            json: false,
+        },
+    )?;
     banner("git hotfix report");
     report::run(
         &operator,
@@ -431,6 +448,7 @@ fn run_forge_runbook(
             across: Default::default(),
             format: report::Format::Md,
             output: None,
+            json: false,
         },
     )
 }
@@ -455,6 +473,7 @@ fn continue_args() -> continue_run::Args {
         allow_dependency: None,
         replan: false,
         rerun: None,
+        json: false,
     }
 }
 
@@ -528,6 +547,7 @@ fn from_tag(root: PathBuf) -> CommandResult {
             across: Default::default(),
             format: report::Format::Md,
             output: Some(record.clone()),
+            json: false,
         },
     )?;
 

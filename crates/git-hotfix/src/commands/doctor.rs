@@ -5,6 +5,7 @@ use hotfix::ops::{self, Doctor};
 
 use crate::cli::Globals;
 use crate::error::{CommandError, CommandResult, ExitKind};
+use crate::json;
 use crate::ui;
 
 #[derive(clap::Args)]
@@ -19,7 +20,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         std::env::var(name).ok()
     });
     if args.json {
-        ui::print_json(&doctor);
+        json::print("doctor", &doctor);
     } else {
         print(&doctor);
     }

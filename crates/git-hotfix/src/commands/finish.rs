@@ -5,6 +5,7 @@ use hotfix::ops;
 
 use crate::cli::Globals;
 use crate::error::CommandResult;
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -14,6 +15,9 @@ pub struct Args {
     /// Close the run although its monitoring window has not ended
     #[arg(long)]
     pub force: bool,
+    /// Print what happened as one JSON object at the end (schemas/finish.v1.json)
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
@@ -29,5 +33,11 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         journal.run.record.release_branch
     );
     ui::next(&ui::next_for(&journal.run, &[]));
+    if args.json {
+        json::print(
+            "finish",
+            json::run_outcome(&journal, None, 0, serde_json::json!({ "evidence": items })),
+        );
+    }
     Ok(())
 }

@@ -5,7 +5,8 @@ use hotfix::ops;
 
 use crate::cli::Globals;
 use crate::error::{CommandError, CommandResult};
-use crate::ui::{self, out};
+use crate::json;
+use crate::ui::out;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,7 +25,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
     let verdict = ops::guard(&session, &args.action, args.branch.as_deref())?;
     if args.json {
-        ui::print_json(&verdict);
+        json::print("guard", &verdict);
     }
     if let (false, Some(run)) = (verdict.allowed, &verdict.lock_lost_by) {
         return Err(CommandError::blocked(

@@ -9,7 +9,7 @@ use crate::ui::{self, out};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Print the runs as JSON
+    /// Print the runs as a JSON array, newest first (schemas/log.v1.json)
     #[arg(long)]
     pub json: bool,
 }

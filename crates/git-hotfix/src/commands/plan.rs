@@ -4,6 +4,7 @@ use hotfix::ops::{self, HotfixRequest};
 
 use crate::cli::Globals;
 use crate::error::{CommandError, CommandResult};
+use crate::json;
 use crate::ui::{self, out};
 
 /// Which fixes, onto which production.
@@ -58,7 +59,7 @@ impl FixArgs {
 pub struct Args {
     #[command(flatten)]
     pub fix: FixArgs,
-    /// Print the plan as JSON
+    /// Print the plan as JSON, with its verdict (schemas/plan.v1.json)
     #[arg(long)]
     pub json: bool,
 }
@@ -68,8 +69,8 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let plans = ops::prepare_all(&session, &args.fix.request(), || session.new_run_id())?;
     match plans.as_slice() {
         // Services deployed from several release branches: a run, and a plan, per branch.
-        [(_, plan)] if args.json => ui::print_json(plan),
-        _ if args.json => ui::print_json(&plans.iter().map(|(_, p)| p).collect::<Vec<_>>()),
+        [(_, plan)] if args.json => ui::print_json(&plan_json(plan)),
+        _ if args.json => ui::print_json(&plans.iter().map(|(_, p)| plan_json(p)).collect::<Vec<_>>()),
         _ => {
             for (_, plan) in &plans {
                 if plans.len() > 1 {
@@ -87,6 +88,19 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         ui::next(&format!("`git hotfix start {}` carries this out", fix_flags(&args.fix)));
     }
     Ok(())
+}
+
+/// Returns the plan as `plan --json` prints it: the plan, its schema id, and
+/// the verdict a script reads instead of scanning the checks.
+fn plan_json(plan: &hotfix::record::plan::Plan) -> serde_json::Value {
+    let mut value = json::with_schema("plan", plan);
+    if let serde_json::Value::Object(fields) = &mut value {
+        let verdict = if plan.is_safe() { "safe" } else { "blocked" };
+        fields.insert("verdict".into(), verdict.into());
+        let blocking: Vec<&str> = plan.blocking().map(|c| c.name.as_str()).collect();
+        fields.insert("blocking".into(), blocking.into());
+    }
+    value
 }
 
 /// The error for a plan that a check blocks, listing every reason, with one

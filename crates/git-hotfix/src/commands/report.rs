@@ -9,6 +9,7 @@ use hotfix::report::IncidentReport;
 
 use crate::cli::Globals;
 use crate::error::{CommandError, CommandResult, ExitKind};
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -23,8 +24,12 @@ pub struct Args {
     pub run: Option<String>,
     #[command(flatten)]
     pub across: AcrossArgs,
+    /// md: the Markdown record; json: the same as --json
     #[arg(long, value_enum, default_value = "md")]
     pub format: Format,
+    /// Print the record as JSON (schemas/report.v1.json; with --incident, schemas/incident-report.v1.json)
+    #[arg(long)]
+    pub json: bool,
     /// Write the report to FILE instead of stdout
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -41,17 +46,23 @@ pub struct AcrossArgs {
     pub repos: Vec<PathBuf>,
 }
 
+impl Args {
+    /// Returns whether the record is asked for as JSON: `--json` or its alias `--format json`.
+    pub fn wants_json(&self) -> bool {
+        self.json || matches!(self.format, Format::Json)
+    }
+}
+
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
     if let Some(incident) = &args.across.incident {
         return incident_run(globals, &session, incident, &args);
     }
     let report = ops::report(&session, args.run.as_deref())?;
-    let text = match args.format {
-        Format::Md => markdown(&report),
-        Format::Json => {
-            serde_json::to_string_pretty(&report).expect("reports serialize: plain data with string keys") + "\n"
-        }
+    let text = if args.wants_json() {
+        document("report", &report)
+    } else {
+        markdown(&report)
     };
     // The journal holds no secrets, but the environment of this command may
     // hold some the run never saw.
@@ -66,12 +77,34 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             })?;
             out!("report of run {} written to {}", report.run_id, path.display());
             ui::next("attach it to the incident record");
+            written(&args, &report.run_id, path);
         }
         None => {
             let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), ui::mask(&text).as_bytes());
+            if args.wants_json() {
+                json::mark_printed();
+            }
         }
     }
     Ok(())
+}
+
+/// Returns a record as its JSON document, with its schema id.
+fn document(schema: &str, record: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(&json::with_schema(schema, record))
+        .expect("reports serialize: plain data with string keys")
+        + "\n"
+}
+
+/// Under `--json --output FILE`, prints on stdout where the record went
+/// (the file holds the record's own document).
+fn written(args: &Args, of: &str, path: &std::path::Path) {
+    if args.wants_json() {
+        json::print(
+            "report-output",
+            serde_json::json!({ "of": of, "output": path.display().to_string(), "next": json::last_next() }),
+        );
+    }
 }
 
 /// Runs `report --incident`: the record of every run of the incident across
@@ -88,11 +121,10 @@ fn incident_run(globals: &Globals, session: &hotfix::ops::Session, incident: &st
             .collect()
     };
     let report = ops::incident_report(session, incident, &others).map_err(incident_error)?;
-    let text = match args.format {
-        Format::Md => incident_markdown(&report),
-        Format::Json => {
-            serde_json::to_string_pretty(&report).expect("reports serialize: plain data with string keys") + "\n"
-        }
+    let text = if args.wants_json() {
+        document("incident-report", &report)
+    } else {
+        incident_markdown(&report)
     };
     let text = session.redactor.redact(&text);
     let next = incident_next(&report);
@@ -111,11 +143,14 @@ fn incident_run(globals: &Globals, session: &hotfix::ops::Session, incident: &st
                 path.display()
             );
             ui::next(&next);
+            written(args, &report.incident, path);
         }
         None => {
             let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), ui::mask(&text).as_bytes());
             // JSON stays one document that parses.
-            if let Format::Md = args.format {
+            if args.wants_json() {
+                json::mark_printed();
+            } else {
                 ui::next(&next);
             }
         }

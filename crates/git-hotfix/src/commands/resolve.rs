@@ -4,6 +4,7 @@ use hotfix::ops;
 
 use crate::cli::Globals;
 use crate::error::CommandResult;
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -21,14 +22,17 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let (journal, opened) = ops::resolve(&session, args.run.as_deref(), &printer)?;
     let path = opened.path.display().to_string();
     if args.json {
-        ui::print_json(&serde_json::json!({
-            "run": journal.id,
-            "worktree": path,
-            "fix": opened.fix,
-            "conflicts": opened.conflicts,
-            "unreleased": opened.unreleased,
-            "created": opened.created,
-        }));
+        json::print(
+            "resolve",
+            serde_json::json!({
+                "run": journal.id,
+                "worktree": path,
+                "fix": opened.fix,
+                "conflicts": opened.conflicts,
+                "unreleased": opened.unreleased,
+                "created": opened.created,
+            }),
+        );
         return Ok(());
     }
     let verb = if opened.created { "opened" } else { "is still open" };

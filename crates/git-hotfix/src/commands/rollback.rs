@@ -6,6 +6,7 @@ use hotfix::ops;
 
 use crate::cli::Globals;
 use crate::error::{CommandError, CommandResult};
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -21,6 +22,9 @@ pub struct Args {
     /// Roll back only this service of the run's [[services]] (repeatable; default: every service it changed)
     #[arg(long = "service", value_name = "NAME")]
     pub services: Vec<String>,
+    /// Print what happened as one JSON object at the end (schemas/rollback.v1.json); the progress goes to stderr
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
@@ -46,6 +50,12 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         }
         if !ui::confirm(&format!("{question}?")) {
             out!("not rolled back; nothing was changed");
+            if args.json {
+                json::print(
+                    "rollback",
+                    serde_json::json!({ "run": preview.run_id, "rolled_back": false, "next": null }),
+                );
+            }
             return Ok(());
         }
     }
@@ -62,6 +72,17 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         &journal.run,
         &ui::missing_roles_of(outcome.gate.as_ref()),
     ));
+    if args.json {
+        json::print(
+            "rollback",
+            json::run_outcome(
+                &journal,
+                outcome.gate.as_ref(),
+                outcome.steps_done,
+                serde_json::json!({ "rolled_back": true, "reason": args.reason, "services": args.services }),
+            ),
+        );
+    }
     Ok(())
 }
 

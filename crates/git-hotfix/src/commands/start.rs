@@ -7,6 +7,7 @@ use hotfix::ops::{self, StartOptions};
 use crate::cli::Globals;
 use crate::commands::plan::{blocked, FixArgs};
 use crate::error::{CommandError, CommandResult};
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -37,6 +38,10 @@ pub struct CliArgs {
     /// lists them); without a terminal, only with --yes
     #[arg(long)]
     pub allow_extra: bool,
+    /// Print what happened as one JSON object at the end (schemas/start.v1.json); the plan and the progress go
+    /// to stderr
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -49,6 +54,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         CliArgs {
             args,
             allow_extra: false,
+            json: false,
         },
     )
 }
@@ -56,7 +62,11 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
 /// Runs `start` as the command line asked: one run, or one per release
 /// branch when the services shipped are deployed from several.
 pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
-    let CliArgs { args, allow_extra } = cli;
+    let CliArgs {
+        args,
+        allow_extra,
+        json,
+    } = cli;
     let session = globals.session()?;
     let mut options = StartOptions {
         severity: args.severity,
@@ -91,6 +101,12 @@ pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
         let questions: Vec<String> = plans.iter().map(|(id, plan)| question(id, plan)).collect();
         if !ui::confirm(&format!("{}?", questions.join("; then "))) {
             out!("not started; nothing was changed");
+            if json {
+                json::print(
+                    "start",
+                    serde_json::json!({ "run": null, "started": false, "runs": [], "next": null }),
+                );
+            }
             return Ok(());
         }
         // The question named the commits beyond the fix: a yes is the decision.
@@ -98,8 +114,9 @@ pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
     }
     crate::stop::on_signals(&session.stop);
     let count = plans.len();
+    let mut runs = Vec::new();
     for (i, (run_id, plan)) in plans.into_iter().enumerate() {
-        let journal = start_one(&session, &run_id, &request, plan, &options, args.yes).map_err(|mut e| {
+        let (journal, outcome) = start_one(&session, &run_id, &request, plan, &options, args.yes).map_err(|mut e| {
             if i + 1 < count {
                 e.details.push(format!(
                     "{} more run(s) of this hotfix were not started: `git hotfix start` them with --service once this one is done",
@@ -110,6 +127,16 @@ pub fn run_cli(globals: &Globals, cli: CliArgs) -> CommandResult {
         })?;
         // The runs of one hotfix share its incident: the first opened or adopted it.
         options.incident = journal.run.record.incident.clone().or(options.incident);
+        runs.push(outcome);
+    }
+    if json {
+        // The last run started is the one the `next:` line is about; `runs` has them all.
+        let mut doc = runs.last().cloned().unwrap_or_default();
+        if let serde_json::Value::Object(fields) = &mut doc {
+            fields.insert("started".into(), true.into());
+            fields.insert("runs".into(), runs.into());
+        }
+        json::print("start", doc);
     }
     Ok(())
 }
@@ -136,7 +163,8 @@ fn question(run_id: &str, plan: &hotfix::record::plan::Plan) -> String {
     }
 }
 
-/// Starts run `run_id` of `plan` and carries it as far as it goes.
+/// Starts run `run_id` of `plan` and carries it as far as it goes; returns
+/// its journal and where it stands, as `--json` shows it.
 fn start_one(
     session: &hotfix::ops::Session,
     run_id: &str,
@@ -144,7 +172,7 @@ fn start_one(
     plan: hotfix::record::plan::Plan,
     options: &StartOptions,
     yes: bool,
-) -> Result<hotfix::journal::Journal, CommandError> {
+) -> Result<(hotfix::journal::Journal, serde_json::Value), CommandError> {
     out!("run {run_id}: starting");
     let printer = ui::StepPrinter::default();
     let with_run = |e: CommandError| {
@@ -173,5 +201,11 @@ fn start_one(
         &journal.run,
         &ui::missing_roles_of(outcome.gate.as_ref()),
     ));
-    Ok(journal)
+    let doc = json::run_outcome(
+        &journal,
+        outcome.gate.as_ref(),
+        outcome.steps_done,
+        serde_json::json!({}),
+    );
+    Ok((journal, doc))
 }

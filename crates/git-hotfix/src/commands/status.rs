@@ -4,6 +4,7 @@ use hotfix::ops;
 
 use crate::cli::Globals;
 use crate::error::CommandResult;
+use crate::json;
 use crate::ui;
 
 #[derive(clap::Args)]
@@ -25,24 +26,27 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
             .iter()
             .map(|(commit, entry)| serde_json::json!({ "commit": commit, "entry": entry }))
             .collect();
-        ui::print_json(&serde_json::json!({
-            "id": run.id,
-            "state": run.state(),
-            "next_step": run.next_step().map(|s| &s.name),
-            "holds_lock": status.holds_lock,
-            "lock_lost": status.lock_lost,
-            "offline": status.offline,
-            "elapsed_secs": status.elapsed(),
-            "remaining_secs": status.remaining(),
-            "phase": run.phase(),
-            "release_sha": run.release_sha(),
-            "approvals": status.approvals.approvals(),
-            "approvals_not_counted": status.approvals.objections().collect::<Vec<_>>(),
-            "missing_roles": status.missing_roles,
-            "monitor_until": run.monitor_until(),
-            "record": run.record,
-            "entries": entries,
-        }));
+        json::print(
+            "status",
+            serde_json::json!({
+                "id": run.id,
+                "state": run.state(),
+                "next_step": run.next_step().map(|s| &s.name),
+                "holds_lock": status.holds_lock,
+                "lock_lost": status.lock_lost,
+                "offline": status.offline,
+                "elapsed_secs": status.elapsed(),
+                "remaining_secs": status.remaining(),
+                "phase": run.phase(),
+                "release_sha": run.release_sha(),
+                "approvals": status.approvals.approvals(),
+                "approvals_not_counted": status.approvals.objections().collect::<Vec<_>>(),
+                "missing_roles": status.missing_roles,
+                "monitor_until": run.monitor_until(),
+                "record": run.record,
+                "entries": entries,
+            }),
+        );
         return Ok(());
     }
     ui::print_status(&status);

@@ -6,6 +6,7 @@ use hotfix::report::Verification;
 
 use crate::cli::Globals;
 use crate::error::{CommandError, CommandResult, ExitKind};
+use crate::json;
 use crate::ui::{self, out};
 
 #[derive(clap::Args)]
@@ -21,7 +22,7 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
     let session = globals.session()?;
     let verification = ops::verify(&session, args.run.as_deref())?;
     if args.json {
-        ui::print_json(&verification);
+        json::print("verify", &verification);
     } else {
         print(&verification);
     }
