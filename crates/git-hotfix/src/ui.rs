@@ -902,7 +902,7 @@ impl Progress for StepPrinter {
         self.last_poll.borrow_mut().clear();
         if !output::quiet() {
             let head = mask(&format!("[{}/{}] {:<18} ", at.index, at.total, step.as_str()));
-            output::out_line(&format!("{head}{}", output::paint(output::OK, "done")));
+            output::human_line(&format!("{head}{}", output::paint(output::OK, "done")));
         }
         for line in evidence_lines(evidence) {
             out!("        {line}");

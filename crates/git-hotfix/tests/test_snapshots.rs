@@ -28,7 +28,7 @@ command = "echo healthy"
 "#;
 
 /// Returns `text` with what differs between machines and runs replaced:
-/// the temp dir, and how long commands took.
+/// the temp dir, how long commands took, process ids.
 fn normalized(text: &str, root: &Path) -> String {
     let root = root.to_string_lossy();
     let text = text.replace(root.as_ref(), "[ROOT]");
@@ -47,7 +47,20 @@ fn normalized(text: &str, root: &Path) -> String {
         }
     }
     out.push_str(rest);
-    out
+    // `process group 4072`: the pid the shell got.
+    let mut pinned = String::new();
+    let mut rest = out.as_str();
+    while let Some(at) = rest.find("process group ") {
+        pinned.push_str(&rest[..at + 14]);
+        rest = &rest[at + 14..];
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits > 0 {
+            pinned.push_str("[PGID]");
+            rest = &rest[digits..];
+        }
+    }
+    pinned.push_str(rest);
+    pinned
 }
 
 /// Runs `args` and returns the snapshot text: the command, its output, its exit status.
