@@ -137,9 +137,10 @@ impl Command {
             Command::Init(a) => a.json,
             Command::Doctor(a) => a.json,
             // What these print is the product itself (a template, pages, a script) or a sandbox tour.
-            Command::Demo(_) | Command::Ci(_) | Command::Man(_) | Command::Completions(_) | Command::Complete(_) => {
-                false
-            }
+            Command::Ci(a) => a.json,
+            Command::Man(a) => a.json,
+            // What these print is the product itself (a script) or a sandbox tour.
+            Command::Demo(_) | Command::Completions(_) | Command::Complete(_) => false,
         }
     }
 }

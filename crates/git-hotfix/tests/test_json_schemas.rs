@@ -17,12 +17,13 @@ use crate::test_conflicts::start_conflicting;
 use crate::test_gates::{gates_config, ALICE, BOB};
 
 /// Every schema file the commands' documents name.
-const SCHEMAS: [&str; 21] = [
+const SCHEMAS: [&str; 23] = [
     "abort",
     "approve",
     "attest",
     "backport",
     "backport-resolve",
+    "ci",
     "continue",
     "doctor",
     "error",
@@ -31,6 +32,7 @@ const SCHEMAS: [&str; 21] = [
     "incident-report",
     "init",
     "log",
+    "man",
     "plan",
     "report",
     "report-output",
@@ -187,6 +189,29 @@ fn every_command_of_a_full_run_prints_one_document_its_schema_accepts() {
     assert!(
         init["next"].as_str().is_some_and(|n| n.contains("git hotfix plan")),
         "{init}"
+    );
+
+    let ci = v.check("ci", &s.hotfix(&s.work, &["ci", "--gitlab", "--json"]), 0, "ci");
+    let written = s.work.join(".gitlab/hotfix.gitlab-ci.yml");
+    assert_eq!(ci["path"], written.to_string_lossy().as_ref(), "{ci}");
+    assert!(written.is_file());
+    assert_eq!(
+        (ci["forge"].as_str(), ci["strategy"].as_str()),
+        (Some("gitlab"), Some("restore-release"))
+    );
+    let man_dir = s.root().join("man");
+    let man = v.check(
+        "man",
+        &s.hotfix(&s.work, &["man", "--output", &man_dir.to_string_lossy(), "--json"]),
+        0,
+        "man",
+    );
+    let pages = man["pages"].as_array().expect("pages");
+    assert!(
+        pages
+            .iter()
+            .any(|p| p.as_str().is_some_and(|p| p.ends_with("man1/git-hotfix.1"))),
+        "{man}"
     );
 
     let doctor = s.hotfix(&s.work, &["doctor", "--json"]);

@@ -28,6 +28,9 @@ pub struct Args {
     /// Overwrite an existing file
     #[arg(long)]
     pub force: bool,
+    /// Print what was written as JSON (schemas/ci.v1.json)
+    #[arg(long, conflicts_with = "stdout")]
+    pub json: bool,
 }
 
 pub fn run(globals: &Globals, args: Args) -> CommandResult {
@@ -54,6 +57,17 @@ pub fn run(globals: &Globals, args: Args) -> CommandResult {
         CiForge::Github => ui::next(
             "commit it; set required reviewers on the `production` environment, and give the cut-off job `needs: hotfix-guard`",
         ),
+    }
+    if args.json {
+        crate::json::print(
+            "ci",
+            serde_json::json!({
+                "path": path.display().to_string(),
+                "forge": match forge { CiForge::Gitlab => "gitlab", CiForge::Github => "github" },
+                "strategy": session.config.strategy,
+                "next": crate::json::last_next(),
+            }),
+        );
     }
     Ok(())
 }

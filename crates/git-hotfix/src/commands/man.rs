@@ -15,6 +15,9 @@ pub struct Args {
     /// Write the pages under DIR/man1, creating it (DIR as in MANPATH, e.g. ~/.local/share/man)
     #[arg(long, value_name = "DIR")]
     pub output: PathBuf,
+    /// Print the pages written as JSON (schemas/man.v1.json)
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: Args) -> CommandResult {
@@ -30,6 +33,13 @@ pub fn run(args: Args) -> CommandResult {
         "`export MANPATH={dir}:$MANPATH` makes `git hotfix --help` show them \
          (pages under ~/.local/share/man need no MANPATH while ~/.local/bin is on PATH)"
     ));
+    if args.json {
+        let pages: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+        crate::json::print(
+            "man",
+            serde_json::json!({ "pages": pages, "next": crate::json::last_next() }),
+        );
+    }
     Ok(())
 }
 
