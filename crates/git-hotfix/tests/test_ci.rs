@@ -2,7 +2,6 @@
 //! the forge's schema (check-jsonschema's vendored schemas), and the GitLab
 //! start job's own script lines carry out a hotfix non-interactively.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use hotfix_testkit::repo::{pinned, project};
@@ -53,29 +52,6 @@ action = "release main"
 command = "./ci/deploy-staging.sh"
 "#;
 
-/// Returns check-jsonschema: `HOTFIX_CHECK_JSONSCHEMA`, the one `.ci/run`
-/// installs, else the one on PATH. A machine without it fails the test:
-/// templates nobody validated must not pass for valid ones.
-fn check_jsonschema() -> PathBuf {
-    if let Some(path) = std::env::var_os("HOTFIX_CHECK_JSONSCHEMA") {
-        return PathBuf::from(path);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/venv/bin/check-jsonschema");
-    if venv.is_file() {
-        return venv;
-    }
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|dir| dir.join("check-jsonschema"))
-        .find(|p| p.is_file());
-    on_path.unwrap_or_else(|| {
-        panic!(
-            "check-jsonschema not found: run `.ci/run` (it installs it into .ci/venv), or set HOTFIX_CHECK_JSONSCHEMA"
-        )
-    })
-}
-
 /// Returns what `git hotfix ci` prints for `config` on `forge`.
 fn template(config: &str, forge: &str) -> String {
     let repo = project().file("README", "x\n").build();
@@ -95,7 +71,7 @@ fn template(config: &str, forge: &str) -> String {
 
 #[test]
 fn test_ci_every_strategy_and_forge_is_valid_against_the_schema() {
-    let tool = check_jsonschema();
+    let tool = crate::common::check_jsonschema();
     let dir = tempfile::tempdir().expect("tempdir");
     for (strategy, config) in [
         ("restore-release", MINIMAL_CONFIG),

@@ -47,29 +47,6 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Returns the `check-jsonschema` to run: `HOTFIX_CHECK_JSONSCHEMA`, else
-/// `.ci/venv`'s, else the one on PATH; none is a failure, never a skip.
-fn check_jsonschema() -> PathBuf {
-    if let Some(path) = std::env::var_os("HOTFIX_CHECK_JSONSCHEMA") {
-        return PathBuf::from(path);
-    }
-    let venv = workspace().join(".ci/venv/bin/check-jsonschema");
-    if venv.exists() {
-        return venv;
-    }
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("check-jsonschema"))
-            .find(|p| p.exists())
-    });
-    on_path.unwrap_or_else(|| {
-        panic!(
-            "check-jsonschema not found: run `.ci/run` (it installs it into .ci/venv), or set \
-             HOTFIX_CHECK_JSONSCHEMA to its path"
-        )
-    })
-}
-
 /// Validates the documents `--json` printed against their schema files.
 struct Validator {
     tool: PathBuf,
@@ -82,7 +59,7 @@ impl Validator {
         let out = s.root().join("json-out");
         std::fs::create_dir_all(&out).expect("output dir");
         Validator {
-            tool: check_jsonschema(),
+            tool: crate::common::check_jsonschema(),
             out,
             count: 0,
         }
@@ -145,7 +122,7 @@ impl Validator {
 
 #[test]
 fn schema_files_are_valid_draft_2020_12_schemas() {
-    let mut cmd = Command::new(check_jsonschema());
+    let mut cmd = Command::new(crate::common::check_jsonschema());
     cmd.arg("--check-metaschema");
     for name in SCHEMAS {
         let file = workspace().join(format!("schemas/{name}.v1.json"));

@@ -259,3 +259,28 @@ pub fn serve(status: u16, body: String) -> Server {
         .start()
         .expect("the fake /version service starts")
 }
+
+/// Returns the `check-jsonschema` the schema tests run: `HOTFIX_CHECK_JSONSCHEMA`,
+/// else the one `.ci/run` installs into `.ci/venv`, else the one on PATH. A
+/// machine without it fails the test: output nobody validated must not pass
+/// for valid output.
+pub fn check_jsonschema() -> PathBuf {
+    if let Some(path) = std::env::var_os("HOTFIX_CHECK_JSONSCHEMA") {
+        return PathBuf::from(path);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/venv/bin/check-jsonschema");
+    if venv.is_file() {
+        return venv;
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("check-jsonschema"))
+            .find(|p| p.is_file())
+    });
+    on_path.unwrap_or_else(|| {
+        panic!(
+            "check-jsonschema not found: run `.ci/run` (it installs it into .ci/venv), or set \
+             HOTFIX_CHECK_JSONSCHEMA to its path"
+        )
+    })
+}
