@@ -154,3 +154,61 @@ fn every_command_as_a_person_sees_it() {
         &["--config", "missing.toml", "plan", "--fix", f]
     );
 }
+
+/// Runs `args` as `who` (a committer identity), pinned, and returns the snapshot text.
+fn shot_as(s: &Scenario, who: &[(&str, &str)], args: &[&str]) -> String {
+    let mut env: Vec<(&str, &str)> = PINNED.to_vec();
+    env.extend_from_slice(who);
+    let run = s.hotfix_env(&s.work, args, &env);
+    normalized(
+        &format!(
+            "$ git hotfix {}\n--- stdout\n{}--- stderr\n{}--- exit {}\n",
+            args.join(" "),
+            run.stdout,
+            run.stderr,
+            run.code
+        ),
+        s.root(),
+    )
+}
+
+/// The successes the first test's run does not reach: a run held at its
+/// approvals, approved twice, carried on and finished; a conflict laid out
+/// for a person; a run aborted.
+#[test]
+fn approvals_continue_finish_resolve_and_abort_as_a_person_sees_them() {
+    use crate::test_gates::{ALICE, BOB};
+    let s = Scenario::new();
+    s.configure(CONFIG);
+    s.configure("\n[approvals]\nroles = [\"tech-lead\", \"pm\"]\nverify = \"none\"\n");
+    let (f, p) = (s.f.as_str(), s.p.as_str());
+    let w = &s.work;
+    snapshot!(&s, "gated_start", w, &["start", "--fix", f, "--production", p, "--yes"]);
+    snapshot!(&s, "continue_at_gate", w, &["continue", "--yes"]);
+    insta::assert_snapshot!("approve", shot_as(&s, ALICE, &["approve", "--role", "tech-lead"]));
+    insta::assert_snapshot!("approve_second", shot_as(&s, BOB, &["approve", "--role", "pm"]));
+    snapshot!(&s, "continue", w, &["continue", "--yes"]);
+    snapshot!(&s, "finish_done", w, &["finish", "--force"]);
+    snapshot!(&s, "log_two", w, &["log"]);
+
+    let t = Scenario::new();
+    let u = &t.work;
+    let (g, p2) = (t.g.as_str(), t.p.as_str());
+    snapshot!(
+        &t,
+        "start_conflict",
+        u,
+        &[
+            "start",
+            "--fix",
+            g,
+            "--production",
+            p2,
+            "--yes",
+            "--allow-dependency",
+            "escalated: INC-9"
+        ]
+    );
+    snapshot!(&t, "resolve", u, &["resolve"]);
+    snapshot!(&t, "abort", u, &["abort", "--reason", "fix it on main first"]);
+}
