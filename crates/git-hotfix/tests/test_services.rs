@@ -613,3 +613,78 @@ interval = "100ms"
     let deployed = std::fs::read_to_string(&log).expect("deploy log");
     assert_eq!(deployed, "portal\nadmin\napi-gateway\nmigrated\n");
 }
+
+/// `parallel_services = true`: the services' steps run side by side. Each
+/// deploy waits (up to 5 s) for the other to have started, so one after the
+/// other they would both fail; side by side they meet. The journal stays
+/// one chain with every step's evidence.
+#[test]
+fn parallel_services_deploy_side_by_side_and_the_journal_stays_one_chain() {
+    let s = Services::new(&["portal", "admin"]);
+    s.tag_production();
+    let meet = s.repo.root().join("meet");
+    std::fs::create_dir_all(&meet).expect("meeting dir");
+    let mut tables = String::new();
+    for (me, other) in [("portal", "admin"), ("admin", "portal")] {
+        let service = s.service(me);
+        let deploy = format!(
+            "touch '{dir}/{me}'; i=0; while [ ! -e '{dir}/{other}' ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; \
+             test -e '{dir}/{other}' && printf %s \\\"$HOTFIX_RELEASE_SHA\\\" > '{sha}' && echo met {other}",
+            dir = meet.display(),
+            sha = service.sha_file.display()
+        );
+        tables.push_str(&format!(
+            r#"
+[[services]]
+name = "{me}"
+paths = ["{me}/**"]
+[services.deploy]
+command = "{deploy}"
+timeout = "30s"
+[services.verify]
+[[services.verify.http]]
+url = "{url}"
+sha_pointer = "/sha"
+timeout = "5s"
+interval = "100ms"
+"#,
+            url = service.url
+        ));
+    }
+    s.configure("parallel_services = true", &[tables]);
+    let start = s.start(&[]);
+    start.expect_code(0);
+    let release = s.origin_ref("refs/heads/release").expect("release");
+    assert_eq!(s.service("portal").reported(), release);
+    assert_eq!(s.service("admin").reported(), release);
+    assert!(start.stdout.contains("portal: met admin"), "{}", start.stdout);
+    assert!(start.stdout.contains("admin: met portal"), "{}", start.stdout);
+
+    // One chain: verify checks every entry's one parent is the previous.
+    let verify = s.hotfix(&["verify"]);
+    verify.expect_code(0);
+    let report = s.report(None);
+    assert_eq!(
+        targets(&report),
+        [row("portal", true, "ok", "no"), row("admin", true, "ok", "no")]
+    );
+    let state = s.hotfix(&["status", "--json"]);
+    let state: serde_json::Value = serde_json::from_str(&state.stdout).expect("status");
+    assert_eq!(state["state"], "released");
+
+    // Without it, the same deploys one after the other cannot meet: the first fails.
+    let t = Services::new(&["portal", "admin"]);
+    t.tag_production();
+    let text = std::fs::read_to_string(s.repo.work.join("hotfix.toml"))
+        .expect("config")
+        .replace("parallel_services = true", "")
+        .replace(
+            &s.repo.root().to_string_lossy().to_string(),
+            &t.repo.root().to_string_lossy(),
+        );
+    std::fs::create_dir_all(t.repo.root().join("meet")).expect("meeting dir");
+    std::fs::write(t.repo.work.join("hotfix.toml"), text).expect("config");
+    let alone = t.start(&[]);
+    alone.expect_code(1);
+    assert!(alone.stderr.contains("deploy-portal failed"), "{}", alone.stderr);
+}

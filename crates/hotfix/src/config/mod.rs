@@ -120,6 +120,10 @@ pub struct Config {
     /// apps are deployed every time").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deploy_all_services: bool,
+    /// The services' steps run side by side, each service in a lane of its
+    /// own, rather than one service after the other.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub parallel_services: bool,
     /// The other repositories one incident's hotfixes span (`[incident]`);
     /// absent from records that have none, so the recorded format is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -92,6 +92,9 @@ pub(super) fn check(config: &Config) -> Result<(), String> {
     if config.deploy_all_services && config.services.is_empty() {
         return Err("`deploy_all_services = true` needs `[[services]]` to deploy".into());
     }
+    if config.parallel_services && config.services.is_empty() {
+        return Err("`parallel_services = true` needs `[[services]]` to run side by side".into());
+    }
     let mut seen = std::collections::BTreeSet::new();
     for (i, service) in config.services.iter().enumerate() {
         let key = format!("services[{i}]");

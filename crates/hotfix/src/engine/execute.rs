@@ -79,6 +79,11 @@ pub struct Context<'a> {
     pub stop: &'a StopRequest,
     /// Signs the decision entries ([`Event::is_decision`]) the run writes.
     pub sign_decisions: bool,
+    /// The run's journal, shared by the services' lanes that run side by
+    /// side ([`super::parallel`]): every write to the journal is made on it,
+    /// under its lock, and the lane's own copy is brought up to date after.
+    /// `None` outside a lane.
+    pub shared: Option<&'a std::sync::Mutex<Journal>>,
 }
 
 impl Context<'_> {
@@ -118,6 +123,20 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
                 gate: Some(gate),
                 caught_up: 0,
             });
+        }
+        // `parallel_services = true`: the services' steps from here run side by side.
+        if let Some(lanes) = super::parallel::lanes(cx, &journal.run) {
+            let (done, gate) = super::parallel::run_lanes(cx, journal, lanes)?;
+            steps_done += done;
+            if let Some(gate) = gate {
+                mirror(cx, journal)?;
+                return Ok(Outcome {
+                    steps_done,
+                    gate: Some(gate),
+                    caught_up: 0,
+                });
+            }
+            continue;
         }
         cx.ambient.checkpoint(&format!("before:{name}"))?;
         let steps = journal.run.steps();
@@ -169,7 +188,7 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
 /// Returns a production step's failure with, for a step of one of several
 /// services, which services already run the fix (their release job and
 /// deploy are done) and which do not: the operator decides what to roll back.
-fn with_services(run: &Run, step: &Step, e: WorkflowError) -> WorkflowError {
+pub(super) fn with_services(run: &Run, step: &Step, e: WorkflowError) -> WorkflowError {
     let WorkflowError::ProductionStepFailed {
         step: failed,
         reason,
@@ -222,8 +241,26 @@ pub fn services_running_fix(run: &Run) -> String {
     )
 }
 
+/// Runs `write` on the journal: the lanes' shared one when the step runs in
+/// a lane (under its lock, the lane's copy updated after), else `journal`.
+fn on_journal<T>(cx: &Context<'_>, journal: &mut Journal, write: impl FnOnce(&mut Journal) -> T) -> T {
+    match cx.shared {
+        None => write(journal),
+        Some(shared) => {
+            let mut truth = shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let out = write(&mut truth);
+            *journal = truth.clone();
+            out
+        }
+    }
+}
+
 /// Appends events to this clone's journal only.
 pub fn append_local(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>) -> Result<(), JournalError> {
+    on_journal(cx, journal, |journal| append_here(cx, journal, events))
+}
+
+fn append_here(cx: &Context<'_>, journal: &mut Journal, events: Vec<Event>) -> Result<(), JournalError> {
     let store = cx.store(&journal.run);
     let count = events.len();
     let staged = journal.stage(&store, events, &cx.actor, &cx.signature_now())?;
@@ -246,8 +283,10 @@ pub(super) fn push_with_journal(
     updates: Vec<RefUpdate>,
     fault_after_remote: &str,
 ) -> Result<PushOutcome, WorkflowError> {
-    let lease = lock_lease(journal, &updates);
-    push_entries(cx, journal, events, updates, lease, fault_after_remote)
+    on_journal(cx, journal, |journal| {
+        let lease = lock_lease(journal, &updates);
+        push_entries(cx, journal, events, updates, lease, fault_after_remote)
+    })
 }
 
 /// Returns the update that leases the run's lock unchanged, when the run
@@ -326,6 +365,10 @@ fn push_leased(
 
 /// Pushes local journal entries the remote lacks (best effort at the end of a command).
 pub fn mirror(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
+    on_journal(cx, journal, |journal| mirror_here(cx, journal))
+}
+
+fn mirror_here(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
     if !journal.is_published() || journal.remote_head.as_ref() == Some(&journal.head) {
         return Ok(());
     }
@@ -390,7 +433,7 @@ fn lock_lost_from(store: &JournalStore<'_>, journal: &Journal, found: Option<Oid
 
 /// Journals that the operator stopped the run at `step` (not done) and
 /// returns the error that ends the command.
-fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: &StepName, signal: &str) -> WorkflowError {
+pub(super) fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: &StepName, signal: &str) -> WorkflowError {
     let event = Event::Interrupted {
         step: step.clone(),
         signal: signal.to_string(),
@@ -408,7 +451,7 @@ fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: &StepName, signal: &st
     }
 }
 
-fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: &StepName, error: &WorkflowError) {
+pub(super) fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: &StepName, error: &WorkflowError) {
     if matches!(error, WorkflowError::ReleaseLocked { .. }) {
         return; // the run was discarded: it never existed on the remote
     }

@@ -9,6 +9,7 @@ pub mod execute;
 pub mod forge_approvals;
 pub mod gates;
 pub mod incident;
+mod parallel;
 pub mod steps;
 
 use crate::git::{CommitSummary, GitError, Oid};

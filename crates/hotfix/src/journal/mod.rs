@@ -443,6 +443,7 @@ fn parse_entry(message: &str) -> Result<Entry, String> {
 }
 
 /// One run's journal, as this clone holds it.
+#[derive(Clone)]
 pub struct Journal {
     pub id: String,
     /// This clone's head.

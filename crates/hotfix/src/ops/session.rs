@@ -114,6 +114,7 @@ impl Session {
             confirmed,
             stop: &self.stop,
             sign_decisions: self.sign_decisions,
+            shared: None,
         })
     }
 
