@@ -44,6 +44,7 @@ main = "replay/main"
 releasable = { command = "exit 1" }
 [release]
 command = "true"
+action = "release main"
 [staging.deploy]
 command = "true"
 "#;
