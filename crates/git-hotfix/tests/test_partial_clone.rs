@@ -170,6 +170,11 @@ fn plan_and_start_in_a_blobless_clone_fetch_only_what_the_fix_needs() {
 
     let plan = ["plan", "--fix", &s.f, "--production", &s.p];
     hotfix(&s, &clone, &plan).expect_code(0);
+    let planned = missing(&s, &clone);
+    assert!(
+        before - planned <= 10,
+        "plan reads the fix's blobs only: {before} -> {planned}"
+    );
     let run = hotfix(&s, &clone, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]);
     run.expect_code(0);
     s.assert_hotfixed(&s.release0, &[&s.f]);
