@@ -37,6 +37,7 @@ mod test_man_completions;
 mod test_merge_main;
 mod test_old_journal;
 mod test_output;
+mod test_partial_clone;
 mod test_production;
 mod test_replan;
 mod test_restore_release;

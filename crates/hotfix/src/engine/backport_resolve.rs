@@ -25,7 +25,7 @@ use crate::engine::WorkflowError;
 use crate::forge::{MergeRequestRef, NewMergeRequest};
 use crate::git::{tracking_ref, CommitInfo, Git, NewCommit, Oid, RefUpdate};
 use crate::pick;
-use crate::pick::resolve::{lay_out, registered_worktree, resolved_tree, Laid};
+use crate::pick::resolve::{laid_out_paths, lay_out, registered_worktree, resolved_tree, Laid};
 use crate::record::backport::{Backport, BackportRequest, BackportState};
 
 /// A conflicted backport as its branch holds it: the empty commit on the
@@ -155,7 +155,8 @@ pub fn open(git: &Git, conflict: &ConflictedBackport) -> Result<(PathBuf, bool),
     if path.exists() {
         return Err(WorkflowError::WorktreeInTheWay { path });
     }
-    if !lay_out(git, &path, &conflict.head, &conflict.fix.id, conflict.mainline)? {
+    let paths = laid_out_paths(&conflict.touched, &conflict.conflicts);
+    if !lay_out(git, &path, &conflict.head, &conflict.fix.id, conflict.mainline, &paths)? {
         return Err(WorkflowError::NotAConflictedBackport {
             branch: conflict.branch.clone(),
             detail: format!("`git cherry-pick` applies {} cleanly there", conflict.fix.id.short()),

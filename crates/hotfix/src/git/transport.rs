@@ -137,6 +137,17 @@ impl Git {
         self.push_atomic_with_options(remote, updates, &[])
     }
 
+    /// Returns true when `remote` is this partial clone's promisor remote
+    /// (`git clone --filter` sets `remote.<name>.promisor`): objects it
+    /// holds may be missing here and are fetched when git reads them.
+    pub fn is_promisor(&self, remote: &str) -> bool {
+        let key = format!("remote.{remote}.promisor");
+        matches!(
+            self.run_raw(&["config", "--type=bool", "--get", &key], None, &[]),
+            Ok((status, out, _)) if status.success() && out.trim_ascii() == b"true"
+        )
+    }
+
     /// Pushes as [`Git::push_atomic`] does, sending each of `options` as a
     /// push option (`-o`, read by the remote's hooks: GitLab's
     /// `merge_request.create`). An option that is empty, starts with `-` or
@@ -149,6 +160,12 @@ impl Git {
     ) -> Result<PushOutcome> {
         check_push_options(options)?;
         let mut args: Vec<String> = vec!["push".into(), "--porcelain".into(), "--atomic".into()];
+        if self.is_promisor(remote) {
+            // A thin pack deltifies against the remote's objects, which a
+            // partial clone lacks: git would fetch every such base first (the
+            // release tip's side of each path a restore reverts).
+            args.push("--no-thin".into());
+        }
         for o in options {
             // `--push-option=<value>` in one word: git never reads the value as an option.
             args.push(format!("--push-option={o}"));

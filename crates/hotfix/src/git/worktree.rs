@@ -1,5 +1,10 @@
 //! Linked worktrees: the one place a person edits files (`git hotfix
 //! resolve`), kept apart from the operator's own checkout, index and HEAD.
+//!
+//! A resolve worktree is a sparse checkout (git's own, non-cone patterns) of
+//! the paths a fix touches: laying it out costs what the fix costs, not what
+//! the repository weighs, and in a partial clone fetches only those blobs.
+//! The index still holds every path, so the tree written from it is whole.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +15,34 @@ impl Git {
     pub fn worktree_add(&self, path: &Path, commit: &Oid) -> Result<()> {
         let path = path.to_string_lossy();
         self.run(&["worktree", "add", "--quiet", "--detach", &path, commit.as_str()])?;
+        Ok(())
+    }
+
+    /// Adds a detached worktree at `path` at `commit` with only `paths` in its
+    /// work tree: a sparse checkout whose index holds the whole tree, every
+    /// other path marked skip-worktree with `commit`'s content.
+    pub fn worktree_add_sparse(&self, path: &Path, commit: &Oid, paths: &[String]) -> Result<()> {
+        let shown = path.to_string_lossy();
+        self.run(&[
+            "worktree",
+            "add",
+            "--quiet",
+            "--no-checkout",
+            "--detach",
+            &shown,
+            commit.as_str(),
+        ])?;
+        let worktree = Git::open(path)?;
+        let patterns: String = paths.iter().map(|p| sparse_pattern(p) + "\n").collect();
+        // `set` on the empty index `--no-checkout` leaves writes nothing yet;
+        // `read-tree -mu` then fills the index and checks out what the
+        // patterns name.
+        worktree.run_with(
+            &["sparse-checkout", "set", "--no-cone", "--stdin"],
+            Some(patterns.as_bytes()),
+            &[],
+        )?;
+        worktree.run(&["read-tree", "-m", "-u", "HEAD"])?;
         Ok(())
     }
 
@@ -62,13 +95,52 @@ impl Git {
     }
 
     /// Stages every change of the work tree (`add -A`) and writes the index
-    /// as a tree object.
+    /// as a tree object. In a sparse checkout, a file a person wrote outside
+    /// the patterns is staged too (`--sparse`): dropping it silently would
+    /// hide an edit from the checks of the resolution.
     pub fn stage_all_as_tree(&self) -> Result<Oid> {
-        self.run(&["add", "-A"])?;
+        self.run(&["add", "-A", "--sparse"])?;
         let out = self.run(&["write-tree"])?;
         Oid::parse(&out).ok_or_else(|| GitError::Parse {
             args: "write-tree".into(),
             detail: out,
         })
+    }
+}
+
+/// Returns the non-cone sparse-checkout pattern matching exactly `path`
+/// (gitignore syntax, anchored at the root): wildcards, backslashes and
+/// spaces escaped, a newline (which a pattern line cannot hold) matched by
+/// `?`, so at worst a sibling is checked out too.
+fn sparse_pattern(path: &str) -> String {
+    let mut pattern = String::with_capacity(path.len() + 1);
+    pattern.push('/');
+    for c in path.chars() {
+        match c {
+            '\\' | '*' | '?' | '[' | ']' | ' ' | '!' | '#' => {
+                pattern.push('\\');
+                pattern.push(c);
+            }
+            '\n' | '\r' => pattern.push('?'),
+            _ => pattern.push(c),
+        }
+    }
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sparse_pattern;
+
+    #[test]
+    fn a_sparse_pattern_names_one_path_literally() {
+        assert_eq!(sparse_pattern("app.txt"), "/app.txt");
+        assert_eq!(
+            sparse_pattern("dir with space/naïve file.txt"),
+            "/dir\\ with\\ space/naïve\\ file.txt"
+        );
+        assert_eq!(sparse_pattern("a[1]*?.txt"), "/a\\[1\\]\\*\\?.txt");
+        assert_eq!(sparse_pattern("!#x\\y"), "/\\!\\#x\\\\y");
+        assert_eq!(sparse_pattern("two\nlines"), "/two?lines");
     }
 }

@@ -1,8 +1,11 @@
 //! Conflicts a person resolves: `git hotfix resolve` checks the pick's target
 //! out in a linked worktree of its own (never the operator's checkout) and
 //! lets `git cherry-pick --no-commit` lay the conflict out there, markers and
-//! index stages as git makes them. `continue` takes the edited tree back,
-//! after proving it changes only paths the fix touches.
+//! index stages as git makes them. The worktree is a sparse checkout of the
+//! paths the fix touches and the conflicting ones: its index holds the whole
+//! target tree, so the tree `continue` writes from it is whole, every other
+//! path the target's. `continue` takes the edited tree back, after proving it
+//! changes only paths the fix touches.
 
 use std::path::{Path, PathBuf};
 
@@ -68,7 +71,8 @@ pub fn open(cx: &Context<'_>, run: &Run) -> Result<Opened, WorkflowError> {
         id: run.id.clone(),
         why: "the conflicting pick has no target commit".into(),
     })?;
-    if !lay_out(cx.git, &path, &onto, &pick.fix, pick.mainline)? {
+    let paths = laid_out_paths(&pick.touched, &pick.conflicts);
+    if !lay_out(cx.git, &path, &onto, &pick.fix, pick.mainline, &paths)? {
         return Err(WorkflowError::NothingToResolve {
             id: run.id.clone(),
             why: format!("`git cherry-pick` applies {} cleanly here", pick.fix.short()),
@@ -127,12 +131,33 @@ pub fn take(cx: &Context<'_>, journal: &mut Journal) -> Result<Option<Resolution
     Ok(Some(resolution))
 }
 
-/// Checks `onto` out in a new linked worktree at `path` and lets
-/// `git cherry-pick --no-commit` lay the conflict of `fix` out there.
-/// Returns false (and removes the worktree) when git applies it cleanly.
-/// Shared by the hotfix's own conflicts and a backport's.
-pub fn lay_out(git: &Git, path: &Path, onto: &Oid, fix: &Oid, mainline: Option<u32>) -> Result<bool, WorkflowError> {
-    git.worktree_add(path, onto)?;
+/// Returns the paths a resolve worktree checks out: what the fix changes
+/// (so a person sees the whole fix) and what conflicts (a rename's conflict
+/// may sit at the target's path, which the fix never names).
+pub fn laid_out_paths(touched: &[String], conflicts: &[String]) -> Vec<String> {
+    let mut paths: Vec<String> = touched.iter().chain(conflicts).cloned().collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// Checks `paths` of `onto` out in a new sparse linked worktree at `path`
+/// and lets `git cherry-pick --no-commit` lay the conflict of `fix` out
+/// there (git writes any other path it conflicts in, too). Returns false
+/// (and removes the worktree) when git applies it cleanly. Shared by the
+/// hotfix's own conflicts and a backport's.
+pub fn lay_out(
+    git: &Git,
+    path: &Path,
+    onto: &Oid,
+    fix: &Oid,
+    mainline: Option<u32>,
+    paths: &[String],
+) -> Result<bool, WorkflowError> {
+    if let Err(e) = git.worktree_add_sparse(path, onto, paths) {
+        let _ = git.worktree_remove(path);
+        return Err(e.into());
+    }
     let worktree = Git::open(path)?;
     if !worktree.cherry_pick_no_commit(fix, mainline)? {
         // git's own cherry-pick applied it: the engine and git disagree.
