@@ -106,75 +106,29 @@ impl Context<'_> {
 pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, WorkflowError> {
     let mut steps_done = 0;
     super::steps::check_plan_before_build(cx, journal)?;
+    let gated = |cx: &Context<'_>, journal: &mut Journal, steps_done, gate| -> Result<Outcome, WorkflowError> {
+        mirror(cx, journal)?;
+        Ok(Outcome {
+            steps_done,
+            gate: Some(gate),
+            caught_up: 0,
+        })
+    };
     while let Some(step) = journal.run.next_step().cloned() {
-        let name = &step.name;
-        if let Some(signal) = cx.stop.raised() {
-            return Err(stop_at(cx, journal, name, signal.name()));
-        }
-        if let Some(attempt) = journal.run.open_attempt(name) {
-            // Other clones must see the attempt as this one does.
-            let _ = mirror(cx, journal);
-            return Err(gates::attempt_blocker(cx, attempt));
-        }
-        if let Some(gate) = gates::gate_before(cx, &journal.run, &step) {
-            mirror(cx, journal)?;
-            return Ok(Outcome {
-                steps_done,
-                gate: Some(gate),
-                caught_up: 0,
-            });
-        }
         // `parallel_services = true`: the services' steps from here run side by side.
         if let Some(lanes) = super::parallel::lanes(cx, &journal.run) {
             let (done, gate) = super::parallel::run_lanes(cx, journal, lanes)?;
             steps_done += done;
-            if let Some(gate) = gate {
-                mirror(cx, journal)?;
-                return Ok(Outcome {
-                    steps_done,
-                    gate: Some(gate),
-                    caught_up: 0,
-                });
-            }
-            continue;
-        }
-        cx.ambient.checkpoint(&format!("before:{name}"))?;
-        let steps = journal.run.steps();
-        let at = StepPosition {
-            index: steps.iter().position(|s| s.name == *name).map_or(0, |i| i + 1),
-            total: steps.len(),
-        };
-        cx.progress.step_started(&step, at);
-        let result = super::steps::perform(cx, journal, &step);
-        match result {
-            Ok(()) => {}
-            // An injected fault stands in for a crash: a crash records nothing.
-            Err(WorkflowError::Fault(f)) => return Err(f.into()),
-            // A forge request left without an answer keeps its attempt open.
-            Err(e @ WorkflowError::RerunUndecided { .. }) => return Err(e),
-            // The step journaled the interruption of its command itself.
-            Err(
-                e @ WorkflowError::Interrupted {
-                    during_command: true, ..
-                },
-            ) => return Err(e),
-            // The operator's Ctrl-C reached git too (it shares the terminal's
-            // process group): the step did not fail, it was stopped.
-            Err(_) if cx.stop.raised().is_some() => {
-                let signal = cx.stop.raised().map_or("a signal", |s| s.name());
-                return Err(stop_at(cx, journal, name, signal));
-            }
-            Err(e) => {
-                let e = with_services(&journal.run, &step, e);
-                record_failure(cx, journal, name, &e);
-                return Err(e);
+            match gate {
+                Some(gate) => return gated(cx, journal, steps_done, gate),
+                None => continue,
             }
         }
-        if let Some(evidence) = journal.run.done(name) {
-            steps_done += 1;
-            cx.progress.step_done(&step, at, evidence);
+        match one_step(cx, journal, &step)? {
+            Ran::Gate(gate) => return gated(cx, journal, steps_done, gate),
+            Ran::Done => steps_done += 1,
+            Ran::NotDone => {}
         }
-        cx.ambient.checkpoint(&format!("after:{name}"))?;
     }
     // Other clones (approvers, a colleague who takes over) see the whole record.
     mirror(cx, journal)?;
@@ -185,10 +139,79 @@ pub fn run_steps(cx: &Context<'_>, journal: &mut Journal) -> Result<Outcome, Wor
     })
 }
 
+/// What became of one step.
+pub(super) enum Ran {
+    /// It is done (its evidence is journaled).
+    Done,
+    /// It ran and left nothing done (a step that only waits).
+    NotDone,
+    /// It waits at a gate; nothing of it ran.
+    Gate(Gate),
+}
+
+/// Carries out `step` of `journal`'s run, with every check before it (a
+/// stop asked for, an attempt left open, a gate) and every failure
+/// journaled; the same for a step run alone and one in a service's lane.
+pub(super) fn one_step(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<Ran, WorkflowError> {
+    let name = &step.name;
+    if let Some(signal) = cx.stop.raised() {
+        return Err(stop_at(cx, journal, name, signal.name()));
+    }
+    if let Some(attempt) = journal.run.open_attempt(name) {
+        // Other clones must see the attempt as this one does.
+        let _ = mirror(cx, journal);
+        return Err(gates::attempt_blocker(cx, attempt));
+    }
+    if let Some(gate) = gates::gate_before(cx, &journal.run, step) {
+        return Ok(Ran::Gate(gate));
+    }
+    cx.ambient.checkpoint(&format!("before:{name}"))?;
+    let steps = journal.run.steps();
+    let at = StepPosition {
+        index: steps.iter().position(|s| s.name == *name).map_or(0, |i| i + 1),
+        total: steps.len(),
+    };
+    cx.progress.step_started(step, at);
+    let result = super::steps::perform(cx, journal, step);
+    match result {
+        Ok(()) => {}
+        // An injected fault stands in for a crash: a crash records nothing.
+        Err(WorkflowError::Fault(f)) => return Err(f.into()),
+        // A forge request left without an answer keeps its attempt open.
+        Err(e @ WorkflowError::RerunUndecided { .. }) => return Err(e),
+        // The step journaled the interruption of its command itself.
+        Err(
+            e @ WorkflowError::Interrupted {
+                during_command: true, ..
+            },
+        ) => return Err(e),
+        // The operator's Ctrl-C reached git too (it shares the terminal's
+        // process group): the step did not fail, it was stopped.
+        Err(_) if cx.stop.raised().is_some() => {
+            let signal = cx.stop.raised().map_or("a signal", |s| s.name());
+            return Err(stop_at(cx, journal, name, signal));
+        }
+        Err(e) => {
+            let e = with_services(&journal.run, step, e);
+            record_failure(cx, journal, name, &e);
+            return Err(e);
+        }
+    }
+    let ran = match journal.run.done(name) {
+        Some(evidence) => {
+            cx.progress.step_done(step, at, evidence);
+            Ran::Done
+        }
+        None => Ran::NotDone,
+    };
+    cx.ambient.checkpoint(&format!("after:{name}"))?;
+    Ok(ran)
+}
+
 /// Returns a production step's failure with, for a step of one of several
 /// services, which services already run the fix (their release job and
 /// deploy are done) and which do not: the operator decides what to roll back.
-pub(super) fn with_services(run: &Run, step: &Step, e: WorkflowError) -> WorkflowError {
+fn with_services(run: &Run, step: &Step, e: WorkflowError) -> WorkflowError {
     let WorkflowError::ProductionStepFailed {
         step: failed,
         reason,
@@ -433,7 +456,7 @@ fn lock_lost_from(store: &JournalStore<'_>, journal: &Journal, found: Option<Oid
 
 /// Journals that the operator stopped the run at `step` (not done) and
 /// returns the error that ends the command.
-pub(super) fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: &StepName, signal: &str) -> WorkflowError {
+fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: &StepName, signal: &str) -> WorkflowError {
     let event = Event::Interrupted {
         step: step.clone(),
         signal: signal.to_string(),
@@ -451,7 +474,7 @@ pub(super) fn stop_at(cx: &Context<'_>, journal: &mut Journal, step: &StepName, 
     }
 }
 
-pub(super) fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: &StepName, error: &WorkflowError) {
+fn record_failure(cx: &Context<'_>, journal: &mut Journal, step: &StepName, error: &WorkflowError) {
     if matches!(error, WorkflowError::ReleaseLocked { .. }) {
         return; // the run was discarded: it never existed on the remote
     }

@@ -12,8 +12,8 @@ use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
 use crate::ambient::Ambient;
-use crate::engine::execute::{record_failure, stop_at, with_services, Context, Progress, StepPosition};
-use crate::engine::gates::{self, Gate};
+use crate::engine::execute::{one_step, Context, Progress, Ran, StepPosition};
+use crate::engine::gates::Gate;
 use crate::engine::WorkflowError;
 use crate::journal::{Evidence, Journal, Run};
 use crate::providers::http::Observation;
@@ -114,7 +114,6 @@ pub(super) fn run_lanes(
 ) -> Result<(usize, Option<Gate>), WorkflowError> {
     let shared = Mutex::new(journal.clone());
     let failed = AtomicBool::new(false);
-    let total = journal.run.steps().len();
     let (tx, rx) = mpsc::channel();
     let ends: Vec<LaneEnd> = std::thread::scope(|scope| {
         let handles: Vec<_> = lanes
@@ -144,7 +143,7 @@ pub(super) fn run_lanes(
                         sign_decisions,
                         shared: Some(shared),
                     };
-                    run_lane(&lane_cx, shared, failed, &lane.steps, total)
+                    run_lane(&lane_cx, shared, failed, &lane.steps)
                 })
             })
             .collect();
@@ -199,68 +198,27 @@ fn current(shared: &Mutex<Journal>) -> Journal {
     shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
 }
 
-/// Runs one service's steps, in order, as `run_steps` runs a run's: the same
-/// checks before each (a stop asked for, an attempt left open, a gate), the
-/// same handling of failures; stops early when another lane failed.
-fn run_lane(cx: &Context<'_>, shared: &Mutex<Journal>, failed: &AtomicBool, steps: &[Step], total: usize) -> LaneEnd {
+/// Runs one service's steps, in order, each as a step run alone
+/// ([`one_step`]); stops early when another lane failed.
+fn run_lane(cx: &Context<'_>, shared: &Mutex<Journal>, failed: &AtomicBool, steps: &[Step]) -> LaneEnd {
     let mut done = 0;
     for step in steps {
         if failed.load(Ordering::SeqCst) {
             break;
         }
         let mut journal = current(shared);
-        let name = &step.name;
-        if journal.run.done(name).is_some() {
+        if journal.run.done(&step.name).is_some() {
             continue;
         }
-        let fail = |e: WorkflowError| {
-            failed.store(true, Ordering::SeqCst);
-            Err(e)
-        };
-        if let Some(signal) = cx.stop.raised() {
-            return fail(stop_at(cx, &mut journal, name, signal.name()));
-        }
-        if let Some(attempt) = journal.run.open_attempt(name) {
-            return fail(gates::attempt_blocker(cx, attempt));
-        }
-        if let Some(gate) = gates::gate_before(cx, &journal.run, step) {
-            return Ok((done, Some(gate)));
-        }
-        cx.ambient.checkpoint(&format!("before:{name}"))?;
-        let at = StepPosition {
-            index: journal
-                .run
-                .steps()
-                .iter()
-                .position(|s| s.name == *name)
-                .map_or(0, |i| i + 1),
-            total,
-        };
-        cx.progress.step_started(step, at);
-        match super::steps::perform(cx, &mut journal, step) {
-            Ok(()) => {}
-            Err(WorkflowError::Fault(f)) => return fail(f.into()),
-            Err(
-                e @ (WorkflowError::RerunUndecided { .. }
-                | WorkflowError::Interrupted {
-                    during_command: true, ..
-                }),
-            ) => return fail(e),
-            Err(_) if cx.stop.raised().is_some() => {
-                let signal = cx.stop.raised().map_or("a signal", |s| s.name());
-                return fail(stop_at(cx, &mut journal, name, signal));
-            }
+        match one_step(cx, &mut journal, step) {
+            Ok(Ran::Done) => done += 1,
+            Ok(Ran::NotDone) => {}
+            Ok(Ran::Gate(gate)) => return Ok((done, Some(gate))),
             Err(e) => {
-                let e = with_services(&journal.run, step, e);
-                record_failure(cx, &mut journal, name, &e);
-                return fail(e);
+                failed.store(true, Ordering::SeqCst);
+                return Err(e);
             }
         }
-        if let Some(evidence) = journal.run.done(name) {
-            done += 1;
-            cx.progress.step_done(step, at, evidence);
-        }
-        cx.ambient.checkpoint(&format!("after:{name}"))?;
     }
     Ok((done, None))
 }

@@ -61,6 +61,12 @@ pub enum GitError {
         #[source]
         source: std::io::Error,
     },
+    #[error("could not {what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("`git {args}` failed ({status}): {stderr}")]
     Failed {
         args: String,
@@ -270,6 +276,10 @@ pub struct Git {
     git_dir: PathBuf,
     /// `None` in a bare repository.
     work_tree: Option<PathBuf>,
+    /// Configuration every command of this repository gets through the
+    /// environment (`GIT_CONFIG_COUNT`), never written to a config file: the
+    /// sparse checkout of a resolve worktree ([`worktree::SPARSE_MARK`]).
+    config_env: Vec<(&'static str, &'static str)>,
 }
 
 impl Git {
@@ -281,6 +291,7 @@ impl Git {
             dir: dir.to_path_buf(),
             git_dir: PathBuf::new(),
             work_tree: None,
+            config_env: Vec::new(),
         };
         git.check_version()?;
         let not_a_repo = || GitError::NotARepository {
@@ -294,6 +305,9 @@ impl Git {
         git.git_dir = PathBuf::from(lines.next().ok_or_else(not_a_repo)?);
         if !bare {
             git.work_tree = Some(PathBuf::from(git.run(&["rev-parse", "--show-toplevel"])?.trim()));
+        }
+        if git.git_dir.join(worktree::SPARSE_MARK).is_file() {
+            git.config_env = worktree::SPARSE_CONFIG.to_vec();
         }
         Ok(git)
     }
@@ -320,6 +334,13 @@ impl Git {
         cmd.arg("-C").arg(&self.dir);
         // Output is parsed: keep it in git's plain, untranslated form.
         cmd.env("LC_ALL", "C").env("GIT_TERMINAL_PROMPT", "0");
+        if !self.config_env.is_empty() {
+            cmd.env("GIT_CONFIG_COUNT", self.config_env.len().to_string());
+            for (i, (key, value)) in self.config_env.iter().enumerate() {
+                cmd.env(format!("GIT_CONFIG_KEY_{i}"), key)
+                    .env(format!("GIT_CONFIG_VALUE_{i}"), value);
+            }
+        }
         cmd
     }
 

@@ -10,6 +10,14 @@ use std::path::{Path, PathBuf};
 
 use super::{Git, GitError, Oid, Result};
 
+/// The file in a worktree's git dir that marks it a sparse resolve
+/// worktree of git-hotfix's: every command there gets [`SPARSE_CONFIG`].
+pub const SPARSE_MARK: &str = "git-hotfix-sparse";
+
+/// The configuration a sparse resolve worktree's commands get through the
+/// environment: the patterns of `info/sparse-checkout`, as non-cone patterns.
+pub const SPARSE_CONFIG: &[(&str, &str)] = &[("core.sparseCheckout", "true"), ("core.sparseCheckoutCone", "false")];
+
 impl Git {
     /// Adds a detached worktree at `path` checked out at `commit`.
     pub fn worktree_add(&self, path: &Path, commit: &Oid) -> Result<()> {
@@ -32,17 +40,28 @@ impl Git {
             &shown,
             commit.as_str(),
         ])?;
-        let worktree = Git::open(path)?;
+        // The patterns go in the worktree's own git dir, and the sparse
+        // checkout is switched on through the environment of every command
+        // run there (`Git::open` sees the mark): nothing is written to the
+        // repository's configuration, which `git sparse-checkout set` would
+        // change for good (`extensions.worktreeConfig`).
+        let git_dir = PathBuf::from(Git::open(path)?.run(&["rev-parse", "--absolute-git-dir"])?.trim());
         let patterns: String = paths.iter().map(|p| sparse_pattern(p) + "\n").collect();
-        // `set` on the empty index `--no-checkout` leaves writes nothing yet;
-        // `read-tree -mu` then fills the index and checks out what the
-        // patterns name.
-        worktree.run_with(
-            &["sparse-checkout", "set", "--no-cone", "--stdin"],
-            Some(patterns.as_bytes()),
-            &[],
-        )?;
-        worktree.run(&["read-tree", "-m", "-u", "HEAD"])?;
+        let write = |file: PathBuf, text: &str| {
+            if let Some(dir) = file.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&file, text)
+        };
+        write(git_dir.join("info/sparse-checkout"), &patterns)
+            .and_then(|()| write(git_dir.join(SPARSE_MARK), "git-hotfix resolve worktree\n"))
+            .map_err(|e| GitError::Io {
+                what: format!("write the sparse checkout of {}", path.display()),
+                source: e,
+            })?;
+        // `read-tree -mu` fills the empty index `--no-checkout` left and
+        // checks out what the patterns name.
+        Git::open(path)?.run(&["read-tree", "-m", "-u", "HEAD"])?;
         Ok(())
     }
 
