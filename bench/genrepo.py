@@ -2,6 +2,7 @@
 """Generates a benchmark origin with git fast-import.
 
 History (linear):  c1 (all FILES files) .. c[COMMITS]   each later commit edits one file
+  files are src/dAA/dBB/fCC.txt, at most 100 entries a directory (up to 1,000,000 files)
   production = c[COMMITS-200], release = c[COMMITS], main = release + F
 F edits a file that none of the 200 unreleased commits touched.
 Prints: production, release, fix SHAs as shell assignments.
@@ -23,7 +24,9 @@ def w(s):
 
 
 def path(n):
-    return f"src/d{n // 100:04d}/f{n % 100:02d}.txt"
+    # At most 100 entries a directory, as in real trees: a commit then rewrites three
+    # small trees, where one src/ of 10,000 entries made 1M files too slow to generate.
+    return f"src/d{n // 10000:02d}/d{n // 100 % 100:02d}/f{n % 100:02d}.txt"
 
 
 def data(b):

@@ -2,33 +2,72 @@
 # Benchmark: git hotfix plan/start against
 #   (a) the runbook's own commands in a checkout (seed 000: restore, commit, push, diff,
 #       cherry-pick -x, push), and
-#   (b) a minimal git plumbing script doing the same object work: fetch, reachability,
-#       commit-tree restore, merge-tree pick, commit-tree, scope diff, overlap log,
-#       patch-id, one leased push, re-fetch and verify.
+#   (b) a minimal git plumbing script doing the same object work (the floor): fetch,
+#       reachability, commit-tree restore, merge-tree pick, commit-tree, scope diff,
+#       overlap log, patch-id, one leased push, re-fetch and verify.
 # on generated repositories (bench/genrepo.py) of SIZES files and COMMITS commits,
-# release 200 commits ahead of production. Wall time is the median of REPS runs;
-# peak memory is the largest resident set of any process in the run (GNU time %M).
+# release 200 commits ahead of production. Wall time is the median of REPS runs.
+# Two memory figures, each the largest over the REPS runs:
+#   MiB      the largest resident set of any process in the run, git's children
+#            included (GNU time %M; "n/a" without /usr/bin/time)
+#   alone    git-hotfix's own process, apart from the git processes it starts (its
+#            VmHWM, printed by git-hotfix under GIT_HOTFIX_REPORT_RSS=1; Linux only)
+# It prints one Markdown table, a row per size; progress goes to stderr.
 #
-# usage: bench/run.sh [SIZES="10000 100000"] [COMMITS=20000] [REPS=5]
-#   env: SIZES, COMMITS, REPS, WORK (scratch dir, default a new temp dir)
+# usage: bench/run.sh
+#   env: SIZES      file counts, default "10000 100000 1000000"
+#        COMMITS    commits per repository, default 20000
+#        COMMITS_<files>  commits for one size (COMMITS_1000000 defaults to 100000)
+#        REPS       runs per measurement, default 5
+#        WORK       scratch dir, default a new temp dir; generated repositories are
+#                   kept there (origin-<files>-<commits>.git) and reused
+#        HOTFIX     the git-hotfix binary to run; unset: `cargo build --release` first
+#        GNU_TIME   GNU time, default /usr/bin/time; empty or missing: no all-process MiB
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-SIZES=${SIZES:-"10000 100000"}
+SIZES=${SIZES:-"10000 100000 1000000"}
 COMMITS=${COMMITS:-20000}
+COMMITS_1000000=${COMMITS_1000000:-100000}
 REPS=${REPS:-5}
 WORK=${WORK:-$(mktemp -d)}
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LC_ALL=C
 export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
-(cd "$here/.." && cargo build --release --quiet)
-HOTFIX="$here/../target/release/git-hotfix"
+if [ -z "${HOTFIX:-}" ]; then
+  (cd "$here/.." && cargo build --release --quiet)
+  HOTFIX="${CARGO_TARGET_DIR:-$here/../target}/release/git-hotfix"
+fi
+if [ ! -x "$HOTFIX" ]; then
+  echo "bench/run.sh: HOTFIX=$HOTFIX is not an executable" >&2; exit 1
+fi
+GNU_TIME=${GNU_TIME-/usr/bin/time}
+if [ -n "$GNU_TIME" ] && ! "$GNU_TIME" -f %M true >/dev/null 2>&1; then
+  echo "bench/run.sh: no GNU time at $GNU_TIME: the all-process MiB figures say n/a" >&2
+  GNU_TIME=
+fi
 
-# Prints "<seconds> <peak KiB>" for one run of the command.
+now() { echo "${EPOCHREALTIME:-$(date +%s.%N)}"; }
+
+# Prints "<seconds> <peak KiB of any process> <peak KiB of git-hotfix alone>" for one
+# run of the command ("-" for a figure not measured).
 measure() {
-  local f; f=$(mktemp)
-  if ! /usr/bin/time -o "$f" -f "%e %M" "$@" >"$f.log" 2>&1; then
-    echo "benchmark command failed: $*" >&2; cat "$f.log" >&2; exit 1
+  local f t0 t1 all alone; f=$(mktemp)
+  t0=$(now)
+  if [ -n "$GNU_TIME" ]; then
+    GIT_HOTFIX_REPORT_RSS=1 "$GNU_TIME" -o "$f" -f "%M" "$@" >"$f.log" 2>&1 || { fail "$f.log" "$@"; }
+    all=$(tail -1 "$f")
+  else
+    GIT_HOTFIX_REPORT_RSS=1 "$@" >"$f.log" 2>&1 || { fail "$f.log" "$@"; }
+    all=-
   fi
-  tail -1 "$f"; rm -f "$f" "$f.log"
+  t1=$(now)
+  alone=$(sed -n 's/^git-hotfix: peak resident memory \([0-9][0-9]*\) KiB$/\1/p' "$f.log" | tail -1)
+  awk -v a="$t0" -v b="$t1" -v m="$all" -v s="${alone:--}" 'BEGIN{printf "%.3f %s %s\n", b - a, m, s}'
+  rm -f "$f" "$f.log"
+}
+
+fail() {
+  local log=$1; shift
+  echo "benchmark command failed: $*" >&2; cat "$log" >&2; exit 1
 }
 
 # Puts origin and the operator clone back to the starting state (not timed).
@@ -78,30 +117,37 @@ plumbing() {  # (b) $1 = plan | start
 hotfix_plan() { cd "$CLONE" && "$HOTFIX" plan --fix "$FIX" --production "$PRODUCTION"; }
 hotfix_start() { cd "$CLONE" && "$HOTFIX" start --fix "$FIX" --production "$PRODUCTION" --yes; }
 
-# median of REPS measurements of "$@" (state reset before each run)
+# "<median seconds> <max KiB any process> <max KiB git-hotfix alone>" of REPS runs of
+# "$@" (state reset before each run)
 bench() {
-  local times=() mems=() i
+  local times=() mems=() alones=() i t m a
   for ((i = 0; i < REPS; i++)); do
     reset_state
-    read -r t m < <(measure "$@")
-    times+=("$t"); mems+=("$m")
+    read -r t m a < <(measure "$@")
+    times+=("$t"); mems+=("$m"); alones+=("$a")
   done
-  local mt mm
-  mt=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
-  mm=$(printf '%s\n' "${mems[@]}" | sort -g | tail -1)
-  echo "$mt $mm"
+  echo "$(median "${times[@]}") $(largest "${mems[@]}") $(largest "${alones[@]}")"
 }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+largest() { printf '%s\n' "$@" | awk '$1 == "-" {na=1} $1 != "-" && $1 > m {m=$1} END{print na ? "-" : m}'; }
+mib() { awk -v k="$1" 'BEGIN{ if (k == "-") print "n/a"; else printf "%.0f", k/1024 }'; }
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN{ if (y > 0) printf "%.2f", x/y; else print "n/a" }'; }
 
 export -f runbook plumbing hotfix_plan hotfix_start
-printf '%-8s %-8s | %-22s %-22s %-22s | %-22s %-22s | %s\n' files commits "start (s, MiB)" "(a) runbook" "(b) plumbing" "plan" "(b) plumbing plan" "ratios start/a start/b plan/b"
+echo "| files | commits | start (s, MiB) | start: git-hotfix alone (MiB) | (a) runbook (s, MiB) | (b) plumbing floor (s, MiB) | plan (s, MiB) | plan: git-hotfix alone (MiB) | (b) floor plan (s, MiB) | start/a | start/b | plan/b |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for files in $SIZES; do
-  ORIGIN="$WORK/origin-$files.git"; CLONE="$WORK/clone-$files"
-  if [ ! -d "$ORIGIN" ]; then
-    eval "$(python3 "$here/genrepo.py" "$ORIGIN" "$files" "$COMMITS")" > /dev/null
-    printf 'PRODUCTION=%s\nRELEASE=%s\nFIX=%s\n' "$PRODUCTION" "$RELEASE" "$FIX" > "$ORIGIN/bench.env"
+  var=COMMITS_$files
+  commits=${!var:-$COMMITS}
+  ORIGIN="$WORK/origin-$files-$commits.git"; CLONE="$WORK/clone-$files-$commits"
+  if [ ! -f "$ORIGIN/bench.env" ]; then
+    echo "bench/run.sh: generating $files files, $commits commits in $ORIGIN" >&2
+    rm -rf "$ORIGIN" "$CLONE"
+    eval "$(python3 "$here/genrepo.py" "$ORIGIN" "$files" "$commits")" > /dev/null
     git clone -q "$ORIGIN" "$CLONE"
     printf 'strategy = "restore-release"\n[branches]\nmain = "main"\nrelease = "release"\n' > "$CLONE/hotfix.toml"
     echo hotfix.toml >> "$CLONE/.git/info/exclude"
+    printf 'PRODUCTION=%s\nRELEASE=%s\nFIX=%s\n' "$PRODUCTION" "$RELEASE" "$FIX" > "$ORIGIN/bench.env"
   fi
   # One pack on the origin, and small pushes kept as loose objects, so that
   # earlier runs' pushes do not slow later runs' connectivity checks.
@@ -110,17 +156,16 @@ for files in $SIZES; do
   # shellcheck disable=SC1091
   source "$ORIGIN/bench.env"
   export ORIGIN CLONE PRODUCTION RELEASE FIX HOTFIX
-  read -r s_t s_m < <(bench bash -c hotfix_start)
-  read -r a_t a_m < <(bench bash -c runbook)
-  read -r b_t b_m < <(bench bash -c "plumbing start")
-  read -r p_t p_m < <(bench bash -c hotfix_plan)
-  read -r bp_t bp_m < <(bench bash -c "plumbing plan")
-  mib() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
-  ratio() { awk -v x="$1" -v y="$2" 'BEGIN{ if (y > 0) printf "%.2f", x/y; else print "n/a" }'; }
-  printf '%-8s %-8s | %-22s %-22s %-22s | %-22s %-22s | %s %s %s\n' "$files" "$COMMITS" \
-    "$s_t s, $(mib "$s_m") MiB" "$a_t s, $(mib "$a_m") MiB" "$b_t s, $(mib "$b_m") MiB" \
-    "$p_t s, $(mib "$p_m") MiB" "$bp_t s, $(mib "$bp_m") MiB" \
+  echo "bench/run.sh: measuring $files files, $commits commits, $REPS runs each" >&2
+  read -r s_t s_m s_a < <(bench bash -c hotfix_start)
+  read -r a_t a_m _ < <(bench bash -c runbook)
+  read -r b_t b_m _ < <(bench bash -c "plumbing start")
+  read -r p_t p_m p_a < <(bench bash -c hotfix_plan)
+  read -r bp_t bp_m _ < <(bench bash -c "plumbing plan")
+  printf '| %s | %s | %s s, %s MiB | %s | %s s, %s MiB | %s s, %s MiB | %s s, %s MiB | %s | %s s, %s MiB | %s | %s | %s |\n' \
+    "$files" "$commits" "$s_t" "$(mib "$s_m")" "$(mib "$s_a")" "$a_t" "$(mib "$a_m")" "$b_t" "$(mib "$b_m")" \
+    "$p_t" "$(mib "$p_m")" "$(mib "$p_a")" "$bp_t" "$(mib "$bp_m")" \
     "$(ratio "$s_t" "$a_t")" "$(ratio "$s_t" "$b_t")" "$(ratio "$p_t" "$bp_t")"
+  reset_state
 done
-reset_state
-echo "scratch: $WORK"
+echo "bench/run.sh: scratch $WORK" >&2

@@ -146,6 +146,32 @@ impl Command {
 }
 
 pub fn run() -> ExitCode {
+    let code = dispatch();
+    if std::env::var_os("GIT_HOTFIX_REPORT_RSS").is_some_and(|v| v == "1") {
+        report_peak_rss();
+    }
+    code
+}
+
+/// Writes this process's own peak resident set to stderr, one line, for
+/// `bench/run.sh` (`GIT_HOTFIX_REPORT_RSS=1`). Linux's `VmHWM` counts this
+/// process alone: the git processes it starts are not in it, where GNU time's
+/// `%M` is the largest of any process in the run.
+fn report_peak_rss() {
+    let line = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().strip_suffix("kB"))
+                .map(|kib| format!("git-hotfix: peak resident memory {} KiB", kib.trim()))
+        })
+        .unwrap_or_else(|| "git-hotfix: peak resident memory unavailable (no /proc/self/status)".to_string());
+    crate::output::err_line(&line);
+}
+
+fn dispatch() -> ExitCode {
     let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),

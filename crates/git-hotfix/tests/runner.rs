@@ -5,6 +5,7 @@ mod common;
 mod test_attacks;
 mod test_backport;
 mod test_bad_input;
+mod test_bench_smoke;
 mod test_cherry_pick;
 mod test_ci;
 mod test_combined_report;
