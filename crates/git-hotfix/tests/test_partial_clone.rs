@@ -140,7 +140,10 @@ fn resolve_checks_out_only_the_fixs_paths_and_continue_keeps_every_other_file() 
     assert_eq!(indexed.len(), 201, "the index holds the whole tree");
     // The sparse checkout lives in the worktree's environment, not in the repository's config.
     let config = std::fs::read_to_string(p.work.join(".git/config")).expect("the operator's config");
-    assert!(!config.contains("worktreeConfig") && !config.contains("sparse"), "{config}");
+    assert!(
+        !config.contains("worktreeConfig") && !config.contains("sparse"),
+        "{config}"
+    );
     assert!(!p.work.join(".git/config.worktree").exists());
 
     std::fs::write(wt.join("app.txt"), RESOLVED).expect("edit");
