@@ -68,6 +68,12 @@ impl Services {
                 service.sha_file.display()
             )
         };
+        self.table_deploying(name, extra, &deploy)
+    }
+
+    /// One `[[services]]` table whose deploy is `deploy` (a shell command).
+    fn table_deploying(&self, name: &str, extra: &str, deploy: &str) -> String {
+        let service = self.service(name);
         format!(
             r#"
 [[services]]
@@ -626,30 +632,13 @@ fn parallel_services_deploy_side_by_side_and_the_journal_stays_one_chain() {
     std::fs::create_dir_all(&meet).expect("meeting dir");
     let mut tables = String::new();
     for (me, other) in [("portal", "admin"), ("admin", "portal")] {
-        let service = s.service(me);
         let deploy = format!(
             "touch '{dir}/{me}'; i=0; while [ ! -e '{dir}/{other}' ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; \
-             test -e '{dir}/{other}' && printf %s \\\"$HOTFIX_RELEASE_SHA\\\" > '{sha}' && echo met {other}",
+             test -e '{dir}/{other}' && printf %s \"$HOTFIX_RELEASE_SHA\" > '{sha}' && echo met {other}",
             dir = meet.display(),
-            sha = service.sha_file.display()
+            sha = s.service(me).sha_file.display()
         );
-        tables.push_str(&format!(
-            r#"
-[[services]]
-name = "{me}"
-paths = ["{me}/**"]
-[services.deploy]
-command = "{deploy}"
-timeout = "30s"
-[services.verify]
-[[services.verify.http]]
-url = "{url}"
-sha_pointer = "/sha"
-timeout = "5s"
-interval = "100ms"
-"#,
-            url = service.url
-        ));
+        tables.push_str(&s.table_deploying(me, "", &deploy));
     }
     s.configure("parallel_services = true", &[tables]);
     let start = s.start(&[]);
