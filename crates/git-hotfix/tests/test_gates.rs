@@ -35,7 +35,7 @@ project = "shop/checkout"
 confirm = true
 
 [deploy]
-command = "echo deploying $HOTFIX_RELEASE_SHA for run $HOTFIX_RUN_ID; {deploy_extra} (sleep 0.5; printf %s \"$HOTFIX_RELEASE_SHA\" > '{sha}') >/dev/null 2>&1 &"
+command = "echo deploying $HOTFIX_RELEASE_SHA for run $HOTFIX_RUN_ID; {deploy_extra} (n=$(cat '{polls}' 2>/dev/null || echo 0); i=0; while [ $(cat '{polls}' 2>/dev/null || echo 0) -le $n ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; printf %s \"$HOTFIX_RELEASE_SHA\" > '{sha}') >/dev/null 2>&1 &"
 timeout = "20s"
 
 [verify]
@@ -54,6 +54,7 @@ command = "test -s '{sha}'"
 "#,
         log = log.display(),
         sha = service.sha_file.display(),
+        polls = service.polls_file.display(),
         url = service.url,
     )
 }
@@ -330,7 +331,7 @@ fn verification_timeout_stops_with_the_rollback_hint_and_rollback_recovers() {
     let service = Service::start(s.root(), &s.p);
     // Production never switches during the hotfix; the rollback deploy works.
     let config = gates_config(&s, &service, "")
-        .replace("(sleep 0.5;", "[ \\\"$HOTFIX_PHASE\\\" = rollback ] && (")
+        .replace("(n=", "[ \\\"$HOTFIX_PHASE\\\" = rollback ] && (n=")
         .replace("timeout = \"10s\"", "timeout = \"1s\"");
     s.configure(&config);
     let start = s.start_fix(&[]);

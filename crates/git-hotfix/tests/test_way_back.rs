@@ -119,8 +119,8 @@ fn an_aborted_run_after_its_deploy_says_so_and_rolls_back() {
         abort.stdout
     );
     assert!(abort.stdout.contains("next: `git hotfix rollback "), "{}", abort.stdout);
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    assert_eq!(service.reported(), pushed, "the deploy before the abort took");
+    // The deploy before the abort took: production switches once it is polled.
+    service.wait_for(&pushed);
 
     let rollback = s.hotfix(&s.work, &["rollback", "--yes", "--reason", "aborted mid-release"]);
     rollback.expect_code(0);
