@@ -23,7 +23,7 @@ use crate::pick::RunTrailers;
 use crate::providers::production::{ProductionError, ProductionReading, ProductionSha};
 use crate::record::plan::{
     Check, CheckStatus, MainReleasable, PickStatus, Plan, RefMove, Scope, Step, StepName, Steps, TrunkPath,
-    TrunkRelease, WayBack,
+    TrunkRelease,
 };
 use crate::record::step::{Action, CommandStep, VerifyContains};
 use crate::strategy::evidence::{EvidenceSpec, Proof};
@@ -219,23 +219,7 @@ impl Strategy for Trunk {
                     }
                     hotfix.push(step);
                 }
-                match &release.way_back {
-                    Some(WayBack::FastForward { main }) => hotfix.push(Step::new(
-                        FromTag::MERGE_MAIN,
-                        format!("fast-forward {} to the hotfix (merge --ff-only)", plan.main_branch),
-                        Action::Push(main.clone()),
-                    )),
-                    Some(WayBack::Backport { branch, .. }) => hotfix.push(Step::new(
-                        FromTag::PUSH_BACKPORT,
-                        format!(
-                            "push {}: the fixes picked onto {}, for review",
-                            branch.name.trim_start_matches("refs/heads/"),
-                            plan.main_branch
-                        ),
-                        Action::Push(branch.clone()),
-                    )),
-                    Some(WayBack::OnMain | WayBack::ByHand { .. }) | None => {}
-                }
+                hotfix.extend(from_tag::way_back_step(plan, release.way_back.as_ref()));
             }
         }
 

@@ -463,23 +463,7 @@ impl Strategy for FromTag {
                 Action::ForgeRelease(forge_release(plan, release)),
             ));
         }
-        match &release.way_back {
-            Some(WayBack::FastForward { main }) => hotfix.push(Step::new(
-                Self::MERGE_MAIN,
-                format!("fast-forward {} to the hotfix (merge --ff-only)", plan.main_branch),
-                Action::Push(main.clone()),
-            )),
-            Some(WayBack::Backport { branch, .. }) => hotfix.push(Step::new(
-                Self::PUSH_BACKPORT,
-                format!(
-                    "push {}: the fixes picked onto {}, for review",
-                    branch.name.trim_start_matches("refs/heads/"),
-                    plan.main_branch
-                ),
-                Action::Push(branch.clone()),
-            )),
-            Some(WayBack::OnMain | WayBack::ByHand { .. }) | None => {}
-        }
+        hotfix.extend(way_back_step(plan, release.way_back.as_ref()));
         if let (true, Some(WayBack::Backport { branch, .. })) = (forge, &release.way_back) {
             let name = branch.name.trim_start_matches("refs/heads/");
             hotfix.push(Step::new(
@@ -773,6 +757,29 @@ pub(crate) fn tag_free_check(git: &Git, tag: &str) -> Result<Check, WorkflowErro
 /// moved past the tag; otherwise the fixes (not the version bump) are picked
 /// onto main, on a backport branch. A pick that conflicts on main leaves the
 /// way back to a person, and the plan says so.
+/// Returns the step that brings the fixes to main the way `way_back` says:
+/// main fast-forwarded to the hotfix, or the backport branch pushed for
+/// review; none when main has them or a person brings them.
+pub(crate) fn way_back_step(plan: &Plan, way_back: Option<&WayBack>) -> Option<Step> {
+    match way_back? {
+        WayBack::FastForward { main } => Some(Step::new(
+            FromTag::MERGE_MAIN,
+            format!("fast-forward {} to the hotfix (merge --ff-only)", plan.main_branch),
+            Action::Push(main.clone()),
+        )),
+        WayBack::Backport { branch, .. } => Some(Step::new(
+            FromTag::PUSH_BACKPORT,
+            format!(
+                "push {}: the fixes picked onto {}, for review",
+                branch.name.trim_start_matches("refs/heads/"),
+                plan.main_branch
+            ),
+            Action::Push(branch.clone()),
+        )),
+        WayBack::OnMain | WayBack::ByHand { .. } => None,
+    }
+}
+
 pub(crate) fn way_back(
     git: &Git,
     input: &PlanInput<'_>,
