@@ -121,12 +121,12 @@ fn services_check(session: &Session, cfg: &Config) -> Result<String, String> {
             seen.push(branch);
         }
     }
+    if cfg.services.iter().any(|s| cfg.for_service(&s.name).production.tag.is_some()) {
+        session.git.fetch_tags(&cfg.remote).map_err(|e| e.to_string())?;
+    }
     let mut each = Vec::new();
     for service in &cfg.services {
         let own = cfg.for_service(&service.name);
-        if own.production.tag.is_some() {
-            session.git.fetch_tags(&cfg.remote).map_err(|e| e.to_string())?;
-        }
         let read = production::resolve(&session.git, &own.production, cfg.forge.as_ref(), None)
             .map_err(|e| format!("{}: {}", service.name, e.redacted(&session.redactor)))?;
         each.push(format!(
