@@ -121,7 +121,11 @@ fn services_check(session: &Session, cfg: &Config) -> Result<String, String> {
             seen.push(branch);
         }
     }
-    if cfg.services.iter().any(|s| cfg.for_service(&s.name).production.tag.is_some()) {
+    if cfg
+        .services
+        .iter()
+        .any(|s| cfg.for_service(&s.name).production.tag.is_some())
+    {
         session.git.fetch_tags(&cfg.remote).map_err(|e| e.to_string())?;
     }
     let mut each = Vec::new();

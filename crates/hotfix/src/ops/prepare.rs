@@ -104,10 +104,24 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
             .map_err(|e| e.redacted(&session.redactor))
     };
     let production = match shipped.first() {
-        // Each service shipped reads its own sources; the plan builds on the first's.
+        // Each service shipped reads its own sources (sources several share
+        // are read once); the plan builds on the first's.
         Some(_) if request.production.is_none() => {
+            let mut read_already: Vec<(
+                crate::config::ProductionSources,
+                crate::providers::production::ProductionSha,
+            )> = Vec::new();
             for target in services.iter_mut().filter(|t| t.ships) {
-                target.production = Some(read(&cfg.for_service(&target.name).production)?);
+                let sources = cfg.for_service(&target.name).production;
+                let reading = match read_already.iter().find(|(s, _)| *s == sources) {
+                    Some((_, reading)) => reading.clone(),
+                    None => {
+                        let reading = read(&sources)?;
+                        read_already.push((sources, reading.clone()));
+                        reading
+                    }
+                };
+                target.production = Some(reading);
             }
             services.iter().find_map(|t| t.production.clone())
         }

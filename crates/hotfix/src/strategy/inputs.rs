@@ -117,9 +117,16 @@ pub fn read_production_of(
     if shipped.is_empty() {
         return read_production_sources(git, config);
     }
+    // Sources several services share are read once.
+    let mut read_already: Vec<crate::config::ProductionSources> = Vec::new();
     let mut readings = Vec::new();
     for service in shipped {
-        readings.extend(read_production_sources(git, &config.for_service(service))?);
+        let own = config.for_service(service);
+        if read_already.contains(&own.production) {
+            continue;
+        }
+        readings.extend(read_production_sources(git, &own)?);
+        read_already.push(own.production);
     }
     Ok(readings)
 }
