@@ -677,3 +677,54 @@ fn parallel_services_deploy_side_by_side_and_the_journal_stays_one_chain() {
     alone.expect_code(1);
     assert!(alone.stderr.contains("deploy-portal failed"), "{}", alone.stderr);
 }
+
+/// A colleague's clone carries on a services run that stopped before its
+/// push: production is read again from each shipped service's own sources
+/// (not the top-level ones, which these services do not use) and agrees.
+#[test]
+fn another_clone_continues_a_services_run_reading_each_services_production_again() {
+    let s = Services::new(&["portal", "admin"]);
+    let tables = [
+        s.table(
+            "portal",
+            &format!("[services.production]\ncommand = \"echo {}\"", s.p),
+            false,
+        ),
+        s.table(
+            "admin",
+            &format!("[services.production]\ncommand = \"echo {}\"", s.p),
+            false,
+        ),
+    ];
+    let text = format!("{MINIMAL_CONFIG}\n{}", tables.concat());
+    std::fs::write(s.repo.work.join("hotfix.toml"), &text).expect("config");
+    let mut cmd = std::process::Command::new(BIN);
+    pinned(&mut cmd, s.repo.root());
+    let stopped = Run::from(
+        cmd.current_dir(&s.repo.work)
+            .args(["start", "--fix", &s.f, "--yes"])
+            .env("GIT_HOTFIX_INJECT_FAULT", "before:push-release")
+            .output()
+            .expect("git-hotfix runs"),
+    );
+    assert_eq!(stopped.code, 1, "{}", stopped.all());
+    let colleague = s.repo.clone_origin("colleague");
+    // Where admin's source now names another commit, nothing is pushed.
+    let moved = s.repo.rev(&s.repo.work, "release");
+    std::fs::write(
+        colleague.join("hotfix.toml"),
+        text.replacen(&format!("echo {}", s.p), &format!("echo {moved}"), 2)
+            .replacen(&format!("echo {moved}"), &format!("echo {}", s.p), 1),
+    )
+    .expect("config");
+    let refused = s.hotfix_in(&colleague, &["continue", "--yes"]);
+    refused.expect_code(3);
+    assert!(refused.stderr.contains("records production"), "{}", refused.stderr);
+    assert_eq!(s.origin_ref("refs/heads/release").as_deref(), Some(moved.as_str()));
+    std::fs::write(colleague.join("hotfix.toml"), &text).expect("config");
+    let go = s.hotfix_in(&colleague, &["continue", "--yes"]);
+    go.expect_code(0);
+    let release = s.origin_ref("refs/heads/release").expect("release");
+    assert_eq!(s.service("portal").reported(), release);
+    assert_eq!(s.service("admin").reported(), release);
+}
