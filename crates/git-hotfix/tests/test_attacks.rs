@@ -91,7 +91,7 @@ fn an_option_as_remote_in_hotfix_toml_is_refused_by_plan_start_and_guard() {
 #[test]
 fn an_option_as_remote_in_a_forged_run_created_entry_is_a_corrupt_journal() {
     let s = Scenario::new();
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
     let id = run_id(&s);
     forge_run_created(&s, &id, |entry| {
         assert_eq!(entry["remote"], "origin", "the entry records its remote");

@@ -5,7 +5,7 @@ use crate::common::Scenario;
 #[test]
 fn someone_pushing_to_release_mid_run_stops_it_without_clobbering() {
     let s = Scenario::new();
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
 
     // A colleague pushes to release by hand.
     let colleague = s.clone_as("colleague");
@@ -54,7 +54,7 @@ fn someone_pushing_to_release_mid_run_stops_it_without_clobbering() {
 #[test]
 fn a_second_start_is_refused_while_a_run_holds_the_lock() {
     let s = Scenario::new();
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
     let other = s.clone_as("other");
     let run = s.hotfix(&other, &["start", "--fix", &s.f, "--production", &s.p, "--yes"]);
     run.expect_code(3);
@@ -97,7 +97,7 @@ fn two_racing_starts_exactly_one_proceeds() {
 #[test]
 fn a_clone_without_the_built_commits_builds_them_again() {
     let s = Scenario::new();
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
     // Release moves and the stopped run records it: its build entry reaches the
     // remote, its built commits do not.
     s.force_release(&s.u1);

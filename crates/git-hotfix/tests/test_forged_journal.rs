@@ -131,7 +131,7 @@ fn a_forged_deploy_command_is_refused_and_nothing_runs() {
 #[test]
 fn a_forged_ref_in_a_step_is_a_corrupt_journal() {
     let s = Scenario::new();
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
     let status = s.hotfix(&s.work, &["status", "--json"]);
     let id = serde_json::from_str::<serde_json::Value>(&status.stdout).expect("status JSON")["id"]
         .as_str()

@@ -44,7 +44,7 @@ pub(crate) fn refs(s: &Scenario, dir: &Path, pattern: &str) -> String {
 /// pushes before release moves is under `refs/hotfix/*`), stopped before the
 /// build; returns its id.
 pub(crate) fn published_run(s: &Scenario) -> String {
-    s.start_stopped_at("before:build");
+    s.start_interrupted_before("build");
     published_run_id(s)
 }
 
@@ -177,13 +177,28 @@ fn a_forged_push_step_alone_ships_nothing() {
 #[test]
 fn a_forged_build_entry_ships_nothing() {
     let s = Scenario::new();
-    // The attacker's own run, its build made and kept on their clone.
+    // The attacker's own run, its build made and kept on their clone (it
+    // crashed before the push that would have carried it and the lock).
     s.start_stopped_at("before:push-release");
     let id = published_run_id(&s);
     let (m, m_tree) = attacker_commit(&s);
+    // They may write refs/hotfix/*: they put the run up to its lock on the
+    // origin, and take the lock, by hand.
+    let run_ref = format!("refs/hotfix/runs/{id}");
+    let locked = format!("{run_ref}^");
+    let first = s.git(&s.work, &["rev-list", "--max-parents=0", &run_ref]);
+    s.git(
+        &s.work,
+        &[
+            "push",
+            "-q",
+            "origin",
+            &format!("{locked}:{run_ref}"),
+            &format!("{first}:refs/hotfix/locks/release"),
+        ],
+    );
     // The build's entry, its new tip M, appended on the origin; M is the
     // entry commit's second parent, so whoever fetches the run gets M.
-    let run_ref = format!("refs/hotfix/runs/{id}");
     let origin_head = s.rev(&s.origin, &run_ref);
     let built = s.git(&s.work, &["log", "-1", "--format=%B", &run_ref]);
     let (subject, json) = built.split_once("\n\n").expect("subject, then entry");

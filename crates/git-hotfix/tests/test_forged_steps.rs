@@ -106,9 +106,9 @@ fn a_run_recording_another_production_is_refused_before_the_push() {
     let start = s.hotfix_env(
         &attacker,
         &["start", "--fix", &s.f, "--production", &s.u1, "--yes"],
-        &[("GIT_HOTFIX_INJECT_FAULT", "before:push-release")],
+        &[("GIT_HOTFIX_INJECT_INTERRUPT", "before:push-release")],
     );
-    assert_eq!(start.code, 1, "{}", start.all());
+    assert_eq!(start.code, 130, "{}", start.all());
     let victim = s.clone_as("victim");
     std::fs::write(victim.join("hotfix.toml"), &team).expect("config");
     let origin_before = refs(&s, &s.origin, "refs/");
@@ -135,7 +135,7 @@ fn a_run_started_elsewhere_with_the_same_hotfix_toml_goes_on() {
     s.configure(&format!("\n[deploy]\ncommand = \"touch '{}'\"\n", deployed.display()));
     let team = with_production_source(&s, &s.p);
     std::fs::write(s.work.join("hotfix.toml"), &team).expect("config");
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
     // A colleague's clone with the same hotfix.toml: the steps are the
     // ones it makes, and production still is P.
     let colleague = s.clone_as("colleague");

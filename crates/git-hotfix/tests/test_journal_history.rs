@@ -146,7 +146,7 @@ fn a_truncated_chain_is_refused() {
 #[test]
 fn a_journal_ref_set_to_a_project_commit_is_refused() {
     let s = Scenario::new();
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
     let id = run_id(&s);
     let release = s.release0.clone();
     s.git(&s.origin, &["update-ref", &format!("refs/hotfix/runs/{id}"), &release]);
@@ -170,7 +170,7 @@ fn a_journal_deleted_on_the_remote_is_refused() {
 #[test]
 fn another_operators_entries_on_top_are_adopted() {
     let s = Scenario::new();
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
     let id = run_id(&s);
     // The work clone has seen the run as the origin holds it.
     s.hotfix(&s.work, &["status", &id]).expect_code(0);

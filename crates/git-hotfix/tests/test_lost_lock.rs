@@ -33,7 +33,7 @@ fn status_json(s: &Scenario) -> serde_json::Value {
 #[test]
 fn continue_refuses_to_push_release_when_the_lock_is_gone() {
     let s = Scenario::new();
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
     assert!(s.origin_ref(LOCK).is_some(), "start took the lock");
     delete_lock(&s);
     let (origin, local) = (origin_refs(&s), local_journal(&s));
@@ -64,7 +64,7 @@ fn continue_refuses_to_push_release_when_the_lock_is_gone() {
 #[test]
 fn a_push_is_refused_when_another_value_holds_the_lock() {
     let s = Scenario::new();
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
     let id = status_json(&s)["id"].as_str().expect("a run id").to_string();
     // Someone set the lock to another commit (one that names no run).
     s.git(&s.origin, &["update-ref", LOCK, &s.release0]);

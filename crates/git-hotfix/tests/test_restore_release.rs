@@ -165,7 +165,7 @@ fn works_from_a_bare_repository() {
 #[test]
 fn abort_releases_the_lock_and_leaves_release_alone() {
     let s = Scenario::new();
-    s.start_stopped_at("before:push-release");
+    s.start_interrupted_before("push-release");
     assert!(
         s.origin_ref("refs/hotfix/locks/release").is_some(),
         "the run holds the lock"

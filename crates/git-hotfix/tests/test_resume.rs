@@ -9,7 +9,7 @@ const FAULT_POINTS: &[&str] = &[
     "before:record-production",
     "after:record-production",
     "before:lock",
-    "lock:after-remote",
+    // The lock goes out with release's push (`push-release:after-remote`).
     "after:lock",
     "before:build",
     "after:build",
@@ -61,9 +61,10 @@ fn continue_converges_after_a_fault_at_every_step_boundary() {
 #[test]
 fn a_second_clone_sees_the_run_and_continues_it() {
     let s = Scenario::new();
-    s.start_stopped_at("after:build");
-    // The build entry is local to the crashed clone (it goes out with the next push),
-    // so a second operator, later, sees the run up to the lock and builds again.
+    s.start_interrupted_before("push-release");
+    // The operator's Ctrl-C before the push put the run on the remote with its
+    // lock and its build's entry, but not the commits it built (they go with
+    // release's push): a second operator, later, sees the run and builds again.
     let other = s.clone_as("other");
     let second = [
         ("GIT_COMMITTER_NAME", "Second Operator"),
@@ -82,16 +83,15 @@ fn a_second_clone_sees_the_run_and_continues_it() {
         status.stdout
     );
     assert!(
-        status.stdout.contains("....  build"),
-        "build not yet on the remote: {}",
+        status.stdout.contains("done  build"),
+        "the build's entry is on the remote: {}",
         status.stdout
     );
     s.hotfix_env(&other, &["continue"], &second).expect_code(0);
     s.assert_hotfixed(&s.release0, &[&s.f]);
     let pusher = s.git(&s.origin, &["log", "-1", "--format=%cn", "refs/heads/release"]);
     assert_eq!(pusher, "Second Operator");
-    // The first clone's unpushed build entry diverges from the remote record:
-    // the remote wins, and the first clone sees the finished run.
+    // The first clone sees the finished run, built again by the second.
     let first = s.hotfix(&s.work, &["status", "--json"]);
     first.expect_code(0);
     let v: serde_json::Value = serde_json::from_str(&first.stdout).expect("JSON");
@@ -100,7 +100,7 @@ fn a_second_clone_sees_the_run_and_continues_it() {
         .as_array()
         .expect("entries")
         .iter()
-        .find(|e| e["entry"]["step"] == "build")
+        .rfind(|e| e["entry"]["step"] == "build")
         .map(|e| e["entry"]["actor"]["ident"].clone());
     assert_eq!(built_by, Some(serde_json::json!("Second Operator <olly@example.com>")));
 }

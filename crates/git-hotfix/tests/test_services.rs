@@ -703,11 +703,11 @@ fn another_clone_continues_a_services_run_reading_each_services_production_again
     let stopped = Run::from(
         cmd.current_dir(&s.repo.work)
             .args(["start", "--fix", &s.f, "--yes"])
-            .env("GIT_HOTFIX_INJECT_FAULT", "before:push-release")
+            .env("GIT_HOTFIX_INJECT_INTERRUPT", "before:push-release")
             .output()
             .expect("git-hotfix runs"),
     );
-    assert_eq!(stopped.code, 1, "{}", stopped.all());
+    assert_eq!(stopped.code, 130, "{}", stopped.all());
     let colleague = s.repo.clone_origin("colleague");
     // Where admin's source now names another commit, nothing is pushed.
     let moved = s.repo.rev(&s.repo.work, "release");

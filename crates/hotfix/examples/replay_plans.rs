@@ -23,6 +23,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
+use std::time::Instant;
 
 mod cherry_picked;
 
@@ -85,6 +86,7 @@ fn main() {
     let mut by_check: BTreeMap<String, usize> = BTreeMap::new();
     let mut longest_at = String::new();
     let mut blocks = Vec::new();
+    let (mut seconds, mut own_rss) = (Vec::new(), 0u64);
     for b in &backports {
         git.run(&["update-ref", "refs/heads/replay/release", b.onto.as_str()])
             .expect("release ref");
@@ -95,6 +97,7 @@ fn main() {
             git.run(&["update-ref", "refs/tags/v1.0.0", b.onto.as_str()])
                 .expect("production tag");
         }
+        let began = Instant::now();
         let out = Command::new(&bin)
             .arg("-C")
             .arg(&repo)
@@ -105,10 +108,14 @@ fn main() {
             .env("GIT_AUTHOR_EMAIL", "replay@example.com")
             .env("GIT_COMMITTER_NAME", "Replay")
             .env("GIT_COMMITTER_EMAIL", "replay@example.com")
+            .env("GIT_HOTFIX_REPORT_RSS", "1")
             .output()
             .expect("git-hotfix runs");
+        seconds.push(began.elapsed().as_secs_f64());
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
+        let (stderr, rss) = own_peak(&stderr);
+        own_rss = own_rss.max(rss);
         if services {
             let ships = stdout.lines().filter(|l| l.starts_with("  ships ")).count();
             *shipped_per_plan.entry(ships).or_default() += 1;
@@ -174,6 +181,7 @@ fn main() {
         }
     );
     println!("longest line in the plan of {longest_at}");
+    println!("{}", timing(&mut seconds, own_rss));
     if services {
         let each: Vec<String> = shipped_per_plan
             .iter()
@@ -184,6 +192,45 @@ fn main() {
     for b in &blocks {
         println!("{b}");
     }
+}
+
+/// Returns `stderr` without the line `GIT_HOTFIX_REPORT_RSS` adds, and the
+/// KiB it reports (0 without one).
+fn own_peak(stderr: &str) -> (String, u64) {
+    let mut kib = 0;
+    let rest: Vec<&str> = stderr
+        .lines()
+        .filter(|l| {
+            let reported = l
+                .strip_prefix("git-hotfix: peak resident memory ")
+                .and_then(|r| r.strip_suffix(" KiB"))
+                .and_then(|n| n.parse().ok());
+            if let Some(n) = reported {
+                kib = n;
+            }
+            reported.is_none()
+        })
+        .collect();
+    (rest.join("\n"), kib)
+}
+
+/// Says how long the plans took, wall time of the whole `git hotfix plan`
+/// (git's processes included): median, 90th percentile and the longest, and
+/// the largest resident set of git-hotfix's own process.
+fn timing(seconds: &mut [f64], own_kib: u64) -> String {
+    if seconds.is_empty() {
+        return "plan wall time: no plans".into();
+    }
+    seconds.sort_by(f64::total_cmp);
+    let at = |q: f64| seconds[((seconds.len() - 1) as f64 * q).round() as usize];
+    format!(
+        "plan wall time over {} plans: median {:.3} s, p90 {:.3} s, max {:.3} s; git-hotfix alone peak {} MiB",
+        seconds.len(),
+        at(0.5),
+        at(0.9),
+        at(1.0),
+        own_kib.div_ceil(1024)
+    )
 }
 
 /// Returns one `[[services]]` table per top-level directory of `commit`'s

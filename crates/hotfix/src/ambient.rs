@@ -3,8 +3,9 @@
 //!
 //! Tests pin them with environment variables, as jj does:
 //! `GIT_HOTFIX_TIMESTAMP` (seconds since the epoch), `GIT_HOTFIX_RANDOMNESS_SEED`,
-//! `GIT_HOTFIX_HOSTNAME`, and `GIT_HOTFIX_INJECT_FAULT=<point>` to fail at a
-//! named step boundary (`before:build`, `after:push-release`, ...).
+//! `GIT_HOTFIX_HOSTNAME`, `GIT_HOTFIX_INJECT_FAULT=<point>` to fail at a
+//! named step boundary (`before:build`, `after:push-release`, ...), and
+//! `GIT_HOTFIX_INJECT_INTERRUPT=before:<step>` to press Ctrl-C there.
 
 use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -23,6 +24,7 @@ pub struct Ambient {
     rng_state: Cell<u64>,
     hostname: String,
     fault: Option<String>,
+    interrupt: Option<String>,
 }
 
 impl Ambient {
@@ -37,6 +39,7 @@ impl Ambient {
             rng_state: Cell::new(seed),
             hostname: var("GIT_HOTFIX_HOSTNAME").unwrap_or_else(system_hostname),
             fault: var("GIT_HOTFIX_INJECT_FAULT"),
+            interrupt: var("GIT_HOTFIX_INJECT_INTERRUPT"),
         }
     }
 
@@ -72,6 +75,13 @@ impl Ambient {
 
     pub fn hostname(&self) -> &str {
         &self.hostname
+    }
+
+    /// Returns true when `point` is where the operator is made to press
+    /// Ctrl-C (`GIT_HOTFIX_INJECT_INTERRUPT`): unlike a fault, which stands
+    /// in for a crash, the run stops as an interrupted run does, journaled.
+    pub fn interrupts_at(&self, point: &str) -> bool {
+        self.interrupt.as_deref() == Some(point)
     }
 
     /// Fails when `point` is the injected fault point.
@@ -141,12 +151,14 @@ mod tests {
             rng_state: Cell::new(7),
             hostname: "h".into(),
             fault: None,
+            interrupt: None,
         };
         let b = Ambient {
             pinned_time: None,
             rng_state: Cell::new(7),
             hostname: "h".into(),
             fault: None,
+            interrupt: None,
         };
         assert_eq!(a.random_hex(12), b.random_hex(12));
     }

@@ -153,6 +153,22 @@ impl Scenario {
         run
     }
 
+    /// Starts the standard hotfix and presses Ctrl-C before `step`
+    /// (`GIT_HOTFIX_INJECT_INTERRUPT`): the run stops there journaled, on
+    /// the remote with its lock held, as an operator's Ctrl-C leaves it. (A
+    /// crash before the push that carries the lock, [`Self::start_stopped_at`],
+    /// leaves nothing on the remote.)
+    pub fn start_interrupted_before(&self, step: &str) -> Run {
+        let point = format!("before:{step}");
+        let run = self.hotfix_env(
+            &self.work,
+            &["start", "--fix", &self.f, "--production", &self.p, "--yes"],
+            &[("GIT_HOTFIX_INJECT_INTERRUPT", &point)],
+        );
+        assert_eq!(run.code, 130, "{point}: the Ctrl-C stops start\n{}", run.all());
+        run
+    }
+
     /// Starts the standard hotfix (fix F onto production P) with `--yes` and `extra` flags.
     pub fn start_fix(&self, extra: &[&str]) -> Run {
         let mut args = vec!["start", "--fix", &self.f, "--production", &self.p, "--yes"];

@@ -154,6 +154,9 @@ pub(super) enum Ran {
 /// journaled; the same for a step run alone and one in a service's lane.
 pub(super) fn one_step(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<Ran, WorkflowError> {
     let name = &step.name;
+    if cx.ambient.interrupts_at(&format!("before:{name}")) {
+        cx.stop.raise(crate::interrupt::StopSignal::Interrupt);
+    }
     if let Some(signal) = cx.stop.raised() {
         return Err(stop_at(cx, journal, name, signal.name()));
     }
@@ -319,9 +322,18 @@ fn lock_lease(journal: &Journal, updates: &[RefUpdate]) -> Option<RefUpdate> {
     if !journal.run.owns_lock() || updates.iter().any(|u| u.name == lock_ref) {
         return None;
     }
+    let value = journal.lock_value().clone();
+    if !journal.is_published() {
+        // The lock step left the lock to the run's first push
+        // ([`super::steps`]' lock): it creates the lock, which must not exist.
+        return Some(RefUpdate {
+            name: lock_ref,
+            new: Some(value),
+            expected: None,
+        });
+    }
     // git checks a lease on a ref the push leaves as it is too (it reports
     // it `[up to date]` when it holds, refuses the atomic push when not).
-    let value = journal.lock_value().clone();
     Some(RefUpdate {
         name: lock_ref,
         new: Some(value.clone()),
@@ -370,11 +382,7 @@ fn push_leased(
     all.extend(updates);
     all.extend(lease.iter().cloned());
     let outcome = cx.git.push_atomic(&journal.run.record.remote, &all)?;
-    if let Some(lease) = &lease {
-        if is_stale(&outcome, &lease.name) {
-            return Err(lock_lost(cx, journal)?);
-        }
-    }
+    refused_on_lock(cx, journal, &outcome, lease.as_ref())?;
     if outcome.accepted() {
         cx.ambient.checkpoint(fault_after_remote)?;
         let head = staged.head.clone();
@@ -392,7 +400,11 @@ pub fn mirror(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowErr
 }
 
 fn mirror_here(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowError> {
-    if !journal.is_published() || journal.remote_head.as_ref() == Some(&journal.head) {
+    // A run not on the remote is published once it holds its lock: the
+    // lock step left the lock to a push that has not come (a gate, a
+    // failure before it).
+    let unpublished = !journal.is_published() && !journal.run.owns_lock();
+    if unpublished || journal.remote_head.as_ref() == Some(&journal.head) {
         return Ok(());
     }
     let update = journal.mirror_update(&journal.head);
@@ -400,11 +412,7 @@ fn mirror_here(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowEr
     let mut all = vec![update];
     all.extend(lease.iter().cloned());
     let outcome = cx.git.push_atomic(&journal.run.record.remote, &all)?;
-    if let Some(lease) = &lease {
-        if is_stale(&outcome, &lease.name) {
-            return Err(lock_lost(cx, journal)?);
-        }
-    }
+    refused_on_lock(cx, journal, &outcome, lease.as_ref())?;
     if !outcome.accepted() {
         return Err(JournalError::Contended { id: journal.id.clone() }.into());
     }
@@ -414,10 +422,64 @@ fn mirror_here(cx: &Context<'_>, journal: &mut Journal) -> Result<(), WorkflowEr
     Ok(())
 }
 
+/// Returns the error for a push the remote refused on the run's lock: the
+/// lock the push was to create is another run's (the run, never on the
+/// remote, is forgotten), or the lock the run holds is lost.
+fn refused_on_lock(
+    cx: &Context<'_>,
+    journal: &Journal,
+    outcome: &PushOutcome,
+    lease: Option<&RefUpdate>,
+) -> Result<(), WorkflowError> {
+    let Some(lease) = lease else {
+        return Ok(());
+    };
+    if lease.expected.is_some() {
+        if is_stale(outcome, &lease.name) {
+            return Err(lock_lost(cx, journal)?);
+        }
+        return Ok(());
+    }
+    if outcome.accepted() {
+        return Ok(());
+    }
+    // The lock was free when git read the remote's refs, or the push would
+    // say `stale info`; a push that won the race since says only that the
+    // atomic transaction failed. Either way the remote's lock says who won.
+    let store = cx.store(&journal.run);
+    store.refresh()?;
+    let branch = &journal.run.record.release_branch;
+    match store.lock_value(branch)? {
+        Some(value) if value != *journal.lock_value() => Err(release_locked(cx, journal, false)?),
+        _ => Ok(()),
+    }
+}
+
+/// Forgets `journal`'s run, never on the remote, whose push could not create
+/// the release lock, and returns the error naming the run that holds it
+/// (`refresh`: the remote's locks are fetched first).
+pub(super) fn release_locked(
+    cx: &Context<'_>,
+    journal: &Journal,
+    refresh: bool,
+) -> Result<WorkflowError, WorkflowError> {
+    let store = cx.store(&journal.run);
+    if refresh {
+        store.refresh()?;
+    }
+    let branch = journal.run.record.release_branch.clone();
+    let holder = store
+        .lock_holder(&branch)?
+        .map_or_else(|| "(unknown)".to_string(), |(_, id)| id);
+    store.discard_unpublished(journal)?;
+    Ok(WorkflowError::ReleaseLocked { branch, holder })
+}
+
 /// Refuses to go on when the run owns its lock and the remote's lock, as
 /// last fetched, is gone or holds another value.
 pub fn check_lock(git: &Git, journal: &Journal) -> Result<(), WorkflowError> {
-    if !journal.run.owns_lock() {
+    // A run not on the remote takes its lock with its first push.
+    if !journal.run.owns_lock() || !journal.is_published() {
         return Ok(());
     }
     let store = JournalStore::new(git, &journal.run.record.remote);

@@ -400,6 +400,12 @@ impl Git {
 
     /// Returns the best common ancestor of two commits, if any.
     pub fn merge_base(&self, a: &Oid, b: &Oid) -> Result<Option<Oid>> {
+        if a == b {
+            return Ok(Some(a.clone()));
+        }
+        if let Some(known) = self.memo.merge_base(a, b) {
+            return Ok(Some(known));
+        }
         let (status, stdout, stderr) = self.run_raw(&["merge-base", a.as_str(), b.as_str()], None, &[])?;
         match status.code() {
             Some(0) => Ok(Oid::parse(String::from_utf8_lossy(&stdout).trim())),

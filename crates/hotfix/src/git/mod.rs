@@ -8,7 +8,9 @@
 //! The one exception is `worktree`: `git hotfix resolve` lays a conflict out
 //! in a linked worktree of its own for a person to edit, never the operator's.
 
+mod batch;
 mod diff;
+mod memo;
 pub mod refname;
 mod signing;
 mod transport;
@@ -280,7 +282,35 @@ pub struct Git {
     /// environment (`GIT_CONFIG_COUNT`), never written to a config file: the
     /// sparse checkout of a resolve worktree ([`worktree::SPARSE_MARK`]).
     config_env: Vec<(&'static str, &'static str)>,
+    /// An index file that does not exist, for commands that compare trees
+    /// only but read the index anyway (`diff-tree` loads it whole: 35 ms at
+    /// 100,000 files, for nothing). `None` in a bare repository, or when
+    /// something holds that path.
+    no_index: Option<PathBuf>,
+    /// The long-lived `cat-file` object reads go to, shared by the handle's
+    /// clones (the services' lanes read side by side).
+    objects: Objects,
+    /// What this process learned of the repository's objects: each answer
+    /// is asked of git once ([`memo`]).
+    memo: std::sync::Arc<memo::Memo>,
 }
+
+/// The `cat-file --batch-command` of a repository, started on first use.
+#[derive(Clone, Default)]
+struct Objects(std::sync::Arc<std::sync::Mutex<Option<batch::Batch>>>);
+
+impl fmt::Debug for Objects {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Objects")
+    }
+}
+
+/// The file [`Git::command`] names as `GIT_INDEX_FILE` for tree-only commands:
+/// in the git dir, never created.
+const NO_INDEX_FILE: &str = "git-hotfix-no-index";
+
+/// The git commands that compare trees only, yet read the index.
+const TREE_ONLY_COMMANDS: [&str; 1] = ["diff-tree"];
 
 impl Git {
     /// Opens the repository containing `dir` and checks the git version.
@@ -292,19 +322,38 @@ impl Git {
             git_dir: PathBuf::new(),
             work_tree: None,
             config_env: Vec::new(),
+            no_index: None,
+            objects: Objects::default(),
+            memo: Default::default(),
         };
         git.check_version()?;
         let not_a_repo = || GitError::NotARepository {
             path: dir.to_path_buf(),
         };
-        let layout = git
-            .run(&["rev-parse", "--is-bare-repository", "--absolute-git-dir"])
-            .map_err(|_| not_a_repo())?;
+        // One process in a work tree, the usual place; `--show-toplevel`
+        // fails in a bare repository (and inside `.git`), which ask again.
+        let layout = match git.run(&[
+            "rev-parse",
+            "--is-bare-repository",
+            "--absolute-git-dir",
+            "--show-toplevel",
+        ]) {
+            Ok(layout) => layout,
+            Err(_) => git
+                .run(&["rev-parse", "--is-bare-repository", "--absolute-git-dir"])
+                .map_err(|_| not_a_repo())?,
+        };
         let mut lines = layout.lines();
         let bare = lines.next() == Some("true");
         git.git_dir = PathBuf::from(lines.next().ok_or_else(not_a_repo)?);
         if !bare {
-            git.work_tree = Some(PathBuf::from(git.run(&["rev-parse", "--show-toplevel"])?.trim()));
+            let top = match lines.next() {
+                Some(top) => top.to_string(),
+                None => git.run(&["rev-parse", "--show-toplevel"])?.trim().to_string(),
+            };
+            git.work_tree = Some(PathBuf::from(top));
+            let no_index = git.git_dir.join(NO_INDEX_FILE);
+            git.no_index = (!no_index.exists()).then_some(no_index);
         }
         if git.git_dir.join(worktree::SPARSE_MARK).is_file() {
             git.config_env = worktree::SPARSE_CONFIG.to_vec();
@@ -329,7 +378,7 @@ impl Git {
         Ok(())
     }
 
-    fn command(&self) -> Command {
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.program);
         cmd.arg("-C").arg(&self.dir);
         // Output is parsed: keep it in git's plain, untranslated form.
@@ -339,6 +388,11 @@ impl Git {
             for (i, (key, value)) in self.config_env.iter().enumerate() {
                 cmd.env(format!("GIT_CONFIG_KEY_{i}"), key)
                     .env(format!("GIT_CONFIG_VALUE_{i}"), value);
+            }
+        }
+        if let Some(no_index) = &self.no_index {
+            if subcommand(args).is_some_and(|c| TREE_ONLY_COMMANDS.contains(&c)) {
+                cmd.env("GIT_INDEX_FILE", no_index);
             }
         }
         cmd
@@ -376,7 +430,7 @@ impl Git {
         env: &[(&str, &str)],
     ) -> Result<(std::process::ExitStatus, Vec<u8>, String)> {
         crate::trace::emit(|| format!("git {}", args.join(" ")));
-        let mut cmd = self.command();
+        let mut cmd = self.command(args);
         cmd.args(args)
             .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
@@ -421,57 +475,93 @@ impl Git {
 
     /// Resolves `rev` to a commit id, or `UnknownRevision`.
     pub fn resolve_commit(&self, rev: &str) -> Result<Oid> {
-        let spec = format!("{rev}^{{commit}}");
-        match self.run(&["rev-parse", "--verify", "--quiet", "--end-of-options", &spec]) {
-            Ok(out) => Oid::parse(&out).ok_or_else(|| GitError::UnknownRevision { rev: rev.to_string() }),
-            Err(GitError::Failed { .. }) => Err(GitError::UnknownRevision { rev: rev.to_string() }),
-            Err(e) => Err(e),
-        }
+        self.resolve_commits(&[rev])?
+            .pop()
+            .flatten()
+            .ok_or_else(|| GitError::UnknownRevision { rev: rev.to_string() })
     }
 
     /// Resolves a ref name to its value, or `None` when it does not exist.
     pub fn read_ref(&self, name: &str) -> Result<Option<Oid>> {
-        let (status, stdout, stderr) = self.run_raw(&["rev-parse", "--verify", "--quiet", name], None, &[])?;
-        match status.code() {
-            Some(0) => Ok(Oid::parse(&String::from_utf8_lossy(&stdout))),
-            Some(1) => Ok(None),
-            _ => Err(self.failed(&["rev-parse", "--verify", name], &status, &stderr)),
-        }
+        // `cat-file` resolves a name as `rev-parse --verify` does, and reads
+        // the ref anew each time it is asked.
+        Ok(self.with_objects(|b| b.info(name))?.and_then(|h| Oid::parse(&h.id)))
     }
 
     /// Returns true when the object store holds `id`.
     pub fn has_object(&self, id: &Oid) -> Result<bool> {
-        let args = ["cat-file", "-e", id.as_str()];
-        let (status, _, _) = self.run_raw(&args, None, &[])?;
-        Ok(status.success())
+        self.names_object(id.as_str())
+    }
+
+    /// Returns true when `rev` (`<commit>:<path>`, an id) names an object
+    /// the store holds.
+    pub fn names_object(&self, rev: &str) -> Result<bool> {
+        Ok(self.with_objects(|b| b.info(rev))?.is_some())
     }
 
     /// Returns the content of `path` in `commit`'s tree, or `None` when it
     /// has no such file.
     pub fn file_at(&self, commit: &Oid, path: &str) -> Result<Option<Vec<u8>>> {
         let spec = format!("{commit}:{path}");
-        let (status, stdout, _) = self.run_raw(&["cat-file", "blob", &spec], None, &[])?;
-        Ok(status.success().then_some(stdout))
+        Ok(match self.with_objects(|b| b.contents(&spec))? {
+            Some((header, body)) if header.kind == "blob" => Some(body),
+            _ => None,
+        })
+    }
+
+    /// Returns the id of the empty tree (it depends on the hash), writing it.
+    pub fn empty_tree(&self) -> Result<Oid> {
+        if let Some(tree) = self.memo.empty_tree.get() {
+            return Ok(tree.clone());
+        }
+        let out = self.run_with(&["mktree"], Some(b""), &[])?;
+        let tree = Oid::parse(&out).ok_or_else(|| GitError::Parse {
+            args: "mktree".into(),
+            detail: out,
+        })?;
+        Ok(self.memo.empty_tree.get_or_init(|| tree).clone())
+    }
+
+    /// Runs `read` on the repository's long-lived `cat-file`, starting it
+    /// first when there is none; one that failed is dropped, and the next
+    /// read starts another.
+    fn with_objects<T>(&self, read: impl FnOnce(&mut batch::Batch) -> Result<T>) -> Result<T> {
+        let mut slot = self.objects.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slot.is_none() {
+            *slot = Some(batch::Batch::start(self.command(&["cat-file"]))?);
+        }
+        let out = read(slot.as_mut().expect("started above"));
+        if matches!(out, Err(GitError::Io { .. } | GitError::Parse { .. })) {
+            *slot = None;
+        }
+        out
     }
 
     /// Reads a commit object.
     pub fn commit(&self, id: &Oid) -> Result<CommitInfo> {
-        let raw = self.run(&["cat-file", "commit", id.as_str()])?;
-        parse_commit(id.clone(), &raw).ok_or_else(|| GitError::Parse {
-            args: format!("cat-file commit {id}"),
-            detail: "commit header not understood".into(),
-        })
+        let mut commits = self.commits(std::slice::from_ref(id))?;
+        Ok(commits.remove(0))
     }
 
     /// Returns true when `ancestor` is reachable from `descendant`.
     pub fn is_ancestor(&self, ancestor: &Oid, descendant: &Oid) -> Result<bool> {
+        if ancestor == descendant {
+            // git says the same of a commit it has (and this asks of commits
+            // read already): no process for it.
+            return Ok(true);
+        }
+        if let Some(known) = self.memo.is_ancestor(ancestor, descendant) {
+            return Ok(known);
+        }
         let args = ["merge-base", "--is-ancestor", ancestor.as_str(), descendant.as_str()];
         let (status, _, stderr) = self.run_raw(&args, None, &[])?;
-        match status.code() {
-            Some(0) => Ok(true),
-            Some(1) => Ok(false),
-            _ => Err(self.failed(&args, &status, &stderr)),
-        }
+        let is = match status.code() {
+            Some(0) => true,
+            Some(1) => false,
+            _ => return Err(self.failed(&args, &status, &stderr)),
+        };
+        self.memo.keep_ancestry(ancestor, descendant, is);
+        Ok(is)
     }
 
     /// Three-way merges `theirs` into `ours` against `base` with git's ort
@@ -569,6 +659,46 @@ impl Git {
             old,
         ];
         self.writing_ref(name, || self.run(&args)).map(drop)
+    }
+
+    /// Moves several local refs in one transaction (`update-ref --stdin`):
+    /// each to its new value, only if it equals its old one (`None`: must
+    /// not exist); all move or none does.
+    pub fn update_refs(&self, updates: &[(&str, &Oid, Option<&Oid>)], reason: &str) -> Result<()> {
+        let mut input = Vec::new();
+        for (name, new, old) in updates {
+            let zero = "0".repeat(new.as_str().len());
+            let old = old.map_or(zero.as_str(), Oid::as_str);
+            for field in [&format!("update {name}"), new.as_str(), old] {
+                input.extend_from_slice(field.as_bytes());
+                input.push(0);
+            }
+        }
+        let args = [
+            "-c",
+            "core.fsync=committed",
+            "update-ref",
+            "-m",
+            reason,
+            "-z",
+            "--stdin",
+        ];
+        let write = || self.run_with(&args, Some(&input), &[]);
+        match write() {
+            Err(e @ GitError::Failed { .. }) => {
+                let mut cleared = false;
+                for (name, _, _) in updates {
+                    let lock = self.git_path(&format!("{name}.lock"))?;
+                    cleared |= own_namespace(name) && remove_if_stale(&lock);
+                }
+                if cleared {
+                    write().map(drop)
+                } else {
+                    Err(e)
+                }
+            }
+            other => other.map(drop),
+        }
     }
 
     /// Deletes a local ref if it still equals `old`.
@@ -693,19 +823,20 @@ impl Git {
     /// out, newest first: at most `limit` of them, and how many there are.
     pub fn commits_only_in(&self, exclude: &Oid, include: &Oid, limit: usize) -> Result<(Vec<CommitSummary>, usize)> {
         let range = format!("{exclude}..{include}");
-        let max = format!("--max-count={limit}");
-        let out = self.run(&["log", "-z", "--no-merges", &max, "--format=%H %s", &range])?;
-        let commits = parse_summaries(&out);
-        if commits.len() < limit {
-            let count = commits.len();
-            return Ok((commits, count));
-        }
-        let count = self.run(&["rev-list", "--no-merges", "--count", &range])?;
-        Ok((commits, count.trim().parse().unwrap_or(limit)))
+        // One walk gives the list and the count: `rev-list --count` would
+        // walk the same commits again in a second process.
+        let out = self.run(&["log", "-z", "--no-merges", "--format=%H %s", &range])?;
+        let mut commits = parse_summaries(&out);
+        let count = commits.len();
+        commits.truncate(limit);
+        Ok((commits, count))
     }
 
     /// Returns the files changed from `from` to `to` (any tree-ish), with line counts.
     pub fn diff_stat(&self, from: &Oid, to: &Oid) -> Result<Vec<FileChange>> {
+        if let Some(known) = self.memo.stats(from, to) {
+            return Ok(known);
+        }
         let args = [
             "diff-tree",
             "-r",
@@ -731,12 +862,18 @@ impl Git {
                 removed: r.parse().ok(),
             });
         }
+        self.memo.keep_stats(from, to, &changes);
         Ok(changes)
     }
 
     /// Returns the paths that differ between two tree-ishes.
     pub fn changed_paths(&self, from: &Oid, to: &Oid) -> Result<Vec<String>> {
-        self.paths_between(from, to, None, &[])
+        if let Some(known) = self.memo.paths(from, to) {
+            return Ok(known);
+        }
+        let paths = self.paths_between(from, to, None, &[])?;
+        self.memo.keep_paths(from, to, &paths);
+        Ok(paths)
     }
 
     /// Lists commits reachable from any of `include` but not from `exclude`
@@ -868,71 +1005,67 @@ impl Git {
         &self.git_dir
     }
 
-    /// Resolves several revisions to commits in one `cat-file --batch-check`;
+    /// Resolves several revisions to commits with the long-lived `cat-file`;
     /// `None` for a revision that names no commit.
     pub fn resolve_commits(&self, revs: &[&str]) -> Result<Vec<Option<Oid>>> {
         if revs.iter().any(|r| r.contains('\n')) {
             return Err(GitError::UnknownRevision { rev: revs.join(" ") });
         }
-        let input: String = revs.iter().map(|r| format!("{r}^{{commit}}\n")).collect();
-        let out = self.run_with(
-            &["cat-file", "--batch-check=%(objectname) %(objecttype)"],
-            Some(input.as_bytes()),
-            &[],
-        )?;
-        let answers: Vec<Option<Oid>> = out
-            .lines()
-            .map(|l| match l.split_once(' ') {
-                Some((oid, "commit")) => Oid::parse(oid),
-                _ => None,
-            })
-            .collect();
-        if answers.len() != revs.len() {
-            return Err(GitError::Parse {
-                args: "cat-file --batch-check".into(),
-                detail: format!("{} answers for {} revisions", answers.len(), revs.len()),
-            });
-        }
-        Ok(answers)
+        self.with_objects(|batch| {
+            revs.iter()
+                .map(|rev| {
+                    Ok(match batch.info(&format!("{rev}^{{commit}}"))? {
+                        Some(header) if header.kind == "commit" => Oid::parse(&header.id),
+                        _ => None,
+                    })
+                })
+                .collect()
+        })
     }
 
-    /// Reads several commit objects in one `cat-file --batch`.
+    /// Reads several commit objects with the long-lived `cat-file`.
     pub fn commits(&self, ids: &[Oid]) -> Result<Vec<CommitInfo>> {
-        let input: String = ids.iter().map(|id| format!("{id}\n")).collect();
-        let args = ["cat-file", "--batch"];
-        let (status, stdout, stderr) = self.run_raw(&args, Some(input.as_bytes()), &[])?;
-        if !status.success() {
-            return Err(self.failed(&args, &status, &stderr));
+        if let Some(known) = ids.iter().map(|id| self.memo.commit(id)).collect::<Option<Vec<_>>>() {
+            return Ok(known);
         }
-        let parse_err = |detail: String| GitError::Parse {
-            args: args.join(" "),
-            detail,
-        };
-        let mut rest = stdout.as_slice();
-        let mut commits = Vec::with_capacity(ids.len());
-        for id in ids {
-            let eol = rest
-                .iter()
-                .position(|b| *b == b'\n')
-                .ok_or_else(|| parse_err("truncated header".into()))?;
-            let header = String::from_utf8_lossy(&rest[..eol]).into_owned();
-            let mut fields = header.split(' ');
-            let (Some(_), Some(kind), Some(size)) = (fields.next(), fields.next(), fields.next()) else {
-                return Err(GitError::UnknownRevision { rev: id.to_string() });
-            };
-            let size: usize = size.parse().map_err(|_| parse_err(format!("header `{header}`")))?;
-            let body = rest
-                .get(eol + 1..eol + 1 + size)
-                .ok_or_else(|| parse_err("truncated object".into()))?;
-            if kind != "commit" {
-                return Err(GitError::UnknownRevision { rev: id.to_string() });
-            }
-            let raw = String::from_utf8_lossy(body);
-            commits.push(parse_commit(id.clone(), &raw).ok_or_else(|| parse_err(format!("commit {id} header")))?);
-            rest = &rest[(eol + 2 + size).min(rest.len())..];
+        let read: Vec<CommitInfo> = self.with_objects(|batch| {
+            ids.iter()
+                .map(|id| {
+                    if let Some(known) = self.memo.commit(id) {
+                        return Ok(known);
+                    }
+                    let Some((header, body)) = batch.contents(id.as_str())? else {
+                        return Err(GitError::UnknownRevision { rev: id.to_string() });
+                    };
+                    if header.kind != "commit" {
+                        return Err(GitError::UnknownRevision { rev: id.to_string() });
+                    }
+                    parse_commit(id.clone(), &String::from_utf8_lossy(&body)).ok_or_else(|| GitError::Parse {
+                        args: format!("cat-file commit {id}"),
+                        detail: "commit header not understood".into(),
+                    })
+                })
+                .collect()
+        })?;
+        for info in &read {
+            self.memo.keep_commit(info);
         }
-        Ok(commits)
+        Ok(read)
     }
+}
+
+/// Returns the git command `args` run: the first word after the `-c
+/// key=value` pairs.
+fn subcommand<'a>(args: &[&'a str]) -> Option<&'a str> {
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if *word == "-c" {
+            words.next();
+        } else {
+            return Some(word);
+        }
+    }
+    None
 }
 
 fn bytes_to_string(args: &[&str], bytes: Vec<u8>) -> Result<String> {

@@ -141,11 +141,21 @@ impl Git {
     /// (`git clone --filter` sets `remote.<name>.promisor`): objects it
     /// holds may be missing here and are fetched when git reads them.
     pub fn is_promisor(&self, remote: &str) -> bool {
+        let mut known = self
+            .memo
+            .promisor
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(promisor) = known.get(remote) {
+            return *promisor;
+        }
         let key = format!("remote.{remote}.promisor");
-        matches!(
+        let promisor = matches!(
             self.run_raw(&["config", "--type=bool", "--get", &key], None, &[]),
             Ok((status, out, _)) if status.success() && out.trim_ascii() == b"true"
-        )
+        );
+        known.insert(remote.to_string(), promisor);
+        promisor
     }
 
     /// Pushes as [`Git::push_atomic`] does, sending each of `options` as a

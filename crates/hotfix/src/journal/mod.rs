@@ -75,8 +75,6 @@ pub enum JournalError {
 pub struct JournalStore<'a> {
     git: &'a Git,
     remote: String,
-    /// The empty tree every entry commit points at (its id depends on the hash).
-    empty_tree: std::cell::OnceCell<Oid>,
     /// Signs the entries that carry decisions ([`Event::is_decision`]).
     sign_decisions: bool,
 }
@@ -86,7 +84,6 @@ impl<'a> JournalStore<'a> {
         JournalStore {
             git,
             remote: remote.to_string(),
-            empty_tree: std::cell::OnceCell::new(),
             sign_decisions: false,
         }
     }
@@ -128,21 +125,32 @@ impl<'a> JournalStore<'a> {
     /// namespace, runs into the offered one, and moves the tracking ref of
     /// each run whose offered head extends what this clone has seen.
     pub fn refresh(&self) -> Result<(), JournalError> {
+        self.fetch_with(&[])?;
+        self.accept_offered()
+    }
+
+    /// Fetches the remote's runs and locks as [`refresh`](Self::refresh)
+    /// does, and `refspecs` (the branches a plan reads) in the same fetch;
+    /// [`accept_offered`](Self::accept_offered) then finishes the refresh.
+    pub fn fetch_with(&self, refspecs: &[String]) -> Result<(), JournalError> {
         let prefix = self.tracking_prefix();
         let locks = format!("+{LOCKS_PREFIX}*:{prefix}locks/*");
         let runs = format!("+{RUNS_PREFIX}*:{prefix}offered/runs/*");
         let fetch = || {
-            self.git.run(&[
+            let mut args = vec![
                 "fetch",
                 "--no-write-fetch-head",
                 "--no-tags",
                 "--quiet",
+                "--no-recurse-submodules",
                 "--prune",
                 "--",
                 &self.remote,
                 &locks,
                 &runs,
-            ])
+            ];
+            args.extend(refspecs.iter().map(String::as_str));
+            self.git.run(&args)
         };
         match fetch() {
             Ok(_) => {}
@@ -150,6 +158,13 @@ impl<'a> JournalStore<'a> {
             Err(_) if self.git.clear_stale_ref_locks(&prefix)? > 0 => drop(fetch()?),
             Err(e) => return Err(e.into()),
         }
+        Ok(())
+    }
+
+    /// Moves the tracking ref of each run whose offered head (as fetched)
+    /// extends what this clone has seen.
+    pub fn accept_offered(&self) -> Result<(), JournalError> {
+        let prefix = self.tracking_prefix();
         let offered_prefix = format!("{prefix}offered/runs/");
         for (name, offered) in self.git.list_refs(&offered_prefix)? {
             let id = name.trim_start_matches(&offered_prefix);
@@ -190,13 +205,19 @@ impl<'a> JournalStore<'a> {
     /// Notes that the remote accepted `head` as run `id`'s journal, so that
     /// the history this clone saw includes it.
     pub fn mark_pushed(&self, id: &str, head: &Oid) -> Result<(), JournalError> {
-        for name in [self.tracking(&Self::run_ref(id)), self.offered(id)] {
-            let old = self.git.read_ref(&name)?;
+        let names = [self.tracking(&Self::run_ref(id)), self.offered(id)];
+        let mut moves = Vec::new();
+        for name in &names {
+            let old = self.git.read_ref(name)?;
             if old.as_ref() != Some(head) {
-                self.git.update_ref(&name, head, old.as_ref(), "hotfix: pushed run")?;
+                moves.push((name.as_str(), old));
             }
         }
-        Ok(())
+        if moves.is_empty() {
+            return Ok(());
+        }
+        let updates: Vec<(&str, &Oid, Option<&Oid>)> = moves.iter().map(|(n, old)| (*n, head, old.as_ref())).collect();
+        Ok(self.git.update_refs(&updates, "hotfix: pushed run")?)
     }
 
     /// Returns the remote's lock on `branch` as last fetched: the lock value
@@ -365,7 +386,7 @@ impl<'a> JournalStore<'a> {
         let message = format!("hotfix {run_id} #{}: {}\n\n{json}\n", entry.seq, entry.event.summary());
         let tree = match entry.event.attached_tree() {
             Some(attached) => self.carrying(attached)?,
-            None => self.empty_tree()?,
+            None => self.git.empty_tree()?,
         };
         let parents: Vec<Oid> = parent.into_iter().cloned().collect();
         let sign = self.sign_decisions && entry.event.is_decision();
@@ -396,18 +417,6 @@ impl<'a> JournalStore<'a> {
             args: "mktree".into(),
             detail: out,
         })
-    }
-
-    fn empty_tree(&self) -> Result<Oid, GitError> {
-        if let Some(tree) = self.empty_tree.get() {
-            return Ok(tree.clone());
-        }
-        let out = self.git.run_with(&["mktree"], Some(b""), &[])?;
-        let tree = Oid::parse(&out).ok_or_else(|| GitError::Parse {
-            args: "mktree".into(),
-            detail: out,
-        })?;
-        Ok(self.empty_tree.get_or_init(|| tree).clone())
     }
 
     /// Creates run `id`'s local journal with its first entries (not yet on the remote).
@@ -460,6 +469,9 @@ pub struct Journal {
     /// True when this process's build step made release's commits from the
     /// run's inputs (its evidence names nothing that came from the remote).
     pub built_here: bool,
+    /// The refs this process's pushes moved, each with the value the remote
+    /// accepted: read again, they would say the same.
+    pub pushed_here: Vec<(String, Oid)>,
 }
 
 /// Entries written on top of a journal's head but not yet recorded locally,
@@ -497,6 +509,7 @@ impl Journal {
             discarded,
             created_here: false,
             built_here: false,
+            pushed_here: Vec::new(),
         })
     }
 

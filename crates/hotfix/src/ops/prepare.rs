@@ -7,7 +7,7 @@ use crate::strategy::restore_release::read_fixes;
 use crate::strategy::{self, PlanInput};
 use crate::Error;
 
-use super::run::{fetch_branches, fetch_release_and_main};
+use super::run::{fetch_branches, fetch_release_main_and_journals, fetch_with_journals};
 use super::Session;
 
 /// What the operator asked to hotfix.
@@ -38,7 +38,8 @@ pub struct HotfixRequest {
 }
 
 /// Fetches what the plan needs and computes it; moves no ref but the
-/// remote-tracking refs of the release and main branches.
+/// remote-tracking refs of the release and main branches, and this clone's
+/// copies of the remote's runs and locks (fetched with them).
 pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Result<Plan, Error> {
     session.require_config()?;
     let git = &session.git;
@@ -65,10 +66,11 @@ pub fn prepare(session: &Session, request: &HotfixRequest, run_id: &str) -> Resu
     }
     // Which services ship is known once the fixes are: fetch main (and the
     // configured release branch) first.
+    // The remote's runs and locks come in the same fetch: `start` reads them.
     if needs.release_branch {
-        fetch_release_and_main(session)?;
+        fetch_release_main_and_journals(session)?;
     } else {
-        fetch_branches(session, &[("branches.main", &cfg.branches.main)])?;
+        fetch_with_journals(session, &[("branches.main", &cfg.branches.main)])?;
     }
     let (given, fix_requests) = merged_requests(session, &request.fixes)?;
     let fixes = read_fixes(git, &expand_fixes(git, &given)?)?;

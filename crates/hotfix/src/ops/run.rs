@@ -19,6 +19,35 @@ use super::Session;
 /// Fetches the session's release and main branches (a run's session has the
 /// run's own) into their remote-tracking refs.
 pub(super) fn fetch_release_and_main(session: &Session) -> Result<(), Error> {
+    fetch_branches(session, &release_and_main(session))
+}
+
+/// Fetches the session's release and main branches as
+/// [`fetch_release_and_main`] does and, in the same fetch, the remote's runs
+/// and locks (a new run's `start` reads them).
+pub(super) fn fetch_release_main_and_journals(session: &Session) -> Result<(), Error> {
+    fetch_with_journals(session, &release_and_main(session))
+}
+
+/// Fetches `branches` as [`fetch_branches`] does and, in the same fetch, the
+/// remote's runs and locks.
+pub(super) fn fetch_with_journals(session: &Session, branches: &[(&'static str, &str)]) -> Result<(), Error> {
+    let remote = &session.config.remote;
+    let specs: Vec<String> = branches
+        .iter()
+        .map(|(_, b)| format!("+refs/heads/{b}:{}", tracking_ref(remote, b)))
+        .collect();
+    match session.store().fetch_with(&specs) {
+        Ok(()) => {
+            session.journals_fetched.set(true);
+            Ok(())
+        }
+        Err(JournalError::Git(e)) => Err(branch_missing(session, branches, e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn release_and_main(session: &Session) -> Vec<(&'static str, &str)> {
     let branches = &session.config.branches;
     let named: Vec<(&'static str, &str)> = [
         ("branches.release", branches.release.as_str()),
@@ -28,29 +57,36 @@ pub(super) fn fetch_release_and_main(session: &Session) -> Result<(), Error> {
     // A strategy without a release branch (from-tag) names none.
     .filter(|(_, name)| !name.is_empty())
     .collect();
-    fetch_branches(session, &named)
+    named
 }
 
 /// Fetches `branches` into their remote-tracking refs; a branch the remote
 /// lacks is an error naming the config key.
 pub(super) fn fetch_branches(session: &Session, branches: &[(&'static str, &str)]) -> Result<(), Error> {
-    let remote = &session.config.remote;
     let names: Vec<&str> = branches.iter().map(|(_, b)| *b).collect();
-    match session.git.fetch_branches(remote, &names) {
-        Ok(()) => Ok(()),
-        Err(GitError::Failed { stderr, .. }) if stderr.contains("couldn't find remote ref") => {
+    session
+        .git
+        .fetch_branches(&session.config.remote, &names)
+        .map_err(|e| branch_missing(session, branches, e))
+}
+
+/// Returns the error for a fetch of `branches` that failed: the branch the
+/// remote lacks, named by its config key, or the fetch's own error.
+fn branch_missing(session: &Session, branches: &[(&'static str, &str)], e: GitError) -> Error {
+    match &e {
+        GitError::Failed { stderr, .. } if stderr.contains("couldn't find remote ref") => {
             let (key, name) = branches
                 .iter()
                 .find(|(_, b)| stderr.contains(&format!("refs/heads/{b}")))
                 .copied()
                 .unwrap_or(branches[0]);
-            Err(Error::BranchMissing {
+            Error::BranchMissing {
                 key,
                 name: name.to_string(),
-                remote: remote.clone(),
-            })
+                remote: session.config.remote.clone(),
+            }
         }
-        Err(e) => Err(e.into()),
+        _ => e.into(),
     }
 }
 
@@ -130,6 +166,7 @@ pub(super) fn session_for_run(session: &Session, run: &Run) -> Session {
         ident: session.ident.clone(),
         stop: session.stop.clone(),
         sign_decisions,
+        journals_fetched: session.journals_fetched.clone(),
     }
 }
 

@@ -33,6 +33,9 @@ pub struct Session {
     /// Signs the decision entries this session writes: this clone's
     /// hotfix.toml (or the run's record) names allowed signers.
     pub(super) sign_decisions: bool,
+    /// True once this command fetched the remote's runs and locks (with
+    /// the plan's branches): `start` accepts them from that fetch.
+    pub(super) journals_fetched: std::cell::Cell<bool>,
 }
 
 impl Session {
@@ -59,6 +62,7 @@ impl Session {
             ident: OnceCell::new(),
             stop: StopRequest::default(),
             sign_decisions,
+            journals_fetched: std::cell::Cell::new(false),
         })
     }
 

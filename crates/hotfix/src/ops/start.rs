@@ -52,7 +52,12 @@ pub fn start(
         }
     }
     let store = session.store();
-    store.refresh()?;
+    if session.journals_fetched.get() {
+        // The plan's fetch brought the remote's runs and locks.
+        store.accept_offered()?;
+    } else {
+        store.refresh()?;
+    }
     if let Some((_, holder)) = store.lock_holder(&plan.release_branch)? {
         return Err(WorkflowError::ReleaseLocked {
             branch: plan.release_branch.clone(),

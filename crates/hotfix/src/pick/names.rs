@@ -1010,7 +1010,7 @@ fn modules_added_unreleased(
 
 /// True when `target` has `path` (the object spec starts with the id: never an option).
 fn target_has(git: &Git, target: &Oid, path: &str) -> bool {
-    git.run(&["cat-file", "-e", &format!("{target}:{path}")]).is_ok()
+    git.names_object(&format!("{target}:{path}")).unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -136,9 +136,12 @@ fn moved_paths(
     result: &Oid,
     touched: &[String],
 ) -> Result<Vec<(String, String)>, GitError> {
+    // The counts come with the paths at little cost for a fix's few files,
+    // and the scope checks ask for them of the same trees.
     let extra: Vec<String> = git
-        .changed_paths(target.tree, result)?
+        .diff_stat(target.tree, result)?
         .into_iter()
+        .map(|c| c.path)
         .filter(|p| !touched.contains(p))
         .collect();
     if extra.is_empty() {

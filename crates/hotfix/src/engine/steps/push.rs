@@ -104,6 +104,7 @@ pub(super) fn push(
     let fault = format!("{}:after-remote", step.name);
     let outcome = push_with_journal(cx, journal, vec![pushed(false)], vec![update], &fault)?;
     if outcome.accepted() {
+        journal.pushed_here.push((branch_ref, new_tip));
         return Ok(());
     }
     if is_stale(&outcome, &JournalStore::run_ref(&journal.id)) {

@@ -25,14 +25,26 @@ pub(super) fn verify_release(
     };
     let record = &journal.run.record;
     let production = &record.plan.production.commit;
-    let tracking = tracking_ref(&record.remote, branch);
-    cx.git.fetch_branches(&record.remote, &[branch])?;
-    let remote_tip = cx
-        .git
-        .read_ref(&tracking)?
-        .ok_or_else(|| WorkflowError::VerificationFailed {
-            reasons: format!("{branch} no longer exists on {}", record.remote),
-        })?;
+    let branch_ref = format!("refs/heads/{branch}");
+    let pushed_here = journal
+        .pushed_here
+        .iter()
+        .find(|(name, tip)| *name == branch_ref && *tip == new_tip)
+        .map(|(_, tip)| tip.clone());
+    let (remote_tip, read_how) = match pushed_here {
+        // The remote's answer to this process's atomic push said it holds
+        // the tip now: fetching it back would read what was just sent.
+        Some(tip) => (tip, format!(" ({}'s answer to this run's push)", record.remote)),
+        None => {
+            cx.git.fetch_branches(&record.remote, &[branch])?;
+            let tip = cx.git.read_ref(&tracking_ref(&record.remote, branch))?.ok_or_else(|| {
+                WorkflowError::VerificationFailed {
+                    reasons: format!("{branch} no longer exists on {}", record.remote),
+                }
+            })?;
+            (tip, String::new())
+        }
+    };
 
     let mut checks = Vec::new();
     let mut check = |name: &str, ok: bool, pass: String, fail: String| {
@@ -45,7 +57,7 @@ pub(super) fn verify_release(
     check(
         "remote-tip",
         remote_tip == new_tip,
-        format!("{}/{branch} is {}", record.remote, new_tip.short()),
+        format!("{}/{branch} is {}{read_how}", record.remote, new_tip.short()),
         format!(
             "{}/{branch} is {}, expected {}",
             record.remote,
