@@ -37,6 +37,7 @@ mod test_lost_lock;
 mod test_man_completions;
 mod test_merge_main;
 mod test_old_journal;
+mod test_one_push;
 mod test_output;
 mod test_partial_clone;
 mod test_production;

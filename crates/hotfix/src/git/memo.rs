@@ -115,3 +115,62 @@ impl Memo {
             .is_some_and(|c| c.parents.contains(parent))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::Signature;
+
+    fn oid(c: char) -> Oid {
+        Oid::parse(&c.to_string().repeat(40)).expect("hex")
+    }
+
+    fn commit(id: char, tree: char, parents: &[char]) -> CommitInfo {
+        let who = Signature::parse("A <a@example.com> 0 +0000").expect("signature");
+        CommitInfo {
+            id: oid(id),
+            tree: oid(tree),
+            parents: parents.iter().map(|p| oid(*p)).collect(),
+            author: who.clone(),
+            committer: who,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn ancestry_is_answered_either_way_round_and_from_parents() {
+        let memo = Memo::default();
+        assert_eq!(memo.is_ancestor(&oid('a'), &oid('b')), None, "nothing known yet");
+        memo.keep_ancestry(&oid('a'), &oid('b'), true);
+        assert_eq!(memo.is_ancestor(&oid('a'), &oid('b')), Some(true));
+        assert_eq!(memo.is_ancestor(&oid('b'), &oid('a')), Some(false), "no cycles");
+        memo.keep_ancestry(&oid('c'), &oid('d'), false);
+        assert_eq!(
+            memo.is_ancestor(&oid('d'), &oid('c')),
+            None,
+            "not an ancestor says nothing back"
+        );
+        memo.keep_commit(&commit('e', '1', &['a']));
+        assert_eq!(memo.is_ancestor(&oid('a'), &oid('e')), Some(true), "a parent");
+        assert_eq!(memo.merge_base(&oid('e'), &oid('a')), Some(oid('a')));
+        assert_eq!(memo.merge_base(&oid('e'), &oid('b')), None);
+    }
+
+    #[test]
+    fn diffs_of_commits_and_of_their_trees_are_one_answer() {
+        let memo = Memo::default();
+        memo.keep_commit(&commit('e', '1', &['a']));
+        memo.keep_commit(&commit('f', '2', &['e']));
+        let changes = vec![FileChange {
+            path: "x".into(),
+            added: Some(1),
+            removed: Some(0),
+        }];
+        memo.keep_stats(&oid('1'), &oid('2'), &changes);
+        assert_eq!(memo.stats(&oid('e'), &oid('f')), Some(changes));
+        assert_eq!(memo.paths(&oid('e'), &oid('f')), Some(vec!["x".to_string()]));
+        let many: Vec<String> = (0..=KEPT_PATHS).map(|i| i.to_string()).collect();
+        memo.keep_paths(&oid('3'), &oid('4'), &many);
+        assert_eq!(memo.paths(&oid('3'), &oid('4')), None, "a long list is not kept");
+    }
+}
