@@ -386,8 +386,7 @@ fn push_leased(
     if outcome.accepted() {
         cx.ambient.checkpoint(fault_after_remote)?;
         let head = staged.head.clone();
-        journal.commit(store, staged)?;
-        store.mark_pushed(&journal.id, &head)?;
+        journal.commit_pushed(store, staged)?;
         journal.mark_mirrored(head);
         gates::announce(cx, &journal.run, count);
     }

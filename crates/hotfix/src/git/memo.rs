@@ -14,17 +14,42 @@ use super::{CommitInfo, FileChange, Oid};
 /// Path lists longer than this are not kept.
 const KEPT_PATHS: usize = 5_000;
 
+/// What the history walks need of a commit.
+#[derive(Clone, Debug)]
+struct Node {
+    tree: Oid,
+    parents: Vec<Oid>,
+    subject: String,
+}
+
+/// How far a walk in what is known goes before it asks git.
+const WALKED: usize = 64;
+
 #[derive(Debug, Default)]
 pub(super) struct Memo {
     pub empty_tree: OnceLock<Oid>,
     pub promisor: Mutex<HashMap<String, bool>>,
     commits: Mutex<HashMap<Oid, CommitInfo>>,
+    /// Tree, parents and subject of every commit read or written here.
+    graph: Mutex<HashMap<Oid, Node>>,
     /// `diff-tree --name-only` of two trees.
     paths: Mutex<HashMap<(Oid, Oid), Vec<String>>>,
     /// `diff-tree --numstat` of two trees.
     stats: Mutex<HashMap<(Oid, Oid), Vec<FileChange>>>,
     /// Whether the first commit is an ancestor of the second.
     ancestry: Mutex<HashMap<(Oid, Oid), bool>>,
+}
+
+/// Returns a message's subject as git's `%s` gives it: the first
+/// paragraph, its lines joined by spaces.
+fn subject(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    lines.join(" ")
 }
 
 fn held<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -38,13 +63,41 @@ impl Memo {
 
     pub fn keep_commit(&self, info: &CommitInfo) {
         held(&self.commits).insert(info.id.clone(), info.clone());
+        self.keep_written(&info.id, &info.tree, &info.parents, &info.message);
+    }
+
+    /// Notes a commit this process wrote (or read): its tree, parents and
+    /// the subject of its `message`.
+    pub fn keep_written(&self, id: &Oid, tree: &Oid, parents: &[Oid], message: &str) {
+        let node = Node {
+            tree: tree.clone(),
+            parents: parents.to_vec(),
+            subject: subject(message),
+        };
+        held(&self.graph).insert(id.clone(), node);
     }
 
     /// Returns the tree a diff of `id` compares: a known commit's tree, else `id`.
     fn tree_of(&self, id: &Oid) -> Oid {
-        held(&self.commits)
-            .get(id)
-            .map_or_else(|| id.clone(), |c| c.tree.clone())
+        held(&self.graph).get(id).map_or_else(|| id.clone(), |c| c.tree.clone())
+    }
+
+    /// Returns the first-parent chain of `exclude..include`, newest first,
+    /// when it is a line of single-parent commits known here that reaches
+    /// `exclude` within [`WALKED`] commits.
+    pub fn first_parent_chain(&self, exclude: &Oid, include: &Oid) -> Option<Vec<(Oid, String)>> {
+        let graph = held(&self.graph);
+        let mut chain = Vec::new();
+        let mut at = include.clone();
+        while at != *exclude {
+            let node = graph.get(&at)?;
+            if node.parents.len() != 1 || chain.len() == WALKED {
+                return None;
+            }
+            chain.push((at.clone(), node.subject.clone()));
+            at = node.parents[0].clone();
+        }
+        Some(chain)
     }
 
     fn key(&self, from: &Oid, to: &Oid) -> (Oid, Oid) {
@@ -91,7 +144,27 @@ impl Memo {
             return Some(false);
         }
         drop(ancestry);
-        self.is_parent(ancestor, descendant).then_some(true)
+        self.reaches(descendant, ancestor).then_some(true)
+    }
+
+    /// Returns true when `ancestor` is found walking the parents known here
+    /// from `from`, within [`WALKED`] commits (false says nothing).
+    fn reaches(&self, from: &Oid, ancestor: &Oid) -> bool {
+        let graph = held(&self.graph);
+        let mut seen = 0;
+        let mut next = vec![from.clone()];
+        while let Some(at) = next.pop() {
+            let Some(node) = graph.get(&at) else { continue };
+            if node.parents.contains(ancestor) {
+                return true;
+            }
+            seen += 1;
+            if seen == WALKED {
+                return false;
+            }
+            next.extend(node.parents.iter().cloned());
+        }
+        false
     }
 
     pub fn keep_ancestry(&self, ancestor: &Oid, descendant: &Oid, is: bool) {
@@ -110,9 +183,7 @@ impl Memo {
     }
 
     fn is_parent(&self, parent: &Oid, child: &Oid) -> bool {
-        held(&self.commits)
-            .get(child)
-            .is_some_and(|c| c.parents.contains(parent))
+        held(&self.graph).get(child).is_some_and(|c| c.parents.contains(parent))
     }
 }
 
@@ -154,6 +225,20 @@ mod tests {
         assert_eq!(memo.is_ancestor(&oid('a'), &oid('e')), Some(true), "a parent");
         assert_eq!(memo.merge_base(&oid('e'), &oid('a')), Some(oid('a')));
         assert_eq!(memo.merge_base(&oid('e'), &oid('b')), None);
+        memo.keep_written(&oid('f'), &oid('2'), &[oid('e')], "f: one\nsubject\n\nbody\n");
+        assert_eq!(memo.is_ancestor(&oid('a'), &oid('f')), Some(true), "a grandparent");
+        assert_eq!(
+            memo.first_parent_chain(&oid('a'), &oid('f')),
+            Some(vec![
+                (oid('f'), "f: one subject".to_string()),
+                (oid('e'), String::new())
+            ])
+        );
+        assert_eq!(
+            memo.first_parent_chain(&oid('b'), &oid('f')),
+            None,
+            "b is not on the line"
+        );
     }
 
     #[test]

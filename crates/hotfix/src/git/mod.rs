@@ -621,10 +621,12 @@ impl Git {
             ("GIT_COMMITTER_DATE", cd.as_str()),
         ];
         let out = self.run_with(&args, Some(c.message.as_bytes()), &env)?;
-        Oid::parse(&out).ok_or_else(|| GitError::Parse {
+        let id = Oid::parse(&out).ok_or_else(|| GitError::Parse {
             args: "commit-tree".into(),
             detail: out,
-        })
+        })?;
+        self.memo.keep_written(&id, c.tree, c.parents, c.message);
+        Ok(id)
     }
 
     /// Writes an annotated tag object `name` on `commit` and returns its id;
@@ -901,6 +903,12 @@ impl Git {
 
     /// Lists the first-parent chain of `exclude..include`, newest first.
     pub fn first_parent_chain(&self, exclude: &Oid, include: &Oid) -> Result<Vec<CommitSummary>> {
+        if let Some(known) = self.memo.first_parent_chain(exclude, include) {
+            return Ok(known
+                .into_iter()
+                .map(|(id, subject)| CommitSummary { id, subject })
+                .collect());
+        }
         let range = format!("{exclude}..{include}");
         let out = self.run(&["log", "-z", "--first-parent", "--format=%H %s", &range])?;
         Ok(parse_summaries(&out))

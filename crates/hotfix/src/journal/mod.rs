@@ -205,19 +205,32 @@ impl<'a> JournalStore<'a> {
     /// Notes that the remote accepted `head` as run `id`'s journal, so that
     /// the history this clone saw includes it.
     pub fn mark_pushed(&self, id: &str, head: &Oid) -> Result<(), JournalError> {
-        let names = [self.tracking(&Self::run_ref(id)), self.offered(id)];
+        self.move_refs(&self.pushed_moves(id, head)?, head, "hotfix: pushed run")
+    }
+
+    /// Returns the refs that say what the remote holds of run `id`, each
+    /// with its value, that do not say `head` yet.
+    fn pushed_moves(&self, id: &str, head: &Oid) -> Result<Vec<(String, Option<Oid>)>, JournalError> {
         let mut moves = Vec::new();
-        for name in &names {
-            let old = self.git.read_ref(name)?;
+        for name in [self.tracking(&Self::run_ref(id)), self.offered(id)] {
+            let old = self.git.read_ref(&name)?;
             if old.as_ref() != Some(head) {
-                moves.push((name.as_str(), old));
+                moves.push((name, old));
             }
         }
+        Ok(moves)
+    }
+
+    /// Moves each of `moves` (a ref and the value it holds) to `head` in one transaction.
+    fn move_refs(&self, moves: &[(String, Option<Oid>)], head: &Oid, reason: &str) -> Result<(), JournalError> {
         if moves.is_empty() {
             return Ok(());
         }
-        let updates: Vec<(&str, &Oid, Option<&Oid>)> = moves.iter().map(|(n, old)| (*n, head, old.as_ref())).collect();
-        Ok(self.git.update_refs(&updates, "hotfix: pushed run")?)
+        let updates: Vec<(&str, &Oid, Option<&Oid>)> = moves
+            .iter()
+            .map(|(name, old)| (name.as_str(), head, old.as_ref()))
+            .collect();
+        Ok(self.git.update_refs(&updates, reason)?)
     }
 
     /// Returns the remote's lock on `branch` as last fetched: the lock value
@@ -551,6 +564,19 @@ impl Journal {
             Some(&self.head),
             "hotfix: journal entry",
         )?;
+        self.head = staged.head;
+        for (oid, entry) in staged.entries {
+            self.run.push(oid, entry);
+        }
+        Ok(())
+    }
+
+    /// Records staged entries the remote accepted: this clone's head and
+    /// what it saw of the remote move to them in one transaction.
+    pub fn commit_pushed(&mut self, store: &JournalStore<'_>, staged: Staged) -> Result<(), JournalError> {
+        let mut moves = store.pushed_moves(&self.id, &staged.head)?;
+        moves.push((JournalStore::run_ref(&self.id), Some(self.head.clone())));
+        store.move_refs(&moves, &staged.head, "hotfix: journal entry pushed")?;
         self.head = staged.head;
         for (oid, entry) in staged.entries {
             self.run.push(oid, entry);
