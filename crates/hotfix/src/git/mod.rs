@@ -648,19 +648,7 @@ impl Git {
     /// Moves a local ref to `new`, only if it currently equals `old`
     /// (`None`: must not exist).
     pub fn update_ref(&self, name: &str, new: &Oid, old: Option<&Oid>, reason: &str) -> Result<()> {
-        let zero = "0".repeat(new.as_str().len());
-        let old = old.map_or(zero.as_str(), Oid::as_str);
-        let args = [
-            "-c",
-            "core.fsync=committed",
-            "update-ref",
-            "-m",
-            reason,
-            name,
-            new.as_str(),
-            old,
-        ];
-        self.writing_ref(name, || self.run(&args)).map(drop)
+        self.update_refs(&[(name, new, old)], reason)
     }
 
     /// Moves several local refs in one transaction (`update-ref --stdin`):
