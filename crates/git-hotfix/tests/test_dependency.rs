@@ -642,3 +642,60 @@ fn deleting_lines_production_never_had_is_no_dependency() {
     );
     run.expect_code(0);
 }
+
+#[test]
+fn a_git_without_pcre_finds_the_same_definitions() {
+    // A git built without PCRE refuses `grep -P`; the names check then
+    // greps with the expressions' own syntax and finds the same.
+    let util = "package app\n\nfunc OldHelper() int { return 1 }\n";
+    let main = "package app\n\nfunc Run() int {\n\treturn OldHelper()\n}\n";
+    let c = case(
+        &[("pkg/app/util.go", util), ("pkg/app/main.go", main)],
+        &[(
+            "pkg/app/util.go",
+            "package app\n\nfunc OldHelper() int { return 1 }\n\nfunc (s *Server) retryBudget() int { return 2 }\n",
+        )],
+        &[(
+            "pkg/app/main.go",
+            "package app\n\nfunc Run() int {\n\ts := &Server{}\n\treturn OldHelper() + s.retryBudget()\n}\n",
+        )],
+    );
+    let git = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .expect("sh")
+            .stdout,
+    )
+    .expect("path");
+    let wrapper = c.s.work.parent().expect("root").join("git-without-pcre");
+    let log = c.s.work.parent().expect("root").join("greps");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do\n  if [ \"$a\" = -P ]; then echo P >> '{log}'; echo 'fatal: cannot use Perl-compatible regexes when not compiled with USE_LIBPCRE' >&2; exit 128; fi\n  if [ \"$a\" = -E ]; then echo E >> '{log}'; fi\ndone\nexec '{}' \"$@\"\n",
+            git.trim(),
+            log = log.display()
+        ),
+    )
+    .expect("wrapper");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&wrapper)
+        .status()
+        .expect("chmod");
+    let wrapped = wrapper.to_string_lossy().into_owned();
+    let run = c.s.hotfix_env(
+        &c.s.work,
+        &["plan", "--fix", &c.fix, "--production", &c.prod],
+        &[("GIT_HOTFIX_GIT", wrapped.as_str())],
+    );
+    run.expect_code(3);
+    assert!(run.all().contains("`retryBudget`"), "{}", run.all());
+    assert!(run.all().contains(&c.unreleased[..7]), "{}", run.all());
+    assert_eq!(
+        std::fs::read_to_string(&log).expect("the wrapper ran grep"),
+        "P\nE\n",
+        "`-P` once, refused, then `-E`"
+    );
+}

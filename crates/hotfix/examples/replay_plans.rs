@@ -86,7 +86,7 @@ fn main() {
     let mut by_check: BTreeMap<String, usize> = BTreeMap::new();
     let mut longest_at = String::new();
     let mut blocks = Vec::new();
-    let (mut seconds, mut own_rss) = (Vec::new(), 0u64);
+    let (mut seconds, mut own_rss, mut slowest) = (Vec::new(), 0u64, String::new());
     for b in &backports {
         git.run(&["update-ref", "refs/heads/replay/release", b.onto.as_str()])
             .expect("release ref");
@@ -111,7 +111,11 @@ fn main() {
             .env("GIT_HOTFIX_REPORT_RSS", "1")
             .output()
             .expect("git-hotfix runs");
-        seconds.push(began.elapsed().as_secs_f64());
+        let took = began.elapsed().as_secs_f64();
+        if seconds.iter().all(|s| *s < took) {
+            slowest = format!("{} onto {}", b.source, b.onto);
+        }
+        seconds.push(took);
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         let (stderr, rss) = own_peak(&stderr);
@@ -181,7 +185,7 @@ fn main() {
         }
     );
     println!("longest line in the plan of {longest_at}");
-    println!("{}", timing(&mut seconds, own_rss));
+    println!("{}; the longest: {slowest}", timing(&mut seconds, own_rss));
     if services {
         let each: Vec<String> = shipped_per_plan
             .iter()

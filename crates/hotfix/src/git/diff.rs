@@ -56,6 +56,50 @@ impl Git {
     }
 }
 
+impl Git {
+    /// Returns, for each of `lines` (1-based) of `path` at `tip` that a
+    /// commit reachable from `tip` but not from `exclude` last wrote, that
+    /// commit: one `blame` for all of them.
+    pub fn blame_lines(
+        &self,
+        tip: &Oid,
+        exclude: &Oid,
+        path: &str,
+        lines: &[u32],
+    ) -> Result<Vec<(u32, CommitSummary)>> {
+        if lines.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ranges: Vec<String> = lines.iter().map(|l| format!("-L{l},{l}")).collect();
+        let not = format!("^{exclude}");
+        let mut args = vec!["blame", "--porcelain"];
+        args.extend(ranges.iter().map(String::as_str));
+        args.extend([tip.as_str(), &not, "--", path]);
+        let out = String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned();
+        Ok(parse_blame_lines(&out))
+    }
+}
+
+/// Each line `blame --porcelain` attributes to a non-boundary commit: its
+/// number at the tip, and the commit.
+fn parse_blame_lines(out: &str) -> Vec<(u32, CommitSummary)> {
+    let commits = parse_blame(out);
+    let mut lines = Vec::new();
+    for line in out.lines().filter(|l| !l.starts_with('\t')) {
+        let mut fields = line.split(' ');
+        let (Some(id), Some(_), Some(at)) = (fields.next(), fields.next(), fields.next()) else {
+            continue;
+        };
+        let (Some(id), Ok(at)) = (Oid::parse(id), at.parse::<u32>()) else {
+            continue;
+        };
+        if let Some(commit) = commits.iter().find(|c| c.id == id) {
+            lines.push((at, commit.clone()));
+        }
+    }
+    lines
+}
+
 /// The lines one path gains in a change, with their line numbers on the new side.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AddedLines {
@@ -222,25 +266,49 @@ impl Git {
         if patterns.is_empty() {
             return Ok(Vec::new());
         }
-        let mut args = vec![
-            "-c",
-            "grep.fallbackToNoIndex=false",
-            "grep",
-            "-z",
-            "-n",
-            "-I",
-            "-E",
-            "--no-color",
-            "--full-name",
-        ];
-        for p in patterns {
-            // `-e` keeps a pattern from being read as an option.
-            args.extend(["-e", p.as_str()]);
-        }
-        args.extend([tree.as_str(), "--"]);
-        args.extend(pathspecs.iter().map(String::as_str));
+        // The patterns are POSIX extended expressions that mean the same in
+        // PCRE (git's `-P`), which runs an alternation of many names tens of
+        // times faster than the C library's regex (10 s against 0.3 s on
+        // containerd's 1,673 Go files a fix's release line lacked); a git
+        // built without PCRE gets `-E`.
+        let grep = |syntax: &'static str| {
+            let mut args = vec![
+                "-c",
+                "grep.fallbackToNoIndex=false",
+                "grep",
+                "-z",
+                "-n",
+                "-I",
+                syntax,
+                "--no-color",
+                "--full-name",
+            ];
+            for p in patterns {
+                // `-e` keeps a pattern from being read as an option.
+                args.extend(["-e", p.as_str()]);
+            }
+            args.extend([tree.as_str(), "--"]);
+            args.extend(pathspecs.iter().map(String::as_str));
+            self.grep_output(&args)
+        };
+        let out = match self.memo.pcre.get() {
+            Some(false) => grep("-E")?,
+            _ => match grep("-P") {
+                Ok(out) => {
+                    let _ = self.memo.pcre.set(true);
+                    out
+                }
+                // Any failure of `-P` (no PCRE, a pattern it reads otherwise)
+                // gets the expressions' own syntax.
+                Err(GitError::Failed { .. }) => {
+                    let _ = self.memo.pcre.set(false);
+                    grep("-E")?
+                }
+                Err(e) => return Err(e),
+            },
+        };
         let prefix = format!("{tree}:");
-        let out = String::from_utf8_lossy(&self.grep_output(&args)?).into_owned();
+        let out = String::from_utf8_lossy(&out).into_owned();
         let mut hits = Vec::new();
         for record in out.split('\n') {
             let mut fields = record.splitn(3, '\0');
@@ -636,6 +704,21 @@ mod tests {
         assert_eq!(parse_hunks(sub).expect("parses")[0].hunks, Vec::new());
         let sub = "diff --git a/sub b/sub\nindex 1..2 160000\n--- a/sub\n+++ b/sub\n@@ -1 +1 @@\n-Subproject commit 1\n+Subproject commit 2\n";
         assert_eq!(parse_hunks(sub).expect("parses")[0].hunks, Vec::new());
+    }
+
+    #[test]
+    fn blame_lines_names_each_lines_commit_and_not_boundaries() {
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        let out = format!(
+            "{a} 3 7 1\nauthor A\nsummary first\nfilename f\n\tline seven\n\
+             {b} 1 9 2\nauthor B\nsummary old\nboundary\nfilename f\n\tline nine\n\
+             {b} 2 10\n\tline ten\n\
+             {a} 4 12 1\n\tline twelve\n"
+        );
+        let lines = parse_blame_lines(&out);
+        let at: Vec<(u32, &str)> = lines.iter().map(|(l, c)| (*l, c.subject.as_str())).collect();
+        assert_eq!(at, [(7, "first"), (12, "first")]);
     }
 
     #[test]

@@ -29,6 +29,8 @@ const WALKED: usize = 64;
 pub(super) struct Memo {
     pub empty_tree: OnceLock<Oid>,
     pub promisor: Mutex<HashMap<String, bool>>,
+    /// Whether this git's `grep -P` works (it is built with PCRE).
+    pub pcre: OnceLock<bool>,
     commits: Mutex<HashMap<Oid, CommitInfo>>,
     /// Tree, parents and subject of every commit read or written here.
     graph: Mutex<HashMap<Oid, Node>>,

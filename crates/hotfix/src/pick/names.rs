@@ -770,15 +770,33 @@ fn names_defined_unreleased(
     let mut known = git.grep_words(target, &words, &literal(&hit_paths))?;
     let unknown: Vec<String> = words.iter().filter(|w| !known.contains(w)).cloned().collect();
     known.extend(git.grep_words(target, &unknown, &lang.pathspecs())?);
-    let mut found = Vec::new();
-    for (name, hit) in candidates.iter().filter(|(n, _)| !known.contains(n)) {
-        let commits = match git.blame_commits(base, production, &hit.path, &[(hit.line, hit.line)]) {
-            Ok(c) => c,
+    let unknown: Vec<&(String, &crate::git::GrepHit)> = candidates.iter().filter(|(n, _)| !known.contains(n)).collect();
+    // One blame a defining file, of every definition line in it.
+    let mut blamed: std::collections::BTreeMap<&str, Vec<(u32, CommitSummary)>> = Default::default();
+    for (_, hit) in &unknown {
+        if blamed.contains_key(hit.path.as_str()) {
+            continue;
+        }
+        let lines: Vec<u32> = unknown
+            .iter()
+            .filter(|(_, h)| h.path == hit.path)
+            .map(|(_, h)| h.line)
+            .collect();
+        let found = match git.blame_lines(base, production, &hit.path, &lines) {
+            Ok(found) => found,
             Err(GitError::Failed { .. }) => Vec::new(),
             Err(e) => return Err(e),
         };
+        blamed.insert(hit.path.as_str(), found);
+    }
+    let mut found = Vec::new();
+    for (name, hit) in unknown {
         // A definition production already has (blamed to a boundary) is no unreleased work.
-        let Some(commit) = commits.into_iter().next() else {
+        let Some(commit) = blamed
+            .get(hit.path.as_str())
+            .and_then(|lines| lines.iter().find(|(line, _)| *line == hit.line))
+            .map(|(_, commit)| commit.clone())
+        else {
             continue;
         };
         let used_in = files
