@@ -31,6 +31,8 @@ pub(super) struct Memo {
     pub promisor: Mutex<HashMap<String, bool>>,
     /// Whether this git's `grep -P` works (it is built with PCRE).
     pub pcre: OnceLock<bool>,
+    /// The promisor remote, when this is a treeless partial clone.
+    pub treeless: OnceLock<Option<String>>,
     commits: Mutex<HashMap<Oid, CommitInfo>>,
     /// Tree, parents and subject of every commit read or written here.
     graph: Mutex<HashMap<Oid, Node>>,
