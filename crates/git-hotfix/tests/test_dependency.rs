@@ -110,11 +110,11 @@ fn python_fix_calling_a_function_only_unreleased_work_defines_blocks() {
     c.assert_blocked_by_name("fresh_helper");
 }
 
-#[test]
-fn go_fix_calling_a_function_only_unreleased_work_defines_blocks() {
+/// A Go fix calling a method only unreleased work defines (`retryBudget`).
+fn go_case() -> Case {
     let util = "package app\n\nfunc OldHelper() int { return 1 }\n";
     let main = "package app\n\nfunc Run() int {\n\treturn OldHelper()\n}\n";
-    let c = case(
+    case(
         &[("pkg/app/util.go", util), ("pkg/app/main.go", main)],
         &[(
             "pkg/app/util.go",
@@ -124,7 +124,12 @@ fn go_fix_calling_a_function_only_unreleased_work_defines_blocks() {
             "pkg/app/main.go",
             "package app\n\nfunc Run() int {\n\ts := &Server{}\n\treturn OldHelper() + s.retryBudget()\n}\n",
         )],
-    );
+    )
+}
+
+#[test]
+fn go_fix_calling_a_function_only_unreleased_work_defines_blocks() {
+    let c = go_case();
     c.assert_blocked_by_name("retryBudget");
 }
 
@@ -647,19 +652,7 @@ fn deleting_lines_production_never_had_is_no_dependency() {
 fn a_git_without_pcre_finds_the_same_definitions() {
     // A git built without PCRE refuses `grep -P`; the names check then
     // greps with the expressions' own syntax and finds the same.
-    let util = "package app\n\nfunc OldHelper() int { return 1 }\n";
-    let main = "package app\n\nfunc Run() int {\n\treturn OldHelper()\n}\n";
-    let c = case(
-        &[("pkg/app/util.go", util), ("pkg/app/main.go", main)],
-        &[(
-            "pkg/app/util.go",
-            "package app\n\nfunc OldHelper() int { return 1 }\n\nfunc (s *Server) retryBudget() int { return 2 }\n",
-        )],
-        &[(
-            "pkg/app/main.go",
-            "package app\n\nfunc Run() int {\n\ts := &Server{}\n\treturn OldHelper() + s.retryBudget()\n}\n",
-        )],
-    );
+    let c = go_case();
     let git = String::from_utf8(
         std::process::Command::new("sh")
             .args(["-c", "command -v git"])

@@ -47,12 +47,17 @@ impl Git {
             return Ok(Vec::new());
         }
         let ranges: Vec<String> = lines.iter().map(|(s, e)| format!("-L{s},{e}")).collect();
+        Ok(parse_blame(&self.blame_porcelain(tip, exclude, path, &ranges)?))
+    }
+
+    /// Runs `blame --porcelain` of `ranges` (`-L<from>,<to>`) of `path` at
+    /// `tip`, stopping at `exclude`.
+    fn blame_porcelain(&self, tip: &Oid, exclude: &Oid, path: &str, ranges: &[String]) -> Result<String> {
         let not = format!("^{exclude}");
         let mut args = vec!["blame", "--porcelain"];
         args.extend(ranges.iter().map(String::as_str));
         args.extend([tip.as_str(), &not, "--", path]);
-        let out = String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned();
-        Ok(parse_blame(&out))
+        Ok(String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned())
     }
 }
 
@@ -125,12 +130,7 @@ impl Git {
             return Ok(Vec::new());
         }
         let ranges: Vec<String> = lines.iter().map(|l| format!("-L{l},{l}")).collect();
-        let not = format!("^{exclude}");
-        let mut args = vec!["blame", "--porcelain"];
-        args.extend(ranges.iter().map(String::as_str));
-        args.extend([tip.as_str(), &not, "--", path]);
-        let out = String::from_utf8_lossy(&self.run_bytes(&args, None)?).into_owned();
-        Ok(parse_blame_lines(&out))
+        Ok(parse_blame_lines(&self.blame_porcelain(tip, exclude, path, &ranges)?))
     }
 }
 
