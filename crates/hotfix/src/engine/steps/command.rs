@@ -27,14 +27,7 @@ fn run_guarded(
     env: &[(String, String)],
 ) -> Result<CommandOutcome, WorkflowError> {
     // A stop asked for while release was being checked: nothing has started yet.
-    if let Some(signal) = cx.stop.raised() {
-        return Err(WorkflowError::Interrupted {
-            step: step.clone(),
-            signal: signal.name().to_string(),
-            during_command: false,
-            may_have_run: false,
-        });
-    }
+    super::stop_if_asked(cx, step)?;
     let job = command_job(cx, command, timeout, env);
     let gated = command::spawn_gated(&job).map_err(|e| not_started(cx, step, command, &e))?;
     let started = Event::StepStarted {

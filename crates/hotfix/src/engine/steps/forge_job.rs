@@ -145,7 +145,7 @@ pub(super) fn play_and_follow(
     );
     let mut played = false;
     if job.status == "manual" {
-        stop_before_request(cx, step)?;
+        super::stop_if_asked(cx, step)?;
         job = forge.play_job(&job).map_err(|e| refused_play(cx, step, &job, e))?;
         played = true;
         cx.progress
@@ -203,19 +203,6 @@ fn wait_text(d: Duration) -> String {
         format!("{}ms", d.as_millis())
     } else {
         crate::config::format_duration(d)
-    }
-}
-
-/// Ends the step, nothing asked, when the operator asked to stop.
-pub(super) fn stop_before_request(cx: &Context<'_>, step: &StepName) -> Result<(), WorkflowError> {
-    match cx.stop.raised() {
-        Some(signal) => Err(WorkflowError::Interrupted {
-            step: step.clone(),
-            signal: signal.name().to_string(),
-            during_command: false,
-            may_have_run: false,
-        }),
-        None => Ok(()),
     }
 }
 

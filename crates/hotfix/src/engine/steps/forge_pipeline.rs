@@ -10,7 +10,7 @@
 use crate::engine::execute::{mirror, push_with_journal, Context};
 use crate::engine::gates::{conclude, release_unmoved};
 use crate::engine::steps::forge_job::{
-    forge_failed, journaled_pipeline, log_tail, open_forge, play_and_follow, stop_before_request, verdict,
+    forge_failed, journaled_pipeline, log_tail, open_forge, play_and_follow, verdict,
 };
 use crate::engine::WorkflowError;
 use crate::forge::ForgeError;
@@ -44,7 +44,7 @@ pub(super) fn forge_pipeline(
             pipeline
         }
         None => {
-            stop_before_request(cx, &step.name)?;
+            super::stop_if_asked(cx, &step.name)?;
             let project = action
                 .request
                 .project

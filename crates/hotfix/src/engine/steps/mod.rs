@@ -56,6 +56,19 @@ pub(crate) fn check_plan_before_build(cx: &Context<'_>, journal: &Journal) -> Re
     }
 }
 
+/// Ends the step, nothing started or asked, when the operator asked to stop.
+pub(super) fn stop_if_asked(cx: &Context<'_>, step: &crate::record::plan::StepName) -> Result<(), WorkflowError> {
+    match cx.stop.raised() {
+        Some(signal) => Err(WorkflowError::Interrupted {
+            step: step.clone(),
+            signal: signal.name().to_string(),
+            during_command: false,
+            may_have_run: false,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Carries out `step` of `journal`'s run.
 pub(crate) fn perform(cx: &Context<'_>, journal: &mut Journal, step: &Step) -> Result<(), WorkflowError> {
     match &step.action {

@@ -9,7 +9,7 @@
 
 use crate::engine::execute::{mirror, Context};
 use crate::engine::gates::conclude;
-use crate::engine::steps::forge_job::{forge_failed, open_forge, stop_before_request};
+use crate::engine::steps::forge_job::{forge_failed, open_forge};
 use crate::engine::WorkflowError;
 use crate::forge::{Forge, ForgeError, NewMergeRequest};
 use crate::journal::{Evidence, Journal};
@@ -55,7 +55,7 @@ pub(super) fn ask_forge<T>(
     evidence: impl FnOnce(T) -> Evidence,
 ) -> Result<(), WorkflowError> {
     let forge = open_forge(cx, &step.name)?;
-    stop_before_request(cx, &step.name)?;
+    super::stop_if_asked(cx, &step.name)?;
     let answer = ask(&*forge).map_err(|e| forge_failed(cx, &step.name, &e))?;
     cx.progress.output(&step.name, &said(&answer));
     // A crash here leaves the answer on the forge and nothing journaled:

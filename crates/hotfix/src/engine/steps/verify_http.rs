@@ -36,15 +36,8 @@ pub(super) fn verify_production(
             cx.stop,
             &mut |attempt, elapsed, seen| cx.progress.polling(&url, attempt, elapsed, seen),
         );
-        if let Some(signal) = cx.stop.raised() {
-            // Verification only reads production: nothing to record but the stop.
-            return Err(WorkflowError::Interrupted {
-                step: step.name.clone(),
-                signal: signal.name().to_string(),
-                during_command: false,
-                may_have_run: false,
-            });
-        }
+        // Verification only reads production: nothing to record but the stop.
+        super::stop_if_asked(cx, &step.name)?;
         let ok = verdict.ok;
         verdicts.push(verdict);
         if !ok {
@@ -116,14 +109,7 @@ pub(super) fn verify_contains(
             &mut |attempt, elapsed, seen| cx.progress.polling(&url, attempt, elapsed, seen),
         );
         verdict.contains = verify.contains.iter().map(ToString::to_string).collect();
-        if let Some(signal) = cx.stop.raised() {
-            return Err(WorkflowError::Interrupted {
-                step: step.name.clone(),
-                signal: signal.name().to_string(),
-                during_command: false,
-                may_have_run: false,
-            });
-        }
+        super::stop_if_asked(cx, &step.name)?;
         let ok = verdict.ok;
         verdicts.push(verdict);
         if !ok {
