@@ -88,8 +88,7 @@ impl Batch {
 
 impl Drop for Batch {
     fn drop(&mut self) {
-        // Closing its input ends cat-file; wait so no zombie is left.
-        let _ = self.input.flush();
+        // cat-file holds nothing to save: stop it, and wait so no zombie is left.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -21,7 +21,7 @@ pub use signing::{SignatureCheck, Verdict};
 
 pub use diff::{AddedLines, FileHunks, GrepHit, Hunk};
 
-pub use transport::{tracking_ref, PushOutcome, PushRefStatus, RefUpdate};
+pub use transport::{branch_refspecs, tracking_ref, PushOutcome, PushRefStatus, RefUpdate};
 pub use tree_edit::{tree_path_problem, TreeEditError};
 
 use std::ffi::OsString;
@@ -673,38 +673,30 @@ impl Git {
             "-z",
             "--stdin",
         ];
-        let write = || self.run_with(&args, Some(&input), &[]);
-        match write() {
-            Err(e @ GitError::Failed { .. }) => {
-                let mut cleared = false;
-                for (name, _, _) in updates {
-                    let lock = self.git_path(&format!("{name}.lock"))?;
-                    cleared |= own_namespace(name) && remove_if_stale(&lock);
-                }
-                if cleared {
-                    write().map(drop)
-                } else {
-                    Err(e)
-                }
-            }
-            other => other.map(drop),
-        }
+        let names: Vec<&str> = updates.iter().map(|(name, _, _)| *name).collect();
+        self.writing_refs(&names, || self.run_with(&args, Some(&input), &[]))
+            .map(drop)
     }
 
     /// Deletes a local ref if it still equals `old`.
     pub fn delete_ref(&self, name: &str, old: &Oid) -> Result<()> {
-        self.writing_ref(name, || self.run(&["update-ref", "-d", name, old.as_str()]))
+        self.writing_refs(&[name], || self.run(&["update-ref", "-d", name, old.as_str()]))
             .map(drop)
     }
 
-    /// Runs `write`, a git command that writes ref `name`; when it fails and
-    /// a stale lock of `name` (see [`clear_stale_ref_locks`](Self::clear_stale_ref_locks))
-    /// was in the way, clears the lock and runs it once more.
-    fn writing_ref(&self, name: &str, write: impl Fn() -> Result<String>) -> Result<String> {
+    /// Runs `write`, a git command that writes the refs `names`; when it
+    /// fails and a stale lock of one of them (see
+    /// [`clear_stale_ref_locks`](Self::clear_stale_ref_locks)) was in the
+    /// way, clears the locks and runs it once more.
+    fn writing_refs(&self, names: &[&str], write: impl Fn() -> Result<String>) -> Result<String> {
         match write() {
             Err(e @ GitError::Failed { .. }) => {
-                let lock = self.git_path(&format!("{name}.lock"))?;
-                if own_namespace(name) && remove_if_stale(&lock) {
+                let mut cleared = false;
+                for name in names {
+                    let lock = self.git_path(&format!("{name}.lock"))?;
+                    cleared |= own_namespace(name) && remove_if_stale(&lock);
+                }
+                if cleared {
                     write()
                 } else {
                     Err(e)
@@ -1021,9 +1013,6 @@ impl Git {
 
     /// Reads several commit objects with the long-lived `cat-file`.
     pub fn commits(&self, ids: &[Oid]) -> Result<Vec<CommitInfo>> {
-        if let Some(known) = ids.iter().map(|id| self.memo.commit(id)).collect::<Option<Vec<_>>>() {
-            return Ok(known);
-        }
         let read: Vec<CommitInfo> = self.with_objects(|batch| {
             ids.iter()
                 .map(|id| {

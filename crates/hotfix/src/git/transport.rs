@@ -61,14 +61,19 @@ pub fn tracking_ref(remote: &str, branch: &str) -> String {
     }
 }
 
+/// Returns the refspecs that fetch `branches` of `remote` into their
+/// remote-tracking refs.
+pub fn branch_refspecs(remote: &str, branches: &[&str]) -> Vec<String> {
+    branches
+        .iter()
+        .map(|b| format!("+refs/heads/{b}:{}", tracking_ref(remote, b)))
+        .collect()
+}
+
 impl Git {
     /// Fetches `branches` of `remote` into their remote-tracking refs.
     pub fn fetch_branches(&self, remote: &str, branches: &[&str]) -> Result<()> {
-        let specs: Vec<String> = branches
-            .iter()
-            .map(|b| format!("+refs/heads/{b}:{}", tracking_ref(remote, b)))
-            .collect();
-        self.fetch(remote, &specs)
+        self.fetch(remote, &branch_refspecs(remote, branches))
     }
 
     /// Fetches `refspecs` from `remote` without touching `FETCH_HEAD`, tags or the checkout.

@@ -564,11 +564,16 @@ impl Journal {
             Some(&self.head),
             "hotfix: journal entry",
         )?;
+        self.adopt(staged);
+        Ok(())
+    }
+
+    /// Makes staged entries, written to the local ref already, this journal's own.
+    fn adopt(&mut self, staged: Staged) {
         self.head = staged.head;
         for (oid, entry) in staged.entries {
             self.run.push(oid, entry);
         }
-        Ok(())
     }
 
     /// Records staged entries the remote accepted: this clone's head and
@@ -577,10 +582,7 @@ impl Journal {
         let mut moves = store.pushed_moves(&self.id, &staged.head)?;
         moves.push((JournalStore::run_ref(&self.id), Some(self.head.clone())));
         store.move_refs(&moves, &staged.head, "hotfix: journal entry pushed")?;
-        self.head = staged.head;
-        for (oid, entry) in staged.entries {
-            self.run.push(oid, entry);
-        }
+        self.adopt(staged);
         Ok(())
     }
 

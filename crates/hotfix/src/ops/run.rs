@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::ambient::Ambient;
 use crate::config::{self, Config};
 use crate::engine::WorkflowError;
-use crate::git::{tracking_ref, GitError};
+use crate::git::{branch_refspecs, tracking_ref, GitError};
 use crate::journal::{Journal, JournalError, JournalStore, Phase, Run};
 use crate::record::step::{Action, Step, Steps};
 use crate::record::v0;
@@ -32,11 +32,8 @@ pub(super) fn fetch_release_main_and_journals(session: &Session) -> Result<(), E
 /// Fetches `branches` as [`fetch_branches`] does and, in the same fetch, the
 /// remote's runs and locks.
 pub(super) fn fetch_with_journals(session: &Session, branches: &[(&'static str, &str)]) -> Result<(), Error> {
-    let remote = &session.config.remote;
-    let specs: Vec<String> = branches
-        .iter()
-        .map(|(_, b)| format!("+refs/heads/{b}:{}", tracking_ref(remote, b)))
-        .collect();
+    let names: Vec<&str> = branches.iter().map(|(_, b)| *b).collect();
+    let specs = branch_refspecs(&session.config.remote, &names);
     match session.store().fetch_with(&specs) {
         Ok(()) => {
             session.journals_fetched.set(true);
