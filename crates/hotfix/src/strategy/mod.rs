@@ -154,6 +154,29 @@ pub fn gate_steps(plan: &Plan, config: &Config) -> Vec<Step> {
     steps
 }
 
+/// Returns a run's steps when its way back deploys production's own build
+/// again: `hotfix`, then for the rollback `redeploy` and the `production`
+/// steps that run no command (verification, smoke), with the approvals a
+/// forge deploy waits for.
+pub fn with_redeploy_rollback(
+    config: &Config,
+    hotfix: Vec<Step>,
+    redeploy: Option<Step>,
+    production: Vec<Step>,
+) -> Steps {
+    let mut rollback: Vec<Step> = redeploy.into_iter().collect();
+    rollback.extend(
+        production
+            .into_iter()
+            .filter(|s| !matches!(s.action, crate::record::step::Action::Command(_))),
+    );
+    Steps {
+        hotfix,
+        rollback: with_rollback_approvals(config, rollback),
+        v0_names: Vec::new(),
+    }
+}
+
 /// Returns a rollback's `steps` with, under `[approvals] verify = "forge"`,
 /// the approvals step just before the forge deploy job: the rollback's
 /// deploy makes a new deployment of the protected environment, which the

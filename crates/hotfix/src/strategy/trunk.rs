@@ -223,8 +223,6 @@ impl Strategy for Trunk {
             }
         }
 
-        let production = strategies::production_steps(config);
-        let mut rollback = Vec::new();
         // Deploy production's commit again: the deploy when there is one,
         // else the release job, given production's commit to ship.
         let redeploy = config.deploy.as_ref().map(CommandStep::deploy).or_else(|| {
@@ -234,9 +232,9 @@ impl Strategy for Trunk {
                 .filter(|r| r.pipeline.is_none())
                 .map(CommandStep::release_job)
         });
-        if let Some(mut command) = redeploy {
+        let redeploy = redeploy.map(|mut command| {
             command.env.extend(tag_env(&release.production_tag));
-            rollback.push(Step::new(
+            Step::new(
                 Self::REDEPLOY,
                 format!(
                     "deploy production's commit {} again{}",
@@ -247,18 +245,9 @@ impl Strategy for Trunk {
                         .map_or(String::new(), |t| format!(" ({t})"))
                 ),
                 Action::Command(command),
-            ));
-        }
-        rollback.extend(
-            production
-                .into_iter()
-                .filter(|s| !matches!(s.action, Action::Command(_))),
-        );
-        Steps {
-            hotfix,
-            rollback: strategies::with_rollback_approvals(config, rollback),
-            v0_names: Vec::new(),
-        }
+            )
+        });
+        strategies::with_redeploy_rollback(config, hotfix, redeploy, strategies::production_steps(config))
     }
 
     /// Reads the `[production]` sources as `start` does.

@@ -490,26 +490,16 @@ impl Strategy for FromTag {
             }
             hotfix.push(step);
         }
-        let mut rollback = Vec::new();
-        if let Some(deploy) = &config.deploy {
+        let redeploy = config.deploy.as_ref().map(|deploy| {
             let mut command = CommandStep::deploy(deploy);
             command.env = tagged(&release.production_tag, &release.production_version);
-            rollback.push(Step::new(
+            Step::new(
                 Self::REDEPLOY,
                 format!("deploy {} again, the tag production ran", release.production_tag),
                 Action::Command(command),
-            ));
-        }
-        rollback.extend(
-            production
-                .into_iter()
-                .filter(|s| !matches!(s.action, Action::Command(_))),
-        );
-        Steps {
-            hotfix,
-            rollback: strategies::with_rollback_approvals(config, rollback),
-            v0_names: Vec::new(),
-        }
+            )
+        });
+        strategies::with_redeploy_rollback(config, hotfix, redeploy, production)
     }
 }
 
