@@ -120,3 +120,39 @@ fn plan_and_start_never_read_the_operators_index() {
         "the operator's index is as they left it"
     );
 }
+
+#[test]
+fn start_fetches_once_and_never_fetches_back_what_it_pushed() {
+    let s = Scenario::new();
+    let trace = s.work.parent().expect("root").join("start.trace");
+    let trace_path = trace.to_string_lossy().into_owned();
+    s.hotfix_env(
+        &s.work,
+        &["start", "--fix", &s.f, "--production", &s.p, "--yes"],
+        &[("GIT_TRACE2_EVENT", trace_path.as_str())],
+    )
+    .expect_code(0);
+    s.assert_hotfixed(&s.release0, &[&s.f]);
+    let events = std::fs::read_to_string(&trace).expect("trace");
+    // The git processes git-hotfix started itself (a child's session id has a `/`).
+    let commands: Vec<Vec<String>> = events
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["event"] == "start" && !e["sid"].as_str().unwrap_or("/").contains('/'))
+        .map(|e| {
+            let argv = e["argv"].as_array().cloned().unwrap_or_default();
+            argv.iter().filter_map(|a| a.as_str().map(str::to_string)).collect()
+        })
+        .collect();
+    let fetches: Vec<&Vec<String>> = commands.iter().filter(|a| a.iter().any(|w| w == "fetch")).collect();
+    assert_eq!(fetches.len(), 1, "one fetch: {fetches:?}");
+    let fetch = fetches[0].join(" ");
+    for wanted in [
+        "refs/heads/release",
+        "refs/heads/main",
+        "refs/hotfix/locks/*",
+        "refs/hotfix/runs/*",
+    ] {
+        assert!(fetch.contains(wanted), "the one fetch brings {wanted}: {fetch}");
+    }
+}
